@@ -1,0 +1,61 @@
+import { defineCommand } from 'citty';
+import { dirname } from 'node:path';
+import type { BatchResult, RunBatchOptions } from '../../src/index.js';
+import { loadConfigFile } from '../../src/batch/load-file.js';
+import { runBatchConfig } from '../../src/run/run-batch.js';
+import { integerFlag } from '../args.js';
+import { defaultBatchName, findConfigFile } from '../config-file.js';
+import { exitCodes } from '../exit-codes.js';
+import { createRunReporter } from '../render/run-reporter.js';
+
+export const runCommand = defineCommand({
+  meta: { name: 'run', description: 'run a batch (resumes it when run again)' },
+  args: {
+    config: { type: 'string', alias: 'c', description: 'batch config: .json, .yaml, .yml, .ts, .mts, .js, .mjs (default: ./hyperctl.config.*)', valueHint: 'FILE' },
+    'batches-data-dir': { type: 'string', description: 'folder of all batches (default: $HYPERCTL_BATCHES_DATA_DIR or ~/hyperctl-batches-data-dir)', valueHint: 'DIR' },
+    parallelism: { type: 'string', alias: 'p', description: 'jobs at once on the local backend (default: backend.conf.parallelism or 1)', valueHint: 'N' },
+    force: { type: 'boolean', description: 'run every job again, also those that succeeded before' },
+    tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
+    json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },
+    'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
+  },
+  async run({ args }): Promise<number> {
+    const file = findConfigFile(args.config);
+    const config = await loadConfigFile(file);
+    const reporter = createRunReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail));
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (!controller.signal.aborted) reporter.interrupting(signal);
+      controller.abort(signal);
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
+    const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
+    let result: BatchResult | undefined;
+    // Every option is listed, so a new SDK option fails this type check until the CLI decides about it.
+    const options: { [K in keyof Required<RunBatchOptions>]: RunBatchOptions[K] } = {
+      batchesDataDir: args['batches-data-dir'],
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'batch:end') result = event.result;
+        reporter.onEvent(event);
+      },
+      parallelism: integerFlag('parallelism', args.parallelism, 1),
+      force: Boolean(args.force),
+      baseDir: dirname(file),
+      defaultName: defaultBatchName(file),
+      captureOutput: Boolean(args.tail),
+      killGraceMs: graceSeconds === undefined ? undefined : graceSeconds * 1000,
+      executors: undefined,
+    };
+    try {
+      await runBatchConfig(config, options, file);
+    } catch (error) {
+      if (!result) throw error;
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
+      reporter.finish(result);
+    }
+    if (!result) return exitCodes.jobsFailed;
+    return result.status === 'succeed' ? exitCodes.ok : result.status === 'interrupted' ? exitCodes.interrupted : exitCodes.jobsFailed;
+  },
+});

@@ -1,0 +1,93 @@
+import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
+import { HyperctlError, isHyperctlError } from '../src/errors.js';
+import { hyperctlVersion } from '../src/version.js';
+import { generateCommand } from './commands/generate.js';
+import { runCommand as runBatchCommand } from './commands/run.js';
+import { exitCodeFor, exitCodes } from './exit-codes.js';
+
+export const rootCommand = defineCommand({
+  meta: { name: 'hyperctl', version: hyperctlVersion, description: 'hyperctl runs and manages batches of parameterised jobs' },
+  subCommands: { run: runBatchCommand, generate: generateCommand },
+});
+
+/** Runs the CLI on `argv` (without node and script) and resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = [...argv];
+  try {
+    if (args.length === 0 || args[0] === '-h' || args[0] === '--help') {
+      await showUsage(rootCommand as CommandDef);
+      return exitCodes.ok;
+    }
+    if (args[0] === '-v' || args[0] === '--version') {
+      process.stdout.write(`${hyperctlVersion}\n`);
+      return exitCodes.ok;
+    }
+    const [command, parent] = await findCommand(args);
+    if (args.includes('-h') || args.includes('--help')) {
+      await showUsage(command, parent);
+      return exitCodes.ok;
+    }
+    await rejectUnknownFlags(command, args);
+    const { result } = await runCommand(rootCommand, { rawArgs: args });
+    return typeof result === 'number' ? result : exitCodes.ok;
+  } catch (error) {
+    return reportError(error, args);
+  }
+}
+
+async function findCommand(args: readonly string[]): Promise<[CommandDef, CommandDef | undefined]> {
+  let command: CommandDef = rootCommand as CommandDef;
+  let parent: CommandDef | undefined;
+  for (const arg of args) {
+    if (arg.startsWith('-')) break;
+    const subs = (await resolveValue(command.subCommands)) as Record<string, CommandDef> | undefined;
+    const next = subs?.[arg];
+    if (!next) break;
+    [parent, command] = [command, next];
+  }
+  return [command, parent];
+}
+
+/** citty ignores flags it does not know; a typo must not silently change what runs. */
+async function rejectUnknownFlags(command: CommandDef, args: readonly string[]): Promise<void> {
+  const defs = (await resolveValue(command.args)) as ArgsDef | undefined;
+  const known = new Set<string>();
+  for (const [name, def] of Object.entries(defs ?? {})) {
+    known.add(name);
+    if (def.type === 'boolean') known.add(`no-${name}`);
+    if ('alias' in def) for (const alias of [def.alias ?? []].flat()) known.add(alias);
+  }
+  for (const arg of args) {
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || arg === '-') continue;
+    const name = arg.replace(/^--?/, '').split('=')[0]!;
+    if (!known.has(name)) throw new HyperctlError('E_USAGE', `unknown option ${arg.split('=')[0]}; see hyperctl ${command === rootCommand ? '' : `${(await resolveValue(command.meta))?.name ?? ''} `}--help`);
+  }
+}
+
+/** Prints a command's usage; plain text unless stdout is a terminal and NO_COLOR is unset. */
+async function showUsage(command: CommandDef, parent?: CommandDef): Promise<void> {
+  const text = await renderUsage(command, parent);
+  const colour = process.stdout.isTTY && !process.env.NO_COLOR;
+  process.stdout.write(`${colour ? text : text.replace(/\u001b\[[0-9;]*m/g, '')}\n`);
+}
+
+async function resolveValue<T>(value: T | (() => T | Promise<T>) | Promise<T>): Promise<T> {
+  return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value;
+}
+
+async function reportError(error: unknown, args: readonly string[]): Promise<number> {
+  if (isHyperctlError(error)) {
+    process.stderr.write(`hyperctl: ${error.message}\n`);
+    return exitCodeFor(error);
+  }
+  // citty's own argument errors: a usage problem, shown with the command's usage.
+  if (error instanceof Error && error.name === 'CLIError') {
+    const [command, parent] = await findCommand(args);
+    await showUsage(command, parent);
+    process.stderr.write(`hyperctl: ${error.message.replace(/\u001b\[[0-9;]*m/g, '')}\n`);
+    return exitCodes.usage;
+  }
+  process.stderr.write(`hyperctl: internal error (please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
+  return 70;
+}

@@ -1,0 +1,85 @@
+import * as v from 'valibot';
+
+const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+const resource = v.strictObject({
+  cpu: v.optional(v.pipe(v.number(), v.minValue(0))),
+  ram: v.optional(v.pipe(v.number(), v.minValue(0))),
+  gpu: v.optional(v.pipe(v.number(), v.minValue(0))),
+});
+
+const execution = v.strictObject({
+  command: nonEmpty,
+  working_dir: v.optional(nonEmpty),
+  data_dir: v.optional(nonEmpty),
+});
+
+const localBackend = v.strictObject({
+  type: v.literal('local'),
+  conf: v.optional(
+    v.strictObject({
+      parallelism: v.optional(v.pipe(count, v.minValue(1))),
+      environments: v.optional(v.record(v.string(), v.string())),
+    }),
+  ),
+});
+
+const remoteBackend = v.strictObject({
+  type: v.literal('remote'),
+  conf: v.strictObject({
+    machines: v.pipe(
+      v.array(
+        v.strictObject({
+          hostname: nonEmpty,
+          username: nonEmpty,
+          password: v.optional(v.string()),
+          ssh_rsa_file: v.optional(nonEmpty),
+          port: v.optional(v.pipe(count, v.minValue(1), v.maxValue(65535))),
+        }),
+      ),
+      v.minLength(1, 'expected at least one machine'),
+    ),
+  }),
+});
+
+const backend = v.variant('type', [localBackend, remoteBackend], (issue) => `expected "local" or "remote", got ${issue.received}`);
+
+const daemon = v.strictObject({
+  host: v.optional(nonEmpty),
+  port: v.optional(v.pipe(count, v.maxValue(65535))),
+  exit_on_finish: v.optional(v.boolean()),
+});
+
+/** YAML reads `version: 2.5` as a number; the seed means the string. */
+const version = v.pipe(v.union([v.string(), v.number()]), v.transform(String));
+
+const params = v.record(v.string(), v.any());
+
+export const jobSchema = v.strictObject({
+  name: v.optional(v.string()),
+  params,
+  resource: v.optional(resource),
+  execution,
+});
+
+export const batchSchema = v.strictObject({
+  jobs: v.array(jobSchema),
+  backend: v.optional(backend),
+  name: v.optional(v.string()),
+  daemon: v.optional(daemon),
+  version: v.optional(version),
+});
+
+export const templateSchema = v.strictObject({
+  params: v.record(v.string(), v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`)),
+  execution,
+  resource: v.optional(resource),
+  backend: v.optional(backend),
+  name: v.optional(v.string()),
+  daemon: v.optional(daemon),
+  version: v.optional(version),
+});
+
+export type BatchInput = v.InferOutput<typeof batchSchema>;
+export type TemplateInput = v.InferOutput<typeof templateSchema>;

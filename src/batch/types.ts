@@ -1,0 +1,101 @@
+/** A JSON value, as params are stored and handed to jobs. @public */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A job's parameters: a JSON object, read by the job with `getJobParams()`. @public */
+export type JobParams = { readonly [key: string]: JsonValue };
+
+/**
+ * What a job needs of a machine. Accepted and validated; until resource-aware scheduling lands,
+ * a job takes a whole slot, as the original tool allocated a whole machine per job.
+ * @public
+ */
+export interface ResourceConfig {
+  /** CPUs. */
+  readonly cpu?: number;
+  /** Memory in MB. */
+  readonly ram?: number;
+  /** GPUs. */
+  readonly gpu?: number;
+}
+
+/** How a job runs. @public */
+export interface ExecutionConfig {
+  /** Shell command, run by `/bin/sh -c` in `working_dir`. Params are never put into it. */
+  readonly command: string;
+  /** Directory the command runs in. @defaultValue the job's `data_dir` */
+  readonly working_dir?: string;
+  /** Directory for the job's `params.json`, `stdout`, `stderr`. @defaultValue `{batch_data_dir}/{job_name}` */
+  readonly data_dir?: string;
+}
+
+/** One job of a batch, in the seed's format. @public */
+export interface JobConfig<P extends JobParams = JobParams> {
+  /** Unique in the batch; safe as a file name. @defaultValue derived from the params, stable across runs */
+  readonly name?: string;
+  /** The job's parameters. */
+  readonly params: P;
+  /** What the job needs of a machine. */
+  readonly resource?: ResourceConfig;
+  /** The command and its directories. */
+  readonly execution: ExecutionConfig;
+}
+
+/** The local backend: jobs run as child processes of the runner. @public */
+export interface LocalBackendConfig {
+  readonly type: 'local';
+  readonly conf?: {
+    /** Jobs running at once. @defaultValue 1 (the seed gives each job the whole machine) */
+    readonly parallelism?: number;
+    /** Extra environment variables for every job. */
+    readonly environments?: { readonly [name: string]: string };
+  };
+}
+
+/** One SSH machine of the remote backend, as the seed writes it. @public */
+export interface RemoteMachineConfig {
+  readonly hostname: string;
+  readonly username: string;
+  readonly password?: string;
+  readonly ssh_rsa_file?: string;
+  /** @defaultValue 22 */
+  readonly port?: number;
+}
+
+/** The remote backend: jobs run on a pool of machines over SSH. @public */
+export interface RemoteBackendConfig {
+  readonly type: 'remote';
+  readonly conf: { readonly machines: readonly RemoteMachineConfig[] };
+}
+
+/** Where jobs run. @public */
+export type BackendConfig = LocalBackendConfig | RemoteBackendConfig;
+
+/** The HTTP daemon a running batch serves. @public */
+export interface DaemonConfig {
+  /** Address to bind and to hand to jobs. @defaultValue `"localhost"` */
+  readonly host?: string;
+  /** @defaultValue 8060 */
+  readonly port?: number;
+  /** Exit when every job is final. @defaultValue false */
+  readonly exit_on_finish?: boolean;
+}
+
+/**
+ * A batch in the seed's format (`hyperctl run --config batch.json`).
+ * @public
+ */
+export interface BatchConfig<J extends JobConfig = JobConfig> {
+  /** The jobs. */
+  readonly jobs: readonly J[];
+  /** Where the jobs run. @defaultValue `{ type: "local" }` */
+  readonly backend?: BackendConfig;
+  /** Batch name, safe as a file name; re-running a name resumes it. @defaultValue derived from the jobs */
+  readonly name?: string;
+  /** The daemon. */
+  readonly daemon?: DaemonConfig;
+  /** Version of the format. @defaultValue the running hyperctl's version */
+  readonly version?: string;
+}
+
+/** The status of a job; the first four are the original tool's strings. @public */
+export type JobStatus = 'init' | 'running' | 'succeed' | 'failed' | 'killed';

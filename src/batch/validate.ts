@@ -1,0 +1,97 @@
+import * as v from 'valibot';
+import { HyperctlError, type HyperctlErrorCode } from '../errors.js';
+
+/** `jobs[2].execution.command` from valibot's path items. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (out ? `.${key}` : key) : `[${JSON.stringify(key)}]`;
+  }
+  return out || '(root)';
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>, knownKeys: (path: readonly (string | number)[]) => readonly string[]): string {
+  if (issue.type === 'strict_object' && issue.received === 'undefined') return 'required';
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const parent = (issue.path ?? []).slice(0, -1).map((p) => p.key as string | number);
+    const key = String(issue.path?.at(-1)?.key);
+    const hint = closest(key, knownKeys(parent));
+    return hint ? `unknown key (did you mean "${hint}"?)` : 'unknown key';
+  }
+  if (!issue.message.startsWith('Invalid ')) return issue.message;
+  const expected = issue.expected === 'Array' ? 'a list' : issue.expected === 'Object' ? 'an object' : issue.expected;
+  const got = issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input;
+  return `expected ${expected}, got ${issue.received}${issue.kind === 'schema' ? ` (${got})` : ''}`;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The keys a strict object schema accepts at `path` inside `schema`, for "did you mean" hints. */
+function keysAt(schema: v.GenericSchema, path: readonly (string | number)[]): readonly string[] {
+  let node: unknown = schema;
+  for (const key of path) {
+    node = unwrap(node);
+    const n = node as { type?: string; entries?: Record<string, unknown>; item?: unknown; value?: unknown; options?: unknown[] };
+    if (typeof key === 'number' && n.item) node = n.item;
+    else if (n.entries && typeof key === 'string') node = n.entries[key];
+    else if (n.value) node = n.value;
+    else return [];
+  }
+  node = unwrap(node);
+  const n = node as { entries?: Record<string, unknown>; options?: { entries?: Record<string, unknown> }[] };
+  if (n.entries) return Object.keys(n.entries);
+  return [...new Set((n.options ?? []).flatMap((o) => Object.keys(o.entries ?? {})))];
+}
+
+function unwrap(node: unknown): unknown {
+  let n = node as { wrapped?: unknown; pipe?: unknown[]; type?: string } | undefined;
+  while (n) {
+    if (n.wrapped) n = n.wrapped as typeof n;
+    else if (n.pipe && n.pipe[0] !== n) n = n.pipe[0] as typeof n;
+    else break;
+  }
+  return n;
+}
+
+/**
+ * Checks `input` against `schema`; on failure throws a {@link HyperctlError} listing every issue as
+ * `path: problem`, prefixed by `where` (a file name) when given.
+ */
+export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown, code: HyperctlErrorCode, where?: string): v.InferOutput<S> {
+  const result = v.safeParse(schema, input, { abortEarly: false });
+  if (result.success) return result.output;
+  const issues = result.issues.map((issue) => {
+    const path = (issue.path ?? []).map((p) => p.key as string | number);
+    return `${formatPath(path)}: ${describeIssue(issue, (parent) => keysAt(schema, parent))}`;
+  });
+  throw invalid(code, issues, where);
+}
+
+/** Builds the error for a list of `path: problem` lines. */
+export function invalid(code: HyperctlErrorCode, issues: readonly string[], where?: string): HyperctlError {
+  const shown = issues.slice(0, 20);
+  const more = issues.length > shown.length ? `\n  … and ${issues.length - shown.length} more` : '';
+  const head = where ? `${where}: invalid ${code === 'E_TEMPLATE_INVALID' ? 'template' : 'batch config'}` : `invalid ${code === 'E_TEMPLATE_INVALID' ? 'template' : 'batch config'}`;
+  const message = issues.length === 1 ? `${where ? `${where}: ` : ''}${issues[0]}` : `${head}:\n  ${shown.join('\n  ')}${more}`;
+  return new HyperctlError(code, message, { issues });
+}

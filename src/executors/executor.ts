@@ -1,0 +1,66 @@
+import type { JobParams } from '../batch/types.js';
+
+/**
+ * Everything an executor needs to start one job. The runner has already created the job's local
+ * data folder and its `params.json`.
+ * @public
+ */
+export interface JobLaunch {
+  /** The job's name, unique in its batch. */
+  readonly name: string;
+  /** The batch's name. */
+  readonly batchName: string;
+  /** Shell command, run by `sh -c`. */
+  readonly command: string;
+  /** The job's params, also in `params.json` and `HYPERCTL_JOB_PARAMS`. */
+  readonly params: JobParams;
+  /** Directory the command runs in. */
+  readonly workingDir: string;
+  /** The job's data folder. */
+  readonly dataDir: string;
+  /** Variables to add to the job's environment (the `HYPERCTL_*` set and the backend's own). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Local file that receives the job's whole stdout. */
+  readonly stdoutPath: string;
+  /** Local file that receives the job's whole stderr. */
+  readonly stderrPath: string;
+  /** Called with each chunk of output as it arrives, when the caller wants it live. */
+  readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Called once the job's process runs, with what identifies it. */
+  readonly onSpawn?: (process: { pid: number; startTicks: number | null }) => void;
+}
+
+/**
+ * How a job's process ended. A non-zero exit is a result, not an error.
+ * @public
+ */
+export interface JobExit {
+  /** Exit code, or null when ended by a signal. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, if any. */
+  readonly signal: NodeJS.Signals | null;
+  /** True when it ended because its `signal` was aborted (kill, batch stop, Ctrl-C). */
+  readonly killed: boolean;
+  /** Why it ended, when the exit code alone does not say (e.g. it could not start). */
+  readonly reason?: string;
+}
+
+/**
+ * Runs jobs somewhere: the local machine, an SSH host, a cluster. The scheduler gives each executor
+ * at most `slots` jobs at a time.
+ * @public
+ */
+export interface Executor {
+  /** Where jobs run, as shown to users (`local`, a host name). */
+  readonly host: string;
+  /** How many jobs it runs at once. */
+  readonly slots: number;
+  /**
+   * Runs one job to its end. When `signal` aborts, ends the job's whole process group (SIGTERM,
+   * then SIGKILL after a grace period) and resolves with `killed: true`. Rejects only on a fault
+   * of the executor itself.
+   */
+  run(job: JobLaunch, signal: AbortSignal): Promise<JobExit>;
+  /** Releases connections and the like; called once when the batch ends. */
+  close?(): Promise<void>;
+}

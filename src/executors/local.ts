@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { processStartTicks } from '../store/process-identity.js';
+import type { Executor, JobExit, JobLaunch } from './executor.js';
+import { terminateGroup } from './process-group.js';
+
+/**
+ * Options of {@link LocalExecutor}.
+ * @public
+ */
+export interface LocalExecutorOptions {
+  /** Jobs at once. @defaultValue 1 */
+  readonly slots?: number;
+  /** Time between SIGTERM and SIGKILL when a job is killed. @defaultValue 5000 */
+  readonly killGraceMs?: number;
+}
+
+/**
+ * Runs jobs as child processes of this one: `/bin/sh -c command`, each in a process group of its
+ * own, output straight into the job's `stdout` and `stderr` files.
+ * @public
+ */
+export class LocalExecutor implements Executor {
+  /** Always `local`. */
+  readonly host = 'local';
+  /** Jobs at once. */
+  readonly slots: number;
+  readonly #killGraceMs: number;
+  readonly #baseEnv: NodeJS.ProcessEnv;
+
+  constructor(options: LocalExecutorOptions = {}) {
+    this.slots = options.slots ?? 1;
+    this.#killGraceMs = options.killGraceMs ?? 5000;
+    this.#baseEnv = { ...process.env };
+  }
+
+  /** Runs one job to its end; see {@link Executor.run}. */
+  async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
+    if (signal.aborted) return { exitCode: null, signal: null, killed: true, reason: 'killed before it started' };
+    const live = job.onOutput !== undefined;
+    const out = openSync(job.stdoutPath, 'w');
+    const err = openSync(job.stderrPath, 'w');
+    let closed = false;
+    const closeFiles = () => {
+      if (closed) return;
+      closed = true;
+      closeSync(out);
+      closeSync(err);
+    };
+    const child = spawn('/bin/sh', ['-c', job.command], {
+      cwd: job.workingDir,
+      env: { ...this.#baseEnv, ...job.env },
+      // A session of its own makes the job a process group leader, so a kill reaches every process it starts.
+      detached: true,
+      stdio: live ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, err],
+    });
+    if (!live) closeFiles();
+    else {
+      child.stdout!.on('data', (chunk: Buffer) => (writeSync(out, chunk), job.onOutput!('stdout', chunk)));
+      child.stderr!.on('data', (chunk: Buffer) => (writeSync(err, chunk), job.onOutput!('stderr', chunk)));
+    }
+
+    let killing: Promise<void> | undefined;
+    const onAbort = () => {
+      if (child.pid !== undefined) killing ??= terminateGroup(child.pid, this.#killGraceMs);
+    };
+    try {
+      const exit = await new Promise<JobExit>((resolve) => {
+        child.once('error', (error) => resolve({ exitCode: null, signal: null, killed: false, reason: `cannot start: ${error.message}` }));
+        child.once(live ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) => resolve({ exitCode: code, signal: sig, killed: killing !== undefined }));
+        if (child.pid !== undefined) {
+          job.onSpawn?.({ pid: child.pid, startTicks: processStartTicks(child.pid) });
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
+      });
+      await killing;
+      return exit;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      closeFiles();
+    }
+  }
+}

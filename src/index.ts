@@ -1,0 +1,31 @@
+/**
+ * hyperctl: run and manage batches of parameterised jobs on one machine, an SSH pool or a cluster.
+ * @packageDocumentation
+ */
+export { defineBatch } from './batch/define.js';
+export type { JobParamsOf } from './batch/define.js';
+export { generateBatch, generateJobs } from './batch/generate.js';
+export type { JobTemplate, TemplateJobParams, TemplateParamLists } from './batch/generate.js';
+export type {
+  BackendConfig,
+  BatchConfig,
+  DaemonConfig,
+  ExecutionConfig,
+  JobConfig,
+  JobParams,
+  JobStatus,
+  JsonValue,
+  LocalBackendConfig,
+  RemoteBackendConfig,
+  RemoteMachineConfig,
+  ResourceConfig,
+} from './batch/types.js';
+export { HyperctlError, isHyperctlError } from './errors.js';
+export type { HyperctlErrorCode } from './errors.js';
+export type { Executor, JobExit, JobLaunch } from './executors/executor.js';
+export { LocalExecutor } from './executors/local.js';
+export type { LocalExecutorOptions } from './executors/local.js';
+export { getJobDataDir, getJobName, getJobParams } from './job.js';
+export type { BatchCounts, BatchEvent, BatchResult, JobResult } from './run/events.js';
+export type { RunBatchOptions } from './run/options.js';
+export { runBatch } from './run/run-batch.js';

@@ -1,0 +1,70 @@
+/**
+ * What a running job imports (`hyperctl/job`): its params and folders, with nothing else loaded.
+ * @packageDocumentation
+ */
+import { readFile } from 'node:fs/promises';
+import type { JobParamsOf } from './batch/define.js';
+import { HyperctlError } from './errors.js';
+
+function required(name: string, env: NodeJS.ProcessEnv): string {
+  const value = env[name];
+  if (!value) throw new HyperctlError('E_NOT_IN_JOB', `${name} is not set: this process was not started by hyperctl as a job`);
+  return value;
+}
+
+/**
+ * The params this job was started with. `T` is the params type, or `typeof batch` of a
+ * `defineBatch()` config to infer it.
+ * Reads `HYPERCTL_JOB_PARAMS`, else the file named by `HYPERCTL_JOB_PARAMS_FILE`; outside a
+ * hyperctl job it rejects with `E_NOT_IN_JOB`.
+ * @example
+ * ```ts
+ * import { getJobParams } from 'hyperctl/job'
+ * const { learning_rate } = await getJobParams<{ learning_rate: number }>()
+ * ```
+ * @public
+ */
+export async function getJobParams<T = Record<string, unknown>>(env: NodeJS.ProcessEnv = process.env): Promise<JobParamsOf<T>> {
+  const inline = env.HYPERCTL_JOB_PARAMS;
+  if (inline) return parseParams(inline, 'HYPERCTL_JOB_PARAMS');
+  const file = required('HYPERCTL_JOB_PARAMS_FILE', env);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new HyperctlError('E_NOT_IN_JOB', `cannot read the job's params file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseParams(text, file);
+}
+
+function parseParams<T>(text: string, source: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new HyperctlError('E_NOT_IN_JOB', `${source}: the job's params are not valid JSON`, { cause: error });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HyperctlError('E_NOT_IN_JOB', `${source}: the job's params are not a JSON object`);
+  return value as T;
+}
+
+/**
+ * This job's name (`HYPERCTL_JOB_NAME`); throws `E_NOT_IN_JOB` outside a hyperctl job.
+ * @public
+ */
+export function getJobName(env: NodeJS.ProcessEnv = process.env): string {
+  return required('HYPERCTL_JOB_NAME', env);
+}
+
+/**
+ * This job's data folder (`HYPERCTL_JOB_DATA_DIR`), where its `params.json`, `stdout` and `stderr`
+ * live and its outputs belong; throws `E_NOT_IN_JOB` outside a hyperctl job.
+ * @public
+ */
+export function getJobDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return required('HYPERCTL_JOB_DATA_DIR', env);
+}
+
+export { HyperctlError, isHyperctlError } from './errors.js';
+export type { HyperctlErrorCode } from './errors.js';
+export type { JobParamsOf } from './batch/define.js';

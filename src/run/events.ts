@@ -1,0 +1,85 @@
+import type { JobParams, JobStatus } from '../batch/types.js';
+
+/**
+ * The outcome of one job in a run.
+ * @public
+ */
+export interface JobResult {
+  /** The job's name. */
+  readonly name: string;
+  /** Final status: `succeed`, `failed` or `killed`; `init` for a job an interrupted run never started. */
+  readonly status: JobStatus;
+  /** Exit code, or null when ended by a signal or never started. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, if any. */
+  readonly signal: string | null;
+  /** True when an earlier run had already succeeded with the same spec, so this run did not start it. */
+  readonly skipped: boolean;
+  /** Where it ran (`local`, a host name). */
+  readonly host?: string;
+  /** Why it ended, when the exit code alone does not say. */
+  readonly reason?: string;
+  /** Start, in milliseconds since the epoch. */
+  readonly startedAt?: number;
+  /** End, in milliseconds since the epoch. */
+  readonly endedAt?: number;
+  /** Run time in milliseconds. */
+  readonly durationMs?: number;
+  /** The job's params. */
+  readonly params: JobParams;
+  /** The job's data folder. */
+  readonly dataDir: string;
+  /** The file holding its stdout. */
+  readonly stdoutPath: string;
+  /** The file holding its stderr. */
+  readonly stderrPath: string;
+}
+
+/**
+ * Job counts of a run.
+ * @public
+ */
+export interface BatchCounts {
+  readonly total: number;
+  readonly succeed: number;
+  readonly failed: number;
+  readonly killed: number;
+  /** Jobs never started (only after an interruption). */
+  readonly init: number;
+  /** Jobs not started because an earlier run had succeeded with them (included in `succeed`). */
+  readonly skipped: number;
+}
+
+/**
+ * The outcome of {@link runBatch}.
+ * @public
+ */
+export interface BatchResult {
+  /** The batch's name. */
+  readonly name: string;
+  /** `{batches_data_dir}/{name}`. */
+  readonly dataDir: string;
+  /** `succeed` when every job succeeded, `interrupted` after an abort, else `failed`. */
+  readonly status: 'succeed' | 'failed' | 'interrupted';
+  /** Counts per status. */
+  readonly counts: BatchCounts;
+  /** Every job, in batch order. */
+  readonly jobs: readonly JobResult[];
+  /** Start of this run, in milliseconds since the epoch. */
+  readonly startedAt: number;
+  /** End of this run. */
+  readonly endedAt: number;
+  /** Wall time of this run in milliseconds. */
+  readonly durationMs: number;
+}
+
+/**
+ * What {@link runBatch} reports as it goes, through `onEvent`.
+ * @public
+ */
+export type BatchEvent =
+  | { readonly type: 'batch:start'; readonly batch: string; readonly dataDir: string; readonly total: number; readonly toRun: number; readonly skipped: number; readonly slots: number }
+  | { readonly type: 'job:start'; readonly job: string; readonly host: string; readonly pid?: number; readonly at: number }
+  | { readonly type: 'job:output'; readonly job: string; readonly stream: 'stdout' | 'stderr'; readonly chunk: Buffer }
+  | { readonly type: 'job:exit'; readonly job: JobResult }
+  | { readonly type: 'batch:end'; readonly result: BatchResult };

@@ -1,0 +1,29 @@
+import type { Executor } from '../executors/executor.js';
+import type { BatchEvent } from './events.js';
+
+/**
+ * Options of {@link runBatch}. The CLI's flags map onto these one by one.
+ * @public
+ */
+export interface RunBatchOptions {
+  /** Folder holding every batch's state. @defaultValue `HYPERCTL_BATCHES_DATA_DIR`, else `~/hyperctl-batches-data-dir` */
+  readonly batchesDataDir?: string;
+  /** Aborting it stops starting jobs, kills running ones, records them, and rejects with `E_ABORTED`. */
+  readonly signal?: AbortSignal;
+  /** Receives every {@link BatchEvent}, synchronously; an exception thrown here stops the batch and is rethrown. */
+  readonly onEvent?: (event: BatchEvent) => void;
+  /** Jobs at once on the local backend; overrides `backend.conf.parallelism`. @defaultValue 1 */
+  readonly parallelism?: number;
+  /** Run every job again, also those an earlier run finished successfully. @defaultValue false */
+  readonly force?: boolean;
+  /** Relative `working_dir` and `data_dir` resolve against it. @defaultValue `process.cwd()` */
+  readonly baseDir?: string;
+  /** Batch name when the config has none. @defaultValue `batch-` and a hash of the jobs */
+  readonly defaultName?: string;
+  /** Emit `job:output` events with the jobs' output as it comes (it still goes to the files). @defaultValue false */
+  readonly captureOutput?: boolean;
+  /** Time between SIGTERM and SIGKILL when a job is killed. @defaultValue 5000 */
+  readonly killGraceMs?: number;
+  /** Run on these executors instead of the ones `backend` describes. */
+  readonly executors?: readonly Executor[];
+}

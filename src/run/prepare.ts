@@ -1,0 +1,21 @@
+import { normalizeBatch } from '../batch/normalize.js';
+import { batchSchema } from '../batch/schema.js';
+import type { BatchSpec } from '../batch/spec.js';
+import { parseWith } from '../batch/validate.js';
+import { resolveBatchesDataDir } from '../store/paths.js';
+import type { RunBatchOptions } from './options.js';
+
+/** Validates a config from anywhere (file, code) and fills in its defaults. */
+export function prepareBatch(config: unknown, options: RunBatchOptions, where?: string): BatchSpec {
+  const input = parseWith(batchSchema, config, 'E_CONFIG_INVALID', where);
+  return normalizeBatch(
+    input,
+    {
+      baseDir: options.baseDir ?? process.cwd(),
+      batchesDataDir: resolveBatchesDataDir(options.batchesDataDir),
+      ...(options.defaultName !== undefined ? { defaultName: options.defaultName } : {}),
+      ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
+    },
+    where,
+  );
+}

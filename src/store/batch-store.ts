@@ -1,0 +1,114 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { BatchSpec } from '../batch/spec.js';
+import { HyperctlError } from '../errors.js';
+import { writeJsonAtomic } from './atomic-file.js';
+import { compactJournal, JournalWriter, latestByJob, readJournal, type JournalRecord } from './journal.js';
+import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
+
+/** File names inside a batch folder. */
+export const batchFiles = {
+  spec: 'spec.json',
+  journal: 'journal.jsonl',
+  runner: 'runner.json',
+  lastRun: 'last-run.json',
+} as const;
+
+/** Who runs a batch now: written when a run starts, removed when it ends. */
+export interface RunnerInfo extends ProcessIdentity {
+  readonly host: string;
+  readonly startedAt: number;
+}
+
+/** How the last run of a batch ended. */
+export interface LastRunInfo {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly interrupted: boolean;
+}
+
+/**
+ * The durable state of one batch on disk: the normalised spec, an append-only journal of job
+ * events, and a lock file naming the runner. Opening it takes the lock and reads what earlier runs
+ * left.
+ */
+export class BatchStore {
+  readonly dir: string;
+  /** The last journal record of every job, from earlier runs. */
+  readonly previous: ReadonlyMap<string, JournalRecord>;
+  readonly startedAt = Date.now();
+  readonly #journal: JournalWriter;
+  #closed = false;
+
+  private constructor(dir: string, previous: ReadonlyMap<string, JournalRecord>) {
+    this.dir = dir;
+    this.previous = previous;
+    this.#journal = new JournalWriter(join(dir, batchFiles.journal));
+  }
+
+  static open(spec: BatchSpec): BatchStore {
+    mkdirSync(spec.dataDir, { recursive: true });
+    lockBatch(spec.dataDir, spec.name);
+    try {
+      const journalPath = join(spec.dataDir, batchFiles.journal);
+      const previous = latestByJob(readJournal(journalPath));
+      if (previous.size > 0) compactJournal(journalPath, previous);
+      writeJsonAtomic(join(spec.dataDir, batchFiles.spec), storedSpec(spec));
+      return new BatchStore(spec.dataDir, previous);
+    } catch (error) {
+      unlinkSync(join(spec.dataDir, batchFiles.runner));
+      throw error;
+    }
+  }
+
+  record(record: JournalRecord): void {
+    this.#journal.append(record);
+  }
+
+  close(interrupted: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#journal.close();
+    writeJsonAtomic(join(this.dir, batchFiles.lastRun), { startedAt: this.startedAt, endedAt: Date.now(), interrupted } satisfies LastRunInfo);
+    unlinkSync(join(this.dir, batchFiles.runner));
+  }
+}
+
+/** Reads the runner lock of a batch folder, or null when no run holds it. */
+export function readRunner(dir: string): RunnerInfo | null {
+  try {
+    const info = JSON.parse(readFileSync(join(dir, batchFiles.runner), 'utf8')) as RunnerInfo;
+    // A lock from another host (shared storage) cannot be checked from here: count it as held.
+    return info.host !== hostname() || isAlive(info) ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+function lockBatch(dir: string, name: string): void {
+  const path = join(dir, batchFiles.runner);
+  const me: RunnerInfo = { ...identify(process.pid), host: hostname(), startedAt: Date.now() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, JSON.stringify(me));
+      closeSync(fd);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = readRunner(dir);
+    if (owner) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is already running (pid ${owner.pid}); stop it first or choose another name`);
+    // The owner died without cleaning up (kill -9, power loss): its lock is stale.
+    unlinkSync(path);
+  }
+  throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is being started by another process`);
+}
+
+/** The spec as stored: secrets are never written to disk. */
+function storedSpec(spec: BatchSpec): unknown {
+  if (spec.backend.type !== 'remote') return spec;
+  const machines = spec.backend.machines.map((m) => (m.password === undefined ? m : { ...m, password: '***' }));
+  return { ...spec, backend: { ...spec.backend, machines } };
+}

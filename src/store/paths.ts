@@ -1,0 +1,18 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** `~` and `~/x` to the home directory; other paths resolved against `baseDir`. */
+export function resolveUserPath(path: string, baseDir: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return join(homedir(), path.slice(2));
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/**
+ * The folder that holds every batch: the explicit option, else `HYPERCTL_BATCHES_DATA_DIR`, else
+ * `~/hyperctl-batches-data-dir` (the original tool's names).
+ */
+export function resolveBatchesDataDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = explicit ?? env.HYPERCTL_BATCHES_DATA_DIR;
+  return chosen ? resolveUserPath(chosen, process.cwd()) : join(homedir(), 'hyperctl-batches-data-dir');
+}
