@@ -1,13 +1,15 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { HyperctlError, isHyperctlError } from '../src/errors.js';
 import { hyperctlVersion } from '../src/version.js';
+import { batchCommand } from './commands/batch.js';
 import { generateCommand } from './commands/generate.js';
+import { jobCommand } from './commands/job.js';
 import { runCommand as runBatchCommand } from './commands/run.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 
 export const rootCommand = defineCommand({
   meta: { name: 'hyperctl', version: hyperctlVersion, description: 'hyperctl runs and manages batches of parameterised jobs' },
-  subCommands: { run: runBatchCommand, generate: generateCommand },
+  subCommands: { run: runBatchCommand, generate: generateCommand, batch: batchCommand, job: jobCommand },
 });
 
 /** Runs the CLI on `argv` (without node and script) and resolves with the exit code. */
@@ -22,30 +24,40 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${hyperctlVersion}\n`);
       return exitCodes.ok;
     }
-    const [command, parent] = await findCommand(args);
+    const [command, parent, depth] = await findCommand(args);
     if (args.includes('-h') || args.includes('--help')) {
       await showUsage(command, parent);
       return exitCodes.ok;
     }
-    await rejectUnknownFlags(command, args);
-    const { result } = await runCommand(rootCommand, { rawArgs: args });
+    if (!command.run) {
+      const name = args[depth];
+      if (name !== undefined && !name.startsWith('-')) throw new HyperctlError('E_USAGE', `Unknown command ${[...args.slice(0, depth), name].join(' ')}; see hyperctl --help`);
+      await showUsage(command, parent);
+      return depth === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    await rejectUnknownFlags(command, args.slice(depth));
+    // Run the leaf command directly: citty does not hand a sub-command's result back up.
+    const { result } = await runCommand(command, { rawArgs: args.slice(depth) });
     return typeof result === 'number' ? result : exitCodes.ok;
   } catch (error) {
     return reportError(error, args);
   }
 }
 
-async function findCommand(args: readonly string[]): Promise<[CommandDef, CommandDef | undefined]> {
+/** The command `args` name, its parent, and how many leading args named it. */
+async function findCommand(args: readonly string[]): Promise<[CommandDef, CommandDef | undefined, number]> {
   let command: CommandDef = rootCommand as CommandDef;
   let parent: CommandDef | undefined;
+  let depth = 0;
   for (const arg of args) {
     if (arg.startsWith('-')) break;
     const subs = (await resolveValue(command.subCommands)) as Record<string, CommandDef> | undefined;
     const next = subs?.[arg];
     if (!next) break;
     [parent, command] = [command, next];
+    depth++;
   }
-  return [command, parent];
+  return [command, parent, depth];
 }
 
 /** citty ignores flags it does not know; a typo must not silently change what runs. */

@@ -20,6 +20,8 @@ export const runCommand = defineCommand({
     'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
   },
   async run({ args }): Promise<number> {
+    const parallelism = integerFlag('parallelism', args.parallelism, 1);
+    const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
     const file = findConfigFile(args.config);
     const config = await loadConfigFile(file);
     const reporter = createRunReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail));
@@ -29,7 +31,6 @@ export const runCommand = defineCommand({
       controller.abort(signal);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
-    const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
     let result: BatchResult | undefined;
     // Every option is listed, so a new SDK option fails this type check until the CLI decides about it.
     const options: { [K in keyof Required<RunBatchOptions>]: RunBatchOptions[K] } = {
@@ -39,7 +40,7 @@ export const runCommand = defineCommand({
         if (event.type === 'batch:end') result = event.result;
         reporter.onEvent(event);
       },
-      parallelism: integerFlag('parallelism', args.parallelism, 1),
+      parallelism,
       force: Boolean(args.force),
       baseDir: dirname(file),
       defaultName: defaultBatchName(file),

@@ -64,7 +64,7 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
       case 'batch:start':
         ({ total, toRun } = event);
         startedAt = Date.now();
-        say(mode === 'tty' ? err : out, `batch ${style.bold(event.batch)}: ${total} jobs, ${event.skipped} already succeeded, ${toRun} to run on ${event.slots} slot${event.slots === 1 ? '' : 's'} · ${style.dim(event.dataDir)}`);
+        say(mode === 'tty' ? err : out, `batch ${style.bold(event.batch)}: ${total} job${total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${toRun} to run on ${event.slots} slot${event.slots === 1 ? '' : 's'} · ${style.dim(event.dataDir)}`);
         if (mode === 'tty') timer = setInterval(draw, 200).unref();
         break;
       case 'job:start':
@@ -132,7 +132,7 @@ function exitText(job: JobResult): string {
 
 function jobLine(job: JobResult, done: number, toRun: number, style: Style): string {
   const width = String(toRun).length;
-  const status = job.status === 'succeed' ? style.green('succeed') : job.status === 'killed' ? style.yellow('killed ') : style.red('failed ');
+  const status = job.status === 'succeed' ? style.green('succeed') : job.status === 'killed' ? style.yellow('killed') : style.red('failed');
   const detail = job.status === 'succeed' ? '' : ` (${job.reason ?? exitText(job)})`;
   return `[${String(done).padStart(width)}/${toRun}] ${status} ${job.name} ${style.dim(formatDuration(job.durationMs ?? 0))}${detail}`;
 }

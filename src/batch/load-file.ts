@@ -16,13 +16,13 @@ export const defaultConfigNames = ['hyperctl.config.ts', 'hyperctl.config.mts', 
 export async function loadConfigFile(path: string): Promise<unknown> {
   const file = resolve(path);
   const ext = extname(file).toLowerCase();
-  if (codeExtensions.has(ext)) return loadModule(file, path);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new HyperctlError('E_CONFIG_NOT_FOUND', `${path}: cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
+  if (codeExtensions.has(ext)) return loadModule(file, path);
   return ext === '.json' ? parseJson(text, path) : parseYaml(text, path);
 }
 
@@ -45,7 +45,7 @@ function lineAndColumn(text: string, offset: number): string {
 }
 
 function parseYaml(text: string, path: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
@@ -62,10 +62,6 @@ async function loadModule(file: string, path: string): Promise<unknown> {
     const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, fsCache: false });
     mod = (await jiti.import(file)) as { default?: unknown };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(file)) {
-      throw new HyperctlError('E_CONFIG_NOT_FOUND', `${path}: cannot read file (ENOENT)`, { cause: error });
-    }
     throw new HyperctlError('E_CONFIG_PARSE', `${path}: cannot load module: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   const exported = mod.default ?? mod;

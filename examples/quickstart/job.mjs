@@ -1,0 +1,4 @@
+import { getJobParams } from 'hyperctl/job';
+
+const params = await getJobParams();
+console.log('training with', params);

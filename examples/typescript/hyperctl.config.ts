@@ -1,0 +1,8 @@
+// A batch defined in TypeScript: `npx hyperctl run` in this folder finds and loads it, no build step.
+import { defineBatch, generateJobs } from 'hyperctl';
+
+export default defineBatch({
+  name: 'typescript-example',
+  backend: { type: 'local', conf: { parallelism: 2 } },
+  jobs: [...generateJobs({ params: { optimizer: ['sgd', 'adam'], epochs: [1, 2] }, execution: { command: 'node train.mjs', working_dir: '.' } })],
+});

@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isHyperctlError, runBatch, type BatchConfig } from '../../src/index.js';
+import { loadConfigFile } from '../../src/batch/load-file.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** The message `runBatch` rejects with for `config`, after checking it wrote nothing. */
+async function rejection(config: unknown): Promise<string> {
+  const root = tempDir();
+  const error = await runBatch(config as BatchConfig, { batchesDataDir: root }).catch((e: unknown) => e);
+  if (!isHyperctlError(error)) throw new Error(`expected a HyperctlError, got ${String(error)}`);
+  expect(error.code).toBe('E_CONFIG_INVALID');
+  return error.message;
+}
+
+const ok = { params: {}, execution: { command: 'true' } };
+
+describe('batch config validation', () => {
+  it.each([
+    ['a missing command', { jobs: [ok, ok, { params: {}, execution: {} }] }, 'jobs[2].execution.command: required'],
+    ['an empty command', { jobs: [{ params: {}, execution: { command: '' } }] }, 'jobs[0].execution.command: must not be empty'],
+    ['missing jobs', {}, 'jobs: required'],
+    ['jobs not a list', { jobs: 'x' }, 'jobs: expected a list, got "x" (string)'],
+    ['params not an object', { jobs: [{ params: 'lr=0.1', execution: { command: 'true' } }] }, 'jobs[0].params: expected an object, got "lr=0.1" (string)'],
+    ['missing params', { jobs: [{ execution: { command: 'true' } }] }, 'jobs[0].params: required'],
+    ['a typo in a key', { jobs: [{ ...ok, exectuion: {} }] }, 'jobs[0].exectuion: unknown key (did you mean "execution"?)'],
+    ['an unknown top-level key', { jobs: [], scheduler: {} }, 'scheduler: unknown key'],
+    ['an unknown backend', { jobs: [], backend: { type: 'k8s' } }, 'backend.type: expected "local" or "remote", got "k8s"'],
+    ['a bad parallelism', { jobs: [], backend: { type: 'local', conf: { parallelism: 0 } } }, 'backend.conf.parallelism: expected >=1, got 0'],
+    ['a bad port', { jobs: [], daemon: { port: 70000 } }, 'daemon.port: expected <=65535, got 70000'],
+    ['a negative resource', { jobs: [{ ...ok, resource: { gpu: -1 } }] }, 'jobs[0].resource.gpu: expected >=0, got -1'],
+    ['a remote machine without hostname', { jobs: [], backend: { type: 'remote', conf: { machines: [{ username: 'u' }] } } }, 'backend.conf.machines[0].hostname: required'],
+    ['duplicate job names', { jobs: [{ ...ok, name: 'a' }, { ...ok, name: 'a' }] }, 'jobs[1].name: duplicate job name "a" (also jobs[0])'],
+    ['jobs with equal params and no names', { jobs: [ok, ok] }, 'jobs[1].name: duplicate job name'],
+    ['a job name with ..', { jobs: [{ ...ok, name: '../x' }] }, 'jobs[0].name: must not contain "/" or "\\", got "../x"'],
+    ['a job name with /', { jobs: [{ ...ok, name: 'a/b' }] }, 'jobs[0].name: must not contain "/"'],
+    ['a job name ..', { jobs: [{ ...ok, name: '..' }] }, 'jobs[0].name: ".." is not a usable file name'],
+    ['an empty job name', { jobs: [{ ...ok, name: '' }] }, 'jobs[0].name: must not be empty'],
+    ['an unsafe batch name', { name: 'a/b', jobs: [] }, 'name: must not contain "/"'],
+    ['a working_dir that does not exist', { jobs: [{ params: {}, execution: { command: 'true', working_dir: '/no/such/dir' } }] }, 'jobs[0].execution.working_dir: directory /no/such/dir does not exist'],
+  ])('names the field for %s', async (_what, config, expected) => {
+    expect(await rejection(config)).toContain(expected);
+  });
+
+  it('lists every problem at once', async () => {
+    const message = await rejection({ jobs: [{ params: {}, execution: {} }, { params: 1, execution: { command: 'x' } }], nme: 'x' });
+    expect(message).toContain('jobs[0].execution.command: required');
+    expect(message).toContain('jobs[1].params: expected an object');
+    expect(message).toContain('nme: unknown key (did you mean "name"?)');
+  });
+
+  it('accepts the seed\'s full example with a numeric YAML version', async () => {
+    const root = tempDir();
+    const work = tempDir();
+    const result = await runBatch(
+      {
+        jobs: [{ name: 'aVqNV5Ut1', params: { learning_rate: 0.1, dataset: 'path/d1.csv' }, resource: { cpu: 2, ram: 1024, gpu: 1 }, execution: { command: 'sleep 0', working_dir: work, data_dir: join(work, 'aVqNV5Ut1') } }],
+        backend: { type: 'local', conf: {} },
+        name: 'eVqNV5Ut1',
+        daemon: { host: '127.0.0.1', port: 8060, exit_on_finish: false },
+        version: 2.5 as unknown as string,
+      },
+      { batchesDataDir: root },
+    );
+    expect(result.status).toBe('succeed');
+  });
+
+  it('says the remote backend is not available yet rather than failing later', async () => {
+    const root = tempDir();
+    const error = await runBatch({ jobs: [ok], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', username: 'u' }] } } }, { batchesDataDir: root }).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_BACKEND_UNSUPPORTED');
+  });
+});
+
+describe('reading config files', () => {
+  it('reports file, line and column of invalid JSON', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'batch.json');
+    writeFileSync(file, '{\n  "jobs": [\n    {"params": {},}\n  ]\n}\n');
+    const error = await loadConfigFile(file).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_CONFIG_PARSE');
+    expect((error as Error).message).toMatch(new RegExp(`^${file}:3:\\d+: invalid JSON`));
+  });
+
+  it('reports file, line and column of invalid YAML', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'batch.yaml');
+    writeFileSync(file, 'jobs:\n  - params: {}\n    execution:\n      command: "unclosed\n');
+    const error = await loadConfigFile(file).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_CONFIG_PARSE');
+    expect((error as Error).message).toMatch(new RegExp(`^${file}:\\d+:\\d+: invalid YAML: Missing closing "quote`));
+  });
+
+  it('refuses duplicate YAML keys', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'batch.yml');
+    writeFileSync(file, 'name: a\nname: b\njobs: []\n');
+    await expect(loadConfigFile(file)).rejects.toThrow(/batch.yml:2:1: invalid YAML: Map keys must be unique/);
+  });
+
+  it('says a missing file is missing', async () => {
+    await expect(loadConfigFile('/no/such/batch.json')).rejects.toMatchObject({ code: 'E_CONFIG_NOT_FOUND' });
+    await expect(loadConfigFile('/no/such/hyperctl.config.ts')).rejects.toMatchObject({ code: 'E_CONFIG_NOT_FOUND' });
+  });
+
+  it('loads a TypeScript config without a build step', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sub'));
+    const file = join(dir, 'sub', 'hyperctl.config.ts');
+    writeFileSync(file, "const lr: number = 0.5;\nexport default { name: 'ts', jobs: [{ params: { lr }, execution: { command: 'true' } }] };\n");
+    expect(await loadConfigFile(file)).toEqual({ name: 'ts', jobs: [{ params: { lr: 0.5 }, execution: { command: 'true' } }] });
+  });
+
+  it('reports a TypeScript config that does not compile', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'hyperctl.config.ts');
+    writeFileSync(file, 'export default {{;\n');
+    await expect(loadConfigFile(file)).rejects.toMatchObject({ code: 'E_CONFIG_PARSE' });
+  });
+});

@@ -1,0 +1,60 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const template = 'name: grid\nparams:\n  learning_rate: [0.1, 0.2]\n  max_depth: [3, 5]\nexecution:\n  command: python3 main.py\nresource:\n  cpu: 2\n';
+
+describe('hyperctl generate', () => {
+  it('writes JSON with one job per combination and the template keys carried over', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 't.yml'), template);
+    const { code } = await runCli(['generate', '-t', 't.yml', '-o', 'out/batch.json'], { cwd: dir });
+    expect(code).toBe(0);
+    const batch = JSON.parse(readFileSync(join(dir, 'out', 'batch.json'), 'utf8'));
+    expect(batch.name).toBe('grid');
+    expect(batch.jobs).toHaveLength(4);
+    expect(batch.jobs[1]).toEqual({ name: 'learning_rate=0.1,max_depth=5', params: { learning_rate: 0.1, max_depth: 5 }, resource: { cpu: 2 }, execution: { command: 'python3 main.py' } });
+  });
+
+  it('writes YAML when the output ends in .yaml, and reads a JSON template', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 't.json'), JSON.stringify({ params: { a: [1, 2] }, execution: { command: 'true' } }));
+    const { code, stdout } = await runCli(['generate', '-t', 't.json', '-o', 'b.yaml', '--json'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ output: join(dir, 'b.yaml'), jobs: 2 });
+    expect(parse(readFileSync(join(dir, 'b.yaml'), 'utf8')).jobs.map((j: { name: string }) => j.name)).toEqual(['a=1', 'a=2']);
+  });
+
+  it('refuses to overwrite an existing output without --force', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 't.yml'), template);
+    writeFileSync(join(dir, 'batch.json'), 'keep me');
+    const refused = await runCli(['generate', '-t', 't.yml'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('batch.json exists; pass --force to overwrite it');
+    expect(readFileSync(join(dir, 'batch.json'), 'utf8')).toBe('keep me');
+    expect((await runCli(['generate', '-t', 't.yml', '--force'], { cwd: dir })).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'batch.json'), 'utf8')).jobs).toHaveLength(4);
+  });
+
+  it('exits 2 on a template whose params are not lists, writing nothing', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 't.yml'), 'params:\n  lr: 0.1\nexecution:\n  command: x\n');
+    const { code, stderr } = await runCli(['generate', '-t', 't.yml', '-o', 'b.json'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toBe('hyperctl: t.yml: params.lr: expected a list of values, got 0.1 (number)\n');
+    expect(readdirSync(dir)).toEqual(['t.yml']);
+  });
+
+  it('exits 2 without --template, and on an output that is not JSON or YAML', async () => {
+    const dir = tempDir();
+    expect((await runCli(['generate'], { cwd: dir })).code).toBe(2);
+    writeFileSync(join(dir, 't.yml'), template);
+    const bad = await runCli(['generate', '-t', 't.yml', '-o', 'b.txt'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(existsSync(join(dir, 'b.txt'))).toBe(false);
+  });
+});

@@ -1,0 +1,181 @@
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixturesDir, repoDir, runCli, startCli } from '../helpers/cli.js';
+import { isRunning, readPids, waitFor } from '../helpers/processes.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** The only batch folder under `root`. */
+function onlyBatch(root: string): string {
+  const [name, ...rest] = readdirSync(root);
+  expect(rest).toEqual([]);
+  return join(root, name!);
+}
+
+function writeBatch(dir: string, batch: unknown, file = 'batch.json'): string {
+  const path = join(dir, file);
+  writeFileSync(path, JSON.stringify(batch));
+  return path;
+}
+
+describe('hyperctl', () => {
+  it('prints the usage with every command when run alone or with -h', async () => {
+    for (const args of [[], ['-h'], ['--help']]) {
+      const { code, stdout } = await runCli(args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/USAGE hyperctl run\|generate\|batch\|job/);
+      expect(stdout).not.toContain('\u001b[');
+    }
+  });
+
+  it('refuses an unknown option or command with exit code 2', async () => {
+    const unknownOption = await runCli(['run', '--paralelism', '2']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain('unknown option --paralelism');
+    const unknownCommand = await runCli(['rnu']);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toContain('Unknown command rnu');
+  });
+});
+
+describe('hyperctl run', () => {
+  it('runs the quickstart: a JavaScript job reads its params with getJobParams()', async () => {
+    const root = tempDir();
+    const { code, stdout } = await runCli(['run', '--config', join(repoDir, 'examples/quickstart/batch.yaml'), '--batches-data-dir', root]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\[1\/1\] succeed learning_rate=0\.1/);
+    expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("training with { learning_rate: 0.1 }\n");
+  });
+
+  it('runs a job in another language that reads its params from the environment and the file', async () => {
+    const root = tempDir();
+    const { code } = await runCli(['run', '-c', join(repoDir, 'examples/python/batch.json')], { env: { HYPERCTL_BATCHES_DATA_DIR: root } });
+    expect(code).toBe(0);
+    expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("{'learning_rate': 0.1}\n");
+  });
+
+  it('runs a TypeScript config found in the current folder', async () => {
+    const root = tempDir();
+    const { code, stdout } = await runCli(['run', '--batches-data-dir', root], { cwd: join(repoDir, 'examples/typescript') });
+    expect(code).toBe(0);
+    expect(stdout).toContain('4 to run on 2 slots');
+    expect(JSON.parse(readFileSync(join(root, 'typescript-example', 'optimizer=adam,epochs=2', 'result.json'), 'utf8'))).toEqual({ loss: 0.25 });
+  });
+
+  it('runs the output of generate as it is', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    cpSync(join(repoDir, 'examples/grid'), dir, { recursive: true });
+    const generated = await runCli(['generate', '--template', 'job-template.yml', '--output', 'batch.json'], { cwd: dir });
+    expect(generated).toMatchObject({ code: 0, stdout: 'wrote 4 jobs to batch.json\n' });
+    const { code, stdout } = await runCli(['run', '--config', 'batch.json', '--parallelism', '2', '--batches-data-dir', root], { cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toContain('4 to run on 2 slots');
+    expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.2,max_depth=5', 'stdout'), 'utf8')).toBe('learning_rate=0.2 max_depth=5 score=1.00\n');
+  });
+
+  it('exits 1 when a job fails, naming it and its stderr file', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'fails', jobs: [{ name: 'ok', params: {}, execution: { command: 'true' } }, { name: 'bad', params: {}, execution: { command: 'exit 3' } }] });
+    const { code, stdout } = await runCli(['run', '-c', config, '--batches-data-dir', dir]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('failed bad (exit code 3)');
+    expect(stdout).toContain(`failed bad: exit code 3 · ${join(dir, 'fails', 'bad', 'stderr')}`);
+  });
+
+  it('exits 2 on an invalid config, names the field, prints no stack and writes nothing', async () => {
+    const dir = tempDir();
+    const root = join(dir, 'batches');
+    const config = writeBatch(dir, { jobs: [{ params: {}, execution: { command: 'true' } }, { params: {}, execution: { command: 'true' } }, { params: { a: 1 }, execution: {} }] });
+    const { code, stdout, stderr } = await runCli(['run', '-c', config, '--batches-data-dir', root]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('jobs[2].execution.command: required');
+    expect(stderr).toContain(config);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toBe('');
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it.each([
+    ['a missing config file', ['-c', '/no/such/batch.json'], 'cannot read file (ENOENT)'],
+    ['no config and none found', [], 'no --config given'],
+    ['a bad --parallelism', ['-c', 'x.json', '--parallelism', 'two'], '--parallelism: expected a whole number ≥ 1, got "two"'],
+  ])('exits 2 on %s', async (_what, args, message) => {
+    const dir = tempDir();
+    const { code, stderr } = await runCli(['run', ...args], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('prints a JSON summary with --json', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'js', jobs: [{ name: 'a', params: { x: 1 }, execution: { command: 'true' } }] });
+    const { code, stdout } = await runCli(['run', '-c', config, '--json', '--batches-data-dir', dir]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ name: 'js', status: 'succeed', counts: { total: 1, succeed: 1 }, jobs: [{ name: 'a', status: 'succeed', exitCode: 0, params: { x: 1 } }] });
+  });
+
+  it('prefixes job output with the job name with --tail', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'tail', jobs: [{ name: 'a', params: {}, execution: { command: 'echo one; printf two' } }] });
+    const { code, stdout } = await runCli(['run', '-c', config, '--tail', '--batches-data-dir', dir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('[a] one\n');
+    expect(stdout).toContain('[a] two\n');
+  });
+
+  it('resumes without re-running succeeded jobs, and re-runs them with --force', async () => {
+    const dir = tempDir();
+    const count = join(dir, 'count');
+    const config = writeBatch(dir, { name: 'again', jobs: [{ name: 'a', params: {}, execution: { command: `${fixturesDir}count-run.sh ${count}` } }] });
+    await runCli(['run', '-c', config, '--batches-data-dir', dir]);
+    const second = await runCli(['run', '-c', config, '--batches-data-dir', dir]);
+    expect(second.stdout).toContain('1 already succeeded, 0 to run');
+    await runCli(['run', '-c', config, '--batches-data-dir', dir, '--force']);
+    expect(readFileSync(count, 'utf8')).toBe('a\na done\na\na done\n');
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`on ${signal} kills every process of the running jobs, records them and exits 130`, async () => {
+      const dir = tempDir();
+      const pids = join(dir, 'pids');
+      const config = writeBatch(dir, { name: 'stop', jobs: [{ name: 'tree', params: {}, execution: { command: `${fixturesDir}spawn-tree.sh ${pids}` } }, { name: 'next', params: {}, execution: { command: 'true' } }] });
+      const { child, done } = startCli(['run', '-c', config, '--batches-data-dir', dir, '--kill-grace', '2']);
+      await waitFor(() => readPids(pids).length === 3, 'the job tree');
+      child.kill(signal);
+      const { code, stdout, stderr } = await done;
+      expect(code).toBe(130);
+      expect(stderr).toContain(`${signal}: stopping, killing 1 running job`);
+      expect(stdout).toContain('killed tree');
+      expect(stdout).toContain('1 not started');
+      for (const pid of readPids(pids)) expect(isRunning(pid), `pid ${pid}`).toBe(false);
+      const journal = readFileSync(join(dir, 'stop', 'journal.jsonl'), 'utf8');
+      expect(journal).toContain('"job":"tree","hash"');
+      expect(journal).toMatch(/"job":"tree".*"status":"killed"/);
+    });
+  }
+
+  it('after kill -9 of the runner, a re-run ends the orphans and completes without re-running succeeded jobs', async () => {
+    const dir = tempDir();
+    const count = join(dir, 'count');
+    const jobs = Array.from({ length: 6 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: `${fixturesDir}count-run.sh ${count} 0.3` } }));
+    const config = writeBatch(dir, { name: 'crash', jobs });
+    const journal = join(dir, 'crash', 'journal.jsonl');
+    const { child, done } = startCli(['run', '-c', config, '--batches-data-dir', dir, '--parallelism', '2']);
+    await waitFor(() => existsSync(journal) && (readFileSync(journal, 'utf8').match(/"status":"succeed"/g)?.length ?? 0) >= 2, 'two successes');
+    child.kill('SIGKILL');
+    await done;
+    const succeededBefore = [...readFileSync(journal, 'utf8').matchAll(/"job":"(j\d)"[^\n]*"status":"succeed"/g)].map((m) => m[1]!);
+    expect(succeededBefore.length).toBeGreaterThanOrEqual(2);
+
+    const again = await runCli(['run', '-c', config, '--batches-data-dir', dir, '--parallelism', '2', '--json']);
+    expect(again.code).toBe(0);
+    const summary = JSON.parse(again.stdout) as { counts: { succeed: number; skipped: number } };
+    expect(summary.counts.succeed).toBe(6);
+    expect(summary.counts.skipped).toBe(succeededBefore.length);
+    const starts = readFileSync(count, 'utf8').split('\n').filter((l) => /^j\d$/.test(l));
+    for (const name of succeededBefore) expect(starts.filter((s) => s === name), name).toHaveLength(1);
+    for (const job of jobs) expect(starts).toContain(job.name);
+  });
+});
