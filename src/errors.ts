@@ -14,7 +14,12 @@ export type HyperctlErrorCode =
   | 'E_BATCH_LOCKED'
   | 'E_BATCH_NOT_FOUND'
   | 'E_STATE_CORRUPT'
+  | 'E_JOB_NOT_FOUND'
+  | 'E_NOT_RUNNING'
   | 'E_NOT_IN_JOB'
+  | 'E_DAEMON_PORT_IN_USE'
+  | 'E_DAEMON_UNREACHABLE'
+  | 'E_DAEMON_REQUEST'
   | 'E_ABORTED';
 
 const brand = Symbol.for('hyperctl.error');

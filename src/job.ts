@@ -27,6 +27,8 @@ function required(name: string, env: NodeJS.ProcessEnv): string {
 export async function getJobParams<T = Record<string, unknown>>(env: NodeJS.ProcessEnv = process.env): Promise<JobParamsOf<T>> {
   const inline = env.HYPERCTL_JOB_PARAMS;
   if (inline) return parseParams(inline, 'HYPERCTL_JOB_PARAMS');
+  const portal = env.HYPERCTL_SERVER_PORTAL ?? env.HYPERCTL_DAEMON_PORTAL;
+  if (!env.HYPERCTL_JOB_PARAMS_FILE && portal) return fetchParams(portal, required('HYPERCTL_JOB_NAME', env));
   const file = required('HYPERCTL_JOB_PARAMS_FILE', env);
   let text: string;
   try {
@@ -35,6 +37,26 @@ export async function getJobParams<T = Record<string, unknown>>(env: NodeJS.Proc
     throw new HyperctlError('E_NOT_IN_JOB', `cannot read the job's params file ${file}: ${(error as Error).message}`, { cause: error });
   }
   return parseParams(text, file);
+}
+
+/** Asks the daemon, as the original tool's client did: for jobs whose params file is not on their machine. */
+async function fetchParams<T>(portal: string, name: string): Promise<T> {
+  const { request } = await import('undici');
+  const url = `${portal.replace(/\/+$/, '')}/hyperctl/api/job/${encodeURIComponent(name)}`;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    try {
+      const response = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
+      const body = (await response.body.json()) as { code?: number; data?: { params?: unknown } };
+      if (response.statusCode < 500 && body.code === 0) return parseParams(JSON.stringify(body.data?.params), 'the daemon');
+      lastError = new Error(`HTTP ${response.statusCode}`);
+      if (response.statusCode < 500) break;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new HyperctlError('E_DAEMON_UNREACHABLE', `cannot get job ${name}'s params from the daemon: ${(lastError as Error).message}`, { cause: lastError });
 }
 
 function parseParams<T>(text: string, source: string): T {

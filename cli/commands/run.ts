@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { BatchResult, RunBatchOptions } from '../../src/index.js';
 import { loadConfigFile } from '../../src/batch/load-file.js';
 import { runBatchConfig } from '../../src/run/run-batch.js';
+import { HyperctlError } from '../../src/errors.js';
 import { integerFlag } from '../args.js';
 import { defaultBatchName, findConfigFile } from '../config-file.js';
 import { exitCodes } from '../exit-codes.js';
@@ -17,17 +18,22 @@ export const runCommand = defineCommand({
     force: { type: 'boolean', description: 'run every job again, also those that succeeded before' },
     tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
     json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },
+    'exit-on-finish': { type: 'boolean', description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish)' },
+    port: { type: 'string', description: "daemon port, 0 for any free one (default: daemon.port or 8060)", valueHint: 'N' },
     'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
   },
   async run({ args }): Promise<number> {
     const parallelism = integerFlag('parallelism', args.parallelism, 1);
     const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
+    const port = integerFlag('port', args.port, 0);
+    if (port !== undefined && port > 65535) throw new HyperctlError('E_USAGE', `--port: expected at most 65535, got ${port}`);
     const file = findConfigFile(args.config);
     const config = await loadConfigFile(file);
     const reporter = createRunReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail));
     const controller = new AbortController();
+    let serving = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (!controller.signal.aborted) reporter.interrupting(signal);
+      if (!controller.signal.aborted && !serving) reporter.interrupting(signal);
       controller.abort(signal);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
@@ -37,7 +43,11 @@ export const runCommand = defineCommand({
       batchesDataDir: args['batches-data-dir'],
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === 'batch:end') result = event.result;
+        if (event.type === 'batch:end') {
+          result = event.result;
+          reporter.finish(result);
+        }
+        if (event.type === 'daemon:serving') serving = true;
         reporter.onEvent(event);
       },
       parallelism,
@@ -46,6 +56,9 @@ export const runCommand = defineCommand({
       defaultName: defaultBatchName(file),
       captureOutput: Boolean(args.tail),
       killGraceMs: graceSeconds === undefined ? undefined : graceSeconds * 1000,
+      daemon: true,
+      port,
+      exitOnFinish: args['exit-on-finish'] ? true : undefined,
       executors: undefined,
     };
     try {
@@ -54,7 +67,7 @@ export const runCommand = defineCommand({
       if (!result) throw error;
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
-      reporter.finish(result);
+      reporter.close();
     }
     if (!result) return exitCodes.jobsFailed;
     return result.status === 'succeed' ? exitCodes.ok : result.status === 'interrupted' ? exitCodes.interrupted : exitCodes.jobsFailed;

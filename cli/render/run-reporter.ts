@@ -8,7 +8,9 @@ export interface RunReporter {
   /** Says on screen that the run is being interrupted. */
   interrupting(signal: string): void;
   /** Stops live drawing; prints the summary (or the JSON document). */
-  finish(result: BatchResult | undefined): void;
+  finish(result: BatchResult): void;
+  /** Stops live drawing, whatever happened. */
+  close(): void;
 }
 
 interface Streams {
@@ -64,6 +66,7 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
       case 'batch:start':
         ({ total, toRun } = event);
         startedAt = Date.now();
+        if (event.portal) say(err, style.dim(`daemon: ${event.portal}`));
         say(mode === 'tty' ? err : out, `batch ${style.bold(event.batch)}: ${total} job${total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${toRun} to run on ${event.slots} slot${event.slots === 1 ? '' : 's'} · ${style.dim(event.dataDir)}`);
         if (mode === 'tty') timer = setInterval(draw, 200).unref();
         break;
@@ -83,6 +86,9 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
         else draw();
         break;
       case 'batch:end':
+        break;
+      case 'daemon:serving':
+        say(err, `the batch has ended; its daemon still serves ${event.url} (Ctrl-C or SIGTERM to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`);
         break;
     }
   };
@@ -107,10 +113,13 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
     interrupting(signal) {
       say(err, style.yellow(`${signal}: stopping, killing ${running.size} running job${running.size === 1 ? '' : 's'}…`));
     },
+    close() {
+      if (timer) clearInterval(timer);
+      clear();
+    },
     finish(result) {
       if (timer) clearInterval(timer);
       clear();
-      if (!result) return;
       if (mode === 'json') {
         out.write(`${JSON.stringify(summaryJson(result), null, 2)}\n`);
         return;

@@ -42,7 +42,9 @@ export interface JobConfig<P extends JobParams = JobParams> {
 
 /** The local backend: jobs run as child processes of the runner. @public */
 export interface LocalBackendConfig {
+  /** The backend's kind. */
   readonly type: 'local';
+  /** Its settings. */
   readonly conf?: {
     /** Jobs running at once. @defaultValue 1 (the seed gives each job the whole machine) */
     readonly parallelism?: number;
@@ -53,17 +55,23 @@ export interface LocalBackendConfig {
 
 /** One SSH machine of the remote backend, as the seed writes it. @public */
 export interface RemoteMachineConfig {
+  /** Host name or address. */
   readonly hostname: string;
+  /** User to log in as. */
   readonly username: string;
+  /** Password, when not logging in with a key; never stored or shown. */
   readonly password?: string;
+  /** Private key file; `~` is expanded. */
   readonly ssh_rsa_file?: string;
-  /** @defaultValue 22 */
+  /** SSH port. @defaultValue 22 */
   readonly port?: number;
 }
 
 /** The remote backend: jobs run on a pool of machines over SSH. @public */
 export interface RemoteBackendConfig {
+  /** The backend's kind. */
   readonly type: 'remote';
+  /** Its settings: the machines to run on. */
   readonly conf: { readonly machines: readonly RemoteMachineConfig[] };
 }
 
@@ -74,7 +82,7 @@ export type BackendConfig = LocalBackendConfig | RemoteBackendConfig;
 export interface DaemonConfig {
   /** Address to bind and to hand to jobs. @defaultValue `"localhost"` */
   readonly host?: string;
-  /** @defaultValue 8060 */
+  /** HTTP port; 0 picks a free one. @defaultValue 8060 */
   readonly port?: number;
   /** Exit when every job is final. @defaultValue false */
   readonly exit_on_finish?: boolean;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
+import { startDaemon, type Daemon } from '../daemon/server.js';
 import { HyperctlError } from '../errors.js';
 import type { Executor, JobExit } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local.js';
@@ -14,59 +15,125 @@ import type { BatchCounts, BatchEvent, BatchResult, JobResult } from './events.j
 import { jobEnvironment } from './job-env.js';
 import type { RunBatchOptions } from './options.js';
 
+/** What the daemon and other observers see of a run while it goes on. */
+export interface RunView {
+  readonly spec: BatchSpec;
+  readonly startedAt: number;
+  /** Every job's current state, in batch order. */
+  jobs(): JobResult[];
+  job(name: string): JobResult | undefined;
+  /** True until the batch has ended. */
+  readonly active: boolean;
+  killJob(name: string): 'killed' | 'not-running' | 'unknown';
+  stop(kill: boolean): void;
+  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: BatchEvent) => void): () => void;
+}
+
 /**
  * One run of a batch: decides what to run, schedules jobs on executor slots with p-queue, records
- * every start and exit in the store, and kills on request.
+ * every start and exit in the store, serves the daemon when asked, and kills on request.
  */
-export class BatchRun {
-  readonly #spec: BatchSpec;
+export class BatchRun implements RunView {
+  readonly spec: BatchSpec;
   readonly #options: RunBatchOptions;
   readonly #results = new Map<string, JobResult>();
   readonly #running = new Map<string, AbortController>();
-  readonly #stop = new AbortController();
+  /** Aborted to end the run: stop starting jobs and kill the running ones. */
+  readonly #kill = new AbortController();
+  /** Aborted to stop starting jobs while the running ones finish. */
+  readonly #drain = new AbortController();
+  readonly #listeners = new Set<(event: BatchEvent) => void>();
   #listenerError: unknown;
+  #startedAt = Date.now();
+  #active = true;
 
   constructor(spec: BatchSpec, options: RunBatchOptions) {
-    this.#spec = spec;
+    this.spec = spec;
     this.#options = options;
+    for (const job of spec.jobs) this.#results.set(job.name, this.#baseResult(job));
+  }
+
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
+  get active(): boolean {
+    return this.#active;
   }
 
   async run(): Promise<BatchResult> {
     const outer = this.#options.signal;
     if (outer?.aborted) throw aborted(outer.reason);
     const executors = this.#options.executors ?? [this.#defaultExecutor()];
-    const store = BatchStore.open(this.#spec);
-    const onOuterAbort = () => this.#stop.abort(outer?.reason);
+    // The port is taken before anything is written, so a clash leaves no trace.
+    const daemon = this.#options.daemon ? await startDaemon(this, { host: this.spec.daemon.host, port: this.#options.port ?? this.spec.daemon.port }) : undefined;
+    let store: BatchStore;
+    try {
+      store = BatchStore.open(this.spec, daemon ? { portal: daemon.url, token: daemon.token } : undefined);
+    } catch (error) {
+      await daemon?.close();
+      throw error;
+    }
+    this.#startedAt = store.startedAt;
+    const onOuterAbort = () => this.#kill.abort(outer?.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     let result: BatchResult | undefined;
     try {
       await this.#cleanUpOrphans(store);
       const toRun = this.#jobsToRun(store);
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
-      this.#emit({ type: 'batch:start', batch: this.#spec.name, dataDir: this.#spec.dataDir, total: this.#spec.jobs.length, toRun: toRun.length, skipped: this.#spec.jobs.length - toRun.length, slots });
-      await this.#schedule(toRun, executors, store);
+      this.#emit({ type: 'batch:start', batch: this.spec.name, dataDir: this.spec.dataDir, total: this.spec.jobs.length, toRun: toRun.length, skipped: this.spec.jobs.length - toRun.length, slots, ...(daemon ? { portal: daemon.url } : {}) });
+      await this.#schedule(toRun, executors, store, daemon);
+    } finally {
+      const interrupted = this.#kill.signal.aborted;
+      store.close(interrupted || this.#drain.signal.aborted);
+      await Promise.allSettled(executors.map((e) => e.close?.()));
+      this.#active = false;
+      result = this.#result(interrupted);
+      this.#emit({ type: 'batch:end', result });
+    }
+    try {
+      if (daemon && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#kill.signal.aborted && this.#listenerError === undefined) {
+        this.#emit({ type: 'daemon:serving', url: daemon.url });
+        await onAbort(outer ?? new AbortController().signal);
+      }
     } finally {
       outer?.removeEventListener('abort', onOuterAbort);
-      const interrupted = this.#stop.signal.aborted;
-      store.close(interrupted);
-      await Promise.allSettled(executors.map((e) => e.close?.()));
-      result = this.#result(store.startedAt, interrupted);
-      this.#emit({ type: 'batch:end', result });
+      await daemon?.close();
     }
     if (this.#listenerError !== undefined) throw this.#listenerError;
     if (result.status === 'interrupted') throw aborted(outer?.reason);
     return result;
   }
 
-  /** Kills one running job; false when it is not running. */
-  killJob(name: string): boolean {
+  jobs(): JobResult[] {
+    return this.spec.jobs.map((job) => this.#results.get(job.name)!);
+  }
+
+  job(name: string): JobResult | undefined {
+    return this.#results.get(name);
+  }
+
+  killJob(name: string): 'killed' | 'not-running' | 'unknown' {
+    if (!this.#results.has(name)) return 'unknown';
     const controller = this.#running.get(name);
     controller?.abort();
-    return controller !== undefined;
+    return controller ? 'killed' : 'not-running';
+  }
+
+  stop(kill: boolean): void {
+    this.#drain.abort();
+    if (kill) this.#kill.abort(new HyperctlError('E_ABORTED', 'the batch was stopped'));
+  }
+
+  subscribe(listener: (event: BatchEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   #defaultExecutor(): Executor {
-    const backend = this.#spec.backend;
+    const backend = this.spec.backend;
     if (backend.type !== 'local') throw new HyperctlError('E_BACKEND_UNSUPPORTED', `backend.type: "${backend.type}" is not supported by this version; use "local"`);
     return new LocalExecutor({ slots: backend.parallelism, ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}) });
   }
@@ -84,7 +151,7 @@ export class BatchRun {
 
   #jobsToRun(store: BatchStore): JobSpec[] {
     const toRun: JobSpec[] = [];
-    for (const job of this.#spec.jobs) {
+    for (const job of this.spec.jobs) {
       const before = store.previous.get(job.name);
       if (!this.#options.force && before?.e === 'exit' && before.status === 'succeed' && before.hash === job.hash) {
         this.#results.set(job.name, { ...this.#baseResult(job), ...timing(before), status: 'succeed', exitCode: 0, skipped: true, ...(before.host ? { host: before.host } : {}) });
@@ -93,20 +160,22 @@ export class BatchRun {
     return toRun;
   }
 
-  async #schedule(jobs: readonly JobSpec[], executors: readonly Executor[], store: BatchStore): Promise<void> {
+  async #schedule(jobs: readonly JobSpec[], executors: readonly Executor[], store: BatchStore, daemon: Daemon | undefined): Promise<void> {
     const free = executors.flatMap((executor) => Array.from({ length: executor.slots }, () => executor));
     const slots = free.length;
     const queue = new PQueue({ concurrency: slots });
-    const stopped = this.#stop.signal;
-    const whenStopped = onAbort(stopped);
+    const drained = this.#drain.signal;
+    const whenDrained = onAbort(drained);
+    const killed = this.#kill.signal;
+    killed.addEventListener('abort', () => this.#drain.abort(), { once: true });
     for (const job of jobs) {
       // Feed the queue a little ahead of the slots, so a huge batch never sits in it at once.
-      if (queue.size >= slots) await Promise.race([queue.onSizeLessThan(slots), whenStopped]);
-      if (stopped.aborted) break;
+      if (queue.size >= slots) await Promise.race([queue.onSizeLessThan(slots), whenDrained]);
+      if (drained.aborted) break;
       void queue.add(async () => {
         const executor = free.pop()!;
         try {
-          if (!stopped.aborted) await this.#runJob(job, executor, store);
+          if (!drained.aborted) await this.#runJob(job, executor, store, daemon);
         } finally {
           free.push(executor);
         }
@@ -115,10 +184,10 @@ export class BatchRun {
     await queue.onIdle();
   }
 
-  async #runJob(job: JobSpec, executor: Executor, store: BatchStore): Promise<void> {
+  async #runJob(job: JobSpec, executor: Executor, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
     const controller = new AbortController();
     const stop = () => controller.abort();
-    this.#stop.signal.addEventListener('abort', stop, { once: true });
+    this.#kill.signal.addEventListener('abort', stop, { once: true });
     this.#running.set(job.name, controller);
     const startedAt = Date.now();
     let exit: JobExit;
@@ -131,17 +200,18 @@ export class BatchRun {
       exit = await executor.run(
         {
           name: job.name,
-          batchName: this.#spec.name,
+          batchName: this.spec.name,
           command: job.command,
           params: job.params,
           workingDir: job.workingDir,
           dataDir: job.dataDir,
-          env: jobEnvironment(this.#spec, job, paramsFile, paramsJson),
+          env: jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal),
           stdoutPath: join(job.dataDir, 'stdout'),
           stderrPath: join(job.dataDir, 'stderr'),
           ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
           onSpawn: ({ pid, startTicks }) => {
             store.record({ e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, host: executor.host });
+            this.#results.set(job.name, { ...this.#baseResult(job), status: 'running', startedAt, host: executor.host });
             this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
           },
         },
@@ -150,7 +220,7 @@ export class BatchRun {
     } catch (error) {
       exit = { exitCode: null, signal: null, killed: controller.signal.aborted, reason: `${executor.host}: ${(error as Error).message}` };
     } finally {
-      this.#stop.signal.removeEventListener('abort', stop);
+      this.#kill.signal.removeEventListener('abort', stop);
       this.#running.delete(job.name);
     }
     const status: JobStatus = exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
@@ -168,8 +238,8 @@ export class BatchRun {
     return { name: job.name, status: 'init', exitCode: null, signal: null, skipped: false, params: job.params, dataDir: job.dataDir, stdoutPath: join(job.dataDir, 'stdout'), stderrPath: join(job.dataDir, 'stderr') };
   }
 
-  #result(startedAt: number, interrupted: boolean): BatchResult {
-    const jobs = this.#spec.jobs.map((job) => this.#results.get(job.name) ?? this.#baseResult(job));
+  #result(interrupted: boolean): BatchResult {
+    const jobs = this.jobs();
     const counts: Record<keyof BatchCounts, number> = { total: jobs.length, succeed: 0, failed: 0, killed: 0, init: 0, skipped: 0 };
     for (const job of jobs) {
       if (job.skipped) counts.skipped++;
@@ -177,16 +247,17 @@ export class BatchRun {
     }
     const endedAt = Date.now();
     const status = interrupted ? 'interrupted' : counts.succeed === counts.total ? 'succeed' : 'failed';
-    return { name: this.#spec.name, dataDir: this.#spec.dataDir, status, counts, jobs, startedAt, endedAt, durationMs: endedAt - startedAt };
+    return { name: this.spec.name, dataDir: this.spec.dataDir, status, counts, jobs, startedAt: this.#startedAt, endedAt, durationMs: endedAt - this.#startedAt };
   }
 
   #emit(event: BatchEvent): void {
+    for (const listener of this.#listeners) listener(event);
     if (!this.#options.onEvent || this.#listenerError !== undefined) return;
     try {
       this.#options.onEvent(event);
     } catch (error) {
       this.#listenerError = error;
-      this.#stop.abort(error);
+      this.#kill.abort(error);
     }
   }
 }

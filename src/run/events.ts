@@ -40,9 +40,13 @@ export interface JobResult {
  * @public
  */
 export interface BatchCounts {
+  /** Jobs in the batch. */
   readonly total: number;
+  /** Jobs that exited 0 (this run or, when skipped, an earlier one). */
   readonly succeed: number;
+  /** Jobs that exited non-zero or could not start. */
   readonly failed: number;
+  /** Jobs ended by a kill, a batch stop or an abort. */
   readonly killed: number;
   /** Jobs never started (only after an interruption). */
   readonly init: number;
@@ -78,8 +82,20 @@ export interface BatchResult {
  * @public
  */
 export type BatchEvent =
-  | { readonly type: 'batch:start'; readonly batch: string; readonly dataDir: string; readonly total: number; readonly toRun: number; readonly skipped: number; readonly slots: number }
+  | {
+      readonly type: 'batch:start';
+      readonly batch: string;
+      readonly dataDir: string;
+      readonly total: number;
+      readonly toRun: number;
+      readonly skipped: number;
+      readonly slots: number;
+      /** The daemon's URL, when it serves one. */
+      readonly portal?: string;
+    }
   | { readonly type: 'job:start'; readonly job: string; readonly host: string; readonly pid?: number; readonly at: number }
   | { readonly type: 'job:output'; readonly job: string; readonly stream: 'stdout' | 'stderr'; readonly chunk: Buffer }
   | { readonly type: 'job:exit'; readonly job: JobResult }
-  | { readonly type: 'batch:end'; readonly result: BatchResult };
+  | { readonly type: 'batch:end'; readonly result: BatchResult }
+  /** The batch has ended and the daemon keeps serving it until the run's signal aborts. */
+  | { readonly type: 'daemon:serving'; readonly url: string };

@@ -4,7 +4,7 @@ import type { BatchSpec, JobSpec } from '../batch/spec.js';
 const maxEnvParams = 100 * 1024;
 
 /** The `HYPERCTL_*` variables every job sees, so a job in any language finds its params without a library. */
-export function jobEnvironment(batch: BatchSpec, job: JobSpec, paramsFile: string, paramsJson: string): Record<string, string> {
+export function jobEnvironment(batch: BatchSpec, job: JobSpec, paramsFile: string, paramsJson: string, portal: string | undefined): Record<string, string> {
   const extra = batch.backend.type === 'local' ? batch.backend.environments : {};
   return {
     ...extra,
@@ -14,5 +14,7 @@ export function jobEnvironment(batch: BatchSpec, job: JobSpec, paramsFile: strin
     HYPERCTL_JOB_WORKING_DIR: job.workingDir,
     HYPERCTL_JOB_PARAMS_FILE: paramsFile,
     ...(paramsJson.length <= maxEnvParams ? { HYPERCTL_JOB_PARAMS: paramsJson } : {}),
+    // The portal's path carries the token, so the original tool's client authenticates unchanged.
+    ...(portal ? { HYPERCTL_SERVER_PORTAL: portal, HYPERCTL_DAEMON_PORTAL: portal } : {}),
   };
 }

@@ -24,6 +24,16 @@ export interface RunBatchOptions {
   readonly captureOutput?: boolean;
   /** Time between SIGTERM and SIGKILL when a job is killed. @defaultValue 5000 */
   readonly killGraceMs?: number;
+  /**
+   * Serve the batch's HTTP API at `daemon.host:daemon.port` while it runs (jobs get its portal in
+   * `HYPERCTL_SERVER_PORTAL`). When `exitOnFinish` is false, the run keeps serving after the last
+   * job until `signal` aborts, then resolves with the batch's result. @defaultValue false
+   */
+  readonly daemon?: boolean;
+  /** Overrides `daemon.port` (0 picks a free port). @defaultValue the config's, else 8060 */
+  readonly port?: number;
+  /** Overrides `daemon.exit_on_finish`. @defaultValue the config's, else false */
+  readonly exitOnFinish?: boolean;
   /** Run on these executors instead of the ones `backend` describes. */
   readonly executors?: readonly Executor[];
 }

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
@@ -13,12 +13,21 @@ export const batchFiles = {
   journal: 'journal.jsonl',
   runner: 'runner.json',
   lastRun: 'last-run.json',
+  token: 'token',
 } as const;
 
 /** Who runs a batch now: written when a run starts, removed when it ends. */
 export interface RunnerInfo extends ProcessIdentity {
   readonly host: string;
   readonly startedAt: number;
+  /** The daemon's URL (without the token), when the run serves one. */
+  readonly portal?: string;
+}
+
+/** Where a run's daemon listens, and its secret. */
+export interface DaemonAccess {
+  readonly portal: string;
+  readonly token: string;
 }
 
 /** How the last run of a batch ended. */
@@ -47,10 +56,12 @@ export class BatchStore {
     this.#journal = new JournalWriter(join(dir, batchFiles.journal));
   }
 
-  static open(spec: BatchSpec): BatchStore {
+  static open(spec: BatchSpec, daemon?: DaemonAccess): BatchStore {
     mkdirSync(spec.dataDir, { recursive: true });
-    lockBatch(spec.dataDir, spec.name);
+    lockBatch(spec.dataDir, spec.name, daemon?.portal);
     try {
+      // Only the owner may read the token: it authorises every request to the daemon.
+      if (daemon) writeFileSync(join(spec.dataDir, batchFiles.token), daemon.token, { mode: 0o600 });
       const journalPath = join(spec.dataDir, batchFiles.journal);
       const previous = latestByJob(readJournal(journalPath));
       if (previous.size > 0) compactJournal(journalPath, previous);
@@ -75,6 +86,17 @@ export class BatchStore {
   }
 }
 
+/** The daemon of a running batch, or null when it runs none (or does not run). */
+export function readDaemonAccess(dir: string): DaemonAccess | null {
+  const runner = readRunner(dir);
+  if (!runner?.portal) return null;
+  try {
+    return { portal: runner.portal, token: readFileSync(join(dir, batchFiles.token), 'utf8').trim() };
+  } catch {
+    return null;
+  }
+}
+
 /** Reads the runner lock of a batch folder, or null when no run holds it. */
 export function readRunner(dir: string): RunnerInfo | null {
   try {
@@ -86,9 +108,9 @@ export function readRunner(dir: string): RunnerInfo | null {
   }
 }
 
-function lockBatch(dir: string, name: string): void {
+function lockBatch(dir: string, name: string, portal: string | undefined): void {
   const path = join(dir, batchFiles.runner);
-  const me: RunnerInfo = { ...identify(process.pid), host: hostname(), startedAt: Date.now() };
+  const me: RunnerInfo = { ...identify(process.pid), host: hostname(), startedAt: Date.now(), ...(portal ? { portal } : {}) };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');

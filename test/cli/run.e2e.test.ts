@@ -1,9 +1,15 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { fixturesDir, repoDir, runCli, startCli } from '../helpers/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixturesDir, repoDir, runCli, startCli, quickRun } from '../helpers/cli.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
+import { ensureCommand } from '../helpers/system.js';
 import { tempDir } from '../helpers/tmp.js';
+
+let noPython: string | undefined;
+beforeAll(() => {
+  noPython = ensureCommand('python3', 'python3');
+});
 
 /** The only batch folder under `root`. */
 function onlyBatch(root: string): string {
@@ -29,7 +35,7 @@ describe('hyperctl', () => {
   });
 
   it('refuses an unknown option or command with exit code 2', async () => {
-    const unknownOption = await runCli(['run', '--paralelism', '2']);
+    const unknownOption = await runCli(['run', ...quickRun, '--paralelism', '2']);
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stderr).toContain('unknown option --paralelism');
     const unknownCommand = await runCli(['rnu']);
@@ -41,34 +47,36 @@ describe('hyperctl', () => {
 describe('hyperctl run', () => {
   it('runs the quickstart: a JavaScript job reads its params with getJobParams()', async () => {
     const root = tempDir();
-    const { code, stdout } = await runCli(['run', '--config', join(repoDir, 'examples/quickstart/batch.yaml'), '--batches-data-dir', root]);
+    const { code, stdout } = await runCli(['run', ...quickRun, '--config', join(repoDir, 'examples/quickstart/batch.yaml'), '--batches-data-dir', root]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\[1\/1\] succeed learning_rate=0\.1/);
     expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("training with { learning_rate: 0.1 }\n");
   });
 
-  it('runs a job in another language that reads its params from the environment and the file', async () => {
+  it('runs a job in another language that reads its params from the environment and the file', async ({ skip }) => {
+    if (noPython) skip(noPython);
     const root = tempDir();
-    const { code } = await runCli(['run', '-c', join(repoDir, 'examples/python/batch.json')], { env: { HYPERCTL_BATCHES_DATA_DIR: root } });
+    const { code } = await runCli(['run', ...quickRun, '-c', join(repoDir, 'examples/python/batch.json')], { env: { HYPERCTL_BATCHES_DATA_DIR: root } });
     expect(code).toBe(0);
     expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("{'learning_rate': 0.1}\n");
   });
 
   it('runs a TypeScript config found in the current folder', async () => {
     const root = tempDir();
-    const { code, stdout } = await runCli(['run', '--batches-data-dir', root], { cwd: join(repoDir, 'examples/typescript') });
+    const { code, stdout } = await runCli(['run', ...quickRun, '--batches-data-dir', root], { cwd: join(repoDir, 'examples/typescript') });
     expect(code).toBe(0);
     expect(stdout).toContain('4 to run on 2 slots');
     expect(JSON.parse(readFileSync(join(root, 'typescript-example', 'optimizer=adam,epochs=2', 'result.json'), 'utf8'))).toEqual({ loss: 0.25 });
   });
 
-  it('runs the output of generate as it is', async () => {
+  it('runs the output of generate as it is', async ({ skip }) => {
+    if (noPython) skip(noPython);
     const dir = tempDir();
     const root = tempDir();
     cpSync(join(repoDir, 'examples/grid'), dir, { recursive: true });
     const generated = await runCli(['generate', '--template', 'job-template.yml', '--output', 'batch.json'], { cwd: dir });
     expect(generated).toMatchObject({ code: 0, stdout: 'wrote 4 jobs to batch.json\n' });
-    const { code, stdout } = await runCli(['run', '--config', 'batch.json', '--parallelism', '2', '--batches-data-dir', root], { cwd: dir });
+    const { code, stdout } = await runCli(['run', ...quickRun, '--config', 'batch.json', '--parallelism', '2', '--batches-data-dir', root], { cwd: dir });
     expect(code).toBe(0);
     expect(stdout).toContain('4 to run on 2 slots');
     expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.2,max_depth=5', 'stdout'), 'utf8')).toBe('learning_rate=0.2 max_depth=5 score=1.00\n');
@@ -77,9 +85,9 @@ describe('hyperctl run', () => {
   it('exits 1 when a job fails, naming it and its stderr file', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, { name: 'fails', jobs: [{ name: 'ok', params: {}, execution: { command: 'true' } }, { name: 'bad', params: {}, execution: { command: 'exit 3' } }] });
-    const { code, stdout } = await runCli(['run', '-c', config, '--batches-data-dir', dir]);
+    const { code, stdout } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
     expect(code).toBe(1);
-    expect(stdout).toContain('failed bad (exit code 3)');
+    expect(stdout).toMatch(/\[2\/2\] failed bad \d+\.\ds \(exit code 3\)/);
     expect(stdout).toContain(`failed bad: exit code 3 · ${join(dir, 'fails', 'bad', 'stderr')}`);
   });
 
@@ -87,7 +95,7 @@ describe('hyperctl run', () => {
     const dir = tempDir();
     const root = join(dir, 'batches');
     const config = writeBatch(dir, { jobs: [{ params: {}, execution: { command: 'true' } }, { params: {}, execution: { command: 'true' } }, { params: { a: 1 }, execution: {} }] });
-    const { code, stdout, stderr } = await runCli(['run', '-c', config, '--batches-data-dir', root]);
+    const { code, stdout, stderr } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', root]);
     expect(code).toBe(2);
     expect(stderr).toContain('jobs[2].execution.command: required');
     expect(stderr).toContain(config);
@@ -102,7 +110,7 @@ describe('hyperctl run', () => {
     ['a bad --parallelism', ['-c', 'x.json', '--parallelism', 'two'], '--parallelism: expected a whole number ≥ 1, got "two"'],
   ])('exits 2 on %s', async (_what, args, message) => {
     const dir = tempDir();
-    const { code, stderr } = await runCli(['run', ...args], { cwd: dir });
+    const { code, stderr } = await runCli(['run', ...quickRun, ...args], { cwd: dir });
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });
@@ -110,7 +118,7 @@ describe('hyperctl run', () => {
   it('prints a JSON summary with --json', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, { name: 'js', jobs: [{ name: 'a', params: { x: 1 }, execution: { command: 'true' } }] });
-    const { code, stdout } = await runCli(['run', '-c', config, '--json', '--batches-data-dir', dir]);
+    const { code, stdout } = await runCli(['run', ...quickRun, '-c', config, '--json', '--batches-data-dir', dir]);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({ name: 'js', status: 'succeed', counts: { total: 1, succeed: 1 }, jobs: [{ name: 'a', status: 'succeed', exitCode: 0, params: { x: 1 } }] });
@@ -119,7 +127,7 @@ describe('hyperctl run', () => {
   it('prefixes job output with the job name with --tail', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, { name: 'tail', jobs: [{ name: 'a', params: {}, execution: { command: 'echo one; printf two' } }] });
-    const { code, stdout } = await runCli(['run', '-c', config, '--tail', '--batches-data-dir', dir]);
+    const { code, stdout } = await runCli(['run', ...quickRun, '-c', config, '--tail', '--batches-data-dir', dir]);
     expect(code).toBe(0);
     expect(stdout).toContain('[a] one\n');
     expect(stdout).toContain('[a] two\n');
@@ -129,10 +137,10 @@ describe('hyperctl run', () => {
     const dir = tempDir();
     const count = join(dir, 'count');
     const config = writeBatch(dir, { name: 'again', jobs: [{ name: 'a', params: {}, execution: { command: `${fixturesDir}count-run.sh ${count}` } }] });
-    await runCli(['run', '-c', config, '--batches-data-dir', dir]);
-    const second = await runCli(['run', '-c', config, '--batches-data-dir', dir]);
+    await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    const second = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
     expect(second.stdout).toContain('1 already succeeded, 0 to run');
-    await runCli(['run', '-c', config, '--batches-data-dir', dir, '--force']);
+    await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--force']);
     expect(readFileSync(count, 'utf8')).toBe('a\na done\na\na done\n');
   });
 
@@ -141,7 +149,7 @@ describe('hyperctl run', () => {
       const dir = tempDir();
       const pids = join(dir, 'pids');
       const config = writeBatch(dir, { name: 'stop', jobs: [{ name: 'tree', params: {}, execution: { command: `${fixturesDir}spawn-tree.sh ${pids}` } }, { name: 'next', params: {}, execution: { command: 'true' } }] });
-      const { child, done } = startCli(['run', '-c', config, '--batches-data-dir', dir, '--kill-grace', '2']);
+      const { child, done } = startCli(['run', ...quickRun, ...quickRun, '-c', config, '--batches-data-dir', dir, '--kill-grace', '2']);
       await waitFor(() => readPids(pids).length === 3, 'the job tree');
       child.kill(signal);
       const { code, stdout, stderr } = await done;
@@ -162,14 +170,14 @@ describe('hyperctl run', () => {
     const jobs = Array.from({ length: 6 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: `${fixturesDir}count-run.sh ${count} 0.3` } }));
     const config = writeBatch(dir, { name: 'crash', jobs });
     const journal = join(dir, 'crash', 'journal.jsonl');
-    const { child, done } = startCli(['run', '-c', config, '--batches-data-dir', dir, '--parallelism', '2']);
+    const { child, done } = startCli(['run', ...quickRun, ...quickRun, '-c', config, '--batches-data-dir', dir, '--parallelism', '2']);
     await waitFor(() => existsSync(journal) && (readFileSync(journal, 'utf8').match(/"status":"succeed"/g)?.length ?? 0) >= 2, 'two successes');
     child.kill('SIGKILL');
     await done;
     const succeededBefore = [...readFileSync(journal, 'utf8').matchAll(/"job":"(j\d)"[^\n]*"status":"succeed"/g)].map((m) => m[1]!);
     expect(succeededBefore.length).toBeGreaterThanOrEqual(2);
 
-    const again = await runCli(['run', '-c', config, '--batches-data-dir', dir, '--parallelism', '2', '--json']);
+    const again = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--parallelism', '2', '--json']);
     expect(again.code).toBe(0);
     const summary = JSON.parse(again.stdout) as { counts: { succeed: number; skipped: number } };
     expect(summary.counts.succeed).toBe(6);

@@ -30,3 +30,6 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
 export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return startCli(args, options).done;
 }
+
+/** Flags that make `hyperctl run` exit when its batch ends and serve on a free port, as tests need. */
+export const quickRun = ['--exit-on-finish', '--port', '0'] as const;

@@ -1,0 +1,83 @@
+const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+const json = (ref: string, description = 'ok') => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const jobName = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'job name, percent-encoded; matched exactly' };
+
+/** The OpenAPI 3.1 description of the daemon's native API (`/api/v1`); a test keeps it true. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: { title: 'hyperctl daemon', version: '1', description: 'Every path is also served under /{token}/…, which is how the portal handed to jobs authenticates.' },
+  security: [{ bearer: [] }],
+  paths: {
+    '/api/v1/batch': { get: { summary: 'batch summary', responses: { 200: json('Batch'), 401: error } } },
+    '/api/v1/batch/stop': {
+      post: {
+        summary: 'stop starting jobs; with kill, also kill the running ones',
+        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } } },
+        responses: { 202: { description: 'stopping' }, 400: error, 401: error, 409: error },
+      },
+    },
+    '/api/v1/jobs': {
+      get: {
+        summary: 'jobs, optionally by status, paged',
+        parameters: [
+          { name: 'status', in: 'query', schema: { enum: ['init', 'running', 'succeed', 'failed', 'killed'] } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: { 200: json('JobPage'), 400: error, 401: error },
+      },
+    },
+    '/api/v1/jobs/{name}': { get: { summary: 'one job', parameters: [jobName], responses: { 200: json('Job'), 401: error, 404: error } } },
+    '/api/v1/jobs/{name}/kill': { post: { summary: "kill a running job's process group", parameters: [jobName], responses: { 202: { description: 'killing' }, 401: error, 404: error, 409: error } } },
+    '/api/v1/jobs/{name}/logs/{stream}': {
+      get: {
+        summary: "a byte range of a job's stdout or stderr; X-Log-Size gives the whole size",
+        parameters: [
+          jobName,
+          { name: 'stream', in: 'path', required: true, schema: { enum: ['stdout', 'stderr'] } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          { name: 'length', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: { 200: { description: 'the bytes', content: { 'application/octet-stream': {} } }, 400: error, 401: error, 404: error },
+      },
+    },
+    '/api/v1/events': { get: { summary: 'server-sent events: batch, job:start, job:exit, batch:end', responses: { 200: { description: 'event stream', content: { 'text/event-stream': {} } }, 401: error } } },
+    '/api/v1/openapi.json': { get: { summary: 'this document', responses: { 200: { description: 'OpenAPI document' }, 401: error } } },
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+      Job: {
+        type: 'object',
+        required: ['name', 'status', 'exitCode', 'signal', 'host', 'reason', 'startedAt', 'endedAt', 'durationMs', 'params', 'dataDir'],
+        properties: {
+          name: { type: 'string' },
+          status: { enum: ['init', 'running', 'succeed', 'failed', 'killed'] },
+          exitCode: { type: ['integer', 'null'] },
+          signal: { type: ['string', 'null'] },
+          host: { type: ['string', 'null'] },
+          reason: { type: ['string', 'null'] },
+          startedAt: { type: ['string', 'null'], format: 'date-time' },
+          endedAt: { type: ['string', 'null'], format: 'date-time' },
+          durationMs: { type: ['number', 'null'] },
+          params: { type: 'object' },
+          dataDir: { type: 'string' },
+        },
+      },
+      JobPage: { type: 'object', required: ['total', 'offset', 'jobs'], properties: { total: { type: 'integer' }, offset: { type: 'integer' }, jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } } } },
+      Batch: {
+        type: 'object',
+        required: ['name', 'status', 'counts', 'startedAt', 'elapsedMs', 'dataDir'],
+        properties: {
+          name: { type: 'string' },
+          status: { enum: ['running', 'finished', 'interrupted', 'init'] },
+          counts: { type: 'object' },
+          startedAt: { type: ['string', 'null'] },
+          elapsedMs: { type: ['number', 'null'] },
+          dataDir: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,85 @@
+import type { JobParams, JobStatus } from '../batch/types.js';
+
+/**
+ * A job as the daemon's API and the CLI's `--json` show it.
+ * @public
+ */
+export interface JobInfo {
+  /** The job's name. */
+  readonly name: string;
+  /** Its status. */
+  readonly status: JobStatus;
+  /** Exit code, or null. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, or null. */
+  readonly signal: string | null;
+  /** Where it ran, or null before it started. */
+  readonly host: string | null;
+  /** Why it ended, when the exit code does not say. */
+  readonly reason: string | null;
+  /** Start, ISO 8601, or null. */
+  readonly startedAt: string | null;
+  /** End, ISO 8601, or null. */
+  readonly endedAt: string | null;
+  /** Run time so far or in all, in milliseconds, or null. */
+  readonly durationMs: number | null;
+  /** The job's params. */
+  readonly params: JobParams;
+  /** Its data folder. */
+  readonly dataDir: string;
+}
+
+/**
+ * A batch's summary as the daemon's API and the CLI's `--json` show it.
+ * @public
+ */
+export interface BatchInfo {
+  /** The batch's name. */
+  readonly name: string;
+  /** `running` while its runner lives; after that `finished`, or `interrupted` when not every job ended. */
+  readonly status: 'running' | 'finished' | 'interrupted' | 'init';
+  /** Job counts per status, and the total. */
+  readonly counts: { readonly total: number } & { readonly [S in JobStatus]: number };
+  /** Start of the current or last run, ISO 8601, or null. */
+  readonly startedAt: string | null;
+  /** Wall time of that run in milliseconds, or null. */
+  readonly elapsedMs: number | null;
+  /** The batch folder. */
+  readonly dataDir: string;
+}
+
+/** The common fields of a job from memory or from disk, turned into a {@link JobInfo}. */
+export function toJobInfo(job: {
+  name: string;
+  status: JobStatus;
+  exitCode: number | null;
+  signal: string | null;
+  host?: string | undefined;
+  reason?: string | undefined;
+  startedAt?: number | undefined;
+  endedAt?: number | undefined;
+  params: JobParams;
+  dataDir: string;
+}): JobInfo {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    name: job.name,
+    status: job.status,
+    exitCode: job.exitCode,
+    signal: job.signal,
+    host: job.host ?? null,
+    reason: job.reason ?? null,
+    startedAt: iso(job.startedAt),
+    endedAt: iso(job.endedAt),
+    durationMs: job.startedAt === undefined ? null : (job.endedAt ?? Date.now()) - job.startedAt,
+    params: job.params,
+    dataDir: job.dataDir,
+  };
+}
+
+/** Counts per status of a list of jobs. */
+export function countStatuses(jobs: readonly { status: JobStatus }[]): BatchInfo['counts'] {
+  const counts = { total: jobs.length, init: 0, running: 0, succeed: 0, failed: 0, killed: 0 };
+  for (const job of jobs) counts[job.status]++;
+  return counts;
+}

@@ -1,0 +1,149 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import type { BatchEvent, JobResult } from '../run/events.js';
+import type { RunView } from '../run/batch-run.js';
+import { openApiDocument } from './openapi.js';
+import { countStatuses, toJobInfo, type BatchInfo } from './protocol.js';
+import { readJsonBody, sendError, sendJson, streamJsonArray } from './http-util.js';
+
+const statuses = ['init', 'running', 'succeed', 'failed', 'killed'] as const;
+const whole = v.pipe(v.string(), v.regex(/^\d+$/, 'expected a whole number'), v.transform(Number));
+const jobsQuery = v.object({ status: v.optional(v.picklist(statuses)), offset: v.optional(whole), limit: v.optional(whole) });
+const logsQuery = v.object({ offset: v.optional(whole), length: v.optional(whole) });
+const stopBody = v.optional(v.strictObject({ kill: v.optional(v.boolean()) }));
+
+export interface RouteContext {
+  readonly view: RunView;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** Path segments after the token, percent-decoded one by one. */
+  readonly path: readonly string[];
+  readonly query: URLSearchParams;
+  /** Where SSE streams register, so the daemon can end them on close. */
+  readonly streams: Set<ServerResponse>;
+}
+
+/** Serves one authenticated request. */
+export async function route(ctx: RouteContext): Promise<void> {
+  const { req, res, path } = ctx;
+  const method = req.method ?? 'GET';
+  const [a, b, c, d, e, ...rest] = path;
+  if (a === 'hyperctl') return compatRoute(ctx, method, path.slice(1));
+  if (a !== 'api' || b !== 'v1') return sendError(res, 404, 'E_NOT_FOUND', `no route ${method} /${path.join('/')}`);
+  if (c === 'batch' && d === undefined && method === 'GET') return sendJson(res, 200, batchInfo(ctx.view));
+  if (c === 'batch' && d === 'stop' && e === undefined && method === 'POST') return stopBatch(ctx);
+  if (c === 'openapi.json' && d === undefined && method === 'GET') return sendJson(res, 200, openApiDocument);
+  if (c === 'events' && d === undefined && method === 'GET') return streamEvents(ctx);
+  if (c === 'jobs' && d === undefined && method === 'GET') return listJobs(ctx);
+  if (c === 'jobs' && d !== undefined) {
+    const job = ctx.view.job(d);
+    if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', `no job ${JSON.stringify(d)} in batch ${ctx.view.spec.name}`);
+    if (e === undefined && method === 'GET') return sendJson(res, 200, toJobInfo(job));
+    if (e === 'kill' && rest.length === 0 && method === 'POST') return killJob(ctx, job);
+    if (e === 'logs' && rest.length === 1 && (rest[0] === 'stdout' || rest[0] === 'stderr') && method === 'GET') return sendLogs(ctx, job, rest[0]);
+  }
+  return sendError(res, 404, 'E_NOT_FOUND', `no route ${method} /${path.join('/')}`);
+}
+
+export function batchInfo(view: RunView): BatchInfo {
+  const jobs = view.jobs();
+  const counts = countStatuses(jobs);
+  const finished = counts.init === 0 && counts.running === 0;
+  return {
+    name: view.spec.name,
+    status: view.active ? 'running' : finished ? 'finished' : 'interrupted',
+    counts,
+    startedAt: new Date(view.startedAt).toISOString(),
+    elapsedMs: Date.now() - view.startedAt,
+    dataDir: view.spec.dataDir,
+  };
+}
+
+async function stopBatch({ req, res, view }: RouteContext): Promise<void> {
+  let body: unknown;
+  try {
+    body = await readJsonBody(req);
+  } catch (error) {
+    return sendError(res, 400, 'E_BAD_REQUEST', `request body: ${(error as Error).message}`);
+  }
+  const parsed = v.safeParse(stopBody, body);
+  if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `request body: ${parsed.issues[0].message}`);
+  if (!view.active) return sendError(res, 409, 'E_NOT_RUNNING', `batch ${view.spec.name} has already ended`);
+  const kill = parsed.output?.kill ?? false;
+  view.stop(kill);
+  sendJson(res, 202, { name: view.spec.name, stopping: true, kill });
+}
+
+async function listJobs({ res, view, query }: RouteContext): Promise<void> {
+  const parsed = v.safeParse(jobsQuery, Object.fromEntries(query));
+  if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `${parsed.issues[0].path?.[0]?.key ?? 'query'}: ${parsed.issues[0].message}`);
+  const { status, offset = 0, limit } = parsed.output;
+  const all = status ? view.jobs().filter((j) => j.status === status) : view.jobs();
+  const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
+  await streamJsonArray(res, `{"total":${all.length},"offset":${offset},"jobs":`, page, toJobInfo, '}');
+}
+
+function killJob({ res, view }: RouteContext, job: JobResult): void {
+  const outcome = view.killJob(job.name);
+  if (outcome !== 'killed') return sendError(res, 409, 'E_NOT_RUNNING', `job ${job.name} is not running (status ${job.status})`);
+  sendJson(res, 202, { name: job.name, killing: true });
+}
+
+async function sendLogs({ res, query }: RouteContext, job: JobResult, stream: 'stdout' | 'stderr'): Promise<void> {
+  const parsed = v.safeParse(logsQuery, Object.fromEntries(query));
+  if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `${parsed.issues[0].path?.[0]?.key ?? 'query'}: ${parsed.issues[0].message}`);
+  const file = join(job.dataDir, stream);
+  const size = await stat(file).then((s) => s.size, () => 0);
+  const start = Math.min(parsed.output.offset ?? 0, size);
+  const end = parsed.output.length === undefined ? size : Math.min(size, start + parsed.output.length);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': end - start, 'x-log-size': size, 'x-job-status': job.status, 'cache-control': 'no-store' });
+  if (end === start) return void res.end();
+  createReadStream(file, { start, end: end - 1 }).on('error', () => res.destroy()).pipe(res);
+}
+
+function streamEvents({ req, res, view, streams }: RouteContext): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  const send = (type: string, data: unknown) => res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('batch', batchInfo(view));
+  const unsubscribe = view.subscribe((event: BatchEvent) => {
+    if (event.type === 'job:start') send(event.type, { job: event.job, host: event.host, at: new Date(event.at).toISOString() });
+    else if (event.type === 'job:exit') send(event.type, toJobInfo(event.job));
+    else if (event.type === 'batch:end') send(event.type, batchInfo(view));
+  });
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();
+  streams.add(res);
+  const done = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    streams.delete(res);
+  };
+  req.on('close', done);
+  res.on('close', done);
+}
+
+/** The original tool's routes, answered as its job-side client expects: `{ code, data }`. */
+async function compatRoute({ res, view }: RouteContext, method: string, path: readonly string[]): Promise<void> {
+  const compatJob = (job: JobResult) => {
+    const spec = view.spec.jobs.find((j) => j.name === job.name);
+    return { name: job.name, params: job.params, status: job.status, resource: spec?.resource ?? null, working_dir: spec?.workingDir ?? null, data_dir: job.dataDir, assets: [] };
+  };
+  const fail = (status: number, data: unknown) => sendJson(res, status, { code: -1, data });
+  if (path.length === 0 && method === 'GET') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    return void res.end('Welcome to hyperctl.');
+  }
+  if (path[0] !== 'api' || path[1] !== 'job') return fail(404, { msg: 'resource not found' });
+  const [, , name, operation, ...rest] = path;
+  if (name === undefined && method === 'GET') return streamJsonArray(res, '{"code":0,"data":{"jobs":', view.jobs(), compatJob, '}}');
+  const job = name === undefined ? undefined : view.job(name);
+  if (!job) return fail(404, { msg: 'resource not found' });
+  if (operation === undefined && method === 'GET') return sendJson(res, 200, { code: 0, data: compatJob(job) });
+  if (operation === 'kill' && rest.length === 0 && method === 'POST') {
+    if (view.killJob(job.name) !== 'killed') return fail(409, `job ${job.name} is not running but ${job.status}`);
+    return sendJson(res, 200, { code: 0, data: { msg: `${job.name} killed` } });
+  }
+  return fail(404, { msg: 'resource not found' });
+}

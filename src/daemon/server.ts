@@ -1,0 +1,70 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HyperctlError } from '../errors.js';
+import type { RunView } from '../run/batch-run.js';
+import { sendError } from './http-util.js';
+import { route } from './routes.js';
+import { createToken, tokenMatches } from './token.js';
+
+/** A running daemon. */
+export interface Daemon {
+  /** `http://host:port`, for people and the CLI (which sends the token in a header). */
+  readonly url: string;
+  /** `http://host:port/TOKEN`: the base URL handed to jobs; its path authenticates them. */
+  readonly portal: string;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a run's HTTP API on `host:port` (port 0 picks a free one). Every request must carry the
+ * run's token, as the first path segment or as `Authorization: Bearer TOKEN`.
+ */
+export async function startDaemon(view: RunView, config: { readonly host: string; readonly port: number }): Promise<Daemon> {
+  const token = createToken();
+  const streams = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://daemon');
+    let segments: string[];
+    try {
+      segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    } catch {
+      return sendError(res, 400, 'E_BAD_REQUEST', 'malformed percent-encoding in the path');
+    }
+    let path: string[] | undefined;
+    if (tokenMatches(token, segments[0])) path = segments.slice(1);
+    else if (tokenMatches(token, /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1])) path = segments;
+    if (!path) return sendError(res, 401, 'E_UNAUTHORIZED', 'a valid token is required (first path segment of the portal, or Authorization: Bearer)');
+    route({ view, req, res, path, query: url.searchParams, streams }).catch((error: unknown) => {
+      if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', (error as Error).message);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  // `localhost` may resolve to ::1 first; jobs and clients reliably reach 127.0.0.1.
+  const bindHost = config.host === 'localhost' ? '127.0.0.1' : config.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new HyperctlError('E_DAEMON_PORT_IN_USE', `daemon.port: port ${config.port} on ${config.host} is already in use; choose another daemon.port (0 picks a free one) or stop what uses it`, { cause: error }));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new HyperctlError('E_CONFIG_INVALID', `daemon.host: cannot listen on ${config.host} (${error.code})`, { cause: error }));
+      else reject(error);
+    });
+    server.listen(config.port, bindHost, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    portal: `${url}/${token}`,
+    token,
+    async close() {
+      for (const res of streams) res.end();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+    },
+  };
+}

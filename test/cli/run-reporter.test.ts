@@ -1,0 +1,66 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createRunReporter } from '../../cli/render/run-reporter.js';
+import type { BatchResult, JobResult } from '../../src/index.js';
+
+function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: () => string } {
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c));
+  Object.assign(stream, { isTTY, columns: 80, text: () => text });
+  return stream;
+}
+
+const jobResult = (name: string, status: JobResult['status']): JobResult => ({ name, status, exitCode: status === 'succeed' ? 0 : 1, signal: null, skipped: false, params: {}, dataDir: '/d', stdoutPath: '/d/stdout', stderrPath: '/d/stderr', durationMs: 10 });
+const result: BatchResult = { name: 'b', dataDir: '/d', status: 'failed', counts: { total: 2, succeed: 1, failed: 1, killed: 0, init: 0, skipped: 0 }, jobs: [jobResult('a', 'succeed'), jobResult('c', 'failed')], startedAt: 0, endedAt: 10, durationMs: 10 };
+
+function play(mode: 'tty' | 'plain', env: NodeJS.ProcessEnv) {
+  const stdout = fakeStream(mode === 'tty');
+  const stderr = fakeStream(mode === 'tty');
+  const saved = process.env.NO_COLOR;
+  if (env.NO_COLOR) process.env.NO_COLOR = env.NO_COLOR;
+  else delete process.env.NO_COLOR;
+  try {
+    const reporter = createRunReporter(mode, false, { stdout, stderr });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 2, toRun: 2, skipped: 0, slots: 1 });
+    reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: Date.now() });
+    reporter.onEvent({ type: 'job:exit', job: jobResult('a', 'succeed') });
+    reporter.onEvent({ type: 'job:start', job: 'c', host: 'local', at: Date.now() });
+    reporter.onEvent({ type: 'job:exit', job: jobResult('c', 'failed') });
+    reporter.finish(result);
+  } finally {
+    if (saved === undefined) delete process.env.NO_COLOR;
+    else process.env.NO_COLOR = saved;
+  }
+  return { stdout: stdout.text(), stderr: stderr.text() };
+}
+
+describe('run progress', () => {
+  it('draws a live status block with counts on a terminal, in colour', () => {
+    const { stdout, stderr } = play('tty', {});
+    expect(stdout).toBe('');
+    expect(stderr).toContain('1/2 done · 1 running · 0 failed');
+    expect(stderr).toContain('running: c');
+    expect(stderr).toContain('\u001b[31mfailed\u001b[39m c');
+    expect(stderr).toContain('\u001b[J');
+  });
+
+  it('respects NO_COLOR on a terminal', () => {
+    const { stderr } = play('tty', { NO_COLOR: '1' });
+    expect(stderr).not.toMatch(/\u001b\[\d+m/);
+    expect(stderr).toContain('2/2 done');
+  });
+
+  it('prints one plain line per job when not on a terminal', () => {
+    const { stdout, stderr } = play('plain', {});
+    expect(stderr).toBe('');
+    expect(stdout.split('\n')).toEqual([
+      'batch b: 2 jobs, 0 already succeeded, 2 to run on 1 slot · /d',
+      '[1/2] succeed a 0.0s',
+      '[2/2] failed c 0.0s (exit code 1)',
+      'batch b failed: 1 succeed (0 skipped), 1 failed, 0 killed in 0.0s',
+      '  failed c: exit code 1 · /d/stderr',
+      '',
+    ]);
+  });
+});
