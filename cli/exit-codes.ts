@@ -13,6 +13,7 @@ const usageCodes: ReadonlySet<HyperctlErrorCode> = new Set([
   'E_BACKEND_UNSUPPORTED',
   'E_BATCH_LOCKED',
   'E_BATCH_NOT_FOUND',
+  'E_JOB_NOT_FOUND',
 ]);
 
 /** The exit code for an error that ended a command. */

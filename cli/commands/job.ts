@@ -1,42 +1,63 @@
 import { defineCommand } from 'citty';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobStatus } from '../../src/batch/types.js';
-import { HyperctlError } from '../../src/errors.js';
+import { toJobInfo, type JobInfo } from '../../src/daemon/protocol.js';
+import { HyperctlError, isHyperctlError } from '../../src/errors.js';
 import { readBatch, type StoredJob } from '../../src/store/read-batch.js';
 import { batchesDataDirArg, batchesDataDirFrom, batchNameArg, jsonArg, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
-import { jobJson, renderJobTable } from '../render/batch-views.js';
+import { controllableBatch, liveBatch, type LiveBatch } from '../live-batch.js';
+import { readLogChunk } from '../log-file.js';
+import { renderJobTable } from '../render/batch-views.js';
 
 const statuses: readonly JobStatus[] = ['init', 'running', 'succeed', 'failed', 'killed'];
 const jobNameArg = { job: { type: 'string', alias: 'j', required: true, description: 'job name', valueHint: 'NAME' } } as const;
 
-function findJob(dir: string, batch: string, name: string): StoredJob {
+function storedJob(dir: string, batch: string, name: string): StoredJob {
   const job = readBatch(dir, batch).jobs.find((j) => j.name === name);
-  if (!job) throw new HyperctlError('E_BATCH_NOT_FOUND', `batch "${batch}" has no job "${name}"`);
+  if (!job) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${batch}" has no job "${name}"`);
   return job;
 }
 
 const list = defineCommand({
-  meta: { name: 'list', description: "list a batch's jobs" },
+  meta: { name: 'list', description: "list a batch's jobs (live from its daemon while it runs)" },
   args: { ...batchNameArg, status: { type: 'string', description: `only jobs with this status: ${statuses.join(', ')}`, valueHint: 'S' }, ...batchesDataDirArg, ...jsonArg },
-  run({ args }): number {
-    if (args.status !== undefined && !statuses.includes(args.status as JobStatus)) throw new HyperctlError('E_USAGE', `--status: expected one of ${statuses.join(', ')}, got ${JSON.stringify(args.status)}`);
-    const jobs = readBatch(batchesDataDirFrom(args), args.batch).jobs.filter((j) => args.status === undefined || j.status === args.status);
-    if (args.json) printJson(jobs.map(jobJson));
+  async run({ args }): Promise<number> {
+    const status = args.status as JobStatus | undefined;
+    if (status !== undefined && !statuses.includes(status)) throw new HyperctlError('E_USAGE', `--status: expected one of ${statuses.join(', ')}, got ${JSON.stringify(args.status)}`);
+    const dir = batchesDataDirFrom(args);
+    const live = liveBatch(dir, args.batch);
+    const jobs: JobInfo[] = live
+      ? (await live.client.jobs(status ? { status } : {})).jobs
+      : readBatch(dir, args.batch).jobs.filter((j) => status === undefined || j.status === status).map(toJobInfo);
+    if (args.json) printJson(jobs);
     else process.stdout.write(renderJobTable(jobs));
     return exitCodes.ok;
   },
 });
 
 const describe = defineCommand({
-  meta: { name: 'describe', description: 'show one job in full' },
+  meta: { name: 'describe', description: 'show one job in full, as JSON' },
   args: { ...batchNameArg, ...jobNameArg, ...batchesDataDirArg, ...jsonArg },
-  run({ args }): number {
-    const job = jobJson(findJob(batchesDataDirFrom(args), args.batch, args.job));
+  async run({ args }): Promise<number> {
+    const dir = batchesDataDirFrom(args);
+    const stored = storedJob(dir, args.batch, args.job);
+    const live = liveBatch(dir, args.batch);
+    const info = live ? await live.client.job(args.job) : toJobInfo(stored);
     // Already a structured document: the same JSON either way, as the original tool printed it.
-    printJson(job);
+    printJson({ ...info, command: stored.command, workingDir: stored.workingDir });
+    return exitCodes.ok;
+  },
+});
+
+const kill = defineCommand({
+  meta: { name: 'kill', description: "kill a running job's whole process group; it ends killed and its slot goes to the next job" },
+  args: { ...batchNameArg, ...jobNameArg, ...batchesDataDirArg, ...jsonArg },
+  async run({ args }): Promise<number> {
+    await controllableBatch(batchesDataDirFrom(args), args.batch).client.kill(args.job);
+    if (args.json) printJson({ name: args.job, killing: true });
+    else process.stdout.write(`job ${args.job}: killing\n`);
     return exitCodes.ok;
   },
 });
@@ -52,50 +73,55 @@ const logs = defineCommand({
   },
   async run({ args }): Promise<number> {
     const dir = batchesDataDirFrom(args);
-    let job = findJob(dir, args.batch, args.job);
-    const file = join(job.dataDir, args.stderr ? 'stderr' : 'stdout');
-    let offset = 0;
-    let lastCheck = Date.now();
-    for (;;) {
-      offset = copyFrom(file, offset);
-      if (!args.follow || (job.status !== 'running' && job.status !== 'init')) break;
-      await sleep(100);
+    const stream = args.stderr ? 'stderr' : 'stdout';
+    const file = join(storedJob(dir, args.batch, args.job).dataDir, stream);
+    let live = liveBatch(dir, args.batch);
+    let lastEnded = false;
+    let lastCheck = 0;
+    const fromDisk = (offset: number): LogRead => {
       if (Date.now() - lastCheck >= 500) {
-        job = findJob(dir, args.batch, args.job);
+        const batch = readBatch(dir, args.batch);
+        const status = batch.jobs.find((j) => j.name === args.job)?.status;
+        // A job that never started has ended too once nothing runs its batch.
+        lastEnded = status !== 'running' && (status !== 'init' || batch.state !== 'running');
         lastCheck = Date.now();
       }
+      return { ...readLogChunk(file, offset), ended: lastEnded };
+    };
+    let offset = 0;
+    for (;;) {
+      let read: LogRead;
+      try {
+        read = live ? await fromDaemon(live, args.job, stream, offset) : fromDisk(offset);
+      } catch (error) {
+        // The daemon went away (the batch ended and it stopped serving): the files tell the rest.
+        if (!(isHyperctlError(error) && error.code === 'E_DAEMON_UNREACHABLE')) throw error;
+        live = undefined;
+        continue;
+      }
+      offset = read.offset;
+      if (read.data.length > 0) process.stdout.write(read.data);
+      else if (!args.follow || read.ended) break;
+      else await sleep(100);
     }
-    offset = copyFrom(file, offset);
     return exitCodes.ok;
   },
 });
 
-/** Copies `file` from `offset` to stdout; returns the new offset. A missing file is empty. */
-function copyFrom(file: string, offset: number): number {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return offset;
-  }
-  if (size < offset) offset = 0;
-  if (size === offset) return offset;
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    while (offset < size) {
-      const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - offset), offset);
-      if (n === 0) break;
-      process.stdout.write(buffer.subarray(0, n));
-      offset += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return offset;
+interface LogRead {
+  readonly data: Buffer;
+  readonly offset: number;
+  /** True once the job can write no more. */
+  readonly ended: boolean;
+}
+
+async function fromDaemon(live: LiveBatch, job: string, stream: 'stdout' | 'stderr', offset: number): Promise<LogRead> {
+  const { data, status } = await live.client.logs(job, { stream, offset, length: 1 << 20 });
+  const ended = status !== 'running' && (status !== 'init' || (await live.client.batch()).status !== 'running');
+  return { data, offset: offset + data.length, ended };
 }
 
 export const jobCommand = defineCommand({
-  meta: { name: 'job', description: "inspect a batch's jobs" },
-  subCommands: { list, describe, logs },
+  meta: { name: 'job', description: "inspect and control a batch's jobs" },
+  subCommands: { list, describe, kill, logs },
 });
