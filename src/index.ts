@@ -20,6 +20,9 @@ export type {
   RemoteMachineConfig,
   ResourceConfig,
 } from './batch/types.js';
+export { createDaemonClient } from './daemon/client.js';
+export type { DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/client.js';
+export type { BatchInfo, JobInfo } from './daemon/protocol.js';
 export { HyperctlError, isHyperctlError } from './errors.js';
 export type { HyperctlErrorCode } from './errors.js';
 export type { Executor, JobExit, JobLaunch } from './executors/executor.js';
