@@ -14,6 +14,7 @@ const usageCodes: ReadonlySet<HyperctlErrorCode> = new Set([
   'E_BATCH_LOCKED',
   'E_BATCH_NOT_FOUND',
   'E_JOB_NOT_FOUND',
+  'E_DAEMON_PORT_IN_USE',
 ]);
 
 /** The exit code for an error that ended a command. */

@@ -8,7 +8,7 @@ const statuses = ['succeed', 'failed', 'killed', 'running', 'init'] as const;
 /** A batch read from disk, shown like one from a daemon. */
 export function storedBatchInfo(batch: StoredBatch): BatchInfo {
   const start = batch.runner?.startedAt ?? batch.lastRun?.startedAt;
-  const end = batch.runner ? Date.now() : (batch.lastRun?.endedAt ?? start);
+  const end = batch.state === 'running' ? Date.now() : (batch.lastRun?.endedAt ?? start);
   return {
     name: batch.name,
     status: batch.state,

@@ -29,6 +29,7 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
   const style = styleFor(mode === 'tty' ? err : out);
   const running = new Map<string, number>();
   const partial = new Map<string, string>();
+  let batchName = '';
   let total = 0;
   let toRun = 0;
   let done = 0;
@@ -64,7 +65,7 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
   const onEvent = (event: BatchEvent) => {
     switch (event.type) {
       case 'batch:start':
-        ({ total, toRun } = event);
+        ({ total, toRun, batch: batchName } = event);
         startedAt = Date.now();
         if (event.portal) say(err, style.dim(`daemon: ${event.portal}`));
         say(mode === 'tty' ? err : out, `batch ${style.bold(event.batch)}: ${total} job${total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${toRun} to run on ${event.slots} slot${event.slots === 1 ? '' : 's'} · ${style.dim(event.dataDir)}`);
@@ -88,7 +89,7 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
       case 'batch:end':
         break;
       case 'daemon:serving':
-        say(err, `the batch has ended; its daemon still serves ${event.url} (Ctrl-C or SIGTERM to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`);
+        say(err, `the batch has ended; its daemon still serves ${event.url} (Ctrl-C, SIGTERM or "hyperctl batch stop ${batchName}" to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`);
         break;
     }
   };

@@ -11,9 +11,9 @@ export const openApiDocument = {
     '/api/v1/batch': { get: { summary: 'batch summary', responses: { 200: json('Batch'), 401: error } } },
     '/api/v1/batch/stop': {
       post: {
-        summary: 'stop starting jobs; with kill, also kill the running ones',
+        summary: 'stop starting jobs (with kill, also kill the running ones), then end the run and stop serving',
         requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } } },
-        responses: { 202: { description: 'stopping' }, 400: error, 401: error, 409: error },
+        responses: { 202: { description: 'stopping' }, 400: error, 401: error },
       },
     },
     '/api/v1/jobs': {

@@ -71,9 +71,9 @@ async function stopBatch({ req, res, view }: RouteContext): Promise<void> {
   }
   const parsed = v.safeParse(stopBody, body);
   if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `request body: ${parsed.issues[0].message}`);
-  if (!view.active) return sendError(res, 409, 'E_NOT_RUNNING', `batch ${view.spec.name} has already ended`);
   const kill = parsed.output?.kill ?? false;
   view.stop(kill);
+  // After the last job this ends the daemon's serving, which is all that is left of the run.
   sendJson(res, 202, { name: view.spec.name, stopping: true, kill });
 }
 

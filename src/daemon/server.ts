@@ -52,7 +52,7 @@ export async function startDaemon(view: RunView, config: { readonly host: string
     server.listen(config.port, bindHost, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const host = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
   const url = `http://${host}:${port}`;
   return {
     url,
@@ -63,7 +63,8 @@ export async function startDaemon(view: RunView, config: { readonly host: string
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
+        // Keep-alive sockets of clients may not count as idle yet; in-flight answers get a moment to finish.
+        setTimeout(() => server.closeAllConnections(), 100).unref();
       });
     },
   };

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Sends `signal` to the process group led by `pgid`; false when the group is gone. */
@@ -11,17 +12,43 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 }
 
 /**
+ * True while some process of the group still runs. Members that died but wait to be reaped by
+ * an init that reaps slowly (containers) still count for `kill(-pgid, 0)`; on Linux, `/proc`
+ * tells them apart.
+ */
+function groupRuns(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true;
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name: state, ppid, pgrp.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
+}
+
+/**
  * Ends a whole process group: SIGTERM, then SIGKILL to whatever is left after `graceMs`. Resolves
- * once the group is gone (or, for members stuck as zombies of another parent, shortly after the
- * SIGKILL).
+ * once no process of the group runs.
  */
 export async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
   if (!signalGroup(pgid, 'SIGTERM')) return;
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     await sleep(Math.min(25, Math.max(1, deadline - Date.now())));
-    if (!signalGroup(pgid, 0)) return;
+    if (!groupRuns(pgid)) return;
   }
   signalGroup(pgid, 'SIGKILL');
-  for (let i = 0; i < 40 && signalGroup(pgid, 0); i++) await sleep(25);
+  for (let i = 0; i < 40 && groupRuns(pgid); i++) await sleep(25);
 }

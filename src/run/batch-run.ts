@@ -25,6 +25,7 @@ export interface RunView {
   /** True until the batch has ended. */
   readonly active: boolean;
   killJob(name: string): 'killed' | 'not-running' | 'unknown';
+  /** Starts no more jobs (with `kill`, kills the running ones), then ends the run and its serving. */
   stop(kill: boolean): void;
   /** Calls `listener` with every event from now on; returns the unsubscribe function. */
   subscribe(listener: (event: BatchEvent) => void): () => void;
@@ -79,6 +80,7 @@ export class BatchRun implements RunView {
     const onOuterAbort = () => this.#kill.abort(outer?.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     let result: BatchResult | undefined;
+    let serve = false;
     try {
       await this.#cleanUpOrphans(store);
       const toRun = this.#jobsToRun(store);
@@ -87,20 +89,23 @@ export class BatchRun implements RunView {
       await this.#schedule(toRun, executors, store, daemon);
     } finally {
       const interrupted = this.#kill.signal.aborted;
-      store.close(interrupted || this.#drain.signal.aborted);
+      serve = daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#drain.signal.aborted && this.#listenerError === undefined;
+      store.finish(interrupted || this.#drain.signal.aborted, serve);
       await Promise.allSettled(executors.map((e) => e.close?.()));
       this.#active = false;
       result = this.#result(interrupted);
       this.#emit({ type: 'batch:end', result });
     }
     try {
-      if (daemon && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#kill.signal.aborted && this.#listenerError === undefined) {
+      if (serve && daemon && this.#listenerError === undefined) {
         this.#emit({ type: 'daemon:serving', url: daemon.url });
-        await onAbort(outer ?? new AbortController().signal);
+        // A batch stop through the API ends the serving too: the user asked the whole run to end.
+        await Promise.race([onAbort(outer ?? new AbortController().signal), onAbort(this.#drain.signal)]);
       }
     } finally {
       outer?.removeEventListener('abort', onOuterAbort);
       await daemon?.close();
+      store.release();
     }
     if (this.#listenerError !== undefined) throw this.#listenerError;
     if (result.status === 'interrupted') throw aborted(outer?.reason);
@@ -124,7 +129,7 @@ export class BatchRun implements RunView {
 
   stop(kill: boolean): void {
     this.#drain.abort();
-    if (kill) this.#kill.abort(new HyperctlError('E_ABORTED', 'the batch was stopped'));
+    if (kill && this.#active) this.#kill.abort(new HyperctlError('E_ABORTED', 'the batch was stopped'));
   }
 
   subscribe(listener: (event: BatchEvent) => void): () => void {

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
@@ -22,6 +22,8 @@ export interface RunnerInfo extends ProcessIdentity {
   readonly startedAt: number;
   /** The daemon's URL (without the token), when the run serves one. */
   readonly portal?: string;
+  /** Set once every job has ended while the daemon keeps serving the batch. */
+  readonly finishedAt?: number;
 }
 
 /** Where a run's daemon listens, and its secret. */
@@ -50,15 +52,18 @@ export class BatchStore {
   readonly #journal: JournalWriter;
   #closed = false;
 
-  private constructor(dir: string, previous: ReadonlyMap<string, JournalRecord>) {
+  readonly #runner: RunnerInfo;
+
+  private constructor(dir: string, previous: ReadonlyMap<string, JournalRecord>, runner: RunnerInfo) {
     this.dir = dir;
     this.previous = previous;
+    this.#runner = runner;
     this.#journal = new JournalWriter(join(dir, batchFiles.journal));
   }
 
   static open(spec: BatchSpec, daemon?: DaemonAccess): BatchStore {
     mkdirSync(spec.dataDir, { recursive: true });
-    lockBatch(spec.dataDir, spec.name, daemon?.portal);
+    const runner = lockBatch(spec.dataDir, spec.name, daemon?.portal);
     try {
       // Only the owner may read the token: it authorises every request to the daemon.
       if (daemon) writeFileSync(join(spec.dataDir, batchFiles.token), daemon.token, { mode: 0o600 });
@@ -66,7 +71,7 @@ export class BatchStore {
       const previous = latestByJob(readJournal(journalPath));
       if (previous.size > 0) compactJournal(journalPath, previous);
       writeJsonAtomic(join(spec.dataDir, batchFiles.spec), storedSpec(spec));
-      return new BatchStore(spec.dataDir, previous);
+      return new BatchStore(spec.dataDir, previous, runner);
     } catch (error) {
       unlinkSync(join(spec.dataDir, batchFiles.runner));
       throw error;
@@ -77,12 +82,23 @@ export class BatchStore {
     this.#journal.append(record);
   }
 
-  close(interrupted: boolean): void {
+  /**
+   * Records that the run's jobs are over. With `serving`, the lock stays held (the daemon still
+   * answers for the batch) and says so; {@link BatchStore.release} then frees it.
+   */
+  finish(interrupted: boolean, serving = false): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#journal.close();
-    writeJsonAtomic(join(this.dir, batchFiles.lastRun), { startedAt: this.startedAt, endedAt: Date.now(), interrupted } satisfies LastRunInfo);
-    unlinkSync(join(this.dir, batchFiles.runner));
+    const endedAt = Date.now();
+    writeJsonAtomic(join(this.dir, batchFiles.lastRun), { startedAt: this.startedAt, endedAt, interrupted } satisfies LastRunInfo);
+    if (serving) writeJsonAtomic(join(this.dir, batchFiles.runner), { ...this.#runner, finishedAt: endedAt } satisfies RunnerInfo);
+    else this.release();
+  }
+
+  /** Frees the batch for the next run. */
+  release(): void {
+    rmSync(join(this.dir, batchFiles.runner), { force: true });
   }
 }
 
@@ -108,7 +124,7 @@ export function readRunner(dir: string): RunnerInfo | null {
   }
 }
 
-function lockBatch(dir: string, name: string, portal: string | undefined): void {
+function lockBatch(dir: string, name: string, portal: string | undefined): RunnerInfo {
   const path = join(dir, batchFiles.runner);
   const me: RunnerInfo = { ...identify(process.pid), host: hostname(), startedAt: Date.now(), ...(portal ? { portal } : {}) };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -116,11 +132,12 @@ function lockBatch(dir: string, name: string, portal: string | undefined): void 
       const fd = openSync(path, 'wx');
       writeSync(fd, JSON.stringify(me));
       closeSync(fd);
-      return;
+      return me;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = readRunner(dir);
+    if (owner?.finishedAt !== undefined) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" has ended, but its runner (pid ${owner.pid}) still serves its daemon; end it with "hyperctl batch stop ${name}" or Ctrl-C first`);
     if (owner) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is already running (pid ${owner.pid}); stop it first or choose another name`);
     // The owner died without cleaning up (kill -9, power loss): its lock is stale.
     unlinkSync(path);

@@ -49,6 +49,8 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
     throw new HyperctlError('E_STATE_CORRUPT', `${join(dir, batchFiles.spec)}: unreadable (${(error as Error).message})`, { cause: error });
   }
   const runner = readRunner(dir);
+  // A runner whose jobs are over and whose daemon still serves does not run anything.
+  const active = runner !== null && runner.finishedAt === undefined;
   const latest = latestByJob(readJournal(join(dir, batchFiles.journal)));
   const jobs = spec.jobs.map((job): StoredJob => {
     const base = { name: job.name, params: job.params, command: job.command, dataDir: job.dataDir, workingDir: job.workingDir, exitCode: null, signal: null };
@@ -58,7 +60,7 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
       return { ...base, status: record.status, exitCode: record.code, signal: record.signal, startedAt: record.startedAt, endedAt: record.at, ...(record.host ? { host: record.host } : {}), ...(record.reason ? { reason: record.reason } : {}) };
     }
     const started = { ...base, startedAt: record.at, ...(record.host ? { host: record.host } : {}), ...(record.pid !== undefined ? { pid: record.pid } : {}) };
-    return runner ? { ...started, status: 'running' } : { ...started, status: 'failed', reason: 'the runner stopped while the job ran' };
+    return active ? { ...started, status: 'running' } : { ...started, status: 'failed', reason: 'the runner stopped while the job ran' };
   });
   let lastRun: LastRunInfo | null = null;
   try {
@@ -66,7 +68,7 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
   } catch {
     // never finished a run
   }
-  const state: BatchState = runner ? 'running' : jobs.every((j) => j.status === 'succeed' || j.status === 'failed' || j.status === 'killed') && !lastRun?.interrupted ? 'finished' : latest.size === 0 && !lastRun ? 'init' : 'interrupted';
+  const state: BatchState = active ? 'running' : jobs.every((j) => j.status === 'succeed' || j.status === 'failed' || j.status === 'killed') && !lastRun?.interrupted ? 'finished' : latest.size === 0 && !lastRun ? 'init' : 'interrupted';
   return { name, dataDir: dir, state, spec, jobs, runner, lastRun };
 }
 

@@ -1,0 +1,179 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixturesDir, runCli, startCli, quickRun, type CliResult } from '../helpers/cli.js';
+import { isRunning, readPids, waitFor } from '../helpers/processes.js';
+import { ensureCommand } from '../helpers/system.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let noPython: string | undefined;
+beforeAll(() => {
+  noPython = ensureCommand('python3', 'python3');
+});
+
+function writeBatch(dir: string, batch: unknown): string {
+  const path = join(dir, 'batch.json');
+  writeFileSync(path, JSON.stringify(batch));
+  return path;
+}
+
+/** Polls `hyperctl job list --json` until `job` has `status`. */
+async function untilStatus(root: string, batch: string, job: string, status: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const { stdout } = await runCli(['job', 'list', '-b', batch, '--json', '--batches-data-dir', root]);
+    if (stdout && (JSON.parse(stdout) as { name: string; status: string }[]).some((j) => j.name === job && j.status === status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`job ${job} never became ${status}`);
+}
+
+/** Waits until `run` prints that its daemon keeps serving. */
+async function untilServing(run: { child: { stderr: NodeJS.ReadableStream | null } }): Promise<void> {
+  let text = '';
+  run.child.stderr!.on('data', (chunk: Buffer) => (text += chunk));
+  await waitFor(() => text.includes('still serves'), 'the daemon to keep serving', 20_000);
+}
+
+describe('hyperctl run with its daemon', () => {
+  it("serves a Python job that asks for its params as Hypernets' client does", async ({ skip }) => {
+    if (noPython) skip(noPython);
+    const dir = tempDir();
+    // What hyperctl.get_job_params() does in the original tool: GET {portal}/hyperctl/api/job/{name}, read data.params.
+    const client = `python3 -c "import json, os, urllib.request as u; r = json.load(u.urlopen(os.environ['HYPERCTL_SERVER_PORTAL'] + '/hyperctl/api/job/' + os.environ['HYPERCTL_JOB_NAME'])); assert r['code'] == 0; print(json.dumps(r['data']['params'], sort_keys=True))"`;
+    const config = writeBatch(dir, { name: 'compat', jobs: [{ name: 'py', params: { learning_rate: 0.1, max_depth: 3 }, execution: { command: client } }] });
+    const { code } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    expect(code).toBe(0);
+    expect(readFileSync(join(dir, 'compat', 'py', 'stdout'), 'utf8')).toBe('{"learning_rate": 0.1, "max_depth": 3}\n');
+  });
+
+  it('job kill ends every process of the job, records it killed, and the next job runs', async () => {
+    const dir = tempDir();
+    const pids = join(dir, 'pids');
+    const config = writeBatch(dir, { name: 'kill', jobs: [{ name: 'tree', params: {}, execution: { command: `${fixturesDir}spawn-tree.sh ${pids}` } }, { name: 'next', params: {}, execution: { command: 'true' } }] });
+    const run = startCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--kill-grace', '2']);
+    await waitFor(() => readPids(pids).length === 3, 'the job tree');
+    const kill = await runCli(['job', 'kill', '-b', 'kill', '-j', 'tree', '--batches-data-dir', dir]);
+    expect(kill).toMatchObject({ code: 0, stdout: 'job tree: killing\n' });
+    const { code, stdout } = await run.done;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/killed tree/);
+    for (const pid of readPids(pids)) expect(isRunning(pid), `pid ${pid}`).toBe(false);
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'kill', '--json', '--batches-data-dir', dir])).stdout);
+    expect(jobs.map((j: { name: string; status: string }) => [j.name, j.status])).toEqual([['tree', 'killed'], ['next', 'succeed']]);
+  });
+
+  it('keeps serving after the batch by default, says so, and SIGTERM then exits with the batch outcome', async () => {
+    for (const [command, expected] of [['true', 0], ['exit 3', 1]] as const) {
+      const dir = tempDir();
+      const config = writeBatch(dir, { name: 'serve', jobs: [{ name: 'j', params: {}, execution: { command } }], daemon: { port: 0 } });
+      const run = startCli(['run', '-c', config, '--batches-data-dir', dir]);
+      await untilServing(run);
+      // Finished, yet still answered live by its daemon.
+      const show = await runCli(['batch', 'show', 'serve', '--batches-data-dir', dir]);
+      expect(show.stdout).toMatch(/status: +finished \(live, daemon http:\/\/127\.0\.0\.1:\d+\)/);
+      const list = JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout);
+      expect(list[0].portal).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      run.child.kill('SIGTERM');
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(expected);
+      expect(result.stderr).toContain('daemon.exit_on_finish: true or --exit-on-finish exits by itself');
+      expect(JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout)[0]).toMatchObject({ status: 'finished', portal: null });
+    }
+  });
+
+  it('exits by itself when daemon.exit_on_finish is true', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'bye', jobs: [{ name: 'j', params: {}, execution: { command: 'true' } }], daemon: { port: 0, exit_on_finish: true } });
+    const { code, stderr } = await runCli(['run', '-c', config, '--batches-data-dir', dir]);
+    expect(code).toBe(0);
+    expect(stderr).not.toContain('still serves');
+  });
+
+  it('batch stop ends a batch: running jobs finish, no new job starts, the runner exits', async () => {
+    const dir = tempDir();
+    const gate = join(dir, 'gate');
+    const wait = `while [ ! -e ${gate} ]; do sleep 0.02; done`;
+    const config = writeBatch(dir, { name: 'halt', jobs: [{ name: 'a', params: {}, execution: { command: wait } }, { name: 'b', params: {}, execution: { command: 'true' } }], daemon: { port: 0 } });
+    const run = startCli(['run', '-c', config, '--batches-data-dir', dir]);
+    await untilStatus(dir, 'halt', 'a', 'running');
+    expect(await runCli(['batch', 'stop', 'halt', '--batches-data-dir', dir])).toMatchObject({ code: 0, stdout: 'batch halt: stopping; running jobs will finish\n' });
+    writeFileSync(gate, '');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(1);
+    expect(stdout).toContain('1 not started');
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'halt', '--json', '--batches-data-dir', dir])).stdout);
+    expect(jobs.map((j: { status: string }) => j.status)).toEqual(['succeed', 'init']);
+  });
+
+  it('batch stop --kill kills the running jobs', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'halt', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 30' } }], daemon: { port: 0 } });
+    const run = startCli(['run', '-c', config, '--batches-data-dir', dir]);
+    await untilStatus(dir, 'halt', 'a', 'running');
+    expect((await runCli(['batch', 'stop', 'halt', '--kill', '--batches-data-dir', dir])).code).toBe(0);
+    const { code } = await run.done;
+    expect(code).toBe(130);
+    expect(JSON.parse((await runCli(['job', 'describe', '-b', 'halt', '-j', 'a', '--batches-data-dir', dir])).stdout)).toMatchObject({ status: 'killed', command: 'sleep 30' });
+  });
+
+  it('kill and stop on a batch that is not running say so and exit 1', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'over', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }] });
+    await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    for (const args of [['job', 'kill', '-b', 'over', '-j', 'a'], ['batch', 'stop', 'over']]) {
+      const { code, stderr } = await runCli([...args, '--batches-data-dir', dir]);
+      expect(code).toBe(1);
+      expect(stderr).toBe('hyperctl: batch "over" is not running (it is finished); there is nothing to kill or stop\n');
+    }
+    const running = writeBatch(dir, { name: 'busy', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 30' } }], daemon: { port: 0 } });
+    const run = startCli(['run', '-c', running, '--batches-data-dir', dir]);
+    await untilStatus(dir, 'busy', 'a', 'running');
+    const missing = await runCli(['job', 'kill', '-b', 'busy', '-j', 'nope', '--batches-data-dir', dir]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no job "nope"');
+    run.child.kill('SIGTERM');
+    expect((await run.done).code).toBe(130);
+  });
+
+  it('exits 2 naming the port when it is in use, and writes nothing', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'first', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 30' } }], daemon: { port: 0 } });
+    const first = startCli(['run', '-c', config, '--batches-data-dir', dir]);
+    await untilStatus(dir, 'first', 'a', 'running');
+    const port = Number(/:(\d+)$/.exec(JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout)[0].portal)![1]);
+    const other = tempDir();
+    const clash = writeBatch(other, { name: 'second', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }], daemon: { port } });
+    const { code, stderr } = await runCli(['run', '-c', clash, '--batches-data-dir', other]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`hyperctl: daemon.port: port ${port} on localhost is already in use; choose another daemon.port (0 picks a free one) or stop what uses it\n`);
+    expect((await runCli(['batch', 'list', '--json', '--batches-data-dir', other])).stdout.trim()).toBe('[]');
+    first.child.kill('SIGTERM');
+    await first.done;
+  });
+
+  it('SIGTERM while clients hammer the API leaves consistent state', async () => {
+    const dir = tempDir();
+    const jobs = Array.from({ length: 40 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: 'sleep 0.05' } }));
+    const config = writeBatch(dir, { name: 'busy', jobs, daemon: { port: 0 } });
+    const run = startCli(['run', '-c', config, '--batches-data-dir', dir, '-p', '2']);
+    await untilStatus(dir, 'busy', 'j1', 'succeed');
+    const hammering: Promise<CliResult>[] = [];
+    for (let i = 0; i < 6; i++) hammering.push(runCli(['job', 'list', '-b', 'busy', '--json', '--batches-data-dir', dir]), runCli(['batch', 'show', 'busy', '--batches-data-dir', dir]));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    run.child.kill('SIGTERM');
+    const { code } = await run.done;
+    expect(code).toBe(130);
+    for (const result of await Promise.all(hammering)) {
+      // Each answer is whole: from the daemon, from disk, or a clear error, never a stack.
+      expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+    const after = JSON.parse((await runCli(['batch', 'show', 'busy', '--json', '--batches-data-dir', dir])).stdout);
+    expect(after.status).toBe('interrupted');
+    expect(after.counts.running).toBe(0);
+    expect(after.counts.total).toBe(40);
+    expect(after.counts.succeed).toBeGreaterThanOrEqual(2);
+    const again = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '-p', '2', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).counts).toMatchObject({ succeed: 40, skipped: after.counts.succeed });
+  });
+});
