@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import type { BatchEvent, JobResult } from '../run/events.js';
 import type { RunView } from '../run/batch-run.js';
 import { openApiDocument } from './openapi.js';
-import { countStatuses, toJobInfo, type BatchInfo } from './protocol.js';
+import { toJobInfo, type BatchInfo } from './protocol.js';
 import { readJsonBody, sendError, sendJson, streamJsonArray } from './http-util.js';
 
 const statuses = ['init', 'running', 'succeed', 'failed', 'killed'] as const;
@@ -49,8 +49,7 @@ export async function route(ctx: RouteContext): Promise<void> {
 }
 
 export function batchInfo(view: RunView): BatchInfo {
-  const jobs = view.jobs();
-  const counts = countStatuses(jobs);
+  const counts = view.counts();
   const finished = counts.init === 0 && counts.running === 0;
   return {
     name: view.spec.name,
@@ -127,7 +126,7 @@ function streamEvents({ req, res, view, streams }: RouteContext): void {
 /** The original tool's routes, answered as its job-side client expects: `{ code, data }`. */
 async function compatRoute({ res, view }: RouteContext, method: string, path: readonly string[]): Promise<void> {
   const compatJob = (job: JobResult) => {
-    const spec = view.spec.jobs.find((j) => j.name === job.name);
+    const spec = view.jobSpec(job.name);
     return { name: job.name, params: job.params, status: job.status, resource: spec?.resource ?? null, working_dir: spec?.workingDir ?? null, data_dir: job.dataDir, assets: [] };
   };
   const fail = (status: number, data: unknown) => sendJson(res, status, { code: -1, data });

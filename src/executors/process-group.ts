@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Sends `signal` to the process group led by `pgid`; false when the group is gone. */
@@ -16,18 +16,18 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
  * an init that reaps slowly (containers) still count for `kill(-pgid, 0)`; on Linux, `/proc`
  * tells them apart.
  */
-function groupRuns(pgid: number): boolean {
+async function groupRuns(pgid: number): Promise<boolean> {
   if (!signalGroup(pgid, 0)) return false;
   let pids: string[];
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+    pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
   } catch {
     return true;
   }
   for (const pid of pids) {
     let stat: string;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     } catch {
       continue;
     }
@@ -47,8 +47,8 @@ export async function terminateGroup(pgid: number, graceMs: number): Promise<voi
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     await sleep(Math.min(25, Math.max(1, deadline - Date.now())));
-    if (!groupRuns(pgid)) return;
+    if (!(await groupRuns(pgid))) return;
   }
   signalGroup(pgid, 'SIGKILL');
-  for (let i = 0; i < 40 && groupRuns(pgid); i++) await sleep(25);
+  for (let i = 0; i < 40 && (await groupRuns(pgid)); i++) await sleep(25);
 }

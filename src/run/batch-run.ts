@@ -22,6 +22,9 @@ export interface RunView {
   /** Every job's current state, in batch order. */
   jobs(): JobResult[];
   job(name: string): JobResult | undefined;
+  jobSpec(name: string): JobSpec | undefined;
+  /** Jobs per status, kept current as jobs change (no scan of a huge batch per request). */
+  counts(): Record<JobStatus, number> & { total: number };
   /** True until the batch has ended. */
   readonly active: boolean;
   killJob(name: string): 'killed' | 'not-running' | 'unknown';
@@ -38,7 +41,10 @@ export interface RunView {
 export class BatchRun implements RunView {
   readonly spec: BatchSpec;
   readonly #options: RunBatchOptions;
+  /** Every job's current state; its insertion order is the batch's order. */
   readonly #results = new Map<string, JobResult>();
+  readonly #specs = new Map<string, JobSpec>();
+  readonly #counts: Record<JobStatus, number> & { total: number };
   readonly #running = new Map<string, AbortController>();
   /** Aborted to end the run: stop starting jobs and kill the running ones. */
   readonly #kill = new AbortController();
@@ -52,7 +58,11 @@ export class BatchRun implements RunView {
   constructor(spec: BatchSpec, options: RunBatchOptions) {
     this.spec = spec;
     this.#options = options;
-    for (const job of spec.jobs) this.#results.set(job.name, this.#baseResult(job));
+    for (const job of spec.jobs) {
+      this.#results.set(job.name, this.#baseResult(job));
+      this.#specs.set(job.name, job);
+    }
+    this.#counts = { total: spec.jobs.length, init: spec.jobs.length, running: 0, succeed: 0, failed: 0, killed: 0 };
   }
 
   get startedAt(): number {
@@ -113,11 +123,25 @@ export class BatchRun implements RunView {
   }
 
   jobs(): JobResult[] {
-    return this.spec.jobs.map((job) => this.#results.get(job.name)!);
+    return [...this.#results.values()];
   }
 
   job(name: string): JobResult | undefined {
     return this.#results.get(name);
+  }
+
+  jobSpec(name: string): JobSpec | undefined {
+    return this.#specs.get(name);
+  }
+
+  counts(): Record<JobStatus, number> & { total: number } {
+    return { ...this.#counts };
+  }
+
+  #setResult(result: JobResult): void {
+    this.#counts[this.#results.get(result.name)!.status]--;
+    this.#counts[result.status]++;
+    this.#results.set(result.name, result);
   }
 
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {
@@ -159,7 +183,7 @@ export class BatchRun implements RunView {
     for (const job of this.spec.jobs) {
       const before = store.previous.get(job.name);
       if (!this.#options.force && before?.e === 'exit' && before.status === 'succeed' && before.hash === job.hash) {
-        this.#results.set(job.name, { ...this.#baseResult(job), ...timing(before), status: 'succeed', exitCode: 0, skipped: true, ...(before.host ? { host: before.host } : {}) });
+        this.#setResult({ ...this.#baseResult(job), ...timing(before), status: 'succeed', exitCode: 0, skipped: true, ...(before.host ? { host: before.host } : {}) });
       } else toRun.push(job);
     }
     return toRun;
@@ -216,7 +240,7 @@ export class BatchRun implements RunView {
           ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
           onSpawn: ({ pid, startTicks }) => {
             store.record({ e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, host: executor.host });
-            this.#results.set(job.name, { ...this.#baseResult(job), status: 'running', startedAt, host: executor.host });
+            this.#setResult({ ...this.#baseResult(job), status: 'running', startedAt, host: executor.host });
             this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
           },
         },
@@ -235,7 +259,7 @@ export class BatchRun implements RunView {
     };
     store.record(record);
     const result: JobResult = { ...this.#baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(exit.reason ? { reason: exit.reason } : {}) };
-    this.#results.set(job.name, result);
+    this.#setResult(result);
     this.#emit({ type: 'job:exit', job: result });
   }
 
