@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, runCli, startCli, quickRun, type CliResult } from '../helpers/cli.js';
@@ -44,6 +44,17 @@ describe('hyperctl run with its daemon', () => {
     const { code } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
     expect(code).toBe(0);
     expect(readFileSync(join(dir, 'compat', 'py', 'stdout'), 'utf8')).toBe('{"learning_rate": 0.1, "max_depth": 3}\n');
+  });
+
+  it('getJobParams() asks the daemon when neither the params variable nor the file is at hand', async () => {
+    const dir = tempDir();
+    const command = `env -u HYPERCTL_JOB_PARAMS -u HYPERCTL_JOB_PARAMS_FILE ${process.execPath} ${fixturesDir}print-params.mjs`;
+    const config = writeBatch(dir, { name: 'remote-like', jobs: [{ name: 'a', params: { lr: 0.5, tag: "it's" }, execution: { command } }] });
+    const { code, stderr } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'remote-like', 'a', 'stdout'), 'utf8')).params).toEqual({ lr: 0.5, tag: "it's" });
+    // The token that guards the daemon is readable by its owner only.
+    expect(statSync(join(dir, 'remote-like', 'token')).mode & 0o777).toBe(0o600);
   });
 
   it('job kill ends every process of the job, records it killed, and the next job runs', async () => {
