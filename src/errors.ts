@@ -20,6 +20,10 @@ export type HyperctlErrorCode =
   | 'E_DAEMON_PORT_IN_USE'
   | 'E_DAEMON_UNREACHABLE'
   | 'E_DAEMON_REQUEST'
+  | 'E_NO_MACHINE'
+  | 'E_SSH_CONNECT'
+  | 'E_SSH_AUTH'
+  | 'E_SSH_HOST_KEY'
   | 'E_ABORTED';
 
 const brand = Symbol.for('hyperctl.error');

@@ -88,6 +88,19 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
         break;
       case 'batch:end':
         break;
+      case 'warning':
+        say(err, style.yellow(`warning: ${event.message}`));
+        break;
+      case 'host:down':
+        say(err, style.yellow(`${event.host} is left out: ${event.reason}`));
+        break;
+      case 'host:up':
+        say(err, `${event.host} is back`);
+        break;
+      case 'job:retry':
+        running.delete(event.job);
+        say(err, style.yellow(`${event.job}: ${event.reason}; running it again (retry ${event.attempt})`));
+        break;
       case 'daemon:serving':
         say(err, `the batch has ended; its daemon still serves ${event.url} (Ctrl-C, SIGTERM or "hyperctl batch stop ${batchName}" to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`);
         break;

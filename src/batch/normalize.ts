@@ -40,7 +40,8 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     let workingDir = jobDataDir;
     if (job.execution.working_dir) {
       workingDir = resolveUserPath(job.execution.working_dir, options.baseDir);
-      const problemDir = directoryProblem(workingDir);
+      // On remote machines the folder is theirs: it is made there when missing.
+      const problemDir = input.backend?.type === 'remote' ? undefined : directoryProblem(workingDir);
       if (problemDir) issues.push(`jobs[${index}].execution.working_dir: ${problemDir}`);
     }
     const resource = job.resource;
@@ -50,6 +51,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
       ...(resource ? { resource } : {}),
       command: job.execution.command,
       workingDir,
+      ...(job.execution.working_dir ? { workingDirAsWritten: job.execution.working_dir } : {}),
       dataDir: jobDataDir,
       hash: shortHash(canonicalJson({ params: job.params, command: job.execution.command, workingDir, resource }), 16),
     });
@@ -67,7 +69,16 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
 }
 
 function toBackendSpec(backend: BatchInput['backend'], parallelism: number | undefined): BackendSpec {
-  if (backend?.type === 'remote') return { type: 'remote', machines: backend.conf.machines };
+  if (backend?.type === 'remote') {
+    const { machines, host_key_checking, known_hosts_file, retries } = backend.conf;
+    return {
+      type: 'remote',
+      machines,
+      hostKeyChecking: host_key_checking ?? 'yes',
+      knownHostsFile: resolveUserPath(known_hosts_file ?? '~/.ssh/known_hosts', process.cwd()),
+      retries: retries ?? 1,
+    };
+  }
   return {
     type: 'local',
     parallelism: parallelism ?? backend?.conf?.parallelism ?? 1,

@@ -15,12 +15,15 @@ const execution = v.strictObject({
   data_dir: v.optional(nonEmpty),
 });
 
+const envName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits, _)'));
+const environments = v.record(envName, v.string());
+
 const localBackend = v.strictObject({
   type: v.literal('local'),
   conf: v.optional(
     v.strictObject({
       parallelism: v.optional(v.pipe(count, v.minValue(1))),
-      environments: v.optional(v.record(v.string(), v.string())),
+      environments: v.optional(environments),
     }),
   ),
 });
@@ -32,14 +35,21 @@ const remoteBackend = v.strictObject({
       v.array(
         v.strictObject({
           hostname: nonEmpty,
-          username: nonEmpty,
+          username: v.optional(nonEmpty),
           password: v.optional(v.string()),
           ssh_rsa_file: v.optional(nonEmpty),
+          passphrase: v.optional(v.string()),
           port: v.optional(v.pipe(count, v.minValue(1), v.maxValue(65535))),
+          slots: v.optional(v.pipe(count, v.minValue(1))),
+          environments: v.optional(environments),
+          data_dir: v.optional(nonEmpty),
         }),
       ),
       v.minLength(1, 'expected at least one machine'),
     ),
+    host_key_checking: v.optional(v.picklist(['yes', 'accept-new'], (issue) => `expected "yes" or "accept-new", got ${issue.received}`)),
+    known_hosts_file: v.optional(nonEmpty),
+    retries: v.optional(count),
   }),
 });
 

@@ -7,6 +7,8 @@ export interface JobSpec {
   readonly resource?: ResourceConfig;
   readonly command: string;
   readonly workingDir: string;
+  /** `working_dir` as written, for machines with file systems of their own. */
+  readonly workingDirAsWritten?: string;
   readonly dataDir: string;
   /** Hash of what decides the job's outcome; a success counts on resume only under the same hash. */
   readonly hash: string;
@@ -14,7 +16,13 @@ export interface JobSpec {
 
 export type BackendSpec =
   | { readonly type: 'local'; readonly parallelism: number; readonly environments: Readonly<Record<string, string>> }
-  | { readonly type: 'remote'; readonly machines: readonly RemoteMachineConfig[] };
+  | {
+      readonly type: 'remote';
+      readonly machines: readonly RemoteMachineConfig[];
+      readonly hostKeyChecking: 'yes' | 'accept-new';
+      readonly knownHostsFile: string;
+      readonly retries: number;
+    };
 
 /** A batch with every default filled in. */
 export interface BatchSpec {

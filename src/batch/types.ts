@@ -53,26 +53,46 @@ export interface LocalBackendConfig {
   };
 }
 
-/** One SSH machine of the remote backend, as the seed writes it. @public */
+/** One SSH machine of the remote backend, as the seed writes it (plus a few optional keys). @public */
 export interface RemoteMachineConfig {
-  /** Host name or address. */
+  /** Host name, address, or a `Host` alias of `~/.ssh/config` (its HostName, User, Port and IdentityFile apply). */
   readonly hostname: string;
-  /** User to log in as. */
-  readonly username: string;
+  /** User to log in as. @defaultValue `~/.ssh/config`'s `User`, else the local user */
+  readonly username?: string;
   /** Password, when not logging in with a key; never stored or shown. */
   readonly password?: string;
-  /** Private key file; `~` is expanded. */
+  /** Private key file; `~` is expanded. @defaultValue `~/.ssh/config`'s `IdentityFile`, else `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` */
   readonly ssh_rsa_file?: string;
-  /** SSH port. @defaultValue 22 */
+  /** Passphrase of an encrypted key; never stored or shown. */
+  readonly passphrase?: string;
+  /** SSH port. @defaultValue `~/.ssh/config`'s `Port`, else 22 */
   readonly port?: number;
+  /** Jobs at once on this machine. @defaultValue 1 (a whole machine per job, as the seed says) */
+  readonly slots?: number;
+  /** Extra environment variables for the jobs on this machine. */
+  readonly environments?: { readonly [name: string]: string };
+  /** Where job folders go on the machine; `~` is its user's home. @defaultValue `~/hyperctl-batches-data-dir` */
+  readonly data_dir?: string;
 }
 
 /** The remote backend: jobs run on a pool of machines over SSH. @public */
 export interface RemoteBackendConfig {
   /** The backend's kind. */
   readonly type: 'remote';
-  /** Its settings: the machines to run on. */
-  readonly conf: { readonly machines: readonly RemoteMachineConfig[] };
+  /** Its settings. */
+  readonly conf: {
+    /** The machines to run on. */
+    readonly machines: readonly RemoteMachineConfig[];
+    /**
+     * `yes`: refuse hosts whose key is not in the known-hosts file; `accept-new`: record the key of
+     * a host seen for the first time (a changed key is always refused). @defaultValue `"yes"`
+     */
+    readonly host_key_checking?: 'yes' | 'accept-new';
+    /** The known-hosts file. @defaultValue `~/.ssh/known_hosts` */
+    readonly known_hosts_file?: string;
+    /** Times a job runs again on another machine after its machine or connection was lost. @defaultValue 1 */
+    readonly retries?: number;
+  };
 }
 
 /** Where jobs run. @public */

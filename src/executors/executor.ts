@@ -14,8 +14,13 @@ export interface JobLaunch {
   readonly command: string;
   /** The job's params, also in `params.json` and `HYPERCTL_JOB_PARAMS`. */
   readonly params: JobParams;
-  /** Directory the command runs in. */
+  /** Directory the command runs in (on this machine). */
   readonly workingDir: string;
+  /**
+   * `working_dir` as the config wrote it, unresolved, or undefined when it wrote none: for
+   * executors whose machines have file systems of their own.
+   */
+  readonly workingDirAsWritten?: string;
   /** The job's data folder. */
   readonly dataDir: string;
   /** Variables to add to the job's environment (the `HYPERCTL_*` set and the backend's own). */
@@ -26,8 +31,8 @@ export interface JobLaunch {
   readonly stderrPath: string;
   /** Called with each chunk of output as it arrives, when the caller wants it live. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
-  /** Called once the job's process runs, with what identifies it. */
-  readonly onSpawn?: (process: { pid: number; startTicks: number | null }) => void;
+  /** Called once the job's process runs, with what identifies it where that is known. */
+  readonly onSpawn?: (process: { pid?: number; startTicks?: number | null }) => void;
 }
 
 /**
@@ -43,7 +48,18 @@ export interface JobExit {
   readonly killed: boolean;
   /** Why it ended, when the exit code alone does not say (e.g. it could not start). */
   readonly reason?: string;
+  /**
+   * True when the job ended because its machine or the connection to it was lost, not by
+   * anything it did: the scheduler may run it again on another machine.
+   */
+  readonly lost?: boolean;
 }
+
+/**
+ * Whether an executor can take jobs: `up`; `down` for now (reconnecting); `gone` for good.
+ * @public
+ */
+export type ExecutorHealth = 'up' | 'down' | 'gone';
 
 /**
  * Runs jobs somewhere: the local machine, an SSH host, a cluster. The scheduler gives each executor
@@ -61,6 +77,13 @@ export interface Executor {
    * of the executor itself.
    */
   run(job: JobLaunch, signal: AbortSignal): Promise<JobExit>;
+  /**
+   * Gets ready (connects, checks the machine); called once before any job. A rejection leaves
+   * this executor out of the run, which goes on with the others.
+   */
+  open?(): Promise<void>;
+  /** Whether it can take jobs now. @defaultValue `up` */
+  readonly health?: ExecutorHealth;
   /** Releases connections and the like; called once when the batch ends. */
   close?(): Promise<void>;
 }

@@ -6,14 +6,15 @@ import type { JobStatus } from '../batch/types.js';
 import { startDaemon, type Daemon } from '../daemon/server.js';
 import { HyperctlError } from '../errors.js';
 import type { Executor, JobExit } from '../executors/executor.js';
-import { LocalExecutor } from '../executors/local.js';
 import { terminateGroup } from '../executors/process-group.js';
 import { BatchStore } from '../store/batch-store.js';
 import type { ExitRecord } from '../store/journal.js';
 import { isAlive } from '../store/process-identity.js';
 import type { BatchCounts, BatchEvent, BatchResult, JobResult } from './events.js';
+import { backendWarnings, createExecutors } from './executors-for.js';
 import { jobEnvironment } from './job-env.js';
 import type { RunBatchOptions } from './options.js';
+import { SlotPool } from './slot-pool.js';
 
 /** What the daemon and other observers see of a run while it goes on. */
 export interface RunView {
@@ -52,6 +53,8 @@ export class BatchRun implements RunView {
   readonly #drain = new AbortController();
   readonly #listeners = new Set<(event: BatchEvent) => void>();
   #listenerError: unknown;
+  /** Set when every executor was gone with jobs left to run. */
+  #noMachineLeft = false;
   #startedAt = Date.now();
   #active = true;
 
@@ -76,13 +79,17 @@ export class BatchRun implements RunView {
   async run(): Promise<BatchResult> {
     const outer = this.#options.signal;
     if (outer?.aborted) throw aborted(outer.reason);
-    const executors = this.#options.executors ?? [this.#defaultExecutor()];
+    const all = this.#options.executors ?? createExecutors(this.spec, this.#options);
     // The port is taken before anything is written, so a clash leaves no trace.
     const daemon = this.#options.daemon ? await startDaemon(this, { host: this.spec.daemon.host, port: this.#options.port ?? this.spec.daemon.port }) : undefined;
     let store: BatchStore;
+    let executors: Executor[];
     try {
+      for (const message of backendWarnings(this.spec, this.#options.daemon === true)) this.#emit({ type: 'warning', message });
+      executors = await this.#openExecutors(all);
       store = BatchStore.open(this.spec, daemon ? { portal: daemon.url, token: daemon.token } : undefined);
     } catch (error) {
+      await Promise.allSettled(all.map((e) => e.close?.()));
       await daemon?.close();
       throw error;
     }
@@ -118,6 +125,7 @@ export class BatchRun implements RunView {
       store.release();
     }
     if (this.#listenerError !== undefined) throw this.#listenerError;
+    if (this.#noMachineLeft) throw new HyperctlError('E_NO_MACHINE', `every machine was lost; ${result.counts.init} job(s) did not run; run the batch again to resume it`);
     if (result.status === 'interrupted') throw aborted(outer?.reason);
     return result;
   }
@@ -161,10 +169,21 @@ export class BatchRun implements RunView {
     return () => this.#listeners.delete(listener);
   }
 
-  #defaultExecutor(): Executor {
-    const backend = this.spec.backend;
-    if (backend.type !== 'local') throw new HyperctlError('E_BACKEND_UNSUPPORTED', `backend.type: "${backend.type}" is not supported by this version; use "local"`);
-    return new LocalExecutor({ slots: backend.parallelism, ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}) });
+  /** Opens every executor at once; those that fail are reported and left out. */
+  async #openExecutors(executors: readonly Executor[]): Promise<Executor[]> {
+    const outcomes = await Promise.allSettled(executors.map((e) => e.open?.()));
+    const usable: Executor[] = [];
+    const reasons: string[] = [];
+    outcomes.forEach((outcome, i) => {
+      const executor = executors[i]!;
+      if (outcome.status === 'fulfilled') return void usable.push(executor);
+      const reason = (outcome.reason as Error).message;
+      reasons.push(reason);
+      this.#emit({ type: 'host:down', host: executor.host, reason });
+      void executor.close?.();
+    });
+    if (usable.length === 0) throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs:\n  ${reasons.join('\n  ')}`, { issues: reasons });
+    return usable;
   }
 
   /** Jobs that were running when an earlier runner died may still run: end them before running them again. */
@@ -190,8 +209,8 @@ export class BatchRun implements RunView {
   }
 
   async #schedule(jobs: readonly JobSpec[], executors: readonly Executor[], store: BatchStore, daemon: Daemon | undefined): Promise<void> {
-    const free = executors.flatMap((executor) => Array.from({ length: executor.slots }, () => executor));
-    const slots = free.length;
+    const pool = new SlotPool(executors);
+    const slots = pool.size;
     const queue = new PQueue({ concurrency: slots });
     const drained = this.#drain.signal;
     const whenDrained = onAbort(drained);
@@ -201,19 +220,40 @@ export class BatchRun implements RunView {
       // Feed the queue a little ahead of the slots, so a huge batch never sits in it at once.
       if (queue.size >= slots) await Promise.race([queue.onSizeLessThan(slots), whenDrained]);
       if (drained.aborted) break;
-      void queue.add(async () => {
-        const executor = free.pop()!;
-        try {
-          if (!drained.aborted) await this.#runJob(job, executor, store, daemon);
-        } finally {
-          free.push(executor);
-        }
-      });
+      void queue.add(() => this.#runOnSomeMachine(job, pool, store, daemon));
     }
     await queue.onIdle();
   }
 
-  async #runJob(job: JobSpec, executor: Executor, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
+  /** Runs a job on a free slot; a job whose machine was lost runs again elsewhere while retries last. */
+  async #runOnSomeMachine(job: JobSpec, pool: SlotPool, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
+    const retries = this.spec.backend.type === 'remote' ? this.spec.backend.retries : 0;
+    const lostOn = new Set<Executor>();
+    for (let attempt = 0; ; attempt++) {
+      const executor = await pool.take(lostOn, this.#drain.signal);
+      if (!executor) {
+        // Every machine is gone: stop starting jobs; those not started stay `init` for a re-run.
+        if (!this.#drain.signal.aborted) this.#noMachineLeft = true;
+        this.#drain.abort();
+        return;
+      }
+      let run: { exit: JobExit; startedAt: number };
+      try {
+        run = await this.#runJob(job, executor, store, daemon);
+      } finally {
+        pool.give(executor);
+      }
+      if (run.exit.lost && attempt < retries && !this.#drain.signal.aborted) {
+        lostOn.add(executor);
+        this.#emit({ type: 'job:retry', job: job.name, host: executor.host, reason: run.exit.reason ?? 'the machine was lost', attempt: attempt + 1 });
+        continue;
+      }
+      this.#recordExit(job, executor, run.exit, run.startedAt, store);
+      return;
+    }
+  }
+
+  async #runJob(job: JobSpec, executor: Executor, store: BatchStore, daemon: Daemon | undefined): Promise<{ exit: JobExit; startedAt: number }> {
     const controller = new AbortController();
     const stop = () => controller.abort();
     this.#kill.signal.addEventListener('abort', stop, { once: true });
@@ -233,6 +273,7 @@ export class BatchRun implements RunView {
           command: job.command,
           params: job.params,
           workingDir: job.workingDir,
+          ...(job.workingDirAsWritten !== undefined ? { workingDirAsWritten: job.workingDirAsWritten } : {}),
           dataDir: job.dataDir,
           env: jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal),
           stdoutPath: join(job.dataDir, 'stdout'),
@@ -252,6 +293,10 @@ export class BatchRun implements RunView {
       this.#kill.signal.removeEventListener('abort', stop);
       this.#running.delete(job.name);
     }
+    return { exit, startedAt };
+  }
+
+  #recordExit(job: JobSpec, executor: Executor, exit: JobExit, startedAt: number, store: BatchStore): void {
     const status: JobStatus = exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
     const record: ExitRecord = {
       e: 'exit', job: job.name, hash: job.hash, status, code: exit.exitCode, signal: exit.signal, startedAt, at: Date.now(), host: executor.host,

@@ -98,4 +98,12 @@ export type BatchEvent =
   | { readonly type: 'job:exit'; readonly job: JobResult }
   | { readonly type: 'batch:end'; readonly result: BatchResult }
   /** The batch has ended and the daemon keeps serving it until the run's signal aborts. */
-  | { readonly type: 'daemon:serving'; readonly url: string };
+  | { readonly type: 'daemon:serving'; readonly url: string }
+  /** A machine cannot take jobs: left out at the start, or lost during the run. */
+  | { readonly type: 'host:down'; readonly host: string; readonly reason: string }
+  /** A machine is back after it was lost. */
+  | { readonly type: 'host:up'; readonly host: string }
+  /** A job whose machine was lost runs again (`attempt` counts the retries so far). */
+  | { readonly type: 'job:retry'; readonly job: string; readonly host: string; readonly reason: string; readonly attempt: number }
+  /** Something the user should know before jobs run (e.g. remote jobs could not reach the daemon). */
+  | { readonly type: 'warning'; readonly message: string };

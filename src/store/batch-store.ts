@@ -148,6 +148,6 @@ function lockBatch(dir: string, name: string, portal: string | undefined): Runne
 /** The spec as stored: secrets are never written to disk. */
 function storedSpec(spec: BatchSpec): unknown {
   if (spec.backend.type !== 'remote') return spec;
-  const machines = spec.backend.machines.map((m) => (m.password === undefined ? m : { ...m, password: '***' }));
+  const machines = spec.backend.machines.map((m) => ({ ...m, ...(m.password === undefined ? {} : { password: '***' }), ...(m.passphrase === undefined ? {} : { passphrase: '***' }) }));
   return { ...spec, backend: { ...spec.backend, machines } };
 }

@@ -1,0 +1,61 @@
+import { shellQuote } from './shell-quote.js';
+
+/** Paths of a job on its remote machine. */
+export interface RemoteJobPaths {
+  readonly dataDir: string;
+  readonly workingDir: string;
+}
+
+/**
+ * The script that runs one job on a remote machine, fed to `sh -s`. It makes the job's folders,
+ * writes `params.json`, exports the environment and runs the command in a session (so a process
+ * group) of its own, with its pid in `{dataDir}/pid` for a later kill, and exits with the
+ * command's status. Every value is single-quoted: nothing from the config or the params is
+ * interpreted by the shell except the command itself. The whole script is one `{ … }` block, so
+ * the shell has read all of it before the job starts. Only POSIX `sh` is needed, plus `setsid`
+ * (util-linux, busybox) or else `perl` to start the session.
+ */
+export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: string, env: Readonly<Record<string, string>>): string {
+  const data = shellQuote(paths.dataDir);
+  const exports = Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  return [
+    '{',
+    'set -e',
+    `mkdir -p ${data} ${shellQuote(paths.workingDir)}`,
+    `printf '%s' ${shellQuote(paramsJson)} > ${data}/params.json`,
+    `cd ${shellQuote(paths.workingDir)}`,
+    ...exports,
+    'set +e',
+    'if command -v setsid >/dev/null 2>&1; then',
+    `  setsid sh -c ${shellQuote(command)} </dev/null &`,
+    'else',
+    `  perl -MPOSIX -e 'POSIX::setsid(); exec @ARGV or die' -- sh -c ${shellQuote(command)} </dev/null &`,
+    'fi',
+    'pid=$!',
+    `echo "$pid" > ${data}/pid`,
+    'wait "$pid"',
+    'status=$?',
+    `rm -f ${data}/pid`,
+    'exit "$status"',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The script that ends a remote job's whole process group: SIGTERM, then SIGKILL to whatever is
+ * left after `graceMs`. Does nothing when the job has already ended.
+ */
+export function killScript(dataDir: string, graceMs: number): string {
+  const tenths = Math.ceil(graceMs / 100);
+  return [
+    `pgid=$(cat ${shellQuote(`${dataDir}/pid`)} 2>/dev/null) || exit 0`,
+    // The POSIX spelling (`-s NAME --`) is the one every sh accepts for a process group.
+    'kill -s TERM -- "-$pgid" 2>/dev/null || exit 0',
+    'i=0',
+    `while kill -s 0 -- "-$pgid" 2>/dev/null && [ "$i" -lt ${tenths} ]; do sleep 0.1; i=$((i + 1)); done`,
+    'kill -s KILL -- "-$pgid" 2>/dev/null',
+    'exit 0',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,188 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type RemoteMachineConfig } from '../../src/index.js';
+import { runCli, quickRun } from '../helpers/cli.js';
+import { isRunning, readPids, waitFor } from '../helpers/processes.js';
+import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let skipReason: string | undefined;
+let host: TestHost;
+let keys: { plain: { key: string; publicKey: string }; encrypted: { key: string; publicKey: string } };
+let knownHosts: string;
+let shared: string;
+
+beforeAll(async () => {
+  skipReason = sshUnavailable();
+  if (skipReason) return;
+  shared = mkdtempSync(join(tmpdir(), 'hyperctl-ssh-'));
+  chmodSync(shared, 0o755);
+  keys = { plain: makeClientKey(shared), encrypted: makeClientKey(shared, 'open sesame') };
+  host = await startSshd(join(shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [keys.plain.publicKey, keys.encrypted.publicKey] });
+  knownHosts = join(clientHome(join(shared, 'home'), [host]), '.ssh', 'known_hosts');
+});
+
+afterAll(async () => {
+  await host?.stop();
+  if (shared) rmSync(shared, { recursive: true, force: true });
+});
+
+function machine(extra: Partial<RemoteMachineConfig> = {}): RemoteMachineConfig {
+  return { hostname: host.address, port: host.port, username: testUser.name, ssh_rsa_file: keys.plain.key, ...extra };
+}
+
+function remoteBatch(name: string, jobs: JobConfig[], machines: RemoteMachineConfig[] = [machine()], conf: Record<string, unknown> = {}): BatchConfig {
+  return { name, jobs, backend: { type: 'remote', conf: { machines, known_hosts_file: knownHosts, ...conf } } };
+}
+
+/** A folder the test user may write into, for files a remote job leaves. */
+function openDir(): string {
+  const dir = tempDir();
+  chmodSync(dir, 0o777);
+  return dir;
+}
+
+describe('the remote backend on a real sshd', () => {
+  it('runs a job over SSH with key auth: params, environment and output come through', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const result = await runBatch(
+      remoteBatch('keys', [{ name: 'who', params: { lr: 0.1, note: "it's $HOME" }, execution: { command: 'whoami; echo "$HYPERCTL_JOB_NAME $HYPERCTL_BATCH_NAME $EXTRA"; cat "$HYPERCTL_JOB_PARAMS_FILE"; echo; echo "$HYPERCTL_JOB_PARAMS"; pwd; echo oops >&2; exit 3' } }], [machine({ environments: { EXTRA: 'x y' } })]),
+      { batchesDataDir: root },
+    );
+    const job = result.jobs[0]!;
+    expect(job).toMatchObject({ status: 'failed', exitCode: 3, host: '127.0.0.1' });
+    const out = readFileSync(join(root, 'keys', 'who', 'stdout'), 'utf8').split('\n');
+    expect(out.slice(0, 4)).toEqual([testUser.name, 'who keys x y', `{"lr":0.1,"note":"it's $HOME"}`, `{"lr":0.1,"note":"it's $HOME"}`]);
+    expect(out[4]).toBe(`/home/${testUser.name}/hyperctl-batches-data-dir/keys/who`);
+    expect(readFileSync(join(root, 'keys', 'who', 'stderr'), 'utf8')).toBe('oops\n');
+    expect(JSON.parse(readFileSync(join(root, 'keys', 'who', 'params.json'), 'utf8'))).toEqual({ lr: 0.1, note: "it's $HOME" });
+  });
+
+  it('logs in with a password, and with an encrypted key and its passphrase, and never stores either', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const machines = [machine({ ssh_rsa_file: undefined, password: testUser.password, slots: 1 }), { ...machine({ ssh_rsa_file: keys.encrypted.key, passphrase: 'open sesame' }), hostname: 'localhost' }];
+    const known = join(tempDir(), 'known_hosts');
+    writeFileSync(known, `[127.0.0.1]:${host.port} ${host.hostKey}\n[localhost]:${host.port} ${host.hostKey}\n`);
+    const jobs = [0, 1, 2, 3].map((i) => ({ name: `j${i}`, params: { i }, execution: { command: 'sleep 0.2; whoami' } }));
+    const result = await runBatch(remoteBatch('secrets', jobs, machines, { known_hosts_file: known }), { batchesDataDir: root });
+    expect(result.status).toBe('succeed');
+    expect(new Set(result.jobs.map((j) => j.host))).toEqual(new Set(['127.0.0.1', 'localhost']));
+    const spec = readFileSync(join(root, 'secrets', 'spec.json'), 'utf8');
+    expect(spec).not.toContain(testUser.password);
+    expect(spec).not.toContain('open sesame');
+  });
+
+  it('refuses a wrong password with a clear error that does not show it', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const error = await runBatch(remoteBatch('badpw', [{ params: {}, execution: { command: 'true' } }], [machine({ ssh_rsa_file: undefined, password: 'not-it-123' })]), { batchesDataDir: root }).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_NO_MACHINE');
+    expect((error as Error).message).toContain(`authentication failed for user ${testUser.name} (tried password)`);
+    expect((error as Error).message).not.toContain('not-it-123');
+    expect(existsSync(join(root, 'badpw'))).toBe(false);
+  });
+
+  it('refuses an unknown host key, and a changed one, naming the fingerprint and what to do', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const empty = join(tempDir(), 'known_hosts');
+    const unknown = await runBatch(remoteBatch('unknown', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: empty }), { batchesDataDir: tempDir() }).catch((e: unknown) => e);
+    expect((unknown as Error).message).toMatch(/unknown host key ssh-ed25519 SHA256:\S+: it is not in .*known_hosts/);
+    expect((unknown as Error).message).toContain('host_key_checking: "accept-new"');
+
+    const other = makeClientKey(tempDir()).publicKey.split(' ').slice(0, 2).join(' ');
+    const changed = join(tempDir(), 'known_hosts');
+    writeFileSync(changed, `[127.0.0.1]:${host.port} ${other}\n`);
+    const error = await runBatch(remoteBatch('changed', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: changed }), { batchesDataDir: tempDir() }).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_NO_MACHINE');
+    expect((error as Error).message).toContain('its host key has CHANGED');
+  });
+
+  it('with accept-new records the key of a new host, then trusts it; hashed entries match too', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const file = join(tempDir(), 'known_hosts');
+    const first = await runBatch(remoteBatch('tofu', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: file, host_key_checking: 'accept-new' }), { batchesDataDir: tempDir() });
+    expect(first.status).toBe('succeed');
+    expect(readFileSync(file, 'utf8')).toBe(`[127.0.0.1]:${host.port} ${host.hostKey}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    expect(readFileSync(file, 'utf8')).toMatch(/^\|1\|/);
+    const again = await runBatch(remoteBatch('tofu', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: file }), { batchesDataDir: tempDir() });
+    expect(again.status).toBe('succeed');
+  });
+
+  it('streams output back live, while the job runs', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const gate = join(openDir(), 'gate');
+    const chunks: string[] = [];
+    const run = runBatch(remoteBatch('live', [{ name: 'talk', params: {}, execution: { command: `echo first; while [ ! -e ${gate} ]; do sleep 0.05; done; echo second` } }]), {
+      batchesDataDir: root,
+      captureOutput: true,
+      onEvent: (e: BatchEvent) => e.type === 'job:output' && chunks.push(e.chunk.toString()),
+    });
+    const file = join(root, 'live', 'talk', 'stdout');
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8') === 'first\n', 'the first line in the local file');
+    expect(chunks.join('')).toBe('first\n');
+    writeFileSync(gate, '');
+    expect((await run).status).toBe('succeed');
+    expect(readFileSync(file, 'utf8')).toBe('first\nsecond\n');
+  });
+
+  it('a kill ends the whole remote process group and leaves no process behind', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const pids = join(openDir(), 'pids');
+    const controller = new AbortController();
+    const tree = `sh -c 'sleep 1000 & echo $! >> ${pids}; echo $$ >> ${pids}; wait' & echo $$ >> ${pids}; wait`;
+    const run = runBatch(remoteBatch('kill', [{ name: 'tree', params: {}, execution: { command: tree } }]), { batchesDataDir: root, signal: controller.signal, killGraceMs: 1000 });
+    await waitFor(() => readPids(pids).length === 3, 'the remote job tree');
+    controller.abort();
+    const error = await run.catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_ABORTED');
+    for (const pid of readPids(pids)) expect(isRunning(pid), `remote pid ${pid}`).toBe(false);
+    // What ps shows on that host: no sleep of the job is left.
+    const ps = spawnSync('ps', ['-u', testUser.name, '-o', 'pid=,args='], { encoding: 'utf8' }).stdout;
+    expect(ps).not.toContain('sleep 1000');
+  });
+
+  it("runs the seed's remote example through the CLI, with an ~/.ssh/config alias and ssh-agent", async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const dir = tempDir();
+    const home = clientHome(join(dir, 'home'), [host], { config: `Host box\n  HostName 127.0.0.1\n  Port ${host.port}\n  User ${testUser.name}\n  IdentityFile ~/.ssh/id_box\n`, keys: { id_box: keys.plain.key } });
+    chmodSync(join(home, '.ssh', 'id_box'), 0o600);
+    const seed = { jobs: [{ name: 'aVqNV5Ut1', params: { learning_rate: 0.1, dataset: 'path/d1.csv' }, execution: { command: 'echo "$HYPERCTL_JOB_PARAMS"' } }], backend: { type: 'remote', conf: { machines: [{ hostname: 'box', username: testUser.name }] } }, name: 'eVqNV5Ut1', daemon: { port: 0 }, version: '2.5' };
+    writeFileSync(join(dir, 'batch.json'), JSON.stringify(seed));
+    const alias = await runCli(['run', ...quickRun, '-c', join(dir, 'batch.json'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    expect(alias.code, alias.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'data', 'eVqNV5Ut1', 'aVqNV5Ut1', 'stdout'), 'utf8')).toBe('{"learning_rate":0.1,"dataset":"path/d1.csv"}\n');
+    expect((await runCli(['job', 'describe', '-b', 'eVqNV5Ut1', '-j', 'aVqNV5Ut1', '--batches-data-dir', join(dir, 'data')])).stdout).toContain('"host": "box"');
+
+    // ssh-agent alone: no key file, no password.
+    const agentHome = clientHome(join(dir, 'agent-home'), [host]);
+    const socket = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      await waitFor(() => existsSync(socket), 'ssh-agent');
+      execFileSync('ssh-add', [keys.plain.key], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      writeFileSync(join(dir, 'agent.json'), JSON.stringify({ ...seed, name: 'agent', backend: { type: 'remote', conf: { machines: [{ hostname: '127.0.0.1', port: host.port, username: testUser.name }] } } }));
+      const viaAgent = await runCli(['run', ...quickRun, '-c', join(dir, 'agent.json'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: agentHome, SSH_AUTH_SOCK: socket } });
+      expect(viaAgent.code, viaAgent.stderr).toBe(0);
+    } finally {
+      agent.kill();
+    }
+  });
+
+  it('jobs on the machine reach the daemon through HYPERCTL_SERVER_PORTAL', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const ask = `python3 -c "import json, os, urllib.request as u; print(json.load(u.urlopen(os.environ['HYPERCTL_SERVER_PORTAL'] + '/hyperctl/api/job/' + os.environ['HYPERCTL_JOB_NAME']))['data']['params'])"`;
+    mkdirSync(root, { recursive: true });
+    const result = await runBatch(remoteBatch('portal', [{ name: 'ask', params: { depth: 3 }, execution: { command: ask } }]), { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true });
+    expect(result.status, readFileSync(join(root, 'portal', 'ask', 'stderr'), 'utf8')).toBe('succeed');
+    expect(readFileSync(join(root, 'portal', 'ask', 'stdout'), 'utf8')).toBe("{'depth': 3}\n");
+  });
+});

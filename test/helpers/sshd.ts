@@ -1,0 +1,149 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureCommand } from './system.js';
+
+/** The account jobs log in as on every test host. */
+export const testUser = { name: 'hctest', password: 'hctest-pass' } as const;
+
+/**
+ * Why SSH tests cannot run here, or undefined when they can: they need root (a test user, sshd's
+ * privilege separation) and OpenSSH's server, installed when missing. Under `CI=true` a missing
+ * piece fails instead of skipping.
+ */
+export function sshUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) {
+    const reason = 'SSH tests need root (they add a test user and start sshd)';
+    if (process.env.CI === 'true') throw new Error(reason);
+    console.warn(`skipping: ${reason}`);
+    return reason;
+  }
+  const missing = ensureCommand('/usr/sbin/sshd', 'openssh-server') ?? ensureCommand('ssh-keygen', 'openssh-client');
+  if (missing) return missing;
+  spawnSync('useradd', ['-m', '-s', '/bin/sh', testUser.name], { stdio: 'ignore' });
+  execFileSync('chpasswd', { input: `${testUser.name}:${testUser.password}\n` });
+  mkdirSync('/run/sshd', { recursive: true });
+  return undefined;
+}
+
+/** A client key pair for the test user, in `dir`. */
+export function makeClientKey(dir: string, passphrase = ''): { key: string; publicKey: string } {
+  const key = join(dir, `client_${passphrase ? 'enc' : 'plain'}`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', key]);
+  return { key, publicKey: readFileSync(`${key}.pub`, 'utf8').trim() };
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A running test sshd. */
+export interface TestHost {
+  readonly address: string;
+  readonly port: number;
+  /** `ssh-ed25519 AAAA…`: its host key, as a known_hosts line wants it after the host name. */
+  readonly hostKey: string;
+  /** Every process below the listener: sessions and what they run. */
+  processes(): number[];
+  /** Stops the listener and every session (a machine going away). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts sshd on `address:port` with its own host key, accepting `authorizedKeys` and the test
+ * user's password. With `netns`, it runs in that network namespace.
+ */
+export async function startSshd(dir: string, options: { address: string; port: number; authorizedKeys: readonly string[]; netns?: string; maxSessions?: number }): Promise<TestHost> {
+  mkdirSync(dir, { recursive: true });
+  // sshd reads authorized_keys as the test user: the folder must be open to it.
+  chmodSync(dir, 0o755);
+  const hostKey = join(dir, 'host_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  writeFileSync(join(dir, 'authorized_keys'), `${options.authorizedKeys.join('\n')}\n`, { mode: 0o644 });
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `ListenAddress ${options.address}`,
+      `Port ${options.port}`,
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication yes',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin no',
+      `AllowUsers ${testUser.name}`,
+      'MaxStartups 100:30:200',
+      `MaxSessions ${options.maxSessions ?? 100}`,
+      '',
+    ].join('\n'),
+  );
+  const command = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, '/usr/sbin/sshd', '-D', '-e', '-f', config] : ['/usr/sbin/sshd', '-D', '-e', '-f', config];
+  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk));
+  for (let i = 0; i < 200 && !log.includes('Server listening'); i++) await sleep(25);
+  if (!log.includes('Server listening')) throw new Error(`sshd on ${options.address}:${options.port} did not start: ${log}`);
+  const listener = child.pid!;
+  const processes = () => descendants(listener);
+  return {
+    address: options.address,
+    port: options.port,
+    hostKey: readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' '),
+    processes,
+    async stop() {
+      // Sessions outlive a killed listener: end the whole tree, deepest first.
+      const all = [...processes().reverse(), listener];
+      for (const pid of all) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    },
+  };
+}
+
+/** Pids below `root`, parents before children. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** A home folder for the client side, with `.ssh/known_hosts` naming `hosts`. */
+export function clientHome(dir: string, hosts: readonly TestHost[], files: { config?: string; keys?: Record<string, string> } = {}): string {
+  const ssh = join(dir, '.ssh');
+  mkdirSync(ssh, { recursive: true, mode: 0o700 });
+  writeFileSync(join(ssh, 'known_hosts'), hosts.map((h) => `${h.port === 22 ? h.address : `[${h.address}]:${h.port}`} ${h.hostKey}\n`).join(''));
+  if (files.config) writeFileSync(join(ssh, 'config'), files.config);
+  for (const [name, source] of Object.entries(files.keys ?? {})) copyFileSync(source, join(ssh, name));
+  return dir;
+}
