@@ -25,9 +25,11 @@ export type { DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/cl
 export type { BatchInfo, JobInfo } from './daemon/protocol.js';
 export { HyperctlError, isHyperctlError } from './errors.js';
 export type { HyperctlErrorCode } from './errors.js';
-export type { Executor, JobExit, JobLaunch } from './executors/executor.js';
+export type { Executor, ExecutorHealth, JobExit, JobLaunch } from './executors/executor.js';
 export { LocalExecutor } from './executors/local.js';
 export type { LocalExecutorOptions } from './executors/local.js';
+export { SshExecutor } from './executors/ssh/ssh-executor.js';
+export type { SshExecutorOptions } from './executors/ssh/ssh-executor.js';
 export { getJobDataDir, getJobName, getJobParams } from './job.js';
 export type { BatchCounts, BatchEvent, BatchResult, JobResult } from './run/events.js';
 export type { RunBatchOptions } from './run/options.js';

@@ -8,6 +8,7 @@ describe('the public API', () => {
     expect(Object.keys(sdk).sort()).toEqual([
       'HyperctlError',
       'LocalExecutor',
+      'SshExecutor',
       'createDaemonClient',
       'defineBatch',
       'generateBatch',

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isHyperctlError, runBatch, type BatchConfig } from '../../src/index.js';
@@ -31,6 +32,10 @@ describe('batch config validation', () => {
     ['a bad port', { jobs: [], daemon: { port: 70000 } }, 'daemon.port: expected <=65535, got 70000'],
     ['a negative resource', { jobs: [{ ...ok, resource: { gpu: -1 } }] }, 'jobs[0].resource.gpu: expected >=0, got -1'],
     ['a remote machine without hostname', { jobs: [], backend: { type: 'remote', conf: { machines: [{ username: 'u' }] } } }, 'backend.conf.machines[0].hostname: required'],
+    ['no remote machines', { jobs: [], backend: { type: 'remote', conf: { machines: [] } } }, 'backend.conf.machines: expected at least one machine'],
+    ['zero slots on a machine', { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', slots: 0 }] } } }, 'backend.conf.machines[0].slots: expected >=1, got 0'],
+    ['an environment variable name with a space', { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', environments: { 'A B': 'x' } }] } } }, 'backend.conf.machines[0].environments'],
+    ['an unknown host key policy', { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h' }], host_key_checking: 'no' } } }, 'backend.conf.host_key_checking: expected "yes" or "accept-new", got "no"'],
     ['duplicate job names', { jobs: [{ ...ok, name: 'a' }, { ...ok, name: 'a' }] }, 'jobs[1].name: duplicate job name "a" (also jobs[0])'],
     ['jobs with equal params and no names', { jobs: [ok, ok] }, 'jobs[1].name: duplicate job name'],
     ['a job name with ..', { jobs: [{ ...ok, name: '../x' }] }, 'jobs[0].name: must not contain "/" or "\\", got "../x"'],
@@ -66,10 +71,20 @@ describe('batch config validation', () => {
     expect(result.status).toBe('succeed');
   });
 
-  it('says the remote backend is not available yet rather than failing later', async () => {
+  it('stops with E_NO_MACHINE, naming each machine and why, when no machine can be reached, writing nothing', async () => {
     const root = tempDir();
-    const error = await runBatch({ jobs: [ok], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', username: 'u' }] } } }, { batchesDataDir: root }).catch((e: unknown) => e);
-    expect(isHyperctlError(error) && error.code).toBe('E_BACKEND_UNSUPPORTED');
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const machines = [{ hostname: '127.0.0.1', port: closed, username: 'u', password: 'secret-pw' }];
+    const error = await runBatch({ name: 'nowhere', jobs: [ok], backend: { type: 'remote', conf: { machines } } }, { batchesDataDir: root }).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_NO_MACHINE');
+    expect((error as Error).message).toContain(`127.0.0.1 (127.0.0.1:${closed}): cannot connect: ECONNREFUSED`);
+    expect((error as Error).message).not.toContain('secret-pw');
+    expect(existsSync(join(root, 'nowhere'))).toBe(false);
   });
 });
 

@@ -176,13 +176,44 @@ describe('the remote backend on a real sshd', () => {
     }
   });
 
+  it('uses one connection for all of a machine\'s jobs, and a second only past the server\'s MaxSessions', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const limited = await startSshd(join(shared, 'sshd-limited'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [keys.plain.publicKey], maxSessions: 2 });
+    try {
+      const known = join(tempDir(), 'known_hosts');
+      writeFileSync(known, `[127.0.0.1]:${host.port} ${host.hostKey}\n[127.0.0.1]:${limited.port} ${limited.hostKey}\n`);
+      const cmdline = (pid: number) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      // sshd runs one privileged monitor per connection.
+      const connections = (h: TestHost) => h.processes().filter((pid) => cmdline(pid).includes('[priv]')).length;
+      for (const [target, expected] of [[host, 1], [limited, 2]] as const) {
+        const gate = join(openDir(), 'gate');
+        const jobs = [0, 1, 2, 3].map((i) => ({ name: `j${i}`, params: { i }, execution: { command: `while [ ! -e ${gate} ]; do sleep 0.02; done` } }));
+        let running = 0;
+        const run = runBatch(remoteBatch(`sessions-${expected}`, jobs, [machine({ port: target.port, slots: 4 })], { known_hosts_file: known }), { batchesDataDir: tempDir(), onEvent: (e) => e.type === 'job:start' && running++ });
+        await waitFor(() => running === 4, 'four jobs running');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(connections(target)).toBe(expected);
+        writeFileSync(gate, '');
+        expect((await run).status).toBe('succeed');
+      }
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('jobs on the machine reach the daemon through HYPERCTL_SERVER_PORTAL', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
-    const ask = `python3 -c "import json, os, urllib.request as u; print(json.load(u.urlopen(os.environ['HYPERCTL_SERVER_PORTAL'] + '/hyperctl/api/job/' + os.environ['HYPERCTL_JOB_NAME']))['data']['params'])"`;
+    const ask = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL + '/hyperctl/api/job/' + process.env.HYPERCTL_JOB_NAME).then((r) => r.json()).then((b) => console.log(JSON.stringify(b.data.params)))"`;
     mkdirSync(root, { recursive: true });
     const result = await runBatch(remoteBatch('portal', [{ name: 'ask', params: { depth: 3 }, execution: { command: ask } }]), { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true });
     expect(result.status, readFileSync(join(root, 'portal', 'ask', 'stderr'), 'utf8')).toBe('succeed');
-    expect(readFileSync(join(root, 'portal', 'ask', 'stdout'), 'utf8')).toBe("{'depth': 3}\n");
+    expect(readFileSync(join(root, 'portal', 'ask', 'stdout'), 'utf8')).toBe('{"depth":3}\n');
   });
 });

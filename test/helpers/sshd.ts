@@ -20,7 +20,7 @@ export function sshUnavailable(): string | undefined {
     console.warn(`skipping: ${reason}`);
     return reason;
   }
-  const missing = ensureCommand('/usr/sbin/sshd', 'openssh-server') ?? ensureCommand('ssh-keygen', 'openssh-client');
+  const missing = ensureCommand('/usr/sbin/sshd', 'openssh-server') ?? ensureCommand('ssh-keygen', 'openssh-client') ?? ensureCommand('ps', 'procps');
   if (missing) return missing;
   spawnSync('useradd', ['-m', '-s', '/bin/sh', testUser.name], { stdio: 'ignore' });
   execFileSync('chpasswd', { input: `${testUser.name}:${testUser.password}\n` });
@@ -59,7 +59,7 @@ export interface TestHost {
  * Starts sshd on `address:port` with its own host key, accepting `authorizedKeys` and the test
  * user's password. With `netns`, it runs in that network namespace.
  */
-export async function startSshd(dir: string, options: { address: string; port: number; authorizedKeys: readonly string[]; netns?: string; maxSessions?: number }): Promise<TestHost> {
+export async function startSshd(dir: string, options: { address: string; port: number; authorizedKeys: readonly string[]; netns?: string; hostname?: string; maxSessions?: number }): Promise<TestHost> {
   mkdirSync(dir, { recursive: true });
   // sshd reads authorized_keys as the test user: the folder must be open to it.
   chmodSync(dir, 0o755);
@@ -86,7 +86,11 @@ export async function startSshd(dir: string, options: { address: string; port: n
       '',
     ].join('\n'),
   );
-  const command = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, '/usr/sbin/sshd', '-D', '-e', '-f', config] : ['/usr/sbin/sshd', '-D', '-e', '-f', config];
+  const sshd = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
+  // A host of its own: its network namespace, and a host name of its own (UTS namespace).
+  const command = options.netns
+    ? ['nsenter', `--net=/run/netns/${options.netns}`, 'unshare', '--uts', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', options.hostname ?? options.netns, ...sshd]
+    : sshd;
   const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk));

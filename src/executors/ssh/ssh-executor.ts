@@ -25,7 +25,10 @@ export interface SshExecutorOptions {
 
 interface Connection {
   readonly client: Client;
+  /** Channels open, or being opened. */
   channels: number;
+  /** Channels the server has accepted and not yet closed. */
+  accepted: number;
   /** Channels this connection takes at once; lowered when the server refuses one (`MaxSessions`). */
   limit: number;
 }
@@ -53,6 +56,8 @@ export class SshExecutor implements Executor {
   #health: ExecutorHealth = 'down';
   #closing = false;
   #reconnecting: Promise<void> | undefined;
+  /** A connection being opened for want of room on the others: jobs wait for it rather than open more. */
+  #extra: Promise<Connection> | undefined;
 
   constructor(options: SshExecutorOptions) {
     this.#options = options;
@@ -136,7 +141,7 @@ export class SshExecutor implements Executor {
 
   async #connect(): Promise<Connection> {
     const client = await openConnection(this.#machine!, this.#policy);
-    const connection: Connection = { client, channels: 0, limit: Number.POSITIVE_INFINITY };
+    const connection: Connection = { client, channels: 0, accepted: 0, limit: Number.POSITIVE_INFINITY };
     this.#connections.push(connection);
     client.on('error', () => undefined);
     client.on('close', () => {
@@ -170,16 +175,28 @@ export class SshExecutor implements Executor {
   /** An exec channel on a connection with room for it; a refused channel lowers that connection's limit. */
   async #openChannel(command: string): Promise<{ connection: Connection; channel: ClientChannel }> {
     for (let attempt = 0; ; attempt++) {
-      const connection = this.#connections.find((c) => c.channels < c.limit) ?? (await this.#connect());
+      const connection = await this.#roomyConnection();
       connection.channels++;
       try {
         const channel = await new Promise<ClientChannel>((resolve, reject) => connection.client.exec(command, (error, ch) => (error ? reject(error) : resolve(ch))));
+        connection.accepted++;
+        channel.once('close', () => connection.accepted--);
         return { connection, channel };
       } catch (error) {
         connection.channels--;
-        if (attempt >= 2 || !/open failure|open failed/i.test((error as Error).message)) throw error;
-        connection.limit = Math.max(1, connection.channels);
+        if (attempt >= 3 || !/open failure|open failed/i.test((error as Error).message)) throw error;
+        connection.limit = Math.max(1, connection.accepted);
       }
+    }
+  }
+
+  /** A connection with room for one more channel; opens one more, once at a time, when none has. */
+  async #roomyConnection(): Promise<Connection> {
+    for (;;) {
+      const roomy = this.#connections.find((c) => c.channels < c.limit);
+      if (roomy) return roomy;
+      if (!this.#extra) this.#extra = this.#connect().finally(() => (this.#extra = undefined));
+      await this.#extra;
     }
   }
 

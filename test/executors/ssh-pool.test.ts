@@ -1,0 +1,93 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch, type BatchEvent, type JobConfig, type RemoteMachineConfig } from '../../src/index.js';
+import { waitFor } from '../helpers/processes.js';
+import { clientHome, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
+import { createNetwork, type TestNetwork } from '../helpers/netns.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let skipReason: string | undefined;
+let network: TestNetwork;
+let shared: string;
+let key: string;
+let hosts: TestHost[] = [];
+let knownHosts: string;
+
+beforeAll(async () => {
+  skipReason = sshUnavailable();
+  if (skipReason) return;
+  shared = mkdtempSync(join(tmpdir(), 'hyperctl-pool-'));
+  chmodSync(shared, 0o755);
+  const client = makeClientKey(shared);
+  key = client.key;
+  network = createNetwork(3);
+  hosts = await Promise.all(network.hosts.map((h, i) => startSshd(join(shared, `host${i}`), { address: h.address, port: 22, authorizedKeys: [client.publicKey], netns: h.namespace, hostname: `box${i}` })));
+  knownHosts = join(clientHome(join(shared, 'home'), hosts), '.ssh', 'known_hosts');
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.stop()));
+  await network?.remove();
+  if (shared) rmSync(shared, { recursive: true, force: true });
+});
+
+function machines(slots: number): RemoteMachineConfig[] {
+  return network.hosts.map((h) => ({ hostname: h.address, username: testUser.name, ssh_rsa_file: key, slots }));
+}
+
+/** Per host, the most jobs that ran at once, from each job's own start and end times. */
+function peakPerHost(lines: readonly string[]): Map<string, number> {
+  const spans = lines.map((l) => l.split(' ')).map(([host, start, end]) => ({ host: host!, start: Number(start), end: Number(end) }));
+  const peak = new Map<string, number>();
+  for (const a of spans) {
+    const overlapping = spans.filter((b) => b.host === a.host && b.start <= a.start && a.start < b.end).length;
+    peak.set(a.host, Math.max(peak.get(a.host) ?? 0, overlapping));
+  }
+  return peak;
+}
+
+describe('the remote backend on a pool of machines', () => {
+  it('spreads a batch over three machines, never more jobs on one than its slots, and jobs call the daemon back', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const ask = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL + '/hyperctl/api/job/' + process.env.HYPERCTL_JOB_NAME).then((r) => r.json()).then((b) => console.error(JSON.stringify(b.data.params)))"`;
+    const jobs: JobConfig[] = Array.from({ length: 12 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: `s=$(date +%s%N); sleep 0.3; ${ask}; echo "$(hostname) $s $(date +%s%N)"` } }));
+    const result = await runBatch(
+      { name: 'spread', jobs, backend: { type: 'remote', conf: { machines: machines(2), known_hosts_file: knownHosts } }, daemon: { host: network.gateway, port: 0, exit_on_finish: true } },
+      { batchesDataDir: root, daemon: true },
+    );
+    expect(result.status).toBe('succeed');
+    const lines = result.jobs.map((j) => readFileSync(j.stdoutPath, 'utf8').trim());
+    const peak = peakPerHost(lines);
+    expect([...peak.keys()].sort()).toEqual(['box0', 'box1', 'box2']);
+    for (const [host, most] of peak) expect(most, host).toBeLessThanOrEqual(2);
+    expect(Math.max(...peak.values())).toBe(2);
+    for (const job of result.jobs) expect(readFileSync(job.stderrPath, 'utf8')).toBe(`${JSON.stringify(job.params)}\n`);
+    expect(new Set(result.jobs.map((j) => j.host))).toEqual(new Set(network.hosts.map((h) => h.address)));
+  });
+
+  it('finishes the batch on the other machines when one goes away mid-batch; its jobs run again elsewhere', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const events: BatchEvent[] = [];
+    const jobs: JobConfig[] = Array.from({ length: 9 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: 'sleep 0.4; hostname' } }));
+    let started = 0;
+    const run = runBatch(
+      { name: 'lose-one', jobs, backend: { type: 'remote', conf: { machines: machines(1), known_hosts_file: knownHosts } } },
+      { batchesDataDir: root, onEvent: (e) => (events.push(e), e.type === 'job:start' && started++) },
+    );
+    // Wait until the first round runs on all three machines, then take the second away.
+    await waitFor(() => started >= 3, 'a job on every machine');
+    await hosts[1]!.stop();
+    const result = await run;
+    expect(result.status).toBe('succeed');
+    expect(result.counts.succeed).toBe(9);
+    const ranOn = result.jobs.map((j) => readFileSync(j.stdoutPath, 'utf8').trim());
+    expect(ranOn.filter((h) => h === 'box1').length).toBe(0);
+    const retried = events.filter((e) => e.type === 'job:retry');
+    expect(retried.length).toBeGreaterThanOrEqual(1);
+    expect(retried[0]).toMatchObject({ host: network.hosts[1]!.address, reason: expect.stringContaining('lost the connection') });
+  });
+});
