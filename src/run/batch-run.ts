@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -66,6 +67,8 @@ export class BatchRun implements RunView {
       this.#specs.set(job.name, job);
     }
     this.#counts = { total: spec.jobs.length, init: spec.jobs.length, running: 0, succeed: 0, failed: 0, killed: 0 };
+    // Every running job listens to these: many slots are many listeners, not a leak.
+    setMaxListeners(0, this.#kill.signal, this.#drain.signal);
   }
 
   get startedAt(): number {

@@ -35,7 +35,8 @@ export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: st
     `echo "$pid" > ${data}/pid`,
     'wait "$pid"',
     'status=$?',
-    `rm -f ${data}/pid`,
+    // Emptied, not removed: a builtin, so no process more per job; the kill script reads nothing then.
+    `: > ${data}/pid`,
     'exit "$status"',
     '}',
     '',
@@ -50,6 +51,7 @@ export function killScript(dataDir: string, graceMs: number): string {
   const tenths = Math.ceil(graceMs / 100);
   return [
     `pgid=$(cat ${shellQuote(`${dataDir}/pid`)} 2>/dev/null) || exit 0`,
+    '[ -n "$pgid" ] || exit 0',
     // The POSIX spelling (`-s NAME --`) is the one every sh accepts for a process group.
     'kill -s TERM -- "-$pgid" 2>/dev/null || exit 0',
     'i=0',
