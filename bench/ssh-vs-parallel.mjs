@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timed } from './timed.mjs';
 import { createJiti } from 'jiti';
 
 const jiti = createJiti(import.meta.url);
@@ -18,14 +19,6 @@ const { ensureCommand } = await jiti.import('../test/helpers/system.ts');
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const n = Number(process.argv[2] ?? 1000);
 const slots = 8;
-
-function time(command, args, options = {}) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { stdio: ['pipe', 'ignore', 'inherit'], ...options });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
-  return ms;
-}
 
 const unavailable = sshUnavailable() ?? ensureCommand('parallel', 'parallel');
 if (unavailable) {
@@ -52,10 +45,10 @@ try {
   const servers = network.hosts.map((h) => `${slots}/${h.address}`).join(',');
   const input = Array.from({ length: n }, (_, i) => `${i}\n`).join('');
   // Open the control masters first, one per machine, so every later ssh multiplexes over them.
-  for (const h of network.hosts) time(wrapper, [h.address, 'true']);
+  for (const h of network.hosts) timed(wrapper, [h.address, 'true']);
 
-  const hyperctl = time(process.execPath, [cli, 'run', '--exit-on-finish', '--port', '0', '-c', join(dir, 'batch.json'), '--json', '--batches-data-dir', join(dir, 'data')]);
-  const parallel = time('parallel', ['--ssh', wrapper, '-S', servers, 'true'], { input });
+  const hyperctl = timed(process.execPath, [cli, 'run', '--exit-on-finish', '--port', '0', '-c', join(dir, 'batch.json'), '--json', '--batches-data-dir', join(dir, 'data')]);
+  const parallel = timed('parallel', ['--ssh', wrapper, '-S', servers, 'true'], { input });
   const version = execFileSync('parallel', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   console.log(`node ${process.version}, ${version}; ${n} jobs on 3 machines × ${slots} slots`);
   console.log(`hyperctl                    ${(hyperctl / 1000).toFixed(2)} s  (${(hyperctl / n).toFixed(2)} ms/job)`);

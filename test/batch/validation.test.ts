@@ -86,6 +86,13 @@ describe('batch config validation', () => {
     expect((error as Error).message).not.toContain('secret-pw');
     expect(existsSync(join(root, 'nowhere'))).toBe(false);
   });
+
+  it('warns before the run when remote jobs could not reach a daemon on a loopback address', async () => {
+    const warnings: string[] = [];
+    const machines = [{ hostname: 'gpu1.invalid', username: 'u', password: 'pw' }];
+    await runBatch({ jobs: [ok], backend: { type: 'remote', conf: { machines } } }, { batchesDataDir: tempDir(), daemon: true, port: 0, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) }).catch(() => undefined);
+    expect(warnings).toEqual([expect.stringContaining('daemon.host is localhost, a loopback address: jobs on gpu1.invalid cannot reach the daemon')]);
+  });
 });
 
 describe('reading config files', () => {

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { globMatches, patternListMatches } from './glob.js';
 
 /** One host key of a `known_hosts` file that applies to a host. */
 export interface KnownKey {
@@ -24,8 +25,7 @@ function patternMatches(pattern: string, name: string): boolean {
     if (!salt || !hash) return false;
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
   }
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return regex.test(name);
+  return globMatches(pattern, name);
 }
 
 /** The keys `file` lists for `host:port`; an absent file lists none. */
@@ -51,16 +51,7 @@ export function readKnownKeys(file: string, host: string, port: number): KnownKe
     }
     const [hosts, type, key] = fields;
     if (!hosts || !type || !key) continue;
-    let matched = false;
-    for (const pattern of hosts.split(',')) {
-      if (pattern.startsWith('!')) {
-        if (patternMatches(pattern.slice(1), name)) {
-          matched = false;
-          break;
-        }
-      } else if (patternMatches(pattern, name)) matched = true;
-    }
-    if (matched) keys.push({ type, blob: Buffer.from(key, 'base64'), revoked });
+    if (patternListMatches(hosts.split(','), (pattern) => patternMatches(pattern, name))) keys.push({ type, blob: Buffer.from(key, 'base64'), revoked });
   }
   return keys;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { globMatches, patternListMatches } from './glob.js';
 
 /** What `~/.ssh/config` says about one host (the first value of each keyword wins, as in OpenSSH). */
 export interface SshHostConfig {
@@ -6,22 +7,6 @@ export interface SshHostConfig {
   readonly user?: string;
   readonly port?: number;
   readonly identityFiles: readonly string[];
-}
-
-function globMatches(pattern: string, host: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return regex.test(host);
-}
-
-/** True when a `Host` line's patterns select `host`: one positive match and no negated one. */
-function hostLineMatches(patterns: readonly string[], host: string): boolean {
-  let matched = false;
-  for (const pattern of patterns) {
-    if (pattern.startsWith('!')) {
-      if (globMatches(pattern.slice(1), host)) return false;
-    } else if (globMatches(pattern, host)) matched = true;
-  }
-  return matched;
 }
 
 /**
@@ -49,7 +34,7 @@ export function readSshConfig(file: string, host: string): SshHostConfig {
     const keyword = match[1]!.toLowerCase();
     const value = match[2]!.replace(/^"(.*)"$/, '$1');
     if (keyword === 'host') {
-      applies = hostLineMatches(value.split(/\s+/), host);
+      applies = patternListMatches(value.split(/\s+/), (pattern) => globMatches(pattern, host));
       continue;
     }
     if (keyword === 'match') {

@@ -1,0 +1,10 @@
+import { spawnSync } from 'node:child_process';
+
+/** Runs a command to its end and returns its wall time in milliseconds; throws when it fails. */
+export function timed(command, args, options = {}) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { stdio: ['pipe', 'ignore', 'inherit'], ...options });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  return ms;
+}
