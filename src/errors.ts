@@ -21,6 +21,7 @@ export type HyperctlErrorCode =
   | 'E_DAEMON_UNREACHABLE'
   | 'E_DAEMON_REQUEST'
   | 'E_NO_MACHINE'
+  | 'E_UNSCHEDULABLE'
   | 'E_SSH_CONNECT'
   | 'E_SSH_AUTH'
   | 'E_SSH_HOST_KEY'

@@ -9,9 +9,12 @@ export type { JobTemplate, TemplateJobParams, TemplateParamLists } from './batch
 export type {
   BackendConfig,
   BatchConfig,
+  CapacityConfig,
   DaemonConfig,
   ExecutionConfig,
+  HaltConfig,
   JobConfig,
+  JobDefaultsConfig,
   JobParams,
   JobStatus,
   JsonValue,

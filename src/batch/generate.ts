@@ -1,6 +1,6 @@
 import { templateSchema, type TemplateInput } from './schema.js';
 import { canonicalJson, jobNameFromParams } from './names.js';
-import type { BackendConfig, DaemonConfig, ExecutionConfig, JobConfig, JsonValue, ResourceConfig } from './types.js';
+import type { BackendConfig, DaemonConfig, ExecutionConfig, HaltConfig, JobConfig, JobDefaultsConfig, JsonValue, ResourceConfig } from './types.js';
 import { invalid, parseWith } from './validate.js';
 
 /**
@@ -15,6 +15,14 @@ export interface JobTemplate<P extends TemplateParamLists = TemplateParamLists> 
   readonly execution: ExecutionConfig;
   /** Copied into every job. */
   readonly resource?: ResourceConfig;
+  /** Copied into every job. */
+  readonly timeout?: number;
+  /** Copied into every job. */
+  readonly retries?: number;
+  /** Copied to the batch. */
+  readonly job_defaults?: JobDefaultsConfig;
+  /** Copied to the batch. */
+  readonly halt?: HaltConfig;
   /** Copied to the batch. */
   readonly backend?: BackendConfig;
   /** Copied to the batch. */
@@ -55,6 +63,8 @@ export function* generateJobs<const P extends TemplateParamLists>(template: JobT
       params: params as TemplateJobParams<P>,
       ...(valid.resource ? { resource: valid.resource } : {}),
       execution: valid.execution,
+      ...(valid.timeout !== undefined ? { timeout: valid.timeout } : {}),
+      ...(valid.retries !== undefined ? { retries: valid.retries } : {}),
     };
     let i = keys.length - 1;
     while (i >= 0 && ++at[i]! === lists[i]!.length) at[i--] = 0;
@@ -63,8 +73,8 @@ export function* generateJobs<const P extends TemplateParamLists>(template: JobT
 }
 
 /**
- * A whole batch config from a template: its jobs plus the template's `name`, `version`, `backend`
- * and `daemon`; what `hyperctl generate` writes.
+ * A whole batch config from a template: its jobs plus the template's `name`, `version`, `backend`,
+ * `daemon`, `job_defaults` and `halt`; what `hyperctl generate` writes.
  * @public
  */
 export function generateBatch<const P extends TemplateParamLists>(template: JobTemplate<P>): {
@@ -73,6 +83,8 @@ export function generateBatch<const P extends TemplateParamLists>(template: JobT
   jobs: JobConfig<TemplateJobParams<P>>[];
   backend?: BackendConfig;
   daemon?: DaemonConfig;
+  job_defaults?: JobDefaultsConfig;
+  halt?: HaltConfig;
 } {
   const valid = parseTemplate(template);
   return {
@@ -81,6 +93,8 @@ export function generateBatch<const P extends TemplateParamLists>(template: JobT
     jobs: [...generateJobs(template)],
     ...(valid.backend ? { backend: valid.backend as BackendConfig } : {}),
     ...(valid.daemon ? { daemon: valid.daemon } : {}),
+    ...(valid.job_defaults ? { job_defaults: valid.job_defaults } : {}),
+    ...(valid.halt ? { halt: valid.halt } : {}),
   };
 }
 

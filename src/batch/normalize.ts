@@ -45,6 +45,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
       if (problemDir) issues.push(`jobs[${index}].execution.working_dir: ${problemDir}`);
     }
     const resource = job.resource;
+    const timeout = job.timeout ?? input.job_defaults?.timeout;
     jobs.push({
       name: jobName,
       params: job.params,
@@ -54,6 +55,8 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
       ...(job.execution.working_dir ? { workingDirAsWritten: job.execution.working_dir } : {}),
       dataDir: jobDataDir,
       hash: shortHash(canonicalJson({ params: job.params, command: job.execution.command, workingDir, resource }), 16),
+      ...(timeout !== undefined && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
+      retries: job.retries ?? input.job_defaults?.retries ?? 1,
     });
   });
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
@@ -65,25 +68,25 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     backend: toBackendSpec(input.backend, options.parallelism),
     daemon: { host: input.daemon?.host ?? 'localhost', port: input.daemon?.port ?? 8060, exitOnFinish: input.daemon?.exit_on_finish ?? false },
     jobs,
+    retryOn: input.job_defaults?.retry_on ?? ['lost'],
+    retryBackoffMs: (input.job_defaults?.retry_backoff ?? 1) * 1000,
+    ...(input.halt ? { halt: { failures: haltFailures(input.halt.fail, jobs.length), when: input.halt.when ?? 'soon' } } : {}),
   };
 }
 
 function toBackendSpec(backend: BatchInput['backend'], parallelism: number | undefined): BackendSpec {
   if (backend?.type === 'remote') {
-    const { machines, host_key_checking, known_hosts_file, retries } = backend.conf;
-    return {
-      type: 'remote',
-      machines,
-      hostKeyChecking: host_key_checking ?? 'yes',
-      knownHostsFile: resolveUserPath(known_hosts_file ?? '~/.ssh/known_hosts', process.cwd()),
-      retries: retries ?? 1,
-    };
+    const { machines, host_key_checking, known_hosts_file } = backend.conf;
+    return { type: 'remote', machines, hostKeyChecking: host_key_checking ?? 'yes', knownHostsFile: resolveUserPath(known_hosts_file ?? '~/.ssh/known_hosts', process.cwd()) };
   }
-  return {
-    type: 'local',
-    parallelism: parallelism ?? backend?.conf?.parallelism ?? 1,
-    environments: backend?.conf?.environments ?? {},
-  };
+  const chosen = parallelism ?? backend?.conf?.parallelism;
+  const capacity = backend?.conf?.capacity;
+  return { type: 'local', ...(chosen !== undefined ? { parallelism: chosen } : {}), environments: backend?.conf?.environments ?? {}, ...(capacity ? { capacity } : {}) };
+}
+
+/** `3` failures, or `"10%"` of the batch's jobs (at least one). */
+function haltFailures(fail: number | string, jobs: number): number {
+  return typeof fail === 'number' ? fail : Math.max(1, Math.ceil((Number.parseFloat(fail) / 100) * jobs));
 }
 
 function directoryProblem(path: string): string | undefined {

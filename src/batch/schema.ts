@@ -6,7 +6,28 @@ const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const resource = v.strictObject({
   cpu: v.optional(v.pipe(v.number(), v.minValue(0))),
   ram: v.optional(v.pipe(v.number(), v.minValue(0))),
-  gpu: v.optional(v.pipe(v.number(), v.minValue(0))),
+  // Below 1 a share of one GPU; from 1 on, whole GPUs.
+  gpu: v.optional(v.pipe(v.number(), v.minValue(0), v.check((n) => n < 1 || Number.isInteger(n), 'expected a whole number of GPUs, or a share of one below 1'))),
+});
+
+/** What a machine offers, when detection should be overridden; `gpu` is a count or the GPU indices. */
+const capacity = v.strictObject({
+  cpu: v.optional(v.pipe(v.number(), v.minValue(0))),
+  ram: v.optional(v.pipe(v.number(), v.minValue(0))),
+  gpu: v.optional(v.union([v.pipe(count), v.array(count)], 'expected a number of GPUs or a list of GPU indices')),
+});
+
+const seconds = v.pipe(v.number(), v.minValue(0, 'expected seconds, at least 0'));
+const retryOn = v.array(v.picklist(['lost', 'failed', 'timeout'], (issue) => `expected "lost", "failed" or "timeout", got ${issue.received}`));
+const jobDefaults = v.strictObject({
+  timeout: v.optional(seconds),
+  retries: v.optional(count),
+  retry_on: v.optional(retryOn),
+  retry_backoff: v.optional(seconds),
+});
+const halt = v.strictObject({
+  fail: v.union([v.pipe(count, v.minValue(1)), v.pipe(v.string(), v.regex(/^(100|[1-9]?\d(\.\d+)?)%$/, 'expected a percentage such as "10%"'))], 'expected a number of failures or a percentage such as "10%"'),
+  when: v.optional(v.picklist(['soon', 'now'], (issue) => `expected "soon" or "now", got ${issue.received}`)),
 });
 
 const execution = v.strictObject({
@@ -24,6 +45,7 @@ const localBackend = v.strictObject({
     v.strictObject({
       parallelism: v.optional(v.pipe(count, v.minValue(1))),
       environments: v.optional(environments),
+      capacity: v.optional(capacity),
     }),
   ),
 });
@@ -43,13 +65,13 @@ const remoteBackend = v.strictObject({
           slots: v.optional(v.pipe(count, v.minValue(1))),
           environments: v.optional(environments),
           data_dir: v.optional(nonEmpty),
+          capacity: v.optional(capacity),
         }),
       ),
       v.minLength(1, 'expected at least one machine'),
     ),
     host_key_checking: v.optional(v.picklist(['yes', 'accept-new'], (issue) => `expected "yes" or "accept-new", got ${issue.received}`)),
     known_hosts_file: v.optional(nonEmpty),
-    retries: v.optional(count),
   }),
 });
 
@@ -71,6 +93,8 @@ export const jobSchema = v.strictObject({
   params,
   resource: v.optional(resource),
   execution,
+  timeout: v.optional(seconds),
+  retries: v.optional(count),
 });
 
 export const batchSchema = v.strictObject({
@@ -79,12 +103,18 @@ export const batchSchema = v.strictObject({
   name: v.optional(v.string()),
   daemon: v.optional(daemon),
   version: v.optional(version),
+  job_defaults: v.optional(jobDefaults),
+  halt: v.optional(halt),
 });
 
 export const templateSchema = v.strictObject({
   params: v.record(v.string(), v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`)),
   execution,
   resource: v.optional(resource),
+  timeout: v.optional(seconds),
+  retries: v.optional(count),
+  job_defaults: v.optional(jobDefaults),
+  halt: v.optional(halt),
   backend: v.optional(backend),
   name: v.optional(v.string()),
   daemon: v.optional(daemon),

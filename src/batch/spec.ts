@@ -1,4 +1,4 @@
-import type { JobParams, RemoteMachineConfig, ResourceConfig } from './types.js';
+import type { CapacityConfig, JobParams, RemoteMachineConfig, ResourceConfig } from './types.js';
 
 /** A job with every default filled in: what the runner, the store and executors work with. */
 export interface JobSpec {
@@ -12,16 +12,28 @@ export interface JobSpec {
   readonly dataDir: string;
   /** Hash of what decides the job's outcome; a success counts on resume only under the same hash. */
   readonly hash: string;
+  /** How long it may run, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** Times it runs again after a failure of a kind in the batch's `retryOn`. */
+  readonly retries: number;
 }
 
+/** Kinds of failure a retry may follow. */
+export type RetryCause = 'lost' | 'failed' | 'timeout';
+
 export type BackendSpec =
-  | { readonly type: 'local'; readonly parallelism: number; readonly environments: Readonly<Record<string, string>> }
+  | {
+      readonly type: 'local';
+      /** Undefined when neither the config nor the caller set it. */
+      readonly parallelism?: number;
+      readonly environments: Readonly<Record<string, string>>;
+      readonly capacity?: CapacityConfig;
+    }
   | {
       readonly type: 'remote';
       readonly machines: readonly RemoteMachineConfig[];
       readonly hostKeyChecking: 'yes' | 'accept-new';
       readonly knownHostsFile: string;
-      readonly retries: number;
     };
 
 /** A batch with every default filled in. */
@@ -33,4 +45,8 @@ export interface BatchSpec {
   readonly backend: BackendSpec;
   readonly daemon: { readonly host: string; readonly port: number; readonly exitOnFinish: boolean };
   readonly jobs: readonly JobSpec[];
+  readonly retryOn: readonly RetryCause[];
+  readonly retryBackoffMs: number;
+  /** Failures after which the batch halts, and how. */
+  readonly halt?: { readonly failures: number; readonly when: 'soon' | 'now' };
 }

@@ -5,17 +5,56 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
 export type JobParams = { readonly [key: string]: JsonValue };
 
 /**
- * What a job needs of a machine. Accepted and validated; until resource-aware scheduling lands,
- * a job takes a whole slot, as the original tool allocated a whole machine per job.
+ * What a job needs of a machine. A job runs only where and when this fits the machine's free
+ * capacity; a job without `resource` takes a whole machine, as the seed says.
  * @public
  */
 export interface ResourceConfig {
+  /** CPUs. @defaultValue 0 */
+  readonly cpu?: number;
+  /** Memory in MB. @defaultValue 0 */
+  readonly ram?: number;
+  /** GPUs: a whole number, or a share of one GPU below 1 (`0.5`: two such jobs per GPU). @defaultValue 0 (the job sees no GPU) */
+  readonly gpu?: number;
+}
+
+/**
+ * What a machine offers, overriding what is detected (CPUs, total memory, `nvidia-smi`'s GPUs).
+ * @public
+ */
+export interface CapacityConfig {
   /** CPUs. */
   readonly cpu?: number;
   /** Memory in MB. */
   readonly ram?: number;
-  /** GPUs. */
-  readonly gpu?: number;
+  /** GPUs: how many (indices 0…n-1), or their indices. */
+  readonly gpu?: number | readonly number[];
+}
+
+/**
+ * Defaults for every job of a batch: how long it may run and when it runs again.
+ * @public
+ */
+export interface JobDefaultsConfig {
+  /** Seconds a job may run; then its process group is killed and it ends `failed` (reason `timeout`). @defaultValue no limit */
+  readonly timeout?: number;
+  /** Times a job runs again after a failure of a kind in `retry_on`. @defaultValue 1 */
+  readonly retries?: number;
+  /** Which failures are retried: a lost machine, a non-zero exit, a timeout. @defaultValue `["lost"]` */
+  readonly retry_on?: readonly ('lost' | 'failed' | 'timeout')[];
+  /** Seconds before the first retry of a failed or timed-out job; doubled each time. @defaultValue 1 */
+  readonly retry_backoff?: number;
+}
+
+/**
+ * When a batch gives up: after `fail` failures (a number, or a percentage of the jobs).
+ * @public
+ */
+export interface HaltConfig {
+  /** Failures (after retries) that halt the batch: `3`, or `"10%"` of its jobs. */
+  readonly fail: number | string;
+  /** `soon`: start no more jobs, let running ones finish; `now`: also kill them. @defaultValue `"soon"` */
+  readonly when?: 'soon' | 'now';
 }
 
 /** How a job runs. @public */
@@ -38,6 +77,10 @@ export interface JobConfig<P extends JobParams = JobParams> {
   readonly resource?: ResourceConfig;
   /** The command and its directories. */
   readonly execution: ExecutionConfig;
+  /** Seconds it may run. @defaultValue `job_defaults.timeout` */
+  readonly timeout?: number;
+  /** Times it runs again after a failure of a kind in `job_defaults.retry_on`. @defaultValue `job_defaults.retries` */
+  readonly retries?: number;
 }
 
 /** The local backend: jobs run as child processes of the runner. @public */
@@ -46,10 +89,12 @@ export interface LocalBackendConfig {
   readonly type: 'local';
   /** Its settings. */
   readonly conf?: {
-    /** Jobs running at once. @defaultValue 1 (the seed gives each job the whole machine) */
+    /** Jobs running at once. @defaultValue 1 (the seed gives each job the whole machine); no limit but the capacity when jobs declare `resource` */
     readonly parallelism?: number;
     /** Extra environment variables for every job. */
     readonly environments?: { readonly [name: string]: string };
+    /** This machine's capacity, when detection should be overridden. */
+    readonly capacity?: CapacityConfig;
   };
 }
 
@@ -67,12 +112,14 @@ export interface RemoteMachineConfig {
   readonly passphrase?: string;
   /** SSH port. @defaultValue `~/.ssh/config`'s `Port`, else 22 */
   readonly port?: number;
-  /** Jobs at once on this machine. @defaultValue 1 (a whole machine per job, as the seed says) */
+  /** Jobs at once on this machine. @defaultValue 1 (a whole machine per job, as the seed says); no limit but the capacity when jobs declare `resource` */
   readonly slots?: number;
   /** Extra environment variables for the jobs on this machine. */
   readonly environments?: { readonly [name: string]: string };
   /** Where job folders go on the machine; `~` is its user's home. @defaultValue `~/hyperctl-batches-data-dir` */
   readonly data_dir?: string;
+  /** Its capacity, when detection (over SSH) should be overridden. */
+  readonly capacity?: CapacityConfig;
 }
 
 /** The remote backend: jobs run on a pool of machines over SSH. @public */
@@ -90,8 +137,6 @@ export interface RemoteBackendConfig {
     readonly host_key_checking?: 'yes' | 'accept-new';
     /** The known-hosts file. @defaultValue `~/.ssh/known_hosts` */
     readonly known_hosts_file?: string;
-    /** Times a job runs again on another machine after its machine or connection was lost. @defaultValue 1 */
-    readonly retries?: number;
   };
 }
 
@@ -123,6 +168,10 @@ export interface BatchConfig<J extends JobConfig = JobConfig> {
   readonly daemon?: DaemonConfig;
   /** Version of the format. @defaultValue the running hyperctl's version */
   readonly version?: string;
+  /** Timeout and retry defaults for every job. */
+  readonly job_defaults?: JobDefaultsConfig;
+  /** When the batch gives up after failures. @defaultValue never */
+  readonly halt?: HaltConfig;
 }
 
 /** The status of a job; the first four are the original tool's strings. @public */

@@ -1,4 +1,5 @@
 import type { JobParams } from '../batch/types.js';
+import type { Capacity } from '../run/capacity.js';
 
 /**
  * Everything an executor needs to start one job. The runner has already created the job's local
@@ -82,6 +83,11 @@ export interface Executor {
    * this executor out of the run, which goes on with the others.
    */
   open?(): Promise<void>;
+  /**
+   * What its machine offers jobs that declare `resource`, after `open()`; asked only when some job
+   * does. Without it the executor counts as unlimited but for its slots.
+   */
+  capacity?(): Promise<Capacity>;
   /** Whether it can take jobs now. @defaultValue `up` */
   readonly health?: ExecutorHealth;
   /** Releases connections and the like; called once when the batch ends. */

@@ -1,5 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import type { CapacityConfig } from '../batch/types.js';
+import { withOverride, type Capacity } from '../run/capacity.js';
+import { capacityProbe, parseCapacity } from './capacity-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
 import { terminateGroup } from './process-group.js';
@@ -13,6 +17,8 @@ export interface LocalExecutorOptions {
   readonly slots?: number;
   /** Time between SIGTERM and SIGKILL when a job is killed. @defaultValue 5000 */
   readonly killGraceMs?: number;
+  /** What to offer jobs instead of what is detected. */
+  readonly capacity?: CapacityConfig;
 }
 
 /**
@@ -27,11 +33,20 @@ export class LocalExecutor implements Executor {
   readonly slots: number;
   readonly #killGraceMs: number;
   readonly #baseEnv: NodeJS.ProcessEnv;
+  readonly #capacity: CapacityConfig | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
     this.slots = options.slots ?? 1;
     this.#killGraceMs = options.killGraceMs ?? 5000;
     this.#baseEnv = { ...process.env };
+    this.#capacity = options.capacity;
+  }
+
+  /** This machine's CPUs, memory and (from `nvidia-smi`) GPUs, with the configured overrides. */
+  async capacity(): Promise<Capacity> {
+    const probed = await new Promise<string>((resolve) => execFile('/bin/sh', ['-c', capacityProbe], { timeout: 10_000 }, (_error, stdout) => resolve(stdout)));
+    const { gpus } = parseCapacity(probed);
+    return withOverride({ cpu: availableParallelism(), ram: Math.floor(totalmem() / 2 ** 20), gpus }, this.#capacity);
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */

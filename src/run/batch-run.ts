@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
@@ -12,10 +13,19 @@ import { BatchStore } from '../store/batch-store.js';
 import type { ExitRecord } from '../store/journal.js';
 import { isAlive } from '../store/process-identity.js';
 import type { BatchCounts, BatchEvent, BatchResult, JobResult } from './events.js';
-import { backendWarnings, createExecutors } from './executors-for.js';
+import { backendWarnings, createExecutors, usesResources } from './executors-for.js';
 import { jobEnvironment } from './job-env.js';
 import type { RunBatchOptions } from './options.js';
-import { SlotPool } from './slot-pool.js';
+import { describeCapacity, describeDemand, demandOf, fitsEmpty, slotOnly, unlimited } from './capacity.js';
+import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
+import { ResourcePool, type Placement } from './resource-pool.js';
+
+/** One attempt at a job: how it ended, when it started, and whether its timeout ended it. */
+interface JobRun {
+  readonly exit: JobExit;
+  readonly startedAt: number;
+  readonly timedOut: boolean;
+}
 
 /** What the daemon and other observers see of a run while it goes on. */
 export interface RunView {
@@ -52,10 +62,16 @@ export class BatchRun implements RunView {
   readonly #kill = new AbortController();
   /** Aborted to stop starting jobs while the running ones finish. */
   readonly #drain = new AbortController();
+  /** Aborted when a client stops the batch: the run ends, also its serving after the last job. */
+  readonly #release = new AbortController();
+  /** Failures so far, against the batch's `halt` policy. */
+  #failures = 0;
   readonly #listeners = new Set<(event: BatchEvent) => void>();
   #listenerError: unknown;
   /** Set when every executor was gone with jobs left to run. */
   #noMachineLeft = false;
+  /** True when jobs declare resources: then capacity decides where and when they run. */
+  readonly #resourceMode: boolean;
   #startedAt = Date.now();
   #active = true;
 
@@ -69,6 +85,7 @@ export class BatchRun implements RunView {
     this.#counts = { total: spec.jobs.length, init: spec.jobs.length, running: 0, succeed: 0, failed: 0, killed: 0 };
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
+    this.#resourceMode = usesResources(spec);
   }
 
   get startedAt(): number {
@@ -87,9 +104,11 @@ export class BatchRun implements RunView {
     const daemon = this.#options.daemon ? await startDaemon(this, { host: this.spec.daemon.host, port: this.#options.port ?? this.spec.daemon.port }) : undefined;
     let store: BatchStore;
     let executors: Executor[];
+    let pool: ResourcePool;
     try {
       for (const message of backendWarnings(this.spec, this.#options.daemon === true)) this.#emit({ type: 'warning', message });
       executors = await this.#openExecutors(all);
+      pool = await this.#resourcePool(executors);
       store = BatchStore.open(this.spec, daemon ? { portal: daemon.url, token: daemon.token } : undefined);
     } catch (error) {
       await Promise.allSettled(all.map((e) => e.close?.()));
@@ -106,10 +125,10 @@ export class BatchRun implements RunView {
       const toRun = this.#jobsToRun(store);
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       this.#emit({ type: 'batch:start', batch: this.spec.name, dataDir: this.spec.dataDir, total: this.spec.jobs.length, toRun: toRun.length, skipped: this.spec.jobs.length - toRun.length, slots, ...(daemon ? { portal: daemon.url } : {}) });
-      await this.#schedule(toRun, executors, store, daemon);
+      await this.#schedule(toRun, Math.min(slots, maxInFlight), pool, store, daemon);
     } finally {
       const interrupted = this.#kill.signal.aborted;
-      serve = daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#drain.signal.aborted && this.#listenerError === undefined;
+      serve = daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#release.signal.aborted && !interrupted && this.#listenerError === undefined;
       store.finish(interrupted || this.#drain.signal.aborted, serve);
       await Promise.allSettled(executors.map((e) => e.close?.()));
       this.#active = false;
@@ -120,7 +139,7 @@ export class BatchRun implements RunView {
       if (serve && daemon && this.#listenerError === undefined) {
         this.#emit({ type: 'daemon:serving', url: daemon.url });
         // A batch stop through the API ends the serving too: the user asked the whole run to end.
-        await Promise.race([onAbort(outer ?? new AbortController().signal), onAbort(this.#drain.signal)]);
+        await Promise.race([onAbort(outer ?? new AbortController().signal), onAbort(this.#release.signal)]);
       }
     } finally {
       outer?.removeEventListener('abort', onOuterAbort);
@@ -164,6 +183,7 @@ export class BatchRun implements RunView {
 
   stop(kill: boolean): void {
     this.#drain.abort();
+    this.#release.abort();
     if (kill && this.#active) this.#kill.abort(new HyperctlError('E_ABORTED', 'the batch was stopped'));
   }
 
@@ -189,6 +209,23 @@ export class BatchRun implements RunView {
     return usable;
   }
 
+  /**
+   * Each executor's capacity (asked only when jobs declare resources), and a check that every job
+   * fits some machine: a job that never could is an error now, not a hang later.
+   */
+  async #resourcePool(executors: readonly Executor[]): Promise<ResourcePool> {
+    const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: this.#resourceMode ? ((await executor.capacity?.()) ?? unlimited) : unlimited })));
+    if (this.#resourceMode) {
+      const largest = capacities.reduce((a, b) => (b.capacity.gpus.length > a.capacity.gpus.length || b.capacity.cpu > a.capacity.cpu ? b : a));
+      const unfit = this.spec.jobs.filter((job) => !capacities.some(({ capacity }) => fitsEmpty(demandOf(job.resource), capacity)));
+      if (unfit.length > 0) {
+        const issues = unfit.slice(0, 10).map((job) => `job "${job.name}" needs ${describeDemand(demandOf(job.resource))}, more than any machine has (the largest, ${largest.executor.host}, has ${describeCapacity(largest.capacity)})`);
+        throw new HyperctlError('E_UNSCHEDULABLE', `${unfit.length} job(s) can never run: ${issues.join('; ')}${unfit.length > 10 ? '; …' : ''}`, { issues });
+      }
+    }
+    return new ResourcePool(capacities);
+  }
+
   /** Jobs that were running when an earlier runner died may still run: end them before running them again. */
   async #cleanUpOrphans(store: BatchStore): Promise<void> {
     const waits: Promise<void>[] = [];
@@ -211,57 +248,70 @@ export class BatchRun implements RunView {
     return toRun;
   }
 
-  async #schedule(jobs: readonly JobSpec[], executors: readonly Executor[], store: BatchStore, daemon: Daemon | undefined): Promise<void> {
-    const pool = new SlotPool(executors);
-    const slots = pool.size;
-    const queue = new PQueue({ concurrency: slots });
+  async #schedule(jobs: readonly JobSpec[], inFlight: number, pool: ResourcePool, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
+    const queue = new PQueue({ concurrency: inFlight });
     const drained = this.#drain.signal;
     const whenDrained = onAbort(drained);
     const killed = this.#kill.signal;
     killed.addEventListener('abort', () => this.#drain.abort(), { once: true });
     for (const job of jobs) {
       // Feed the queue a little ahead of the slots, so a huge batch never sits in it at once.
-      if (queue.size >= slots) await Promise.race([queue.onSizeLessThan(slots), whenDrained]);
+      if (queue.size >= inFlight) await Promise.race([queue.onSizeLessThan(inFlight), whenDrained]);
       if (drained.aborted) break;
-      void queue.add(() => this.#runOnSomeMachine(job, pool, store, daemon));
+      void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
     }
     await queue.onIdle();
   }
 
-  /** Runs a job on a free slot; a job whose machine was lost runs again elsewhere while retries last. */
-  async #runOnSomeMachine(job: JobSpec, pool: SlotPool, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
-    const retries = this.spec.backend.type === 'remote' ? this.spec.backend.retries : 0;
+  /** Runs a job until it succeeds, or fails in a way (or as often) that the retry policy leaves it at. */
+  async #runToTheEnd(job: JobSpec, pool: ResourcePool, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
+    const demand = this.#resourceMode ? demandOf(job.resource) : slotOnly;
     const lostOn = new Set<Executor>();
     for (let attempt = 0; ; attempt++) {
-      const executor = await pool.take(lostOn, this.#drain.signal);
-      if (!executor) {
-        // Every machine is gone: stop starting jobs; those not started stay `init` for a re-run.
+      const placement = await pool.take(demand, lostOn, this.#drain.signal);
+      if (!placement) {
+        // Every machine that could run it is gone: start no more jobs; those left stay `init` for a re-run.
         if (!this.#drain.signal.aborted) this.#noMachineLeft = true;
         this.#drain.abort();
         return;
       }
-      let run: { exit: JobExit; startedAt: number };
+      let run: JobRun;
       try {
-        run = await this.#runJob(job, executor, store, daemon);
+        run = await this.#runJob(job, placement, store, daemon);
       } finally {
-        pool.give(executor);
+        pool.give(placement);
       }
-      if (run.exit.lost && attempt < retries && !this.#drain.signal.aborted) {
-        lostOn.add(executor);
-        this.#emit({ type: 'job:retry', job: job.name, host: executor.host, reason: run.exit.reason ?? 'the machine was lost', attempt: attempt + 1 });
-        continue;
+      const cause = failureCause(run.exit, run.timedOut);
+      if (shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
+        if (cause === 'lost') lostOn.add(placement.executor);
+        const reason = run.exit.reason ?? (cause === 'failed' ? `exit code ${run.exit.exitCode}` : cause);
+        this.#emit({ type: 'job:retry', job: job.name, host: placement.executor.host, reason, attempt: attempt + 1 });
+        await Promise.race([sleep(backoffMs(this.spec, cause, attempt)), onAbort(this.#drain.signal)]);
+        if (!this.#drain.signal.aborted) continue;
       }
-      this.#recordExit(job, executor, run.exit, run.startedAt, store);
+      this.#recordExit(job, placement.executor, run, store);
+      if (cause !== undefined) this.#countFailure();
       return;
     }
   }
 
-  async #runJob(job: JobSpec, executor: Executor, store: BatchStore, daemon: Daemon | undefined): Promise<{ exit: JobExit; startedAt: number }> {
+  /** Applies the batch's `halt` policy after a job failed for good. */
+  #countFailure(): void {
+    const halt = this.spec.halt;
+    if (!halt || ++this.#failures < halt.failures || this.#drain.signal.aborted) return;
+    this.#emit({ type: 'warning', message: `halting: ${this.#failures} job(s) failed (halt.fail reached); ${halt.when === 'now' ? 'killing the running jobs' : 'letting the running jobs finish'}, starting no more` });
+    this.#drain.abort();
+    if (halt.when === 'now') for (const controller of this.#running.values()) controller.abort();
+  }
+
+  async #runJob(job: JobSpec, { executor, grant }: Placement, store: BatchStore, daemon: Daemon | undefined): Promise<JobRun> {
     const controller = new AbortController();
     const stop = () => controller.abort();
     this.#kill.signal.addEventListener('abort', stop, { once: true });
     this.#running.set(job.name, controller);
     const startedAt = Date.now();
+    let timedOut = false;
+    const timer = job.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), controller.abort()), job.timeoutMs);
     let exit: JobExit;
     try {
       mkdirSync(job.dataDir, { recursive: true });
@@ -278,7 +328,7 @@ export class BatchRun implements RunView {
           workingDir: job.workingDir,
           ...(job.workingDirAsWritten !== undefined ? { workingDirAsWritten: job.workingDirAsWritten } : {}),
           dataDir: job.dataDir,
-          env: jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal),
+          env: { ...jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal), ...(this.#resourceMode ? gpuEnvironment(grant) : {}) },
           stdoutPath: join(job.dataDir, 'stdout'),
           stderrPath: join(job.dataDir, 'stderr'),
           ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
@@ -293,20 +343,24 @@ export class BatchRun implements RunView {
     } catch (error) {
       exit = { exitCode: null, signal: null, killed: controller.signal.aborted, reason: `${executor.host}: ${(error as Error).message}` };
     } finally {
+      clearTimeout(timer);
       this.#kill.signal.removeEventListener('abort', stop);
       this.#running.delete(job.name);
     }
-    return { exit, startedAt };
+    return { exit, startedAt, timedOut };
   }
 
-  #recordExit(job: JobSpec, executor: Executor, exit: JobExit, startedAt: number, store: BatchStore): void {
-    const status: JobStatus = exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
+
+  #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): void {
+    // A timeout kills the job, but the job failed: it did not finish in its time.
+    const status: JobStatus = timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
+    const reason = timedOut ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed` : exit.reason;
     const record: ExitRecord = {
       e: 'exit', job: job.name, hash: job.hash, status, code: exit.exitCode, signal: exit.signal, startedAt, at: Date.now(), host: executor.host,
-      ...(exit.reason ? { reason: exit.reason } : {}),
+      ...(reason ? { reason } : {}),
     };
     store.record(record);
-    const result: JobResult = { ...this.#baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(exit.reason ? { reason: exit.reason } : {}) };
+    const result: JobResult = { ...this.#baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(reason ? { reason } : {}) };
     this.#setResult(result);
     this.#emit({ type: 'job:exit', job: result });
   }
@@ -338,6 +392,9 @@ export class BatchRun implements RunView {
     }
   }
 }
+
+/** Jobs waiting for a place at once, at most: a bound on memory and on the pool's work per change. */
+const maxInFlight = 256;
 
 function timing(record: { startedAt: number; at: number }): Pick<JobResult, 'startedAt' | 'endedAt' | 'durationMs'> {
   return { startedAt: record.startedAt, endedAt: record.at, durationMs: record.at - record.startedAt };

@@ -5,12 +5,26 @@ import { LocalExecutor } from '../executors/local.js';
 import { SshExecutor } from '../executors/ssh/ssh-executor.js';
 import type { RunBatchOptions } from './options.js';
 
-/** The executors a batch's `backend` describes: the local machine, or one per SSH machine. */
+/** True when capacity decides where jobs run: some job declares `resource`, or a machine's capacity is set. */
+export function usesResources(spec: BatchSpec): boolean {
+  const backend = spec.backend;
+  const capacitySet = backend.type === 'local' ? backend.capacity !== undefined : backend.machines.some((m) => m.capacity !== undefined);
+  return capacitySet || spec.jobs.some((job) => job.resource !== undefined);
+}
+
+/**
+ * The executors a batch's `backend` describes: the local machine, or one per SSH machine. Slots
+ * default to 1 (a whole machine per job, as the seed says), or to no limit but the capacity when
+ * jobs declare resources.
+ */
 export function createExecutors(spec: BatchSpec, options: RunBatchOptions): Executor[] {
   const killGrace = options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {};
+  const defaultSlots = usesResources(spec) ? Number.POSITIVE_INFINITY : 1;
   const backend = spec.backend;
-  if (backend.type === 'local') return [new LocalExecutor({ slots: backend.parallelism, ...killGrace })];
-  return backend.machines.map((machine) => new SshExecutor({ machine, hostKeyChecking: backend.hostKeyChecking, knownHostsFile: backend.knownHostsFile, ...killGrace }));
+  if (backend.type === 'local') return [new LocalExecutor({ slots: backend.parallelism ?? defaultSlots, ...(backend.capacity ? { capacity: backend.capacity } : {}), ...killGrace })];
+  return backend.machines.map(
+    (machine) => new SshExecutor({ machine, slots: machine.slots ?? defaultSlots, hostKeyChecking: backend.hostKeyChecking, knownHostsFile: backend.knownHostsFile, ...killGrace }),
+  );
 }
 
 function isLoopback(host: string): boolean {

@@ -3,6 +3,8 @@ import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
+import { withOverride, type Capacity } from '../../run/capacity.js';
+import { capacityProbe, parseCapacity } from '../capacity-probe.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
@@ -15,6 +17,8 @@ import { jobScript, killScript } from './remote-script.js';
 export interface SshExecutorOptions {
   /** The machine, as the remote backend's config writes it. */
   readonly machine: RemoteMachineConfig;
+  /** Jobs at once on it. @defaultValue `machine.slots`, else 1 */
+  readonly slots?: number;
   /** `yes` refuses unknown host keys; `accept-new` records them. @defaultValue `"yes"` */
   readonly hostKeyChecking?: 'yes' | 'accept-new';
   /** @defaultValue `~/.ssh/known_hosts` */
@@ -62,7 +66,7 @@ export class SshExecutor implements Executor {
   constructor(options: SshExecutorOptions) {
     this.#options = options;
     this.host = options.machine.hostname;
-    this.slots = options.machine.slots ?? 1;
+    this.slots = options.slots ?? options.machine.slots ?? 1;
     this.#policy = { checking: options.hostKeyChecking ?? 'yes', knownHostsFile: options.knownHostsFile };
   }
 
@@ -78,6 +82,17 @@ export class SshExecutor implements Executor {
     this.#remoteHome = (await this.#capture(connection, 'printf %s "$HOME"')).trim();
     this.#remoteBase = this.#remotePath(this.#machine.dataDir, this.#remoteHome);
     this.#health = 'up';
+  }
+
+  /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
+  async capacity(): Promise<Capacity> {
+    const connection = await this.#roomyConnection();
+    connection.channels++;
+    try {
+      return withOverride(parseCapacity(await this.#capture(connection, capacityProbe)), this.#options.machine.capacity);
+    } finally {
+      connection.channels--;
+    }
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */

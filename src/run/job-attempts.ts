@@ -1,0 +1,30 @@
+import type { BatchSpec, JobSpec, RetryCause } from '../batch/spec.js';
+import type { JobExit } from '../executors/executor.js';
+import type { Grant } from './capacity.js';
+
+/** Why an attempt failed, for the retry policy; undefined for a success or a kill the user asked for. */
+export function failureCause(exit: JobExit, timedOut: boolean): RetryCause | undefined {
+  if (timedOut) return 'timeout';
+  if (exit.lost) return 'lost';
+  if (exit.killed) return undefined;
+  return exit.exitCode === 0 ? undefined : 'failed';
+}
+
+/** True when the policy runs the job again after `attempt` (0 for the first run) failed for `cause`. */
+export function shouldRetry(spec: BatchSpec, job: JobSpec, cause: RetryCause | undefined, attempt: number): cause is RetryCause {
+  return cause !== undefined && attempt < job.retries && spec.retryOn.includes(cause);
+}
+
+/** Wait before the next attempt: none after a lost machine (another one takes it), else doubling. */
+export function backoffMs(spec: BatchSpec, cause: RetryCause, attempt: number): number {
+  return cause === 'lost' ? 0 : Math.min(spec.retryBackoffMs * 2 ** attempt, 5 * 60_000);
+}
+
+/**
+ * The GPU variables of a job given `grant`: its GPUs in `CUDA_VISIBLE_DEVICES` and
+ * `HYPERCTL_GPUS` (an empty list hides every GPU). A whole-machine job sees every GPU, unchanged.
+ */
+export function gpuEnvironment(grant: Grant): Record<string, string> {
+  const list = grant.gpus.join(',');
+  return grant.demand.whole ? { HYPERCTL_GPUS: list } : { CUDA_VISIBLE_DEVICES: list, HYPERCTL_GPUS: list };
+}

@@ -1,0 +1,105 @@
+import type { Executor } from '../executors/executor.js';
+import { fitsEmpty, MachineLoad, type Capacity, type Demand, type Grant } from './capacity.js';
+
+/** A place a job was given: the executor, and what it took there. */
+export interface Placement {
+  readonly executor: Executor;
+  readonly grant: Grant;
+}
+
+interface Machine {
+  readonly executor: Executor;
+  readonly load: MachineLoad;
+}
+
+interface Waiter {
+  readonly demand: Demand;
+  readonly avoid: ReadonlySet<Executor>;
+  readonly resolve: (placement: Placement | undefined) => void;
+}
+
+const up = (m: Machine) => (m.executor.health ?? 'up') === 'up';
+
+/**
+ * Hands out places on the executors' machines to jobs, first come first served: a job gets a
+ * machine whose free slots and capacity fit its demand now. A job that fits nowhere yet reserves
+ * one machine it fits when empty, and no job behind it may start there until it has started: so a
+ * large job is never starved by a stream of small ones, while other machines keep serving them.
+ */
+export class ResourcePool {
+  readonly #machines: readonly Machine[];
+  readonly #waiting: Waiter[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(executors: readonly { executor: Executor; capacity: Capacity }[]) {
+    this.#machines = executors.map(({ executor, capacity }) => ({ executor, load: new MachineLoad(capacity, executor.slots) }));
+  }
+
+  /**
+   * A place for `demand`, preferring executors not in `avoid`; undefined when `signal` aborts or no
+   * machine that could ever fit the demand is left.
+   */
+  take(demand: Demand, avoid: ReadonlySet<Executor>, signal: AbortSignal): Promise<Placement | undefined> {
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        demand,
+        avoid,
+        resolve: (placement) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(placement);
+        },
+      };
+      const onAbort = () => {
+        this.#remove(waiter);
+        waiter.resolve(undefined);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.push(waiter);
+      this.#dispatch();
+    });
+  }
+
+  /** Returns what a job took. */
+  give(placement: Placement): void {
+    this.#machines.find((m) => m.executor === placement.executor)!.load.release(placement.grant);
+    this.#dispatch();
+  }
+
+  #remove(waiter: Waiter): void {
+    const index = this.#waiting.indexOf(waiter);
+    if (index >= 0) this.#waiting.splice(index, 1);
+  }
+
+  #dispatch(): void {
+    const reserved = new Set<Machine>();
+    for (const waiter of [...this.#waiting]) {
+      if (reserved.size === this.#machines.length) break;
+      const able = this.#machines.filter((m) => fitsEmpty(waiter.demand, m.load.capacity));
+      if (able.every((m) => m.executor.health === 'gone')) {
+        this.#remove(waiter);
+        waiter.resolve(undefined);
+        continue;
+      }
+      const open = able.filter((m) => up(m) && !reserved.has(m));
+      const ordered = [...open.filter((m) => !waiter.avoid.has(m.executor)), ...open.filter((m) => waiter.avoid.has(m.executor))];
+      let placed = false;
+      for (const machine of ordered) {
+        const grant = machine.load.tryTake(waiter.demand);
+        if (!grant) continue;
+        this.#remove(waiter);
+        waiter.resolve({ executor: machine.executor, grant });
+        placed = true;
+        break;
+      }
+      if (!placed && ordered[0]) reserved.add(ordered[0]);
+    }
+    // Machines come back up, or go for good, without a job ending: look again a little later.
+    if (this.#waiting.length > 0 && !this.#timer) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#dispatch();
+      }, 250);
+    }
+  }
+}
