@@ -1,3 +1,4 @@
+import type { HaltConfig } from '../src/batch/types.js';
 import { HyperctlError } from '../src/errors.js';
 
 /** A flag that must be a whole number ≥ `min`, or undefined when not given. */
@@ -6,4 +7,13 @@ export function integerFlag(name: string, value: unknown, min: number): number |
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new HyperctlError('E_USAGE', `--${name}: expected a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** `--halt soon,fail=3` or `--halt now,fail=10%` (GNU Parallel's spelling), as the config's `halt`. */
+export function haltFlag(value: unknown): HaltConfig | undefined {
+  if (value === undefined || value === '') return undefined;
+  const match = /^(soon|now),fail=(\d+%?|\d+\.\d+%)$/.exec(String(value));
+  if (!match) throw new HyperctlError('E_USAGE', `--halt: expected soon,fail=N or now,fail=N% (e.g. soon,fail=3), got ${JSON.stringify(value)}`);
+  const fail = match[2]!.endsWith('%') ? match[2]! : Number(match[2]);
+  return { when: match[1] as 'soon' | 'now', fail };
 }

@@ -4,7 +4,7 @@ import type { BatchResult, RunBatchOptions } from '../../src/index.js';
 import { loadConfigFile } from '../../src/batch/load-file.js';
 import { runBatchConfig } from '../../src/run/run-batch.js';
 import { HyperctlError } from '../../src/errors.js';
-import { integerFlag } from '../args.js';
+import { haltFlag, integerFlag } from '../args.js';
 import { defaultBatchName, findConfigFile } from '../config-file.js';
 import { exitCodes } from '../exit-codes.js';
 import { createRunReporter } from '../render/run-reporter.js';
@@ -21,11 +21,13 @@ export const runCommand = defineCommand({
     'exit-on-finish': { type: 'boolean', description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish)' },
     port: { type: 'string', description: "daemon port, 0 for any free one (default: daemon.port or 8060)", valueHint: 'N' },
     'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
+    halt: { type: 'string', description: 'give up after failures: soon,fail=N (start no more jobs) or now,fail=N% (also kill running ones); overrides halt in the config', valueHint: 'WHEN,fail=N' },
   },
   async run({ args }): Promise<number> {
     const parallelism = integerFlag('parallelism', args.parallelism, 1);
     const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
     const port = integerFlag('port', args.port, 0);
+    const halt = haltFlag(args.halt);
     if (port !== undefined && port > 65535) throw new HyperctlError('E_USAGE', `--port: expected at most 65535, got ${port}`);
     const file = findConfigFile(args.config);
     const config = await loadConfigFile(file);
@@ -59,6 +61,7 @@ export const runCommand = defineCommand({
       daemon: true,
       port,
       exitOnFinish: args['exit-on-finish'] ? true : undefined,
+      halt,
       executors: undefined,
     };
     try {

@@ -1,3 +1,4 @@
+import type { HaltConfig } from '../batch/types.js';
 import type { Executor } from '../executors/executor.js';
 import type { BatchEvent } from './events.js';
 
@@ -34,6 +35,8 @@ export interface RunBatchOptions {
   readonly port?: number;
   /** Overrides `daemon.exit_on_finish`. @defaultValue the config's, else false */
   readonly exitOnFinish?: boolean;
+  /** Overrides the config's `halt`: give up after this many failures (or this percentage of the jobs). */
+  readonly halt?: HaltConfig;
   /** Run on these executors instead of the ones `backend` describes. */
   readonly executors?: readonly Executor[];
 }

@@ -7,7 +7,8 @@ import type { RunBatchOptions } from './options.js';
 
 /** Validates a config from anywhere (file, code) and fills in its defaults. */
 export function prepareBatch(config: unknown, options: RunBatchOptions, where?: string): BatchSpec {
-  const input = parseWith(batchSchema, config, 'E_CONFIG_INVALID', where);
+  const isObject = typeof config === 'object' && config !== null && !Array.isArray(config);
+  const input = parseWith(batchSchema, options.halt && isObject ? { ...config, halt: options.halt } : config, 'E_CONFIG_INVALID', where);
   return normalizeBatch(
     input,
     {

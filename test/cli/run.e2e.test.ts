@@ -115,6 +115,19 @@ describe('hyperctl run', () => {
     expect(stderr).toContain(message);
   });
 
+  it('--halt gives up after failures, and a malformed --halt is a usage error', async () => {
+    const dir = tempDir();
+    const jobs = [{ name: 'bad', params: {}, execution: { command: 'exit 1' } }, ...[1, 2, 3].map((i) => ({ name: `later${i}`, params: {}, execution: { command: 'true' } }))];
+    const config = writeBatch(dir, { name: 'halting', jobs });
+    const { code, stdout, stderr } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--halt', 'soon,fail=1', '--json']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).counts).toMatchObject({ failed: 1, init: 3 });
+    expect(stderr).toBe('');
+    const bad = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--halt', 'fail=1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('hyperctl: --halt: expected soon,fail=N or now,fail=N% (e.g. soon,fail=3), got "fail=1"\n');
+  });
+
   it('prints a JSON summary with --json', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, { name: 'js', jobs: [{ name: 'a', params: { x: 1 }, execution: { command: 'true' } }] });
