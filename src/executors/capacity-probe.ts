@@ -14,6 +14,6 @@ export const capacityProbe = [
 /** Reads what {@link capacityProbe} printed. */
 export function parseCapacity(text: string): Capacity {
   const [cpu = '1', memKb = '0', ...gpuLines] = text.split('\n').map((l) => l.trim());
-  const gpus = gpuLines.map((line) => Number(line.split(',')[0])).filter((index) => Number.isInteger(index) && index >= 0);
+  const gpus = gpuLines.filter((line) => /^\d+\s*,/.test(line)).map((line) => Number(line.split(',')[0]));
   return { cpu: Number(cpu) || 1, ram: Math.floor(Number(memKb) / 1024) || 0, gpus };
 }

@@ -1,5 +1,5 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch, type BatchEvent, type JobConfig, type RemoteMachineConfig } from '../../src/index.js';
@@ -66,6 +66,26 @@ describe('the remote backend on a pool of machines', () => {
     expect(Math.max(...peak.values())).toBe(2);
     for (const job of result.jobs) expect(readFileSync(job.stderrPath, 'utf8')).toBe(`${JSON.stringify(job.params)}\n`);
     expect(new Set(result.jobs.map((j) => j.host))).toEqual(new Set(network.hosts.map((h) => h.address)));
+  });
+
+  it('places jobs by each machine\'s capacity, detected over SSH or set per machine, and hands out its GPUs', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const cpus = availableParallelism();
+    // The test machines share this kernel: each detects this machine's CPUs; GPUs are set per machine.
+    const withGpus = machines(1).map(({ slots: _, ...m }, i) => ({ ...m, ...(i < 2 ? { capacity: { gpu: 2 - i } } : {}) }));
+    const jobs: JobConfig[] = Array.from({ length: 6 }, (_, i) => ({ name: `g${i}`, params: { i }, resource: { gpu: 1, cpu: 1 }, execution: { command: 's=$(date +%s%N); sleep 0.3; echo "$(hostname) $s $(date +%s%N) $CUDA_VISIBLE_DEVICES"' } }));
+    const result = await runBatch({ name: 'gpus', jobs, backend: { type: 'remote', conf: { machines: withGpus, known_hosts_file: knownHosts } } }, { batchesDataDir: root });
+    expect(result.status).toBe('succeed');
+    const lines = result.jobs.map((j) => readFileSync(j.stdoutPath, 'utf8').trim());
+    const peak = peakPerHost(lines);
+    expect(peak.get('box0')).toBeLessThanOrEqual(Math.min(2, cpus));
+    expect(peak.get('box1')).toBe(1);
+    expect(peak.has('box2')).toBe(false);
+    for (const line of lines) expect(line.split(' ')[3], line).toMatch(line.startsWith('box0') ? /^[01]$/ : /^0$/);
+
+    const tooMany = await runBatch({ name: 'cpus', jobs: [{ name: 'wide', params: {}, resource: { cpu: cpus + 1 }, execution: { command: 'true' } }], backend: { type: 'remote', conf: { machines: machines(1), known_hosts_file: knownHosts } } }, { batchesDataDir: root }).catch((e: unknown) => e);
+    expect((tooMany as Error).message).toContain(`job "wide" needs cpu ${cpus + 1}, ram 0 MB, gpu 0, more than any machine has (the largest, ${network.hosts[0]!.address}, has cpu ${cpus},`);
   });
 
   it('finishes the batch on the other machines when one goes away mid-batch; its jobs run again elsewhere', async ({ skip }) => {

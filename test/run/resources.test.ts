@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig } from '../../src/index.js';
@@ -103,6 +105,16 @@ describe('resource-aware scheduling', () => {
     expect(isHyperctlError(error) && error.code).toBe('E_UNSCHEDULABLE');
     expect((error as Error).message).toBe('1 job(s) can never run: job "too-big" needs cpu 0, ram 0 MB, gpu 8, more than any machine has (the largest, local, has cpu 8, ram 1000 MB, gpu 4)');
     expect(() => readFileSync(join(root, 'huge', 'spec.json'))).toThrow();
+  });
+});
+
+describe('detected capacity', () => {
+  it('detects this machine\'s CPUs, memory and GPUs (nvidia-smi, where there is one)', async () => {
+    const hasGpu = spawnSync('sh', ['-c', 'nvidia-smi -L'], { stdio: 'ignore' }).status === 0;
+    const jobs = [{ name: 'one-cpu', params: {}, resource: { cpu: 1 }, execution: { command: 'true' } }, ...(hasGpu ? [] : [{ name: 'gpu', params: {}, resource: { gpu: 1 }, execution: { command: 'true' } }])];
+    const outcome = await runBatch({ name: 'detect', jobs }, { batchesDataDir: tempDir() }).catch((e: unknown) => e);
+    if (hasGpu) return void expect((outcome as { status: string }).status).toBe('succeed');
+    expect((outcome as Error).message).toContain(`(the largest, local, has cpu ${availableParallelism()}, ram ${Math.floor(totalmem() / 2 ** 20)} MB, gpu 0)`);
   });
 });
 
