@@ -82,6 +82,18 @@ describe('hyperctl run', () => {
     expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.2,max_depth=5', 'stdout'), 'utf8')).toBe('learning_rate=0.2 max_depth=5 score=1.00\n');
   });
 
+  it('runs the GPU example: its template generates, and each job sees one of the four GPUs', async () => {
+    const dir = tempDir();
+    cpSync(join(repoDir, 'examples/gpus'), dir, { recursive: true });
+    expect((await runCli(['generate', '-t', 'job-template.yml', '-o', 'batch.json'], { cwd: dir })).code).toBe(0);
+    const { code, stdout } = await runCli(['run', ...quickRun, '-c', 'batch.json', '--json', '--batches-data-dir', join(dir, 'data')], { cwd: dir });
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as { jobs: { dataDir: string }[] };
+    const gpus = summary.jobs.map((j) => readFileSync(join(j.dataDir, 'stdout'), 'utf8').match(/on GPU (\S+)/)![1]);
+    expect(gpus).toHaveLength(8);
+    for (const gpu of gpus) expect(['0', '1', '2', '3']).toContain(gpu);
+  });
+
   it('exits 1 when a job fails, naming it and its stderr file', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, { name: 'fails', jobs: [{ name: 'ok', params: {}, execution: { command: 'true' } }, { name: 'bad', params: {}, execution: { command: 'exit 3' } }] });
