@@ -22,6 +22,7 @@ export type HyperctlErrorCode =
   | 'E_DAEMON_REQUEST'
   | 'E_NO_MACHINE'
   | 'E_UNSCHEDULABLE'
+  | 'E_METRICS_INVALID'
   | 'E_SSH_CONNECT'
   | 'E_SSH_AUTH'
   | 'E_SSH_HOST_KEY'

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { JobParamsOf } from './batch/define.js';
 import { HyperctlError } from './errors.js';
+import { metricsMarker } from './metrics/marker.js';
 
 function required(name: string, env: NodeJS.ProcessEnv): string {
   const value = env[name];
@@ -85,6 +86,29 @@ export function getJobName(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function getJobDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return required('HYPERCTL_JOB_DATA_DIR', env);
+}
+
+/**
+ * Reports metrics of this job: numbers (or strings) by name. Call it as often as you like: the
+ * last value of each name wins, and every call is kept as a step of the job's history (for
+ * curves). It writes one `hyperctl:metrics {…}` line to stdout, so it works wherever the job runs
+ * and any language can do the same without this library.
+ * @example
+ * ```ts
+ * import { reportMetrics } from 'hyperctl/job'
+ * for (let epoch = 0; epoch < 10; epoch++) reportMetrics({ loss: train(), accuracy: evaluate() }, { step: epoch })
+ * ```
+ * @public
+ */
+export function reportMetrics(metrics: Readonly<Record<string, number | string>>, options: { readonly step?: number } = {}, env: NodeJS.ProcessEnv = process.env): void {
+  required('HYPERCTL_JOB_NAME', env);
+  for (const [name, value] of Object.entries(metrics)) {
+    if (!name || name === '_step' || !((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string')) {
+      throw new HyperctlError('E_METRICS_INVALID', `metric ${JSON.stringify(name)}: expected a finite number or a string, got ${JSON.stringify(value)}`);
+    }
+  }
+  const step = options.step === undefined ? {} : { _step: options.step };
+  process.stdout.write(`${metricsMarker}${JSON.stringify({ ...metrics, ...step })}\n`);
 }
 
 export { HyperctlError, isHyperctlError } from './errors.js';

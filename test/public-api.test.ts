@@ -17,12 +17,13 @@ describe('the public API', () => {
       'getJobName',
       'getJobParams',
       'isHyperctlError',
+      'reportMetrics',
       'runBatch',
     ]);
   });
 
   it('exports exactly these values from "hyperctl/job"', () => {
-    expect(Object.keys(job).sort()).toEqual(['HyperctlError', 'getJobDataDir', 'getJobName', 'getJobParams', 'isHyperctlError']);
+    expect(Object.keys(job).sort()).toEqual(['HyperctlError', 'getJobDataDir', 'getJobName', 'getJobParams', 'isHyperctlError', 'reportMetrics']);
   });
 
   it('infers job params from a defineBatch config', () => {

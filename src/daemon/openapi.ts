@@ -28,6 +28,15 @@ export const openApiDocument = {
       },
     },
     '/api/v1/jobs/{name}': { get: { summary: 'one job', parameters: [jobName], responses: { 200: json('Job'), 401: error, 404: error } } },
+    '/api/v1/jobs/{name}/metrics': {
+      get: { summary: "a job's metrics: the last value of each, and every report with its step", parameters: [jobName], responses: { 200: json('JobMetrics'), 401: error, 404: error } },
+      post: {
+        summary: 'report metrics for a running job (the job itself, through its portal)',
+        parameters: [jobName],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: { type: ['number', 'string'] }, description: '"_step" (a number) names the step' } } } },
+        responses: { 202: { description: 'recorded' }, 400: error, 401: error, 404: error, 409: error },
+      },
+    },
     '/api/v1/jobs/{name}/kill': { post: { summary: "kill a running job's process group", parameters: [jobName], responses: { 202: { description: 'killing' }, 401: error, 404: error, 409: error } } },
     '/api/v1/jobs/{name}/logs/{stream}': {
       get: {
@@ -50,7 +59,7 @@ export const openApiDocument = {
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
       Job: {
         type: 'object',
-        required: ['name', 'status', 'exitCode', 'signal', 'host', 'reason', 'startedAt', 'endedAt', 'durationMs', 'params', 'dataDir'],
+        required: ['name', 'status', 'exitCode', 'signal', 'host', 'reason', 'startedAt', 'endedAt', 'durationMs', 'params', 'dataDir', 'metrics'],
         properties: {
           name: { type: 'string' },
           status: { enum: ['init', 'running', 'succeed', 'failed', 'killed'] },
@@ -63,6 +72,15 @@ export const openApiDocument = {
           durationMs: { type: ['number', 'null'] },
           params: { type: 'object' },
           dataDir: { type: 'string' },
+          metrics: { type: ['object', 'null'], additionalProperties: { type: ['number', 'string'] } },
+        },
+      },
+      JobMetrics: {
+        type: 'object',
+        required: ['last', 'history'],
+        properties: {
+          last: { type: 'object', additionalProperties: { type: ['number', 'string'] } },
+          history: { type: 'array', items: { type: 'object', required: ['step', 'values'], properties: { step: { type: 'number' }, values: { type: 'object' } } } },
         },
       },
       JobPage: { type: 'object', required: ['total', 'offset', 'jobs'], properties: { total: { type: 'integer' }, offset: { type: 'integer' }, jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } } } },

@@ -1,4 +1,5 @@
 import type { JobParams, JobStatus } from '../batch/types.js';
+import type { Metrics } from '../metrics/metrics-line.js';
 
 /**
  * A job as the daemon's API and the CLI's `--json` show it.
@@ -27,6 +28,8 @@ export interface JobInfo {
   readonly params: JobParams;
   /** Its data folder. */
   readonly dataDir: string;
+  /** The last value of each metric it reported, or null. */
+  readonly metrics: Metrics | null;
 }
 
 /**
@@ -60,6 +63,7 @@ export function toJobInfo(job: {
   endedAt?: number | undefined;
   params: JobParams;
   dataDir: string;
+  metrics?: Metrics | undefined;
 }): JobInfo {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
@@ -74,6 +78,7 @@ export function toJobInfo(job: {
     durationMs: job.startedAt === undefined ? null : (job.endedAt ?? Date.now()) - job.startedAt,
     params: job.params,
     dataDir: job.dataDir,
+    metrics: job.metrics ?? null,
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import type { BatchEvent, JobResult } from '../run/events.js';
 import type { RunView } from '../run/batch-run.js';
+import { toReport } from '../metrics/metrics-line.js';
 import { openApiDocument } from './openapi.js';
 import { toJobInfo, type BatchInfo } from './protocol.js';
 import { readJsonBody, sendError, sendJson, streamJsonArray } from './http-util.js';
@@ -41,7 +42,9 @@ export async function route(ctx: RouteContext): Promise<void> {
   if (c === 'jobs' && d !== undefined) {
     const job = ctx.view.job(d);
     if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', `no job ${JSON.stringify(d)} in batch ${ctx.view.spec.name}`);
-    if (e === undefined && method === 'GET') return sendJson(res, 200, toJobInfo(job));
+    if (e === undefined && method === 'GET') return sendJob(ctx, job);
+    if (e === 'metrics' && rest.length === 0 && method === 'GET') return sendJson(res, 200, (await ctx.view.metrics(job.name)) ?? { last: {}, history: [] });
+    if (e === 'metrics' && rest.length === 0 && method === 'POST') return postMetrics(ctx, job);
     if (e === 'kill' && rest.length === 0 && method === 'POST') return killJob(ctx, job);
     if (e === 'logs' && rest.length === 1 && (rest[0] === 'stdout' || rest[0] === 'stderr') && method === 'GET') return sendLogs(ctx, job, rest[0]);
   }
@@ -83,6 +86,26 @@ async function listJobs({ res, view, query }: RouteContext): Promise<void> {
   const all = status ? view.jobs().filter((j) => j.status === status) : view.jobs();
   const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
   await streamJsonArray(res, `{"total":${all.length},"offset":${offset},"jobs":`, page, toJobInfo, '}');
+}
+
+/** One job; a running one with the metrics it has reported so far. */
+async function sendJob({ res, view }: RouteContext, job: JobResult): Promise<void> {
+  const live = job.status === 'running' ? (await view.metrics(job.name))?.last : undefined;
+  sendJson(res, 200, toJobInfo(live ? { ...job, metrics: live } : job));
+}
+
+async function postMetrics({ req, res, view }: RouteContext, job: JobResult): Promise<void> {
+  let body: unknown;
+  try {
+    body = await readJsonBody(req);
+  } catch (error) {
+    return sendError(res, 400, 'E_BAD_REQUEST', `request body: ${(error as Error).message}`);
+  }
+  const report = toReport(body);
+  if (!report) return sendError(res, 400, 'E_BAD_REQUEST', 'request body: expected a JSON object of metric names to numbers or strings, with an optional "_step" number');
+  if (job.status !== 'running') return sendError(res, 409, 'E_NOT_RUNNING', `job ${job.name} is not running (status ${job.status}); metrics are taken while it runs`);
+  await view.postMetrics(job.name, report);
+  sendJson(res, 202, { name: job.name, accepted: Object.keys(report.values) });
 }
 
 function killJob({ res, view }: RouteContext, job: JobResult): void {

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -7,6 +8,8 @@ import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
 import { startDaemon, type Daemon } from '../daemon/server.js';
 import { HyperctlError } from '../errors.js';
+import type { MetricsReport } from '../metrics/metrics-line.js';
+import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
 import type { Executor, JobExit } from '../executors/executor.js';
 import { terminateGroup } from '../executors/process-group.js';
 import { BatchStore } from '../store/batch-store.js';
@@ -35,6 +38,10 @@ export interface RunView {
   jobs(): JobResult[];
   job(name: string): JobResult | undefined;
   jobSpec(name: string): JobSpec | undefined;
+  /** A job's metrics: live while it runs, else as recorded when it ended. */
+  metrics(name: string): Promise<JobMetrics | undefined>;
+  /** Records metrics a job sent over HTTP. */
+  postMetrics(name: string, report: MetricsReport): Promise<void>;
   /** Jobs per status, kept current as jobs change (no scan of a huge batch per request). */
   counts(): Record<JobStatus, number> & { total: number };
   /** True until the batch has ended. */
@@ -56,6 +63,8 @@ export class BatchRun implements RunView {
   /** Every job's current state; its insertion order is the batch's order. */
   readonly #results = new Map<string, JobResult>();
   readonly #specs = new Map<string, JobSpec>();
+  /** Metrics of the running jobs, followed as they report. */
+  readonly #trackers = new Map<string, MetricsTracker>();
   readonly #counts: Record<JobStatus, number> & { total: number };
   readonly #running = new Map<string, AbortController>();
   /** Aborted to end the run: stop starting jobs and kill the running ones. */
@@ -162,6 +171,15 @@ export class BatchRun implements RunView {
 
   jobSpec(name: string): JobSpec | undefined {
     return this.#specs.get(name);
+  }
+
+  async metrics(name: string): Promise<JobMetrics | undefined> {
+    const tracker = this.#trackers.get(name) ?? (this.#specs.has(name) ? new MetricsTracker(this.#specs.get(name)!.dataDir) : undefined);
+    return tracker?.read();
+  }
+
+  async postMetrics(name: string, report: MetricsReport): Promise<void> {
+    await appendFile(join(this.#specs.get(name)!.dataDir, metricsFiles.posted), `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`);
   }
 
   counts(): Record<JobStatus, number> & { total: number } {
@@ -289,7 +307,7 @@ export class BatchRun implements RunView {
         await Promise.race([sleep(backoffMs(this.spec, cause, attempt)), onAbort(this.#drain.signal)]);
         if (!this.#drain.signal.aborted) continue;
       }
-      this.#recordExit(job, placement.executor, run, store);
+      await this.#recordExit(job, placement.executor, run, store);
       if (cause !== undefined) this.#countFailure();
       return;
     }
@@ -318,6 +336,9 @@ export class BatchRun implements RunView {
       const paramsFile = join(job.dataDir, 'params.json');
       const paramsJson = JSON.stringify(job.params);
       writeFileSync(paramsFile, paramsJson);
+      // Metrics of an earlier run of this job are not this run's.
+      for (const file of Object.values(metricsFiles)) rmSync(join(job.dataDir, file), { force: true });
+      this.#trackers.set(job.name, new MetricsTracker(job.dataDir));
       const capture = this.#options.captureOutput;
       exit = await executor.run(
         {
@@ -351,16 +372,19 @@ export class BatchRun implements RunView {
   }
 
 
-  #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): void {
+  async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {
+    const metrics = (await this.#trackers.get(job.name)?.read().catch(() => undefined))?.last;
+    this.#trackers.delete(job.name);
     // A timeout kills the job, but the job failed: it did not finish in its time.
     const status: JobStatus = timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
     const reason = timedOut ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed` : exit.reason;
     const record: ExitRecord = {
       e: 'exit', job: job.name, hash: job.hash, status, code: exit.exitCode, signal: exit.signal, startedAt, at: Date.now(), host: executor.host,
       ...(reason ? { reason } : {}),
+      ...(metrics ? { metrics } : {}),
     };
     store.record(record);
-    const result: JobResult = { ...this.#baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(reason ? { reason } : {}) };
+    const result: JobResult = { ...this.#baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(reason ? { reason } : {}), ...(metrics ? { metrics } : {}) };
     this.#setResult(result);
     this.#emit({ type: 'job:exit', job: result });
   }

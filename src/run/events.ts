@@ -1,4 +1,5 @@
 import type { JobParams, JobStatus } from '../batch/types.js';
+import type { Metrics } from '../metrics/metrics-line.js';
 
 /**
  * The outcome of one job in a run.
@@ -33,6 +34,8 @@ export interface JobResult {
   readonly stdoutPath: string;
   /** The file holding its stderr. */
   readonly stderrPath: string;
+  /** The last value of each metric it reported, once it ended (see `reportMetrics()`). */
+  readonly metrics?: Metrics;
 }
 
 /**

@@ -36,8 +36,8 @@ export class ResourcePool {
   }
 
   /**
-   * A place for `demand`, preferring executors not in `avoid`; undefined when `signal` aborts or no
-   * machine that could ever fit the demand is left.
+   * A place for `demand` on an executor not in `avoid` (unless only those are left); undefined
+   * when `signal` aborts or no machine that could ever fit the demand is left.
    */
   take(demand: Demand, avoid: ReadonlySet<Executor>, signal: AbortSignal): Promise<Placement | undefined> {
     if (signal.aborted) return Promise.resolve(undefined);
@@ -81,8 +81,9 @@ export class ResourcePool {
         waiter.resolve(undefined);
         continue;
       }
-      const open = able.filter((m) => up(m) && !reserved.has(m));
-      const ordered = [...open.filter((m) => !waiter.avoid.has(m.executor)), ...open.filter((m) => waiter.avoid.has(m.executor))];
+      // A machine the job was lost on is taken again only when no other one could ever run it.
+      const others = able.filter((m) => !waiter.avoid.has(m.executor) && m.executor.health !== 'gone');
+      const ordered = (others.length > 0 ? others : able).filter((m) => up(m) && !reserved.has(m));
       let placed = false;
       for (const machine of ordered) {
         const grant = machine.load.tryTake(waiter.demand);

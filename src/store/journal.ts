@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { JobStatus } from '../batch/types.js';
+import type { Metrics } from '../metrics/metrics-line.js';
 
 /** A job was started (`pid`/`ticks` identify its process group leader, to clean up after a crash). */
 export interface StartRecord {
@@ -24,6 +25,8 @@ export interface ExitRecord {
   readonly at: number;
   readonly host?: string;
   readonly reason?: string;
+  /** The last value of each metric the job reported. */
+  readonly metrics?: Metrics;
 }
 
 export type JournalRecord = StartRecord | ExitRecord;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
 import type { JobParams, JobStatus } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics-line.js';
 import { batchFiles, readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { latestByJob, readJournal } from './journal.js';
 
@@ -21,6 +22,7 @@ export interface StoredJob {
   readonly pid?: number;
   readonly startedAt?: number;
   readonly endedAt?: number;
+  readonly metrics?: Metrics;
 }
 
 /** `running` while a live runner holds it; `finished` when every job ended; else `interrupted`, or `init` before any job ran. */
@@ -57,7 +59,17 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
     const record = latest.get(job.name);
     if (!record) return { ...base, status: 'init' };
     if (record.e === 'exit') {
-      return { ...base, status: record.status, exitCode: record.code, signal: record.signal, startedAt: record.startedAt, endedAt: record.at, ...(record.host ? { host: record.host } : {}), ...(record.reason ? { reason: record.reason } : {}) };
+      return {
+        ...base,
+        status: record.status,
+        exitCode: record.code,
+        signal: record.signal,
+        startedAt: record.startedAt,
+        endedAt: record.at,
+        ...(record.host ? { host: record.host } : {}),
+        ...(record.reason ? { reason: record.reason } : {}),
+        ...(record.metrics ? { metrics: record.metrics } : {}),
+      };
     }
     const started = { ...base, startedAt: record.at, ...(record.host ? { host: record.host } : {}), ...(record.pid !== undefined ? { pid: record.pid } : {}) };
     return active ? { ...started, status: 'running' } : { ...started, status: 'failed', reason: 'the runner stopped while the job ran' };

@@ -61,13 +61,14 @@ describe('batch config validation', () => {
     expect(message).toContain('nme: unknown key (did you mean "name"?)');
   });
 
-  it('accepts the seed\'s full example with a numeric YAML version', async () => {
+  it('accepts the seed\'s full example with a numeric YAML version; its job needs a GPU, so it runs where there is one', async () => {
     const root = tempDir();
     const work = tempDir();
     const result = await runBatch(
       {
         jobs: [{ name: 'aVqNV5Ut1', params: { learning_rate: 0.1, dataset: 'path/d1.csv' }, resource: { cpu: 2, ram: 1024, gpu: 1 }, execution: { command: 'sleep 0', working_dir: work, data_dir: join(work, 'aVqNV5Ut1') } }],
-        backend: { type: 'local', conf: {} },
+        // The seed's job asks for a GPU: this machine is given one, as a GPU box would have.
+        backend: { type: 'local', conf: { capacity: { cpu: 2, gpu: 1 } } },
         name: 'eVqNV5Ut1',
         daemon: { host: '127.0.0.1', port: 8060, exit_on_finish: false },
         version: 2.5 as unknown as string,

@@ -1,3 +1,4 @@
+import { metricsMarker } from '../../metrics/marker.js';
 import { shellQuote } from './shell-quote.js';
 
 /** Paths of a job on its remote machine. */
@@ -23,6 +24,8 @@ export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: st
     'set -e',
     `mkdir -p ${data} ${shellQuote(paths.workingDir)}`,
     `printf '%s' ${shellQuote(paramsJson)} > ${data}/params.json`,
+    // Emptied, not removed (a builtin): metrics of an earlier run are not this run's.
+    `: > ${data}/metrics.json`,
     `cd ${shellQuote(paths.workingDir)}`,
     ...exports,
     'set +e',
@@ -37,6 +40,8 @@ export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: st
     'status=$?',
     // Emptied, not removed: a builtin, so no process more per job; the kill script reads nothing then.
     `: > ${data}/pid`,
+    // A metrics.json the job left comes home as a metrics line: the local side reads only stdout.
+    `if [ -s ${data}/metrics.json ]; then printf '\\n%s' ${shellQuote(metricsMarker)}; tr '\\n' ' ' < ${data}/metrics.json; echo; fi`,
     'exit "$status"',
     '}',
     '',

@@ -189,6 +189,7 @@ export class SshExecutor implements Executor {
 
   /** An exec channel on a connection with room for it; a refused channel lowers that connection's limit. */
   async #openChannel(command: string): Promise<{ connection: Connection; channel: ClientChannel }> {
+    let refusedBy: Connection | undefined;
     for (let attempt = 0; ; attempt++) {
       const connection = await this.#roomyConnection();
       connection.channels++;
@@ -199,8 +200,11 @@ export class SshExecutor implements Executor {
         return { connection, channel };
       } catch (error) {
         connection.channels--;
-        if (attempt >= 3 || !/open failure|open failed/i.test((error as Error).message)) throw error;
-        connection.limit = Math.max(1, connection.accepted);
+        if (attempt >= 4 || !/open failure|open failed/i.test((error as Error).message)) throw error;
+        // The server may still count a session that is closing: only a second refusal sets the limit.
+        if (refusedBy === connection) connection.limit = Math.max(1, connection.accepted);
+        else await sleep(50);
+        refusedBy = connection;
       }
     }
   }

@@ -1,0 +1,62 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createDaemonClient, isHyperctlError, reportMetrics, runBatch } from '../../src/index.js';
+import { runCli } from '../helpers/cli.js';
+import { metricJobs } from '../helpers/metric-jobs.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('metrics', () => {
+  it('come from the library, stdout lines, metrics.json and the daemon, and are part of the job\'s state', async () => {
+    const root = tempDir();
+    const result = await runBatch({ name: 'metrics', jobs: metricJobs() }, { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true, parallelism: 4 });
+    expect(result.status).toBe('succeed');
+    expect(Object.fromEntries(result.jobs.map((j) => [j.name, j.metrics]))).toEqual({
+      library: { loss: 1 / 3, accuracy: 0.5, optimizer: 'sgd' },
+      line: { accuracy: 0.75 },
+      file: { accuracy: 0.9, epochs: 3 },
+      posted: { f1: 0.75 },
+    });
+    // Durable: read back from disk by the CLI.
+    const described = JSON.parse((await runCli(['job', 'describe', '-b', 'metrics', '-j', 'library', '--batches-data-dir', root])).stdout);
+    expect(described.metrics).toEqual({ loss: 1 / 3, accuracy: 0.5, optimizer: 'sgd' });
+    const listed = JSON.parse((await runCli(['job', 'list', '-b', 'metrics', '--json', '--batches-data-dir', root])).stdout);
+    expect(listed.find((j: { name: string }) => j.name === 'posted').metrics).toEqual({ f1: 0.75 });
+  });
+
+  it('keeps each report as a step of the history, served by the daemon while the job runs', async () => {
+    const root = tempDir();
+    const gate = join(tempDir(), 'gate');
+    let portal = '';
+    const run = runBatch(
+      { name: 'curve', jobs: [{ name: 'train', params: {}, execution: { command: `for s in 0 1 2; do echo "hyperctl:metrics {\\"loss\\": $s, \\"_step\\": $((s * 10))}"; done; while [ ! -e ${gate} ]; do sleep 0.02; done` } }] },
+      { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true, onEvent: (e) => e.type === 'batch:start' && (portal = e.portal!) },
+    );
+    let body: { last: Record<string, number>; history: { step: number }[] } = { last: {}, history: [] };
+    for (let i = 0; i < 200 && body.history.length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      if (!portal) continue;
+      const token = readFileSync(join(root, 'curve', 'token'), 'utf8');
+      body = (await (await fetch(`${portal}/api/v1/jobs/train/metrics`, { headers: { authorization: `Bearer ${token}` } })).json()) as typeof body;
+      const job = await createDaemonClient({ portal, token }).job('train');
+      if (body.history.length === 3) expect(job.metrics).toEqual({ loss: 2 });
+    }
+    expect(body.history.map((h) => h.step)).toEqual([0, 10, 20]);
+    expect(body.last).toEqual({ loss: 2 });
+    writeFileSync(gate, '');
+    expect((await run).jobs[0]!.metrics).toEqual({ loss: 2 });
+  });
+
+  it('reportMetrics refuses values that are not numbers or strings, and outside a job', () => {
+    const env = { HYPERCTL_JOB_NAME: 'x' };
+    const error = (() => {
+      try {
+        reportMetrics({ loss: Number.NaN }, {}, env);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isHyperctlError(error) && error.code).toBe('E_METRICS_INVALID');
+    expect(() => reportMetrics({ loss: 1 }, {}, {})).toThrow(/HYPERCTL_JOB_NAME is not set/);
+  });
+});
