@@ -104,8 +104,17 @@ export async function startSshd(dir: string, options: { address: string; port: n
     hostKey: readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' '),
     processes,
     async stop() {
-      // Sessions outlive a killed listener: end the whole tree, deepest first.
-      const all = [...processes().reverse(), listener];
+      // Like a machine going away: its sshd (listener and sessions) dies first, so no exit status
+      // reaches the client; then whatever the sessions ran, which would outlive them.
+      const below = processes();
+      const isSshd = (pid: number) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sshd';
+        } catch {
+          return false;
+        }
+      };
+      const all = [listener, ...below.filter(isSshd), ...below.filter((pid) => !isSshd(pid))];
       for (const pid of all) {
         try {
           process.kill(pid, 'SIGKILL');

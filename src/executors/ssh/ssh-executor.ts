@@ -121,7 +121,7 @@ export class SshExecutor implements Executor {
     let killing: Promise<void> | undefined;
     const onAbort = () => (killing ??= this.#kill(dataDir));
     try {
-      channel.on('exit', (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: sig ? `SIG${sig}` : null }));
+      channel.on('exit', (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null }));
       channel.on('data', (chunk: Buffer) => (out.write(chunk), job.onOutput?.('stdout', chunk)));
       channel.stderr.on('data', (chunk: Buffer) => (err.write(chunk), job.onOutput?.('stderr', chunk)));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
