@@ -1,9 +1,14 @@
 import { defineCommand } from 'citty';
+import { toJobInfo, type JobInfo } from '../../src/daemon/protocol.js';
+import { HyperctlError } from '../../src/errors.js';
+import { bestJob, compareJobs, parseWhere } from '../../src/results/compare.js';
 import { listBatches, readBatch } from '../../src/store/read-batch.js';
+import { integerFlag } from '../args.js';
 import { batchesDataDirArg, batchesDataDirFrom, jsonArg, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
 import { controllableBatch, liveBatch } from '../live-batch.js';
 import { renderBatchList, renderBatchSummary, renderJobTable, storedBatchInfo, storedJobInfos } from '../render/batch-views.js';
+import { comparisonJson, renderComparisonCsv, renderComparisonMarkdown, renderComparisonTable } from '../render/comparison.js';
 
 const nameArg = { name: { type: 'positional', required: true, description: 'batch name' } } as const;
 
@@ -50,7 +55,65 @@ const stop = defineCommand({
   },
 });
 
+/** The batch's jobs as a comparison sees them, from disk. */
+function comparedJobs(batchesDataDir: string, name: string): JobInfo[] {
+  return readBatch(batchesDataDir, name).jobs.map(toJobInfo);
+}
+
+const compare = defineCommand({
+  meta: { name: 'compare', description: "line up a batch's jobs by params and metrics" },
+  args: {
+    ...nameArg,
+    sort: { type: 'string', description: 'metric or param to sort by (jobs without it come last)', valueHint: 'KEY' },
+    desc: { type: 'boolean', description: 'sort from the largest' },
+    top: { type: 'string', description: 'show only the first N jobs', valueHint: 'N' },
+    where: { type: 'string', description: "only jobs where all hold, e.g. 'status=succeed,accuracy>0.9' (=, !=, <, <=, >, >=)", valueHint: 'CONDITIONS' },
+    columns: { type: 'string', description: 'columns to show, comma-separated (default: name, status, varying params, metrics, duration)', valueHint: 'KEYS' },
+    csv: { type: 'boolean', description: 'print CSV' },
+    markdown: { type: 'boolean', description: 'print a Markdown table' },
+    ...batchesDataDirArg,
+    ...jsonArg,
+  },
+  run({ args }): number {
+    if ([args.json, args.csv, args.markdown].filter(Boolean).length > 1) throw new HyperctlError('E_USAGE', 'choose one of --json, --csv and --markdown');
+    const top = integerFlag('top', args.top, 1);
+    const comparison = compareJobs(comparedJobs(batchesDataDirFrom(args), args.name), {
+      ...(args.sort ? { sort: args.sort } : {}),
+      desc: Boolean(args.desc),
+      ...(top !== undefined ? { top } : {}),
+      ...(args.where ? { where: parseWhere(args.where) } : {}),
+      ...(args.columns ? { columns: args.columns.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+    });
+    if (args.json) printJson(comparisonJson(comparison));
+    else process.stdout.write(args.csv ? renderComparisonCsv(comparison) : args.markdown ? renderComparisonMarkdown(comparison) : renderComparisonTable(comparison));
+    return exitCodes.ok;
+  },
+});
+
+const best = defineCommand({
+  meta: { name: 'best', description: 'print the job with the best value of a metric, and its params' },
+  args: {
+    ...nameArg,
+    metric: { type: 'string', required: true, description: 'the metric', valueHint: 'NAME' },
+    min: { type: 'boolean', description: 'lowest is best (e.g. a loss)' },
+    max: { type: 'boolean', description: 'highest is best (the default, e.g. an accuracy)' },
+    ...batchesDataDirArg,
+    ...jsonArg,
+  },
+  run({ args }): number {
+    if (args.min && args.max) throw new HyperctlError('E_USAGE', 'choose one of --min and --max');
+    const goal = args.min ? 'min' : 'max';
+    const jobs = comparedJobs(batchesDataDirFrom(args), args.name);
+    const winner = bestJob(jobs, args.metric, goal);
+    if (!winner) throw new HyperctlError('E_JOB_NOT_FOUND', `no job of batch "${args.name}" succeeded with a numeric metric "${args.metric}"`);
+    const value = winner.metrics![args.metric];
+    if (args.json) printJson({ name: winner.name, metric: args.metric, value, goal, params: winner.params, metrics: winner.metrics, dataDir: winner.dataDir });
+    else process.stdout.write(`${winner.name}: ${args.metric}=${value} (${goal} of ${jobs.filter((j) => j.status === 'succeed').length} succeeded jobs)\nparams: ${JSON.stringify(winner.params)}\n`);
+    return exitCodes.ok;
+  },
+});
+
 export const batchCommand = defineCommand({
-  meta: { name: 'batch', description: 'inspect and control batches' },
-  subCommands: { list, show, stop },
+  meta: { name: 'batch', description: 'inspect, compare and control batches' },
+  subCommands: { list, show, compare, best, stop },
 });

@@ -1,0 +1,37 @@
+import type { JsonValue } from '../../src/batch/types.js';
+import type { Comparison } from '../../src/results/compare.js';
+import { renderTable } from './table.js';
+
+function cell(value: JsonValue | undefined): string {
+  if (value === undefined || value === null) return '-';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function constantsLine(comparison: Comparison): string {
+  const entries = Object.entries(comparison.constants);
+  return entries.length ? `same for every job: ${entries.map(([k, v]) => `${k}=${cell(v)}`).join(', ')}\n` : '';
+}
+
+/** A table that fits the terminal, with the params all jobs share above it. */
+export function renderComparisonTable(comparison: Comparison): string {
+  return `${constantsLine(comparison)}${renderTable(comparison.columns.map((c) => c.toUpperCase()), comparison.rows.map((row) => row.map(cell)))}`;
+}
+
+/** RFC 4180 CSV: a header line, then a line per job; empty cells for missing values. */
+export function renderComparisonCsv(comparison: Comparison): string {
+  const quote = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+  const line = (cells: readonly string[]) => cells.map(quote).join(',');
+  return `${[line(comparison.columns), ...comparison.rows.map((row) => line(row.map((v) => (v === undefined || v === null ? '' : cell(v)))))].join('\r\n')}\r\n`;
+}
+
+/** A Markdown table, for pasting into notes and pull requests. */
+export function renderComparisonMarkdown(comparison: Comparison): string {
+  const escape = (text: string) => text.replace(/\|/g, '\\|');
+  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
+  return `${constantsLine(comparison)}${[line(comparison.columns), line(comparison.columns.map(() => '---')), ...comparison.rows.map((row) => line(row.map(cell)))].join('\n')}\n`;
+}
+
+/** One object per job, keyed by column, missing values left out. */
+export function comparisonJson(comparison: Comparison): Record<string, JsonValue>[] {
+  return comparison.rows.map((row) => Object.fromEntries(comparison.columns.flatMap((key, i) => (row[i] === undefined ? [] : [[key, row[i]!]]))));
+}

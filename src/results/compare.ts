@@ -1,0 +1,126 @@
+import type { JobStatus, JsonValue } from '../batch/types.js';
+import { HyperctlError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics-line.js';
+
+/** A job as a comparison sees it. */
+export interface ComparedJob {
+  readonly name: string;
+  readonly status: JobStatus;
+  readonly params: Readonly<Record<string, JsonValue>>;
+  readonly metrics?: Metrics | null;
+  readonly durationMs: number | null;
+}
+
+/** One condition of `--where`: `status=succeed`, `lr=0.1`, `accuracy>=0.9`. */
+export interface Condition {
+  readonly key: string;
+  readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value: string;
+}
+
+export interface CompareOptions {
+  /** Metric, param, `name`, `status` or `duration` to sort by. */
+  readonly sort?: string;
+  readonly desc?: boolean;
+  readonly top?: number;
+  readonly where?: readonly Condition[];
+  /** Columns to show, in order; default: name, status, the varying params, every metric, duration. */
+  readonly columns?: readonly string[];
+}
+
+/** A comparison: its columns, its rows (cells by column), and the params every job shares. */
+export interface Comparison {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (JsonValue | undefined)[])[];
+  readonly constants: Readonly<Record<string, JsonValue>>;
+}
+
+const builtins = ['name', 'status', 'duration'] as const;
+
+/** Parses `status=succeed,accuracy>0.8`. */
+export function parseWhere(text: string): Condition[] {
+  return text.split(',').filter(Boolean).map((part) => {
+    const match = /^\s*([^<>=!]+?)\s*(!=|<=|>=|=|<|>)\s*(.*?)\s*$/.exec(part);
+    if (!match) throw new HyperctlError('E_USAGE', `--where: expected KEY=VALUE, KEY>N, KEY<=N … separated by commas, got ${JSON.stringify(part)}`);
+    return { key: match[1]!, op: match[2] as Condition['op'], value: match[3]! };
+  });
+}
+
+/** A job's value for a column: a builtin, else a metric, else a param. */
+function valueOf(job: ComparedJob, key: string): JsonValue | undefined {
+  if (key === 'name') return job.name;
+  if (key === 'status') return job.status;
+  if (key === 'duration') return job.durationMs === null ? undefined : Math.round(job.durationMs) / 1000;
+  if (job.metrics && key in job.metrics) return job.metrics[key];
+  return key in job.params ? job.params[key] : undefined;
+}
+
+function holds(job: ComparedJob, { key, op, value }: Condition): boolean {
+  const actual = valueOf(job, key);
+  if (actual === undefined) return op === '!=';
+  const number = Number(value);
+  const numeric = typeof actual === 'number' && value.trim() !== '' && !Number.isNaN(number);
+  const text = typeof actual === 'string' ? actual : JSON.stringify(actual);
+  const order = numeric ? (actual as number) - number : text < value ? -1 : text > value ? 1 : 0;
+  switch (op) {
+    case '=':
+      return order === 0;
+    case '!=':
+      return order !== 0;
+    case '<':
+      return order < 0;
+    case '<=':
+      return order <= 0;
+    case '>':
+      return order > 0;
+    case '>=':
+      return order >= 0;
+  }
+}
+
+/** Orders values: numbers by value, others as text; a missing value always comes last. */
+function compareValues(a: JsonValue | undefined, b: JsonValue | undefined, desc: boolean): number {
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
+  const order = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), undefined, { numeric: true });
+  return desc ? -order : order;
+}
+
+/**
+ * Lines up jobs by params and metrics: filters, sorts (jobs missing the sort key last), keeps the
+ * top N, and shows by default only the params that vary (the rest are `constants`).
+ */
+export function compareJobs(jobs: readonly ComparedJob[], options: CompareOptions = {}): Comparison {
+  const paramKeys = [...new Set(jobs.flatMap((j) => Object.keys(j.params)))];
+  const metricKeys = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics ?? {})))];
+  const known = new Set<string>([...builtins, ...paramKeys, ...metricKeys]);
+  for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {
+    if (key !== undefined && !known.has(key)) throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch; it has ${[...known].join(', ')}`);
+  }
+  const constants: Record<string, JsonValue> = {};
+  const varying: string[] = [];
+  for (const key of paramKeys) {
+    const seen = new Set(jobs.map((j) => JSON.stringify(j.params[key])));
+    if (seen.size === 1 && jobs.every((j) => key in j.params)) constants[key] = jobs[0]!.params[key]!;
+    else varying.push(key);
+  }
+  let rows = jobs.filter((job) => (options.where ?? []).every((c) => holds(job, c)));
+  if (options.sort) {
+    const key = options.sort;
+    rows = [...rows].sort((a, b) => compareValues(valueOf(a, key), valueOf(b, key), options.desc ?? false));
+  }
+  if (options.top !== undefined) rows = rows.slice(0, options.top);
+  const columns = options.columns ?? ['name', 'status', ...varying, ...metricKeys.filter((k) => !varying.includes(k)), 'duration'];
+  return { columns, rows: rows.map((job) => columns.map((key) => valueOf(job, key))), constants: options.columns ? {} : constants };
+}
+
+/** The job with the lowest or highest numeric value of `metric`, among those that succeeded. */
+export function bestJob<J extends ComparedJob>(jobs: readonly J[], metric: string, goal: 'min' | 'max'): J | undefined {
+  let best: J | undefined;
+  for (const job of jobs) {
+    const value = job.metrics?.[metric];
+    if (job.status !== 'succeed' || typeof value !== 'number') continue;
+    const current = best?.metrics?.[metric] as number | undefined;
+    if (current === undefined || (goal === 'max' ? value > current : value < current)) best = job;
+  }
+  return best;
+}

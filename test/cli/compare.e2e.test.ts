@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, quickRun } from '../helpers/cli.js';
+
+let root: string;
+
+/** A sweep of lr × depth where accuracy peaks at lr=0.1, depth=5; one job fails, one reports nothing. */
+beforeAll(async () => {
+  // Shared by every test of this file, so not a per-test temporary folder.
+  root = mkdtempSync(join(tmpdir(), 'hyperctl-compare-'));
+  const jobs = [
+    { name: 'a', params: { lr: 0.1, depth: 3, model: 'tree' }, metric: { accuracy: 0.81, loss: 0.5 } },
+    { name: 'b', params: { lr: 0.1, depth: 5, model: 'tree' }, metric: { accuracy: 0.93, loss: 0.2 } },
+    { name: 'c', params: { lr: 0.2, depth: 3, model: 'tree' }, metric: { accuracy: 0.77, loss: 0.6 } },
+    { name: 'd', params: { lr: 0.2, depth: 5, model: 'tree' }, metric: undefined },
+    { name: 'e', params: { lr: 0.3, depth: 5, model: 'tree' }, metric: { accuracy: 0.99, note: 'diverged, "oops"' }, fail: true },
+  ].map(({ name, params, metric, fail }) => ({ name, params, execution: { command: `${metric ? `echo 'hyperctl:metrics ${JSON.stringify(metric)}'` : 'true'}${fail ? '; exit 1' : ''}` } }));
+  writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'sweep', jobs }));
+  await runCli(['run', ...quickRun, '-c', join(root, 'b.json'), '--batches-data-dir', root]);
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const compare = (...args: string[]) => runCli(['batch', 'compare', 'sweep', '--batches-data-dir', root, ...args]);
+
+describe('hyperctl batch compare', () => {
+  it('shows varying params and metrics per job, with the constant params above', async () => {
+    const { code, stdout } = await compare();
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe('same for every job: model=tree');
+    expect(lines[1]).toMatch(/^NAME +STATUS +LR +DEPTH +ACCURACY +LOSS +NOTE +DURATION$/);
+    expect(lines[3]).toMatch(/^b +succeed +0\.1 +5 +0\.93 +0\.2 +- +[\d.]+$/);
+    expect(lines[5]).toMatch(/^d +succeed +0\.2 +5 +- +- +- /);
+  });
+
+  it('sorts by a metric, jobs without it last, keeps the top N and filters with --where', async () => {
+    const sorted = JSON.parse((await compare('--sort', 'accuracy', '--desc', '--json')).stdout) as { name: string }[];
+    expect(sorted.map((j) => j.name)).toEqual(['e', 'b', 'a', 'c', 'd']);
+    const ascending = JSON.parse((await compare('--sort', 'loss', '--json')).stdout) as { name: string }[];
+    expect(ascending.map((j) => j.name)).toEqual(['b', 'a', 'c', 'd', 'e']);
+    const top = JSON.parse((await compare('--sort', 'accuracy', '--desc', '--top', '2', '--where', 'status=succeed', '--json')).stdout);
+    expect(top).toEqual([
+      expect.objectContaining({ name: 'b', status: 'succeed', lr: 0.1, depth: 5, accuracy: 0.93 }),
+      expect.objectContaining({ name: 'a', accuracy: 0.81 }),
+    ]);
+    const filtered = JSON.parse((await compare('--where', 'depth=5,accuracy>=0.9', '--columns', 'name,accuracy', '--json')).stdout);
+    expect(filtered).toEqual([{ name: 'b', accuracy: 0.93 }, { name: 'e', accuracy: 0.99 }]);
+  });
+
+  it('prints CSV and Markdown', async () => {
+    const csv = (await compare('--columns', 'name,lr,note', '--csv')).stdout;
+    expect(csv).toBe('name,lr,note\r\na,0.1,\r\nb,0.1,\r\nc,0.2,\r\nd,0.2,\r\ne,0.3,"diverged, ""oops"""\r\n');
+    const markdown = (await compare('--columns', 'name,accuracy', '--sort', 'accuracy', '--top', '1', '--markdown')).stdout;
+    expect(markdown).toBe('| name | accuracy |\n| --- | --- |\n| c | 0.77 |\n');
+  });
+
+  it.each([
+    [['--sort', 'f1'], 'no metric or param "f1" in this batch; it has name, status, duration, lr, depth, model, accuracy, loss, note'],
+    [['--where', 'accuracy'], '--where: expected KEY=VALUE, KEY>N, KEY<=N … separated by commas, got "accuracy"'],
+    [['--csv', '--json'], 'choose one of --json, --csv and --markdown'],
+    [['--top', '0'], '--top: expected a whole number ≥ 1, got "0"'],
+  ])('exits 2 on %j', async (args, message) => {
+    const { code, stderr } = await compare(...args);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`hyperctl: ${message}\n`);
+  });
+});
+
+describe('hyperctl batch best', () => {
+  it('prints the best succeeded job by a metric, highest or lowest, for people and scripts', async () => {
+    const max = await runCli(['batch', 'best', 'sweep', '--metric', 'accuracy', '--batches-data-dir', root]);
+    expect(max.stdout).toBe('b: accuracy=0.93 (max of 4 succeeded jobs)\nparams: {"lr":0.1,"depth":5,"model":"tree"}\n');
+    const min = JSON.parse((await runCli(['batch', 'best', 'sweep', '--metric', 'loss', '--min', '--json', '--batches-data-dir', root])).stdout);
+    expect(min).toMatchObject({ name: 'b', metric: 'loss', value: 0.2, goal: 'min', params: { lr: 0.1, depth: 5 } });
+    const none = await runCli(['batch', 'best', 'sweep', '--metric', 'f1', '--batches-data-dir', root]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('hyperctl: no job of batch "sweep" succeeded with a numeric metric "f1"\n');
+  });
+});
