@@ -1,8 +1,11 @@
 import { defineCommand } from 'citty';
+import { join } from 'node:path';
 import { toJobInfo, type JobInfo } from '../../src/daemon/protocol.js';
 import { HyperctlError } from '../../src/errors.js';
 import { bestJob, compareJobs, parseWhere } from '../../src/results/compare.js';
+import { readDaemonAccess } from '../../src/store/batch-store.js';
 import { listBatches, readBatch } from '../../src/store/read-batch.js';
+import { serveStoredBatch } from '../../src/daemon/serve-stored.js';
 import { integerFlag } from '../args.js';
 import { batchesDataDirArg, batchesDataDirFrom, jsonArg, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
@@ -113,7 +116,52 @@ const best = defineCommand({
   },
 });
 
+const dashboard = defineCommand({
+  meta: { name: 'dashboard', description: "print the address of a running batch's dashboard (it holds the batch's token: keep it private)" },
+  args: { ...nameArg, ...batchesDataDirArg, ...jsonArg },
+  run({ args }): number {
+    const dir = batchesDataDirFrom(args);
+    const access = readDaemonAccess(join(dir, args.name));
+    if (!access) {
+      const batch = readBatch(dir, args.name);
+      throw new HyperctlError('E_NOT_RUNNING', `batch "${args.name}" is not served (it is ${batch.state}); "hyperctl batch serve ${args.name}" serves its dashboard from disk`);
+    }
+    const url = `${access.portal}/${access.token}/`;
+    if (args.json) printJson({ name: args.name, dashboard: url });
+    else process.stdout.write(`${url}\n`);
+    return exitCodes.ok;
+  },
+});
+
+const serve = defineCommand({
+  meta: { name: 'serve', description: "serve a batch that is not running — its dashboard and API — from disk, until Ctrl-C" },
+  args: {
+    ...nameArg,
+    host: { type: 'string', description: 'address to listen on (default: localhost)', valueHint: 'HOST' },
+    port: { type: 'string', description: 'port, 0 for any free one (default: 8060)', valueHint: 'N' },
+    ...batchesDataDirArg,
+  },
+  async run({ args }): Promise<number> {
+    const port = integerFlag('port', args.port, 0) ?? 8060;
+    if (port > 65535) throw new HyperctlError('E_USAGE', `--port: expected at most 65535, got ${port}`);
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    try {
+      await serveStoredBatch(batchesDataDirFrom(args), args.name, {
+        host: args.host ?? 'localhost',
+        port,
+        signal: controller.signal,
+        onServing: (url) => process.stderr.write(`serving batch ${args.name} (from disk) at ${url}\nthe address holds the batch's token: keep it private; Ctrl-C to stop\n`),
+      });
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+    return exitCodes.ok;
+  },
+});
+
 export const batchCommand = defineCommand({
   meta: { name: 'batch', description: 'inspect, compare and control batches' },
-  subCommands: { list, show, compare, best, stop },
+  subCommands: { list, show, compare, best, dashboard, serve, stop },
 });

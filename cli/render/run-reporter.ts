@@ -67,7 +67,7 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
       case 'batch:start':
         ({ total, toRun, batch: batchName } = event);
         startedAt = Date.now();
-        if (event.portal) say(err, style.dim(`daemon: ${event.portal}`));
+        if (event.portal) say(err, style.dim(`daemon: ${event.portal} · dashboard: hyperctl batch dashboard ${event.batch}`));
         say(mode === 'tty' ? err : out, `batch ${style.bold(event.batch)}: ${total} job${total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${toRun} to run ${Number.isFinite(event.slots) ? `on ${event.slots} slot${event.slots === 1 ? '' : 's'}` : 'as capacity allows'} · ${style.dim(event.dataDir)}`);
         if (mode === 'tty') timer = setInterval(draw, 200).unref();
         break;

@@ -4,8 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type { BatchEvent, JobResult } from '../run/events.js';
-import type { RunView } from '../run/batch-run.js';
+import type { RunView } from '../run/run-view.js';
 import { toReport } from '../metrics/metrics-line.js';
+import { dashboardPage } from './dashboard-page.js';
 import { openApiDocument } from './openapi.js';
 import { toJobInfo, type BatchInfo } from './protocol.js';
 import { readJsonBody, sendError, sendJson, streamJsonArray } from './http-util.js';
@@ -33,6 +34,7 @@ export async function route(ctx: RouteContext): Promise<void> {
   const method = req.method ?? 'GET';
   const [a, b, c, d, e, ...rest] = path;
   if (a === 'hyperctl') return compatRoute(ctx, method, path.slice(1));
+  if (a === undefined && method === 'GET') return sendDashboard(res);
   if (a !== 'api' || b !== 'v1') return sendError(res, 404, 'E_NOT_FOUND', `no route ${method} /${path.join('/')}`);
   if (c === 'batch' && d === undefined && method === 'GET') return sendJson(res, 200, batchInfo(ctx.view));
   if (c === 'batch' && d === 'stop' && e === undefined && method === 'POST') return stopBatch(ctx);
@@ -59,7 +61,7 @@ export function batchInfo(view: RunView): BatchInfo {
     status: view.active ? 'running' : finished ? 'finished' : 'interrupted',
     counts,
     startedAt: new Date(view.startedAt).toISOString(),
-    elapsedMs: Date.now() - view.startedAt,
+    elapsedMs: (view.endedAt ?? Date.now()) - view.startedAt,
     dataDir: view.spec.dataDir,
   };
 }
@@ -86,6 +88,19 @@ async function listJobs({ res, view, query }: RouteContext): Promise<void> {
   const all = status ? view.jobs().filter((j) => j.status === status) : view.jobs();
   const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
   await streamJsonArray(res, `{"total":${all.length},"offset":${offset},"jobs":`, page, toJobInfo, '}');
+}
+
+/** The dashboard page; its address holds the token, which must not leak through a Referer. */
+function sendDashboard(res: ServerResponse): void {
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(dashboardPage),
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(dashboardPage);
 }
 
 /** One job; a running one with the metrics it has reported so far. */

@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HyperctlError } from '../errors.js';
-import type { RunView } from '../run/batch-run.js';
+import type { RunView } from '../run/run-view.js';
 import { sendError } from './http-util.js';
 import { route } from './routes.js';
 import { createToken, tokenMatches } from './token.js';
@@ -35,6 +35,11 @@ export async function startDaemon(view: RunView, config: { readonly host: string
     if (tokenMatches(token, segments[0])) path = segments.slice(1);
     else if (tokenMatches(token, /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1])) path = segments;
     if (!path) return sendError(res, 401, 'E_UNAUTHORIZED', 'a valid token is required (first path segment of the portal, or Authorization: Bearer)');
+    // The dashboard's links are relative to its folder: `/TOKEN` must become `/TOKEN/`.
+    if (segments.length === 1 && path.length === 0 && !url.pathname.endsWith('/')) {
+      res.writeHead(308, { location: `${url.pathname}/`, 'referrer-policy': 'no-referrer' });
+      return void res.end();
+    }
     route({ view, req, res, path, query: url.searchParams, streams }).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', (error as Error).message);
       else res.destroy();

@@ -19,6 +19,7 @@ import type { BatchCounts, BatchEvent, BatchResult, JobResult } from './events.j
 import { backendWarnings, createExecutors, usesResources } from './executors-for.js';
 import { jobEnvironment } from './job-env.js';
 import type { RunBatchOptions } from './options.js';
+import type { RunView } from './run-view.js';
 import { describeCapacity, describeDemand, demandOf, fitsEmpty, slotOnly, unlimited } from './capacity.js';
 import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
 import { ResourcePool, type Placement } from './resource-pool.js';
@@ -30,28 +31,6 @@ interface JobRun {
   readonly timedOut: boolean;
 }
 
-/** What the daemon and other observers see of a run while it goes on. */
-export interface RunView {
-  readonly spec: BatchSpec;
-  readonly startedAt: number;
-  /** Every job's current state, in batch order. */
-  jobs(): JobResult[];
-  job(name: string): JobResult | undefined;
-  jobSpec(name: string): JobSpec | undefined;
-  /** A job's metrics: live while it runs, else as recorded when it ended. */
-  metrics(name: string): Promise<JobMetrics | undefined>;
-  /** Records metrics a job sent over HTTP. */
-  postMetrics(name: string, report: MetricsReport): Promise<void>;
-  /** Jobs per status, kept current as jobs change (no scan of a huge batch per request). */
-  counts(): Record<JobStatus, number> & { total: number };
-  /** True until the batch has ended. */
-  readonly active: boolean;
-  killJob(name: string): 'killed' | 'not-running' | 'unknown';
-  /** Starts no more jobs (with `kill`, kills the running ones), then ends the run and its serving. */
-  stop(kill: boolean): void;
-  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
-  subscribe(listener: (event: BatchEvent) => void): () => void;
-}
 
 /**
  * One run of a batch: decides what to run, schedules jobs on executor slots with p-queue, records
@@ -83,6 +62,7 @@ export class BatchRun implements RunView {
   readonly #resourceMode: boolean;
   #startedAt = Date.now();
   #active = true;
+  #endedAt: number | undefined;
 
   constructor(spec: BatchSpec, options: RunBatchOptions) {
     this.spec = spec;
@@ -103,6 +83,10 @@ export class BatchRun implements RunView {
 
   get active(): boolean {
     return this.#active;
+  }
+
+  get endedAt(): number | undefined {
+    return this.#endedAt;
   }
 
   async run(): Promise<BatchResult> {
@@ -142,6 +126,7 @@ export class BatchRun implements RunView {
       await Promise.allSettled(executors.map((e) => e.close?.()));
       this.#active = false;
       result = this.#result(interrupted);
+      this.#endedAt = result.endedAt;
       this.#emit({ type: 'batch:end', result });
     }
     try {

@@ -1,0 +1,30 @@
+import type { BatchSpec, JobSpec } from '../batch/spec.js';
+import type { JobStatus } from '../batch/types.js';
+import type { MetricsReport } from '../metrics/metrics-line.js';
+import type { JobMetrics } from '../metrics/metrics-tracker.js';
+import type { BatchEvent, JobResult } from './events.js';
+
+/** What the daemon and other observers see of a run while it goes on. */
+export interface RunView {
+  readonly spec: BatchSpec;
+  readonly startedAt: number;
+  /** When its last job ended, once it has. */
+  readonly endedAt: number | undefined;
+  /** Every job's current state, in batch order. */
+  jobs(): JobResult[];
+  job(name: string): JobResult | undefined;
+  jobSpec(name: string): JobSpec | undefined;
+  /** A job's metrics: live while it runs, else as recorded when it ended. */
+  metrics(name: string): Promise<JobMetrics | undefined>;
+  /** Records metrics a job sent over HTTP. */
+  postMetrics(name: string, report: MetricsReport): Promise<void>;
+  /** Jobs per status, kept current as jobs change (no scan of a huge batch per request). */
+  counts(): Record<JobStatus, number> & { total: number };
+  /** True until the batch has ended. */
+  readonly active: boolean;
+  killJob(name: string): 'killed' | 'not-running' | 'unknown';
+  /** Starts no more jobs (with `kill`, kills the running ones), then ends the run and its serving. */
+  stop(kill: boolean): void;
+  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: BatchEvent) => void): () => void;
+}

@@ -1,0 +1,82 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoDir, runCli, startCli } from '../helpers/cli.js';
+import { ensureCommand } from '../helpers/system.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let skipReason: string | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  skipReason = ensureCommand('chromium', 'chromium');
+  if (skipReason) return;
+  // Flags that keep a headless Chromium from reaching for the network or a sandbox it cannot have as root.
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Where screenshots are kept for people to look at (not committed). */
+const artifacts = join(repoDir, 'test-artifacts');
+
+async function dashboardOf(root: string, name: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const { code, stdout } = await runCli(['batch', 'dashboard', name, '--batches-data-dir', root]);
+    if (code === 0) return stdout.trim();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the batch never served a dashboard');
+}
+
+describe('the dashboard, in a real browser', () => {
+  it('shows progress, sorts by a metric, opens a log, kills a running job, and serves a finished batch', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    const quick = [0.1, 0.2, 0.3, 0.4].map((lr, i) => ({ name: `lr-${lr}`, params: { lr }, execution: { command: `echo "training with lr ${lr}"; echo 'hyperctl:metrics {"accuracy": ${[0.7, 0.9, 0.8, 0.6][i]}}'` } }));
+    const jobs = [...quick, { name: 'slow', params: { lr: 0.5 }, execution: { command: 'echo still going; sleep 60' } }];
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'web', jobs, daemon: { port: 0, exit_on_finish: true } }));
+    const run = startCli(['run', '-c', join(root, 'b.json'), '-p', '5', '--batches-data-dir', root]);
+    const url = await dashboardOf(root, 'web');
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/$/);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(url);
+    await page.locator('tr[data-job="lr-0.4"] .st-succeed').waitFor();
+    await page.locator('tr[data-job="slow"] .st-running').waitFor();
+    expect(await page.locator('#progress').getAttribute('data-percent')).toBe('80');
+
+    // Sort by accuracy, highest first: a click sorts ascending, a second descending.
+    await page.locator('th[data-key="accuracy"]').click();
+    await page.locator('th[data-key="accuracy"]').click();
+    expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual(['lr-0.2', 'lr-0.3', 'lr-0.1', 'lr-0.4', 'slow']);
+
+    await page.locator('tr[data-job="lr-0.3"] td').first().click();
+    await expect.poll(() => page.locator('#log').textContent()).toContain('training with lr 0.3');
+
+    await page.locator('button[data-kill="slow"]').click();
+    await page.locator('tr[data-job="slow"] .st-killed').waitFor();
+    await expect.poll(() => page.locator('#progress').getAttribute('data-percent')).toBe('100');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
+    expect((await run.done).code).toBe(1);
+
+    // After the run: the same page, served from disk.
+    const serving = startCli(['batch', 'serve', 'web', '--port', '0', '--batches-data-dir', root]);
+    let said = '';
+    serving.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
+    await expect.poll(() => /at (http\S+)/.exec(said)?.[1], { timeout: 10_000 }).toBeTruthy();
+    await page.goto(/at (http\S+)/.exec(said)![1]!);
+    await page.locator('tr[data-job="slow"] .st-killed').waitFor();
+    expect(await page.locator('#title').textContent()).toBe('hyperctl · web · finished');
+    serving.child.kill('SIGTERM');
+    expect((await serving.done).code).toBe(0);
+    await page.close();
+  });
+});
