@@ -22,6 +22,7 @@ export type {
   RemoteBackendConfig,
   RemoteMachineConfig,
   ResourceConfig,
+  SlurmBackendConfig,
 } from './batch/types.js';
 export { createDaemonClient } from './daemon/client.js';
 export type { DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/client.js';
@@ -31,6 +32,8 @@ export type { HyperctlErrorCode } from './errors.js';
 export type { Executor, ExecutorHealth, JobExit, JobLaunch } from './executors/executor.js';
 export { LocalExecutor } from './executors/local.js';
 export type { LocalExecutorOptions } from './executors/local.js';
+export { SlurmExecutor } from './executors/slurm/slurm-executor.js';
+export type { SlurmExecutorOptions } from './executors/slurm/slurm-executor.js';
 export { SshExecutor } from './executors/ssh/ssh-executor.js';
 export type { SshExecutorOptions } from './executors/ssh/ssh-executor.js';
 export { getJobDataDir, getJobName, getJobParams, reportMetrics } from './job.js';

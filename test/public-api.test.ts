@@ -8,6 +8,7 @@ describe('the public API', () => {
     expect(Object.keys(sdk).sort()).toEqual([
       'HyperctlError',
       'LocalExecutor',
+      'SlurmExecutor',
       'SshExecutor',
       'createDaemonClient',
       'defineBatch',

@@ -75,6 +75,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
 }
 
 function toBackendSpec(backend: BatchInput['backend'], parallelism: number | undefined): BackendSpec {
+  if (backend?.type === 'slurm') return { type: 'slurm', conf: { ...backend.conf, ...(parallelism !== undefined ? { parallelism } : {}) } };
   if (backend?.type === 'remote') {
     const { machines, host_key_checking, known_hosts_file } = backend.conf;
     return { type: 'remote', machines, hostKeyChecking: host_key_checking ?? 'yes', knownHostsFile: resolveUserPath(known_hosts_file ?? '~/.ssh/known_hosts', process.cwd()) };

@@ -75,7 +75,23 @@ const remoteBackend = v.strictObject({
   }),
 });
 
-const backend = v.variant('type', [localBackend, remoteBackend], (issue) => `expected "local" or "remote", got ${issue.received}`);
+const slurmBackend = v.strictObject({
+  type: v.literal('slurm'),
+  conf: v.optional(
+    v.strictObject({
+      partition: v.optional(nonEmpty),
+      account: v.optional(nonEmpty),
+      qos: v.optional(nonEmpty),
+      time: v.optional(nonEmpty),
+      sbatch_args: v.optional(v.array(v.string())),
+      max_array_size: v.optional(v.pipe(count, v.minValue(1))),
+      parallelism: v.optional(v.pipe(count, v.minValue(1))),
+      poll_interval: v.optional(v.pipe(v.number(), v.minValue(0.1))),
+    }),
+  ),
+});
+
+const backend = v.variant('type', [localBackend, remoteBackend, slurmBackend], (issue) => `expected "local", "remote" or "slurm", got ${issue.received}`);
 
 const daemon = v.strictObject({
   host: v.optional(nonEmpty),

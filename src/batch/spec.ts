@@ -1,3 +1,4 @@
+import type { SlurmConf } from '../executors/slurm/sbatch-args.js';
 import type { CapacityConfig, JobParams, RemoteMachineConfig, ResourceConfig } from './types.js';
 
 /** A job with every default filled in: what the runner, the store and executors work with. */
@@ -34,7 +35,8 @@ export type BackendSpec =
       readonly machines: readonly RemoteMachineConfig[];
       readonly hostKeyChecking: 'yes' | 'accept-new';
       readonly knownHostsFile: string;
-    };
+    }
+  | { readonly type: 'slurm'; readonly conf: SlurmConf };
 
 /** A batch with every default filled in. */
 export interface BatchSpec {

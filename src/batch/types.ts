@@ -140,8 +140,33 @@ export interface RemoteBackendConfig {
   };
 }
 
+/** The Slurm backend: each job a task of a Slurm job array, submitted from this machine. @public */
+export interface SlurmBackendConfig {
+  /** The backend's kind. */
+  readonly type: 'slurm';
+  /** Its settings. */
+  readonly conf?: {
+    /** `--partition`. */
+    readonly partition?: string;
+    /** `--account`. */
+    readonly account?: string;
+    /** `--qos`. */
+    readonly qos?: string;
+    /** `--time` of jobs without a `timeout` (`30`, `1:00:00`, `2-00:00:00`). */
+    readonly time?: string;
+    /** More `sbatch` options, passed as they are. */
+    readonly sbatch_args?: readonly string[];
+    /** Largest array to submit. @defaultValue the cluster's `MaxArraySize` less one */
+    readonly max_array_size?: number;
+    /** Tasks of one array running at once (`--array=…%N`). @defaultValue no limit but Slurm's */
+    readonly parallelism?: number;
+    /** Seconds between two looks at the queue (one `squeue` for the whole batch). @defaultValue 1 */
+    readonly poll_interval?: number;
+  };
+}
+
 /** Where jobs run. @public */
-export type BackendConfig = LocalBackendConfig | RemoteBackendConfig;
+export type BackendConfig = LocalBackendConfig | RemoteBackendConfig | SlurmBackendConfig;
 
 /** The HTTP daemon a running batch serves. @public */
 export interface DaemonConfig {

@@ -1,4 +1,4 @@
-import type { JobParams } from '../batch/types.js';
+import type { JobParams, ResourceConfig } from '../batch/types.js';
 import type { Capacity } from '../run/capacity.js';
 
 /**
@@ -24,6 +24,10 @@ export interface JobLaunch {
   readonly workingDirAsWritten?: string;
   /** The job's data folder. */
   readonly dataDir: string;
+  /** What the job asked of a machine, for executors whose scheduler places jobs itself. */
+  readonly resource?: ResourceConfig;
+  /** The job's time limit, for executors whose scheduler enforces one itself. */
+  readonly timeoutMs?: number;
   /** Variables to add to the job's environment (the `HYPERCTL_*` set and the backend's own). */
   readonly env: Readonly<Record<string, string>>;
   /** Local file that receives the job's whole stdout. */
@@ -33,7 +37,7 @@ export interface JobLaunch {
   /** Called with each chunk of output as it arrives, when the caller wants it live. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** Called once the job's process runs, with what identifies it where that is known. */
-  readonly onSpawn?: (process: { pid?: number; startTicks?: number | null }) => void;
+  readonly onSpawn?: (process: { pid?: number; startTicks?: number | null; handle?: string }) => void;
 }
 
 /**
@@ -90,6 +94,11 @@ export interface Executor {
   capacity?(): Promise<Capacity>;
   /** Whether it can take jobs now. @defaultValue `up` */
   readonly health?: ExecutorHealth;
+  /**
+   * Follows a job that an earlier, dead runner started (`handle` as it was reported to `onSpawn`):
+   * resolves with how it ends, or undefined when it is gone without an outcome and must run again.
+   */
+  reattach?(job: JobLaunch, handle: string, signal: AbortSignal): Promise<JobExit | undefined>;
   /** Releases connections and the like; called once when the batch ends. */
   close?(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { startDaemon, type Daemon } from '../daemon/server.js';
 import { HyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
-import type { Executor, JobExit } from '../executors/executor.js';
+import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
 import { terminateGroup } from '../executors/process-group.js';
 import { BatchStore } from '../store/batch-store.js';
 import type { ExitRecord } from '../store/journal.js';
@@ -278,9 +278,12 @@ export class BatchRun implements RunView {
         this.#drain.abort();
         return;
       }
+      // A job an earlier runner left queued or running on a scheduler is followed, not submitted again.
+      const before = attempt === 0 ? store.previous.get(job.name) : undefined;
+      const handle = before?.e === 'start' && before.host === placement.executor.host ? before.handle : undefined;
       let run: JobRun;
       try {
-        run = await this.#runJob(job, placement, store, daemon);
+        run = await this.#runJob(job, placement, store, daemon, handle);
       } finally {
         pool.give(placement);
       }
@@ -307,7 +310,7 @@ export class BatchRun implements RunView {
     if (halt.when === 'now') for (const controller of this.#running.values()) controller.abort();
   }
 
-  async #runJob(job: JobSpec, { executor, grant }: Placement, store: BatchStore, daemon: Daemon | undefined): Promise<JobRun> {
+  async #runJob(job: JobSpec, { executor, grant }: Placement, store: BatchStore, daemon: Daemon | undefined, handle?: string): Promise<JobRun> {
     const controller = new AbortController();
     const stop = () => controller.abort();
     this.#kill.signal.addEventListener('abort', stop, { once: true });
@@ -325,27 +328,28 @@ export class BatchRun implements RunView {
       for (const file of Object.values(metricsFiles)) rmSync(join(job.dataDir, file), { force: true });
       this.#trackers.set(job.name, new MetricsTracker(job.dataDir));
       const capture = this.#options.captureOutput;
-      exit = await executor.run(
-        {
-          name: job.name,
-          batchName: this.spec.name,
-          command: job.command,
-          params: job.params,
-          workingDir: job.workingDir,
-          ...(job.workingDirAsWritten !== undefined ? { workingDirAsWritten: job.workingDirAsWritten } : {}),
-          dataDir: job.dataDir,
-          env: { ...jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal), ...(this.#resourceMode ? gpuEnvironment(grant) : {}) },
-          stdoutPath: join(job.dataDir, 'stdout'),
-          stderrPath: join(job.dataDir, 'stderr'),
-          ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
-          onSpawn: ({ pid, startTicks }) => {
-            store.record({ e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, host: executor.host });
-            this.#setResult({ ...this.#baseResult(job), status: 'running', startedAt, host: executor.host });
-            this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
-          },
+      const launch: JobLaunch = {
+        name: job.name,
+        batchName: this.spec.name,
+        command: job.command,
+        params: job.params,
+        workingDir: job.workingDir,
+        ...(job.workingDirAsWritten !== undefined ? { workingDirAsWritten: job.workingDirAsWritten } : {}),
+        dataDir: job.dataDir,
+        env: { ...jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal), ...(this.#resourceMode ? gpuEnvironment(grant) : {}) },
+        stdoutPath: join(job.dataDir, 'stdout'),
+        stderrPath: join(job.dataDir, 'stderr'),
+        ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
+        ...(job.resource ? { resource: job.resource } : {}),
+        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+        onSpawn: ({ pid, startTicks, handle: id }) => {
+          store.record({ e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host });
+          this.#setResult({ ...this.#baseResult(job), status: 'running', startedAt, host: executor.host });
+          this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
         },
-        controller.signal,
-      );
+      };
+      const followed = handle && executor.reattach ? await executor.reattach(launch, handle, controller.signal) : undefined;
+      exit = followed ?? (await executor.run(launch, controller.signal));
     } catch (error) {
       exit = { exitCode: null, signal: null, killed: controller.signal.aborted, reason: `${executor.host}: ${(error as Error).message}` };
     } finally {

@@ -2,12 +2,15 @@ import { isIP } from 'node:net';
 import type { BatchSpec } from '../batch/spec.js';
 import type { Executor } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local.js';
+import { SlurmExecutor } from '../executors/slurm/slurm-executor.js';
 import { SshExecutor } from '../executors/ssh/ssh-executor.js';
 import type { RunBatchOptions } from './options.js';
 
 /** True when capacity decides where jobs run: some job declares `resource`, or a machine's capacity is set. */
 export function usesResources(spec: BatchSpec): boolean {
   const backend = spec.backend;
+  // Slurm places jobs itself: their resources become sbatch options.
+  if (backend.type === 'slurm') return false;
   const capacitySet = backend.type === 'local' ? backend.capacity !== undefined : backend.machines.some((m) => m.capacity !== undefined);
   return capacitySet || spec.jobs.some((job) => job.resource !== undefined);
 }
@@ -22,6 +25,7 @@ export function createExecutors(spec: BatchSpec, options: RunBatchOptions): Exec
   const defaultSlots = usesResources(spec) ? Number.POSITIVE_INFINITY : 1;
   const backend = spec.backend;
   if (backend.type === 'local') return [new LocalExecutor({ slots: backend.parallelism ?? defaultSlots, ...(backend.capacity ? { capacity: backend.capacity } : {}), ...killGrace })];
+  if (backend.type === 'slurm') return [new SlurmExecutor({ conf: backend.conf, batchDataDir: spec.dataDir })];
   return backend.machines.map(
     (machine) => new SshExecutor({ machine, slots: machine.slots ?? defaultSlots, hostKeyChecking: backend.hostKeyChecking, knownHostsFile: backend.knownHostsFile, ...killGrace }),
   );
@@ -33,7 +37,8 @@ function isLoopback(host: string): boolean {
 
 /** What the user should hear before a run starts, e.g. remote jobs that could not reach the daemon. */
 export function backendWarnings(spec: BatchSpec, daemon: boolean): string[] {
-  if (spec.backend.type !== 'remote' || !daemon || !isLoopback(spec.daemon.host)) return [];
+  if (spec.backend.type === 'local' || !daemon || !isLoopback(spec.daemon.host)) return [];
+  if (spec.backend.type === 'slurm') return [`daemon.host is ${spec.daemon.host}, a loopback address: jobs on the cluster's nodes cannot reach the daemon; set daemon.host to an address of this machine that they can reach`];
   const remote = spec.backend.machines.filter((m) => !isLoopback(m.hostname)).map((m) => m.hostname);
   if (remote.length === 0) return [];
   return [`daemon.host is ${spec.daemon.host}, a loopback address: jobs on ${remote.join(', ')} cannot reach the daemon (the portal in HYPERCTL_SERVER_PORTAL); set daemon.host to an address of this machine that they can reach`];

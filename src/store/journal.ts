@@ -11,6 +11,8 @@ export interface StartRecord {
   readonly pid?: number;
   readonly ticks?: number | null;
   readonly host?: string;
+  /** The job's id in a scheduler that runs it (e.g. Slurm's `123_4`), to follow it again after a crash. */
+  readonly handle?: string;
 }
 
 /** A job ended. */

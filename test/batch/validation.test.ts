@@ -27,7 +27,7 @@ describe('batch config validation', () => {
     ['missing params', { jobs: [{ execution: { command: 'true' } }] }, 'jobs[0].params: required'],
     ['a typo in a key', { jobs: [{ ...ok, exectuion: {} }] }, 'jobs[0].exectuion: unknown key (did you mean "execution"?)'],
     ['an unknown top-level key', { jobs: [], scheduler: {} }, 'scheduler: unknown key'],
-    ['an unknown backend', { jobs: [], backend: { type: 'k8s' } }, 'backend.type: expected "local" or "remote", got "k8s"'],
+    ['an unknown backend', { jobs: [], backend: { type: 'k8s' } }, 'backend.type: expected "local", "remote" or "slurm", got "k8s"'],
     ['a bad parallelism', { jobs: [], backend: { type: 'local', conf: { parallelism: 0 } } }, 'backend.conf.parallelism: expected >=1, got 0'],
     ['a bad port', { jobs: [], daemon: { port: 70000 } }, 'daemon.port: expected <=65535, got 70000'],
     ['a negative resource', { jobs: [{ ...ok, resource: { gpu: -1 } }] }, 'jobs[0].resource.gpu: expected >=0, got -1'],
