@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,7 +40,8 @@ async function until(check: () => boolean, what: string, ms: number): Promise<vo
 }
 
 /**
- * Starts munged (own key and socket) and, in a network namespace of their own because Slurm binds
+ * Starts munged (own key and socket; every folder above `dir` must be open to all users, as munged
+ * checks its socket can be reached) and, in a network namespace of their own because Slurm binds
  * every interface, slurmctld and slurmd with a config in `dir`. Resolves once the node is idle.
  */
 export async function startSlurm(dir: string): Promise<TestSlurm> {
@@ -51,11 +52,13 @@ export async function startSlurm(dir: string): Promise<TestSlurm> {
   const network: TestNetwork = createNetwork(1);
   const node = network.hosts[0]!;
   const children: number[] = [];
-  const start = (command: string[], log: string) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
+  // What each daemon says on its way up goes to log/NAME.out, for when one does not come up.
+  const start = (command: string[], name: string) => {
+    const out = openSync(join(paths.log!, `${name}.out`), 'a');
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', out, out], detached: true });
+    closeSync(out);
     child.unref();
     children.push(child.pid!);
-    return log;
   };
   try {
     const key = join(paths.munge!, 'munge.key');

@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch, type BatchConfig, type JobConfig } from '../../src/index.js';
+import { readJournal, type StartRecord } from '../../src/store/journal.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/processes.js';
+import { slurmUnavailable, startSlurm, type TestSlurm } from '../helpers/slurm.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let skipReason: string | undefined;
+let slurm: TestSlurm | undefined;
+let dir: string;
+
+beforeAll(async () => {
+  skipReason = slurmUnavailable();
+  if (skipReason) return;
+  dir = mkdtempSync(join(tmpdir(), 'hyperctl-slurm-'));
+  chmodSync(dir, 0o755);
+  slurm = await startSlurm(join(dir, 'cluster'));
+  // The SDK runs Slurm's commands with this process's environment.
+  Object.assign(process.env, slurm.env);
+}, 120_000);
+
+afterAll(async () => {
+  await slurm?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function slurmBatch(name: string, jobs: JobConfig[], conf: Record<string, unknown> = {}): BatchConfig {
+  return { name, jobs, backend: { type: 'slurm', conf: { poll_interval: 0.2, ...conf } } };
+}
+
+/** The Slurm id each job was last started under, from the journal. */
+function handles(root: string, batch: string): Map<string, string> {
+  const starts = readJournal(join(root, batch, 'journal.jsonl')).filter((r): r is StartRecord => r.e === 'start' && r.handle !== undefined);
+  return new Map(starts.map((r) => [r.job, r.handle!]));
+}
+
+function scontrol(id: string): string {
+  return execFileSync('scontrol', ['show', 'job', id], { encoding: 'utf8', env: process.env });
+}
+
+describe('the Slurm backend on a real Slurm', () => {
+  it('runs a batch: params, logs, metrics and exit codes come back', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const jobs: JobConfig[] = [
+      { name: 'ok', params: { lr: 0.1 }, execution: { command: 'echo "$HYPERCTL_JOB_PARAMS on $(hostname)"; echo "hyperctl:metrics {\\"acc\\": 0.9}"; echo err >&2' } },
+      { name: 'bad', params: { lr: 0.2 }, execution: { command: 'exit 3' } },
+    ];
+    const result = await runBatch(slurmBatch('basic', jobs), { batchesDataDir: root });
+    expect(result.jobs.map((j) => [j.name, j.status, j.exitCode, j.host])).toEqual([['ok', 'succeed', 0, 'slurm'], ['bad', 'failed', 3, 'slurm']]);
+    expect(readFileSync(join(root, 'basic', 'ok', 'stdout'), 'utf8')).toMatch(/^\{"lr":0.1\} on hx\d+h0\nhyperctl:metrics/);
+    expect(readFileSync(join(root, 'basic', 'ok', 'stderr'), 'utf8')).toBe('err\n');
+    expect(result.jobs[0]!.metrics).toEqual({ acc: 0.9 });
+  });
+
+  it('packs jobs into one array with a throttle, and passes resources and time limits to Slurm', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const jobs = Array.from({ length: 5 }, (_, i) => ({ name: `t${i}`, params: { i }, resource: { cpu: 1, ram: 150 }, timeout: 90, execution: { command: 's=$(date +%s%N); sleep 1; echo "$s $(date +%s%N)"' } }));
+    const ids = new Set<string>();
+    const run = runBatch(slurmBatch('array', jobs, { parallelism: 2 }), { batchesDataDir: root, onEvent: (e) => e.type === 'job:start' && ids.add(e.job) });
+    await waitFor(() => ids.size === 5, 'all five submitted', 20_000);
+    const byJob = handles(root, 'array');
+    const arrays = new Set([...byJob.values()].map((h) => h.split('_')[0]));
+    expect(arrays.size).toBe(1);
+    const shown = scontrol(byJob.get('t0')!);
+    expect(shown).toMatch(/ArrayTaskThrottle=2/);
+    expect(shown).toMatch(/NumCPUs=1\b/);
+    expect(shown).toMatch(/MinMemoryNode=150M/);
+    expect(shown).toMatch(/TimeLimit=00:02:00/);
+    const result = await run;
+    expect(result.status).toBe('succeed');
+    const spans = result.jobs.map((j) => readFileSync(j.stdoutPath, 'utf8').trim().split(' ').map(Number) as [number, number]);
+    for (const [start] of spans) expect(spans.filter(([s, e]) => s <= start && start < e).length).toBeLessThanOrEqual(2);
+  });
+
+  it('job kill cancels the Slurm job; a timeout cancels it and the job fails with reason timeout', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ ...slurmBatch('cancel', [{ name: 'long', params: {}, execution: { command: 'sleep 120' } }, { name: 'late', params: {}, timeout: 2, execution: { command: 'sleep 120' } }]), daemon: { port: 0, exit_on_finish: true } }));
+    const run = startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root], { env: slurm!.env });
+    await waitFor(() => handles(root, 'cancel').size === 2, 'both submitted', 20_000);
+    await waitFor(() => /JobState=RUNNING/.test(scontrol(handles(root, 'cancel').get('long')!)), 'the job to run', 30_000);
+    expect((await runCli(['job', 'kill', '-b', 'cancel', '-j', 'long', '--batches-data-dir', root])).code).toBe(0);
+    const { code } = await run.done;
+    expect(code).toBe(1);
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'cancel', '--json', '--batches-data-dir', root])).stdout) as { name: string; status: string; reason: string | null }[];
+    expect(jobs.map((j) => [j.name, j.status])).toEqual([['long', 'killed'], ['late', 'failed']]);
+    expect(jobs[1]!.reason).toMatch(/^timeout/);
+    for (const handle of handles(root, 'cancel').values()) expect(scontrol(handle)).toMatch(/JobState=CANCELLED/);
+  });
+
+  it('after kill -9 of the runner, a re-run follows the queued and running jobs instead of submitting them again', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const runs = join(tempDir(), 'runs');
+    const jobs = Array.from({ length: 4 }, (_, i) => ({ name: `r${i}`, params: { i }, execution: { command: `echo "$HYPERCTL_JOB_NAME $SLURM_ARRAY_JOB_ID" >> ${runs}; sleep 2` } }));
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ ...slurmBatch('crash', jobs, { parallelism: 2 }), daemon: { port: 0, exit_on_finish: true } }));
+    const first = startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root], { env: slurm!.env });
+    await waitFor(() => handles(root, 'crash').size === 4, 'all four submitted', 20_000);
+    const before = handles(root, 'crash');
+    first.child.kill('SIGKILL');
+    await first.done;
+    const again = await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root, '--json'], { env: slurm!.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).counts).toMatchObject({ succeed: 4 });
+    expect(handles(root, 'crash')).toEqual(before);
+    const lines = readFileSync(runs, 'utf8').trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[0]).sort()).toEqual(['r0', 'r1', 'r2', 'r3']);
+  });
+});
