@@ -21,6 +21,7 @@ export const runCommand = defineCommand({
     'exit-on-finish': { type: 'boolean', description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish)' },
     port: { type: 'string', description: "daemon port, 0 for any free one (default: daemon.port or 8060)", valueHint: 'N' },
     'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
+    'on-interrupt': { type: 'string', description: 'on Ctrl-C, cancel the jobs a cluster scheduler runs (cancel, the default) or leave them running for a re-run to follow (leave)', valueHint: 'cancel|leave' },
     halt: { type: 'string', description: 'give up after failures: soon,fail=N (start no more jobs) or now,fail=N% (also kill running ones); overrides halt in the config', valueHint: 'WHEN,fail=N' },
   },
   async run({ args }): Promise<number> {
@@ -28,6 +29,8 @@ export const runCommand = defineCommand({
     const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
     const port = integerFlag('port', args.port, 0);
     const halt = haltFlag(args.halt);
+    const onInterrupt = args['on-interrupt'];
+    if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave') throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
     if (port !== undefined && port > 65535) throw new HyperctlError('E_USAGE', `--port: expected at most 65535, got ${port}`);
     const file = findConfigFile(args.config);
     const config = await loadConfigFile(file);
@@ -62,6 +65,7 @@ export const runCommand = defineCommand({
       port,
       exitOnFinish: args['exit-on-finish'] ? true : undefined,
       halt,
+      onInterrupt,
       executors: undefined,
     };
     try {

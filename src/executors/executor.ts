@@ -58,6 +58,8 @@ export interface JobExit {
    * anything it did: the scheduler may run it again on another machine.
    */
   readonly lost?: boolean;
+  /** True when the job was left running to its scheduler on an interrupt (see `Executor.detach`). */
+  readonly detached?: boolean;
 }
 
 /**
@@ -99,6 +101,12 @@ export interface Executor {
    * resolves with how it ends, or undefined when it is gone without an outcome and must run again.
    */
   reattach?(job: JobLaunch, handle: string, signal: AbortSignal): Promise<JobExit | undefined>;
+  /**
+   * Called when the run is interrupted and the user chose to leave jobs running: from now on an
+   * aborted job is let go (resolved with `detached: true`) instead of killed, where its scheduler
+   * keeps it.
+   */
+  detach?(): void;
   /** Releases connections and the like; called once when the batch ends. */
   close?(): Promise<void>;
 }

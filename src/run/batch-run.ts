@@ -109,7 +109,11 @@ export class BatchRun implements RunView {
       throw error;
     }
     this.#startedAt = store.startedAt;
-    const onOuterAbort = () => this.#kill.abort(outer?.reason);
+    const onOuterAbort = () => {
+      // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.
+      if (this.#options.onInterrupt === 'leave') for (const executor of executors) executor.detach?.();
+      this.#kill.abort(outer?.reason);
+    };
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     let result: BatchResult | undefined;
     let serve = false;
@@ -287,6 +291,8 @@ export class BatchRun implements RunView {
       } finally {
         pool.give(placement);
       }
+      // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
+      if (run.exit.detached) return;
       const cause = failureCause(run.exit, run.timedOut);
       if (shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
         if (cause === 'lost') lostOn.add(placement.executor);

@@ -35,6 +35,12 @@ export interface RunBatchOptions {
   readonly port?: number;
   /** Overrides `daemon.exit_on_finish`. @defaultValue the config's, else false */
   readonly exitOnFinish?: boolean;
+  /**
+   * What aborting `signal` does to jobs a cluster scheduler runs (the Slurm backend): `cancel`
+   * them, or `leave` them queued and running, for a later run of the batch to follow.
+   * @defaultValue `"cancel"`
+   */
+  readonly onInterrupt?: 'cancel' | 'leave';
   /** Overrides the config's `halt`: give up after this many failures (or this percentage of the jobs). */
   readonly halt?: HaltConfig;
   /** Run on these executors instead of the ones `backend` describes. */

@@ -95,6 +95,21 @@ describe('the Slurm backend on a real Slurm', () => {
     for (const handle of handles(root, 'cancel').values()) expect(scontrol(handle)).toMatch(/JobState=CANCELLED/);
   });
 
+  it('with --on-interrupt leave, Ctrl-C leaves the jobs to Slurm and a re-run follows them', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const jobs = Array.from({ length: 2 }, (_, i) => ({ name: `l${i}`, params: { i }, execution: { command: 'sleep 2; echo done' } }));
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ ...slurmBatch('leave', jobs), daemon: { port: 0, exit_on_finish: true } }));
+    const first = startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root, '--on-interrupt', 'leave'], { env: slurm!.env });
+    await waitFor(() => handles(root, 'leave').size === 2, 'both submitted', 20_000);
+    first.child.kill('SIGINT');
+    expect((await first.done).code).toBe(130);
+    for (const handle of handles(root, 'leave').values()) expect(scontrol(handle)).toMatch(/JobState=(PENDING|RUNNING|COMPLETED)/);
+    const again = await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root, '--json'], { env: slurm!.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(root, 'leave', 'l0', 'stdout'), 'utf8')).toBe('done\n');
+  });
+
   it('after kill -9 of the runner, a re-run follows the queued and running jobs instead of submitting them again', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();

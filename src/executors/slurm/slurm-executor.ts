@@ -62,6 +62,7 @@ export class SlurmExecutor implements Executor {
   #maxArraySize = 1000;
   #arrays = 0;
   #toCancel = new Set<string>();
+  #detached = false;
   #cancelTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SlurmExecutorOptions) {
@@ -113,6 +114,11 @@ export class SlurmExecutor implements Executor {
       job.onSpawn?.({ handle });
       signal.addEventListener('abort', () => this.#cancel(handle, task), { once: true });
     });
+  }
+
+  /** Lets jobs go on in Slurm when the run is interrupted, instead of cancelling them. */
+  detach(): void {
+    this.#detached = true;
   }
 
   /** Stops following the queue. */
@@ -173,8 +179,12 @@ export class SlurmExecutor implements Executor {
     if (handle && task) this.#cancel(handle, task);
   }
 
-  /** Cancels with `scancel`, a whole abort's worth of tasks in one call. */
+  /** Cancels with `scancel`, a whole abort's worth of tasks in one call; or lets it go, when detached. */
   #cancel(handle: string, task: Task): void {
+    if (this.#detached) {
+      this.#tasks.delete(handle);
+      return task.resolve({ exitCode: null, signal: null, killed: false, detached: true });
+    }
     task.killed = true;
     this.#toCancel.add(handle);
     this.#cancelTimer ??= setTimeout(() => void this.#sendCancels(), 25);
