@@ -72,7 +72,10 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
       };
     }
     const started = { ...base, startedAt: record.at, ...(record.host ? { host: record.host } : {}), ...(record.pid !== undefined ? { pid: record.pid } : {}) };
-    return active ? { ...started, status: 'running' } : { ...started, status: 'failed', reason: 'the runner stopped while the job ran' };
+    if (active) return { ...started, status: 'running' };
+    // A scheduler may still run it: a re-run of the batch follows it rather than start it again.
+    const reason = record.handle ? `the runner stopped while the scheduler ran it as ${record.handle}; run the batch again to follow it` : 'the runner stopped while the job ran';
+    return { ...started, status: 'failed', reason };
   });
   let lastRun: LastRunInfo | null = null;
   try {
