@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -9,20 +8,20 @@ import type { JobStatus } from '../batch/types.js';
 import { startDaemon, type Daemon } from '../daemon/server.js';
 import { HyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
-import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
+import { metricsFiles, type JobMetrics } from '../metrics/metrics-tracker.js';
 import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
-import { terminateGroup } from '../executors/process-group.js';
 import { BatchStore } from '../store/batch-store.js';
 import type { ExitRecord } from '../store/journal.js';
-import { isAlive } from '../store/process-identity.js';
 import type { BatchCounts, BatchEvent, BatchResult, JobResult } from './events.js';
 import { backendWarnings, createExecutors, usesResources } from './executors-for.js';
 import { jobEnvironment } from './job-env.js';
 import type { RunBatchOptions } from './options.js';
+import { baseResult, JobStates } from './job-states.js';
 import type { RunView } from './run-view.js';
-import { describeCapacity, describeDemand, demandOf, fitsEmpty, slotOnly, unlimited } from './capacity.js';
+import { demandOf, slotOnly } from './capacity.js';
 import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
-import { ResourcePool, type Placement } from './resource-pool.js';
+import type { ResourcePool, Placement } from './resource-pool.js';
+import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
 
 /** One attempt at a job: how it ended, when it started, and whether its timeout ended it. */
 interface JobRun {
@@ -39,12 +38,7 @@ interface JobRun {
 export class BatchRun implements RunView {
   readonly spec: BatchSpec;
   readonly #options: RunBatchOptions;
-  /** Every job's current state; its insertion order is the batch's order. */
-  readonly #results = new Map<string, JobResult>();
-  readonly #specs = new Map<string, JobSpec>();
-  /** Metrics of the running jobs, followed as they report. */
-  readonly #trackers = new Map<string, MetricsTracker>();
-  readonly #counts: Record<JobStatus, number> & { total: number };
+  readonly #state: JobStates;
   readonly #running = new Map<string, AbortController>();
   /** Aborted to end the run: stop starting jobs and kill the running ones. */
   readonly #kill = new AbortController();
@@ -67,11 +61,7 @@ export class BatchRun implements RunView {
   constructor(spec: BatchSpec, options: RunBatchOptions) {
     this.spec = spec;
     this.#options = options;
-    for (const job of spec.jobs) {
-      this.#results.set(job.name, this.#baseResult(job));
-      this.#specs.set(job.name, job);
-    }
-    this.#counts = { total: spec.jobs.length, init: spec.jobs.length, running: 0, succeed: 0, failed: 0, killed: 0 };
+    this.#state = new JobStates(spec.jobs);
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
     this.#resourceMode = usesResources(spec);
@@ -100,8 +90,8 @@ export class BatchRun implements RunView {
     let pool: ResourcePool;
     try {
       for (const message of backendWarnings(this.spec, this.#options.daemon === true)) this.#emit({ type: 'warning', message });
-      executors = await this.#openExecutors(all);
-      pool = await this.#resourcePool(executors);
+      executors = await openExecutors(all, (host, reason) => this.#emit({ type: 'host:down', host, reason }));
+      pool = await placeJobs(this.spec, executors, this.#resourceMode);
       store = BatchStore.open(this.spec, daemon ? { portal: daemon.url, token: daemon.token } : undefined);
     } catch (error) {
       await Promise.allSettled(all.map((e) => e.close?.()));
@@ -118,7 +108,7 @@ export class BatchRun implements RunView {
     let result: BatchResult | undefined;
     let serve = false;
     try {
-      await this.#cleanUpOrphans(store);
+      await endOrphans(store, this.#options.killGraceMs ?? 5000);
       const toRun = this.#jobsToRun(store);
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       this.#emit({ type: 'batch:start', batch: this.spec.name, dataDir: this.spec.dataDir, total: this.spec.jobs.length, toRun: toRun.length, skipped: this.spec.jobs.length - toRun.length, slots, ...(daemon ? { portal: daemon.url } : {}) });
@@ -151,38 +141,31 @@ export class BatchRun implements RunView {
   }
 
   jobs(): JobResult[] {
-    return [...this.#results.values()];
+    return this.#state.all();
   }
 
   job(name: string): JobResult | undefined {
-    return this.#results.get(name);
+    return this.#state.get(name);
   }
 
   jobSpec(name: string): JobSpec | undefined {
-    return this.#specs.get(name);
+    return this.#state.spec(name);
   }
 
-  async metrics(name: string): Promise<JobMetrics | undefined> {
-    const tracker = this.#trackers.get(name) ?? (this.#specs.has(name) ? new MetricsTracker(this.#specs.get(name)!.dataDir) : undefined);
-    return tracker?.read();
+  metrics(name: string): Promise<JobMetrics | undefined> {
+    return this.#state.metrics(name);
   }
 
-  async postMetrics(name: string, report: MetricsReport): Promise<void> {
-    await appendFile(join(this.#specs.get(name)!.dataDir, metricsFiles.posted), `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`);
+  postMetrics(name: string, report: MetricsReport): Promise<void> {
+    return this.#state.postMetrics(name, report);
   }
 
   counts(): Record<JobStatus, number> & { total: number } {
-    return { ...this.#counts };
-  }
-
-  #setResult(result: JobResult): void {
-    this.#counts[this.#results.get(result.name)!.status]--;
-    this.#counts[result.status]++;
-    this.#results.set(result.name, result);
+    return this.#state.counts();
   }
 
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {
-    if (!this.#results.has(name)) return 'unknown';
+    if (!this.#state.get(name)) return 'unknown';
     const controller = this.#running.get(name);
     controller?.abort();
     return controller ? 'killed' : 'not-running';
@@ -199,57 +182,12 @@ export class BatchRun implements RunView {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Opens every executor at once; those that fail are reported and left out. */
-  async #openExecutors(executors: readonly Executor[]): Promise<Executor[]> {
-    const outcomes = await Promise.allSettled(executors.map((e) => e.open?.()));
-    const usable: Executor[] = [];
-    const reasons: string[] = [];
-    outcomes.forEach((outcome, i) => {
-      const executor = executors[i]!;
-      if (outcome.status === 'fulfilled') return void usable.push(executor);
-      const reason = (outcome.reason as Error).message;
-      reasons.push(reason);
-      this.#emit({ type: 'host:down', host: executor.host, reason });
-      void executor.close?.();
-    });
-    if (usable.length === 0) throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs:\n  ${reasons.join('\n  ')}`, { issues: reasons });
-    return usable;
-  }
-
-  /**
-   * Each executor's capacity (asked only when jobs declare resources), and a check that every job
-   * fits some machine: a job that never could is an error now, not a hang later.
-   */
-  async #resourcePool(executors: readonly Executor[]): Promise<ResourcePool> {
-    const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: this.#resourceMode ? ((await executor.capacity?.()) ?? unlimited) : unlimited })));
-    if (this.#resourceMode) {
-      const largest = capacities.reduce((a, b) => (b.capacity.gpus.length > a.capacity.gpus.length || b.capacity.cpu > a.capacity.cpu ? b : a));
-      const unfit = this.spec.jobs.filter((job) => !capacities.some(({ capacity }) => fitsEmpty(demandOf(job.resource), capacity)));
-      if (unfit.length > 0) {
-        const issues = unfit.slice(0, 10).map((job) => `job "${job.name}" needs ${describeDemand(demandOf(job.resource))}, more than any machine has (the largest, ${largest.executor.host}, has ${describeCapacity(largest.capacity)})`);
-        throw new HyperctlError('E_UNSCHEDULABLE', `${unfit.length} job(s) can never run: ${issues.join('; ')}${unfit.length > 10 ? '; …' : ''}`, { issues });
-      }
-    }
-    return new ResourcePool(capacities);
-  }
-
-  /** Jobs that were running when an earlier runner died may still run: end them before running them again. */
-  async #cleanUpOrphans(store: BatchStore): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const record of store.previous.values()) {
-      if (record.e === 'start' && record.pid !== undefined && record.host === 'local' && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) {
-        waits.push(terminateGroup(record.pid, this.#options.killGraceMs ?? 5000));
-      }
-    }
-    await Promise.all(waits);
-  }
-
   #jobsToRun(store: BatchStore): JobSpec[] {
     const toRun: JobSpec[] = [];
     for (const job of this.spec.jobs) {
       const before = store.previous.get(job.name);
       if (!this.#options.force && before?.e === 'exit' && before.status === 'succeed' && before.hash === job.hash) {
-        this.#setResult({ ...this.#baseResult(job), ...timing(before), status: 'succeed', exitCode: 0, skipped: true, ...(before.host ? { host: before.host } : {}) });
+        this.#state.set({ ...baseResult(job), ...timing(before), status: 'succeed', exitCode: 0, skipped: true, ...(before.host ? { host: before.host } : {}) });
       } else toRun.push(job);
     }
     return toRun;
@@ -332,7 +270,7 @@ export class BatchRun implements RunView {
       writeFileSync(paramsFile, paramsJson);
       // Metrics of an earlier run of this job are not this run's.
       for (const file of Object.values(metricsFiles)) rmSync(join(job.dataDir, file), { force: true });
-      this.#trackers.set(job.name, new MetricsTracker(job.dataDir));
+      this.#state.follow(job);
       const capture = this.#options.captureOutput;
       const launch: JobLaunch = {
         name: job.name,
@@ -350,7 +288,7 @@ export class BatchRun implements RunView {
         ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
         onSpawn: ({ pid, startTicks, handle: id }) => {
           store.record({ e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host });
-          this.#setResult({ ...this.#baseResult(job), status: 'running', startedAt, host: executor.host });
+          this.#state.set({ ...baseResult(job), status: 'running', startedAt, host: executor.host });
           this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
         },
       };
@@ -368,8 +306,7 @@ export class BatchRun implements RunView {
 
 
   async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {
-    const metrics = (await this.#trackers.get(job.name)?.read().catch(() => undefined))?.last;
-    this.#trackers.delete(job.name);
+    const metrics = await this.#state.finalMetrics(job.name);
     // A timeout kills the job, but the job failed: it did not finish in its time.
     const status: JobStatus = timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
     const reason = timedOut ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed` : exit.reason;
@@ -379,14 +316,11 @@ export class BatchRun implements RunView {
       ...(metrics ? { metrics } : {}),
     };
     store.record(record);
-    const result: JobResult = { ...this.#baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(reason ? { reason } : {}), ...(metrics ? { metrics } : {}) };
-    this.#setResult(result);
+    const result: JobResult = { ...baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(reason ? { reason } : {}), ...(metrics ? { metrics } : {}) };
+    this.#state.set(result);
     this.#emit({ type: 'job:exit', job: result });
   }
 
-  #baseResult(job: JobSpec): JobResult {
-    return { name: job.name, status: 'init', exitCode: null, signal: null, skipped: false, params: job.params, dataDir: job.dataDir, stdoutPath: join(job.dataDir, 'stdout'), stderrPath: join(job.dataDir, 'stderr') };
-  }
 
   #result(interrupted: boolean): BatchResult {
     const jobs = this.jobs();

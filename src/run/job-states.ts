@@ -1,0 +1,77 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobSpec } from '../batch/spec.js';
+import type { JobStatus } from '../batch/types.js';
+import type { Metrics, MetricsReport } from '../metrics/metrics-line.js';
+import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
+import type { JobResult } from './events.js';
+
+/** A job that has not run in this run. */
+export function baseResult(job: JobSpec): JobResult {
+  return { name: job.name, status: 'init', exitCode: null, signal: null, skipped: false, params: job.params, dataDir: job.dataDir, stdoutPath: join(job.dataDir, 'stdout'), stderrPath: join(job.dataDir, 'stderr') };
+}
+
+/**
+ * Every job's current state in a run, in batch order, with the counts per status kept as jobs
+ * change (so a request to a huge batch's daemon never scans it), and the metrics of running jobs.
+ */
+export class JobStates {
+  readonly #results = new Map<string, JobResult>();
+  readonly #specs = new Map<string, JobSpec>();
+  readonly #trackers = new Map<string, MetricsTracker>();
+  readonly #counts: Record<JobStatus, number> & { total: number };
+
+  constructor(jobs: readonly JobSpec[]) {
+    for (const job of jobs) {
+      this.#results.set(job.name, baseResult(job));
+      this.#specs.set(job.name, job);
+    }
+    this.#counts = { total: jobs.length, init: jobs.length, running: 0, succeed: 0, failed: 0, killed: 0 };
+  }
+
+  all(): JobResult[] {
+    return [...this.#results.values()];
+  }
+
+  get(name: string): JobResult | undefined {
+    return this.#results.get(name);
+  }
+
+  spec(name: string): JobSpec | undefined {
+    return this.#specs.get(name);
+  }
+
+  counts(): Record<JobStatus, number> & { total: number } {
+    return { ...this.#counts };
+  }
+
+  set(result: JobResult): void {
+    this.#counts[this.#results.get(result.name)!.status]--;
+    this.#counts[result.status]++;
+    this.#results.set(result.name, result);
+  }
+
+  /** Starts following the metrics of a job that starts. */
+  follow(job: JobSpec): void {
+    this.#trackers.set(job.name, new MetricsTracker(job.dataDir));
+  }
+
+  /** The last metrics of a job that ended; stops following it. */
+  async finalMetrics(name: string): Promise<Metrics | undefined> {
+    const metrics = (await this.#trackers.get(name)?.read().catch(() => undefined))?.last;
+    this.#trackers.delete(name);
+    return metrics;
+  }
+
+  /** A job's metrics: live while it runs, else read from its files. */
+  async metrics(name: string): Promise<JobMetrics | undefined> {
+    const spec = this.#specs.get(name);
+    const tracker = this.#trackers.get(name) ?? (spec ? new MetricsTracker(spec.dataDir) : undefined);
+    return tracker?.read();
+  }
+
+  /** Records metrics a running job sent over HTTP, next to its other files. */
+  async postMetrics(name: string, report: MetricsReport): Promise<void> {
+    await appendFile(join(this.#specs.get(name)!.dataDir, metricsFiles.posted), `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`);
+  }
+}

@@ -1,0 +1,54 @@
+import type { BatchSpec } from '../batch/spec.js';
+import { HyperctlError } from '../errors.js';
+import type { Executor } from '../executors/executor.js';
+import { terminateGroup } from '../executors/process-group.js';
+import type { BatchStore } from '../store/batch-store.js';
+import { isAlive } from '../store/process-identity.js';
+import { demandOf, describeCapacity, describeDemand, fitsEmpty, unlimited } from './capacity.js';
+import { ResourcePool } from './resource-pool.js';
+
+/** Opens every executor at once; those that fail are reported through `onDown` and left out. */
+export async function openExecutors(executors: readonly Executor[], onDown: (host: string, reason: string) => void): Promise<Executor[]> {
+  const outcomes = await Promise.allSettled(executors.map((e) => e.open?.()));
+  const usable: Executor[] = [];
+  const reasons: string[] = [];
+  outcomes.forEach((outcome, i) => {
+    const executor = executors[i]!;
+    if (outcome.status === 'fulfilled') return void usable.push(executor);
+    const reason = (outcome.reason as Error).message;
+    reasons.push(reason);
+    onDown(executor.host, reason);
+    void executor.close?.();
+  });
+  if (usable.length === 0) throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs:\n  ${reasons.join('\n  ')}`, { issues: reasons });
+  return usable;
+}
+
+/**
+ * The pool that places jobs on the executors' machines: each one's capacity (asked only when jobs
+ * declare resources), checked against every job: a job that never could fit is an error now, not
+ * a hang later.
+ */
+export async function placeJobs(spec: BatchSpec, executors: readonly Executor[], resourceMode: boolean): Promise<ResourcePool> {
+  const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: resourceMode ? ((await executor.capacity?.()) ?? unlimited) : unlimited })));
+  if (resourceMode) {
+    const largest = capacities.reduce((a, b) => (b.capacity.gpus.length > a.capacity.gpus.length || b.capacity.cpu > a.capacity.cpu ? b : a));
+    const unfit = spec.jobs.filter((job) => !capacities.some(({ capacity }) => fitsEmpty(demandOf(job.resource), capacity)));
+    if (unfit.length > 0) {
+      const issues = unfit.slice(0, 10).map((job) => `job "${job.name}" needs ${describeDemand(demandOf(job.resource))}, more than any machine has (the largest, ${largest.executor.host}, has ${describeCapacity(largest.capacity)})`);
+      throw new HyperctlError('E_UNSCHEDULABLE', `${unfit.length} job(s) can never run: ${issues.join('; ')}${unfit.length > 10 ? '; …' : ''}`, { issues });
+    }
+  }
+  return new ResourcePool(capacities);
+}
+
+/** Local jobs that were running when an earlier runner died may still run: ends them before they run again. */
+export async function endOrphans(store: BatchStore, killGraceMs: number): Promise<void> {
+  const waits: Promise<void>[] = [];
+  for (const record of store.previous.values()) {
+    if (record.e === 'start' && record.pid !== undefined && record.host === 'local' && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) {
+      waits.push(terminateGroup(record.pid, killGraceMs));
+    }
+  }
+  await Promise.all(waits);
+}
