@@ -37,8 +37,14 @@ function isLoopback(host: string): boolean {
 
 /** What the user should hear before a run starts, e.g. remote jobs that could not reach the daemon. */
 export function backendWarnings(spec: BatchSpec, daemon: boolean): string[] {
+  if (spec.backend.type === 'slurm') {
+    const warnings: string[] = [];
+    // Compute nodes read the job scripts and write outputs there: a machine-local folder will not do.
+    if (/^\/(tmp|var\/tmp|dev\/shm|run)(\/|$)/.test(spec.dataDir)) warnings.push(`the batch's folder ${spec.dataDir} is usually local to this machine, but Slurm's compute nodes must reach it: put the batches data dir (--batches-data-dir) on storage they share`);
+    if (daemon && isLoopback(spec.daemon.host)) warnings.push(`daemon.host is ${spec.daemon.host}, a loopback address: jobs on the cluster's nodes cannot reach the daemon; set daemon.host to an address of this machine that they can reach`);
+    return warnings;
+  }
   if (spec.backend.type === 'local' || !daemon || !isLoopback(spec.daemon.host)) return [];
-  if (spec.backend.type === 'slurm') return [`daemon.host is ${spec.daemon.host}, a loopback address: jobs on the cluster's nodes cannot reach the daemon; set daemon.host to an address of this machine that they can reach`];
   const remote = spec.backend.machines.filter((m) => !isLoopback(m.hostname)).map((m) => m.hostname);
   if (remote.length === 0) return [];
   return [`daemon.host is ${spec.daemon.host}, a loopback address: jobs on ${remote.join(', ')} cannot reach the daemon (the portal in HYPERCTL_SERVER_PORTAL); set daemon.host to an address of this machine that they can reach`];
