@@ -51,7 +51,10 @@ describe('the Slurm backend on a real Slurm', () => {
       { name: 'ok', params: { lr: 0.1 }, execution: { command: 'echo "$HYPERCTL_JOB_PARAMS on $(hostname)"; echo "hyperctl:metrics {\\"acc\\": 0.9}"; echo err >&2' } },
       { name: 'bad', params: { lr: 0.2 }, execution: { command: 'exit 3' } },
     ];
-    const result = await runBatch(slurmBatch('basic', jobs), { batchesDataDir: root });
+    const warnings: string[] = [];
+    const result = await runBatch(slurmBatch('basic', jobs), { batchesDataDir: root, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
+    // The test's folder is under /tmp: fine on this one-node cluster, a mistake on a real one.
+    expect(warnings).toEqual([expect.stringContaining('is usually local to this machine, but Slurm\'s compute nodes must reach it')]);
     expect(result.jobs.map((j) => [j.name, j.status, j.exitCode, j.host])).toEqual([['ok', 'succeed', 0, 'slurm'], ['bad', 'failed', 3, 'slurm']]);
     expect(readFileSync(join(root, 'basic', 'ok', 'stdout'), 'utf8')).toMatch(/^\{"lr":0.1\} on hx\d+h0\nhyperctl:metrics/);
     expect(readFileSync(join(root, 'basic', 'ok', 'stderr'), 'utf8')).toBe('err\n');
