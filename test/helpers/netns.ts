@@ -18,17 +18,22 @@ function ip(...args: string[]): void {
 }
 
 /**
- * Makes `count` network namespaces joined by a bridge, on a /24 of 10.77.0.0/16 picked from this
- * process's pid so parallel runs do not meet. Needs root and iproute2.
+ * Makes `count` network namespaces joined by a bridge, on a /24 of 10.77.0.0/16 that no other
+ * test run holds. Needs root and iproute2.
  */
 export function createNetwork(count: number): TestNetwork {
   const missing = ensureCommand('ip', 'iproute2');
   if (missing) throw new Error(missing);
-  const tag = (process.pid % 200) + 20;
+  // A /24 of our own: the first whose bridge we manage to create (creating it is the claim).
+  let tag = 0;
+  for (let attempt = 0; ; attempt++) {
+    tag = ((process.pid + attempt * 37) % 200) + 20;
+    if (spawnSync('ip', ['link', 'add', `hxbr${tag}`, 'type', 'bridge'], { stdio: 'ignore' }).status === 0) break;
+    if (attempt > 200) throw new Error('no free test network: remove stale hxbr* bridges');
+  }
   const net = `10.77.${tag}`;
   const bridge = `hxbr${tag}`;
   const hosts = Array.from({ length: count }, (_, i) => ({ namespace: `hx${tag}h${i}`, address: `${net}.${11 + i}`, veth: `hx${tag}v${i}` }));
-  ip('link', 'add', bridge, 'type', 'bridge');
   ip('addr', 'add', `${net}.1/24`, 'dev', bridge);
   ip('link', 'set', bridge, 'up');
   for (const host of hosts) {
