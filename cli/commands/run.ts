@@ -14,7 +14,7 @@ export const runCommand = defineCommand({
   args: {
     config: { type: 'string', alias: 'c', description: 'batch config: .json, .yaml, .yml, .ts, .mts, .js, .mjs (default: ./hyperctl.config.*)', valueHint: 'FILE' },
     'batches-data-dir': { type: 'string', description: 'folder of all batches (default: $HYPERCTL_BATCHES_DATA_DIR or ~/hyperctl-batches-data-dir)', valueHint: 'DIR' },
-    parallelism: { type: 'string', alias: 'p', description: 'jobs at once on the local backend (default: backend.conf.parallelism or 1)', valueHint: 'N' },
+    parallelism: { type: 'string', alias: 'p', description: 'jobs at once: locally (default: backend.conf.parallelism, else 1, or as capacity allows when jobs declare resources), or per Slurm array', valueHint: 'N' },
     force: { type: 'boolean', description: 'run every job again, also those that succeeded before' },
     tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
     json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },

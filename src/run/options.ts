@@ -13,7 +13,7 @@ export interface RunBatchOptions {
   readonly signal?: AbortSignal;
   /** Receives every {@link BatchEvent}, synchronously; an exception thrown here stops the batch and is rethrown. */
   readonly onEvent?: (event: BatchEvent) => void;
-  /** Jobs at once on the local backend; overrides `backend.conf.parallelism`. @defaultValue 1 */
+  /** Jobs at once on the local backend, or tasks of one array at once on Slurm; overrides `backend.conf.parallelism`. @defaultValue 1 (locally; as capacity allows when jobs declare resources) */
   readonly parallelism?: number;
   /** Run every job again, also those an earlier run finished successfully. @defaultValue false */
   readonly force?: boolean;
