@@ -102,6 +102,11 @@ export interface Executor {
    */
   reattach?(job: JobLaunch, handle: string, signal: AbortSignal): Promise<JobExit | undefined>;
   /**
+   * Ends what may be left of a job that an earlier, dead runner started on this executor (its
+   * processes on a remote machine), before the job runs again.
+   */
+  endOrphan?(batchName: string, jobName: string): Promise<void>;
+  /**
    * Called when the run is interrupted and the user chose to leave jobs running: from now on an
    * aborted job is let go (resolved with `detached: true`) instead of killed, where its scheduler
    * keeps it.

@@ -108,7 +108,7 @@ export class BatchRun implements RunView {
     let result: BatchResult | undefined;
     let serve = false;
     try {
-      await endOrphans(store, this.#options.killGraceMs ?? 5000);
+      await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
       const toRun = this.#jobsToRun(store);
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       this.#emit({ type: 'batch:start', batch: this.spec.name, dataDir: this.spec.dataDir, total: this.spec.jobs.length, toRun: toRun.length, skipped: this.spec.jobs.length - toRun.length, slots, ...(daemon ? { portal: daemon.url } : {}) });

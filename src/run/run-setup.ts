@@ -42,13 +42,21 @@ export async function placeJobs(spec: BatchSpec, executors: readonly Executor[],
   return new ResourcePool(capacities);
 }
 
-/** Local jobs that were running when an earlier runner died may still run: ends them before they run again. */
-export async function endOrphans(store: BatchStore, killGraceMs: number): Promise<void> {
+/**
+ * Jobs that were running when an earlier runner died may still run: ends them before they run
+ * again — local ones by pid and start time, remote ones through their executor. Jobs a scheduler
+ * holds (a `handle`) are followed instead, not ended.
+ */
+export async function endOrphans(store: BatchStore, batchName: string, executors: readonly Executor[], killGraceMs: number): Promise<void> {
   const waits: Promise<void>[] = [];
   for (const record of store.previous.values()) {
-    if (record.e === 'start' && record.pid !== undefined && record.host === 'local' && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) {
-      waits.push(terminateGroup(record.pid, killGraceMs));
+    if (record.e !== 'start' || record.handle !== undefined) continue;
+    if (record.host === 'local') {
+      if (record.pid !== undefined && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) waits.push(terminateGroup(record.pid, killGraceMs));
+      continue;
     }
+    const executor = executors.find((e) => e.host === record.host);
+    if (executor?.endOrphan) waits.push(executor.endOrphan(batchName, record.job).catch(() => undefined));
   }
   await Promise.all(waits);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type RemoteMachineConfig } from '../../src/index.js';
-import { runCli, quickRun } from '../helpers/cli.js';
+import { runCli, quickRun, startCli } from '../helpers/cli.js';
 import { metricJobs, stageForTestUser } from '../helpers/metric-jobs.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
 import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
@@ -148,6 +148,27 @@ describe('the remote backend on a real sshd', () => {
     // What ps shows on that host: no sleep of the job is left.
     const ps = spawnSync('ps', ['-u', testUser.name, '-o', 'pid=,args='], { encoding: 'utf8' }).stdout;
     expect(ps).not.toContain('sleep 1000');
+  });
+
+  it('a re-run after kill -9 of the runner ends what the dead run left on the machine', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const dir = tempDir();
+    const shared = openDir();
+    const pids = join(shared, 'pids');
+    const again = join(shared, 'again');
+    const command = `if [ -e ${again} ]; then echo second run; else echo $$ >> ${pids}; exec sleep 60; fi`;
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(remoteBatch('orphan', [{ name: 'long', params: {}, execution: { command } }])));
+    const first = startCli(['run', ...quickRun, '-c', join(dir, 'b.json'), '--batches-data-dir', dir]);
+    await waitFor(() => readPids(pids).length === 1, 'the remote job');
+    first.child.kill('SIGKILL');
+    await first.done;
+    const [orphan] = readPids(pids);
+    expect(isRunning(orphan!)).toBe(true);
+    writeFileSync(again, '');
+    const rerun = await runCli(['run', ...quickRun, '-c', join(dir, 'b.json'), '--batches-data-dir', dir, '--kill-grace', '1']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    await waitFor(() => !isRunning(orphan!), 'the orphan to end');
+    expect(readFileSync(join(dir, 'orphan', 'long', 'stdout'), 'utf8')).toBe('second run\n');
   });
 
   it("runs the seed's remote example through the CLI, with an ~/.ssh/config alias and ssh-agent", async ({ skip }) => {

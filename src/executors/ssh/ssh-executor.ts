@@ -147,6 +147,11 @@ export class SshExecutor implements Executor {
     return posix.isAbsolute(path) ? path : posix.join(base, path);
   }
 
+  /** Ends the process group a dead runner's job may have left on the machine (its pid file says which). */
+  async endOrphan(batchName: string, jobName: string): Promise<void> {
+    await this.#kill(posix.join(this.#remoteBase, batchName, jobName));
+  }
+
   /** Closes every connection. */
   async close(): Promise<void> {
     this.#closing = true;
