@@ -4,5 +4,6 @@ import { defineBatch, generateJobs } from 'hyperctl';
 export default defineBatch({
   name: 'typescript-example',
   backend: { type: 'local', conf: { parallelism: 2 } },
+  daemon: { exit_on_finish: true },
   jobs: [...generateJobs({ params: { optimizer: ['sgd', 'adam'], epochs: [1, 2] }, execution: { command: 'node train.mjs', working_dir: '.' } })],
 });

@@ -47,7 +47,8 @@ describe('hyperctl', () => {
 describe('hyperctl run', () => {
   it('runs the quickstart: a JavaScript job reads its params with getJobParams()', async () => {
     const root = tempDir();
-    const { code, stdout } = await runCli(['run', ...quickRun, '--config', join(repoDir, 'examples/quickstart/batch.yaml'), '--batches-data-dir', root]);
+    // As the README runs it: it must end by itself (only the port is freed up for the test).
+    const { code, stdout } = await runCli(['run', '--port', '0', '--config', join(repoDir, 'examples/quickstart/batch.yaml'), '--batches-data-dir', root]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\[1\/1\] succeed learning_rate=0\.1/);
     expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("training with { learning_rate: 0.1 }\n");
