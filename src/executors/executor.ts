@@ -36,6 +36,11 @@ export interface JobLaunch {
   readonly stderrPath: string;
   /** Called with each chunk of output as it arrives, when the caller wants it live. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /**
+   * Called when a scheduler has queued the job under `handle` before it runs (the handle is
+   * journalled at once, so a later run can follow the job).
+   */
+  readonly onQueued?: (handle: string) => void;
   /** Called once the job's process runs, with what identifies it where that is known. */
   readonly onSpawn?: (process: { pid?: number; startTicks?: number | null; handle?: string }) => void;
 }

@@ -259,9 +259,9 @@ export class BatchRun implements RunView {
     const stop = () => controller.abort();
     this.#kill.signal.addEventListener('abort', stop, { once: true });
     this.#running.set(job.name, controller);
-    const startedAt = Date.now();
+    let startedAt = Date.now();
     let timedOut = false;
-    const timer = job.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), controller.abort()), job.timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
     let exit: JobExit;
     try {
       mkdirSync(job.dataDir, { recursive: true });
@@ -286,7 +286,11 @@ export class BatchRun implements RunView {
         ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
         ...(job.resource ? { resource: job.resource } : {}),
         ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+        onQueued: (id) => store.record({ e: 'start', job: job.name, hash: job.hash, at: Date.now(), handle: id, queued: true, host: executor.host }),
         onSpawn: ({ pid, startTicks, handle: id }) => {
+          startedAt = Date.now();
+          // The clock of a timeout runs from the start, not from a wait in a scheduler's queue.
+          if (job.timeoutMs !== undefined) timer = setTimeout(() => ((timedOut = true), controller.abort()), job.timeoutMs);
           store.record({ e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host });
           this.#state.set({ ...baseResult(job), status: 'running', startedAt, host: executor.host });
           this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });

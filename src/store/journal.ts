@@ -13,6 +13,8 @@ export interface StartRecord {
   readonly host?: string;
   /** The job's id in a scheduler that runs it (e.g. Slurm's `123_4`), to follow it again after a crash. */
   readonly handle?: string;
+  /** True while the scheduler only holds it in its queue: it has not started. */
+  readonly queued?: boolean;
 }
 
 /** A job ended. */

@@ -72,7 +72,7 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
       };
     }
     const started = { ...base, startedAt: record.at, ...(record.host ? { host: record.host } : {}), ...(record.pid !== undefined ? { pid: record.pid } : {}) };
-    if (active) return { ...started, status: 'running' };
+    if (active) return record.queued ? { ...base, status: 'init', reason: `queued as ${record.handle}` } : { ...started, status: 'running' };
     // A scheduler may still run it: a re-run of the batch follows it rather than start it again.
     const reason = record.handle ? `the runner stopped while the scheduler ran it as ${record.handle}; run the batch again to follow it` : 'the runner stopped while the job ran';
     return { ...started, status: 'failed', reason };

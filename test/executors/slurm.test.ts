@@ -65,9 +65,20 @@ describe('the Slurm backend on a real Slurm', () => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
     const jobs = Array.from({ length: 5 }, (_, i) => ({ name: `t${i}`, params: { i }, resource: { cpu: 1, ram: 150 }, timeout: 90, execution: { command: 's=$(date +%s%N); sleep 1; echo "$s $(date +%s%N)"' } }));
-    const ids = new Set<string>();
-    const run = runBatch(slurmBatch('array', jobs, { parallelism: 2 }), { batchesDataDir: root, onEvent: (e) => e.type === 'job:start' && ids.add(e.job) });
-    await waitFor(() => ids.size === 5, 'all five submitted', 20_000);
+    let running = 0;
+    let most = 0;
+    const run = runBatch(slurmBatch('array', jobs, { parallelism: 2 }), {
+      batchesDataDir: root,
+      onEvent: (e) => {
+        if (e.type === 'job:start') most = Math.max(most, ++running);
+        if (e.type === 'job:exit') running--;
+      },
+    });
+    await waitFor(() => handles(root, 'array').size === 5, 'all five submitted', 20_000);
+    // Queued is not running: the jobs Slurm holds back show as not started yet.
+    const queued = JSON.parse((await runCli(['job', 'list', '-b', 'array', '--status', 'init', '--json', '--batches-data-dir', root])).stdout) as { reason: string | null }[];
+    expect(queued.length).toBeGreaterThanOrEqual(3);
+    expect(queued[0]!.reason).toMatch(/^queued as \d+_\d$/);
     const byJob = handles(root, 'array');
     const arrays = new Set([...byJob.values()].map((h) => h.split('_')[0]));
     expect(arrays.size).toBe(1);
@@ -78,6 +89,7 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(shown).toMatch(/TimeLimit=00:02:00/);
     const result = await run;
     expect(result.status).toBe('succeed');
+    expect(most).toBeLessThanOrEqual(2);
     const spans = result.jobs.map((j) => readFileSync(j.stdoutPath, 'utf8').trim().split(' ').map(Number) as [number, number]);
     for (const [start] of spans) expect(spans.filter(([s, e]) => s <= start && start < e).length).toBeLessThanOrEqual(2);
   });

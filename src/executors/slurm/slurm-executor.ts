@@ -31,11 +31,14 @@ interface Submission {
 }
 
 interface Task {
+  readonly job: JobLaunch;
   readonly dataDir: string;
   readonly submittedAt: number;
   readonly resolve: (exit: JobExit) => void;
   killed: boolean;
   seen: boolean;
+  /** Reported as started: Slurm was seen running it (or it ended between two looks). */
+  started: boolean;
 }
 
 /** A task missing from the queue this soon after its submission may just not be listed yet. */
@@ -109,9 +112,10 @@ export class SlurmExecutor implements Executor {
     const done = this.#exitStatus(job.dataDir);
     if (!entry || isEnded(entry.state)) return done === undefined && !entry ? undefined : this.#outcome(job.dataDir, entry?.state, false);
     return new Promise((resolve) => {
-      const task: Task = { dataDir: job.dataDir, submittedAt: Date.now(), resolve, killed: false, seen: true };
+      const task: Task = { job, dataDir: job.dataDir, submittedAt: Date.now(), resolve, killed: false, seen: true, started: false };
       this.#tasks.set(handle, task);
-      job.onSpawn?.({ handle });
+      if (entry.state === 'PENDING') job.onQueued?.(handle);
+      else this.#started(handle, task);
       signal.addEventListener('abort', () => this.#cancel(handle, task), { once: true });
     });
   }
@@ -161,10 +165,10 @@ export class SlurmExecutor implements Executor {
     }
     group.forEach((submission, i) => {
       const handle = `${id}_${i}`;
-      const task: Task = { dataDir: submission.job.dataDir, submittedAt: Date.now(), resolve: submission.resolve, killed: false, seen: false };
+      const task: Task = { job: submission.job, dataDir: submission.job.dataDir, submittedAt: Date.now(), resolve: submission.resolve, killed: false, seen: false, started: false };
       this.#tasks.set(handle, task);
       submission.handle = handle;
-      submission.job.onSpawn?.({ handle });
+      submission.job.onQueued?.(handle);
     });
   }
 
@@ -213,13 +217,22 @@ export class SlurmExecutor implements Executor {
       for (const [handle, task] of this.#tasks) {
         const entry = queue.get(handle);
         if (entry) task.seen = true;
+        if (entry && entry.state !== 'PENDING') this.#started(handle, task);
         if (entry ? !isEnded(entry.state) : !task.seen && Date.now() - task.submittedAt < graceMs) continue;
         this.#tasks.delete(handle);
+        // A job that ran between two looks at the queue still started.
+        if (!task.killed || entry?.state !== 'CANCELLED') this.#started(handle, task);
         task.resolve(this.#outcome(task.dataDir, entry?.state, task.killed));
       }
     } finally {
       this.#polling = false;
     }
+  }
+
+  #started(handle: string, task: Task): void {
+    if (task.started) return;
+    task.started = true;
+    task.job.onSpawn?.({ handle });
   }
 
   #exitStatus(dataDir: string): number | undefined {
