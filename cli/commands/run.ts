@@ -33,7 +33,8 @@ export const runCommand = defineCommand({
     if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave') throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
     if (port !== undefined && port > 65535) throw new HyperctlError('E_USAGE', `--port: expected at most 65535, got ${port}`);
     const file = findConfigFile(args.config);
-    const config = await loadConfigFile(file);
+    // Loaded first, so a bad config fails before anything else happens.
+    let config: unknown = await loadConfigFile(file);
     const reporter = createRunReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail));
     const controller = new AbortController();
     let serving = false;
@@ -69,7 +70,10 @@ export const runCommand = defineCommand({
       executors: undefined,
     };
     try {
-      await runBatchConfig(config, options, file);
+      const run = runBatchConfig(config, options, file);
+      // A big batch's raw config is not needed once it is checked and normalised.
+      config = undefined;
+      await run;
     } catch (error) {
       if (!result) throw error;
     } finally {
