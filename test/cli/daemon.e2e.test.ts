@@ -146,6 +146,28 @@ describe('hyperctl run with its daemon', () => {
     expect((await run.done).code).toBe(130);
   });
 
+  it('batch dashboard needs a served batch, batch serve one that nothing runs; --on-interrupt takes cancel or leave', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'idle', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }] });
+    await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    const dashboard = await runCli(['batch', 'dashboard', 'idle', '--batches-data-dir', dir]);
+    expect(dashboard.code).toBe(1);
+    expect(dashboard.stderr).toBe('hyperctl: batch "idle" is not served (it is finished); "hyperctl batch serve idle" serves its dashboard from disk\n');
+
+    const busy = writeBatch(dir, { name: 'busy', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 30' } }], daemon: { port: 0 } });
+    const run = startCli(['run', '-c', busy, '--batches-data-dir', dir]);
+    await untilStatus(dir, 'busy', 'a', 'running');
+    const serve = await runCli(['batch', 'serve', 'busy', '--port', '0', '--batches-data-dir', dir]);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toMatch(/^hyperctl: batch "busy" is being run \(pid \d+\); its own daemon serves it: see hyperctl batch dashboard busy\n$/);
+    run.child.kill('SIGTERM');
+    await run.done;
+
+    const bad = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--on-interrupt', 'later']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('hyperctl: --on-interrupt: expected cancel or leave, got "later"\n');
+  });
+
   it('exits 2 naming the port when it is in use, and writes nothing', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, { name: 'first', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 30' } }], daemon: { port: 0 } });
