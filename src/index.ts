@@ -39,5 +39,6 @@ export type { SshExecutorOptions } from './executors/ssh/ssh-executor.js';
 export { getJobDataDir, getJobName, getJobParams, reportMetrics } from './job.js';
 export type { Metrics } from './metrics/metrics-line.js';
 export type { BatchCounts, BatchEvent, BatchResult, JobResult } from './run/events.js';
+export type { Capacity } from './run/capacity.js';
 export type { RunBatchOptions } from './run/options.js';
 export { runBatch } from './run/run-batch.js';

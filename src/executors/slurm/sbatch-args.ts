@@ -1,21 +1,8 @@
-import type { ResourceConfig } from '../../batch/types.js';
+import type { ResourceConfig, SlurmBackendConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
 
 /** The Slurm backend's settings, as the config writes them. */
-export interface SlurmConf {
-  readonly partition?: string;
-  readonly account?: string;
-  readonly qos?: string;
-  /** Default time limit of every job, in Slurm's format (`30`, `1:00:00`, `2-00:00:00`). */
-  readonly time?: string;
-  /** More `sbatch` options, passed as they are. */
-  readonly sbatch_args?: readonly string[];
-  readonly max_array_size?: number;
-  /** Tasks of one array running at once (`--array=…%N`). */
-  readonly parallelism?: number;
-  /** Seconds between two looks at the queue. */
-  readonly poll_interval?: number;
-}
+export type SlurmConf = NonNullable<SlurmBackendConfig['conf']>;
 
 /** Minutes for `--time`, rounded up: Slurm counts time limits in minutes. */
 function minutes(ms: number): number {

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResourceConfig } from '../../batch/types.js';
+import type { ResourceConfig, SlurmBackendConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
 import type { Executor, JobExit, JobLaunch } from '../executor.js';
 import { slurmArrayScript, slurmFiles, slurmJobScript } from './job-script.js';
-import { sbatchArgs, type SlurmConf } from './sbatch-args.js';
+import { sbatchArgs } from './sbatch-args.js';
 import { isEnded, isLost, parseQueue } from './slurm-states.js';
 
 /**
@@ -14,7 +14,7 @@ import { isEnded, isLost, parseQueue } from './slurm-states.js';
  */
 export interface SlurmExecutorOptions {
   /** The backend's settings: `partition`, `account`, `qos`, `time`, `sbatch_args`, `max_array_size`, `parallelism`, `poll_interval`. */
-  readonly conf: SlurmConf;
+  readonly conf: NonNullable<SlurmBackendConfig['conf']>;
   /** The batch's folder, on storage the compute nodes share: array scripts go there. */
   readonly batchDataDir: string;
   /** Environment of Slurm's commands (e.g. `SLURM_CONF`). @defaultValue `process.env` */
