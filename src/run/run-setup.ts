@@ -30,7 +30,15 @@ export async function openExecutors(executors: readonly Executor[], onDown: (hos
  * a hang later.
  */
 export async function placeJobs(spec: BatchSpec, executors: readonly Executor[], resourceMode: boolean): Promise<ResourcePool> {
-  const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: resourceMode ? ((await executor.capacity?.()) ?? unlimited) : unlimited })));
+  const capacityOf = async (executor: Executor) => {
+    if (!resourceMode || !executor.capacity) return unlimited;
+    try {
+      return await executor.capacity();
+    } catch (error) {
+      throw new HyperctlError('E_NO_MACHINE', `${executor.host}: cannot tell what it offers (CPUs, memory, GPUs): ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: await capacityOf(executor) })));
   if (resourceMode) {
     const largest = capacities.reduce((a, b) => (b.capacity.gpus.length > a.capacity.gpus.length || b.capacity.cpu > a.capacity.cpu ? b : a));
     const unfit = spec.jobs.filter((job) => !capacities.some(({ capacity }) => fitsEmpty(demandOf(job.resource), capacity)));

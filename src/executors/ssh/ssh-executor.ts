@@ -78,21 +78,15 @@ export class SshExecutor implements Executor {
   /** Connects, and finds where job folders go on the machine. */
   async open(): Promise<void> {
     this.#machine = await resolveMachine(this.#options.machine);
-    const connection = await this.#connect();
-    this.#remoteHome = (await this.#capture(connection, 'printf %s "$HOME"')).trim();
+    await this.#connect();
+    this.#remoteHome = (await this.#capture('printf %s "$HOME"')).trim();
     this.#remoteBase = this.#remotePath(this.#machine.dataDir, this.#remoteHome);
     this.#health = 'up';
   }
 
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
   async capacity(): Promise<Capacity> {
-    const connection = await this.#roomyConnection();
-    connection.channels++;
-    try {
-      return withOverride(parseCapacity(await this.#capture(connection, capacityProbe)), this.#options.machine.capacity);
-    } finally {
-      connection.channels--;
-    }
+    return withOverride(parseCapacity(await this.#capture(capacityProbe)), this.#options.machine.capacity);
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */
@@ -225,12 +219,13 @@ export class SshExecutor implements Executor {
   }
 
   /** Runs `command` on the machine and returns its stdout. */
-  async #capture(connection: Connection, command: string): Promise<string> {
-    const channel = await new Promise<ClientChannel>((resolve, reject) => connection.client.exec(command, (error, ch) => (error ? reject(error) : resolve(ch))));
+  async #capture(command: string): Promise<string> {
+    const { connection, channel } = await this.#openChannel(command);
     let text = '';
     channel.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
     channel.stderr.resume();
     await new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    connection.channels--;
     return text;
   }
 
