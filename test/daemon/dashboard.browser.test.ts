@@ -60,6 +60,13 @@ describe('the dashboard, in a real browser', () => {
     await page.locator('tr[data-job="lr-0.3"] td').first().click();
     await expect.poll(() => page.locator('#log').textContent()).toContain('training with lr 0.3');
 
+    // The chart: accuracy against lr, one point per job; then over the chosen job's steps.
+    await expect.poll(() => page.locator('#chart circle').count()).toBe(4);
+    await page.locator('#param').selectOption('step');
+    // One step so far: a line of one point, which has no size to be "visible".
+    await page.locator('#chart polyline').waitFor({ state: 'attached' });
+    await page.locator('#param').selectOption('lr');
+
     await page.locator('button[data-kill="slow"]').click();
     await page.locator('tr[data-job="slow"] .st-killed').waitFor();
     await expect.poll(() => page.locator('#progress').getAttribute('data-percent')).toBe('100');
