@@ -33,6 +33,11 @@ export class MetricsTracker {
   // Keeps a character split across two reads whole.
   #decoder = new StringDecoder('utf8');
   readonly #fromStdout: MetricsReport[] = [];
+  /**
+   * Whether a file of reports posted to the daemon may exist. A run that follows its job from the
+   * start knows (it sets this on each post); otherwise it is read if there.
+   */
+  posted = true;
 
   constructor(dataDir: string) {
     this.#dataDir = dataDir;
@@ -41,7 +46,7 @@ export class MetricsTracker {
   /** Reads what is new and returns the job's metrics, or undefined when it reported none. */
   async read(): Promise<JobMetrics | undefined> {
     await this.#readStdout();
-    const posted = await readLines(join(this.#dataDir, metricsFiles.posted));
+    const posted = this.posted ? await readLines(join(this.#dataDir, metricsFiles.posted)) : [];
     const final = await readFile(join(this.#dataDir, metricsFiles.final), 'utf8').then(parseMetrics, () => undefined);
     const reports = [...this.#fromStdout, ...posted, ...(final ? [final] : [])];
     if (reports.length === 0) return undefined;

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -112,7 +112,8 @@ export class BatchRun implements RunView {
       const toRun = this.#jobsToRun(store);
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       this.#emit({ type: 'batch:start', batch: this.spec.name, dataDir: this.spec.dataDir, total: this.spec.jobs.length, toRun: toRun.length, skipped: this.spec.jobs.length - toRun.length, slots, ...(daemon ? { portal: daemon.url } : {}) });
-      await this.#schedule(toRun, Math.min(slots, maxInFlight), pool, store, daemon);
+      // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
+      await this.#schedule(toRun, Math.min(slots * 2 + 2, maxInFlight), pool, store, daemon);
     } finally {
       const interrupted = this.#kill.signal.aborted;
       serve = daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#release.signal.aborted && !interrupted && this.#listenerError === undefined;
@@ -223,25 +224,32 @@ export class BatchRun implements RunView {
       // A job an earlier runner left queued or running on a scheduler is followed, not submitted again.
       const before = attempt === 0 ? store.previous.get(job.name) : undefined;
       const handle = before?.e === 'start' && before.host === placement.executor.host ? before.handle : undefined;
-      let run: JobRun;
+      // The slot is given back only once the outcome is recorded: the next job never starts before
+      // this one's exit is known, and a halt stops the batch before another job takes the slot.
+      let given = false;
+      const give = () => {
+        if (!given) pool.give(placement);
+        given = true;
+      };
       try {
-        run = await this.#runJob(job, placement, store, daemon, handle);
+        const run = await this.#runJob(job, placement, store, daemon, handle);
+        // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
+        if (run.exit.detached) return;
+        const cause = failureCause(run.exit, run.timedOut);
+        if (shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
+          give();
+          if (cause === 'lost') lostOn.add(placement.executor);
+          const reason = run.exit.reason ?? (cause === 'failed' ? `exit code ${run.exit.exitCode}` : cause);
+          this.#emit({ type: 'job:retry', job: job.name, host: placement.executor.host, reason, attempt: attempt + 1 });
+          await Promise.race([sleep(backoffMs(this.spec, cause, attempt)), onAbort(this.#drain.signal)]);
+          if (!this.#drain.signal.aborted) continue;
+        }
+        await this.#recordExit(job, placement.executor, run, store);
+        if (cause !== undefined) this.#countFailure();
+        return;
       } finally {
-        pool.give(placement);
+        give();
       }
-      // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
-      if (run.exit.detached) return;
-      const cause = failureCause(run.exit, run.timedOut);
-      if (shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
-        if (cause === 'lost') lostOn.add(placement.executor);
-        const reason = run.exit.reason ?? (cause === 'failed' ? `exit code ${run.exit.exitCode}` : cause);
-        this.#emit({ type: 'job:retry', job: job.name, host: placement.executor.host, reason, attempt: attempt + 1 });
-        await Promise.race([sleep(backoffMs(this.spec, cause, attempt)), onAbort(this.#drain.signal)]);
-        if (!this.#drain.signal.aborted) continue;
-      }
-      await this.#recordExit(job, placement.executor, run, store);
-      if (cause !== undefined) this.#countFailure();
-      return;
     }
   }
 
@@ -264,12 +272,13 @@ export class BatchRun implements RunView {
     let timer: NodeJS.Timeout | undefined;
     let exit: JobExit;
     try {
-      mkdirSync(job.dataDir, { recursive: true });
+      // A folder made just now holds nothing of an earlier run: nothing to clear (the common case, and per-job work counts).
+      const fresh = mkdirSync(job.dataDir, { recursive: true }) !== undefined;
       const paramsFile = join(job.dataDir, 'params.json');
       const paramsJson = JSON.stringify(job.params);
       writeFileSync(paramsFile, paramsJson);
       // Metrics of an earlier run of this job are not this run's.
-      for (const file of Object.values(metricsFiles)) rmSync(join(job.dataDir, file), { force: true });
+      if (!fresh) for (const file of Object.values(metricsFiles)) removeIfThere(join(job.dataDir, file));
       this.#state.follow(job);
       const capture = this.#options.captureOutput;
       const launch: JobLaunch = {
@@ -347,6 +356,15 @@ export class BatchRun implements RunView {
       this.#listenerError = error;
       this.#kill.abort(error);
     }
+  }
+}
+
+/** Removes a file that may not exist, in one system call. */
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 

@@ -53,7 +53,9 @@ export class JobStates {
 
   /** Starts following the metrics of a job that starts. */
   follow(job: JobSpec): void {
-    this.#trackers.set(job.name, new MetricsTracker(job.dataDir));
+    const tracker = new MetricsTracker(job.dataDir);
+    tracker.posted = false;
+    this.#trackers.set(job.name, tracker);
   }
 
   /** The last metrics of a job that ended; stops following it. */
@@ -72,6 +74,8 @@ export class JobStates {
 
   /** Records metrics a running job sent over HTTP, next to its other files. */
   async postMetrics(name: string, report: MetricsReport): Promise<void> {
+    const tracker = this.#trackers.get(name);
+    if (tracker) tracker.posted = true;
     await appendFile(join(this.#specs.get(name)!.dataDir, metricsFiles.posted), `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`);
   }
 }
