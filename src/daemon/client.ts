@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { HyperctlError } from '../errors.js';
 import type { BatchInfo, JobInfo } from './protocol.js';
 
@@ -66,6 +65,8 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
   async function call(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal) {
     let response;
     try {
+      // Loaded on first use: commands that never talk to a daemon (such as `run`) start faster without it.
+      const { request } = await import('undici');
       response = await request(`${base}${path}`, {
         method,
         headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
