@@ -40,10 +40,21 @@ export function renderBatchList(batches: readonly (BatchInfo & { portal?: string
   );
 }
 
+/** Jobs as a table; a METRICS column (`name=value …`) when some job reported metrics. */
 export function renderJobTable(jobs: readonly JobInfo[]): string {
+  const withMetrics = jobs.some((j) => j.metrics);
+  const metrics = (j: JobInfo) => (j.metrics ? Object.entries(j.metrics).map(([k, v]) => `${k}=${v}`).join(' ') : '-');
   return renderTable(
-    ['NAME', 'STATUS', 'EXIT', 'DURATION', 'HOST', 'PARAMS'],
-    jobs.map((j) => [j.name, j.status, j.signal ?? (j.exitCode === null ? '-' : String(j.exitCode)), j.durationMs === null ? '-' : formatDuration(j.durationMs), j.host ?? '-', JSON.stringify(j.params)]),
+    ['NAME', 'STATUS', 'EXIT', 'DURATION', 'HOST', ...(withMetrics ? ['METRICS'] : []), 'PARAMS'],
+    jobs.map((j) => [
+      j.name,
+      j.status,
+      j.signal ?? (j.exitCode === null ? '-' : String(j.exitCode)),
+      j.durationMs === null ? '-' : formatDuration(j.durationMs),
+      j.host ?? '-',
+      ...(withMetrics ? [metrics(j)] : []),
+      JSON.stringify(j.params),
+    ]),
   );
 }
 

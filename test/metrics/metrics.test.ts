@@ -20,6 +20,9 @@ describe('metrics', () => {
     // Durable: read back from disk by the CLI.
     const described = JSON.parse((await runCli(['job', 'describe', '-b', 'metrics', '-j', 'library', '--batches-data-dir', root])).stdout);
     expect(described.metrics).toEqual({ loss: 1 / 3, accuracy: 0.5, optimizer: 'sgd' });
+    const shown = (await runCli(['batch', 'show', 'metrics', '--batches-data-dir', root])).stdout;
+    expect(shown).toMatch(/\nNAME +STATUS +EXIT +DURATION +HOST +METRICS +PARAMS\n/);
+    expect(shown).toMatch(/\nfile +succeed +0 +\S+ +local +accuracy=0\.9 epochs=3 +\{"lr":0\.75\}\n/);
     const listed = JSON.parse((await runCli(['job', 'list', '-b', 'metrics', '--json', '--batches-data-dir', root])).stdout);
     expect(listed.find((j: { name: string }) => j.name === 'posted').metrics).toEqual({ f1: 0.75 });
   });
