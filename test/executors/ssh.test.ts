@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type RemoteMachineConfig } from '../../src/index.js';
-import { runCli, quickRun, startCli } from '../helpers/cli.js';
+import { repoDir, runCli, quickRun, startCli } from '../helpers/cli.js';
 import { metricJobs, stageForTestUser } from '../helpers/metric-jobs.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
 import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
@@ -240,6 +240,19 @@ describe('the remote backend on a real sshd', () => {
       file: { accuracy: 0.9, epochs: 3 },
       posted: { f1: 0.75 },
     });
+  });
+
+  it('runs the remote example as written, its machines being ~/.ssh/config aliases', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const dir = tempDir();
+    const config = `Host gpu1 gpu2\n  HostName 127.0.0.1\n  Port ${host.port}\n  User ${testUser.name}\n  IdentityFile ~/.ssh/id_lab\n`;
+    const home = clientHome(join(dir, 'home'), [host], { config, keys: { id_lab: keys.plain.key } });
+    chmodSync(join(home, '.ssh', 'id_lab'), 0o600);
+    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(repoDir, 'examples/remote/batch.yaml'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    expect(code, stderr).toBe(0);
+    expect(readFileSync(join(dir, 'data', 'remote-sweep', 'learning_rate=0.4', 'stdout'), 'utf8')).toMatch(/^training with \{"learning_rate":0.4\} on /);
+    const hosts = JSON.parse((await runCli(['job', 'list', '-b', 'remote-sweep', '--json', '--batches-data-dir', join(dir, 'data')])).stdout).map((j: { host: string }) => j.host);
+    expect(new Set(hosts)).toEqual(new Set(['gpu1', 'gpu2']));
   });
 
   it('jobs on the machine reach the daemon through HYPERCTL_SERVER_PORTAL', async ({ skip }) => {
