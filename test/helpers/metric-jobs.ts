@@ -18,6 +18,14 @@ export function metricJobs(fixtures = fixturesDir): JobConfig[] {
   ];
 }
 
+/** What the jobs of {@link metricJobs} end with: the last value of each metric. */
+export const reportedMetrics = {
+  library: { loss: 1 / 3, accuracy: 0.5, optimizer: 'sgd' },
+  line: { accuracy: 0.75 },
+  file: { accuracy: 0.9, epochs: 3 },
+  posted: { f1: 0.75 },
+};
+
 /**
  * Copies the built package and the fixtures into `dir`, readable by every user: jobs that log in
  * as the test user may not read a checkout in root's home.

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNetwork, type TestNetwork } from './netns.js';
-import { ensureCommand } from './system.js';
+import { ensureCommand, rootUnavailable } from './system.js';
 
 /** A one-node Slurm cluster of the tests' own. */
 export interface TestSlurm {
@@ -22,13 +22,10 @@ export interface TestSlurm {
  * a missing piece fails instead of skipping.
  */
 export function slurmUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) {
-    const reason = 'Slurm tests need root (they start munged, slurmctld and slurmd in a network namespace)';
-    if (process.env.CI === 'true') throw new Error(reason);
-    console.warn(`skipping: ${reason}`);
-    return reason;
-  }
-  return ensureCommand('munged', 'munge') ?? ensureCommand('slurmctld', 'slurmctld') ?? ensureCommand('slurmd', 'slurmd') ?? ensureCommand('sbatch', 'slurm-client');
+  return (
+    rootUnavailable('Slurm tests need root (they start munged, slurmctld and slurmd in a network namespace)') ??
+    ensureCommand('munged', 'munge') ?? ensureCommand('slurmctld', 'slurmctld') ?? ensureCommand('slurmd', 'slurmd') ?? ensureCommand('sbatch', 'slurm-client')
+  );
 }
 
 async function until(check: () => boolean, what: string, ms: number): Promise<void> {

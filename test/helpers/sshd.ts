@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFil
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureCommand } from './system.js';
+import { ensureCommand, rootUnavailable } from './system.js';
 
 /** The account jobs log in as on every test host. */
 export const testUser = { name: 'hctest', password: 'hctest-pass' } as const;
@@ -14,13 +14,9 @@ export const testUser = { name: 'hctest', password: 'hctest-pass' } as const;
  * piece fails instead of skipping.
  */
 export function sshUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) {
-    const reason = 'SSH tests need root (they add a test user and start sshd)';
-    if (process.env.CI === 'true') throw new Error(reason);
-    console.warn(`skipping: ${reason}`);
-    return reason;
-  }
-  const missing = ensureCommand('/usr/sbin/sshd', 'openssh-server') ?? ensureCommand('ssh-keygen', 'openssh-client') ?? ensureCommand('ps', 'procps');
+  const missing =
+    rootUnavailable('SSH tests need root (they add a test user and start sshd)') ??
+    ensureCommand('/usr/sbin/sshd', 'openssh-server') ?? ensureCommand('ssh-keygen', 'openssh-client') ?? ensureCommand('ps', 'procps');
   if (missing) return missing;
   spawnSync('useradd', ['-m', '-s', '/bin/sh', testUser.name], { stdio: 'ignore' });
   execFileSync('chpasswd', { input: `${testUser.name}:${testUser.password}\n` });

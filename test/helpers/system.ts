@@ -5,6 +5,17 @@ function has(command: string): boolean {
 }
 
 /**
+ * Undefined when this process is root; else the reason to skip, printed. Under `CI=true` not
+ * being root fails instead, so CI never passes by skipping.
+ */
+export function rootUnavailable(reason: string): string | undefined {
+  if (process.getuid?.() === 0) return undefined;
+  if (process.env.CI === 'true') throw new Error(reason);
+  console.warn(`skipping: ${reason}`);
+  return reason;
+}
+
+/**
  * Makes sure `command` exists, installing Debian's `pkg` when it does not and we are root.
  * Returns a reason to skip when it cannot be had; under `CI=true` a missing component fails
  * instead, so CI never passes by skipping.

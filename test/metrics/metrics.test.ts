@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDaemonClient, isHyperctlError, reportMetrics, runBatch } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
-import { metricJobs } from '../helpers/metric-jobs.js';
+import { metricJobs, reportedMetrics } from '../helpers/metric-jobs.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('metrics', () => {
@@ -11,12 +11,7 @@ describe('metrics', () => {
     const root = tempDir();
     const result = await runBatch({ name: 'metrics', jobs: metricJobs() }, { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true, parallelism: 4 });
     expect(result.status).toBe('succeed');
-    expect(Object.fromEntries(result.jobs.map((j) => [j.name, j.metrics]))).toEqual({
-      library: { loss: 1 / 3, accuracy: 0.5, optimizer: 'sgd' },
-      line: { accuracy: 0.75 },
-      file: { accuracy: 0.9, epochs: 3 },
-      posted: { f1: 0.75 },
-    });
+    expect(Object.fromEntries(result.jobs.map((j) => [j.name, j.metrics]))).toEqual(reportedMetrics);
     // Durable: read back from disk by the CLI.
     const described = JSON.parse((await runCli(['job', 'describe', '-b', 'metrics', '-j', 'library', '--batches-data-dir', root])).stdout);
     expect(described.metrics).toEqual({ loss: 1 / 3, accuracy: 0.5, optimizer: 'sgd' });
