@@ -1,10 +1,26 @@
-import { join } from 'node:path';
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
-import { MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
+import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import type { JobResult } from '../run/events.js';
+import { baseResult, JobStates } from '../run/job-states.js';
 import type { RunView } from '../run/run-view.js';
-import type { StoredBatch } from '../store/read-batch.js';
+import type { StoredBatch, StoredJob } from '../store/read-batch.js';
+
+/** A job from disk as a run reports it. */
+function storedResult(spec: JobSpec, job: StoredJob): JobResult {
+  return {
+    ...baseResult(spec),
+    status: job.status,
+    exitCode: job.exitCode,
+    signal: job.signal,
+    ...(job.host ? { host: job.host } : {}),
+    ...(job.reason ? { reason: job.reason } : {}),
+    ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
+    ...(job.endedAt !== undefined ? { endedAt: job.endedAt } : {}),
+    ...(job.startedAt !== undefined && job.endedAt !== undefined ? { durationMs: job.endedAt - job.startedAt } : {}),
+    ...(job.metrics ? { metrics: job.metrics } : {}),
+  };
+}
 
 /**
  * A batch that no runner runs, read from disk, seen as a run that has ended: what
@@ -15,8 +31,7 @@ export class StoredRunView implements RunView {
   readonly startedAt: number;
   readonly endedAt: number | undefined;
   readonly active = false;
-  readonly #jobs: Map<string, JobResult>;
-  readonly #specs: Map<string, JobSpec>;
+  readonly #state: JobStates;
   readonly #onStop: () => void;
 
   constructor(batch: StoredBatch, onStop: () => void) {
@@ -24,46 +39,24 @@ export class StoredRunView implements RunView {
     this.startedAt = batch.lastRun?.startedAt ?? Date.now();
     this.endedAt = batch.lastRun?.endedAt ?? this.startedAt;
     this.#onStop = onStop;
-    this.#specs = new Map(batch.spec.jobs.map((job) => [job.name, job]));
-    this.#jobs = new Map(
-      batch.jobs.map((job) => {
-        const result: JobResult = {
-          name: job.name,
-          status: job.status,
-          exitCode: job.exitCode,
-          signal: job.signal,
-          skipped: false,
-          params: job.params,
-          dataDir: job.dataDir,
-          stdoutPath: join(job.dataDir, 'stdout'),
-          stderrPath: join(job.dataDir, 'stderr'),
-          ...(job.host ? { host: job.host } : {}),
-          ...(job.reason ? { reason: job.reason } : {}),
-          ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
-          ...(job.endedAt !== undefined ? { endedAt: job.endedAt } : {}),
-          ...(job.startedAt !== undefined && job.endedAt !== undefined ? { durationMs: job.endedAt - job.startedAt } : {}),
-          ...(job.metrics ? { metrics: job.metrics } : {}),
-        };
-        return [job.name, result];
-      }),
-    );
+    this.#state = new JobStates(batch.spec.jobs);
+    batch.spec.jobs.forEach((spec, i) => this.#state.set(storedResult(spec, batch.jobs[i]!)));
   }
 
   jobs(): JobResult[] {
-    return [...this.#jobs.values()];
+    return this.#state.all();
   }
 
   job(name: string): JobResult | undefined {
-    return this.#jobs.get(name);
+    return this.#state.get(name);
   }
 
   jobSpec(name: string): JobSpec | undefined {
-    return this.#specs.get(name);
+    return this.#state.spec(name);
   }
 
-  async metrics(name: string): Promise<JobMetrics | undefined> {
-    const job = this.#jobs.get(name);
-    return job ? new MetricsTracker(job.dataDir).read() : undefined;
+  metrics(name: string): Promise<JobMetrics | undefined> {
+    return this.#state.metrics(name);
   }
 
   async postMetrics(): Promise<void> {
@@ -71,13 +64,11 @@ export class StoredRunView implements RunView {
   }
 
   counts(): Record<JobStatus, number> & { total: number } {
-    const counts = { total: this.#jobs.size, init: 0, running: 0, succeed: 0, failed: 0, killed: 0 };
-    for (const job of this.#jobs.values()) counts[job.status]++;
-    return counts;
+    return this.#state.counts();
   }
 
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {
-    return this.#jobs.has(name) ? 'not-running' : 'unknown';
+    return this.#state.get(name) ? 'not-running' : 'unknown';
   }
 
   /** Ends the serving. */
