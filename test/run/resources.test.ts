@@ -7,9 +7,9 @@ import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobC
 import { isRunning, readPids } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
-/** A job that records `start end CUDA_VISIBLE_DEVICES` (times in ns) and takes `seconds`. */
+/** A job that records `start end CUDA_VISIBLE_DEVICES HYPERCTL_GPUS` (times in ns) and takes `seconds`. */
 function recorded(name: string, resource: JobConfig['resource'], seconds = 0.3): JobConfig {
-  const visible = '${CUDA_VISIBLE_DEVICES-unset}';
+  const visible = '${CUDA_VISIBLE_DEVICES-unset} ${HYPERCTL_GPUS-unset}';
   return { name, params: {}, ...(resource ? { resource } : {}), execution: { command: `s=$(date +%s%N); sleep ${seconds}; echo "$s $(date +%s%N) ${visible}"` } };
 }
 
@@ -18,12 +18,14 @@ interface Span {
   readonly start: number;
   readonly end: number;
   readonly gpus: string;
+  /** What `HYPERCTL_GPUS` said. */
+  readonly listed: string;
 }
 
 function spans(root: string, batch: string, names: readonly string[]): Span[] {
   return names.map((name) => {
-    const [start, end, gpus] = readFileSync(join(root, batch, name, 'stdout'), 'utf8').replace(/\n$/, '').split(' ');
-    return { name, start: Number(start), end: Number(end), gpus: gpus! };
+    const [start, end, gpus, listed] = readFileSync(join(root, batch, name, 'stdout'), 'utf8').replace(/\n$/, '').split(' ');
+    return { name, start: Number(start), end: Number(end), gpus: gpus!, listed: listed! };
   });
 }
 
@@ -52,6 +54,7 @@ describe('resource-aware scheduling', () => {
     }
     expect(most).toBe(4);
     for (const span of all) expect(span.gpus).toMatch(/^[0-3]$/);
+    for (const span of all) expect(span.listed).toBe(span.gpus);
   });
 
   it('shares a GPU between jobs asking for a fraction of one', async () => {
@@ -84,7 +87,9 @@ describe('resource-aware scheduling', () => {
     expect(concurrentWith(all, whole)).toEqual([whole]);
     expect(all.filter((s) => s !== whole && s.start < whole.end && whole.start < s.end)).toEqual([]);
     expect(whole.gpus).toBe('unset');
+    expect(whole.listed).toBe('0,1');
     expect(byName.get('c0')!.gpus).toBe('');
+    expect(byName.get('c0')!.listed).toBe('');
     expect(readFileSync(join(root, 'cpus', 'whole', 'stdout'), 'utf8')).toContain('unset');
   });
 
