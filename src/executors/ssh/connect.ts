@@ -28,7 +28,7 @@ const connectTimeoutMs = 20_000;
  */
 export async function openConnection(machine: ResolvedMachine, policy: HostKeyPolicy): Promise<Client> {
   const { Client: SshClient } = (await import('ssh2')).default;
-  const where = `${machine.name} (${knownHostsName(machine.address, machine.port).replace(/^\[(.*)\]:/, '$1:')})`;
+  const where = `${machine.name} (${machine.address}:${machine.port})`;
   const known = readKnownKeys(policy.knownHostsFile, machine.address, machine.port).concat(
     machine.address === machine.name ? [] : readKnownKeys(policy.knownHostsFile, machine.name, machine.port),
   );
