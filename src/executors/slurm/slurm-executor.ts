@@ -107,10 +107,9 @@ export class SlurmExecutor implements Executor {
    * left no exit status, so it must run again.
    */
   async reattach(job: JobLaunch, handle: string, signal: AbortSignal): Promise<JobExit | undefined> {
-    const queue = parseQueue(await this.#command('squeue', ['--noheader', '--array', '--states=all', '--format=%i|%T|%r', `--jobs=${handle.split('_')[0]}`]).catch(() => ''));
-    const entry = queue.get(handle);
-    const done = this.#exitStatus(job.dataDir);
-    if (!entry || isEnded(entry.state)) return done === undefined && !entry ? undefined : this.#outcome(job.dataDir, entry?.state, false);
+    const entry = (await this.#queue([handle.split('_')[0]!]).catch(() => new Map<string, never>())).get(handle);
+    if (!entry && this.#exitStatus(job.dataDir) === undefined) return undefined;
+    if (!entry || isEnded(entry.state)) return this.#outcome(job.dataDir, entry?.state, false);
     return new Promise((resolve) => {
       const task: Task = { job, dataDir: job.dataDir, submittedAt: Date.now(), resolve, killed: false, seen: true, started: false };
       this.#tasks.set(handle, task);
@@ -210,7 +209,7 @@ export class SlurmExecutor implements Executor {
       const arrays = [...new Set([...this.#tasks.keys()].map((h) => h.split('_')[0]!))];
       let queue: Map<string, { state: string; reason: string }>;
       try {
-        queue = parseQueue(await this.#command('squeue', ['--noheader', '--array', '--states=all', '--format=%i|%T|%r', `--jobs=${arrays.join(',')}`]));
+        queue = await this.#queue(arrays);
       } catch {
         return; // The controller may be busy: look again next time.
       }
@@ -233,6 +232,11 @@ export class SlurmExecutor implements Executor {
     if (task.started) return;
     task.started = true;
     task.job.onSpawn?.({ handle });
+  }
+
+  /** Every task of these arrays, finished ones too while Slurm remembers them: task id → state. */
+  async #queue(arrays: readonly string[]): Promise<Map<string, { state: string; reason: string }>> {
+    return parseQueue(await this.#command('squeue', ['--noheader', '--array', '--states=all', '--format=%i|%T|%r', `--jobs=${arrays.join(',')}`]));
   }
 
   #exitStatus(dataDir: string): number | undefined {
