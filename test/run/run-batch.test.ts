@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineBatch, isHyperctlError, runBatch, type BatchEvent, type JobConfig } from '../../src/index.js';
+import { readBatch } from '../../src/store/read-batch.js';
 import { fixturesDir } from '../helpers/cli.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -107,6 +109,15 @@ describe('runBatch', () => {
     ]);
     expect([a.name, a.status, b.name, b.status]).toEqual(['one', 'succeed', 'two', 'failed']);
     expect(readFileSync(join(root, 'one', 'x', 'stdout'), 'utf8')).toBe('one\n');
+  });
+
+  it('is not fooled by a lock whose pid now belongs to another process', async () => {
+    const root = tempDir();
+    await runBatch({ name: 'reused', jobs: [job('x', 'true')] }, { batchesDataDir: root });
+    // The pid is alive (it is this process), but it started at another time than the recorded runner.
+    writeFileSync(join(root, 'reused', 'runner.json'), JSON.stringify({ pid: process.pid, startTicks: 1, host: hostname(), startedAt: Date.now() }));
+    expect(readBatch(root, 'reused').state).toBe('finished');
+    expect((await runBatch({ name: 'reused', jobs: [job('x', 'true')] }, { batchesDataDir: root, force: true })).status).toBe('succeed');
   });
 
   it('refuses a second run of a batch that is running', async () => {
