@@ -150,6 +150,21 @@ describe('the remote backend on a real sshd', () => {
     expect(ps).not.toContain('sleep 1000');
   });
 
+  it('reconnects after the connection drops mid-job, and runs the job that was cut off again', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const events: BatchEvent[] = [];
+    const jobs = [0, 1].map((i) => ({ name: `j${i}`, params: { i }, execution: { command: 'sleep 0.5; echo done' } }));
+    const run = runBatch(remoteBatch('blip', jobs), { batchesDataDir: root, onEvent: (e) => events.push(e) });
+    await waitFor(() => events.some((e) => e.type === 'job:start'), 'the first job');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    host.dropSessions();
+    const result = await run;
+    expect(result.jobs.map((j) => [j.name, j.status])).toEqual([['j0', 'succeed'], ['j1', 'succeed']]);
+    expect(events.find((e) => e.type === 'job:retry')).toMatchObject({ job: 'j0', reason: expect.stringContaining('lost the connection') });
+    expect(readFileSync(join(root, 'blip', 'j0', 'stdout'), 'utf8')).toBe('done\n');
+  });
+
   it('a re-run after kill -9 of the runner ends what the dead run left on the machine', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const dir = tempDir();

@@ -49,6 +49,8 @@ export interface TestHost {
   processes(): number[];
   /** Stops the listener and every session (a machine going away). */
   stop(): Promise<void>;
+  /** Ends every session but keeps the listener (a network blip: connections drop, new ones work). */
+  dropSessions(): void;
 }
 
 /**
@@ -99,6 +101,15 @@ export async function startSshd(dir: string, options: { address: string; port: n
     port: options.port,
     hostKey: readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' '),
     processes,
+    dropSessions() {
+      for (const pid of processes()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
     async stop() {
       // Like a machine going away: its sshd (listener and sessions) dies first, so no exit status
       // reaches the client; then whatever the sessions ran, which would outlive them.
