@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { SignalTrap } from './signals.js';
 
-process.exitCode = await main(process.argv.slice(2));
+// Trapped before the rest of the CLI loads: a Ctrl-C during start-up is held for the command.
+const signals = new SignalTrap();
+const { main } = await import('./main.js');
+process.exitCode = await main(process.argv.slice(2), signals);

@@ -1,7 +1,10 @@
 import { isHyperctlError, type HyperctlErrorCode } from '../src/errors.js';
 
-/** Exit codes: 0 all succeeded, 1 some job failed or was killed, 2 bad usage or config, 130 interrupted. */
-export const exitCodes = { ok: 0, jobsFailed: 1, usage: 2, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 all succeeded, 1 some job failed or was killed, 2 bad usage or config, 74 the
+ * batch's state could not be written (sysexits' EX_IOERR), 130 interrupted.
+ */
+export const exitCodes = { ok: 0, jobsFailed: 1, usage: 2, stateWrite: 74, interrupted: 130 } as const;
 
 const usageCodes: ReadonlySet<HyperctlErrorCode> = new Set([
   'E_CONFIG_INVALID',
@@ -21,5 +24,6 @@ const usageCodes: ReadonlySet<HyperctlErrorCode> = new Set([
 export function exitCodeFor(error: unknown): number {
   if (!isHyperctlError(error)) return exitCodes.jobsFailed;
   if (error.code === 'E_ABORTED') return exitCodes.interrupted;
+  if (error.code === 'E_STATE_WRITE') return exitCodes.stateWrite;
   return usageCodes.has(error.code) ? exitCodes.usage : exitCodes.jobsFailed;
 }

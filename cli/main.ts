@@ -5,16 +5,23 @@ import { batchCommand } from './commands/batch.js';
 import { generateCommand } from './commands/generate.js';
 import { jobCommand } from './commands/job.js';
 import { runCommand as runBatchCommand } from './commands/run.js';
+import type { CommandData } from './command-data.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
+import { guardOutput } from './output.js';
+import { SignalTrap } from './signals.js';
 
 export const rootCommand = defineCommand({
   meta: { name: 'hyperctl', version: hyperctlVersion, description: 'hyperctl runs and manages batches of parameterised jobs' },
   subCommands: { run: runBatchCommand, generate: generateCommand, batch: batchCommand, job: jobCommand },
 });
 
-/** Runs the CLI on `argv` (without node and script) and resolves with the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI on `argv` (without node and script) and resolves with the exit code. `signals`
+ * holds what came before; `run` handles them itself, any other command ends on one.
+ */
+export async function main(argv: readonly string[], signals: SignalTrap = new SignalTrap()): Promise<number> {
   const args = [...argv];
+  guardOutput();
   try {
     if (args.length === 0 || args[0] === '-h' || args[0] === '--help') {
       await showUsage(rootCommand as CommandDef);
@@ -25,6 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return exitCodes.ok;
     }
     const [command, parent, depth] = await findCommand(args);
+    const handlesSignals = command === (runBatchCommand as CommandDef) && !args.includes('-h') && !args.includes('--help');
+    if (!handlesSignals) signals.exitOnSignal();
     if (args.includes('-h') || args.includes('--help')) {
       await showUsage(command, parent);
       return exitCodes.ok;
@@ -37,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     await rejectUnknownFlags(command, args.slice(depth));
     // Run the leaf command directly: citty does not hand a sub-command's result back up.
-    const { result } = await runCommand(command, { rawArgs: args.slice(depth) });
+    const { result } = await runCommand(command, { rawArgs: args.slice(depth), data: { signals } satisfies CommandData });
     return typeof result === 'number' ? result : exitCodes.ok;
   } catch (error) {
     return reportError(error, args);

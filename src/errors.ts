@@ -14,6 +14,7 @@ export type HyperctlErrorCode =
   | 'E_BATCH_LOCKED'
   | 'E_BATCH_NOT_FOUND'
   | 'E_STATE_CORRUPT'
+  | 'E_STATE_WRITE'
   | 'E_JOB_NOT_FOUND'
   | 'E_NOT_RUNNING'
   | 'E_NOT_IN_JOB'

@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import type { BatchResult, RunBatchOptions } from '../../src/index.js';
 import { loadConfigFile } from '../../src/batch/load-file.js';
 import { runBatchConfig } from '../../src/run/run-batch.js';
-import { HyperctlError } from '../../src/errors.js';
+import { HyperctlError, isHyperctlError } from '../../src/errors.js';
 import { haltFlag, integerFlag } from '../args.js';
 import { defaultBatchName, findConfigFile } from '../config-file.js';
+import type { CommandData } from '../command-data.js';
 import { exitCodes } from '../exit-codes.js';
 import { createRunReporter } from '../render/run-reporter.js';
 
@@ -24,7 +25,12 @@ export const runCommand = defineCommand({
     'on-interrupt': { type: 'string', description: 'on Ctrl-C, cancel the jobs a cluster scheduler runs (cancel, the default) or leave them running for a re-run to follow (leave)', valueHint: 'cancel|leave' },
     halt: { type: 'string', description: 'give up after failures: soon,fail=N (start no more jobs) or now,fail=N% (also kill running ones); overrides halt in the config', valueHint: 'WHEN,fail=N' },
   },
-  async run({ args }): Promise<number> {
+  async run({ args, data }): Promise<number> {
+    const { signals } = data as CommandData;
+    const controller = new AbortController();
+    let interrupting = (signal: NodeJS.Signals) => controller.abort(signal);
+    // From here on a signal is the run's: one during start-up (loading the config) ends it before it begins.
+    signals.handle((signal) => interrupting(signal));
     const parallelism = integerFlag('parallelism', args.parallelism, 1);
     const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
     const port = integerFlag('port', args.port, 0);
@@ -35,14 +41,13 @@ export const runCommand = defineCommand({
     const file = findConfigFile(args.config);
     // Loaded first, so a bad config fails before anything else happens.
     let config: unknown = await loadConfigFile(file);
+    if (controller.signal.aborted) return exitCodes.interrupted;
     const reporter = createRunReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail));
-    const controller = new AbortController();
     let serving = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    interrupting = (signal) => {
       if (!controller.signal.aborted && !serving) reporter.interrupting(signal);
       controller.abort(signal);
     };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', onSignal);
     let result: BatchResult | undefined;
     // Every option is listed, so a new SDK option fails this type check until the CLI decides about it.
     const options: { [K in keyof Required<RunBatchOptions>]: RunBatchOptions[K] } = {
@@ -75,9 +80,9 @@ export const runCommand = defineCommand({
       config = undefined;
       await run;
     } catch (error) {
-      if (!result) throw error;
+      // A batch whose state could not be written must not end in its summary alone: the error says what to do.
+      if (!result || (isHyperctlError(error) && error.code === 'E_STATE_WRITE')) throw error;
     } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
       reporter.close();
     }
     if (!result) return exitCodes.jobsFailed;

@@ -84,8 +84,9 @@ export class LocalExecutor implements Executor {
         child.once('error', (error) => resolve({ exitCode: null, signal: null, killed: false, reason: `cannot start: ${error.message}` }));
         child.once(live ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) => resolve({ exitCode: code, signal: sig, killed: killing !== undefined }));
         if (child.pid !== undefined) {
-          job.onSpawn?.({ pid: child.pid, startTicks: processStartTicks(child.pid) });
+          // Listening first: recording the start may itself end the run (a full disk), and the job with it.
           signal.addEventListener('abort', onAbort, { once: true });
+          job.onSpawn?.({ pid: child.pid, startTicks: processStartTicks(child.pid) });
         }
       });
       await killing;

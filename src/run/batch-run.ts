@@ -11,10 +11,12 @@ import type { MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, type JobMetrics } from '../metrics/metrics-tracker.js';
 import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
 import { BatchStore } from '../store/batch-store.js';
-import type { ExitRecord } from '../store/journal.js';
+import { isEnvironmentFault, stateWriteError } from '../store/write-fault.js';
+import type { ExitRecord, JournalRecord } from '../store/journal.js';
 import type { BatchCounts, BatchEvent, BatchResult, JobResult } from './events.js';
 import { backendWarnings, createExecutors, usesResources } from './executors-for.js';
 import { jobEnvironment } from './job-env.js';
+import { startLongTimer } from './long-timer.js';
 import type { RunBatchOptions } from './options.js';
 import { baseResult, JobStates } from './job-states.js';
 import type { RunView } from './run-view.js';
@@ -22,6 +24,14 @@ import { demandOf, slotOnly } from './capacity.js';
 import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
 import type { ResourcePool, Placement } from './resource-pool.js';
 import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
+
+/** What a run has once it is set up: nothing is written before the store opens. */
+interface SetUp {
+  readonly daemon: Daemon | undefined;
+  readonly executors: readonly Executor[];
+  readonly pool: ResourcePool;
+  readonly store: BatchStore;
+}
 
 /** One attempt at a job: how it ended, when it started, and whether its timeout ended it. */
 interface JobRun {
@@ -50,6 +60,8 @@ export class BatchRun implements RunView {
   #failures = 0;
   readonly #listeners = new Set<(event: BatchEvent) => void>();
   #listenerError: unknown;
+  /** Set when the batch's state could not be written: the run ends, and rejects with it. */
+  #stateError: unknown;
   /** Set when every executor was gone with jobs left to run. */
   #noMachineLeft = false;
   /** True when jobs declare resources: then capacity decides where and when they run. */
@@ -64,6 +76,7 @@ export class BatchRun implements RunView {
     this.#state = new JobStates(spec.jobs);
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
+    this.#kill.signal.addEventListener('abort', () => this.#drain.abort(), { once: true });
     this.#resourceMode = usesResources(spec);
   }
 
@@ -83,28 +96,50 @@ export class BatchRun implements RunView {
     const outer = this.#options.signal;
     if (outer?.aborted) throw aborted(outer.reason);
     const all = this.#options.executors ?? createExecutors(this.spec, this.#options);
-    // The port is taken before anything is written, so a clash leaves no trace.
-    const daemon = this.#options.daemon ? await startDaemon(this, { host: this.spec.daemon.host, port: this.#options.port ?? this.spec.daemon.port }) : undefined;
-    let store: BatchStore;
-    let executors: Executor[];
-    let pool: ResourcePool;
+    // Listening from the very start: a Ctrl-C while machines are probed must not be lost.
+    const onOuterAbort = () => {
+      // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.
+      if (this.#options.onInterrupt === 'leave') for (const executor of all) executor.detach?.();
+      this.#kill.abort(outer?.reason);
+    };
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
+      const setUp = await this.#setUp(all);
+      return await this.#runSetUp(setUp);
+    } finally {
+      outer?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  /**
+   * Takes the daemon's port, opens the executors, places the jobs and opens the store, in that
+   * order, so that a failure (or an abort) before the store opens leaves nothing written.
+   */
+  async #setUp(all: readonly Executor[]): Promise<SetUp> {
+    const stopIfAborted = () => {
+      if (this.#kill.signal.aborted) throw aborted(this.#options.signal?.reason);
+    };
+    let daemon: Daemon | undefined;
+    try {
+      daemon = this.#options.daemon ? await startDaemon(this, { host: this.spec.daemon.host, port: this.#options.port ?? this.spec.daemon.port }) : undefined;
+      stopIfAborted();
       for (const message of backendWarnings(this.spec, this.#options.daemon === true)) this.#emit({ type: 'warning', message });
-      executors = await openExecutors(all, (host, reason) => this.#emit({ type: 'host:down', host, reason }));
-      pool = await placeJobs(this.spec, executors, this.#resourceMode);
-      store = BatchStore.open(this.spec, daemon ? { portal: daemon.url, token: daemon.token } : undefined);
+      const executors = await openExecutors(all, (host, reason) => this.#emit({ type: 'host:down', host, reason }));
+      stopIfAborted();
+      const pool = await placeJobs(this.spec, executors, this.#resourceMode);
+      stopIfAborted();
+      const store = BatchStore.open(this.spec, daemon ? { portal: daemon.url, token: daemon.token } : undefined);
+      return { daemon, executors, pool, store };
     } catch (error) {
       await Promise.allSettled(all.map((e) => e.close?.()));
       await daemon?.close();
       throw error;
     }
+  }
+
+  async #runSetUp({ daemon, executors, pool, store }: SetUp): Promise<BatchResult> {
+    const outer = this.#options.signal;
     this.#startedAt = store.startedAt;
-    const onOuterAbort = () => {
-      // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.
-      if (this.#options.onInterrupt === 'leave') for (const executor of executors) executor.detach?.();
-      this.#kill.abort(outer?.reason);
-    };
-    outer?.addEventListener('abort', onOuterAbort, { once: true });
     let result: BatchResult | undefined;
     let serve = false;
     try {
@@ -115,9 +150,15 @@ export class BatchRun implements RunView {
       // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
       await this.#schedule(toRun, Math.min(slots * 2 + 2, maxInFlight), pool, store, daemon);
     } finally {
-      const interrupted = this.#kill.signal.aborted;
-      serve = daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#release.signal.aborted && !interrupted && this.#listenerError === undefined;
-      store.finish(interrupted || this.#drain.signal.aborted, serve);
+      const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
+      const interrupted = this.#kill.signal.aborted && !faulted;
+      serve = daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#release.signal.aborted && !interrupted && !faulted;
+      try {
+        store.finish(interrupted || this.#drain.signal.aborted, serve);
+      } catch (error) {
+        this.#failState(error);
+        serve = false;
+      }
       await Promise.allSettled(executors.map((e) => e.close?.()));
       this.#active = false;
       result = this.#result(interrupted);
@@ -131,14 +172,38 @@ export class BatchRun implements RunView {
         await Promise.race([onAbort(outer ?? new AbortController().signal), onAbort(this.#release.signal)]);
       }
     } finally {
-      outer?.removeEventListener('abort', onOuterAbort);
       await daemon?.close();
       store.release();
     }
     if (this.#listenerError !== undefined) throw this.#listenerError;
+    if (this.#stateError !== undefined) throw this.#stateError;
     if (this.#noMachineLeft) throw new HyperctlError('E_NO_MACHINE', `every machine was lost; ${result.counts.init} job(s) did not run; run the batch again to resume it`);
     if (result.status === 'interrupted') throw aborted(outer?.reason);
     return result;
+  }
+
+  /**
+   * The batch's state could not be written (a full disk): nothing more can be recorded, so the
+   * run ends as after an abort: no job starts, running ones are killed. The first such error is
+   * what the run rejects with.
+   */
+  #failState(error: unknown): void {
+    if (this.#stateError !== undefined) return;
+    this.#stateError = error;
+    // The error itself, with how to resume, is what the run ends with; the warning says it as it happens.
+    this.#emit({ type: 'warning', message: `${(error as Error).message.split('; ')[0]}; stopping the batch` });
+    this.#kill.abort(error);
+  }
+
+  /** Appends to the journal; false (and the run is ending) when that failed. */
+  #record(store: BatchStore, record: JournalRecord): boolean {
+    try {
+      store.record(record);
+      return true;
+    } catch (error) {
+      this.#failState(error);
+      return false;
+    }
   }
 
   jobs(): JobResult[] {
@@ -198,8 +263,6 @@ export class BatchRun implements RunView {
     const queue = new PQueue({ concurrency: inFlight });
     const drained = this.#drain.signal;
     const whenDrained = onAbort(drained);
-    const killed = this.#kill.signal;
-    killed.addEventListener('abort', () => this.#drain.abort(), { once: true });
     for (const job of jobs) {
       // Feed the queue a little ahead of the slots, so a huge batch never sits in it at once.
       if (queue.size >= inFlight) await Promise.race([queue.onSizeLessThan(inFlight), whenDrained]);
@@ -269,16 +332,18 @@ export class BatchRun implements RunView {
     this.#running.set(job.name, controller);
     let startedAt = Date.now();
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
+    let stopTimer: (() => void) | undefined;
     let exit: JobExit;
     try {
-      // A folder made just now holds nothing of an earlier run: nothing to clear (the common case, and per-job work counts).
-      const fresh = mkdirSync(job.dataDir, { recursive: true }) !== undefined;
       const paramsFile = join(job.dataDir, 'params.json');
       const paramsJson = JSON.stringify(job.params);
-      writeFileSync(paramsFile, paramsJson);
-      // Metrics of an earlier run of this job are not this run's.
-      if (!fresh) for (const file of Object.values(metricsFiles)) removeIfThere(join(job.dataDir, file));
+      try {
+        prepareJobFolder(job.dataDir, paramsFile, paramsJson);
+      } catch (error) {
+        if (!isEnvironmentFault(error)) throw error;
+        this.#failState(stateWriteError(job.dataDir, error));
+        return { exit: { exitCode: null, signal: null, killed: true, reason: 'not started: its folder could not be written' }, startedAt, timedOut };
+      }
       this.#state.follow(job);
       const capture = this.#options.captureOutput;
       const launch: JobLaunch = {
@@ -295,12 +360,13 @@ export class BatchRun implements RunView {
         ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
         ...(job.resource ? { resource: job.resource } : {}),
         ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-        onQueued: (id) => store.record({ e: 'start', job: job.name, hash: job.hash, at: Date.now(), handle: id, queued: true, host: executor.host }),
+        onQueued: (id) => void this.#record(store, { e: 'start', job: job.name, hash: job.hash, at: Date.now(), handle: id, queued: true, host: executor.host }),
         onSpawn: ({ pid, startTicks, handle: id }) => {
           startedAt = Date.now();
           // The clock of a timeout runs from the start, not from a wait in a scheduler's queue.
-          if (job.timeoutMs !== undefined) timer = setTimeout(() => ((timedOut = true), controller.abort()), job.timeoutMs);
-          store.record({ e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host });
+          if (job.timeoutMs !== undefined) stopTimer = startLongTimer(job.timeoutMs, () => ((timedOut = true), controller.abort()));
+          // Unrecorded, the job would be unknown to a re-run: the failed record ends the run, and the job with it.
+          if (!this.#record(store, { e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host })) return;
           this.#state.set({ ...baseResult(job), status: 'running', startedAt, host: executor.host });
           this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
         },
@@ -310,7 +376,7 @@ export class BatchRun implements RunView {
     } catch (error) {
       exit = { exitCode: null, signal: null, killed: controller.signal.aborted, reason: `${executor.host}: ${(error as Error).message}` };
     } finally {
-      clearTimeout(timer);
+      stopTimer?.();
       this.#kill.signal.removeEventListener('abort', stop);
       this.#running.delete(job.name);
     }
@@ -328,8 +394,10 @@ export class BatchRun implements RunView {
       ...(reason ? { reason } : {}),
       ...(metrics ? { metrics } : {}),
     };
-    store.record(record);
-    const result: JobResult = { ...baseResult(job), ...timing(record), status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(reason ? { reason } : {}), ...(metrics ? { metrics } : {}) };
+    const recorded = this.#record(store, record);
+    // What was not recorded did not happen, as far as a re-run knows: it runs the job again.
+    const shown = recorded ? { status, reason } : { status: 'failed' as const, reason: `its end (${status}) could not be recorded; it runs again when the batch is run again` };
+    const result: JobResult = { ...baseResult(job), ...timing(record), status: shown.status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(shown.reason ? { reason: shown.reason } : {}), ...(metrics ? { metrics } : {}) };
     this.#state.set(result);
     this.#emit({ type: 'job:exit', job: result });
   }
@@ -357,6 +425,14 @@ export class BatchRun implements RunView {
       this.#kill.abort(error);
     }
   }
+}
+
+/** Makes a job's data folder and its `params.json`, and clears metrics an earlier run of it left. */
+function prepareJobFolder(dataDir: string, paramsFile: string, paramsJson: string): void {
+  // A folder made just now holds nothing of an earlier run: nothing to clear (the common case, and per-job work counts).
+  const fresh = mkdirSync(dataDir, { recursive: true }) !== undefined;
+  writeFileSync(paramsFile, paramsJson);
+  if (!fresh) for (const file of Object.values(metricsFiles)) removeIfThere(join(dataDir, file));
 }
 
 /** Removes a file that may not exist, in one system call. */

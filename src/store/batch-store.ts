@@ -1,11 +1,12 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
-import { writeJsonAtomic } from './atomic-file.js';
+import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
 import { compactJournal, JournalWriter, latestByJob, readJournal, type JournalRecord } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
+import { stateWriteError } from './write-fault.js';
 
 /** File names inside a batch folder. */
 export const batchFiles = {
@@ -54,46 +55,67 @@ export class BatchStore {
 
   readonly #runner: RunnerInfo;
 
-  private constructor(dir: string, previous: ReadonlyMap<string, JournalRecord>, runner: RunnerInfo) {
+  private constructor(dir: string, previous: ReadonlyMap<string, JournalRecord>, runner: RunnerInfo, journal: JournalWriter) {
     this.dir = dir;
     this.previous = previous;
     this.#runner = runner;
-    this.#journal = new JournalWriter(join(dir, batchFiles.journal));
+    this.#journal = journal;
   }
 
+  /**
+   * Takes the batch's lock and prepares its folder. Throws `E_BATCH_LOCKED` when another run holds
+   * it, `E_STATE_WRITE` when the folder cannot be written (and then holds no lock).
+   */
   static open(spec: BatchSpec, daemon?: DaemonAccess): BatchStore {
-    mkdirSync(spec.dataDir, { recursive: true });
+    try {
+      mkdirSync(spec.dataDir, { recursive: true });
+    } catch (error) {
+      throw stateWriteError(spec.dataDir, error);
+    }
     const runner = lockBatch(spec.dataDir, spec.name, daemon?.portal);
     try {
       // Only the owner may read the token: it authorises every request to the daemon.
-      if (daemon) writeFileSync(join(spec.dataDir, batchFiles.token), daemon.token, { mode: 0o600 });
+      if (daemon) writeAtomic(join(spec.dataDir, batchFiles.token), (write) => write(daemon.token), 0o600);
       const journalPath = join(spec.dataDir, batchFiles.journal);
       const previous = latestByJob(readJournal(journalPath));
       if (previous.size > 0) compactJournal(journalPath, previous);
       writeJsonAtomic(join(spec.dataDir, batchFiles.spec), storedSpec(spec));
-      return new BatchStore(spec.dataDir, previous, runner);
+      let journal: JournalWriter;
+      try {
+        journal = new JournalWriter(journalPath);
+      } catch (error) {
+        throw stateWriteError(journalPath, error);
+      }
+      return new BatchStore(spec.dataDir, previous, runner, journal);
     } catch (error) {
-      unlinkSync(join(spec.dataDir, batchFiles.runner));
+      rmSync(join(spec.dataDir, batchFiles.runner), { force: true });
       throw error;
     }
   }
 
+  /** Appends a job event to the journal; throws `E_STATE_WRITE` when it is not recorded. */
   record(record: JournalRecord): void {
     this.#journal.append(record);
   }
 
   /**
    * Records that the run's jobs are over. With `serving`, the lock stays held (the daemon still
-   * answers for the batch) and says so; {@link BatchStore.release} then frees it.
+   * answers for the batch) and says so; {@link BatchStore.release} then frees it. Throws
+   * `E_STATE_WRITE` when the end cannot be recorded; the lock is released then.
    */
   finish(interrupted: boolean, serving = false): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#journal.close();
-    const endedAt = Date.now();
-    writeJsonAtomic(join(this.dir, batchFiles.lastRun), { startedAt: this.startedAt, endedAt, interrupted } satisfies LastRunInfo);
-    if (serving) writeJsonAtomic(join(this.dir, batchFiles.runner), { ...this.#runner, finishedAt: endedAt } satisfies RunnerInfo);
-    else this.release();
+    try {
+      this.#journal.close();
+      const endedAt = Date.now();
+      writeJsonAtomic(join(this.dir, batchFiles.lastRun), { startedAt: this.startedAt, endedAt, interrupted } satisfies LastRunInfo);
+      if (serving) writeJsonAtomic(join(this.dir, batchFiles.runner), { ...this.#runner, finishedAt: endedAt } satisfies RunnerInfo);
+      else this.release();
+    } catch (error) {
+      this.release();
+      throw error;
+    }
   }
 
   /** Frees the batch for the next run. */
@@ -128,13 +150,18 @@ function lockBatch(dir: string, name: string, portal: string | undefined): Runne
   const path = join(dir, batchFiles.runner);
   const me: RunnerInfo = { ...identify(process.pid), host: hostname(), startedAt: Date.now(), ...(portal ? { portal } : {}) };
   for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number | undefined;
     try {
-      const fd = openSync(path, 'wx');
+      fd = openSync(path, 'wx');
       writeSync(fd, JSON.stringify(me));
-      closeSync(fd);
       return me;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        if (fd !== undefined) rmSync(path, { force: true });
+        throw stateWriteError(path, error);
+      }
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     const owner = readRunner(dir);
     if (owner?.finishedAt !== undefined) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" has ended, but its runner (pid ${owner.pid}) still serves its daemon; end it with "hyperctl batch stop ${name}" or Ctrl-C first`);

@@ -1,4 +1,6 @@
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { writeAtomic } from './atomic-file.js';
+import { stateWriteError } from './write-fault.js';
 import type { JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 
@@ -67,23 +69,75 @@ export function latestByJob(records: readonly JournalRecord[]): Map<string, Jour
   return latest;
 }
 
+/** How long an appended record may wait in the page cache before it is forced to disk. */
+const syncDelayMs = 1000;
+
 /**
- * An append-only journal: one JSON line per event, written with a single `write` on an `O_APPEND`
- * descriptor, so events are never rewritten and a crash loses at most the line being written.
+ * An append-only journal: one JSON line per event on an `O_APPEND` descriptor, so events are never
+ * rewritten. A record is written whole or not at all: a short or failed write is cut off again (or,
+ * when even that fails, fenced off by a newline before the next record), and the append throws, so
+ * the caller knows the event is not recorded. Records reach the disk (`fdatasync`) within
+ * {@link syncDelayMs} of their append and when the journal is closed: a `kill -9` loses nothing the
+ * append returned from; a power loss can lose the last second's records, whose jobs then run again.
  */
 export class JournalWriter {
+  readonly #path: string;
   readonly #fd: number;
+  /** Bytes of whole records in the file. */
+  #size: number;
+  /** A failed write left a partial line that could not be cut off. */
+  #torn = false;
+  #syncTimer: NodeJS.Timeout | undefined;
+  #syncError: unknown;
 
   constructor(path: string) {
+    this.#path = path;
     this.#fd = openSync(path, 'a');
+    this.#size = fstatSync(this.#fd).size;
   }
 
+  /** Appends one record; throws `E_STATE_WRITE` when it is not (wholly) written. */
   append(record: JournalRecord): void {
-    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
+    if (this.#syncError !== undefined) throw stateWriteError(this.#path, this.#syncError);
+    const bytes = Buffer.from(`${this.#torn ? '\n' : ''}${JSON.stringify(record)}\n`);
+    let written = 0;
+    try {
+      while (written < bytes.length) written += writeSync(this.#fd, bytes, written);
+    } catch (error) {
+      if (written > 0) this.#cutOff();
+      throw stateWriteError(this.#path, error);
+    }
+    this.#size += bytes.length;
+    this.#torn = false;
+    this.#syncTimer ??= setTimeout(() => this.#sync(), syncDelayMs).unref();
   }
 
+  /** Forces what was appended to disk and closes the file; throws `E_STATE_WRITE` when that fails. */
   close(): void {
-    closeSync(this.#fd);
+    clearTimeout(this.#syncTimer);
+    try {
+      if (this.#syncError === undefined) fdatasyncSync(this.#fd);
+    } catch (error) {
+      this.#syncError = error;
+    } finally {
+      closeSync(this.#fd);
+    }
+    if (this.#syncError !== undefined) throw stateWriteError(this.#path, this.#syncError);
+  }
+
+  #sync(): void {
+    this.#syncTimer = undefined;
+    fdatasync(this.#fd, (error) => {
+      if (error) this.#syncError ??= error;
+    });
+  }
+
+  #cutOff(): void {
+    try {
+      ftruncateSync(this.#fd, this.#size);
+    } catch {
+      this.#torn = true;
+    }
   }
 }
 
@@ -92,20 +146,15 @@ export class JournalWriter {
  * batch re-run many times does not grow without bound. A torn line ends up dropped.
  */
 export function compactJournal(path: string, latest: ReadonlyMap<string, JournalRecord>): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
+  writeAtomic(path, (write) => {
     let chunk = '';
     for (const record of latest.values()) {
       chunk += `${JSON.stringify(record)}\n`;
       if (chunk.length > 1 << 16) {
-        writeSync(fd, chunk);
+        write(chunk);
         chunk = '';
       }
     }
-    if (chunk) writeSync(fd, chunk);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+    if (chunk) write(chunk);
+  });
 }

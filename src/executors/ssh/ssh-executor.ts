@@ -120,8 +120,8 @@ export class SshExecutor implements Executor {
       channel.stderr.on('data', (chunk: Buffer) => (err.write(chunk), job.onOutput?.('stderr', chunk)));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
       channel.end(jobScript(job.command, { dataDir, workingDir }, JSON.stringify(job.params), env));
-      job.onSpawn?.({});
       signal.addEventListener('abort', onAbort, { once: true });
+      job.onSpawn?.({});
       await closed;
       await killing;
     } finally {
