@@ -7,6 +7,7 @@ import { HyperctlError, isHyperctlError } from '../../src/errors.js';
 import { readBatch, type StoredJob } from '../../src/store/read-batch.js';
 import { batchesDataDirArg, batchesDataDirFrom, batchNameArg, jsonArg, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
+import { writeOut } from '../output.js';
 import { controllableBatch, liveBatch, type LiveBatch } from '../live-batch.js';
 import { readLogChunk } from '../log-file.js';
 import { renderJobTable } from '../render/batch-views.js';
@@ -100,8 +101,10 @@ const logs = defineCommand({
         continue;
       }
       offset = read.offset;
-      if (read.data.length > 0) process.stdout.write(read.data);
-      else if (!args.follow || read.ended) break;
+      if (read.data.length > 0) {
+        // A reader that went away (`| head`) has all it wanted.
+        if (!(await writeOut(read.data))) break;
+      } else if (!args.follow || read.ended) break;
       else await sleep(100);
     }
     return exitCodes.ok;

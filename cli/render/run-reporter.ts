@@ -110,7 +110,10 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
   const tailOutput = (job: string, stream: 'stdout' | 'stderr', chunk: Buffer) => {
     const key = `${job}\u0000${stream}`;
     const lines = ((partial.get(key) ?? '') + chunk.toString('utf8')).split('\n');
-    partial.set(key, lines.pop()!);
+    let rest = lines.pop()!;
+    // A line without end (a progress bar, a job printing megabytes at once) is shown in pieces, never held whole.
+    if (rest.length > maxTailLine) lines.push(rest), (rest = '');
+    partial.set(key, rest);
     for (const line of lines) say(out, `${style.dim(`[${job}]`)} ${line}`);
   };
   const flushPartial = (job: string) => {
@@ -148,6 +151,9 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
     },
   };
 }
+
+/** Characters of an unfinished output line held for `--tail` before it is printed as it is. */
+const maxTailLine = 64 * 1024;
 
 function exitText(job: JobResult): string {
   return job.signal ? `signal ${job.signal}` : `exit code ${job.exitCode}`;

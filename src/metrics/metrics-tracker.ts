@@ -1,7 +1,6 @@
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { metricsMarker } from './marker.js';
+import { MarkerLineScanner } from './marker-lines.js';
 import { parseMetrics, type Metrics, type MetricsReport } from './metrics-line.js';
 
 /** A job's metrics: the last value of each, and every report in order, with its step. */
@@ -29,10 +28,11 @@ const maxHistory = 10_000;
 export class MetricsTracker {
   readonly #dataDir: string;
   #offset = 0;
-  #partial = '';
-  // Keeps a character split across two reads whole.
-  #decoder = new StringDecoder('utf8');
   readonly #fromStdout: MetricsReport[] = [];
+  readonly #scanner = new MarkerLineScanner((json) => {
+    const report = parseMetrics(json);
+    if (report && this.#fromStdout.length < maxHistory) this.#fromStdout.push(report);
+  });
   /**
    * Whether a file of reports posted to the daemon may exist. A run that follows its job from the
    * start knows (it sets this on each post); otherwise it is read if there.
@@ -47,7 +47,7 @@ export class MetricsTracker {
   async read(): Promise<JobMetrics | undefined> {
     await this.#readStdout();
     const posted = this.posted ? await readLines(join(this.#dataDir, metricsFiles.posted)) : [];
-    const final = await readFile(join(this.#dataDir, metricsFiles.final), 'utf8').then(parseMetrics, () => undefined);
+    const final = await readFinal(join(this.#dataDir, metricsFiles.final));
     const reports = [...this.#fromStdout, ...posted, ...(final ? [final] : [])];
     if (reports.length === 0) return undefined;
     const last: Record<string, number | string> = {};
@@ -70,34 +70,32 @@ export class MetricsTracker {
       const { size } = await handle.stat();
       // A file that shrank was written anew (the job ran again): start over.
       if (size < this.#offset) this.#reset();
+      const buffer = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, size - this.#offset)));
       while (this.#offset < size) {
-        const buffer = Buffer.alloc(Math.min(1 << 20, size - this.#offset));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.#offset);
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - this.#offset), this.#offset);
         if (bytesRead === 0) break;
         this.#offset += bytesRead;
-        this.#scan(this.#decoder.write(buffer.subarray(0, bytesRead)));
+        this.#scanner.push(buffer.subarray(0, bytesRead));
       }
     } finally {
       await handle.close();
     }
   }
 
-  #scan(text: string): void {
-    const lines = (this.#partial + text).split('\n');
-    this.#partial = lines.pop()!;
-    for (const line of lines) {
-      if (!line.startsWith(metricsMarker)) continue;
-      const report = parseMetrics(line.slice(metricsMarker.length));
-      if (report && this.#fromStdout.length < maxHistory) this.#fromStdout.push(report);
-    }
-  }
-
   #reset(): void {
     this.#offset = 0;
-    this.#partial = '';
-    this.#decoder = new StringDecoder('utf8');
+    this.#scanner.reset();
     this.#fromStdout.length = 0;
   }
+}
+
+/** The largest `metrics.json` read: one report of metrics, not a dump. */
+export const maxMetricsFileBytes = 1 << 20;
+
+async function readFinal(file: string): Promise<MetricsReport | undefined> {
+  const size = await stat(file).then((s) => s.size, () => undefined);
+  if (size === undefined || size > maxMetricsFileBytes) return undefined;
+  return readFile(file, 'utf8').then(parseMetrics, () => undefined);
 }
 
 async function readLines(file: string): Promise<MetricsReport[]> {

@@ -63,4 +63,19 @@ describe('run progress', () => {
       '',
     ]);
   });
+
+  it('tails output line by line, a line without end in pieces instead of held whole', () => {
+    const stdout = fakeStream(false);
+    const stderr = fakeStream(false);
+    const reporter = createRunReporter('plain', true, { stdout, stderr });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 1, toRun: 1, skipped: 0, slots: 1 });
+    reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.from('one\ntw') });
+    reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.from('o\n') });
+    const lines = stdout.text().split('\n');
+    expect(lines.slice(1, 3)).toEqual(['[a] one', '[a] two']);
+    for (let i = 0; i < 40; i++) reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.alloc(16 * 1024, 0x78) });
+    const pieces = stdout.text().split('\n').filter((line) => line.startsWith('[a] xx'));
+    expect(pieces.length).toBeGreaterThanOrEqual(7);
+    for (const piece of pieces) expect(piece.length).toBeLessThan(90 * 1024);
+  });
 });

@@ -116,8 +116,8 @@ export class SshExecutor implements Executor {
     const onAbort = () => (killing ??= this.#kill(dataDir));
     try {
       channel.on('exit', (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null }));
-      channel.on('data', (chunk: Buffer) => (out.write(chunk), job.onOutput?.('stdout', chunk)));
-      channel.stderr.on('data', (chunk: Buffer) => (err.write(chunk), job.onOutput?.('stderr', chunk)));
+      forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk));
+      forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
       channel.end(jobScript(job.command, { dataDir, workingDir }, JSON.stringify(job.params), env));
       signal.addEventListener('abort', onAbort, { once: true });
@@ -247,4 +247,18 @@ export class SshExecutor implements Executor {
 
 function finish(stream: WriteStream): Promise<void> {
   return new Promise((resolve) => stream.end(() => resolve()));
+}
+
+/**
+ * Copies a job's output from the connection into its local file, pausing the connection while the
+ * file is behind: a job that prints faster than the disk takes never fills the runner's memory.
+ */
+function forward(from: NodeJS.ReadableStream, to: WriteStream, onChunk: (chunk: Buffer) => void): void {
+  from.on('data', (chunk: Buffer) => {
+    onChunk(chunk);
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
 }
