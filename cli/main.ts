@@ -16,8 +16,8 @@ export const rootCommand = defineCommand({
 });
 
 /**
- * Runs the CLI on `argv` (without node and script) and resolves with the exit code. `signals`
- * holds what came before; `run` handles them itself, any other command ends on one.
+ * Runs the CLI on `argv` (without node and script) and resolves with the exit code. A command
+ * that must end in its own way on a signal (`run`, `batch serve`) takes `signals` over.
  */
 export async function main(argv: readonly string[], signals: SignalTrap = new SignalTrap()): Promise<number> {
   const args = [...argv];
@@ -32,8 +32,6 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
       return exitCodes.ok;
     }
     const [command, parent, depth] = await findCommand(args);
-    const handlesSignals = command === (runBatchCommand as CommandDef) && !args.includes('-h') && !args.includes('--help');
-    if (!handlesSignals) signals.exitOnSignal();
     if (args.includes('-h') || args.includes('--help')) {
       await showUsage(command, parent);
       return exitCodes.ok;

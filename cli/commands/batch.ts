@@ -8,6 +8,7 @@ import { listBatches, readBatch } from '../../src/store/read-batch.js';
 import { serveStoredBatch } from '../../src/daemon/serve-stored.js';
 import { integerFlag } from '../args.js';
 import { batchesDataDirArg, batchesDataDirFrom, jsonArg, printJson } from '../common-args.js';
+import type { CommandData } from '../command-data.js';
 import { exitCodes } from '../exit-codes.js';
 import { controllableBatch, liveBatch } from '../live-batch.js';
 import { renderBatchList, renderBatchSummary, renderJobTable, storedBatchInfo, storedJobInfos } from '../render/batch-views.js';
@@ -141,22 +142,16 @@ const serve = defineCommand({
     port: { type: 'string', description: 'port, 0 for any free one (default: 8060)', valueHint: 'N' },
     ...batchesDataDirArg,
   },
-  async run({ args }): Promise<number> {
-    const port = integerFlag('port', args.port, 0) ?? 8060;
-    if (port > 65535) throw new HyperctlError('E_USAGE', `--port: expected at most 65535, got ${port}`);
+  async run({ args, data }): Promise<number> {
+    const port = integerFlag('port', args.port, 0, 65_535) ?? 8060;
     const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    try {
-      await serveStoredBatch(batchesDataDirFrom(args), args.name, {
-        host: args.host ?? 'localhost',
-        port,
-        signal: controller.signal,
-        onServing: (url) => process.stderr.write(`serving batch ${args.name} (from disk) at ${url}\nthe address holds the batch's token: keep it private; Ctrl-C to stop\n`),
-      });
-    } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    }
+    (data as CommandData).signals.handle(() => controller.abort());
+    await serveStoredBatch(batchesDataDirFrom(args), args.name, {
+      host: args.host ?? 'localhost',
+      port,
+      signal: controller.signal,
+      onServing: (url) => process.stderr.write(`serving batch ${args.name} (from disk) at ${url}\nthe address holds the batch's token: keep it private; Ctrl-C to stop\n`),
+    });
     return exitCodes.ok;
   },
 });

@@ -29,15 +29,14 @@ export const runCommand = defineCommand({
     const { signals } = data as CommandData;
     const controller = new AbortController();
     let interrupting = (signal: NodeJS.Signals) => controller.abort(signal);
-    // From here on a signal is the run's: one during start-up (loading the config) ends it before it begins.
+    // From here on a signal is the run's: one while the config loads ends the run before it begins.
     signals.handle((signal) => interrupting(signal));
-    const parallelism = integerFlag('parallelism', args.parallelism, 1);
-    const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0);
-    const port = integerFlag('port', args.port, 0);
+    const parallelism = integerFlag('parallelism', args.parallelism, 1, 100_000);
+    const graceSeconds = integerFlag('kill-grace', args['kill-grace'], 0, 3600);
+    const port = integerFlag('port', args.port, 0, 65_535);
     const halt = haltFlag(args.halt);
     const onInterrupt = args['on-interrupt'];
     if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave') throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
-    if (port !== undefined && port > 65535) throw new HyperctlError('E_USAGE', `--port: expected at most 65535, got ${port}`);
     const file = findConfigFile(args.config);
     // Loaded first, so a bad config fails before anything else happens.
     let config: unknown = await loadConfigFile(file);

@@ -3,6 +3,8 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import { HyperctlError } from '../errors.js';
+import { formatPath } from './field-path.js';
+import { findDuplicateKey } from './json-duplicate-keys.js';
 
 const codeExtensions = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 
@@ -23,12 +25,15 @@ export async function loadConfigFile(path: string): Promise<unknown> {
     throw new HyperctlError('E_CONFIG_NOT_FOUND', `${path}: cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
   if (codeExtensions.has(ext)) return loadModule(file, path);
+  // A byte order mark is what some editors put first; it is no part of the config.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return ext === '.json' ? parseJson(text, path) : parseYaml(text, path);
 }
 
 function parseJson(text: string, path: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
     const position = /position (\d+)/.exec(message)?.[1];
@@ -36,6 +41,12 @@ function parseJson(text: string, path: string): unknown {
     const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
     throw new HyperctlError('E_CONFIG_PARSE', `${path}${where}: invalid JSON: ${reason}`, { cause: error });
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    const at = formatPath(duplicate.path);
+    throw new HyperctlError('E_CONFIG_PARSE', `${path}:${lineAndColumn(text, duplicate.offset)}: invalid JSON: duplicate key ${JSON.stringify(duplicate.key)}${at === '(root)' ? '' : ` in ${at}`}`);
+  }
+  return value;
 }
 
 function lineAndColumn(text: string, offset: number): string {
@@ -45,14 +56,24 @@ function lineAndColumn(text: string, offset: number): string {
 }
 
 function parseYaml(text: string, path: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    throw new HyperctlError('E_CONFIG_PARSE', `${path}: invalid YAML: ${(error as Error).message}`, { cause: error });
+  }
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
     const where = pos ? `:${pos.line}:${pos.col}` : '';
     throw new HyperctlError('E_CONFIG_PARSE', `${path}${where}: invalid YAML: ${error.message.split('\n')[0]}`, { cause: error });
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (error) {
+    // Aliases are resolved here: one to nothing, or too many (a "billion laughs"), is refused here.
+    throw new HyperctlError('E_CONFIG_PARSE', `${path}: invalid YAML: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 async function loadModule(file: string, path: string): Promise<unknown> {
@@ -65,5 +86,10 @@ async function loadModule(file: string, path: string): Promise<unknown> {
     throw new HyperctlError('E_CONFIG_PARSE', `${path}: cannot load module: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   const exported = mod.default ?? mod;
-  return typeof exported === 'function' ? await (exported as () => unknown)() : exported;
+  if (typeof exported !== 'function') return exported;
+  try {
+    return await (exported as () => unknown)();
+  } catch (error) {
+    throw new HyperctlError('E_CONFIG_PARSE', `${path}: the function it exports failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
+  }
 }

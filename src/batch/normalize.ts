@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { reservedNameReason } from '../store/batch-files.js';
 import { resolveUserPath } from '../store/paths.js';
 import { hyperctlVersion } from '../version.js';
 import type { BatchInput } from './schema.js';
@@ -29,7 +30,8 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
   const jobs: JobSpec[] = [];
   input.jobs.forEach((job, index) => {
     const jobName = job.name ?? jobNameFromParams(job.params);
-    const problem = unsafeNameReason(jobName);
+    // A job's folder sits beside the batch's own files, unless the job has a data_dir of its own.
+    const problem = unsafeNameReason(jobName) ?? (job.execution.data_dir ? undefined : reservedNameReason(jobName));
     if (problem) issues.push(`jobs[${index}].name: ${problem}`);
     const first = seen.get(jobName);
     if (first !== undefined) {

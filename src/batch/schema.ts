@@ -1,49 +1,83 @@
+import { isIP } from 'node:net';
 import * as v from 'valibot';
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
-const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const finite = v.pipe(v.number(), v.finite('expected a finite number'));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
-const resource = v.strictObject({
-  cpu: v.optional(v.pipe(v.number(), v.minValue(0))),
-  ram: v.optional(v.pipe(v.number(), v.minValue(0))),
+/** What valibot's object schemas miss: they take an array (`[]` passes as `{}`), so one is refused first. */
+const plainObject = v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), (issue) => `expected an object, got ${describeValue(issue.input)}`);
+
+function describeValue(input: unknown): string {
+  if (Array.isArray(input)) return 'an array';
+  if (input === null || input === undefined) return String(input);
+  const shown = typeof input === 'string' ? JSON.stringify(input) : String(input);
+  return `${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown} (${typeof input})`;
+}
+
+/** A strict object that is not an array. */
+function object<const TEntries extends v.ObjectEntries>(entries: TEntries) {
+  return v.pipe(plainObject, v.strictObject(entries));
+}
+
+/** A map of names to values that is not an array. */
+function record<const TValue extends v.GenericSchema>(key: v.GenericSchema<string, string>, value: TValue) {
+  return v.pipe(plainObject, v.record(key, value));
+}
+
+const resource = object({
+  cpu: v.optional(v.pipe(finite, v.minValue(0))),
+  ram: v.optional(v.pipe(finite, v.minValue(0))),
   // Below 1 a share of one GPU; from 1 on, whole GPUs.
-  gpu: v.optional(v.pipe(v.number(), v.minValue(0), v.check((n) => n < 1 || Number.isInteger(n), 'expected a whole number of GPUs, or a share of one below 1'))),
+  gpu: v.optional(v.pipe(finite, v.minValue(0), v.check((n) => n < 1 || Number.isInteger(n), 'expected a whole number of GPUs, or a share of one below 1'))),
 });
 
 /** What a machine offers, when detection should be overridden; `gpu` is a count or the GPU indices. */
-const capacity = v.strictObject({
-  cpu: v.optional(v.pipe(v.number(), v.minValue(0))),
-  ram: v.optional(v.pipe(v.number(), v.minValue(0))),
+const capacity = object({
+  cpu: v.optional(v.pipe(finite, v.minValue(0))),
+  ram: v.optional(v.pipe(finite, v.minValue(0))),
   gpu: v.optional(v.union([v.pipe(count), v.array(count)], 'expected a number of GPUs or a list of GPU indices')),
 });
 
-const seconds = v.pipe(v.number(), v.minValue(0, 'expected seconds, at least 0'));
+/** Jobs at once: more than this many processes is not a plan but a typo. */
+const parallelism = v.pipe(count, v.minValue(1), v.maxValue(100_000, 'expected at most 100000'));
+const retries = v.pipe(count, v.maxValue(1000, 'expected at most 1000'));
+
+/** A host name (RFC 1123) or an IP address for the daemon to listen on. */
+const listenHost = v.pipe(
+  v.string(),
+  v.check((host) => isIP(host) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(host), 'expected a host name or an IP address such as 127.0.0.1'),
+);
+
+const seconds = v.pipe(finite, v.minValue(0, 'expected seconds, at least 0'));
+/** A wait between attempts: at most a day, which is what a timer can wait at once, and more than a retry should. */
+const backoff = v.pipe(seconds, v.maxValue(86_400, 'expected at most 86400 seconds (a day)'));
 const retryOn = v.array(v.picklist(['lost', 'failed', 'timeout'], (issue) => `expected "lost", "failed" or "timeout", got ${issue.received}`));
-const jobDefaults = v.strictObject({
+const jobDefaults = object({
   timeout: v.optional(seconds),
-  retries: v.optional(count),
+  retries: v.optional(retries),
   retry_on: v.optional(retryOn),
-  retry_backoff: v.optional(seconds),
+  retry_backoff: v.optional(backoff),
 });
-const halt = v.strictObject({
+const halt = object({
   fail: v.union([v.pipe(count, v.minValue(1)), v.pipe(v.string(), v.regex(/^(100|[1-9]?\d(\.\d+)?)%$/, 'expected a percentage such as "10%"'))], 'expected a number of failures or a percentage such as "10%"'),
   when: v.optional(v.picklist(['soon', 'now'], (issue) => `expected "soon" or "now", got ${issue.received}`)),
 });
 
-const execution = v.strictObject({
+const execution = object({
   command: nonEmpty,
   working_dir: v.optional(nonEmpty),
   data_dir: v.optional(nonEmpty),
 });
 
 const envName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits, _)'));
-const environments = v.record(envName, v.string());
+const environments = record(envName, v.string());
 
 const localBackend = v.strictObject({
   type: v.literal('local'),
   conf: v.optional(
-    v.strictObject({
-      parallelism: v.optional(v.pipe(count, v.minValue(1))),
+    object({
+      parallelism: v.optional(parallelism),
       environments: v.optional(environments),
       capacity: v.optional(capacity),
     }),
@@ -52,17 +86,17 @@ const localBackend = v.strictObject({
 
 const remoteBackend = v.strictObject({
   type: v.literal('remote'),
-  conf: v.strictObject({
+  conf: object({
     machines: v.pipe(
       v.array(
-        v.strictObject({
+        object({
           hostname: nonEmpty,
           username: v.optional(nonEmpty),
           password: v.optional(v.string()),
           ssh_rsa_file: v.optional(nonEmpty),
           passphrase: v.optional(v.string()),
           port: v.optional(v.pipe(count, v.minValue(1), v.maxValue(65535))),
-          slots: v.optional(v.pipe(count, v.minValue(1))),
+          slots: v.optional(parallelism),
           environments: v.optional(environments),
           data_dir: v.optional(nonEmpty),
           capacity: v.optional(capacity),
@@ -78,23 +112,23 @@ const remoteBackend = v.strictObject({
 const slurmBackend = v.strictObject({
   type: v.literal('slurm'),
   conf: v.optional(
-    v.strictObject({
+    object({
       partition: v.optional(nonEmpty),
       account: v.optional(nonEmpty),
       qos: v.optional(nonEmpty),
       time: v.optional(nonEmpty),
       sbatch_args: v.optional(v.array(v.string())),
-      max_array_size: v.optional(v.pipe(count, v.minValue(1))),
-      parallelism: v.optional(v.pipe(count, v.minValue(1))),
-      poll_interval: v.optional(v.pipe(v.number(), v.minValue(0.1))),
+      max_array_size: v.optional(v.pipe(count, v.minValue(1), v.maxValue(100_000_000))),
+      parallelism: v.optional(parallelism),
+      poll_interval: v.optional(v.pipe(finite, v.minValue(0.1), v.maxValue(3600))),
     }),
   ),
 });
 
 const backend = v.variant('type', [localBackend, remoteBackend, slurmBackend], (issue) => `expected "local", "remote" or "slurm", got ${issue.received}`);
 
-const daemon = v.strictObject({
-  host: v.optional(nonEmpty),
+const daemon = object({
+  host: v.optional(listenHost),
   port: v.optional(v.pipe(count, v.maxValue(65535))),
   exit_on_finish: v.optional(v.boolean()),
 });
@@ -102,19 +136,19 @@ const daemon = v.strictObject({
 /** YAML reads `version: 2.5` as a number; the seed means the string. */
 const version = v.pipe(v.union([v.string(), v.number()]), v.transform(String));
 
-const params = v.record(v.string(), v.any());
+const params = record(v.string(), v.any());
 
-export const jobSchema = v.strictObject({
+export const jobSchema = object({
   name: v.optional(v.string()),
   params,
   resource: v.optional(resource),
   execution,
   timeout: v.optional(seconds),
-  retries: v.optional(count),
+  retries: v.optional(retries),
 });
 
-export const batchSchema = v.strictObject({
-  jobs: v.array(jobSchema),
+export const batchSchema = object({
+  jobs: v.pipe(v.array(jobSchema), v.minLength(1, 'expected at least one job')),
   backend: v.optional(backend),
   name: v.optional(v.string()),
   daemon: v.optional(daemon),
@@ -123,12 +157,12 @@ export const batchSchema = v.strictObject({
   halt: v.optional(halt),
 });
 
-export const templateSchema = v.strictObject({
-  params: v.record(v.string(), v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`)),
+export const templateSchema = object({
+  params: record(v.string(), v.pipe(v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`), v.minLength(1, 'expected at least one value'))),
   execution,
   resource: v.optional(resource),
   timeout: v.optional(seconds),
-  retries: v.optional(count),
+  retries: v.optional(retries),
   job_defaults: v.optional(jobDefaults),
   halt: v.optional(halt),
   backend: v.optional(backend),

@@ -1,14 +1,7 @@
 import * as v from 'valibot';
 import { HyperctlError, type HyperctlErrorCode } from '../errors.js';
-
-/** `jobs[2].execution.command` from valibot's path items. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = '';
-  for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (out ? `.${key}` : key) : `[${JSON.stringify(key)}]`;
-  }
-  return out || '(root)';
-}
+import { configShapeIssues } from './config-shape.js';
+import { formatPath } from './field-path.js';
 
 function describeIssue(issue: v.BaseIssue<unknown>, knownKeys: (path: readonly (string | number)[]) => readonly string[]): string {
   if (issue.type === 'strict_object' && issue.received === 'undefined') return 'required';
@@ -67,7 +60,8 @@ function unwrap(node: unknown): unknown {
   let n = node as { wrapped?: unknown; pipe?: unknown[]; type?: string } | undefined;
   while (n) {
     if (n.wrapped) n = n.wrapped as typeof n;
-    else if (n.pipe && n.pipe[0] !== n) n = n.pipe[0] as typeof n;
+    // A pipe's schema is its first item, or the first after a `custom` check that guards it.
+    else if (n.pipe && n.pipe[0] !== n) n = (n.pipe.find((item, i) => i > 0 && (item as { kind?: string }).kind === 'schema') ?? n.pipe[0]) as typeof n;
     else break;
   }
   return n;
@@ -78,6 +72,8 @@ function unwrap(node: unknown): unknown {
  * `path: problem`, prefixed by `where` (a file name) when given.
  */
 export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown, code: HyperctlErrorCode, where?: string): v.InferOutput<S> {
+  const shape = configShapeIssues(input);
+  if (shape.length > 0) throw invalid(code, shape, where);
   const result = v.safeParse(schema, input, { abortEarly: false });
   if (result.success) return result.output;
   const issues = result.issues.map((issue) => {

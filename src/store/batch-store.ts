@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
+import { batchFiles } from './batch-files.js';
 import { compactJournal, JournalWriter, latestByJob, readJournal, type JournalRecord } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
 import { stateWriteError } from './write-fault.js';
-
-/** File names inside a batch folder. */
-export const batchFiles = {
-  spec: 'spec.json',
-  journal: 'journal.jsonl',
-  runner: 'runner.json',
-  lastRun: 'last-run.json',
-  token: 'token',
-} as const;
 
 /** Who runs a batch now: written when a run starts, removed when it ends. */
 export interface RunnerInfo extends ProcessIdentity {

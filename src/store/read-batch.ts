@@ -4,7 +4,8 @@ import type { BatchSpec } from '../batch/spec.js';
 import type { JobParams, JobStatus } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics-line.js';
-import { batchFiles, readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
+import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
+import { batchFiles } from './batch-files.js';
 import { latestByJob, readJournal } from './journal.js';
 
 /** A job as the state on disk tells it. */

@@ -35,8 +35,8 @@ describe('generateJobs', () => {
     ]);
   });
 
-  it('gives no job for an empty list and one job for no params', () => {
-    expect([...generateJobs({ params: { a: [1], b: [] }, execution })]).toEqual([]);
+  it('refuses an empty list of values, and gives one job for no params', () => {
+    expect(() => [...generateJobs({ params: { a: [1], b: [] }, execution })]).toThrow('params.b: expected at least one value');
     expect([...generateJobs({ params: {}, execution })].map((j) => j.params)).toEqual([{}]);
   });
 

@@ -48,10 +48,29 @@ describe('batch config validation', () => {
     ['a job name with /', { jobs: [{ ...ok, name: 'a/b' }] }, 'jobs[0].name: must not contain "/"'],
     ['a job name ..', { jobs: [{ ...ok, name: '..' }] }, 'jobs[0].name: ".." is not a usable file name'],
     ['an empty job name', { jobs: [{ ...ok, name: '' }] }, 'jobs[0].name: must not be empty'],
-    ['an unsafe batch name', { name: 'a/b', jobs: [] }, 'name: must not contain "/"'],
+    ['an unsafe batch name', { name: 'a/b', jobs: [ok] }, 'name: must not contain "/"'],
+    ['no jobs', { jobs: [] }, 'jobs: expected at least one job'],
+    ['params as a list', { jobs: [{ ...ok, params: [1, 2] }] }, 'jobs[0].params: expected an object, got an array'],
+    ['a resource as a list', { jobs: [{ ...ok, resource: [] }] }, 'jobs[0].resource: expected an object, got an array'],
+    ['environments as a list', { jobs: [ok], backend: { type: 'local', conf: { environments: [] } } }, 'backend.conf.environments: expected an object, got an array'],
+    ['a param named __proto__', { jobs: [{ ...ok, params: JSON.parse('{"__proto__": 1}') as object }] }, 'jobs[0].params.__proto__: "__proto__" cannot be used as a key'],
+    ['a param named constructor', { jobs: [{ ...ok, params: { constructor: 1 } }] }, 'jobs[0].params.constructor: "constructor" cannot be used as a key'],
+    ['params nested 4,000 deep', { jobs: [{ ...ok, params: JSON.parse(`${'{"a":'.repeat(4000)}1${'}'.repeat(4000)}`) as object }] }, 'nested deeper than 64 levels'],
+    ['a job named like the journal', { jobs: [{ ...ok, name: 'journal.jsonl' }] }, 'jobs[0].name: "journal.jsonl" is the name of one of the batch\'s own files'],
+    ['a job named like a temp file of the spec', { jobs: [{ ...ok, name: 'spec.json.tmp-123' }] }, 'jobs[0].name: "spec.json.tmp-123" is the name'],
+    ['a 300-character daemon host', { jobs: [ok], daemon: { host: 'a'.repeat(300) } }, 'daemon.host: expected a host name or an IP address'],
+    ['an endless timeout', { jobs: [{ ...ok, timeout: Infinity }] }, 'jobs[0].timeout: expected a finite number'],
+    ['a retry backoff over a day', { jobs: [ok], job_defaults: { retry_backoff: 1e9 } }, 'job_defaults.retry_backoff: expected at most 86400 seconds'],
+    ['a parallelism of a billion', { jobs: [ok], backend: { type: 'local', conf: { parallelism: 1e9 } } }, 'backend.conf.parallelism: expected at most 100000'],
     ['a working_dir that does not exist', { jobs: [{ params: {}, execution: { command: 'true', working_dir: '/no/such/dir' } }] }, 'jobs[0].execution.working_dir: directory /no/such/dir does not exist'],
   ])('names the field for %s', async (_what, config, expected) => {
     expect(await rejection(config)).toContain(expected);
+  });
+
+  it('refuses a config that refers to itself, as one built in code may', async () => {
+    const params: Record<string, unknown> = {};
+    params.self = params;
+    expect(await rejection({ jobs: [{ ...ok, params }] })).toContain('nested deeper than 64 levels');
   });
 
   it('lists every problem at once', async () => {

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceConfig, SlurmBackendConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
+import { batchFolders } from '../../store/batch-files.js';
 import type { Executor, JobExit, JobLaunch } from '../executor.js';
 import { slurmArrayScript, slurmFiles, slurmJobScript } from './job-script.js';
 import { sbatchArgs } from './sbatch-args.js';
@@ -82,7 +83,7 @@ export class SlurmExecutor implements Executor {
     }
     const clusterMax = Number(/^MaxArraySize\s*=\s*(\d+)/m.exec(config)?.[1] ?? 1001) - 1;
     this.#maxArraySize = Math.max(1, Math.min(clusterMax, this.#options.conf.max_array_size ?? clusterMax));
-    mkdirSync(join(this.#options.batchDataDir, 'slurm'), { recursive: true });
+    mkdirSync(join(this.#options.batchDataDir, batchFolders.slurm), { recursive: true });
     const interval = (this.#options.conf.poll_interval ?? 1) * 1000;
     this.#pollTimer = setInterval(() => void this.#poll(), interval);
   }
@@ -147,7 +148,7 @@ export class SlurmExecutor implements Executor {
   }
 
   async #submit(group: readonly Submission[]): Promise<void> {
-    const dir = join(this.#options.batchDataDir, 'slurm');
+    const dir = join(this.#options.batchDataDir, batchFolders.slurm);
     const n = ++this.#arrays;
     const manifest = join(dir, `array-${process.pid}-${n}.list`);
     const script = join(dir, `array-${process.pid}-${n}.sh`);
