@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Installs system packages once and gives the suite a home of its own (see the file).
+    globalSetup: ['test/global-setup.ts'],
     // Tests start real processes; on a 2-core machine a little slack avoids flaky timeouts.
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -5,7 +5,8 @@ import { HyperctlError } from '../src/errors.js';
 export function integerFlag(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new HyperctlError('E_USAGE', `--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+  if (!Number.isInteger(n) || n < min || n > max) throw new HyperctlError('E_USAGE', `--${name}: expected a whole number ${range}, got ${JSON.stringify(value)}`);
   return n;
 }
 

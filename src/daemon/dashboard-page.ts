@@ -1,16 +1,14 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The dashboard the daemon serves at the portal's root: one self-contained page, no framework, no
  * CDN. It reads the native API relative to its own URL (so the token in the path authenticates
  * it) and follows the event stream, so it never reloads. Plain string concatenation in its script
  * keeps it free of `${`, which this template string would otherwise take for its own.
  */
-export const dashboardPage = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>hyperctl</title>
-<style>
+
+/** The page's stylesheet. */
+const style = `
   :root { --fg: #1d2330; --muted: #667085; --line: #e4e7ec; --bg: #f8f9fb; --ok: #12805c; --bad: #c4320a; --run: #1570ef; --warn: #b54708; }
   * { box-sizing: border-box; }
   body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
@@ -34,46 +32,31 @@ export const dashboardPage = `<!doctype html>
   .scroll { overflow: auto; max-height: 70vh; }
   svg { width: 100%; height: 240px; background: #fff; }
   .muted { color: var(--muted); }
-</style>
-</head>
-<body>
-<header>
-  <h1 id="title">hyperctl</h1>
-  <div class="bar" id="bar" title="progress"></div>
-  <div id="progress" class="muted"></div>
-  <div class="counts" id="counts"></div>
-</header>
-<main>
-  <section>
-    <h2>Jobs</h2>
-    <div class="tools">
-      <input id="filter" placeholder="filter by name, param or metric" size="28">
-      <select id="status"><option value="">every status</option><option>running</option><option>succeed</option><option>failed</option><option>killed</option><option>init</option></select>
-    </div>
-    <div class="scroll"><table id="jobs"><thead></thead><tbody></tbody></table></div>
-  </section>
-  <div>
-    <section>
-      <h2>Chart</h2>
-      <div class="tools">
-        <label>metric <select id="metric"></select></label>
-        <label>against <select id="param"></select></label>
-      </div>
-      <svg id="chart" viewBox="0 0 400 240" preserveAspectRatio="none"></svg>
-    </section>
-    <section style="margin-top:16px">
-      <h2>Log <span id="log-name" class="muted"></span></h2>
-      <div class="tools"><label><input type="checkbox" id="stderr"> stderr</label></div>
-      <pre id="log" class="muted">Choose a job to see its output.</pre>
-    </section>
-  </div>
-</main>
-<script>
+  .below { margin-top: 16px; }
+`;
+
+/** The page's script: plain ES5, built from DOM calls. */
+const script = `
 (function () {
   var jobs = [], batch = null, sortKey = 'name', sortDesc = false, selected = null, logOffset = 0, logTimer = null;
   var statuses = ['succeed', 'failed', 'killed', 'running', 'init'];
   var colors = { succeed: '#12805c', failed: '#c4320a', killed: '#b54708', running: '#1570ef', init: '#e4e7ec' };
   function $(id) { return document.getElementById(id); }
+  // Every node is built with DOM calls and text goes in as textContent: no job-controlled text is ever parsed as HTML.
+  function el(tag, attrs, children) {
+    var node = tag.indexOf('svg:') === 0 ? document.createElementNS('http://www.w3.org/2000/svg', tag.slice(4)) : document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+  function replace(parent, children) {
+    var fragment = document.createDocumentFragment();
+    children.forEach(function (c) { if (c) fragment.appendChild(c); });
+    parent.replaceChildren(fragment);
+  }
   function api(path, options) {
     return fetch('api/v1/' + path, options).then(function (r) {
       if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
@@ -106,17 +89,25 @@ export const dashboardPage = `<!doctype html>
     if (!batch) return;
     var c = batch.counts, done = c.succeed + c.failed + c.killed;
     $('title').textContent = 'hyperctl · ' + batch.name + ' · ' + batch.status;
-    $('bar').innerHTML = statuses.map(function (s) { return c[s] ? '<span style="width:' + (100 * c[s] / c.total) + '%;background:' + colors[s] + '"></span>' : ''; }).join('');
+    replace($('bar'), statuses.map(function (s) {
+      if (!c[s]) return null;
+      var span = el('span');
+      span.style.width = (100 * c[s] / c.total) + '%';
+      span.style.background = colors[s];
+      return span;
+    }));
     var pct = c.total ? Math.round((100 * done) / c.total) : 100;
     var eta = done > 0 && done < c.total && batch.status === 'running' ? ' · ETA ' + fmt((batch.elapsedMs / done) * (c.total - done)) : '';
     $('progress').textContent = pct + '% · ' + done + '/' + c.total + ' done · ' + fmt(batch.elapsedMs) + eta;
     $('progress').dataset.percent = String(pct);
-    $('counts').innerHTML = statuses.map(function (s) { return '<span class="st-' + s + '">' + c[s] + ' ' + s + '</span>'; }).join('');
+    replace($('counts'), statuses.map(function (s) { return el('span', { class: 'st-' + s, text: c[s] + ' ' + s }); }));
   }
   function renderJobs() {
     var params = varyingParams(), metrics = metricKeys();
     var columns = ['name', 'status', 'host', 'duration'].concat(params, metrics);
-    $('jobs').tHead.innerHTML = '<tr>' + columns.map(function (k) { return '<th data-key="' + k + '">' + k + (k === sortKey ? (sortDesc ? ' ▼' : ' ▲') : '') + '</th>'; }).join('') + '<th></th></tr>';
+    replace($('jobs').tHead, [el('tr', {}, columns.map(function (k) {
+      return el('th', { 'data-key': k, text: k + (k === sortKey ? (sortDesc ? ' ▼' : ' ▲') : '') });
+    }).concat([el('th')]))]);
     var filter = $('filter').value.toLowerCase(), status = $('status').value;
     var rows = jobs.filter(function (j) {
       if (status && j.status !== status) return false;
@@ -128,32 +119,31 @@ export const dashboardPage = `<!doctype html>
       var order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
       return sortDesc ? -order : order;
     });
-    $('jobs').tBodies[0].innerHTML = rows.map(function (j) {
+    replace($('jobs').tBodies[0], rows.map(function (j) {
       var cells = columns.map(function (k) {
         var v = k === 'duration' ? fmt(j.durationMs) : text(value(j, k));
-        return '<td' + (k === 'status' ? ' class="st-' + j.status + '"' : '') + '>' + escapeHtml(v) + '</td>';
-      }).join('');
-      var kill = j.status === 'running' ? '<button class="kill" data-kill="' + escapeHtml(j.name) + '">kill</button>' : '';
-      return '<tr class="job' + (j.name === selected ? ' selected' : '') + '" data-job="' + escapeHtml(j.name) + '">' + cells + '<td>' + kill + '</td></tr>';
-    }).join('');
+        return el('td', k === 'status' ? { class: 'st-' + j.status, text: v } : { text: v });
+      });
+      var kill = j.status === 'running' ? el('button', { class: 'kill', 'data-kill': j.name, text: 'kill' }) : null;
+      return el('tr', { class: 'job' + (j.name === selected ? ' selected' : ''), 'data-job': j.name }, cells.concat([el('td', {}, [kill])]));
+    }));
     renderChartControls(params, metrics);
   }
-  function escapeHtml(s) { return String(s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
   function renderChartControls(params, metrics) {
     [['metric', metrics], ['param', params.concat(['step'])]].forEach(function (pair) {
-      var el = $(pair[0]), current = el.value, options = pair[1];
-      if (el.dataset.options === options.join(',')) return;
-      el.dataset.options = options.join(',');
-      el.innerHTML = options.map(function (o) { return '<option>' + escapeHtml(o) + '</option>'; }).join('');
-      if (options.indexOf(current) >= 0) el.value = current;
+      var select = $(pair[0]), current = select.value, options = pair[1];
+      if (select.dataset.options === options.join(',')) return;
+      select.dataset.options = options.join(',');
+      replace(select, options.map(function (o) { return new Option(o, o); }));
+      if (options.indexOf(current) >= 0) select.value = current;
     });
     renderChart();
   }
   function renderChart() {
-    var metric = $('metric').value, param = $('param').value, svg = $('chart');
-    if (!metric) { svg.innerHTML = '<text x="10" y="20" fill="#667085">No metrics yet.</text>'; return; }
+    var metric = $('metric').value, param = $('param').value;
+    if (!metric) return say('No metrics yet.');
     if (param === 'step') {
-      if (!selected) { svg.innerHTML = '<text x="10" y="20" fill="#667085">Choose a job to see ' + escapeHtml(metric) + ' over its steps.</text>'; return; }
+      if (!selected) return say('Choose a job to see ' + metric + ' over its steps.');
       api('jobs/' + encodeURIComponent(selected) + '/metrics').then(function (r) { return r.json(); }).then(function (m) {
         var points = m.history.filter(function (h) { return typeof h.values[metric] === 'number'; }).map(function (h) { return [h.step, h.values[metric]]; });
         draw(points, true);
@@ -162,19 +152,24 @@ export const dashboardPage = `<!doctype html>
     }
     draw(jobs.filter(function (j) { return j.metrics && typeof j.metrics[metric] === 'number' && typeof j.params[param] === 'number'; }).map(function (j) { return [j.params[param], j.metrics[metric]]; }), false);
   }
+  function say(message) {
+    replace($('chart'), [el('svg:text', { x: '10', y: '20', fill: '#667085', text: message })]);
+  }
   function draw(points, line) {
-    var svg = $('chart');
-    if (!points.length) { svg.innerHTML = '<text x="10" y="20" fill="#667085">Nothing to plot yet.</text>'; return; }
+    if (!points.length) return say('Nothing to plot yet.');
     var xs = points.map(function (p) { return p[0]; }), ys = points.map(function (p) { return p[1]; });
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
     function sx(x) { return 30 + (x1 === x0 ? 170 : ((x - x0) / (x1 - x0)) * 350); }
     function sy(y) { return 220 - (y1 === y0 ? 100 : ((y - y0) / (y1 - y0)) * 200); }
     var marks = line
-      ? '<polyline fill="none" stroke="#1570ef" stroke-width="2" points="' + points.map(function (p) { return sx(p[0]) + ',' + sy(p[1]); }).join(' ') + '"/>'
-      : points.map(function (p) { return '<circle r="4" fill="#1570ef" cx="' + sx(p[0]) + '" cy="' + sy(p[1]) + '"/>'; }).join('');
-    svg.innerHTML = '<line x1="30" y1="220" x2="390" y2="220" stroke="#e4e7ec"/><line x1="30" y1="10" x2="30" y2="220" stroke="#e4e7ec"/>' +
-      '<text x="32" y="236" font-size="10" fill="#667085">' + x0 + '</text><text x="360" y="236" font-size="10" fill="#667085">' + x1 + '</text>' +
-      '<text x="2" y="18" font-size="10" fill="#667085">' + +y1.toPrecision(3) + '</text><text x="2" y="218" font-size="10" fill="#667085">' + +y0.toPrecision(3) + '</text>' + marks;
+      ? [el('svg:polyline', { fill: 'none', stroke: '#1570ef', 'stroke-width': '2', points: points.map(function (p) { return sx(p[0]) + ',' + sy(p[1]); }).join(' ') })]
+      : points.map(function (p) { return el('svg:circle', { r: '4', fill: '#1570ef', cx: String(sx(p[0])), cy: String(sy(p[1])) }); });
+    function label(x, y, t) { return el('svg:text', { x: String(x), y: String(y), 'font-size': '10', fill: '#667085', text: String(t) }); }
+    replace($('chart'), [
+      el('svg:line', { x1: '30', y1: '220', x2: '390', y2: '220', stroke: '#e4e7ec' }),
+      el('svg:line', { x1: '30', y1: '10', x2: '30', y2: '220', stroke: '#e4e7ec' }),
+      label(32, 236, x0), label(360, 236, x1), label(2, 18, +y1.toPrecision(3)), label(2, 218, +y0.toPrecision(3)),
+    ].concat(marks));
   }
   function loadJobs() {
     return api('jobs').then(function (r) { return r.json(); }).then(function (page) { jobs = page.jobs; renderJobs(); });
@@ -229,7 +224,61 @@ export const dashboardPage = `<!doctype html>
     setInterval(function () { if (batch && batch.status === 'running') loadBatch(); }, 1000);
   });
 })();
-</script>
+`;
+
+/** The page; its style and script are inline, allowed by their hashes alone. */
+export const dashboardPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hyperctl</title>
+<style>${style}</style>
+</head>
+<body>
+<header>
+  <h1 id="title">hyperctl</h1>
+  <div class="bar" id="bar" title="progress"></div>
+  <div id="progress" class="muted"></div>
+  <div class="counts" id="counts"></div>
+</header>
+<main>
+  <section>
+    <h2>Jobs</h2>
+    <div class="tools">
+      <input id="filter" placeholder="filter by name, param or metric" size="28">
+      <select id="status"><option value="">every status</option><option>running</option><option>succeed</option><option>failed</option><option>killed</option><option>init</option></select>
+    </div>
+    <div class="scroll"><table id="jobs"><thead></thead><tbody></tbody></table></div>
+  </section>
+  <div>
+    <section>
+      <h2>Chart</h2>
+      <div class="tools">
+        <label>metric <select id="metric"></select></label>
+        <label>against <select id="param"></select></label>
+      </div>
+      <svg id="chart" viewBox="0 0 400 240" preserveAspectRatio="none"></svg>
+    </section>
+    <section class="below">
+      <h2>Log <span id="log-name" class="muted"></span></h2>
+      <div class="tools"><label><input type="checkbox" id="stderr"> stderr</label></div>
+      <pre id="log" class="muted">Choose a job to see its output.</pre>
+    </section>
+  </div>
+</main>
+<script>${script}</script>
 </body>
 </html>
 `;
+
+/** The hash a Content-Security-Policy names to allow one inline block. */
+function cspHash(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/**
+ * The page's Content-Security-Policy: its own inline script and style by hash, nothing inline
+ * besides, requests only to its own origin, no framing.
+ */
+export const dashboardCsp = `default-src 'none'; script-src ${cspHash(script)}; style-src ${cspHash(style)}; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;

@@ -29,15 +29,57 @@ export async function streamJsonArray<T>(res: ServerResponse, prefix: string, it
   res.end(`]${suffix}`);
 }
 
-/** Reads a small JSON request body; undefined for an empty one. Refuses bodies over 64 KiB. */
+/** The largest request body read: metrics reports and commands are small. */
+export const maxBodyBytes = 64 * 1024;
+
+/** Bytes of a too-large body read and thrown away, so the client sees the 413 and not a reset. */
+const maxDrainBytes = 16 * 1024 * 1024;
+
+/** Why a request body was refused. */
+export class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads a small JSON request body; undefined for an empty one. Throws {@link BodyError}: 413 for a
+ * body over {@link maxBodyBytes}, 400 for one that is not JSON.
+ */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) throw tooLarge(req);
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > 65536) throw new RangeError('request body too large');
+    if (size > maxBodyBytes) throw tooLarge(req, size);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
-  return text ? JSON.parse(text) : undefined;
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch (error) {
+    throw new BodyError(400, `request body: invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Sends the error for a body that could not be read; a refused large body closes the connection after it. */
+export function sendBodyError(res: ServerResponse, error: unknown): void {
+  if (!(error instanceof BodyError)) throw error;
+  if (error.status === 413) res.setHeader('connection', 'close');
+  sendError(res, error.status, error.status === 413 ? 'E_PAYLOAD_TOO_LARGE' : 'E_BAD_REQUEST', error.message);
+}
+
+/** Drains the rest of a body that is too large (up to a bound), so the client reads the answer. */
+function tooLarge(req: IncomingMessage, read = 0): BodyError {
+  let drained = read;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > maxDrainBytes) req.destroy();
+  });
+  req.resume();
+  return new BodyError(413, `request body: larger than ${maxBodyBytes} bytes`);
 }

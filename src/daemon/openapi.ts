@@ -13,7 +13,7 @@ export const openApiDocument = {
       post: {
         summary: 'stop starting jobs (with kill, also kill the running ones), then end the run and stop serving',
         requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } } },
-        responses: { 202: { description: 'stopping' }, 400: error, 401: error },
+        responses: { 202: { description: 'stopping' }, 400: error, 401: error, 413: error },
       },
     },
     '/api/v1/jobs': {
@@ -34,7 +34,7 @@ export const openApiDocument = {
         summary: 'report metrics for a running job (the job itself, through its portal)',
         parameters: [jobName],
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: { type: ['number', 'string'] }, description: '"_step" (a number) names the step' } } } },
-        responses: { 202: { description: 'recorded' }, 400: error, 401: error, 404: error, 409: error },
+        responses: { 202: { description: 'recorded' }, 400: error, 401: error, 404: error, 409: error, 413: error },
       },
     },
     '/api/v1/jobs/{name}/kill': { post: { summary: "kill a running job's process group", parameters: [jobName], responses: { 202: { description: 'killing' }, 401: error, 404: error, 409: error } } },

@@ -6,16 +6,21 @@ import * as v from 'valibot';
 import type { BatchEvent, JobResult } from '../run/events.js';
 import type { RunView } from '../run/run-view.js';
 import { toReport } from '../metrics/metrics-line.js';
-import { dashboardPage } from './dashboard-page.js';
+import { dashboardCsp, dashboardPage } from './dashboard-page.js';
 import { openApiDocument } from './openapi.js';
 import { toJobInfo, type BatchInfo } from './protocol.js';
-import { readJsonBody, sendError, sendJson, streamJsonArray } from './http-util.js';
+import { readJsonBody, sendBodyError, sendError, sendJson, streamJsonArray } from './http-util.js';
 
 const statuses = ['init', 'running', 'succeed', 'failed', 'killed'] as const;
 const whole = v.pipe(v.string(), v.regex(/^\d+$/, 'expected a whole number'), v.transform(Number));
 const jobsQuery = v.object({ status: v.optional(v.picklist(statuses)), offset: v.optional(whole), limit: v.optional(whole) });
 const logsQuery = v.object({ offset: v.optional(whole), length: v.optional(whole) });
-const stopBody = v.optional(v.strictObject({ kill: v.optional(v.boolean()) }));
+const stopBody = v.optional(
+  v.pipe(
+    v.custom<object>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), 'expected an object such as {"kill": true}'),
+    v.strictObject({ kill: v.optional(v.boolean()) }),
+  ),
+);
 
 export interface RouteContext {
   readonly view: RunView;
@@ -71,7 +76,7 @@ async function stopBatch({ req, res, view }: RouteContext): Promise<void> {
   try {
     body = await readJsonBody(req);
   } catch (error) {
-    return sendError(res, 400, 'E_BAD_REQUEST', `request body: ${(error as Error).message}`);
+    return sendBodyError(res, error);
   }
   const parsed = v.safeParse(stopBody, body);
   if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `request body: ${parsed.issues[0].message}`);
@@ -97,7 +102,7 @@ function sendDashboard(res: ServerResponse): void {
     'content-length': Buffer.byteLength(dashboardPage),
     'cache-control': 'no-store',
     'referrer-policy': 'no-referrer',
-    'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+    'content-security-policy': dashboardCsp,
     'x-content-type-options': 'nosniff',
   });
   res.end(dashboardPage);
@@ -114,7 +119,7 @@ async function postMetrics({ req, res, view }: RouteContext, job: JobResult): Pr
   try {
     body = await readJsonBody(req);
   } catch (error) {
-    return sendError(res, 400, 'E_BAD_REQUEST', `request body: ${(error as Error).message}`);
+    return sendBodyError(res, error);
   }
   const report = toReport(body);
   if (!report) return sendError(res, 400, 'E_BAD_REQUEST', 'request body: expected a JSON object of metric names to numbers or strings, with an optional "_step" number');

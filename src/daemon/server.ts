@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HyperctlError } from '../errors.js';
 import type { RunView } from '../run/run-view.js';
-import { sendError } from './http-util.js';
+import { sendError, sendJson } from './http-util.js';
 import { route } from './routes.js';
 import { createToken, tokenMatches } from './token.js';
 
@@ -34,7 +34,12 @@ export async function startDaemon(view: RunView, config: { readonly host: string
     let path: string[] | undefined;
     if (tokenMatches(token, segments[0])) path = segments.slice(1);
     else if (tokenMatches(token, /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1])) path = segments;
-    if (!path) return sendError(res, 401, 'E_UNAUTHORIZED', 'a valid token is required (first path segment of the portal, or Authorization: Bearer)');
+    if (!path) {
+      const message = 'a valid token is required (first path segment of the portal, or Authorization: Bearer)';
+      // The original tool's clients read every answer of its routes as `{code, data}`.
+      if (segments[0] === 'hyperctl' || segments[1] === 'hyperctl') return sendJson(res, 401, { code: -1, data: { msg: message } });
+      return sendError(res, 401, 'E_UNAUTHORIZED', message);
+    }
     // The dashboard's links are relative to its folder: `/TOKEN` must become `/TOKEN/`.
     if (segments.length === 1 && path.length === 0 && !url.pathname.endsWith('/')) {
       res.writeHead(308, { location: `${url.pathname}/`, 'referrer-policy': 'no-referrer' });

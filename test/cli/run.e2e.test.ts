@@ -1,7 +1,8 @@
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir, repoDir, runCli, startCli, quickRun } from '../helpers/cli.js';
+import { fixturesDir, runCli, startCli, quickRun } from '../helpers/cli.js';
+import { exampleCopy } from '../helpers/examples.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
 import { ensureCommand } from '../helpers/system.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -48,7 +49,7 @@ describe('hyperctl run', () => {
   it('runs the quickstart: a JavaScript job reads its params with getJobParams()', async () => {
     const root = tempDir();
     // As the README runs it: it must end by itself (only the port is freed up for the test).
-    const { code, stdout } = await runCli(['run', '--port', '0', '--config', join(repoDir, 'examples/quickstart/batch.yaml'), '--batches-data-dir', root]);
+    const { code, stdout } = await runCli(['run', '--port', '0', '--config', join(exampleCopy('quickstart'), 'batch.yaml'), '--batches-data-dir', root]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\[1\/1\] succeed learning_rate=0\.1/);
     expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("training with { learning_rate: 0.1 }\n");
@@ -57,14 +58,14 @@ describe('hyperctl run', () => {
   it('runs a job in another language that reads its params from the environment and the file', async ({ skip }) => {
     if (noPython) skip(noPython);
     const root = tempDir();
-    const { code } = await runCli(['run', ...quickRun, '-c', join(repoDir, 'examples/python/batch.json')], { env: { HYPERCTL_BATCHES_DATA_DIR: root } });
+    const { code } = await runCli(['run', ...quickRun, '-c', join(exampleCopy('python'), 'batch.json')], { env: { HYPERCTL_BATCHES_DATA_DIR: root } });
     expect(code).toBe(0);
     expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("{'learning_rate': 0.1}\n");
   });
 
   it('runs a TypeScript config found in the current folder', async () => {
     const root = tempDir();
-    const { code, stdout } = await runCli(['run', ...quickRun, '--batches-data-dir', root], { cwd: join(repoDir, 'examples/typescript') });
+    const { code, stdout } = await runCli(['run', ...quickRun, '--batches-data-dir', root], { cwd: exampleCopy('typescript') });
     expect(code).toBe(0);
     expect(stdout).toContain('4 to run on 2 slots');
     expect(JSON.parse(readFileSync(join(root, 'typescript-example', 'optimizer=adam,epochs=2', 'result.json'), 'utf8'))).toEqual({ loss: 0.25 });
@@ -72,9 +73,8 @@ describe('hyperctl run', () => {
 
   it('runs the output of generate as it is', async ({ skip }) => {
     if (noPython) skip(noPython);
-    const dir = tempDir();
+    const dir = exampleCopy('grid');
     const root = tempDir();
-    cpSync(join(repoDir, 'examples/grid'), dir, { recursive: true });
     const generated = await runCli(['generate', '--template', 'job-template.yml', '--output', 'batch.json'], { cwd: dir });
     expect(generated).toMatchObject({ code: 0, stdout: 'wrote 4 jobs to batch.json\n' });
     const { code, stdout } = await runCli(['run', ...quickRun, '--config', 'batch.json', '--parallelism', '2', '--batches-data-dir', root], { cwd: dir });
@@ -84,8 +84,7 @@ describe('hyperctl run', () => {
   });
 
   it('runs the GPU example: its template generates, and each job sees one of the four GPUs', async () => {
-    const dir = tempDir();
-    cpSync(join(repoDir, 'examples/gpus'), dir, { recursive: true });
+    const dir = exampleCopy('gpus');
     expect((await runCli(['generate', '-t', 'job-template.yml', '-o', 'batch.json'], { cwd: dir })).code).toBe(0);
     const { code, stdout } = await runCli(['run', ...quickRun, '-c', 'batch.json', '--json', '--batches-data-dir', join(dir, 'data')], { cwd: dir });
     expect(code).toBe(0);
@@ -120,7 +119,7 @@ describe('hyperctl run', () => {
   it.each([
     ['a missing config file', ['-c', '/no/such/batch.json'], 'cannot read file (ENOENT)'],
     ['no config and none found', [], 'no --config given'],
-    ['a bad --parallelism', ['-c', 'x.json', '--parallelism', 'two'], '--parallelism: expected a whole number ≥ 1, got "two"'],
+    ['a bad --parallelism', ['-c', 'x.json', '--parallelism', 'two'], '--parallelism: expected a whole number from 1 to 100000, got "two"'],
   ])('exits 2 on %s', async (_what, args, message) => {
     const dir = tempDir();
     const { code, stderr } = await runCli(['run', ...quickRun, ...args], { cwd: dir });

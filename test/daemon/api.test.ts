@@ -54,6 +54,31 @@ describe('the daemon', () => {
     expect((await batch.client.job('secret-job')).params).toEqual({ password: 'hunter2' });
   });
 
+  it("answers the original tool's routes without a token in its own envelope, so its client raises its usual error", async () => {
+    const batch = await start('auth-compat', (gate) => [gatedJob('a', gate)]);
+    for (const path of ['/hyperctl/api/job/a', '/not-the-token/hyperctl/api/job']) {
+      const response = await fetch(`${batch.url}${path}`);
+      expect(response.status).toBe(401);
+      expect(await json(response)).toEqual({ code: -1, data: { msg: expect.stringContaining('token') } });
+    }
+  });
+
+  it('refuses a body too large with 413, a stop body that is no object with 400, and goes on serving', async () => {
+    const batch = await start('bodies', (gate) => [gatedJob('a', gate)]);
+    await untilRunning(batch, 'a');
+    const auth = { authorization: `Bearer ${batch.token}`, 'content-type': 'application/json' };
+    const huge = `{"loss": "${'x'.repeat(10 * 1024 * 1024)}"}`;
+    const tooLarge = await fetch(`${batch.url}/api/v1/jobs/a/metrics`, { method: 'POST', headers: auth, body: huge });
+    expect(tooLarge.status).toBe(413);
+    expect((await json(tooLarge)).error.code).toBe('E_PAYLOAD_TOO_LARGE');
+    for (const body of ['[]', '"kill"', '{"kill": "yes"}', '{not json']) {
+      const refused = await fetch(`${batch.url}/api/v1/batch/stop`, { method: 'POST', headers: auth, body });
+      expect(refused.status, body).toBe(400);
+    }
+    expect((await batch.client.batch()).status).toBe('running');
+    expect((await batch.client.job('a')).status).toBe('running');
+  });
+
   it("authenticates the original tool's client through the portal path, and answers its routes", async () => {
     const batch = await start('compat', (gate) => [gatedJob('a', gate, { lr: 0.1 }), gatedJob('b', gate, { lr: 0.2 })], { parallelism: 2 });
     const portal = `${batch.url}/${batch.token}`;

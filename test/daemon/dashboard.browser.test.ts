@@ -47,6 +47,8 @@ describe('the dashboard, in a real browser', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/$/);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(url);
     await page.locator('tr[data-job="lr-0.4"] .st-succeed').waitFor();
     await page.locator('tr[data-job="slow"] .st-running').waitFor();
@@ -82,8 +84,51 @@ describe('the dashboard, in a real browser', () => {
     await page.goto(/at (http\S+)/.exec(said)![1]!);
     await page.locator('tr[data-job="slow"] .st-killed').waitFor();
     expect(await page.locator('#title').textContent()).toBe('hyperctl · web · finished');
+    expect(errors).toEqual([]);
     serving.child.kill('SIGTERM');
     expect((await serving.done).code).toBe(0);
     await page.close();
+  });
+
+  it('shows hostile job names, params, metric names and log text as text, and runs no script from them', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    const attack = (n: number) => `<img src=x onerror="window.pwned=${n}">`;
+    // The job prints a metric whose name is markup, and markup in its log.
+    writeFileSync(join(root, 'job.mjs'), `console.log('hyperctl:metrics ' + JSON.stringify({ ${JSON.stringify(attack(3))}: 1 })); console.log(${JSON.stringify(attack(4))}); setTimeout(() => {}, 60000);\n`);
+    const jobs = [
+      { name: attack(1), params: { [attack(2)]: '<script>window.pwned=5</script>', lr: 0.1 }, execution: { command: `node '${join(root, 'job.mjs')}'` } },
+      { name: 'plain', params: { [attack(2)]: 'x', lr: 0.2 }, execution: { command: `node '${join(root, 'job.mjs')}'` } },
+    ];
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'hostile', jobs, daemon: { port: 0 } }));
+    const run = startCli(['run', '-c', join(root, 'b.json'), '-p', '2', '--batches-data-dir', root]);
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+    });
+    page.on('pageerror', (error) => violations.push(error.message));
+    await page.goto(await dashboardOf(root, 'hostile'));
+    const row = page.locator('tbody tr').filter({ hasText: attack(1) });
+    await row.locator('.st-running').waitFor();
+    // The metric arrives with the job's exit; kill it to end it.
+    await row.locator('button.kill').click();
+    await row.locator('.st-killed').waitFor();
+    await expect.poll(() => page.locator('th').allTextContents()).toContain(attack(3));
+    expect(await page.locator('th').allTextContents()).toContain(attack(2));
+    expect(await row.locator('td').allTextContents()).toContain('<script>window.pwned=5</script>');
+    await row.locator('td').first().click();
+    await expect.poll(() => page.locator('#log').textContent()).toContain(attack(4));
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(violations).toEqual([]);
+    // The policy allows the page's own script by its hash alone.
+    const response = await page.request.get(page.url());
+    const csp = response.headers()['content-security-policy']!;
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+';/);
+    expect(csp).not.toContain('unsafe-inline');
+    await page.close();
+    run.child.kill('SIGINT');
+    expect((await run.done).code).toBe(130);
   });
 });

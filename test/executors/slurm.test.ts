@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch, type BatchConfig, type JobConfig } from '../../src/index.js';
 import { readJournal, type StartRecord } from '../../src/store/journal.js';
-import { repoDir, runCli, startCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { exampleCopy } from '../helpers/examples.js';
 import { waitFor } from '../helpers/processes.js';
 import { slurmUnavailable, startSlurm, type TestSlurm } from '../helpers/slurm.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -64,7 +65,7 @@ describe('the Slurm backend on a real Slurm', () => {
   it('runs the Slurm example as written', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
-    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(repoDir, 'examples/slurm/batch.yaml'), '--batches-data-dir', root], { env: slurm!.env });
+    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(exampleCopy('slurm'), 'batch.yaml'), '--batches-data-dir', root], { env: slurm!.env });
     expect(code, stderr).toBe(0);
     expect(readFileSync(join(root, 'slurm-sweep', 'learning_rate=0.2', 'stdout'), 'utf8')).toMatch(/^training with \{"learning_rate":0.2\} on hx\d+h0\n$/);
   });

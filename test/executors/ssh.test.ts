@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type RemoteMachineConfig } from '../../src/index.js';
-import { repoDir, runCli, quickRun, startCli } from '../helpers/cli.js';
+import { runCli, quickRun, startCli } from '../helpers/cli.js';
+import { exampleCopy } from '../helpers/examples.js';
 import { metricJobs, reportedMetrics, stageForTestUser } from '../helpers/metric-jobs.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
 import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
@@ -258,7 +259,7 @@ describe('the remote backend on a real sshd', () => {
     const config = `Host gpu1 gpu2\n  HostName 127.0.0.1\n  Port ${host.port}\n  User ${testUser.name}\n  IdentityFile ~/.ssh/id_lab\n`;
     const home = clientHome(join(dir, 'home'), [host], { config, keys: { id_lab: keys.plain.key } });
     chmodSync(join(home, '.ssh', 'id_lab'), 0o600);
-    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(repoDir, 'examples/remote/batch.yaml'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(exampleCopy('remote'), 'batch.yaml'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
     expect(code, stderr).toBe(0);
     expect(readFileSync(join(dir, 'data', 'remote-sweep', 'learning_rate=0.4', 'stdout'), 'utf8')).toMatch(/^training with \{"learning_rate":0.4\} on /);
     const hosts = JSON.parse((await runCli(['job', 'list', '-b', 'remote-sweep', '--json', '--batches-data-dir', join(dir, 'data')])).stdout).map((j: { host: string }) => j.host);
