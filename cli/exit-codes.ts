@@ -24,6 +24,6 @@ const usageCodes: ReadonlySet<HyperctlErrorCode> = new Set([
 export function exitCodeFor(error: unknown): number {
   if (!isHyperctlError(error)) return exitCodes.jobsFailed;
   if (error.code === 'E_ABORTED') return exitCodes.interrupted;
-  if (error.code === 'E_STATE_WRITE') return exitCodes.stateWrite;
+  if (error.code === 'E_STATE_WRITE' || error.code === 'E_OUTPUT_WRITE') return exitCodes.stateWrite;
   return usageCodes.has(error.code) ? exitCodes.usage : exitCodes.jobsFailed;
 }

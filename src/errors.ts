@@ -9,6 +9,7 @@ export type HyperctlErrorCode =
   | 'E_CONFIG_NOT_FOUND'
   | 'E_TEMPLATE_INVALID'
   | 'E_OUTPUT_EXISTS'
+  | 'E_OUTPUT_WRITE'
   | 'E_USAGE'
   | 'E_BACKEND_UNSUPPORTED'
   | 'E_BATCH_LOCKED'

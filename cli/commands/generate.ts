@@ -2,9 +2,10 @@ import { defineCommand } from 'citty';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { generateJobs, parseTemplate, type JobTemplate } from '../../src/batch/generate.js';
+import { batchFieldsOf, generateJobs, parseTemplate, type JobTemplate } from '../../src/batch/generate.js';
+import type { TemplateInput } from '../../src/batch/schema.js';
 import { loadConfigFile } from '../../src/batch/load-file.js';
-import { HyperctlError } from '../../src/errors.js';
+import { HyperctlError, isHyperctlError } from '../../src/errors.js';
 import { exitCodes } from '../exit-codes.js';
 
 export const generateCommand = defineCommand({
@@ -16,7 +17,7 @@ export const generateCommand = defineCommand({
     json: { type: 'boolean', description: 'print what was written as JSON' },
   },
   async run({ args }): Promise<number> {
-    const template = parseTemplate(await loadConfigFile(args.template), args.template) as JobTemplate;
+    const template = parseTemplate(await loadConfigFile(args.template), args.template);
     const output = resolve(args.output);
     const ext = extname(output).toLowerCase();
     if (!['.json', '.yaml', '.yml'].includes(ext)) throw new HyperctlError('E_USAGE', `--output: expected a .json, .yaml or .yml file name, got ${JSON.stringify(args.output)}`);
@@ -30,35 +31,31 @@ export const generateCommand = defineCommand({
 });
 
 /** Writes the batch to a temp file, streaming the jobs, then renames it: never a half-written output. */
-function writeBatchFile(output: string, template: JobTemplate, format: 'json' | 'yaml'): number {
+function writeBatchFile(output: string, template: TemplateInput, format: 'json' | 'yaml'): number {
   const tmp = `${output}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   let count = 0;
   try {
-    const head = {
-      ...(template.name !== undefined ? { name: template.name } : {}),
-      ...(template.version !== undefined ? { version: template.version } : {}),
-      ...(template.backend ? { backend: template.backend } : {}),
-      ...(template.daemon ? { daemon: template.daemon } : {}),
-    };
+    const head = batchFieldsOf(template);
     if (format === 'json') {
       const headText = Object.keys(head).length ? `${JSON.stringify(head, null, 2).slice(0, -2)},` : '{';
       writeSync(fd, `${headText}\n  "jobs": [`);
       let chunk = '';
-      for (const job of generateJobs(template)) {
+      for (const job of generateJobs(template as JobTemplate)) {
         chunk += `${count++ ? ',' : ''}\n    ${JSON.stringify(job)}`;
         if (chunk.length > 1 << 16) (writeSync(fd, chunk), (chunk = ''));
       }
       writeSync(fd, `${chunk}${count ? '\n  ' : ''}]\n}\n`);
     } else {
-      const jobs = [...generateJobs(template)];
+      const jobs = [...generateJobs(template as JobTemplate)];
       count = jobs.length;
       writeSync(fd, stringify({ ...head, jobs }));
     }
   } catch (error) {
     closeSync(fd);
     unlinkSync(tmp);
-    throw error;
+    if (isHyperctlError(error)) throw error;
+    throw new HyperctlError('E_OUTPUT_WRITE', `cannot write ${output}: ${(error as Error).message}`, { cause: error });
   }
   closeSync(fd);
   renameSync(tmp, output);

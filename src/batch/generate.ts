@@ -53,7 +53,6 @@ export function* generateJobs<const P extends TemplateParamLists>(template: JobT
   const valid = parseTemplate(template);
   const keys = Object.keys(valid.params);
   const lists = keys.map((k) => valid.params[k]!);
-  if (lists.some((list) => list.length === 0)) return;
   const at = keys.map(() => 0);
   for (;;) {
     const params: Record<string, unknown> = {};
@@ -86,11 +85,15 @@ export function generateBatch<const P extends TemplateParamLists>(template: JobT
   job_defaults?: JobDefaultsConfig;
   halt?: HaltConfig;
 } {
-  const valid = parseTemplate(template);
+  const { name, version, ...rest } = batchFieldsOf(parseTemplate(template));
+  return { ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}), jobs: [...generateJobs(template)], ...rest };
+}
+
+/** What a template gives its batch besides the jobs: `name`, `version`, `backend`, `daemon`, `job_defaults`, `halt`. */
+export function batchFieldsOf(valid: TemplateInput): Omit<ReturnType<typeof generateBatch>, 'jobs'> {
   return {
     ...(valid.name !== undefined ? { name: valid.name } : {}),
     ...(valid.version !== undefined ? { version: valid.version } : {}),
-    jobs: [...generateJobs(template)],
     ...(valid.backend ? { backend: valid.backend as BackendConfig } : {}),
     ...(valid.daemon ? { daemon: valid.daemon } : {}),
     ...(valid.job_defaults ? { job_defaults: valid.job_defaults } : {}),

@@ -19,6 +19,16 @@ describe('hyperctl generate', () => {
     expect(batch.jobs[1]).toEqual({ name: 'learning_rate=0.1,max_depth=5', params: { learning_rate: 0.1, max_depth: 5 }, resource: { cpu: 2 }, execution: { command: 'python3 main.py' } });
   });
 
+  it('carries job_defaults and halt over, in JSON and YAML alike, as generateBatch() does', async () => {
+    const dir = tempDir();
+    const extra = { job_defaults: { timeout: 60, retries: 2, retry_on: ['failed'] }, halt: { fail: '10%', when: 'now' }, daemon: { port: 0 } };
+    writeFileSync(join(dir, 't.json'), JSON.stringify({ params: { a: [1, 2] }, execution: { command: 'true' }, ...extra }));
+    for (const out of ['b.json', 'b.yaml']) {
+      expect((await runCli(['generate', '-t', 't.json', '-o', out], { cwd: dir })).code).toBe(0);
+      expect(parse(readFileSync(join(dir, out), 'utf8'))).toMatchObject(extra);
+    }
+  });
+
   it('writes YAML when the output ends in .yaml, and reads a JSON template', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 't.json'), JSON.stringify({ params: { a: [1, 2] }, execution: { command: 'true' } }));

@@ -120,7 +120,7 @@ describe('the dashboard, in a real browser', () => {
     await row.locator('td').first().click();
     await expect.poll(() => page.locator('#log').textContent()).toContain(attack(4));
     expect(await page.locator('img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(violations).toEqual([]);
     // The policy allows the page's own script by its hash alone.
     const response = await page.request.get(page.url());
