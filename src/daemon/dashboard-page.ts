@@ -147,7 +147,7 @@ const script = `
       api('jobs/' + encodeURIComponent(selected) + '/metrics').then(function (r) { return r.json(); }).then(function (m) {
         var points = m.history.filter(function (h) { return typeof h.values[metric] === 'number'; }).map(function (h) { return [h.step, h.values[metric]]; });
         draw(points, true);
-      });
+      }).catch(offline);
       return;
     }
     draw(jobs.filter(function (j) { return j.metrics && typeof j.metrics[metric] === 'number' && typeof j.params[param] === 'number'; }).map(function (j) { return [j.params[param], j.metrics[metric]]; }), false);
@@ -174,6 +174,8 @@ const script = `
   function loadJobs() {
     return api('jobs').then(function (r) { return r.json(); }).then(function (page) { jobs = page.jobs; renderJobs(); });
   }
+  // The daemon stops serving when its batch ends (exit_on_finish): the page says so instead of failing silently.
+  function offline() { $('progress').textContent = 'the daemon no longer answers; what is shown may be out of date'; }
   function loadBatch() {
     return api('batch').then(function (r) { return r.json(); }).then(function (b) { batch = b; renderSummary(); });
   }
@@ -219,10 +221,10 @@ const script = `
   Promise.all([loadBatch(), loadJobs()]).then(function () {
     var events = new EventSource('api/v1/events');
     events.addEventListener('job:start', function (e) { var d = JSON.parse(e.data); upsert({ name: d.job, status: 'running', host: d.host }); renderJobs(); });
-    events.addEventListener('job:exit', function (e) { upsert(JSON.parse(e.data)); renderJobs(); loadBatch(); });
+    events.addEventListener('job:exit', function (e) { upsert(JSON.parse(e.data)); renderJobs(); loadBatch().catch(offline); });
     events.addEventListener('batch:end', function (e) { batch = JSON.parse(e.data); renderSummary(); });
-    setInterval(function () { if (batch && batch.status === 'running') loadBatch(); }, 1000);
-  });
+    setInterval(function () { if (batch && batch.status === 'running') loadBatch().catch(offline); }, 1000);
+  }).catch(offline);
 })();
 `;
 
