@@ -1,4 +1,5 @@
 const closed = new WeakSet<NodeJS.WritableStream>();
+const guarded = new WeakSet<NodeJS.WritableStream>();
 
 /**
  * Keeps a closed stdout or stderr (a pipe whose reader went away, as in `hyperctl run | head`) from
@@ -8,6 +9,8 @@ const closed = new WeakSet<NodeJS.WritableStream>();
  */
 export function guardOutput(streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
   for (const stream of streams) {
+    if (guarded.has(stream)) continue;
+    guarded.add(stream);
     stream.on('error', (error: NodeJS.ErrnoException) => {
       closed.add(stream);
       // Only a stream that can no longer be written is expected here; anything else is still dropped, not thrown.

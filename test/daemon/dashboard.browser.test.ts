@@ -60,10 +60,10 @@ describe('the dashboard, in a real browser', () => {
     expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual(['lr-0.2', 'lr-0.3', 'lr-0.1', 'lr-0.4', 'slow']);
 
     await page.locator('tr[data-job="lr-0.3"] td').first().click();
-    await expect.poll(() => page.locator('#log').textContent()).toContain('training with lr 0.3');
+    await expect.poll(() => page.locator('#log').textContent(), { timeout: 10_000 }).toContain('training with lr 0.3');
 
     // The chart: accuracy against lr, one point per job; then over the chosen job's steps.
-    await expect.poll(() => page.locator('#chart circle').count()).toBe(4);
+    await expect.poll(() => page.locator('#chart circle').count(), { timeout: 10_000 }).toBe(4);
     await page.locator('#param').selectOption('step');
     // One step so far: a line of one point, which has no size to be "visible".
     await page.locator('#chart polyline').waitFor({ state: 'attached' });
@@ -71,7 +71,7 @@ describe('the dashboard, in a real browser', () => {
 
     await page.locator('button[data-kill="slow"]').click();
     await page.locator('tr[data-job="slow"] .st-killed').waitFor();
-    await expect.poll(() => page.locator('#progress').getAttribute('data-percent')).toBe('100');
+    await expect.poll(() => page.locator('#progress').getAttribute('data-percent'), { timeout: 10_000 }).toBe('100');
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
     expect((await run.done).code).toBe(1);
@@ -114,11 +114,11 @@ describe('the dashboard, in a real browser', () => {
     // The metric arrives with the job's exit; kill it to end it.
     await row.locator('button.kill').click();
     await row.locator('.st-killed').waitFor();
-    await expect.poll(() => page.locator('th').allTextContents()).toContain(attack(3));
+    await expect.poll(() => page.locator('th').allTextContents(), { timeout: 10_000 }).toContain(attack(3));
     expect(await page.locator('th').allTextContents()).toContain(attack(2));
     expect(await row.locator('td').allTextContents()).toContain('<script>window.pwned=5</script>');
     await row.locator('td').first().click();
-    await expect.poll(() => page.locator('#log').textContent()).toContain(attack(4));
+    await expect.poll(() => page.locator('#log').textContent(), { timeout: 10_000 }).toContain(attack(4));
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(violations).toEqual([]);

@@ -7,6 +7,8 @@ export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;
+  /** The signal that ended it, when one did before it could handle it. */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -22,7 +24,7 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c));
   child.stderr!.on('data', (c: Buffer) => (stderr += c));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, done };
 }
 
