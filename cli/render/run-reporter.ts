@@ -107,14 +107,28 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
     }
   };
 
+  let unshown = 0;
   const tailOutput = (job: string, stream: 'stdout' | 'stderr', chunk: Buffer) => {
     const key = `${job}\u0000${stream}`;
+    // A reader that is behind (a slow pipe) would make the runner hold every line it has not taken:
+    // tailing skips output then, which stays whole in the job's files.
+    if (out.writableLength > maxTailBacklog) {
+      unshown += chunk.length;
+      partial.delete(key);
+      return;
+    }
+    if (unshown > 0) {
+      say(out, style.dim(`[…] ${unshown} bytes of output not shown here, the reader was behind; "hyperctl job logs" has them`));
+      unshown = 0;
+    }
     const lines = ((partial.get(key) ?? '') + chunk.toString('utf8')).split('\n');
     let rest = lines.pop()!;
     // A line without end (a progress bar, a job printing megabytes at once) is shown in pieces, never held whole.
     if (rest.length > maxTailLine) lines.push(rest), (rest = '');
     partial.set(key, rest);
-    for (const line of lines) say(out, `${style.dim(`[${job}]`)} ${line}`);
+    // One write per chunk, not per line: a job printing short lines at full speed is not slowed by its prefixes.
+    const prefix = `${style.dim(`[${job}]`)} `;
+    if (lines.length > 0) say(out, `${prefix}${lines.join(`\n${prefix}`)}`);
   };
   const flushPartial = (job: string) => {
     for (const stream of ['stdout', 'stderr']) {
@@ -154,6 +168,8 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
 
 /** Characters of an unfinished output line held for `--tail` before it is printed as it is. */
 const maxTailLine = 64 * 1024;
+/** Bytes waiting to be written to stdout past which `--tail` skips output instead of holding it. */
+const maxTailBacklog = 4 * 1024 * 1024;
 
 function exitText(job: JobResult): string {
   return job.signal ? `signal ${job.signal}` : `exit code ${job.exitCode}`;

@@ -27,28 +27,44 @@ export class MarkerLineScanner {
 
   push(chunk: Buffer): void {
     let pos = 0;
-    while (pos < chunk.length) {
-      const nl = chunk.indexOf(newline, pos);
-      const end = nl < 0 ? chunk.length : nl;
-      if (this.#skipping) {
-        if (nl < 0) return;
-        this.#skipping = false;
-        pos = nl + 1;
-        continue;
-      }
-      const piece = chunk.subarray(pos, Math.min(end, pos + maxMetricsLineBytes + 1));
-      const line = this.#carry ? Buffer.concat([this.#carry, piece]) : piece;
+    if (this.#skipping || this.#carry) {
+      const nl = chunk.indexOf(newline);
+      const carried = this.#carry;
       this.#carry = undefined;
-      const candidate = startsLikeMarker(line) && line.length <= maxMetricsLineBytes;
-      if (nl < 0) {
-        // The line goes on in the next chunk: keep its start only while it may be a metrics line.
-        if (candidate) this.#carry = Buffer.from(line);
-        else this.#skipping = true;
-        return;
+      if (carried) {
+        const line = Buffer.concat([carried, chunk.subarray(0, Math.min(nl < 0 ? chunk.length : nl, maxMetricsLineBytes + 1))]);
+        if (nl < 0) return startsLikeMarker(line) ? this.#holdOrSkip(line) : void (this.#skipping = true);
+        this.#report(line);
       }
-      if (candidate && line.length >= marker.length) this.#onReport(line.subarray(marker.length).toString('utf8'));
+      if (nl < 0) return;
+      this.#skipping = false;
       pos = nl + 1;
     }
+    // From a line start on: search for the marker itself (fast on any output), and count it only at the start of a line.
+    for (;;) {
+      let at = chunk.indexOf(marker, pos);
+      while (at > pos && chunk[at - 1] !== newline) at = chunk.indexOf(marker, at + 1);
+      if (at < 0) break;
+      const nl = chunk.indexOf(newline, at);
+      if (nl < 0) return this.#holdOrSkip(chunk.subarray(at, Math.min(chunk.length, at + maxMetricsLineBytes + 1)));
+      this.#report(chunk.subarray(at, nl));
+      pos = nl + 1;
+    }
+    // The chunk's last line goes on in the next one: it may still become a metrics line only while it is a part of the marker.
+    const tail = chunk.subarray(Math.max(pos, chunk.lastIndexOf(newline) + 1));
+    if (tail.length === 0) return;
+    if (tail.length < marker.length && startsLikeMarker(tail)) this.#carry = Buffer.from(tail);
+    else this.#skipping = true;
+  }
+
+  /** A metrics line whose end is still to come: kept while it fits the cap, else skipped to its end. */
+  #holdOrSkip(start: Buffer): void {
+    if (start.length <= maxMetricsLineBytes) this.#carry = Buffer.from(start);
+    else this.#skipping = true;
+  }
+
+  #report(line: Buffer): void {
+    if (line.length <= maxMetricsLineBytes && line.length >= marker.length && startsLikeMarker(line)) this.#onReport(line.subarray(marker.length).toString('utf8'));
   }
 
   /** Forgets a line in progress (the output starts over). */
