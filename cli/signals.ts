@@ -8,9 +8,15 @@ const trapped = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export class SignalTrap {
   #handler: (signal: NodeJS.Signals) => void = () => process.exit(130);
+  readonly #listener = (signal: NodeJS.Signals) => this.#handler(signal);
 
   constructor() {
-    for (const signal of trapped) process.on(signal, () => this.#handler(signal));
+    for (const signal of trapped) process.on(signal, this.#listener);
+  }
+
+  /** Gives the signals back to the process (for a CLI run inside another program, such as a test). */
+  dispose(): void {
+    for (const signal of trapped) process.off(signal, this.#listener);
   }
 
   /** Sends every signal from now on to `handler` instead. */

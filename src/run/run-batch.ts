@@ -8,8 +8,10 @@ import { prepareBatch } from './prepare.js';
  * Runs a batch to its end and resolves with every job's outcome; a job that fails is a result,
  * not an exception. Re-running a batch of the same name resumes it: jobs that succeeded with the
  * same params and command are skipped. Rejects with a {@link HyperctlError} when it cannot run
- * (`E_CONFIG_INVALID`, `E_BATCH_LOCKED`, …) or when `options.signal` aborts (`E_ABORTED`, after
- * running jobs were killed and recorded). Writes nothing to stdout and keeps no global state, so
+ * (`E_CONFIG_INVALID`, `E_BATCH_LOCKED`, …), when `options.signal` aborts (`E_ABORTED`, after
+ * running jobs were killed and recorded), or when the batch's state cannot be written
+ * (`E_STATE_WRITE`, a full disk: the run stops and kills its jobs; what was not recorded runs
+ * again on the next run). Writes nothing to stdout and keeps no global state, so
  * several runs may go on in one process.
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../../cli/main.js';
 import { SignalTrap } from '../../cli/signals.js';
 import { runCli } from '../helpers/cli.js';
@@ -32,6 +32,7 @@ describe('a corpus of malformed configs', () => {
     const dir = tempDir();
     const data = join(dir, 'data');
     const signals = new SignalTrap();
+    onTestFinished(() => signals.dispose());
     const failures: string[] = [];
     for (const { file, text, names } of corpus) {
       const path = join(dir, file);
