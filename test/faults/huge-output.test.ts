@@ -39,7 +39,19 @@ describe('a job that prints without end', () => {
     const exit = journal.find((r) => r.e === 'exit')!;
     expect(exit.e === 'exit' && exit.metrics).toEqual({ loss: 0.5 });
     expect(exit.at - Number(readFileSync(ended, 'utf8'))).toBeLessThan(1000);
-  }, 60_000);
+    // Printing that log streams it, a chunk at a time.
+    for (const follow of [[], ['-f']]) {
+      const logs = startCli(['job', 'logs', '-b', 'big', '-j', 'a', ...follow, '--batches-data-dir', dir], { keepOutput: false });
+      let printed = 0;
+      logs.child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.length));
+      let logsPeak = 0;
+      const watch = setInterval(() => (logsPeak = Math.max(logsPeak, peakRssMiB(logs.child.pid!) ?? logsPeak)), 50);
+      expect((await logs.done).code).toBe(0);
+      clearInterval(watch);
+      expect(printed).toBeGreaterThan(500_000_000);
+      expect(logsPeak).toBeLessThan(200);
+    }
+  }, 120_000);
 
   it('with --tail, endless output without a newline, or in millions of short lines: bounded memory, and SIGTERM ends the run at once', async () => {
     const dir = tempDir();

@@ -13,8 +13,8 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts the built CLI; `done` resolves when it exits. */
-export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+/** Starts the built CLI; `done` resolves when it exits. Without `keepOutput`, stdout is left for the caller to read. */
+export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; keepOutput?: boolean } = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [cliPath, ...args], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -22,7 +22,7 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c));
+  if (options.keepOutput !== false) child.stdout!.on('data', (c: Buffer) => (stdout += c));
   child.stderr!.on('data', (c: Buffer) => (stderr += c));
   const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, done };
