@@ -43,9 +43,30 @@ export class MetricsTracker {
     this.#dataDir = dataDir;
   }
 
+  /** One look at the files at a time: two would both read from the same offset. */
+  #looking: Promise<unknown> = Promise.resolve();
+
   /** Reads what is new and returns the job's metrics, or undefined when it reported none. */
-  async read(): Promise<JobMetrics | undefined> {
-    await this.#readStdout();
+  read(): Promise<JobMetrics | undefined> {
+    return this.#inTurn(() => this.#read());
+  }
+
+  /**
+   * Scans the job's new stdout once at least `minBytes` of it piled up: called while the job runs,
+   * so that when it ends only the last of its output is left to read.
+   */
+  catchUp(minBytes: number): Promise<void> {
+    return this.#inTurn(() => this.#readStdout(minBytes));
+  }
+
+  #inTurn<T>(look: () => Promise<T>): Promise<T> {
+    const turn = this.#looking.then(look);
+    this.#looking = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #read(): Promise<JobMetrics | undefined> {
+    await this.#readStdout(0);
     const posted = this.posted ? await readLines(join(this.#dataDir, metricsFiles.posted)) : [];
     const final = await readFinal(join(this.#dataDir, metricsFiles.final));
     const reports = [...this.#fromStdout, ...posted, ...(final ? [final] : [])];
@@ -59,10 +80,15 @@ export class MetricsTracker {
     return { last, history };
   }
 
-  async #readStdout(): Promise<void> {
+  async #readStdout(minBytes: number): Promise<void> {
+    const file = join(this.#dataDir, 'stdout');
+    if (minBytes > 0) {
+      const size = await stat(file).then((s) => s.size, () => 0);
+      if (size >= this.#offset && size - this.#offset < minBytes) return;
+    }
     let handle;
     try {
-      handle = await open(join(this.#dataDir, 'stdout'), 'r');
+      handle = await open(file, 'r');
     } catch {
       return;
     }

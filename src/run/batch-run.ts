@@ -297,7 +297,7 @@ export class BatchRun implements RunView {
       try {
         const run = await this.#runJob(job, placement, store, daemon, handle);
         // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
-        if (run.exit.detached) return;
+        if (run.exit.detached) return this.#state.unfollow(job.name);
         const cause = failureCause(run.exit, run.timedOut);
         if (shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
           give();

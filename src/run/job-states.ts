@@ -6,6 +6,10 @@ import type { Metrics, MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
 import type { JobResult } from './events.js';
 
+/** How often a running job's new output is looked at, and how much of it makes a read worth it. */
+const catchUpEveryMs = 250;
+const catchUpBytes = 1 << 20;
+
 /** A job that has not run in this run. */
 export function baseResult(job: JobSpec): JobResult {
   return { name: job.name, status: 'init', exitCode: null, signal: null, skipped: false, params: job.params, dataDir: job.dataDir, stdoutPath: join(job.dataDir, 'stdout'), stderrPath: join(job.dataDir, 'stderr') };
@@ -19,6 +23,7 @@ export class JobStates {
   readonly #results = new Map<string, JobResult>();
   readonly #specs = new Map<string, JobSpec>();
   readonly #trackers = new Map<string, MetricsTracker>();
+  readonly #catchUps = new Map<string, NodeJS.Timeout>();
   readonly #counts: Record<JobStatus, number> & { total: number };
 
   constructor(jobs: readonly JobSpec[]) {
@@ -51,18 +56,28 @@ export class JobStates {
     this.#results.set(result.name, result);
   }
 
-  /** Starts following the metrics of a job that starts. */
+  /** Starts following the metrics of a job that starts, reading its output as it grows. */
   follow(job: JobSpec): void {
+    this.unfollow(job.name);
     const tracker = new MetricsTracker(job.dataDir);
     tracker.posted = false;
     this.#trackers.set(job.name, tracker);
+    // A job that prints a lot is read while it runs: its exit is then recorded without a long read.
+    this.#catchUps.set(job.name, setInterval(() => void tracker.catchUp(catchUpBytes).catch(() => undefined), catchUpEveryMs).unref());
   }
 
   /** The last metrics of a job that ended; stops following it. */
   async finalMetrics(name: string): Promise<Metrics | undefined> {
-    const metrics = (await this.#trackers.get(name)?.read().catch(() => undefined))?.last;
+    const tracker = this.#trackers.get(name);
+    this.unfollow(name);
+    return (await tracker?.read().catch(() => undefined))?.last;
+  }
+
+  /** Stops following a job's metrics (it ended, or was left to its scheduler). */
+  unfollow(name: string): void {
+    clearInterval(this.#catchUps.get(name));
+    this.#catchUps.delete(name);
     this.#trackers.delete(name);
-    return metrics;
   }
 
   /** A job's metrics: live while it runs, else read from its files. */
