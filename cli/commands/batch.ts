@@ -125,7 +125,7 @@ const dashboard = defineCommand({
     const access = readDaemonAccess(join(dir, args.name));
     if (!access) {
       const batch = readBatch(dir, args.name);
-      throw new HyperctlError('E_NOT_RUNNING', `batch "${args.name}" is not served (it is ${batch.state}); "hyperctl batch serve ${args.name}" serves its dashboard from disk`);
+      throw new HyperctlError('E_NOT_RUNNING', `batch "${args.name}" is not served (it is ${batch.status}); "hyperctl batch serve ${args.name}" serves its dashboard from disk`);
     }
     const url = `${access.portal}/${access.token}/`;
     if (args.json) printJson({ name: args.name, dashboard: url });

@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobStatus } from '../../src/batch/types.js';
 import { toJobInfo, type JobInfo } from '../../src/daemon/protocol.js';
 import { HyperctlError, isHyperctlError } from '../../src/errors.js';
-import { readBatch, type StoredJob } from '../../src/store/read-batch.js';
+import { readBatch } from '../../src/store/read-batch.js';
+import type { JobSpec } from '../../src/batch/spec.js';
+import type { JobResult } from '../../src/index.js';
 import { batchesDataDirArg, batchesDataDirFrom, batchNameArg, jsonArg, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
 import { writeOut } from '../output.js';
@@ -15,10 +17,12 @@ import { renderJobTable } from '../render/batch-views.js';
 const statuses: readonly JobStatus[] = ['init', 'running', 'succeed', 'failed', 'killed'];
 const jobNameArg = { job: { type: 'string', alias: 'j', required: true, description: 'job name', valueHint: 'NAME' } } as const;
 
-function storedJob(dir: string, batch: string, name: string): StoredJob {
-  const job = readBatch(dir, batch).jobs.find((j) => j.name === name);
-  if (!job) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${batch}" has no job "${name}"`);
-  return job;
+function storedJob(dir: string, batch: string, name: string): { job: JobResult; spec: JobSpec } {
+  const stored = readBatch(dir, batch);
+  const job = stored.jobs.find((j) => j.name === name);
+  const spec = stored.state.spec(name);
+  if (!job || !spec) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${batch}" has no job "${name}"`);
+  return { job, spec };
 }
 
 const list = defineCommand({
@@ -45,9 +49,9 @@ const describe = defineCommand({
     const dir = batchesDataDirFrom(args);
     const stored = storedJob(dir, args.batch, args.job);
     const live = liveBatch(dir, args.batch);
-    const info = live ? await live.client.job(args.job) : toJobInfo(stored);
+    const info = live ? await live.client.job(args.job) : toJobInfo(stored.job);
     // Already a structured document: the same JSON either way, as the original tool printed it.
-    printJson({ ...info, command: stored.command, workingDir: stored.workingDir });
+    printJson({ ...info, command: stored.spec.command, workingDir: stored.spec.workingDir });
     return exitCodes.ok;
   },
 });
@@ -75,7 +79,7 @@ const logs = defineCommand({
   async run({ args }): Promise<number> {
     const dir = batchesDataDirFrom(args);
     const stream = args.stderr ? 'stderr' : 'stdout';
-    const file = join(storedJob(dir, args.batch, args.job).dataDir, stream);
+    const file = join(storedJob(dir, args.batch, args.job).job.dataDir, stream);
     let live = liveBatch(dir, args.batch);
     let lastEnded = false;
     let lastCheck = 0;
@@ -84,7 +88,7 @@ const logs = defineCommand({
         const batch = readBatch(dir, args.batch);
         const status = batch.jobs.find((j) => j.name === args.job)?.status;
         // A job that never started has ended too once nothing runs its batch.
-        lastEnded = status !== 'running' && (status !== 'init' || batch.state !== 'running');
+        lastEnded = status !== 'running' && (status !== 'init' || batch.status !== 'running');
         lastCheck = Date.now();
       }
       return { ...readLogChunk(file, offset), ended: lastEnded };

@@ -8,10 +8,10 @@ const statuses = ['succeed', 'failed', 'killed', 'running', 'init'] as const;
 /** A batch read from disk, shown like one from a daemon. */
 export function storedBatchInfo(batch: StoredBatch): BatchInfo {
   const start = batch.runner?.startedAt ?? batch.lastRun?.startedAt;
-  const end = batch.state === 'running' ? Date.now() : (batch.lastRun?.endedAt ?? start);
+  const end = batch.status === 'running' ? Date.now() : (batch.lastRun?.endedAt ?? start);
   return {
     name: batch.name,
-    status: batch.state,
+    status: batch.status,
     counts: countStatuses(batch.jobs),
     startedAt: start === undefined ? null : new Date(start).toISOString(),
     elapsedMs: start === undefined || end === undefined ? null : end - start,

@@ -3,7 +3,9 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import type { BatchEvent, JobResult } from '../run/events.js';
+import type { BatchEvent } from '../run/events.js';
+import { batchStatus } from '../state/batch-status.js';
+import type { JobResult } from '../state/job-result.js';
 import type { RunView } from '../run/run-view.js';
 import { toReport } from '../metrics/metrics-line.js';
 import { dashboardCsp, dashboardPage } from './dashboard-page.js';
@@ -60,10 +62,9 @@ export async function route(ctx: RouteContext): Promise<void> {
 
 export function batchInfo(view: RunView): BatchInfo {
   const counts = view.counts();
-  const finished = counts.init === 0 && counts.running === 0;
   return {
     name: view.spec.name,
-    status: view.active ? 'running' : finished ? 'finished' : 'interrupted',
+    status: batchStatus({ active: view.active, counts, started: true, interrupted: false }),
     counts,
     startedAt: new Date(view.startedAt).toISOString(),
     elapsedMs: (view.endedAt ?? Date.now()) - view.startedAt,

@@ -1,26 +1,10 @@
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
-import type { JobStatus } from '../batch/types.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
-import type { JobResult } from '../run/events.js';
-import { baseResult, JobStates } from '../run/job-states.js';
+import { MetricsTracker } from '../metrics/metrics-tracker.js';
 import type { RunView } from '../run/run-view.js';
-import type { StoredBatch, StoredJob } from '../store/read-batch.js';
-
-/** A job from disk as a run reports it. */
-function storedResult(spec: JobSpec, job: StoredJob): JobResult {
-  return {
-    ...baseResult(spec),
-    status: job.status,
-    exitCode: job.exitCode,
-    signal: job.signal,
-    ...(job.host ? { host: job.host } : {}),
-    ...(job.reason ? { reason: job.reason } : {}),
-    ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
-    ...(job.endedAt !== undefined ? { endedAt: job.endedAt } : {}),
-    ...(job.startedAt !== undefined && job.endedAt !== undefined ? { durationMs: job.endedAt - job.startedAt } : {}),
-    ...(job.metrics ? { metrics: job.metrics } : {}),
-  };
-}
+import type { StatusCounts } from '../state/batch-state.js';
+import type { JobResult } from '../state/job-result.js';
+import type { StoredBatch } from '../store/read-batch.js';
 
 /**
  * A batch that no runner runs, read from disk, seen as a run that has ended: what
@@ -31,44 +15,46 @@ export class StoredRunView implements RunView {
   readonly startedAt: number;
   readonly endedAt: number | undefined;
   readonly active = false;
-  readonly #state: JobStates;
+  readonly #batch: StoredBatch;
+  readonly #jobs: ReadonlyMap<string, JobResult>;
   readonly #onStop: () => void;
 
   constructor(batch: StoredBatch, onStop: () => void) {
     this.spec = batch.spec;
     this.startedAt = batch.lastRun?.startedAt ?? Date.now();
     this.endedAt = batch.lastRun?.endedAt ?? this.startedAt;
+    this.#batch = batch;
+    this.#jobs = new Map(batch.jobs.map((job) => [job.name, job]));
     this.#onStop = onStop;
-    this.#state = new JobStates(batch.spec.jobs);
-    batch.spec.jobs.forEach((spec, i) => this.#state.set(storedResult(spec, batch.jobs[i]!)));
   }
 
   jobs(): JobResult[] {
-    return this.#state.all();
+    return [...this.#batch.jobs];
   }
 
   job(name: string): JobResult | undefined {
-    return this.#state.get(name);
+    return this.#jobs.get(name);
   }
 
   jobSpec(name: string): JobSpec | undefined {
-    return this.#state.spec(name);
+    return this.#batch.state.spec(name);
   }
 
-  metrics(name: string): Promise<JobMetrics | undefined> {
-    return this.#state.metrics(name);
+  async metrics(name: string): Promise<JobMetrics | undefined> {
+    const job = this.#jobs.get(name);
+    return job && new MetricsTracker(job.dataDir).read();
   }
 
   async postMetrics(): Promise<void> {
     // No job runs: the API refuses metrics before they get here.
   }
 
-  counts(): Record<JobStatus, number> & { total: number } {
-    return this.#state.counts();
+  counts(): StatusCounts {
+    return this.#batch.state.counts();
   }
 
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {
-    return this.#state.get(name) ? 'not-running' : 'unknown';
+    return this.#jobs.has(name) ? 'not-running' : 'unknown';
   }
 
   /** Ends the serving. */

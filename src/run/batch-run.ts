@@ -13,12 +13,15 @@ import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
 import { BatchStore } from '../store/batch-store.js';
 import { isEnvironmentFault, stateWriteError } from '../store/write-fault.js';
 import type { ExitRecord, JournalRecord } from '../store/journal.js';
-import type { BatchCounts, BatchEvent, BatchResult, JobResult } from './events.js';
+import type { BatchCounts, BatchEvent, BatchResult } from './events.js';
+import { BatchState } from '../state/batch-state.js';
+import { toJobResult, type JobResult } from '../state/job-result.js';
+import { settleJob } from '../state/reduce.js';
 import { backendWarnings, createExecutors, usesResources } from './executors-for.js';
 import { jobEnvironment } from './job-env.js';
 import { startLongTimer } from './long-timer.js';
 import type { RunBatchOptions } from './options.js';
-import { baseResult, JobStates } from './job-states.js';
+import { LiveMetrics } from './live-metrics.js';
 import type { RunView } from './run-view.js';
 import { demandOf, slotOnly } from './capacity.js';
 import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
@@ -48,7 +51,9 @@ interface JobRun {
 export class BatchRun implements RunView {
   readonly spec: BatchSpec;
   readonly #options: RunBatchOptions;
-  readonly #state: JobStates;
+  /** Every job's state, folded from the records this run reads and writes. */
+  readonly #state: BatchState;
+  readonly #metrics: LiveMetrics;
   readonly #running = new Map<string, AbortController>();
   /** Aborted to end the run: stop starting jobs and kill the running ones. */
   readonly #kill = new AbortController();
@@ -73,7 +78,8 @@ export class BatchRun implements RunView {
   constructor(spec: BatchSpec, options: RunBatchOptions) {
     this.spec = spec;
     this.#options = options;
-    this.#state = new JobStates(spec.jobs);
+    this.#state = new BatchState(spec.jobs);
+    this.#metrics = new LiveMetrics(spec.jobs);
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
     this.#kill.signal.addEventListener('abort', () => this.#drain.abort(), { once: true });
@@ -128,7 +134,7 @@ export class BatchRun implements RunView {
       stopIfAborted();
       const pool = await placeJobs(this.spec, executors, this.#resourceMode);
       stopIfAborted();
-      const store = BatchStore.open(this.spec, daemon ? { portal: daemon.url, token: daemon.token } : undefined);
+      const store = BatchStore.open(this.spec, { ...(daemon ? { daemon: { portal: daemon.url, token: daemon.token } } : {}), force: this.#options.force === true });
       return { daemon, executors, pool, store };
     } catch (error) {
       await Promise.allSettled(all.map((e) => e.close?.()));
@@ -144,7 +150,9 @@ export class BatchRun implements RunView {
     let serve = false;
     try {
       await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
-      const toRun = this.#jobsToRun(store);
+      // The state a reader of the disk sees: what earlier runs left, then this run's start.
+      this.#state.applyAll(store.previous.values()).apply(store.runRecord);
+      const toRun = this.spec.jobs.filter((job) => this.#state.get(job.name)!.status === 'init');
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       this.#emit({ type: 'batch:start', batch: this.spec.name, dataDir: this.spec.dataDir, total: this.spec.jobs.length, toRun: toRun.length, skipped: this.spec.jobs.length - toRun.length, slots, ...(daemon ? { portal: daemon.url } : {}) });
       // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
@@ -199,6 +207,7 @@ export class BatchRun implements RunView {
   #record(store: BatchStore, record: JournalRecord): boolean {
     try {
       store.record(record);
+      this.#state.apply(record);
       return true;
     } catch (error) {
       this.#failState(error);
@@ -207,11 +216,12 @@ export class BatchRun implements RunView {
   }
 
   jobs(): JobResult[] {
-    return this.#state.all();
+    return this.#state.all().map((job) => toJobResult(job, this.#state.runStartedAt));
   }
 
   job(name: string): JobResult | undefined {
-    return this.#state.get(name);
+    const job = this.#state.get(name);
+    return job && toJobResult(job, this.#state.runStartedAt);
   }
 
   jobSpec(name: string): JobSpec | undefined {
@@ -219,11 +229,11 @@ export class BatchRun implements RunView {
   }
 
   metrics(name: string): Promise<JobMetrics | undefined> {
-    return this.#state.metrics(name);
+    return this.#metrics.of(name);
   }
 
   postMetrics(name: string, report: MetricsReport): Promise<void> {
-    return this.#state.postMetrics(name, report);
+    return this.#metrics.post(name, report);
   }
 
   counts(): Record<JobStatus, number> & { total: number } {
@@ -246,17 +256,6 @@ export class BatchRun implements RunView {
   subscribe(listener: (event: BatchEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
-  }
-
-  #jobsToRun(store: BatchStore): JobSpec[] {
-    const toRun: JobSpec[] = [];
-    for (const job of this.spec.jobs) {
-      const before = store.previous.get(job.name);
-      if (!this.#options.force && before?.e === 'exit' && before.status === 'succeed' && before.hash === job.hash) {
-        this.#state.set({ ...baseResult(job), ...timing(before), status: 'succeed', exitCode: 0, skipped: true, ...(before.host ? { host: before.host } : {}) });
-      } else toRun.push(job);
-    }
-    return toRun;
   }
 
   async #schedule(jobs: readonly JobSpec[], inFlight: number, pool: ResourcePool, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
@@ -297,7 +296,7 @@ export class BatchRun implements RunView {
       try {
         const run = await this.#runJob(job, placement, store, daemon, handle);
         // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
-        if (run.exit.detached) return this.#state.unfollow(job.name);
+        if (run.exit.detached) return this.#metrics.unfollow(job.name);
         const cause = failureCause(run.exit, run.timedOut);
         if (shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
           give();
@@ -344,7 +343,7 @@ export class BatchRun implements RunView {
         this.#failState(stateWriteError(job.dataDir, error));
         return { exit: { exitCode: null, signal: null, killed: true, reason: 'not started: its folder could not be written' }, startedAt, timedOut };
       }
-      this.#state.follow(job);
+      this.#metrics.follow(job);
       const capture = this.#options.captureOutput;
       const launch: JobLaunch = {
         name: job.name,
@@ -367,7 +366,6 @@ export class BatchRun implements RunView {
           if (job.timeoutMs !== undefined) stopTimer = startLongTimer(job.timeoutMs, () => ((timedOut = true), controller.abort()));
           // Unrecorded, the job would be unknown to a re-run: the failed record ends the run, and the job with it.
           if (!this.#record(store, { e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host })) return;
-          this.#state.set({ ...baseResult(job), status: 'running', startedAt, host: executor.host });
           this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
         },
       };
@@ -385,7 +383,7 @@ export class BatchRun implements RunView {
 
 
   async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {
-    const metrics = await this.#state.finalMetrics(job.name);
+    const metrics = await this.#metrics.final(job.name);
     // A timeout kills the job, but the job failed: it did not finish in its time.
     const status: JobStatus = timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
     const reason = timedOut ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed` : exit.reason;
@@ -395,24 +393,19 @@ export class BatchRun implements RunView {
       ...(metrics ? { metrics } : {}),
     };
     const recorded = this.#record(store, record);
-    // What was not recorded did not happen, as far as a re-run knows: it runs the job again.
-    const shown = recorded ? { status, reason } : { status: 'failed' as const, reason: `its end (${status}) could not be recorded; it runs again when the batch is run again` };
-    const result: JobResult = { ...baseResult(job), ...timing(record), status: shown.status, exitCode: exit.exitCode, signal: exit.signal, host: executor.host, ...(shown.reason ? { reason: shown.reason } : {}), ...(metrics ? { metrics } : {}) };
-    this.#state.set(result);
-    this.#emit({ type: 'job:exit', job: result });
+    // What was not recorded did not happen, as far as a re-run knows: shown as a reader of the disk will see it.
+    const state = this.#state.get(job.name)!;
+    this.#emit({ type: 'job:exit', job: toJobResult(recorded ? state : settleJob(state, record.at), this.#state.runStartedAt) });
   }
 
-
   #result(interrupted: boolean): BatchResult {
-    const jobs = this.jobs();
-    const counts: Record<keyof BatchCounts, number> = { total: jobs.length, succeed: 0, failed: 0, killed: 0, init: 0, skipped: 0 };
-    for (const job of jobs) {
-      if (job.skipped) counts.skipped++;
-      if (job.status !== 'running') counts[job.status]++;
-    }
     const endedAt = Date.now();
+    // Nothing runs any more: what the journal left open ends as a reader of the disk will see it.
+    this.#state.settle(endedAt);
+    const jobs = this.jobs();
+    const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
     const status = interrupted ? 'interrupted' : counts.succeed === counts.total ? 'succeed' : 'failed';
-    return { name: this.spec.name, dataDir: this.spec.dataDir, status, counts, jobs, startedAt: this.#startedAt, endedAt, durationMs: endedAt - this.#startedAt };
+    return { name: this.spec.name, dataDir: this.spec.dataDir, status, counts: { total: counts.total, succeed: counts.succeed, failed: counts.failed, killed: counts.killed, init: counts.init, skipped: counts.skipped }, jobs, startedAt: this.#startedAt, endedAt, durationMs: endedAt - this.#startedAt };
   }
 
   #emit(event: BatchEvent): void {
@@ -446,10 +439,6 @@ function removeIfThere(path: string): void {
 
 /** Jobs waiting for a place at once, at most: a bound on memory and on the pool's work per change. */
 const maxInFlight = 256;
-
-function timing(record: { startedAt: number; at: number }): Pick<JobResult, 'startedAt' | 'endedAt' | 'durationMs'> {
-  return { startedAt: record.startedAt, endedAt: record.at, durationMs: record.at - record.startedAt };
-}
 
 function onAbort(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));

@@ -1,42 +1,4 @@
-import type { JobParams, JobStatus } from '../batch/types.js';
-import type { Metrics } from '../metrics/metrics-line.js';
-
-/**
- * The outcome of one job in a run.
- * @public
- */
-export interface JobResult {
-  /** The job's name. */
-  readonly name: string;
-  /** Final status: `succeed`, `failed` or `killed`; `init` for a job an interrupted run never started. */
-  readonly status: JobStatus;
-  /** Exit code, or null when ended by a signal or never started. */
-  readonly exitCode: number | null;
-  /** The signal that ended it, if any. */
-  readonly signal: string | null;
-  /** True when an earlier run had already succeeded with the same spec, so this run did not start it. */
-  readonly skipped: boolean;
-  /** Where it ran (`local`, a host name). */
-  readonly host?: string;
-  /** Why it ended, when the exit code alone does not say. */
-  readonly reason?: string;
-  /** Start, in milliseconds since the epoch. */
-  readonly startedAt?: number;
-  /** End, in milliseconds since the epoch. */
-  readonly endedAt?: number;
-  /** Run time in milliseconds. */
-  readonly durationMs?: number;
-  /** The job's params. */
-  readonly params: JobParams;
-  /** The job's data folder. */
-  readonly dataDir: string;
-  /** The file holding its stdout. */
-  readonly stdoutPath: string;
-  /** The file holding its stderr. */
-  readonly stderrPath: string;
-  /** The last value of each metric it reported, once it ended (see `reportMetrics()`). */
-  readonly metrics?: Metrics;
-}
+import type { JobResult } from '../state/job-result.js';
 
 /**
  * Job counts of a run.

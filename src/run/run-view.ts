@@ -2,7 +2,8 @@ import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
-import type { BatchEvent, JobResult } from './events.js';
+import type { BatchEvent } from './events.js';
+import type { JobResult } from '../state/job-result.js';
 
 /** What the daemon and other observers see of a run while it goes on. */
 export interface RunView {

@@ -5,7 +5,7 @@ import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
 import { batchFiles } from './batch-files.js';
-import { compactJournal, JournalWriter, latestByJob, readJournal, type JournalRecord } from './journal.js';
+import { compactJournal, JournalWriter, latestByJob, readJournal, type JobRecord, type JournalRecord, type RunRecord } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
 import { stateWriteError } from './write-fault.js';
 
@@ -40,14 +40,17 @@ export interface LastRunInfo {
 export class BatchStore {
   readonly dir: string;
   /** The last journal record of every job, from earlier runs. */
-  readonly previous: ReadonlyMap<string, JournalRecord>;
+  readonly previous: ReadonlyMap<string, JobRecord>;
   readonly startedAt = Date.now();
+  /** The record that starts this run, journalled when the store opens. */
+  readonly runRecord: RunRecord;
   readonly #journal: JournalWriter;
   #closed = false;
 
   readonly #runner: RunnerInfo;
 
-  private constructor(dir: string, previous: ReadonlyMap<string, JournalRecord>, runner: RunnerInfo, journal: JournalWriter) {
+  private constructor(dir: string, previous: ReadonlyMap<string, JobRecord>, runner: RunnerInfo, journal: JournalWriter, force: boolean) {
+    this.runRecord = { e: 'run', at: this.startedAt, ...(force ? { force } : {}) };
     this.dir = dir;
     this.previous = previous;
     this.#runner = runner;
@@ -58,7 +61,7 @@ export class BatchStore {
    * Takes the batch's lock and prepares its folder. Throws `E_BATCH_LOCKED` when another run holds
    * it, `E_STATE_WRITE` when the folder cannot be written (and then holds no lock).
    */
-  static open(spec: BatchSpec, daemon?: DaemonAccess): BatchStore {
+  static open(spec: BatchSpec, { daemon, force = false }: { daemon?: DaemonAccess; force?: boolean } = {}): BatchStore {
     try {
       mkdirSync(spec.dataDir, { recursive: true });
     } catch (error) {
@@ -78,7 +81,9 @@ export class BatchStore {
       } catch (error) {
         throw stateWriteError(journalPath, error);
       }
-      return new BatchStore(spec.dataDir, previous, runner, journal);
+      const store = new BatchStore(spec.dataDir, previous, runner, journal, force);
+      store.record(store.runRecord);
+      return store;
     } catch (error) {
       rmSync(join(spec.dataDir, batchFiles.runner), { force: true });
       throw error;

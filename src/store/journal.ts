@@ -35,7 +35,18 @@ export interface ExitRecord {
   readonly metrics?: Metrics;
 }
 
-export type JournalRecord = StartRecord | ExitRecord;
+/** A run of the batch began: jobs that have not succeeded (all of them, with `force`) are to run again. */
+export interface RunRecord {
+  readonly e: 'run';
+  readonly at: number;
+  readonly force?: boolean;
+}
+
+/** A record of the journal: the events a batch's state is folded from. */
+export type JournalRecord = RunRecord | StartRecord | ExitRecord;
+
+/** The records that concern one job. */
+export type JobRecord = StartRecord | ExitRecord;
 
 /**
  * Reads every whole record. A `kill -9` can leave at most the last line torn; such a line (or any
@@ -54,7 +65,7 @@ export function readJournal(path: string): JournalRecord[] {
     if (!line) continue;
     try {
       const record = JSON.parse(line) as JournalRecord;
-      if (record && (record.e === 'start' || record.e === 'exit') && typeof record.job === 'string') records.push(record);
+      if (record && (record.e === 'run' ? typeof record.at === 'number' : (record.e === 'start' || record.e === 'exit') && typeof record.job === 'string')) records.push(record);
     } catch {
       // a torn tail from a killed writer
     }
@@ -62,10 +73,10 @@ export function readJournal(path: string): JournalRecord[] {
   return records;
 }
 
-/** The last record of each job, in journal order. */
-export function latestByJob(records: readonly JournalRecord[]): Map<string, JournalRecord> {
-  const latest = new Map<string, JournalRecord>();
-  for (const record of records) latest.set(record.job, record);
+/** The last record of each job, in journal order (`run` records concern no one job). */
+export function latestByJob(records: readonly JournalRecord[]): Map<string, JobRecord> {
+  const latest = new Map<string, JobRecord>();
+  for (const record of records) if (record.e !== 'run') latest.set(record.job, record);
   return latest;
 }
 
@@ -145,7 +156,7 @@ export class JournalWriter {
  * Rewrites the journal with one record per job (the latest), atomically (temp file + rename), so a
  * batch re-run many times does not grow without bound. A torn line ends up dropped.
  */
-export function compactJournal(path: string, latest: ReadonlyMap<string, JournalRecord>): void {
+export function compactJournal(path: string, latest: ReadonlyMap<string, JobRecord>): void {
   writeAtomic(path, (write) => {
     let chunk = '';
     for (const record of latest.values()) {

@@ -1,41 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
-import type { JobParams, JobStatus } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
-import type { Metrics } from '../metrics/metrics-line.js';
+import { BatchState } from '../state/batch-state.js';
+import { batchStatus, type BatchStatus } from '../state/batch-status.js';
+import { toJobResult, type JobResult } from '../state/job-result.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { batchFiles } from './batch-files.js';
-import { latestByJob, readJournal } from './journal.js';
-
-/** A job as the state on disk tells it. */
-export interface StoredJob {
-  readonly name: string;
-  readonly status: JobStatus;
-  readonly params: JobParams;
-  readonly command: string;
-  readonly dataDir: string;
-  readonly workingDir: string;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly host?: string;
-  readonly reason?: string;
-  readonly pid?: number;
-  readonly startedAt?: number;
-  readonly endedAt?: number;
-  readonly metrics?: Metrics;
-}
-
-/** `running` while a live runner holds it; `finished` when every job ended; else `interrupted`, or `init` before any job ran. */
-export type BatchState = 'running' | 'finished' | 'interrupted' | 'init';
+import { readJournal } from './journal.js';
 
 /** A batch as the state on disk tells it. */
 export interface StoredBatch {
   readonly name: string;
   readonly dataDir: string;
-  readonly state: BatchState;
+  readonly status: BatchStatus;
   readonly spec: BatchSpec;
-  readonly jobs: readonly StoredJob[];
+  /** Its journal folded into every job's state; settled when no runner runs it. */
+  readonly state: BatchState;
+  /** Every job as a run's results show it. */
+  readonly jobs: readonly JobResult[];
   readonly runner: RunnerInfo | null;
   readonly lastRun: LastRunInfo | null;
 }
@@ -54,38 +37,18 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
   const runner = readRunner(dir);
   // A runner whose jobs are over and whose daemon still serves does not run anything.
   const active = runner !== null && runner.finishedAt === undefined;
-  const latest = latestByJob(readJournal(join(dir, batchFiles.journal)));
-  const jobs = spec.jobs.map((job): StoredJob => {
-    const base = { name: job.name, params: job.params, command: job.command, dataDir: job.dataDir, workingDir: job.workingDir, exitCode: null, signal: null };
-    const record = latest.get(job.name);
-    if (!record) return { ...base, status: 'init' };
-    if (record.e === 'exit') {
-      return {
-        ...base,
-        status: record.status,
-        exitCode: record.code,
-        signal: record.signal,
-        startedAt: record.startedAt,
-        endedAt: record.at,
-        ...(record.host ? { host: record.host } : {}),
-        ...(record.reason ? { reason: record.reason } : {}),
-        ...(record.metrics ? { metrics: record.metrics } : {}),
-      };
-    }
-    const started = { ...base, startedAt: record.at, ...(record.host ? { host: record.host } : {}), ...(record.pid !== undefined ? { pid: record.pid } : {}) };
-    if (active) return record.queued ? { ...base, status: 'init', reason: `queued as ${record.handle}` } : { ...started, status: 'running' };
-    // A scheduler may still run it: a re-run of the batch follows it rather than start it again.
-    const reason = record.handle ? `the runner stopped while the scheduler ran it as ${record.handle}; run the batch again to follow it` : 'the runner stopped while the job ran';
-    return { ...started, status: 'failed', reason };
-  });
+  const records = readJournal(join(dir, batchFiles.journal));
   let lastRun: LastRunInfo | null = null;
   try {
     lastRun = JSON.parse(readFileSync(join(dir, batchFiles.lastRun), 'utf8')) as LastRunInfo;
   } catch {
     // never finished a run
   }
-  const state: BatchState = active ? 'running' : jobs.every((j) => j.status === 'succeed' || j.status === 'failed' || j.status === 'killed') && !lastRun?.interrupted ? 'finished' : latest.size === 0 && !lastRun ? 'init' : 'interrupted';
-  return { name, dataDir: dir, state, spec, jobs, runner, lastRun };
+  const state = new BatchState(spec.jobs).applyAll(records);
+  if (!active) state.settle(lastRun?.endedAt ?? Date.now());
+  const status = batchStatus({ active, counts: state.counts(), started: records.length > 0 || lastRun !== null, interrupted: lastRun?.interrupted ?? false });
+  const jobs = state.all().map((job) => toJobResult(job, state.runStartedAt));
+  return { name, dataDir: dir, status, spec, state, jobs, runner, lastRun };
 }
 
 /** Every batch under `batchesDataDir` (folders with a spec), by name. */

@@ -58,7 +58,7 @@ describe('a full disk', () => {
     rmSync(filler);
     journal.append(record('c'));
     journal.close();
-    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as JournalRecord).job)).toEqual(['a', 'c']);
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { job: string }).job)).toEqual(['a', 'c']);
   });
 
   it('ends the run with exit 74 and how to resume, keeps nothing half written, and a re-run resumes exactly', async ({ skip }) => {

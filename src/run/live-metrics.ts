@@ -1,0 +1,61 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobSpec } from '../batch/spec.js';
+import type { Metrics, MetricsReport } from '../metrics/metrics-line.js';
+import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
+
+/** How often a running job's new output is looked at, and how much of it makes a read worth it. */
+const catchUpEveryMs = 250;
+const catchUpBytes = 1 << 20;
+
+/**
+ * The metrics of a run's jobs: followed live while a job runs (its output read as it grows),
+ * read from its files otherwise.
+ */
+export class LiveMetrics {
+  readonly #dataDirs = new Map<string, string>();
+  readonly #trackers = new Map<string, MetricsTracker>();
+  readonly #catchUps = new Map<string, NodeJS.Timeout>();
+
+  constructor(jobs: readonly JobSpec[]) {
+    for (const job of jobs) this.#dataDirs.set(job.name, job.dataDir);
+  }
+
+  /** Starts following the metrics of a job that starts, reading its output as it grows. */
+  follow(job: JobSpec): void {
+    this.unfollow(job.name);
+    const tracker = new MetricsTracker(job.dataDir);
+    tracker.posted = false;
+    this.#trackers.set(job.name, tracker);
+    // A job that prints a lot is read while it runs: its exit is then recorded without a long read.
+    this.#catchUps.set(job.name, setInterval(() => void tracker.catchUp(catchUpBytes).catch(() => undefined), catchUpEveryMs).unref());
+  }
+
+  /** The last metrics of a job that ended; stops following it. */
+  async final(name: string): Promise<Metrics | undefined> {
+    const tracker = this.#trackers.get(name);
+    this.unfollow(name);
+    return (await tracker?.read().catch(() => undefined))?.last;
+  }
+
+  /** Stops following a job's metrics (it ended, or was left to its scheduler). */
+  unfollow(name: string): void {
+    clearInterval(this.#catchUps.get(name));
+    this.#catchUps.delete(name);
+    this.#trackers.delete(name);
+  }
+
+  /** A job's metrics: live while it runs, else read from its files. */
+  async of(name: string): Promise<JobMetrics | undefined> {
+    const dataDir = this.#dataDirs.get(name);
+    const tracker = this.#trackers.get(name) ?? (dataDir ? new MetricsTracker(dataDir) : undefined);
+    return tracker?.read();
+  }
+
+  /** Records metrics a running job sent over HTTP, next to its other files. */
+  async post(name: string, report: MetricsReport): Promise<void> {
+    const tracker = this.#trackers.get(name);
+    if (tracker) tracker.posted = true;
+    await appendFile(join(this.#dataDirs.get(name)!, metricsFiles.posted), `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`);
+  }
+}

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import type { JobParams, JobStatus } from '../batch/types.js';
+import type { Metrics } from '../metrics/metrics-line.js';
+import type { JobState } from './job-state.js';
+
+/**
+ * The outcome of one job in a run.
+ * @public
+ */
+export interface JobResult {
+  /** The job's name. */
+  readonly name: string;
+  /** Final status: `succeed`, `failed` or `killed`; `init` for a job an interrupted run never started. */
+  readonly status: JobStatus;
+  /** Exit code, or null when ended by a signal or never started. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, if any. */
+  readonly signal: string | null;
+  /** True when an earlier run had already succeeded with the same spec, so this run did not start it. */
+  readonly skipped: boolean;
+  /** Where it ran (`local`, a host name). */
+  readonly host?: string;
+  /** Why it ended, when the exit code alone does not say. */
+  readonly reason?: string;
+  /** Start, in milliseconds since the epoch. */
+  readonly startedAt?: number;
+  /** End, in milliseconds since the epoch. */
+  readonly endedAt?: number;
+  /** Run time in milliseconds. */
+  readonly durationMs?: number;
+  /** The job's params. */
+  readonly params: JobParams;
+  /** The job's data folder. */
+  readonly dataDir: string;
+  /** The file holding its stdout. */
+  readonly stdoutPath: string;
+  /** The file holding its stderr. */
+  readonly stderrPath: string;
+  /** The last value of each metric it reported, once it ended (see `reportMetrics()`). */
+  readonly metrics?: Metrics;
+}
+
+/**
+ * A job's state as the results of a run show it. A job that succeeded before `runStartedAt` was
+ * skipped by the run: an earlier one had succeeded with the same params and command.
+ */
+export function toJobResult(job: JobState, runStartedAt: number | undefined): JobResult {
+  const files = { params: job.params, dataDir: job.dataDir, stdoutPath: join(job.dataDir, 'stdout'), stderrPath: join(job.dataDir, 'stderr') };
+  if (job.status === 'init') return { name: job.name, status: 'init', exitCode: null, signal: null, skipped: false, ...(job.queued ? { reason: `queued as ${job.queued}` } : {}), ...files };
+  if (job.status === 'running') return { name: job.name, status: 'running', exitCode: null, signal: null, skipped: false, host: job.host, startedAt: job.startedAt, ...files };
+  return {
+    name: job.name,
+    status: job.status,
+    exitCode: job.exitCode,
+    signal: job.signal,
+    skipped: job.status === 'succeed' && runStartedAt !== undefined && job.endedAt < runStartedAt,
+    ...(job.host ? { host: job.host } : {}),
+    ...(job.reason ? { reason: job.reason } : {}),
+    startedAt: job.startedAt,
+    endedAt: job.endedAt,
+    durationMs: job.endedAt - job.startedAt,
+    ...files,
+    ...(job.metrics ? { metrics: job.metrics } : {}),
+  };
+}
