@@ -1,4 +1,4 @@
-import { resolveBatchesDataDir } from '../src/store/paths.js';
+import { resolveBatchesDataDir } from '../src/paths.js';
 
 /** Flags shared by the commands that read batches. */
 export const batchesDataDirArg = {

@@ -40,6 +40,6 @@ export { getJobDataDir, getJobName, getJobParams, reportMetrics } from './job.js
 export type { Metrics } from './metrics/metrics-line.js';
 export type { BatchCounts, BatchEvent, BatchResult } from './run/events.js';
 export type { JobResult } from './state/job-result.js';
-export type { Capacity } from './run/capacity.js';
+export type { Capacity } from './executors/capacity.js';
 export type { RunBatchOptions } from './run/options.js';
-export { runBatch } from './run/run-batch.js';
+export { runBatch } from './run-batch.js';

@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { dirname } from 'node:path';
 import type { BatchResult, RunBatchOptions } from '../../src/index.js';
 import { loadConfigFile } from '../../src/batch/load-file.js';
-import { runBatchConfig } from '../../src/run/run-batch.js';
+import { runBatchConfig } from '../../src/run-batch.js';
 import { HyperctlError, isHyperctlError } from '../../src/errors.js';
 import { haltFlag, integerFlag } from '../args.js';
 import { defaultBatchName, findConfigFile } from '../config-file.js';

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { reservedNameReason } from '../store/batch-files.js';
-import { resolveUserPath } from '../store/paths.js';
+import { reservedNameReason } from './batch-folder.js';
+import { resolveUserPath } from '../paths.js';
 import { hyperctlVersion } from '../version.js';
 import type { BatchInput } from './schema.js';
 import type { BackendSpec, BatchSpec, JobSpec } from './spec.js';

@@ -1,5 +1,7 @@
-import type { SlurmConf } from '../executors/slurm/sbatch-args.js';
-import type { CapacityConfig, JobParams, RemoteMachineConfig, ResourceConfig } from './types.js';
+import type { CapacityConfig, JobParams, RemoteMachineConfig, ResourceConfig, SlurmBackendConfig } from './types.js';
+
+/** The Slurm backend's settings, as the config writes them. */
+export type SlurmConf = NonNullable<SlurmBackendConfig['conf']>;
 
 /** A job with every default filled in: what the runner, the store and executors work with. */
 export interface JobSpec {

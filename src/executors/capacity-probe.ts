@@ -1,4 +1,4 @@
-import type { Capacity } from '../run/capacity.js';
+import type { Capacity } from './capacity.js';
 
 /**
  * A `sh` command that prints what a machine offers, one fact a line: CPUs, total memory in kB,

@@ -1,5 +1,5 @@
 import type { JobParams, ResourceConfig } from '../batch/types.js';
-import type { Capacity } from '../run/capacity.js';
+import type { Capacity } from './capacity.js';
 
 /**
  * Everything an executor needs to start one job. The runner has already created the job's local

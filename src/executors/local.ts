@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { CapacityConfig } from '../batch/types.js';
-import { withOverride, type Capacity } from '../run/capacity.js';
+import { withOverride, type Capacity } from './capacity.js';
 import { capacityProbe, parseCapacity } from './capacity-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';

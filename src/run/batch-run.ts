@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
-import { startDaemon, type Daemon } from '../daemon/server.js';
 import { HyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, type JobMetrics } from '../metrics/metrics-tracker.js';
 import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
 import { BatchStore } from '../store/batch-store.js';
 import { isEnvironmentFault, stateWriteError } from '../store/write-fault.js';
-import type { ExitRecord, JournalRecord } from '../store/journal.js';
+import type { ExitRecord, JournalRecord } from '../state/records.js';
 import type { BatchCounts, BatchEvent, BatchResult } from './events.js';
 import { BatchState } from '../state/batch-state.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
@@ -22,7 +21,7 @@ import { jobEnvironment } from './job-env.js';
 import { startLongTimer } from './long-timer.js';
 import type { RunBatchOptions } from './options.js';
 import { LiveMetrics } from './live-metrics.js';
-import type { RunView } from './run-view.js';
+import type { RunView, ServingDaemon } from './run-view.js';
 import { demandOf, slotOnly } from './capacity.js';
 import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
 import type { ResourcePool, Placement } from './resource-pool.js';
@@ -30,7 +29,7 @@ import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
 
 /** What a run has once it is set up: nothing is written before the store opens. */
 interface SetUp {
-  readonly daemon: Daemon | undefined;
+  readonly daemon: ServingDaemon | undefined;
   readonly executors: readonly Executor[];
   readonly pool: ResourcePool;
   readonly store: BatchStore;
@@ -46,7 +45,8 @@ interface JobRun {
 
 /**
  * One run of a batch: decides what to run, schedules jobs on executor slots with p-queue, records
- * every start and exit in the store, serves the daemon when asked, and kills on request.
+ * every start and exit in the store, and kills on request. It knows the daemon that serves it only
+ * by its address: {@link runBatch} composes the two.
  */
 export class BatchRun implements RunView {
   readonly spec: BatchSpec;
@@ -98,9 +98,17 @@ export class BatchRun implements RunView {
     return this.#endedAt;
   }
 
-  async run(): Promise<BatchResult> {
+  /**
+   * Runs the batch to its end. With `daemon` (started on this run, its port already taken), the
+   * run hands its address to the store and the jobs, keeps serving after the last job when asked
+   * to, and closes it before it frees the batch.
+   */
+  async run(daemon?: ServingDaemon): Promise<BatchResult> {
     const outer = this.#options.signal;
-    if (outer?.aborted) throw aborted(outer.reason);
+    if (outer?.aborted) {
+      await daemon?.close();
+      throw aborted(outer.reason);
+    }
     const all = this.#options.executors ?? createExecutors(this.spec, this.#options);
     // Listening from the very start: a Ctrl-C while machines are probed must not be lost.
     const onOuterAbort = () => {
@@ -110,7 +118,7 @@ export class BatchRun implements RunView {
     };
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      const setUp = await this.#setUp(all);
+      const setUp = await this.#setUp(all, daemon);
       return await this.#runSetUp(setUp);
     } finally {
       outer?.removeEventListener('abort', onOuterAbort);
@@ -118,18 +126,15 @@ export class BatchRun implements RunView {
   }
 
   /**
-   * Takes the daemon's port, opens the executors, places the jobs and opens the store, in that
-   * order, so that a failure (or an abort) before the store opens leaves nothing written.
+   * Opens the executors, places the jobs and opens the store, in that order, so that a failure (or
+   * an abort) before the store opens leaves nothing written.
    */
-  async #setUp(all: readonly Executor[]): Promise<SetUp> {
+  async #setUp(all: readonly Executor[], daemon: ServingDaemon | undefined): Promise<SetUp> {
     const stopIfAborted = () => {
       if (this.#kill.signal.aborted) throw aborted(this.#options.signal?.reason);
     };
-    let daemon: Daemon | undefined;
     try {
-      daemon = this.#options.daemon ? await startDaemon(this, { host: this.spec.daemon.host, port: this.#options.port ?? this.spec.daemon.port }) : undefined;
-      stopIfAborted();
-      for (const message of backendWarnings(this.spec, this.#options.daemon === true)) this.#emit({ type: 'warning', message });
+      for (const message of backendWarnings(this.spec, daemon !== undefined)) this.#emit({ type: 'warning', message });
       const executors = await openExecutors(all, (host, reason) => this.#emit({ type: 'host:down', host, reason }));
       stopIfAborted();
       const pool = await placeJobs(this.spec, executors, this.#resourceMode);
@@ -258,7 +263,7 @@ export class BatchRun implements RunView {
     return () => this.#listeners.delete(listener);
   }
 
-  async #schedule(jobs: readonly JobSpec[], inFlight: number, pool: ResourcePool, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
+  async #schedule(jobs: readonly JobSpec[], inFlight: number, pool: ResourcePool, store: BatchStore, daemon: ServingDaemon | undefined): Promise<void> {
     const queue = new PQueue({ concurrency: inFlight });
     const drained = this.#drain.signal;
     const whenDrained = onAbort(drained);
@@ -272,7 +277,7 @@ export class BatchRun implements RunView {
   }
 
   /** Runs a job until it succeeds, or fails in a way (or as often) that the retry policy leaves it at. */
-  async #runToTheEnd(job: JobSpec, pool: ResourcePool, store: BatchStore, daemon: Daemon | undefined): Promise<void> {
+  async #runToTheEnd(job: JobSpec, pool: ResourcePool, store: BatchStore, daemon: ServingDaemon | undefined): Promise<void> {
     const demand = this.#resourceMode ? demandOf(job.resource) : slotOnly;
     const lostOn = new Set<Executor>();
     for (let attempt = 0; ; attempt++) {
@@ -324,7 +329,7 @@ export class BatchRun implements RunView {
     if (halt.when === 'now') for (const controller of this.#running.values()) controller.abort();
   }
 
-  async #runJob(job: JobSpec, { executor, grant }: Placement, store: BatchStore, daemon: Daemon | undefined, handle?: string): Promise<JobRun> {
+  async #runJob(job: JobSpec, { executor, grant }: Placement, store: BatchStore, daemon: ServingDaemon | undefined, handle?: string): Promise<JobRun> {
     const controller = new AbortController();
     const stop = () => controller.abort();
     this.#kill.signal.addEventListener('abort', stop, { once: true });

@@ -1,17 +1,5 @@
-import type { CapacityConfig, ResourceConfig } from '../batch/types.js';
-
-/**
- * What a machine offers to jobs.
- * @public
- */
-export interface Capacity {
-  /** CPUs. */
-  readonly cpu: number;
-  /** Memory in MB. */
-  readonly ram: number;
-  /** Indices of its GPUs. */
-  readonly gpus: readonly number[];
-}
+import type { ResourceConfig } from '../batch/types.js';
+import type { Capacity } from '../executors/capacity.js';
 
 /** What a job takes of a machine: all of it, or some CPUs, MB and GPUs (a share below 1). */
 export type Demand = { readonly whole: true } | { readonly whole: false; readonly cpu: number; readonly ram: number; readonly gpu: number };
@@ -27,16 +15,6 @@ export function demandOf(resource: ResourceConfig | undefined): Demand {
   return resource ? { whole: false, cpu: resource.cpu ?? 0, ram: resource.ram ?? 0, gpu: resource.gpu ?? 0 } : { whole: true };
 }
 
-/** Detected capacity with the config's overrides applied. */
-export function withOverride(detected: Capacity, override: CapacityConfig | undefined): Capacity {
-  if (!override) return detected;
-  const gpu = override.gpu;
-  return {
-    cpu: override.cpu ?? detected.cpu,
-    ram: override.ram ?? detected.ram,
-    gpus: gpu === undefined ? detected.gpus : typeof gpu === 'number' ? Array.from({ length: gpu }, (_, i) => i) : gpu,
-  };
-}
 
 /** True when `demand` fits `capacity` when nothing else runs there. */
 export function fitsEmpty(demand: Demand, capacity: Capacity): boolean {

@@ -2,7 +2,7 @@ import { normalizeBatch } from '../batch/normalize.js';
 import { batchSchema } from '../batch/schema.js';
 import type { BatchSpec } from '../batch/spec.js';
 import { parseWith } from '../batch/validate.js';
-import { resolveBatchesDataDir } from '../store/paths.js';
+import { resolveBatchesDataDir } from '../paths.js';
 import type { RunBatchOptions } from './options.js';
 
 /** Validates a config from anywhere (file, code) and fills in its defaults. */

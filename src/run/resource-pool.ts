@@ -1,5 +1,6 @@
 import type { Executor } from '../executors/executor.js';
-import { fitsEmpty, MachineLoad, type Capacity, type Demand, type Grant } from './capacity.js';
+import type { Capacity } from '../executors/capacity.js';
+import { fitsEmpty, MachineLoad, type Demand, type Grant } from './capacity.js';
 
 /** A place a job was given: the executor, and what it took there. */
 export interface Placement {

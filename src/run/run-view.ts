@@ -29,3 +29,13 @@ export interface RunView {
   /** Calls `listener` with every event from now on; returns the unsubscribe function. */
   subscribe(listener: (event: BatchEvent) => void): () => void;
 }
+
+/** A daemon that serves a run, as the run knows it: where it listens, its secret, and how to end it. */
+export interface ServingDaemon {
+  /** `http://host:port`, for people and the CLI. */
+  readonly url: string;
+  /** `http://host:port/TOKEN`: the base URL handed to jobs. */
+  readonly portal: string;
+  readonly token: string;
+  close(): Promise<void>;
+}

@@ -1,6 +1,6 @@
 import type { JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
-import type { JournalRecord } from '../store/journal.js';
+import type { JournalRecord } from './records.js';
 import { initialJobState, type JobState } from './job-state.js';
 import { reduceJob, settleJob } from './reduce.js';
 

@@ -1,5 +1,5 @@
 import type { JobSpec } from '../batch/spec.js';
-import type { JournalRecord } from '../store/journal.js';
+import type { JournalRecord } from './records.js';
 import { initialJobState, type EndedJob, type JobState } from './job-state.js';
 
 /**

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
-import { batchFiles } from './batch-files.js';
-import { compactJournal, JournalWriter, latestByJob, readJournal, type JobRecord, type JournalRecord, type RunRecord } from './journal.js';
+import { batchFiles } from '../batch/batch-folder.js';
+import type { JobRecord, JournalRecord, RunRecord } from '../state/records.js';
+import { compactJournal, JournalWriter, latestByJob, readJournal } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
 import { stateWriteError } from './write-fault.js';
 

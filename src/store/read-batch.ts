@@ -6,7 +6,7 @@ import { BatchState } from '../state/batch-state.js';
 import { batchStatus, type BatchStatus } from '../state/batch-status.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
-import { batchFiles } from './batch-files.js';
+import { batchFiles } from '../batch/batch-folder.js';
 import { readJournal } from './journal.js';
 
 /** A batch as the state on disk tells it. */

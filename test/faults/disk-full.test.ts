@@ -1,7 +1,8 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JournalWriter, latestByJob, readJournal, type JournalRecord } from '../../src/store/journal.js';
+import { JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
+import type { JournalRecord } from '../../src/state/records.js';
 import { fixturesDir, quickRun, runCli } from '../helpers/cli.js';
 import { readSideEffects } from '../helpers/fault-trials.js';
 import { isRunning, waitFor } from '../helpers/processes.js';

@@ -1,8 +1,6 @@
-import type { ResourceConfig, SlurmBackendConfig } from '../../batch/types.js';
+import type { SlurmConf } from '../../batch/spec.js';
+import type { ResourceConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
-
-/** The Slurm backend's settings, as the config writes them. */
-export type SlurmConf = NonNullable<SlurmBackendConfig['conf']>;
 
 /** Minutes for `--time`, rounded up: Slurm counts time limits in minutes. */
 function minutes(ms: number): number {

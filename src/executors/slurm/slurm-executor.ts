@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceConfig, SlurmBackendConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
-import { batchFolders } from '../../store/batch-files.js';
+import { batchFolders } from '../../batch/batch-folder.js';
 import type { Executor, JobExit, JobLaunch } from '../executor.js';
 import { slurmArrayScript, slurmFiles, slurmJobScript } from './job-script.js';
 import { sbatchArgs } from './sbatch-args.js';

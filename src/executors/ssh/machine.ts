@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AnyAuthMethod, ParsedKey } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
-import { resolveUserPath } from '../../store/paths.js';
+import { resolveUserPath } from '../../paths.js';
 import { readSshConfig } from './ssh-config.js';
 
 /** A machine of the remote backend with `~/.ssh/config` applied and its credentials loaded. */

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
-import { withOverride, type Capacity } from '../../run/capacity.js';
+import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';

@@ -1,8 +1,9 @@
-import type { BatchConfig } from '../batch/types.js';
-import { BatchRun } from './batch-run.js';
-import type { BatchResult } from './events.js';
-import type { RunBatchOptions } from './options.js';
-import { prepareBatch } from './prepare.js';
+import type { BatchConfig } from './batch/types.js';
+import { startDaemon } from './daemon/server.js';
+import { BatchRun } from './run/batch-run.js';
+import type { BatchResult } from './run/events.js';
+import type { RunBatchOptions } from './run/options.js';
+import { prepareBatch } from './run/prepare.js';
 
 /**
  * Runs a batch to its end and resolves with every job's outcome; a job that fails is a result,
@@ -11,8 +12,8 @@ import { prepareBatch } from './prepare.js';
  * (`E_CONFIG_INVALID`, `E_BATCH_LOCKED`, …), when `options.signal` aborts (`E_ABORTED`, after
  * running jobs were killed and recorded), or when the batch's state cannot be written
  * (`E_STATE_WRITE`, a full disk: the run stops and kills its jobs; what was not recorded runs
- * again on the next run). Writes nothing to stdout and keeps no global state, so
- * several runs may go on in one process.
+ * again on the next run). Writes nothing to stdout and keeps no global state, so several runs may
+ * go on in one process.
  * @example
  * ```ts
  * const result = await runBatch(defineBatch({ jobs: [{ params: { lr: 0.1 }, execution: { command: 'node train.mjs' } }] }), { parallelism: 2 })
@@ -24,7 +25,14 @@ export async function runBatch(batch: BatchConfig, options: RunBatchOptions = {}
   return runBatchConfig(batch, options);
 }
 
-/** {@link runBatch} for a config of unchecked shape, read from the file `where` names. */
+/**
+ * {@link runBatch} for a config of unchecked shape, read from the file `where` names. The one place
+ * that puts a run and its daemon together: the daemon takes its port before the run writes
+ * anything, and reads the run's state; the run knows it only by its address.
+ */
 export async function runBatchConfig(config: unknown, options: RunBatchOptions, where?: string): Promise<BatchResult> {
-  return new BatchRun(prepareBatch(config, options, where), options).run();
+  const run = new BatchRun(prepareBatch(config, options, where), options);
+  if (!options.daemon) return run.run();
+  const daemon = await startDaemon(run, { host: run.spec.daemon.host, port: options.port ?? run.spec.daemon.port });
+  return run.run(daemon);
 }

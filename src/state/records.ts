@@ -1,0 +1,46 @@
+import type { JobStatus } from '../batch/types.js';
+import type { Metrics } from '../metrics/metrics-line.js';
+
+/** A job was started (`pid`/`ticks` identify its process group leader, to clean up after a crash). */
+export interface StartRecord {
+  readonly e: 'start';
+  readonly job: string;
+  readonly hash: string;
+  readonly at: number;
+  readonly pid?: number;
+  readonly ticks?: number | null;
+  readonly host?: string;
+  /** The job's id in a scheduler that runs it (e.g. Slurm's `123_4`), to follow it again after a crash. */
+  readonly handle?: string;
+  /** True while the scheduler only holds it in its queue: it has not started. */
+  readonly queued?: boolean;
+}
+
+/** A job ended. */
+export interface ExitRecord {
+  readonly e: 'exit';
+  readonly job: string;
+  readonly hash: string;
+  readonly status: Exclude<JobStatus, 'init' | 'running'>;
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly startedAt: number;
+  readonly at: number;
+  readonly host?: string;
+  readonly reason?: string;
+  /** The last value of each metric the job reported. */
+  readonly metrics?: Metrics;
+}
+
+/** A run of the batch began: jobs that have not succeeded (all of them, with `force`) are to run again. */
+export interface RunRecord {
+  readonly e: 'run';
+  readonly at: number;
+  readonly force?: boolean;
+}
+
+/** A record of the journal: the events a batch's state is folded from. */
+export type JournalRecord = RunRecord | StartRecord | ExitRecord;
+
+/** The records that concern one job. */
+export type JobRecord = StartRecord | ExitRecord;
