@@ -21,7 +21,10 @@ try {
     host: 'bench',
     slots: 64,
     async run(job) {
-      writeFileSync(job.stdoutPath, `hyperctl:metrics ${JSON.stringify({ accuracy: Math.sin(job.params.lr * 3) * Math.log(job.params.depth + 1), loss: job.params.lr })}\n`);
+      writeFileSync(
+        job.stdoutPath,
+        `hyperctl:metrics ${JSON.stringify({ accuracy: Math.sin(job.params.lr * 3) * Math.log(job.params.depth + 1), loss: job.params.lr })}\n`,
+      );
       job.onSpawn?.({});
       return { exitCode: 0, signal: null, killed: false };
     },

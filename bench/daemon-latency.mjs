@@ -17,7 +17,10 @@ import { Agent, request } from 'undici';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const clients = 100;
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 
 const listerCode = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -35,9 +38,15 @@ const { parentPort, workerData } = require('node:worker_threads');
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function startRunner(dir, n) {
-  const jobs = Array.from({ length: n }, (_, i) => ({ name: `j${i}`, params: { i, lr: 0.001 * (i % 100), model: 'resnet' }, execution: { command: 'sleep 600' } }));
+  const jobs = Array.from({ length: n }, (_, i) => ({
+    name: `j${i}`,
+    params: { i, lr: 0.001 * (i % 100), model: 'resnet' },
+    execution: { command: 'sleep 600' },
+  }));
   writeFileSync(join(dir, 'batch.json'), JSON.stringify({ name: 'bench', jobs, daemon: { port: 0 } }));
-  const child = spawn(process.execPath, [cli, 'run', '-c', join(dir, 'batch.json'), '-p', '2', '--kill-grace', '0', '--batches-data-dir', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'run', '-c', join(dir, 'batch.json'), '-p', '2', '--kill-grace', '0', '--batches-data-dir', join(dir, 'data')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (c) => (err += c));
   for (let i = 0; i < 600 && !/daemon: (\S+)/.test(err); i++) await sleep(100);
@@ -72,7 +81,13 @@ async function measure(portal, n, ms, pace) {
   const lists = (await listed).sort((a, b) => a - b);
   await dispatcher.close();
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), lists: lists.length, list50: percentile(lists, 50) };
+  return {
+    rps: latencies.length / (ms / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    lists: lists.length,
+    list50: percentile(lists, 50),
+  };
 }
 
 const row = (cells) => console.log(cells.map((c, i) => String(c)[i ? 'padStart' : 'padEnd'](i ? 12 : 28)).join(''));
@@ -84,7 +99,10 @@ for (const n of sizes.length ? sizes : [10_000, 100_000]) {
   try {
     await measure(portal, n, 1000, 0); // warm-up
     const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
-    for (const [label, pace] of [['closed loop', 0], ['100 × 10 req/s', 100]]) {
+    for (const [label, pace] of [
+      ['closed loop', 0],
+      ['100 × 10 req/s', 100],
+    ]) {
       const r = await measure(portal, n, 10_000, pace);
       row([`${n} / ${label}`, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.lists, r.list50.toFixed(0)]);
     }

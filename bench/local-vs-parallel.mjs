@@ -9,13 +9,23 @@ import { fileURLToPath } from 'node:url';
 import { timed } from './timed.mjs';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 
 function ensureParallel() {
   if (spawnSync('sh', ['-c', 'command -v parallel'], { stdio: 'ignore' }).status === 0) return;
   console.error('installing GNU parallel from Debian packages…');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('sh', ['-c', 'apt-get install -y -q --no-install-recommends parallel >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends parallel >/dev/null)'], { stdio: 'inherit', env });
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      'apt-get install -y -q --no-install-recommends parallel >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends parallel >/dev/null)',
+    ],
+    { stdio: 'inherit', env },
+  );
 }
 
 ensureParallel();
@@ -28,12 +38,33 @@ for (const n of sizes.length ? sizes : [1000, 10000]) {
     const jobs = Array.from({ length: n }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: 'true' } }));
     writeFileSync(join(dir, 'batch.json'), JSON.stringify({ name: 'bench', jobs }));
     const input = Array.from({ length: n }, (_, i) => `${i}\n`).join('');
-    const hyperctl = timed(process.execPath, [cli, 'run', '--exit-on-finish', '--port', '0', '-c', join(dir, 'batch.json'), '-p', '2', '--json', '--batches-data-dir', join(dir, 'data')]);
+    const hyperctl = timed(process.execPath, [
+      cli,
+      'run',
+      '--exit-on-finish',
+      '--port',
+      '0',
+      '-c',
+      join(dir, 'batch.json'),
+      '-p',
+      '2',
+      '--json',
+      '--batches-data-dir',
+      join(dir, 'data'),
+    ]);
     const parallel = timed('parallel', ['-j2', 'true'], { input });
     const joblog = timed('parallel', ['-j2', '--joblog', join(dir, 'joblog'), 'true'], { input });
-    const row = [String(n).padEnd(8), `${(hyperctl / 1000).toFixed(2)}s`.padEnd(10), `${(parallel / 1000).toFixed(2)}s`.padEnd(10), `${(joblog / 1000).toFixed(2)}s`.padEnd(19), (hyperctl / joblog).toFixed(2)];
+    const row = [
+      String(n).padEnd(8),
+      `${(hyperctl / 1000).toFixed(2)}s`.padEnd(10),
+      `${(parallel / 1000).toFixed(2)}s`.padEnd(10),
+      `${(joblog / 1000).toFixed(2)}s`.padEnd(19),
+      (hyperctl / joblog).toFixed(2),
+    ];
     console.log(row.join(' '));
-    console.log(`         per job: hyperctl ${(hyperctl / n).toFixed(2)} ms, parallel ${(parallel / n).toFixed(2)} ms, parallel --joblog ${(joblog / n).toFixed(2)} ms`);
+    console.log(
+      `         per job: hyperctl ${(hyperctl / n).toFixed(2)} ms, parallel ${(parallel / n).toFixed(2)} ms, parallel --joblog ${(joblog / n).toFixed(2)} ms`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,15 +31,32 @@ const network = createNetwork(3);
 const hosts = [];
 try {
   const client = makeClientKey(dir);
-  for (const [i, h] of network.hosts.entries()) hosts.push(await startSshd(join(dir, `host${i}`), { address: h.address, port: 22, authorizedKeys: [client.publicKey], netns: h.namespace }));
+  for (const [i, h] of network.hosts.entries())
+    hosts.push(await startSshd(join(dir, `host${i}`), { address: h.address, port: 22, authorizedKeys: [client.publicKey], netns: h.namespace }));
   const knownHosts = join(clientHome(join(dir, 'home'), hosts), '.ssh', 'known_hosts');
 
   const jobs = Array.from({ length: n }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: 'true' } }));
   const machines = network.hosts.map((h) => ({ hostname: h.address, username: testUser.name, ssh_rsa_file: client.key, slots }));
-  writeFileSync(join(dir, 'batch.json'), JSON.stringify({ name: 'bench', jobs, backend: { type: 'remote', conf: { machines, known_hosts_file: knownHosts } } }));
+  writeFileSync(
+    join(dir, 'batch.json'),
+    JSON.stringify({ name: 'bench', jobs, backend: { type: 'remote', conf: { machines, known_hosts_file: knownHosts } } }),
+  );
 
   const sshConfig = join(dir, 'ssh_config');
-  writeFileSync(sshConfig, [`Host *`, `  User ${testUser.name}`, `  IdentityFile ${client.key}`, `  UserKnownHostsFile ${knownHosts}`, '  StrictHostKeyChecking yes', '  ControlMaster auto', `  ControlPath ${dir}/cm-%r@%h:%p`, '  ControlPersist 60', ''].join('\n'));
+  writeFileSync(
+    sshConfig,
+    [
+      `Host *`,
+      `  User ${testUser.name}`,
+      `  IdentityFile ${client.key}`,
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  StrictHostKeyChecking yes',
+      '  ControlMaster auto',
+      `  ControlPath ${dir}/cm-%r@%h:%p`,
+      '  ControlPersist 60',
+      '',
+    ].join('\n'),
+  );
   const wrapper = join(dir, 'sshw');
   writeFileSync(wrapper, `#!/bin/sh\nexec ssh -F ${sshConfig} "$@"\n`, { mode: 0o755 });
   const servers = network.hosts.map((h) => `${slots}/${h.address}`).join(',');
@@ -47,7 +64,18 @@ try {
   // Open the control masters first, one per machine, so every later ssh multiplexes over them.
   for (const h of network.hosts) timed(wrapper, [h.address, 'true']);
 
-  const hyperctl = timed(process.execPath, [cli, 'run', '--exit-on-finish', '--port', '0', '-c', join(dir, 'batch.json'), '--json', '--batches-data-dir', join(dir, 'data')]);
+  const hyperctl = timed(process.execPath, [
+    cli,
+    'run',
+    '--exit-on-finish',
+    '--port',
+    '0',
+    '-c',
+    join(dir, 'batch.json'),
+    '--json',
+    '--batches-data-dir',
+    join(dir, 'data'),
+  ]);
   const parallel = timed('parallel', ['--ssh', wrapper, '-S', servers, 'true'], { input });
   const version = execFileSync('parallel', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   console.log(`node ${process.version}, ${version}; ${n} jobs on 3 machines × ${slots} slots`);

@@ -6,7 +6,8 @@ export function integerFlag(name: string, value: unknown, min: number, max = Num
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
-  if (!Number.isInteger(n) || n < min || n > max) throw new HyperctlError('E_USAGE', `--${name}: expected a whole number ${range}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new HyperctlError('E_USAGE', `--${name}: expected a whole number ${range}, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -2,7 +2,11 @@ import { resolveBatchesDataDir } from '../src/paths.js';
 
 /** Flags shared by the commands that read batches. */
 export const batchesDataDirArg = {
-  'batches-data-dir': { type: 'string', description: 'folder of all batches (default: $HYPERCTL_BATCHES_DATA_DIR or ~/hyperctl-batches-data-dir)', valueHint: 'DIR' },
+  'batches-data-dir': {
+    type: 'string',
+    description: 'folder of all batches (default: $HYPERCTL_BATCHES_DATA_DIR or ~/hyperctl-batches-data-dir)',
+    valueHint: 'DIR',
+  },
 } as const;
 
 export const jsonArg = { json: { type: 'boolean', description: 'print JSON' } } as const;

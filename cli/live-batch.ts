@@ -21,6 +21,10 @@ export function controllableBatch(batchesDataDir: string, name: string): LiveBat
   const live = liveBatch(batchesDataDir, name);
   if (live) return live;
   const batch = readBatch(batchesDataDir, name);
-  if (readRunner(batch.dataDir)) throw new HyperctlError('E_NOT_RUNNING', `batch "${name}" runs without a daemon (started by runBatch() without { daemon: true }); it can only be controlled by the program that runs it`);
+  if (readRunner(batch.dataDir))
+    throw new HyperctlError(
+      'E_NOT_RUNNING',
+      `batch "${name}" runs without a daemon (started by runBatch() without { daemon: true }); it can only be controlled by the program that runs it`,
+    );
   throw new HyperctlError('E_NOT_RUNNING', `batch "${name}" is not running (it is ${batch.status}); there is nothing to kill or stop`);
 }

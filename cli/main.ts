@@ -1,4 +1,5 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
+import { stripVTControlCharacters } from 'node:util';
 import { HyperctlError, isHyperctlError } from '../src/errors.js';
 import { hyperctlVersion } from '../src/version.js';
 import { batchCommand } from './commands/batch.js';
@@ -38,7 +39,8 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
     }
     if (!command.run) {
       const name = args[depth];
-      if (name !== undefined && !name.startsWith('-')) throw new HyperctlError('E_USAGE', `Unknown command ${[...args.slice(0, depth), name].join(' ')}; see hyperctl --help`);
+      if (name !== undefined && !name.startsWith('-'))
+        throw new HyperctlError('E_USAGE', `Unknown command ${[...args.slice(0, depth), name].join(' ')}; see hyperctl --help`);
       await showUsage(command, parent);
       return depth === 0 ? exitCodes.ok : exitCodes.usage;
     }
@@ -80,7 +82,11 @@ async function rejectUnknownFlags(command: CommandDef, args: readonly string[]):
     if (arg === '--') break;
     if (!arg.startsWith('-') || arg === '-') continue;
     const name = arg.replace(/^--?/, '').split('=')[0]!;
-    if (!known.has(name)) throw new HyperctlError('E_USAGE', `unknown option ${arg.split('=')[0]}; see hyperctl ${command === rootCommand ? '' : `${(await resolveValue(command.meta))?.name ?? ''} `}--help`);
+    if (!known.has(name))
+      throw new HyperctlError(
+        'E_USAGE',
+        `unknown option ${arg.split('=')[0]}; see hyperctl ${command === rootCommand ? '' : `${(await resolveValue(command.meta))?.name ?? ''} `}--help`,
+      );
   }
 }
 
@@ -88,7 +94,7 @@ async function rejectUnknownFlags(command: CommandDef, args: readonly string[]):
 async function showUsage(command: CommandDef, parent?: CommandDef): Promise<void> {
   const text = await renderUsage(command, parent);
   const colour = process.stdout.isTTY && !process.env.NO_COLOR;
-  process.stdout.write(`${colour ? text : text.replace(/\u001b\[[0-9;]*m/g, '')}\n`);
+  process.stdout.write(`${colour ? text : stripVTControlCharacters(text)}\n`);
 }
 
 async function resolveValue<T>(value: T | (() => T | Promise<T>) | Promise<T>): Promise<T> {
@@ -104,7 +110,7 @@ async function reportError(error: unknown, args: readonly string[]): Promise<num
   if (error instanceof Error && error.name === 'CLIError') {
     const [command, parent] = await findCommand(args);
     await showUsage(command, parent);
-    process.stderr.write(`hyperctl: ${error.message.replace(/\u001b\[[0-9;]*m/g, '')}\n`);
+    process.stderr.write(`hyperctl: ${stripVTControlCharacters(error.message)}\n`);
     return exitCodes.usage;
   }
   process.stderr.write(`hyperctl: internal error (please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);

@@ -67,7 +67,8 @@ function parseParams<T>(text: string, source: string): T {
   } catch (error) {
     throw new HyperctlError('E_NOT_IN_JOB', `${source}: the job's params are not valid JSON`, { cause: error });
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HyperctlError('E_NOT_IN_JOB', `${source}: the job's params are not a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new HyperctlError('E_NOT_IN_JOB', `${source}: the job's params are not a JSON object`);
   return value as T;
 }
 
@@ -100,7 +101,11 @@ export function getJobDataDir(env: NodeJS.ProcessEnv = process.env): string {
  * ```
  * @public
  */
-export function reportMetrics(metrics: Readonly<Record<string, number | string>>, options: { readonly step?: number } = {}, env: NodeJS.ProcessEnv = process.env): void {
+export function reportMetrics(
+  metrics: Readonly<Record<string, number | string>>,
+  options: { readonly step?: number } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   required('HYPERCTL_JOB_NAME', env);
   for (const [name, value] of Object.entries(metrics)) {
     if (!name || name === '_step' || !((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string')) {

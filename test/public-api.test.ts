@@ -34,7 +34,9 @@ describe('the public API', () => {
         { params: { lr: 0.2, opt: 'adam' }, execution: { command: 'x' } },
       ],
     });
-    expectTypeOf(getJobParams<typeof batch>).returns.resolves.toEqualTypeOf<{ readonly lr: 0.1; readonly opt: 'sgd' } | { readonly lr: 0.2; readonly opt: 'adam' }>();
+    expectTypeOf(getJobParams<typeof batch>).returns.resolves.toEqualTypeOf<
+      { readonly lr: 0.1; readonly opt: 'sgd' } | { readonly lr: 0.2; readonly opt: 'adam' }
+    >();
     expectTypeOf<JobParamsOf<{ a: number }>>().toEqualTypeOf<{ a: number }>();
   });
 });

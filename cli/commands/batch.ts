@@ -86,10 +86,20 @@ const compare = defineCommand({
       desc: Boolean(args.desc),
       ...(top !== undefined ? { top } : {}),
       ...(args.where ? { where: parseWhere(args.where) } : {}),
-      ...(args.columns ? { columns: args.columns.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+      ...(args.columns
+        ? {
+            columns: args.columns
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean),
+          }
+        : {}),
     });
     if (args.json) printJson(comparisonJson(comparison));
-    else process.stdout.write(args.csv ? renderComparisonCsv(comparison) : args.markdown ? renderComparisonMarkdown(comparison) : renderComparisonTable(comparison));
+    else
+      process.stdout.write(
+        args.csv ? renderComparisonCsv(comparison) : args.markdown ? renderComparisonMarkdown(comparison) : renderComparisonTable(comparison),
+      );
     return exitCodes.ok;
   },
 });
@@ -112,7 +122,10 @@ const best = defineCommand({
     if (!winner) throw new HyperctlError('E_JOB_NOT_FOUND', `no job of batch "${args.name}" succeeded with a numeric metric "${args.metric}"`);
     const value = winner.metrics![args.metric];
     if (args.json) printJson({ name: winner.name, metric: args.metric, value, goal, params: winner.params, metrics: winner.metrics, dataDir: winner.dataDir });
-    else process.stdout.write(`${winner.name}: ${args.metric}=${value} (${goal} of ${jobs.filter((j) => j.status === 'succeed').length} succeeded jobs)\nparams: ${JSON.stringify(winner.params)}\n`);
+    else
+      process.stdout.write(
+        `${winner.name}: ${args.metric}=${value} (${goal} of ${jobs.filter((j) => j.status === 'succeed').length} succeeded jobs)\nparams: ${JSON.stringify(winner.params)}\n`,
+      );
     return exitCodes.ok;
   },
 });
@@ -125,7 +138,10 @@ const dashboard = defineCommand({
     const access = readDaemonAccess(join(dir, args.name));
     if (!access) {
       const batch = readBatch(dir, args.name);
-      throw new HyperctlError('E_NOT_RUNNING', `batch "${args.name}" is not served (it is ${batch.status}); "hyperctl batch serve ${args.name}" serves its dashboard from disk`);
+      throw new HyperctlError(
+        'E_NOT_RUNNING',
+        `batch "${args.name}" is not served (it is ${batch.status}); "hyperctl batch serve ${args.name}" serves its dashboard from disk`,
+      );
     }
     const url = `${access.portal}/${access.token}/`;
     if (args.json) printJson({ name: args.name, dashboard: url });
@@ -135,7 +151,7 @@ const dashboard = defineCommand({
 });
 
 const serve = defineCommand({
-  meta: { name: 'serve', description: "serve a batch that is not running — its dashboard and API — from disk, until Ctrl-C" },
+  meta: { name: 'serve', description: 'serve a batch that is not running — its dashboard and API — from disk, until Ctrl-C' },
   args: {
     ...nameArg,
     host: { type: 'string', description: 'address to listen on (default: localhost)', valueHint: 'HOST' },
@@ -150,7 +166,8 @@ const serve = defineCommand({
       host: args.host ?? 'localhost',
       port,
       signal: controller.signal,
-      onServing: (url) => process.stderr.write(`serving batch ${args.name} (from disk) at ${url}\nthe address holds the batch's token: keep it private; Ctrl-C to stop\n`),
+      onServing: (url) =>
+        process.stderr.write(`serving batch ${args.name} (from disk) at ${url}\nthe address holds the batch's token: keep it private; Ctrl-C to stop\n`),
     });
     return exitCodes.ok;
   },

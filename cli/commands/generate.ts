@@ -20,7 +20,8 @@ export const generateCommand = defineCommand({
     const template = parseTemplate(await loadConfigFile(args.template), args.template);
     const output = resolve(args.output);
     const ext = extname(output).toLowerCase();
-    if (!['.json', '.yaml', '.yml'].includes(ext)) throw new HyperctlError('E_USAGE', `--output: expected a .json, .yaml or .yml file name, got ${JSON.stringify(args.output)}`);
+    if (!['.json', '.yaml', '.yml'].includes(ext))
+      throw new HyperctlError('E_USAGE', `--output: expected a .json, .yaml or .yml file name, got ${JSON.stringify(args.output)}`);
     if (existsSync(output) && !args.force) throw new HyperctlError('E_OUTPUT_EXISTS', `${args.output} exists; pass --force to overwrite it`);
     mkdirSync(dirname(output), { recursive: true });
     const jobs = writeBatchFile(output, template, ext === '.json' ? 'json' : 'yaml');
@@ -43,7 +44,10 @@ function writeBatchFile(output: string, template: TemplateInput, format: 'json' 
       let chunk = '';
       for (const job of generateJobs(template as JobTemplate)) {
         chunk += `${count++ ? ',' : ''}\n    ${JSON.stringify(job)}`;
-        if (chunk.length > 1 << 16) (writeSync(fd, chunk), (chunk = ''));
+        if (chunk.length > 1 << 16) {
+          writeSync(fd, chunk);
+          chunk = '';
+        }
       }
       writeSync(fd, `${chunk}${count ? '\n  ' : ''}]\n}\n`);
     } else {

@@ -27,15 +27,23 @@ function storedJob(dir: string, batch: string, name: string): { job: JobResult; 
 
 const list = defineCommand({
   meta: { name: 'list', description: "list a batch's jobs (live from its daemon while it runs)" },
-  args: { ...batchNameArg, status: { type: 'string', description: `only jobs with this status: ${statuses.join(', ')}`, valueHint: 'S' }, ...batchesDataDirArg, ...jsonArg },
+  args: {
+    ...batchNameArg,
+    status: { type: 'string', description: `only jobs with this status: ${statuses.join(', ')}`, valueHint: 'S' },
+    ...batchesDataDirArg,
+    ...jsonArg,
+  },
   async run({ args }): Promise<number> {
     const status = args.status as JobStatus | undefined;
-    if (status !== undefined && !statuses.includes(status)) throw new HyperctlError('E_USAGE', `--status: expected one of ${statuses.join(', ')}, got ${JSON.stringify(args.status)}`);
+    if (status !== undefined && !statuses.includes(status))
+      throw new HyperctlError('E_USAGE', `--status: expected one of ${statuses.join(', ')}, got ${JSON.stringify(args.status)}`);
     const dir = batchesDataDirFrom(args);
     const live = liveBatch(dir, args.batch);
     const jobs: JobInfo[] = live
       ? (await live.client.jobs(status ? { status } : {})).jobs
-      : readBatch(dir, args.batch).jobs.filter((j) => status === undefined || j.status === status).map(toJobInfo);
+      : readBatch(dir, args.batch)
+          .jobs.filter((j) => status === undefined || j.status === status)
+          .map(toJobInfo);
     if (args.json) printJson(jobs);
     else process.stdout.write(renderJobTable(jobs));
     return exitCodes.ok;

@@ -13,17 +13,39 @@ import { createRunReporter } from '../render/run-reporter.js';
 export const runCommand = defineCommand({
   meta: { name: 'run', description: 'run a batch (resumes it when run again)' },
   args: {
-    config: { type: 'string', alias: 'c', description: 'batch config: .json, .yaml, .yml, .ts, .mts, .js, .mjs (default: ./hyperctl.config.*)', valueHint: 'FILE' },
-    'batches-data-dir': { type: 'string', description: 'folder of all batches (default: $HYPERCTL_BATCHES_DATA_DIR or ~/hyperctl-batches-data-dir)', valueHint: 'DIR' },
-    parallelism: { type: 'string', alias: 'p', description: 'jobs at once: locally (default: backend.conf.parallelism, else 1, or as capacity allows when jobs declare resources), or per Slurm array', valueHint: 'N' },
+    config: {
+      type: 'string',
+      alias: 'c',
+      description: 'batch config: .json, .yaml, .yml, .ts, .mts, .js, .mjs (default: ./hyperctl.config.*)',
+      valueHint: 'FILE',
+    },
+    'batches-data-dir': {
+      type: 'string',
+      description: 'folder of all batches (default: $HYPERCTL_BATCHES_DATA_DIR or ~/hyperctl-batches-data-dir)',
+      valueHint: 'DIR',
+    },
+    parallelism: {
+      type: 'string',
+      alias: 'p',
+      description: 'jobs at once: locally (default: backend.conf.parallelism, else 1, or as capacity allows when jobs declare resources), or per Slurm array',
+      valueHint: 'N',
+    },
     force: { type: 'boolean', description: 'run every job again, also those that succeeded before' },
     tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
     json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },
     'exit-on-finish': { type: 'boolean', description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish)' },
-    port: { type: 'string', description: "daemon port, 0 for any free one (default: daemon.port or 8060)", valueHint: 'N' },
+    port: { type: 'string', description: 'daemon port, 0 for any free one (default: daemon.port or 8060)', valueHint: 'N' },
     'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
-    'on-interrupt': { type: 'string', description: 'on Ctrl-C, cancel the jobs a cluster scheduler runs (cancel, the default) or leave them running for a re-run to follow (leave)', valueHint: 'cancel|leave' },
-    halt: { type: 'string', description: 'give up after failures: soon,fail=N (start no more jobs) or now,fail=N% (also kill running ones); overrides halt in the config', valueHint: 'WHEN,fail=N' },
+    'on-interrupt': {
+      type: 'string',
+      description: 'on Ctrl-C, cancel the jobs a cluster scheduler runs (cancel, the default) or leave them running for a re-run to follow (leave)',
+      valueHint: 'cancel|leave',
+    },
+    halt: {
+      type: 'string',
+      description: 'give up after failures: soon,fail=N (start no more jobs) or now,fail=N% (also kill running ones); overrides halt in the config',
+      valueHint: 'WHEN,fail=N',
+    },
   },
   async run({ args, data }): Promise<number> {
     const { signals } = data as CommandData;
@@ -36,7 +58,8 @@ export const runCommand = defineCommand({
     const port = integerFlag('port', args.port, 0, 65_535);
     const halt = haltFlag(args.halt);
     const onInterrupt = args['on-interrupt'];
-    if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave') throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
+    if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave')
+      throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
     const file = findConfigFile(args.config);
     // Loaded first, so a bad config fails before anything else happens.
     let config: unknown = await loadConfigFile(file);

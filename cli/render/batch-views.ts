@@ -43,7 +43,12 @@ export function renderBatchList(batches: readonly (BatchInfo & { portal?: string
 /** Jobs as a table; a METRICS column (`name=value …`) when some job reported metrics. */
 export function renderJobTable(jobs: readonly JobInfo[]): string {
   const withMetrics = jobs.some((j) => j.metrics);
-  const metrics = (j: JobInfo) => (j.metrics ? Object.entries(j.metrics).map(([k, v]) => `${k}=${v}`).join(' ') : '-');
+  const metrics = (j: JobInfo) =>
+    j.metrics
+      ? Object.entries(j.metrics)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '-';
   return renderTable(
     ['NAME', 'STATUS', 'EXIT', 'DURATION', 'HOST', ...(withMetrics ? ['METRICS'] : []), 'PARAMS'],
     jobs.map((j) => [

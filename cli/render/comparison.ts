@@ -14,7 +14,10 @@ function constantsLine(comparison: Comparison): string {
 
 /** A table that fits the terminal, with the params all jobs share above it. */
 export function renderComparisonTable(comparison: Comparison): string {
-  return `${constantsLine(comparison)}${renderTable(comparison.columns.map((c) => c.toUpperCase()), comparison.rows.map((row) => row.map(cell)))}`;
+  return `${constantsLine(comparison)}${renderTable(
+    comparison.columns.map((c) => c.toUpperCase()),
+    comparison.rows.map((row) => row.map(cell)),
+  )}`;
 }
 
 /** RFC 4180 CSV: a header line, then a line per job; empty cells for missing values. */
@@ -26,8 +29,8 @@ export function renderComparisonCsv(comparison: Comparison): string {
 
 /** A Markdown table, for pasting into notes and pull requests. */
 export function renderComparisonMarkdown(comparison: Comparison): string {
-  const escape = (text: string) => text.replace(/\|/g, '\\|');
-  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
+  const escapePipes = (text: string) => text.replace(/\|/g, '\\|');
+  const line = (cells: readonly string[]) => `| ${cells.map(escapePipes).join(' | ')} |`;
   return `${constantsLine(comparison)}${[line(comparison.columns), line(comparison.columns.map(() => '---')), ...comparison.rows.map((row) => line(row.map(cell)))].join('\n')}\n`;
 }
 

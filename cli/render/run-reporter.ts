@@ -68,7 +68,10 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
         ({ total, toRun, batch: batchName } = event);
         startedAt = Date.now();
         if (event.portal) say(err, style.dim(`daemon: ${event.portal} · dashboard: hyperctl batch dashboard ${event.batch}`));
-        say(mode === 'tty' ? err : out, `batch ${style.bold(event.batch)}: ${total} job${total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${toRun} to run ${Number.isFinite(event.slots) ? `on ${event.slots} slot${event.slots === 1 ? '' : 's'}` : 'as capacity allows'} · ${style.dim(event.dataDir)}`);
+        say(
+          mode === 'tty' ? err : out,
+          `batch ${style.bold(event.batch)}: ${total} job${total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${toRun} to run ${Number.isFinite(event.slots) ? `on ${event.slots} slot${event.slots === 1 ? '' : 's'}` : 'as capacity allows'} · ${style.dim(event.dataDir)}`,
+        );
         if (mode === 'tty') timer = setInterval(draw, 200).unref();
         break;
       case 'job:start':
@@ -102,7 +105,10 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
         say(err, style.yellow(`${event.job}: ${event.reason}; running it again (retry ${event.attempt})`));
         break;
       case 'daemon:serving':
-        say(err, `the batch has ended; its daemon still serves ${event.url} (Ctrl-C, SIGTERM or "hyperctl batch stop ${batchName}" to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`);
+        say(
+          err,
+          `the batch has ended; its daemon still serves ${event.url} (Ctrl-C, SIGTERM or "hyperctl batch stop ${batchName}" to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`,
+        );
         break;
     }
   };
@@ -124,7 +130,10 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
     const lines = ((partial.get(key) ?? '') + chunk.toString('utf8')).split('\n');
     let rest = lines.pop()!;
     // A line without end (a progress bar, a job printing megabytes at once) is shown in pieces, never held whole.
-    if (rest.length > maxTailLine) lines.push(rest), (rest = '');
+    if (rest.length > maxTailLine) {
+      lines.push(rest);
+      rest = '';
+    }
     partial.set(key, rest);
     // One write per chunk, not per line: a job printing short lines at full speed is not slowed by its prefixes.
     const prefix = `${style.dim(`[${job}]`)} `;
@@ -158,7 +167,9 @@ export function createRunReporter(mode: ReportMode, tail: boolean, streams: Stre
       const stream = mode === 'tty' ? err : out;
       const c = result.counts;
       const word = result.status === 'succeed' ? style.green('succeeded') : result.status === 'interrupted' ? style.yellow('interrupted') : style.red('failed');
-      stream.write(`batch ${style.bold(result.name)} ${word}: ${c.succeed} succeed (${c.skipped} skipped), ${c.failed} failed, ${c.killed} killed${c.init ? `, ${c.init} not started` : ''} in ${formatDuration(result.durationMs)}\n`);
+      stream.write(
+        `batch ${style.bold(result.name)} ${word}: ${c.succeed} succeed (${c.skipped} skipped), ${c.failed} failed, ${c.killed} killed${c.init ? `, ${c.init} not started` : ''} in ${formatDuration(result.durationMs)}\n`,
+      );
       const bad = result.jobs.filter((j) => j.status === 'failed' || j.status === 'killed');
       for (const job of bad.slice(0, 10)) stream.write(`  ${job.status} ${job.name}: ${job.reason ?? exitText(job)} · ${style.dim(job.stderrPath)}\n`);
       if (bad.length > 10) stream.write(`  … and ${bad.length - 10} more\n`);

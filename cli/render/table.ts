@@ -2,7 +2,11 @@
  * A plain-text table. On a terminal, the last column is cut to fit its width; otherwise rows are
  * left whole for scripts.
  */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], width = process.stdout.isTTY ? process.stdout.columns : undefined): string {
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  width = process.stdout.isTTY ? process.stdout.columns : undefined,
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => {
     const text = cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');

@@ -56,7 +56,9 @@ export function* generateJobs<const P extends TemplateParamLists>(template: JobT
   const at = keys.map(() => 0);
   for (;;) {
     const params: Record<string, unknown> = {};
-    keys.forEach((key, i) => (params[key] = lists[i]![at[i]!]));
+    keys.forEach((key, i) => {
+      params[key] = lists[i]![at[i]!];
+    });
     yield {
       name: jobNameFromParams(params),
       params: params as TemplateJobParams<P>,
@@ -76,7 +78,9 @@ export function* generateJobs<const P extends TemplateParamLists>(template: JobT
  * `daemon`, `job_defaults` and `halt`; what `hyperctl generate` writes.
  * @public
  */
-export function generateBatch<const P extends TemplateParamLists>(template: JobTemplate<P>): {
+export function generateBatch<const P extends TemplateParamLists>(
+  template: JobTemplate<P>,
+): {
   name?: string;
   version?: string;
   jobs: JobConfig<TemplateJobParams<P>>[];

@@ -17,8 +17,7 @@ const spaces = /[ \t\r\n]*/y;
 export function findDuplicateKey(text: string): DuplicateKey | undefined {
   const frames: { keys?: Set<string>; at: string | number }[] = [];
   structural.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while ((match = structural.exec(text)) !== null) {
+  for (let match = structural.exec(text); match !== null; match = structural.exec(text)) {
     const start = match.index;
     const top = frames.at(-1);
     switch (match[0]) {

@@ -9,7 +9,15 @@ import { findDuplicateKey } from './json-duplicate-keys.js';
 const codeExtensions = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 
 /** The config file names `hyperctl run` looks for, in order, when given none. */
-export const defaultConfigNames = ['hyperctl.config.ts', 'hyperctl.config.mts', 'hyperctl.config.js', 'hyperctl.config.mjs', 'hyperctl.config.json', 'hyperctl.config.yaml', 'hyperctl.config.yml'];
+export const defaultConfigNames = [
+  'hyperctl.config.ts',
+  'hyperctl.config.mts',
+  'hyperctl.config.js',
+  'hyperctl.config.mjs',
+  'hyperctl.config.json',
+  'hyperctl.config.yaml',
+  'hyperctl.config.yml',
+];
 
 /**
  * Reads a batch config or template: JSON, YAML, or a TypeScript/JavaScript module whose default
@@ -44,7 +52,10 @@ function parseJson(text: string, path: string): unknown {
   const duplicate = findDuplicateKey(text);
   if (duplicate) {
     const at = formatPath(duplicate.path);
-    throw new HyperctlError('E_CONFIG_PARSE', `${path}:${lineAndColumn(text, duplicate.offset)}: invalid JSON: duplicate key ${JSON.stringify(duplicate.key)}${at === '(root)' ? '' : ` in ${at}`}`);
+    throw new HyperctlError(
+      'E_CONFIG_PARSE',
+      `${path}:${lineAndColumn(text, duplicate.offset)}: invalid JSON: duplicate key ${JSON.stringify(duplicate.key)}${at === '(root)' ? '' : ` in ${at}`}`,
+    );
   }
   return value;
 }
@@ -90,6 +101,10 @@ async function loadModule(file: string, path: string): Promise<unknown> {
   try {
     return await (exported as () => unknown)();
   } catch (error) {
-    throw new HyperctlError('E_CONFIG_PARSE', `${path}: the function it exports failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
+    throw new HyperctlError(
+      'E_CONFIG_PARSE',
+      `${path}: the function it exports failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      { cause: error },
+    );
   }
 }

@@ -5,7 +5,9 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -20,7 +22,7 @@ export function unsafeNameReason(name: string): string | undefined {
   if (name === '') return 'must not be empty';
   if (name === '.' || name === '..') return `"${name}" is not a usable file name`;
   if (/[/\\]/.test(name)) return `must not contain "/" or "\\", got ${JSON.stringify(name)}`;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u001f\u007f]/.test(name)) return `must not contain control characters, got ${JSON.stringify(name)}`;
   if (name.startsWith('-')) return `must not start with "-", got ${JSON.stringify(name)}`;
   if (Buffer.byteLength(name) > 200) return 'must be at most 200 bytes long';

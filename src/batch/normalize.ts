@@ -35,7 +35,9 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     if (problem) issues.push(`jobs[${index}].name: ${problem}`);
     const first = seen.get(jobName);
     if (first !== undefined) {
-      issues.push(`jobs[${index}].name: duplicate job name "${jobName}" (also jobs[${first}])${job.name === undefined ? '; give the jobs names or distinct params' : ''}`);
+      issues.push(
+        `jobs[${index}].name: duplicate job name "${jobName}" (also jobs[${first}])${job.name === undefined ? '; give the jobs names or distinct params' : ''}`,
+      );
     } else seen.set(jobName, index);
 
     const jobDataDir = job.execution.data_dir ? resolveUserPath(job.execution.data_dir, options.baseDir) : join(dataDir, jobName);
@@ -80,11 +82,21 @@ function toBackendSpec(backend: BatchInput['backend'], parallelism: number | und
   if (backend?.type === 'slurm') return { type: 'slurm', conf: { ...backend.conf, ...(parallelism !== undefined ? { parallelism } : {}) } };
   if (backend?.type === 'remote') {
     const { machines, host_key_checking, known_hosts_file } = backend.conf;
-    return { type: 'remote', machines, hostKeyChecking: host_key_checking ?? 'yes', knownHostsFile: resolveUserPath(known_hosts_file ?? '~/.ssh/known_hosts', process.cwd()) };
+    return {
+      type: 'remote',
+      machines,
+      hostKeyChecking: host_key_checking ?? 'yes',
+      knownHostsFile: resolveUserPath(known_hosts_file ?? '~/.ssh/known_hosts', process.cwd()),
+    };
   }
   const chosen = parallelism ?? backend?.conf?.parallelism;
   const capacity = backend?.conf?.capacity;
-  return { type: 'local', ...(chosen !== undefined ? { parallelism: chosen } : {}), environments: backend?.conf?.environments ?? {}, ...(capacity ? { capacity } : {}) };
+  return {
+    type: 'local',
+    ...(chosen !== undefined ? { parallelism: chosen } : {}),
+    environments: backend?.conf?.environments ?? {},
+    ...(capacity ? { capacity } : {}),
+  };
 }
 
 /** `3` failures, or `"10%"` of the batch's jobs (at least one). */

@@ -6,7 +6,10 @@ const finite = v.pipe(v.number(), v.finite('expected a finite number'));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 /** What valibot's object schemas miss: they take an array (`[]` passes as `{}`), so one is refused first. */
-const plainObject = v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), (issue) => `expected an object, got ${describeValue(issue.input)}`);
+const plainObject = v.custom<Record<string, unknown>>(
+  (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
+  (issue) => `expected an object, got ${describeValue(issue.input)}`,
+);
 
 function describeValue(input: unknown): string {
   if (Array.isArray(input)) return 'an array';
@@ -29,7 +32,13 @@ const resource = object({
   cpu: v.optional(v.pipe(finite, v.minValue(0))),
   ram: v.optional(v.pipe(finite, v.minValue(0))),
   // Below 1 a share of one GPU; from 1 on, whole GPUs.
-  gpu: v.optional(v.pipe(finite, v.minValue(0), v.check((n) => n < 1 || Number.isInteger(n), 'expected a whole number of GPUs, or a share of one below 1'))),
+  gpu: v.optional(
+    v.pipe(
+      finite,
+      v.minValue(0),
+      v.check((n) => n < 1 || Number.isInteger(n), 'expected a whole number of GPUs, or a share of one below 1'),
+    ),
+  ),
 });
 
 /** What a machine offers, when detection should be overridden; `gpu` is a count or the GPU indices. */
@@ -46,7 +55,10 @@ const retries = v.pipe(count, v.maxValue(1000, 'expected at most 1000'));
 /** A host name (RFC 1123) or an IP address for the daemon to listen on. */
 const listenHost = v.pipe(
   v.string(),
-  v.check((host) => isIP(host) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(host), 'expected a host name or an IP address such as 127.0.0.1'),
+  v.check(
+    (host) => isIP(host) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(host),
+    'expected a host name or an IP address such as 127.0.0.1',
+  ),
 );
 
 const seconds = v.pipe(finite, v.minValue(0, 'expected seconds, at least 0'));
@@ -60,7 +72,10 @@ const jobDefaults = object({
   retry_backoff: v.optional(backoff),
 });
 const halt = object({
-  fail: v.union([v.pipe(count, v.minValue(1)), v.pipe(v.string(), v.regex(/^(100|[1-9]?\d(\.\d+)?)%$/, 'expected a percentage such as "10%"'))], 'expected a number of failures or a percentage such as "10%"'),
+  fail: v.union(
+    [v.pipe(count, v.minValue(1)), v.pipe(v.string(), v.regex(/^(100|[1-9]?\d(\.\d+)?)%$/, 'expected a percentage such as "10%"'))],
+    'expected a number of failures or a percentage such as "10%"',
+  ),
   when: v.optional(v.picklist(['soon', 'now'], (issue) => `expected "soon" or "now", got ${issue.received}`)),
 });
 
@@ -158,7 +173,13 @@ export const batchSchema = object({
 });
 
 export const templateSchema = object({
-  params: record(v.string(), v.pipe(v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`), v.minLength(1, 'expected at least one value'))),
+  params: record(
+    v.string(),
+    v.pipe(
+      v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`),
+      v.minLength(1, 'expected at least one value'),
+    ),
+  ),
   execution,
   resource: v.optional(resource),
   timeout: v.optional(seconds),

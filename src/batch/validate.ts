@@ -87,7 +87,9 @@ export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown, 
 export function invalid(code: HyperctlErrorCode, issues: readonly string[], where?: string): HyperctlError {
   const shown = issues.slice(0, 20);
   const more = issues.length > shown.length ? `\n  … and ${issues.length - shown.length} more` : '';
-  const head = where ? `${where}: invalid ${code === 'E_TEMPLATE_INVALID' ? 'template' : 'batch config'}` : `invalid ${code === 'E_TEMPLATE_INVALID' ? 'template' : 'batch config'}`;
+  const head = where
+    ? `${where}: invalid ${code === 'E_TEMPLATE_INVALID' ? 'template' : 'batch config'}`
+    : `invalid ${code === 'E_TEMPLATE_INVALID' ? 'template' : 'batch config'}`;
   const message = issues.length === 1 ? `${where ? `${where}: ` : ''}${issues[0]}` : `${head}:\n  ${shown.join('\n  ')}${more}`;
   return new HyperctlError(code, message, { issues });
 }

@@ -42,7 +42,10 @@ export interface DaemonClient {
   /** Stops starting jobs; with `kill`, kills the running ones too. */
   stop(options?: { kill?: boolean }): Promise<void>;
   /** A byte range of a job's stdout or stderr, and the stream's whole size so far. */
-  logs(name: string, options?: { stream?: 'stdout' | 'stderr'; offset?: number; length?: number }): Promise<{ data: Buffer; size: number; status: JobInfo['status'] }>;
+  logs(
+    name: string,
+    options?: { stream?: 'stdout' | 'stderr'; offset?: number; length?: number },
+  ): Promise<{ data: Buffer; size: number; status: JobInfo['status'] }>;
   /** The event stream, until `signal` aborts or the daemon closes it. */
   events(signal?: AbortSignal): AsyncIterable<DaemonEvent>;
 }
@@ -63,7 +66,7 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
   const enc = encodeURIComponent;
 
   async function call(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal) {
-    let response;
+    let response: Awaited<ReturnType<typeof import('undici').request>>;
     try {
       // Loaded on first use: commands that never talk to a daemon (such as `run`) start faster without it.
       const { request } = await import('undici');
@@ -89,7 +92,10 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
       } catch {
         // not JSON: keep the text
       }
-      throw new HyperctlError(code === 'E_NOT_RUNNING' ? 'E_NOT_RUNNING' : code === 'E_JOB_NOT_FOUND' ? 'E_JOB_NOT_FOUND' : 'E_DAEMON_REQUEST', message || `HTTP ${response.statusCode}`);
+      throw new HyperctlError(
+        code === 'E_NOT_RUNNING' ? 'E_NOT_RUNNING' : code === 'E_JOB_NOT_FOUND' ? 'E_JOB_NOT_FOUND' : 'E_DAEMON_REQUEST',
+        message || `HTTP ${response.statusCode}`,
+      );
     }
     return response;
   }
@@ -116,8 +122,7 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
       try {
         for await (const chunk of response.body) {
           buffer += (chunk as Buffer).toString('utf8');
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             const type = /^event: (.*)$/m.exec(block)?.[1];

@@ -16,7 +16,13 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
  * Streams a large JSON array as `prefix [item, …] suffix`, yielding to the event loop between
  * chunks so other requests are served meanwhile.
  */
-export async function streamJsonArray<T>(res: ServerResponse, prefix: string, items: readonly T[], toJson: (item: T) => unknown, suffix: string): Promise<void> {
+export async function streamJsonArray<T>(
+  res: ServerResponse,
+  prefix: string,
+  items: readonly T[],
+  toJson: (item: T) => unknown,
+  suffix: string,
+): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.write(`${prefix}[`);
   for (let i = 0; i < items.length; i += 500) {

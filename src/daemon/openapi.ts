@@ -5,14 +5,21 @@ const jobName = { name: 'name', in: 'path', required: true, schema: { type: 'str
 /** The OpenAPI 3.1 description of the daemon's native API (`/api/v1`); a test keeps it true. */
 export const openApiDocument = {
   openapi: '3.1.0',
-  info: { title: 'hyperctl daemon', version: '1', description: 'Every path is also served under /{token}/…, which is how the portal handed to jobs authenticates.' },
+  info: {
+    title: 'hyperctl daemon',
+    version: '1',
+    description: 'Every path is also served under /{token}/…, which is how the portal handed to jobs authenticates.',
+  },
   security: [{ bearer: [] }],
   paths: {
     '/api/v1/batch': { get: { summary: 'batch summary', responses: { 200: json('Batch'), 401: error } } },
     '/api/v1/batch/stop': {
       post: {
         summary: 'stop starting jobs (with kill, also kill the running ones), then end the run and stop serving',
-        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } } },
+        requestBody: {
+          required: false,
+          content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } },
+        },
         responses: { 202: { description: 'stopping' }, 400: error, 401: error, 413: error },
       },
     },
@@ -29,15 +36,32 @@ export const openApiDocument = {
     },
     '/api/v1/jobs/{name}': { get: { summary: 'one job', parameters: [jobName], responses: { 200: json('Job'), 401: error, 404: error } } },
     '/api/v1/jobs/{name}/metrics': {
-      get: { summary: "a job's metrics: the last value of each, and every report with its step", parameters: [jobName], responses: { 200: json('JobMetrics'), 401: error, 404: error } },
+      get: {
+        summary: "a job's metrics: the last value of each, and every report with its step",
+        parameters: [jobName],
+        responses: { 200: json('JobMetrics'), 401: error, 404: error },
+      },
       post: {
         summary: 'report metrics for a running job (the job itself, through its portal)',
         parameters: [jobName],
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: { type: ['number', 'string'] }, description: '"_step" (a number) names the step' } } } },
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { type: 'object', additionalProperties: { type: ['number', 'string'] }, description: '"_step" (a number) names the step' },
+            },
+          },
+        },
         responses: { 202: { description: 'recorded' }, 400: error, 401: error, 404: error, 409: error, 413: error },
       },
     },
-    '/api/v1/jobs/{name}/kill': { post: { summary: "kill a running job's process group", parameters: [jobName], responses: { 202: { description: 'killing' }, 401: error, 404: error, 409: error } } },
+    '/api/v1/jobs/{name}/kill': {
+      post: {
+        summary: "kill a running job's process group",
+        parameters: [jobName],
+        responses: { 202: { description: 'killing' }, 401: error, 404: error, 409: error },
+      },
+    },
     '/api/v1/jobs/{name}/logs/{stream}': {
       get: {
         summary: "a byte range of a job's stdout or stderr; X-Log-Size gives the whole size",
@@ -50,13 +74,22 @@ export const openApiDocument = {
         responses: { 200: { description: 'the bytes', content: { 'application/octet-stream': {} } }, 400: error, 401: error, 404: error },
       },
     },
-    '/api/v1/events': { get: { summary: 'server-sent events: batch, job:start, job:exit, batch:end', responses: { 200: { description: 'event stream', content: { 'text/event-stream': {} } }, 401: error } } },
+    '/api/v1/events': {
+      get: {
+        summary: 'server-sent events: batch, job:start, job:exit, batch:end',
+        responses: { 200: { description: 'event stream', content: { 'text/event-stream': {} } }, 401: error },
+      },
+    },
     '/api/v1/openapi.json': { get: { summary: 'this document', responses: { 200: { description: 'OpenAPI document' }, 401: error } } },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
-      Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+      },
       Job: {
         type: 'object',
         required: ['name', 'status', 'exitCode', 'signal', 'host', 'reason', 'startedAt', 'endedAt', 'durationMs', 'params', 'dataDir', 'metrics'],
@@ -80,10 +113,17 @@ export const openApiDocument = {
         required: ['last', 'history'],
         properties: {
           last: { type: 'object', additionalProperties: { type: ['number', 'string'] } },
-          history: { type: 'array', items: { type: 'object', required: ['step', 'values'], properties: { step: { type: 'number' }, values: { type: 'object' } } } },
+          history: {
+            type: 'array',
+            items: { type: 'object', required: ['step', 'values'], properties: { step: { type: 'number' }, values: { type: 'object' } } },
+          },
         },
       },
-      JobPage: { type: 'object', required: ['total', 'offset', 'jobs'], properties: { total: { type: 'integer' }, offset: { type: 'integer' }, jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } } } },
+      JobPage: {
+        type: 'object',
+        required: ['total', 'offset', 'jobs'],
+        properties: { total: { type: 'integer' }, offset: { type: 'integer' }, jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } } },
+      },
       Batch: {
         type: 'object',
         required: ['name', 'status', 'counts', 'startedAt', 'elapsedMs', 'dataDir'],

@@ -123,28 +123,41 @@ async function postMetrics({ req, res, view }: RouteContext, job: JobResult): Pr
     return sendBodyError(res, error);
   }
   const report = toReport(body);
-  if (!report) return sendError(res, 400, 'E_BAD_REQUEST', 'request body: expected a JSON object of metric names to numbers or strings, with an optional "_step" number');
-  if (job.status !== 'running') return sendError(res, 409, 'E_NOT_RUNNING', `job ${job.name} is not running (status ${job.status}); metrics are taken while it runs`);
+  if (!report)
+    return sendError(res, 400, 'E_BAD_REQUEST', 'request body: expected a JSON object of metric names to numbers or strings, with an optional "_step" number');
+  if (job.status !== 'running')
+    return sendError(res, 409, 'E_NOT_RUNNING', `job ${job.name} is not running (status ${job.status}); metrics are taken while it runs`);
   await view.postMetrics(job.name, report);
   sendJson(res, 202, { name: job.name, accepted: Object.keys(report.values) });
 }
 
 function killJob({ res, view }: RouteContext, job: JobResult): void {
   const outcome = view.killJob(job.name);
-  if (outcome !== 'killed') return sendError(res, 409, 'E_NOT_RUNNING', `job ${job.name} is not running (status ${job.status})`);
-  sendJson(res, 202, { name: job.name, killing: true });
+  if (outcome === 'killed') sendJson(res, 202, { name: job.name, killing: true });
+  else sendError(res, 409, 'E_NOT_RUNNING', `job ${job.name} is not running (status ${job.status})`);
 }
 
 async function sendLogs({ res, query }: RouteContext, job: JobResult, stream: 'stdout' | 'stderr'): Promise<void> {
   const parsed = v.safeParse(logsQuery, Object.fromEntries(query));
   if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `${parsed.issues[0].path?.[0]?.key ?? 'query'}: ${parsed.issues[0].message}`);
   const file = join(job.dataDir, stream);
-  const size = await stat(file).then((s) => s.size, () => 0);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
   const start = Math.min(parsed.output.offset ?? 0, size);
   const end = parsed.output.length === undefined ? size : Math.min(size, start + parsed.output.length);
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': end - start, 'x-log-size': size, 'x-job-status': job.status, 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': end - start,
+    'x-log-size': size,
+    'x-job-status': job.status,
+    'cache-control': 'no-store',
+  });
   if (end === start) return void res.end();
-  createReadStream(file, { start, end: end - 1 }).on('error', () => res.destroy()).pipe(res);
+  createReadStream(file, { start, end: end - 1 })
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 function streamEvents({ req, res, view, streams }: RouteContext): void {
@@ -171,7 +184,15 @@ function streamEvents({ req, res, view, streams }: RouteContext): void {
 async function compatRoute({ res, view }: RouteContext, method: string, path: readonly string[]): Promise<void> {
   const compatJob = (job: JobResult) => {
     const spec = view.jobSpec(job.name);
-    return { name: job.name, params: job.params, status: job.status, resource: spec?.resource ?? null, working_dir: spec?.workingDir ?? null, data_dir: job.dataDir, assets: [] };
+    return {
+      name: job.name,
+      params: job.params,
+      status: job.status,
+      resource: spec?.resource ?? null,
+      working_dir: spec?.workingDir ?? null,
+      data_dir: job.dataDir,
+      assets: [],
+    };
   };
   const fail = (status: number, data: unknown) => sendJson(res, status, { code: -1, data });
   if (path.length === 0 && method === 'GET') {

@@ -27,7 +27,10 @@ export async function startDaemon(view: RunView, config: { readonly host: string
     const url = new URL(req.url ?? '/', 'http://daemon');
     let segments: string[];
     try {
-      segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+      segments = url.pathname
+        .split('/')
+        .filter((s) => s !== '')
+        .map(decodeURIComponent);
     } catch {
       return sendError(res, 400, 'E_BAD_REQUEST', 'malformed percent-encoding in the path');
     }
@@ -55,9 +58,30 @@ export async function startDaemon(view: RunView, config: { readonly host: string
   const bindHost = config.host === 'localhost' ? '127.0.0.1' : config.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new HyperctlError('E_DAEMON_PORT_IN_USE', `daemon.port: port ${config.port} on ${config.host} is already in use; choose another daemon.port (0 picks a free one) or stop what uses it`, { cause: error }));
-      else if (error.code === 'EACCES') reject(new HyperctlError('E_CONFIG_INVALID', `daemon.port: not allowed to listen on port ${config.port} (EACCES); ports below 1024 need privileges: choose another`, { cause: error }));
-      else reject(new HyperctlError('E_CONFIG_INVALID', `daemon.host: cannot listen on ${JSON.stringify(config.host.length > 80 ? `${config.host.slice(0, 80)}…` : config.host)} (${error.code ?? error.message})`, { cause: error }));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new HyperctlError(
+            'E_DAEMON_PORT_IN_USE',
+            `daemon.port: port ${config.port} on ${config.host} is already in use; choose another daemon.port (0 picks a free one) or stop what uses it`,
+            { cause: error },
+          ),
+        );
+      else if (error.code === 'EACCES')
+        reject(
+          new HyperctlError(
+            'E_CONFIG_INVALID',
+            `daemon.port: not allowed to listen on port ${config.port} (EACCES); ports below 1024 need privileges: choose another`,
+            { cause: error },
+          ),
+        );
+      else
+        reject(
+          new HyperctlError(
+            'E_CONFIG_INVALID',
+            `daemon.host: cannot listen on ${JSON.stringify(config.host.length > 80 ? `${config.host.slice(0, 80)}…` : config.host)} (${error.code ?? error.message})`,
+            { cause: error },
+          ),
+        );
     });
     server.listen(config.port, bindHost, () => resolve());
   });

@@ -71,8 +71,12 @@ export class LocalExecutor implements Executor {
     });
     if (!live) closeFiles();
     else {
-      child.stdout!.on('data', (chunk: Buffer) => (writeSync(out, chunk), job.onOutput!('stdout', chunk)));
-      child.stderr!.on('data', (chunk: Buffer) => (writeSync(err, chunk), job.onOutput!('stderr', chunk)));
+      const tee = (fd: number, stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+        writeSync(fd, chunk);
+        job.onOutput!(stream, chunk);
+      };
+      child.stdout!.on('data', tee(out, 'stdout'));
+      child.stderr!.on('data', tee(err, 'stderr'));
     }
 
     let killing: Promise<void> | undefined;
@@ -82,7 +86,9 @@ export class LocalExecutor implements Executor {
     try {
       const exit = await new Promise<JobExit>((resolve) => {
         child.once('error', (error) => resolve({ exitCode: null, signal: null, killed: false, reason: `cannot start: ${error.message}` }));
-        child.once(live ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) => resolve({ exitCode: code, signal: sig, killed: killing !== undefined }));
+        child.once(live ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) =>
+          resolve({ exitCode: code, signal: sig, killed: killing !== undefined }),
+        );
         if (child.pid !== undefined) {
           // Listening first: recording the start may itself end the run (a full disk), and the job with it.
           signal.addEventListener('abort', onAbort, { once: true });

@@ -33,7 +33,11 @@ export class MarkerLineScanner {
       this.#carry = undefined;
       if (carried) {
         const line = Buffer.concat([carried, chunk.subarray(0, Math.min(nl < 0 ? chunk.length : nl, maxMetricsLineBytes + 1))]);
-        if (nl < 0) return startsLikeMarker(line) ? this.#holdOrSkip(line) : void (this.#skipping = true);
+        if (nl < 0) {
+          if (startsLikeMarker(line)) this.#holdOrSkip(line);
+          else this.#skipping = true;
+          return;
+        }
         this.#report(line);
       }
       if (nl < 0) return;
@@ -46,7 +50,10 @@ export class MarkerLineScanner {
       while (at > pos && chunk[at - 1] !== newline) at = chunk.indexOf(marker, at + 1);
       if (at < 0) break;
       const nl = chunk.indexOf(newline, at);
-      if (nl < 0) return this.#holdOrSkip(chunk.subarray(at, Math.min(chunk.length, at + maxMetricsLineBytes + 1)));
+      if (nl < 0) {
+        this.#holdOrSkip(chunk.subarray(at, Math.min(chunk.length, at + maxMetricsLineBytes + 1)));
+        return;
+      }
       this.#report(chunk.subarray(at, nl));
       pos = nl + 1;
     }
@@ -64,7 +71,8 @@ export class MarkerLineScanner {
   }
 
   #report(line: Buffer): void {
-    if (line.length <= maxMetricsLineBytes && line.length >= marker.length && startsLikeMarker(line)) this.#onReport(line.subarray(marker.length).toString('utf8'));
+    if (line.length <= maxMetricsLineBytes && line.length >= marker.length && startsLikeMarker(line))
+      this.#onReport(line.subarray(marker.length).toString('utf8'));
   }
 
   /** Forgets a line in progress (the output starts over). */

@@ -1,4 +1,4 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MarkerLineScanner } from './marker-lines.js';
 import { parseMetrics, type Metrics, type MetricsReport } from './metrics-line.js';
@@ -83,10 +83,13 @@ export class MetricsTracker {
   async #readStdout(minBytes: number): Promise<void> {
     const file = join(this.#dataDir, 'stdout');
     if (minBytes > 0) {
-      const size = await stat(file).then((s) => s.size, () => 0);
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size >= this.#offset && size - this.#offset < minBytes) return;
     }
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(file, 'r');
     } catch {
@@ -119,7 +122,10 @@ export class MetricsTracker {
 export const maxMetricsFileBytes = 1 << 20;
 
 async function readFinal(file: string): Promise<MetricsReport | undefined> {
-  const size = await stat(file).then((s) => s.size, () => undefined);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
   if (size === undefined || size > maxMetricsFileBytes) return undefined;
   return readFile(file, 'utf8').then(parseMetrics, () => undefined);
 }

@@ -39,15 +39,18 @@ const builtins = ['name', 'status', 'duration'] as const;
 
 /** Parses `status=succeed,accuracy>0.8`. */
 export function parseWhere(text: string): Condition[] {
-  return text.split(',').filter(Boolean).map((part) => {
-    const match = /^\s*([^<>=!]+?)\s*(!=|<=|>=|=|<|>)\s*(.*?)\s*$/.exec(part);
-    if (!match) throw new HyperctlError('E_USAGE', `--where: expected KEY=VALUE, KEY>N, KEY<=N … separated by commas, got ${JSON.stringify(part)}`);
-    return { key: match[1]!, op: match[2] as Condition['op'], value: match[3]! };
-  });
+  return text
+    .split(',')
+    .filter(Boolean)
+    .map((part) => {
+      const match = /^\s*([^<>=!]+?)\s*(!=|<=|>=|=|<|>)\s*(.*?)\s*$/.exec(part);
+      if (!match) throw new HyperctlError('E_USAGE', `--where: expected KEY=VALUE, KEY>N, KEY<=N … separated by commas, got ${JSON.stringify(part)}`);
+      return { key: match[1]!, op: match[2] as Condition['op'], value: match[3]! };
+    });
 }
 
 /** A job's value for a column: a builtin, else a metric, else a param. */
-function valueOf(job: ComparedJob, key: string): JsonValue | undefined {
+function fieldOf(job: ComparedJob, key: string): JsonValue | undefined {
   if (key === 'name') return job.name;
   if (key === 'status') return job.status;
   if (key === 'duration') return job.durationMs === null ? undefined : Math.round(job.durationMs) / 1000;
@@ -56,7 +59,7 @@ function valueOf(job: ComparedJob, key: string): JsonValue | undefined {
 }
 
 function holds(job: ComparedJob, { key, op, value }: Condition): boolean {
-  const actual = valueOf(job, key);
+  const actual = fieldOf(job, key);
   if (actual === undefined) return op === '!=';
   const number = Number(value);
   const numeric = typeof actual === 'number' && value.trim() !== '' && !Number.isNaN(number);
@@ -94,7 +97,8 @@ export function compareJobs(jobs: readonly ComparedJob[], options: CompareOption
   const metricKeys = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics ?? {})))];
   const known = new Set<string>([...builtins, ...paramKeys, ...metricKeys]);
   for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {
-    if (key !== undefined && !known.has(key)) throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch; it has ${[...known].join(', ')}`);
+    if (key !== undefined && !known.has(key))
+      throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch; it has ${[...known].join(', ')}`);
   }
   const constants: Record<string, JsonValue> = {};
   const varying: string[] = [];
@@ -106,11 +110,11 @@ export function compareJobs(jobs: readonly ComparedJob[], options: CompareOption
   let rows = jobs.filter((job) => (options.where ?? []).every((c) => holds(job, c)));
   if (options.sort) {
     const key = options.sort;
-    rows = [...rows].sort((a, b) => compareValues(valueOf(a, key), valueOf(b, key), options.desc ?? false));
+    rows = [...rows].sort((a, b) => compareValues(fieldOf(a, key), fieldOf(b, key), options.desc ?? false));
   }
   if (options.top !== undefined) rows = rows.slice(0, options.top);
   const columns = options.columns ?? ['name', 'status', ...varying, ...metricKeys.filter((k) => !varying.includes(k)), 'duration'];
-  return { columns, rows: rows.map((job) => columns.map((key) => valueOf(job, key))), constants: options.columns ? {} : constants };
+  return { columns, rows: rows.map((job) => columns.map((key) => fieldOf(job, key))), constants: options.columns ? {} : constants };
 }
 
 /** The job with the lowest or highest numeric value of `metric`, among those that succeeded. */

@@ -42,7 +42,6 @@ interface JobRun {
   readonly timedOut: boolean;
 }
 
-
 /**
  * One run of a batch: decides what to run, schedules jobs on executor slots with p-queue, records
  * every start and exit in the store, and kills on request. It knows the daemon that serves it only
@@ -139,7 +138,10 @@ export class BatchRun implements RunView {
       stopIfAborted();
       const pool = await placeJobs(this.spec, executors, this.#resourceMode);
       stopIfAborted();
-      const store = BatchStore.open(this.spec, { ...(daemon ? { daemon: { portal: daemon.url, token: daemon.token } } : {}), force: this.#options.force === true });
+      const store = BatchStore.open(this.spec, {
+        ...(daemon ? { daemon: { portal: daemon.url, token: daemon.token } } : {}),
+        force: this.#options.force === true,
+      });
       return { daemon, executors, pool, store };
     } catch (error) {
       await Promise.allSettled(all.map((e) => e.close?.()));
@@ -159,13 +161,23 @@ export class BatchRun implements RunView {
       this.#state.applyAll(store.previous.values()).apply(store.runRecord);
       const toRun = this.spec.jobs.filter((job) => this.#state.get(job.name)!.status === 'init');
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
-      this.#emit({ type: 'batch:start', batch: this.spec.name, dataDir: this.spec.dataDir, total: this.spec.jobs.length, toRun: toRun.length, skipped: this.spec.jobs.length - toRun.length, slots, ...(daemon ? { portal: daemon.url } : {}) });
+      this.#emit({
+        type: 'batch:start',
+        batch: this.spec.name,
+        dataDir: this.spec.dataDir,
+        total: this.spec.jobs.length,
+        toRun: toRun.length,
+        skipped: this.spec.jobs.length - toRun.length,
+        slots,
+        ...(daemon ? { portal: daemon.url } : {}),
+      });
       // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
       await this.#schedule(toRun, Math.min(slots * 2 + 2, maxInFlight), pool, store, daemon);
     } finally {
       const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
       const interrupted = this.#kill.signal.aborted && !faulted;
-      serve = daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#release.signal.aborted && !interrupted && !faulted;
+      serve =
+        daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#release.signal.aborted && !interrupted && !faulted;
       try {
         store.finish(interrupted || this.#drain.signal.aborted, serve);
       } catch (error) {
@@ -190,7 +202,8 @@ export class BatchRun implements RunView {
     }
     if (this.#listenerError !== undefined) throw this.#listenerError;
     if (this.#stateError !== undefined) throw this.#stateError;
-    if (this.#noMachineLeft) throw new HyperctlError('E_NO_MACHINE', `every machine was lost; ${result.counts.init} job(s) did not run; run the batch again to resume it`);
+    if (this.#noMachineLeft)
+      throw new HyperctlError('E_NO_MACHINE', `every machine was lost; ${result.counts.init} job(s) did not run; run the batch again to resume it`);
     if (result.status === 'interrupted') throw aborted(outer?.reason);
     return result;
   }
@@ -324,7 +337,10 @@ export class BatchRun implements RunView {
   #countFailure(): void {
     const halt = this.spec.halt;
     if (!halt || ++this.#failures < halt.failures || this.#drain.signal.aborted) return;
-    this.#emit({ type: 'warning', message: `halting: ${this.#failures} job(s) failed (halt.fail reached); ${halt.when === 'now' ? 'killing the running jobs' : 'letting the running jobs finish'}, starting no more` });
+    this.#emit({
+      type: 'warning',
+      message: `halting: ${this.#failures} job(s) failed (halt.fail reached); ${halt.when === 'now' ? 'killing the running jobs' : 'letting the running jobs finish'}, starting no more`,
+    });
     this.#drain.abort();
     if (halt.when === 'now') for (const controller of this.#running.values()) controller.abort();
   }
@@ -364,13 +380,20 @@ export class BatchRun implements RunView {
         ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
         ...(job.resource ? { resource: job.resource } : {}),
         ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-        onQueued: (id) => void this.#record(store, { e: 'start', job: job.name, hash: job.hash, at: Date.now(), handle: id, queued: true, host: executor.host }),
+        onQueued: (id) =>
+          void this.#record(store, { e: 'start', job: job.name, hash: job.hash, at: Date.now(), handle: id, queued: true, host: executor.host }),
         onSpawn: ({ pid, startTicks, handle: id }) => {
           startedAt = Date.now();
           // The clock of a timeout runs from the start, not from a wait in a scheduler's queue.
-          if (job.timeoutMs !== undefined) stopTimer = startLongTimer(job.timeoutMs, () => ((timedOut = true), controller.abort()));
+          if (job.timeoutMs !== undefined) {
+            stopTimer = startLongTimer(job.timeoutMs, () => {
+              timedOut = true;
+              controller.abort();
+            });
+          }
           // Unrecorded, the job would be unknown to a re-run: the failed record ends the run, and the job with it.
-          if (!this.#record(store, { e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host })) return;
+          if (!this.#record(store, { e: 'start', job: job.name, hash: job.hash, at: startedAt, pid, ticks: startTicks, handle: id, host: executor.host }))
+            return;
           this.#emit({ type: 'job:start', job: job.name, host: executor.host, pid, at: startedAt });
         },
       };
@@ -386,14 +409,21 @@ export class BatchRun implements RunView {
     return { exit, startedAt, timedOut };
   }
 
-
   async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {
     const metrics = await this.#metrics.final(job.name);
     // A timeout kills the job, but the job failed: it did not finish in its time.
     const status: JobStatus = timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
     const reason = timedOut ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed` : exit.reason;
     const record: ExitRecord = {
-      e: 'exit', job: job.name, hash: job.hash, status, code: exit.exitCode, signal: exit.signal, startedAt, at: Date.now(), host: executor.host,
+      e: 'exit',
+      job: job.name,
+      hash: job.hash,
+      status,
+      code: exit.exitCode,
+      signal: exit.signal,
+      startedAt,
+      at: Date.now(),
+      host: executor.host,
       ...(reason ? { reason } : {}),
       ...(metrics ? { metrics } : {}),
     };
@@ -410,7 +440,16 @@ export class BatchRun implements RunView {
     const jobs = this.jobs();
     const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
     const status = interrupted ? 'interrupted' : counts.succeed === counts.total ? 'succeed' : 'failed';
-    return { name: this.spec.name, dataDir: this.spec.dataDir, status, counts: { total: counts.total, succeed: counts.succeed, failed: counts.failed, killed: counts.killed, init: counts.init, skipped: counts.skipped }, jobs, startedAt: this.#startedAt, endedAt, durationMs: endedAt - this.#startedAt };
+    return {
+      name: this.spec.name,
+      dataDir: this.spec.dataDir,
+      status,
+      counts: { total: counts.total, succeed: counts.succeed, failed: counts.failed, killed: counts.killed, init: counts.init, skipped: counts.skipped },
+      jobs,
+      startedAt: this.#startedAt,
+      endedAt,
+      durationMs: endedAt - this.#startedAt,
+    };
   }
 
   #emit(event: BatchEvent): void {

@@ -15,7 +15,6 @@ export function demandOf(resource: ResourceConfig | undefined): Demand {
   return resource ? { whole: false, cpu: resource.cpu ?? 0, ram: resource.ram ?? 0, gpu: resource.gpu ?? 0 } : { whole: true };
 }
 
-
 /** True when `demand` fits `capacity` when nothing else runs there. */
 export function fitsEmpty(demand: Demand, capacity: Capacity): boolean {
   if (demand.whole) return true;

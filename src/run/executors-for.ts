@@ -24,10 +24,18 @@ export function createExecutors(spec: BatchSpec, options: RunBatchOptions): Exec
   const killGrace = options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {};
   const defaultSlots = usesResources(spec) ? Number.POSITIVE_INFINITY : 1;
   const backend = spec.backend;
-  if (backend.type === 'local') return [new LocalExecutor({ slots: backend.parallelism ?? defaultSlots, ...(backend.capacity ? { capacity: backend.capacity } : {}), ...killGrace })];
+  if (backend.type === 'local')
+    return [new LocalExecutor({ slots: backend.parallelism ?? defaultSlots, ...(backend.capacity ? { capacity: backend.capacity } : {}), ...killGrace })];
   if (backend.type === 'slurm') return [new SlurmExecutor({ conf: backend.conf, batchDataDir: spec.dataDir })];
   return backend.machines.map(
-    (machine) => new SshExecutor({ machine, slots: machine.slots ?? defaultSlots, hostKeyChecking: backend.hostKeyChecking, knownHostsFile: backend.knownHostsFile, ...killGrace }),
+    (machine) =>
+      new SshExecutor({
+        machine,
+        slots: machine.slots ?? defaultSlots,
+        hostKeyChecking: backend.hostKeyChecking,
+        knownHostsFile: backend.knownHostsFile,
+        ...killGrace,
+      }),
   );
 }
 
@@ -40,12 +48,20 @@ export function backendWarnings(spec: BatchSpec, daemon: boolean): string[] {
   if (spec.backend.type === 'slurm') {
     const warnings: string[] = [];
     // Compute nodes read the job scripts and write outputs there: a machine-local folder will not do.
-    if (/^\/(tmp|var\/tmp|dev\/shm|run)(\/|$)/.test(spec.dataDir)) warnings.push(`the batch's folder ${spec.dataDir} is usually local to this machine, but Slurm's compute nodes must reach it: put the batches data dir (--batches-data-dir) on storage they share`);
-    if (daemon && isLoopback(spec.daemon.host)) warnings.push(`daemon.host is ${spec.daemon.host}, a loopback address: jobs on the cluster's nodes cannot reach the daemon; set daemon.host to an address of this machine that they can reach`);
+    if (/^\/(tmp|var\/tmp|dev\/shm|run)(\/|$)/.test(spec.dataDir))
+      warnings.push(
+        `the batch's folder ${spec.dataDir} is usually local to this machine, but Slurm's compute nodes must reach it: put the batches data dir (--batches-data-dir) on storage they share`,
+      );
+    if (daemon && isLoopback(spec.daemon.host))
+      warnings.push(
+        `daemon.host is ${spec.daemon.host}, a loopback address: jobs on the cluster's nodes cannot reach the daemon; set daemon.host to an address of this machine that they can reach`,
+      );
     return warnings;
   }
   if (spec.backend.type === 'local' || !daemon || !isLoopback(spec.daemon.host)) return [];
   const remote = spec.backend.machines.filter((m) => !isLoopback(m.hostname)).map((m) => m.hostname);
   if (remote.length === 0) return [];
-  return [`daemon.host is ${spec.daemon.host}, a loopback address: jobs on ${remote.join(', ')} cannot reach the daemon (the portal in HYPERCTL_SERVER_PORTAL); set daemon.host to an address of this machine that they can reach`];
+  return [
+    `daemon.host is ${spec.daemon.host}, a loopback address: jobs on ${remote.join(', ')} cannot reach the daemon (the portal in HYPERCTL_SERVER_PORTAL); set daemon.host to an address of this machine that they can reach`,
+  ];
 }

@@ -56,6 +56,9 @@ export class LiveMetrics {
   async post(name: string, report: MetricsReport): Promise<void> {
     const tracker = this.#trackers.get(name);
     if (tracker) tracker.posted = true;
-    await appendFile(join(this.#dataDirs.get(name)!, metricsFiles.posted), `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`);
+    await appendFile(
+      join(this.#dataDirs.get(name)!, metricsFiles.posted),
+      `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`,
+    );
   }
 }

@@ -14,7 +14,10 @@ export async function openExecutors(executors: readonly Executor[], onDown: (hos
   const reasons: string[] = [];
   outcomes.forEach((outcome, i) => {
     const executor = executors[i]!;
-    if (outcome.status === 'fulfilled') return void usable.push(executor);
+    if (outcome.status === 'fulfilled') {
+      usable.push(executor);
+      return;
+    }
     const reason = (outcome.reason as Error).message;
     reasons.push(reason);
     onDown(executor.host, reason);
@@ -35,7 +38,9 @@ export async function placeJobs(spec: BatchSpec, executors: readonly Executor[],
     try {
       return await executor.capacity();
     } catch (error) {
-      throw new HyperctlError('E_NO_MACHINE', `${executor.host}: cannot tell what it offers (CPUs, memory, GPUs): ${(error as Error).message}`, { cause: error });
+      throw new HyperctlError('E_NO_MACHINE', `${executor.host}: cannot tell what it offers (CPUs, memory, GPUs): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   };
   const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: await capacityOf(executor) })));
@@ -43,7 +48,12 @@ export async function placeJobs(spec: BatchSpec, executors: readonly Executor[],
     const largest = capacities.reduce((a, b) => (b.capacity.gpus.length > a.capacity.gpus.length || b.capacity.cpu > a.capacity.cpu ? b : a));
     const unfit = spec.jobs.filter((job) => !capacities.some(({ capacity }) => fitsEmpty(demandOf(job.resource), capacity)));
     if (unfit.length > 0) {
-      const issues = unfit.slice(0, 10).map((job) => `job "${job.name}" needs ${describeDemand(demandOf(job.resource))}, more than any machine has (the largest, ${largest.executor.host}, has ${describeCapacity(largest.capacity)})`);
+      const issues = unfit
+        .slice(0, 10)
+        .map(
+          (job) =>
+            `job "${job.name}" needs ${describeDemand(demandOf(job.resource))}, more than any machine has (the largest, ${largest.executor.host}, has ${describeCapacity(largest.capacity)})`,
+        );
       throw new HyperctlError('E_UNSCHEDULABLE', `${unfit.length} job(s) can never run: ${issues.join('; ')}${unfit.length > 10 ? '; …' : ''}`, { issues });
     }
   }

@@ -46,8 +46,18 @@ export interface JobResult {
  */
 export function toJobResult(job: JobState, runStartedAt: number | undefined): JobResult {
   const files = { params: job.params, dataDir: job.dataDir, stdoutPath: join(job.dataDir, 'stdout'), stderrPath: join(job.dataDir, 'stderr') };
-  if (job.status === 'init') return { name: job.name, status: 'init', exitCode: null, signal: null, skipped: false, ...(job.queued ? { reason: `queued as ${job.queued}` } : {}), ...files };
-  if (job.status === 'running') return { name: job.name, status: 'running', exitCode: null, signal: null, skipped: false, host: job.host, startedAt: job.startedAt, ...files };
+  if (job.status === 'init')
+    return {
+      name: job.name,
+      status: 'init',
+      exitCode: null,
+      signal: null,
+      skipped: false,
+      ...(job.queued ? { reason: `queued as ${job.queued}` } : {}),
+      ...files,
+    };
+  if (job.status === 'running')
+    return { name: job.name, status: 'running', exitCode: null, signal: null, skipped: false, host: job.host, startedAt: job.startedAt, ...files };
   return {
     name: job.name,
     status: job.status,

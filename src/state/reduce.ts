@@ -43,13 +43,27 @@ export function reduceJob(job: JobState, record: JournalRecord, spec: JobSpec): 
  */
 export function settleJob(job: JobState, at: number): JobState {
   if (job.status === 'running') {
-    const reason = job.handle ? `the runner stopped while the scheduler ran it as ${job.handle}; run the batch again to follow it` : 'the runner stopped while the job ran';
+    const reason = job.handle
+      ? `the runner stopped while the scheduler ran it as ${job.handle}; run the batch again to follow it`
+      : 'the runner stopped while the job ran';
     return stopped(job, job.startedAt, at, reason, job.host);
   }
-  if (job.status === 'init' && job.queued) return stopped(job, at, at, `the runner stopped while the scheduler held it as ${job.queued}; run the batch again to follow it`);
+  if (job.status === 'init' && job.queued)
+    return stopped(job, at, at, `the runner stopped while the scheduler held it as ${job.queued}; run the batch again to follow it`);
   return job;
 }
 
 function stopped(job: JobState, startedAt: number, endedAt: number, reason: string, host?: string): EndedJob {
-  return { name: job.name, params: job.params, dataDir: job.dataDir, status: 'failed', startedAt, endedAt, exitCode: null, signal: null, reason, ...(host ? { host } : {}) };
+  return {
+    name: job.name,
+    params: job.params,
+    dataDir: job.dataDir,
+    status: 'failed',
+    startedAt,
+    endedAt,
+    exitCode: null,
+    signal: null,
+    reason,
+    ...(host ? { host } : {}),
+  };
 }

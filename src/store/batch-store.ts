@@ -162,7 +162,11 @@ function lockBatch(dir: string, name: string, portal: string | undefined): Runne
       if (fd !== undefined) closeSync(fd);
     }
     const owner = readRunner(dir);
-    if (owner?.finishedAt !== undefined) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" has ended, but its runner (pid ${owner.pid}) still serves its daemon; end it with "hyperctl batch stop ${name}" or Ctrl-C first`);
+    if (owner?.finishedAt !== undefined)
+      throw new HyperctlError(
+        'E_BATCH_LOCKED',
+        `batch "${name}" has ended, but its runner (pid ${owner.pid}) still serves its daemon; end it with "hyperctl batch stop ${name}" or Ctrl-C first`,
+      );
     if (owner) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is already running (pid ${owner.pid}); stop it first or choose another name`);
     // The owner died without cleaning up (kill -9, power loss): its lock is stale.
     unlinkSync(path);
@@ -173,6 +177,10 @@ function lockBatch(dir: string, name: string, portal: string | undefined): Runne
 /** The spec as stored: secrets are never written to disk. */
 function storedSpec(spec: BatchSpec): unknown {
   if (spec.backend.type !== 'remote') return spec;
-  const machines = spec.backend.machines.map((m) => ({ ...m, ...(m.password === undefined ? {} : { password: '***' }), ...(m.passphrase === undefined ? {} : { passphrase: '***' }) }));
+  const machines = spec.backend.machines.map((m) => ({
+    ...m,
+    ...(m.password === undefined ? {} : { password: '***' }),
+    ...(m.passphrase === undefined ? {} : { passphrase: '***' }),
+  }));
   return { ...spec, backend: { ...spec.backend, machines } };
 }

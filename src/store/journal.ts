@@ -20,7 +20,8 @@ export function readJournal(path: string): JournalRecord[] {
     if (!line) continue;
     try {
       const record = JSON.parse(line) as JournalRecord;
-      if (record && (record.e === 'run' ? typeof record.at === 'number' : (record.e === 'start' || record.e === 'exit') && typeof record.job === 'string')) records.push(record);
+      if (record && (record.e === 'run' ? typeof record.at === 'number' : (record.e === 'start' || record.e === 'exit') && typeof record.job === 'string'))
+        records.push(record);
     } catch {
       // a torn tail from a killed writer
     }

@@ -55,7 +55,10 @@ export function readBatch(batchesDataDir: string, name: string): StoredBatch {
 export function listBatches(batchesDataDir: string): StoredBatch[] {
   let names: string[];
   try {
-    names = readdirSync(batchesDataDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    names = readdirSync(batchesDataDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

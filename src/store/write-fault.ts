@@ -15,6 +15,17 @@ export function isEnvironmentFault(error: unknown): boolean {
 export function stateWriteError(path: string, error: unknown): HyperctlError {
   if (error instanceof HyperctlError) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  const cause = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EROFS' ? 'read-only file system' : (error as Error).message;
-  return new HyperctlError('E_STATE_WRITE', `cannot write ${path}: ${cause}${code && !cause.includes(code) ? ` (${code})` : ''}; what was not recorded runs again when the batch is run again once the fault is gone`, { cause: error });
+  const cause =
+    code === 'ENOSPC'
+      ? 'no space left on the device'
+      : code === 'EDQUOT'
+        ? 'disk quota exceeded'
+        : code === 'EROFS'
+          ? 'read-only file system'
+          : (error as Error).message;
+  return new HyperctlError(
+    'E_STATE_WRITE',
+    `cannot write ${path}: ${cause}${code && !cause.includes(code) ? ` (${code})` : ''}; what was not recorded runs again when the batch is run again once the fault is gone`,
+    { cause: error },
+  );
 }

@@ -41,8 +41,22 @@ describe('generateJobs', () => {
   });
 
   it('copies execution and resource into each job, the rest to the batch', () => {
-    const batch = generateBatch({ name: 'b', version: '2.5', params: { a: [1] }, execution, resource: { gpu: 1 }, daemon: { port: 0 }, backend: { type: 'local' } });
-    expect(batch).toEqual({ name: 'b', version: '2.5', jobs: [{ name: 'a=1', params: { a: 1 }, resource: { gpu: 1 }, execution }], backend: { type: 'local' }, daemon: { port: 0 } });
+    const batch = generateBatch({
+      name: 'b',
+      version: '2.5',
+      params: { a: [1] },
+      execution,
+      resource: { gpu: 1 },
+      daemon: { port: 0 },
+      backend: { type: 'local' },
+    });
+    expect(batch).toEqual({
+      name: 'b',
+      version: '2.5',
+      jobs: [{ name: 'a=1', params: { a: 1 }, resource: { gpu: 1 }, execution }],
+      backend: { type: 'local' },
+      daemon: { port: 0 },
+    });
   });
 
   it.each([

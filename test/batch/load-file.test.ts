@@ -26,13 +26,21 @@ describe('config files', () => {
   });
 
   it('refuse duplicate keys in JSON as in YAML, with line, column and the object holding them', async () => {
-    expect(await refusal('a.json', '{"jobs": [\n  {"params": {"lr": 1, "lr": 2}}\n]}')).toMatch(/a\.json:2:24: invalid JSON: duplicate key "lr" in jobs\[0\]\.params$/);
+    expect(await refusal('a.json', '{"jobs": [\n  {"params": {"lr": 1, "lr": 2}}\n]}')).toMatch(
+      /a\.json:2:24: invalid JSON: duplicate key "lr" in jobs\[0\]\.params$/,
+    );
     expect(await refusal('a.yaml', 'jobs: 1\njobs: 2\n')).toContain('invalid YAML');
   });
 
   it('refuse YAML aliases to nothing, and alias bombs', async () => {
     expect(await refusal('a.yaml', 'jobs: *nope\n')).toContain('invalid YAML: Unresolved alias');
-    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'jobs: [*d]'].join('\n');
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'jobs: [*d]',
+    ].join('\n');
     expect(await refusal('a.yaml', bomb)).toContain('invalid YAML: Excessive alias count');
   });
 

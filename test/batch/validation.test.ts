@@ -31,18 +31,55 @@ describe('batch config validation', () => {
     ['a bad parallelism', { jobs: [], backend: { type: 'local', conf: { parallelism: 0 } } }, 'backend.conf.parallelism: expected >=1, got 0'],
     ['a bad port', { jobs: [], daemon: { port: 70000 } }, 'daemon.port: expected <=65535, got 70000'],
     ['a negative resource', { jobs: [{ ...ok, resource: { gpu: -1 } }] }, 'jobs[0].resource.gpu: expected >=0, got -1'],
-    ['a remote machine without hostname', { jobs: [], backend: { type: 'remote', conf: { machines: [{ username: 'u' }] } } }, 'backend.conf.machines[0].hostname: required'],
-    ['a GPU count that is neither whole nor a share', { jobs: [{ ...ok, resource: { gpu: 1.5 } }] }, 'jobs[0].resource.gpu: expected a whole number of GPUs, or a share of one below 1'],
+    [
+      'a remote machine without hostname',
+      { jobs: [], backend: { type: 'remote', conf: { machines: [{ username: 'u' }] } } },
+      'backend.conf.machines[0].hostname: required',
+    ],
+    [
+      'a GPU count that is neither whole nor a share',
+      { jobs: [{ ...ok, resource: { gpu: 1.5 } }] },
+      'jobs[0].resource.gpu: expected a whole number of GPUs, or a share of one below 1',
+    ],
     ['a negative timeout', { jobs: [{ ...ok, timeout: -1 }] }, 'jobs[0].timeout: expected seconds, at least 0'],
-    ['an unknown retry cause', { jobs: [], job_defaults: { retry_on: ['crash'] } }, 'job_defaults.retry_on[0]: expected "lost", "failed" or "timeout", got "crash"'],
+    [
+      'an unknown retry cause',
+      { jobs: [], job_defaults: { retry_on: ['crash'] } },
+      'job_defaults.retry_on[0]: expected "lost", "failed" or "timeout", got "crash"',
+    ],
     ['a halt percentage over 100', { jobs: [], halt: { fail: '150%' } }, 'halt.fail: expected a percentage such as "10%"'],
     ['a halt mode', { jobs: [], halt: { fail: 1, when: 'later' } }, 'halt.when: expected "soon" or "now", got "later"'],
-    ['a capacity with GPUs as text', { jobs: [], backend: { type: 'local', conf: { capacity: { gpu: 'all' } } } }, 'backend.conf.capacity.gpu: expected a number of GPUs or a list of GPU indices'],
+    [
+      'a capacity with GPUs as text',
+      { jobs: [], backend: { type: 'local', conf: { capacity: { gpu: 'all' } } } },
+      'backend.conf.capacity.gpu: expected a number of GPUs or a list of GPU indices',
+    ],
     ['no remote machines', { jobs: [], backend: { type: 'remote', conf: { machines: [] } } }, 'backend.conf.machines: expected at least one machine'],
-    ['zero slots on a machine', { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', slots: 0 }] } } }, 'backend.conf.machines[0].slots: expected >=1, got 0'],
-    ['an environment variable name with a space', { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', environments: { 'A B': 'x' } }] } } }, 'backend.conf.machines[0].environments'],
-    ['an unknown host key policy', { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h' }], host_key_checking: 'no' } } }, 'backend.conf.host_key_checking: expected "yes" or "accept-new", got "no"'],
-    ['duplicate job names', { jobs: [{ ...ok, name: 'a' }, { ...ok, name: 'a' }] }, 'jobs[1].name: duplicate job name "a" (also jobs[0])'],
+    [
+      'zero slots on a machine',
+      { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', slots: 0 }] } } },
+      'backend.conf.machines[0].slots: expected >=1, got 0',
+    ],
+    [
+      'an environment variable name with a space',
+      { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', environments: { 'A B': 'x' } }] } } },
+      'backend.conf.machines[0].environments',
+    ],
+    [
+      'an unknown host key policy',
+      { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h' }], host_key_checking: 'no' } } },
+      'backend.conf.host_key_checking: expected "yes" or "accept-new", got "no"',
+    ],
+    [
+      'duplicate job names',
+      {
+        jobs: [
+          { ...ok, name: 'a' },
+          { ...ok, name: 'a' },
+        ],
+      },
+      'jobs[1].name: duplicate job name "a" (also jobs[0])',
+    ],
     ['jobs with equal params and no names', { jobs: [ok, ok] }, 'jobs[1].name: duplicate job name'],
     ['a job name with ..', { jobs: [{ ...ok, name: '../x' }] }, 'jobs[0].name: must not contain "/" or "\\", got "../x"'],
     ['a job name with /', { jobs: [{ ...ok, name: 'a/b' }] }, 'jobs[0].name: must not contain "/"'],
@@ -52,17 +89,37 @@ describe('batch config validation', () => {
     ['no jobs', { jobs: [] }, 'jobs: expected at least one job'],
     ['params as a list', { jobs: [{ ...ok, params: [1, 2] }] }, 'jobs[0].params: expected an object, got an array'],
     ['a resource as a list', { jobs: [{ ...ok, resource: [] }] }, 'jobs[0].resource: expected an object, got an array'],
-    ['environments as a list', { jobs: [ok], backend: { type: 'local', conf: { environments: [] } } }, 'backend.conf.environments: expected an object, got an array'],
-    ['a param named __proto__', { jobs: [{ ...ok, params: JSON.parse('{"__proto__": 1}') as object }] }, 'jobs[0].params.__proto__: "__proto__" cannot be used as a key'],
+    [
+      'environments as a list',
+      { jobs: [ok], backend: { type: 'local', conf: { environments: [] } } },
+      'backend.conf.environments: expected an object, got an array',
+    ],
+    [
+      'a param named __proto__',
+      { jobs: [{ ...ok, params: JSON.parse('{"__proto__": 1}') as object }] },
+      'jobs[0].params.__proto__: "__proto__" cannot be used as a key',
+    ],
     ['a param named constructor', { jobs: [{ ...ok, params: { constructor: 1 } }] }, 'jobs[0].params.constructor: "constructor" cannot be used as a key'],
-    ['params nested 4,000 deep', { jobs: [{ ...ok, params: JSON.parse(`${'{"a":'.repeat(4000)}1${'}'.repeat(4000)}`) as object }] }, 'nested deeper than 64 levels'],
-    ['a job named like the journal', { jobs: [{ ...ok, name: 'journal.jsonl' }] }, 'jobs[0].name: "journal.jsonl" is the name of one of the batch\'s own files'],
+    [
+      'params nested 4,000 deep',
+      { jobs: [{ ...ok, params: JSON.parse(`${'{"a":'.repeat(4000)}1${'}'.repeat(4000)}`) as object }] },
+      'nested deeper than 64 levels',
+    ],
+    [
+      'a job named like the journal',
+      { jobs: [{ ...ok, name: 'journal.jsonl' }] },
+      'jobs[0].name: "journal.jsonl" is the name of one of the batch\'s own files',
+    ],
     ['a job named like a temp file of the spec', { jobs: [{ ...ok, name: 'spec.json.tmp-123' }] }, 'jobs[0].name: "spec.json.tmp-123" is the name'],
     ['a 300-character daemon host', { jobs: [ok], daemon: { host: 'a'.repeat(300) } }, 'daemon.host: expected a host name or an IP address'],
     ['an endless timeout', { jobs: [{ ...ok, timeout: Infinity }] }, 'jobs[0].timeout: expected a finite number'],
     ['a retry backoff over a day', { jobs: [ok], job_defaults: { retry_backoff: 1e9 } }, 'job_defaults.retry_backoff: expected at most 86400 seconds'],
     ['a parallelism of a billion', { jobs: [ok], backend: { type: 'local', conf: { parallelism: 1e9 } } }, 'backend.conf.parallelism: expected at most 100000'],
-    ['a working_dir that does not exist', { jobs: [{ params: {}, execution: { command: 'true', working_dir: '/no/such/dir' } }] }, 'jobs[0].execution.working_dir: directory /no/such/dir does not exist'],
+    [
+      'a working_dir that does not exist',
+      { jobs: [{ params: {}, execution: { command: 'true', working_dir: '/no/such/dir' } }] },
+      'jobs[0].execution.working_dir: directory /no/such/dir does not exist',
+    ],
   ])('names the field for %s', async (_what, config, expected) => {
     expect(await rejection(config)).toContain(expected);
   });
@@ -74,18 +131,31 @@ describe('batch config validation', () => {
   });
 
   it('lists every problem at once', async () => {
-    const message = await rejection({ jobs: [{ params: {}, execution: {} }, { params: 1, execution: { command: 'x' } }], nme: 'x' });
+    const message = await rejection({
+      jobs: [
+        { params: {}, execution: {} },
+        { params: 1, execution: { command: 'x' } },
+      ],
+      nme: 'x',
+    });
     expect(message).toContain('jobs[0].execution.command: required');
     expect(message).toContain('jobs[1].params: expected an object');
     expect(message).toContain('nme: unknown key (did you mean "name"?)');
   });
 
-  it('accepts the seed\'s full example with a numeric YAML version; its job needs a GPU, so it runs where there is one', async () => {
+  it("accepts the seed's full example with a numeric YAML version; its job needs a GPU, so it runs where there is one", async () => {
     const root = tempDir();
     const work = tempDir();
     const result = await runBatch(
       {
-        jobs: [{ name: 'aVqNV5Ut1', params: { learning_rate: 0.1, dataset: 'path/d1.csv' }, resource: { cpu: 2, ram: 1024, gpu: 1 }, execution: { command: 'sleep 0', working_dir: work, data_dir: join(work, 'aVqNV5Ut1') } }],
+        jobs: [
+          {
+            name: 'aVqNV5Ut1',
+            params: { learning_rate: 0.1, dataset: 'path/d1.csv' },
+            resource: { cpu: 2, ram: 1024, gpu: 1 },
+            execution: { command: 'sleep 0', working_dir: work, data_dir: join(work, 'aVqNV5Ut1') },
+          },
+        ],
         // The seed's job asks for a GPU: this machine is given one, as a GPU box would have.
         backend: { type: 'local', conf: { capacity: { cpu: 2, gpu: 1 } } },
         name: 'eVqNV5Ut1',
@@ -106,7 +176,9 @@ describe('batch config validation', () => {
       });
     });
     const machines = [{ hostname: '127.0.0.1', port: closed, username: 'u', password: 'secret-pw' }];
-    const error = await runBatch({ name: 'nowhere', jobs: [ok], backend: { type: 'remote', conf: { machines } } }, { batchesDataDir: root }).catch((e: unknown) => e);
+    const error = await runBatch({ name: 'nowhere', jobs: [ok], backend: { type: 'remote', conf: { machines } } }, { batchesDataDir: root }).catch(
+      (e: unknown) => e,
+    );
     expect(isHyperctlError(error) && error.code).toBe('E_NO_MACHINE');
     expect((error as Error).message).toContain(`127.0.0.1 (127.0.0.1:${closed}): cannot connect: ECONNREFUSED`);
     expect((error as Error).message).not.toContain('secret-pw');
@@ -116,7 +188,10 @@ describe('batch config validation', () => {
   it('warns before the run when remote jobs could not reach a daemon on a loopback address', async () => {
     const warnings: string[] = [];
     const machines = [{ hostname: 'gpu1.invalid', username: 'u', password: 'pw' }];
-    await runBatch({ jobs: [ok], backend: { type: 'remote', conf: { machines } } }, { batchesDataDir: tempDir(), daemon: true, port: 0, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) }).catch(() => undefined);
+    await runBatch(
+      { jobs: [ok], backend: { type: 'remote', conf: { machines } } },
+      { batchesDataDir: tempDir(), daemon: true, port: 0, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) },
+    ).catch(() => undefined);
     expect(warnings).toEqual([expect.stringContaining('daemon.host is localhost, a loopback address: jobs on gpu1.invalid cannot reach the daemon')]);
   });
 });

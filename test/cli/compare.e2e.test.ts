@@ -16,7 +16,11 @@ beforeAll(async () => {
     { name: 'c', params: { lr: 0.2, depth: 3, model: 'tree' }, metric: { accuracy: 0.77, loss: 0.6 } },
     { name: 'd', params: { lr: 0.2, depth: 5, model: 'tree' }, metric: undefined },
     { name: 'e', params: { lr: 0.3, depth: 5, model: 'tree' }, metric: { accuracy: 0.99, note: 'diverged, "oops"' }, fail: true },
-  ].map(({ name, params, metric, fail }) => ({ name, params, execution: { command: `${metric ? `echo 'hyperctl:metrics ${JSON.stringify(metric)}'` : 'true'}${fail ? '; exit 1' : ''}` } }));
+  ].map(({ name, params, metric, fail }) => ({
+    name,
+    params,
+    execution: { command: `${metric ? `echo 'hyperctl:metrics ${JSON.stringify(metric)}'` : 'true'}${fail ? '; exit 1' : ''}` },
+  }));
   writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'sweep', jobs }));
   await runCli(['run', ...quickRun, '-c', join(root, 'b.json'), '--batches-data-dir', root]);
 });
@@ -47,7 +51,10 @@ describe('hyperctl batch compare', () => {
       expect.objectContaining({ name: 'a', accuracy: 0.81 }),
     ]);
     const filtered = JSON.parse((await compare('--where', 'depth=5,accuracy>=0.9', '--columns', 'name,accuracy', '--json')).stdout);
-    expect(filtered).toEqual([{ name: 'b', accuracy: 0.93 }, { name: 'e', accuracy: 0.99 }]);
+    expect(filtered).toEqual([
+      { name: 'b', accuracy: 0.93 },
+      { name: 'e', accuracy: 0.99 },
+    ]);
   });
 
   it('prints CSV and Markdown', async () => {

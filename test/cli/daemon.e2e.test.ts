@@ -60,7 +60,13 @@ describe('hyperctl run with its daemon', () => {
   it('job kill ends every process of the job, records it killed, and the next job runs', async () => {
     const dir = tempDir();
     const pids = join(dir, 'pids');
-    const config = writeBatch(dir, { name: 'kill', jobs: [{ name: 'tree', params: {}, execution: { command: `${fixturesDir}spawn-tree.sh ${pids}` } }, { name: 'next', params: {}, execution: { command: 'true' } }] });
+    const config = writeBatch(dir, {
+      name: 'kill',
+      jobs: [
+        { name: 'tree', params: {}, execution: { command: `${fixturesDir}spawn-tree.sh ${pids}` } },
+        { name: 'next', params: {}, execution: { command: 'true' } },
+      ],
+    });
     const run = startCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--kill-grace', '2']);
     await waitFor(() => readPids(pids).length === 3, 'the job tree');
     const kill = await runCli(['job', 'kill', '-b', 'kill', '-j', 'tree', '--batches-data-dir', dir]);
@@ -70,11 +76,17 @@ describe('hyperctl run with its daemon', () => {
     expect(stdout).toMatch(/killed tree/);
     for (const pid of readPids(pids)) expect(isRunning(pid), `pid ${pid}`).toBe(false);
     const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'kill', '--json', '--batches-data-dir', dir])).stdout);
-    expect(jobs.map((j: { name: string; status: string }) => [j.name, j.status])).toEqual([['tree', 'killed'], ['next', 'succeed']]);
+    expect(jobs.map((j: { name: string; status: string }) => [j.name, j.status])).toEqual([
+      ['tree', 'killed'],
+      ['next', 'succeed'],
+    ]);
   });
 
   it('keeps serving after the batch by default, says so, and SIGTERM then exits with the batch outcome', async () => {
-    for (const [command, expected] of [['true', 0], ['exit 3', 1]] as const) {
+    for (const [command, expected] of [
+      ['true', 0],
+      ['exit 3', 1],
+    ] as const) {
       const dir = tempDir();
       const config = writeBatch(dir, { name: 'serve', jobs: [{ name: 'j', params: {}, execution: { command } }], daemon: { port: 0 } });
       const run = startCli(['run', '-c', config, '--batches-data-dir', dir]);
@@ -94,7 +106,11 @@ describe('hyperctl run with its daemon', () => {
 
   it('exits by itself when daemon.exit_on_finish is true', async () => {
     const dir = tempDir();
-    const config = writeBatch(dir, { name: 'bye', jobs: [{ name: 'j', params: {}, execution: { command: 'true' } }], daemon: { port: 0, exit_on_finish: true } });
+    const config = writeBatch(dir, {
+      name: 'bye',
+      jobs: [{ name: 'j', params: {}, execution: { command: 'true' } }],
+      daemon: { port: 0, exit_on_finish: true },
+    });
     const { code, stderr } = await runCli(['run', '-c', config, '--batches-data-dir', dir]);
     expect(code).toBe(0);
     expect(stderr).not.toContain('still serves');
@@ -104,10 +120,20 @@ describe('hyperctl run with its daemon', () => {
     const dir = tempDir();
     const gate = join(dir, 'gate');
     const wait = `while [ ! -e ${gate} ]; do sleep 0.02; done`;
-    const config = writeBatch(dir, { name: 'halt', jobs: [{ name: 'a', params: {}, execution: { command: wait } }, { name: 'b', params: {}, execution: { command: 'true' } }], daemon: { port: 0 } });
+    const config = writeBatch(dir, {
+      name: 'halt',
+      jobs: [
+        { name: 'a', params: {}, execution: { command: wait } },
+        { name: 'b', params: {}, execution: { command: 'true' } },
+      ],
+      daemon: { port: 0 },
+    });
     const run = startCli(['run', '-c', config, '--batches-data-dir', dir]);
     await untilStatus(dir, 'halt', 'a', 'running');
-    expect(await runCli(['batch', 'stop', 'halt', '--batches-data-dir', dir])).toMatchObject({ code: 0, stdout: 'batch halt: stopping; running jobs will finish\n' });
+    expect(await runCli(['batch', 'stop', 'halt', '--batches-data-dir', dir])).toMatchObject({
+      code: 0,
+      stdout: 'batch halt: stopping; running jobs will finish\n',
+    });
     writeFileSync(gate, '');
     const { code, stdout } = await run.done;
     expect(code).toBe(1);
@@ -124,14 +150,20 @@ describe('hyperctl run with its daemon', () => {
     expect((await runCli(['batch', 'stop', 'halt', '--kill', '--batches-data-dir', dir])).code).toBe(0);
     const { code } = await run.done;
     expect(code).toBe(130);
-    expect(JSON.parse((await runCli(['job', 'describe', '-b', 'halt', '-j', 'a', '--batches-data-dir', dir])).stdout)).toMatchObject({ status: 'killed', command: 'sleep 30' });
+    expect(JSON.parse((await runCli(['job', 'describe', '-b', 'halt', '-j', 'a', '--batches-data-dir', dir])).stdout)).toMatchObject({
+      status: 'killed',
+      command: 'sleep 30',
+    });
   });
 
   it('kill and stop on a batch that is not running say so and exit 1', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, { name: 'over', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }] });
     await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
-    for (const args of [['job', 'kill', '-b', 'over', '-j', 'a'], ['batch', 'stop', 'over']]) {
+    for (const args of [
+      ['job', 'kill', '-b', 'over', '-j', 'a'],
+      ['batch', 'stop', 'over'],
+    ]) {
       const { code, stderr } = await runCli([...args, '--batches-data-dir', dir]);
       expect(code).toBe(1);
       expect(stderr).toBe('hyperctl: batch "over" is not running (it is finished); there is nothing to kill or stop\n');
@@ -178,7 +210,9 @@ describe('hyperctl run with its daemon', () => {
     const clash = writeBatch(other, { name: 'second', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }], daemon: { port } });
     const { code, stderr } = await runCli(['run', '-c', clash, '--batches-data-dir', other]);
     expect(code).toBe(2);
-    expect(stderr).toBe(`hyperctl: daemon.port: port ${port} on localhost is already in use; choose another daemon.port (0 picks a free one) or stop what uses it\n`);
+    expect(stderr).toBe(
+      `hyperctl: daemon.port: port ${port} on localhost is already in use; choose another daemon.port (0 picks a free one) or stop what uses it\n`,
+    );
     expect((await runCli(['batch', 'list', '--json', '--batches-data-dir', other])).stdout.trim()).toBe('[]');
     first.child.kill('SIGTERM');
     await first.done;
@@ -188,12 +222,17 @@ describe('hyperctl run with its daemon', () => {
     const dir = tempDir();
     // Past the first two, jobs wait for a gate that opens only for the re-run: the signal always meets a running batch.
     const gate = join(dir, 'gate');
-    const jobs = Array.from({ length: 40 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: i < 2 ? 'true' : `while [ ! -e '${gate}' ]; do sleep 0.05; done` } }));
+    const jobs = Array.from({ length: 40 }, (_, i) => ({
+      name: `j${i}`,
+      params: { i },
+      execution: { command: i < 2 ? 'true' : `while [ ! -e '${gate}' ]; do sleep 0.05; done` },
+    }));
     const config = writeBatch(dir, { name: 'busy', jobs, daemon: { port: 0 } });
     const run = startCli(['run', '-c', config, '--batches-data-dir', dir, '-p', '2']);
     await untilStatus(dir, 'busy', 'j1', 'succeed');
     const hammering: Promise<CliResult>[] = [];
-    for (let i = 0; i < 6; i++) hammering.push(runCli(['job', 'list', '-b', 'busy', '--json', '--batches-data-dir', dir]), runCli(['batch', 'show', 'busy', '--batches-data-dir', dir]));
+    for (let i = 0; i < 6; i++)
+      hammering.push(runCli(['job', 'list', '-b', 'busy', '--json', '--batches-data-dir', dir]), runCli(['batch', 'show', 'busy', '--batches-data-dir', dir]));
     await new Promise((resolve) => setTimeout(resolve, 150));
     run.child.kill('SIGTERM');
     const { code } = await run.done;

@@ -16,7 +16,12 @@ describe('hyperctl generate', () => {
     const batch = JSON.parse(readFileSync(join(dir, 'out', 'batch.json'), 'utf8'));
     expect(batch.name).toBe('grid');
     expect(batch.jobs).toHaveLength(4);
-    expect(batch.jobs[1]).toEqual({ name: 'learning_rate=0.1,max_depth=5', params: { learning_rate: 0.1, max_depth: 5 }, resource: { cpu: 2 }, execution: { command: 'python3 main.py' } });
+    expect(batch.jobs[1]).toEqual({
+      name: 'learning_rate=0.1,max_depth=5',
+      params: { learning_rate: 0.1, max_depth: 5 },
+      resource: { cpu: 2 },
+      execution: { command: 'python3 main.py' },
+    });
   });
 
   it('carries job_defaults and halt over, in JSON and YAML alike, as generateBatch() does', async () => {

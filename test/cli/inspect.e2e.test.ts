@@ -8,10 +8,16 @@ import { tempDir } from '../helpers/tmp.js';
 async function finishedBatch(): Promise<string> {
   const root = tempDir();
   const config = join(root, 'b.json');
-  writeFileSync(config, JSON.stringify({ name: 'demo', jobs: [
-    { name: 'ok', params: { lr: 0.1 }, execution: { command: 'echo out; echo err >&2' } },
-    { name: 'bad', params: { lr: 0.2 }, execution: { command: 'exit 5' } },
-  ] }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'demo',
+      jobs: [
+        { name: 'ok', params: { lr: 0.1 }, execution: { command: 'echo out; echo err >&2' } },
+        { name: 'bad', params: { lr: 0.2 }, execution: { command: 'exit 5' } },
+      ],
+    }),
+  );
   await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', root]);
   return root;
 }
@@ -45,8 +51,15 @@ describe('hyperctl batch and job, after a run', () => {
   it('job list filters by status; describe prints one job; logs prints stdout or stderr', async () => {
     const root = await finishedBatch();
     const env = { HYPERCTL_BATCHES_DATA_DIR: root };
-    expect(JSON.parse((await runCli(['job', 'list', '-b', 'demo', '--status', 'failed', '--json'], { env })).stdout)).toMatchObject([{ name: 'bad', status: 'failed', exitCode: 5 }]);
-    expect(JSON.parse((await runCli(['job', 'describe', '-b', 'demo', '-j', 'ok'], { env })).stdout)).toMatchObject({ name: 'ok', status: 'succeed', params: { lr: 0.1 }, host: 'local' });
+    expect(JSON.parse((await runCli(['job', 'list', '-b', 'demo', '--status', 'failed', '--json'], { env })).stdout)).toMatchObject([
+      { name: 'bad', status: 'failed', exitCode: 5 },
+    ]);
+    expect(JSON.parse((await runCli(['job', 'describe', '-b', 'demo', '-j', 'ok'], { env })).stdout)).toMatchObject({
+      name: 'ok',
+      status: 'succeed',
+      params: { lr: 0.1 },
+      host: 'local',
+    });
     expect((await runCli(['job', 'logs', '-b', 'demo', '-j', 'ok'], { env })).stdout).toBe('out\n');
     expect((await runCli(['job', 'logs', '-b', 'demo', '-j', 'ok', '--stderr'], { env })).stdout).toBe('err\n');
   });
@@ -69,7 +82,13 @@ describe('hyperctl batch and job, during a run', () => {
     const root = tempDir();
     const config = join(root, 'b.json');
     const gate = join(root, 'gate');
-    writeFileSync(config, JSON.stringify({ name: 'live', jobs: [{ name: 'slow', params: {}, execution: { command: `echo first; while [ ! -e ${gate} ]; do sleep 0.05; done; echo second` } }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'live',
+        jobs: [{ name: 'slow', params: {}, execution: { command: `echo first; while [ ! -e ${gate} ]; do sleep 0.05; done; echo second` } }],
+      }),
+    );
     const run = startCli(['run', ...quickRun, ...quickRun, '-c', config, '--batches-data-dir', root]);
     const env = { HYPERCTL_BATCHES_DATA_DIR: root };
     let list = '';

@@ -11,8 +11,28 @@ function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: () => string }
   return stream;
 }
 
-const jobResult = (name: string, status: JobResult['status']): JobResult => ({ name, status, exitCode: status === 'succeed' ? 0 : 1, signal: null, skipped: false, params: {}, dataDir: '/d', stdoutPath: '/d/stdout', stderrPath: '/d/stderr', durationMs: 10 });
-const result: BatchResult = { name: 'b', dataDir: '/d', status: 'failed', counts: { total: 2, succeed: 1, failed: 1, killed: 0, init: 0, skipped: 0 }, jobs: [jobResult('a', 'succeed'), jobResult('c', 'failed')], startedAt: 0, endedAt: 10, durationMs: 10 };
+const jobResult = (name: string, status: JobResult['status']): JobResult => ({
+  name,
+  status,
+  exitCode: status === 'succeed' ? 0 : 1,
+  signal: null,
+  skipped: false,
+  params: {},
+  dataDir: '/d',
+  stdoutPath: '/d/stdout',
+  stderrPath: '/d/stderr',
+  durationMs: 10,
+});
+const result: BatchResult = {
+  name: 'b',
+  dataDir: '/d',
+  status: 'failed',
+  counts: { total: 2, succeed: 1, failed: 1, killed: 0, init: 0, skipped: 0 },
+  jobs: [jobResult('a', 'succeed'), jobResult('c', 'failed')],
+  startedAt: 0,
+  endedAt: 10,
+  durationMs: 10,
+};
 
 function play(mode: 'tty' | 'plain', env: NodeJS.ProcessEnv) {
   const stdout = fakeStream(mode === 'tty');
@@ -47,6 +67,7 @@ describe('run progress', () => {
 
   it('respects NO_COLOR on a terminal', () => {
     const { stderr } = play('tty', { NO_COLOR: '1' });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: an escape sequence is what must be absent
     expect(stderr).not.toMatch(/\u001b\[\d+m/);
     expect(stderr).toContain('2/2 done');
   });
@@ -74,7 +95,10 @@ describe('run progress', () => {
     const lines = stdout.text().split('\n');
     expect(lines.slice(1, 3)).toEqual(['[a] one', '[a] two']);
     for (let i = 0; i < 40; i++) reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.alloc(16 * 1024, 0x78) });
-    const pieces = stdout.text().split('\n').filter((line) => line.startsWith('[a] xx'));
+    const pieces = stdout
+      .text()
+      .split('\n')
+      .filter((line) => line.startsWith('[a] xx'));
     expect(pieces.length).toBeGreaterThanOrEqual(7);
     for (const piece of pieces) expect(piece.length).toBeLessThan(90 * 1024);
   });

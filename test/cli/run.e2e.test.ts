@@ -52,7 +52,7 @@ describe('hyperctl run', () => {
     const { code, stdout } = await runCli(['run', '--port', '0', '--config', join(exampleCopy('quickstart'), 'batch.yaml'), '--batches-data-dir', root]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\[1\/1\] succeed learning_rate=0\.1/);
-    expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe("training with { learning_rate: 0.1 }\n");
+    expect(readFileSync(join(onlyBatch(root), 'learning_rate=0.1', 'stdout'), 'utf8')).toBe('training with { learning_rate: 0.1 }\n');
   });
 
   it('runs a job in another language that reads its params from the environment and the file', async ({ skip }) => {
@@ -96,7 +96,13 @@ describe('hyperctl run', () => {
 
   it('exits 1 when a job fails, naming it and its stderr file', async () => {
     const dir = tempDir();
-    const config = writeBatch(dir, { name: 'fails', jobs: [{ name: 'ok', params: {}, execution: { command: 'true' } }, { name: 'bad', params: {}, execution: { command: 'exit 3' } }] });
+    const config = writeBatch(dir, {
+      name: 'fails',
+      jobs: [
+        { name: 'ok', params: {}, execution: { command: 'true' } },
+        { name: 'bad', params: {}, execution: { command: 'exit 3' } },
+      ],
+    });
     const { code, stdout } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/\[2\/2\] failed bad \d+\.\ds \(exit code 3\)/);
@@ -106,7 +112,13 @@ describe('hyperctl run', () => {
   it('exits 2 on an invalid config, names the field, prints no stack and writes nothing', async () => {
     const dir = tempDir();
     const root = join(dir, 'batches');
-    const config = writeBatch(dir, { jobs: [{ params: {}, execution: { command: 'true' } }, { params: {}, execution: { command: 'true' } }, { params: { a: 1 }, execution: {} }] });
+    const config = writeBatch(dir, {
+      jobs: [
+        { params: {}, execution: { command: 'true' } },
+        { params: {}, execution: { command: 'true' } },
+        { params: { a: 1 }, execution: {} },
+      ],
+    });
     const { code, stdout, stderr } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', root]);
     expect(code).toBe(2);
     expect(stderr).toContain('jobs[2].execution.command: required');
@@ -129,7 +141,10 @@ describe('hyperctl run', () => {
 
   it('--halt gives up after failures, and a malformed --halt is a usage error', async () => {
     const dir = tempDir();
-    const jobs = [{ name: 'bad', params: {}, execution: { command: 'exit 1' } }, ...[1, 2, 3].map((i) => ({ name: `later${i}`, params: {}, execution: { command: 'true' } }))];
+    const jobs = [
+      { name: 'bad', params: {}, execution: { command: 'exit 1' } },
+      ...[1, 2, 3].map((i) => ({ name: `later${i}`, params: {}, execution: { command: 'true' } })),
+    ];
     const config = writeBatch(dir, { name: 'halting', jobs });
     const { code, stdout, stderr } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--halt', 'soon,fail=1', '--json']);
     expect(code).toBe(1);
@@ -146,7 +161,12 @@ describe('hyperctl run', () => {
     const { code, stdout } = await runCli(['run', ...quickRun, '-c', config, '--json', '--batches-data-dir', dir]);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(summary).toMatchObject({ name: 'js', status: 'succeed', counts: { total: 1, succeed: 1 }, jobs: [{ name: 'a', status: 'succeed', exitCode: 0, params: { x: 1 } }] });
+    expect(summary).toMatchObject({
+      name: 'js',
+      status: 'succeed',
+      counts: { total: 1, succeed: 1 },
+      jobs: [{ name: 'a', status: 'succeed', exitCode: 0, params: { x: 1 } }],
+    });
   });
 
   it('prefixes job output with the job name with --tail', async () => {
@@ -173,7 +193,13 @@ describe('hyperctl run', () => {
     it(`on ${signal} kills every process of the running jobs, records them and exits 130`, async () => {
       const dir = tempDir();
       const pids = join(dir, 'pids');
-      const config = writeBatch(dir, { name: 'stop', jobs: [{ name: 'tree', params: {}, execution: { command: `${fixturesDir}spawn-tree.sh ${pids}` } }, { name: 'next', params: {}, execution: { command: 'true' } }] });
+      const config = writeBatch(dir, {
+        name: 'stop',
+        jobs: [
+          { name: 'tree', params: {}, execution: { command: `${fixturesDir}spawn-tree.sh ${pids}` } },
+          { name: 'next', params: {}, execution: { command: 'true' } },
+        ],
+      });
       const { child, done } = startCli(['run', ...quickRun, ...quickRun, '-c', config, '--batches-data-dir', dir, '--kill-grace', '2']);
       await waitFor(() => readPids(pids).length === 3, 'the job tree');
       child.kill(signal);
@@ -207,8 +233,14 @@ describe('hyperctl run', () => {
     const summary = JSON.parse(again.stdout) as { counts: { succeed: number; skipped: number } };
     expect(summary.counts.succeed).toBe(6);
     expect(summary.counts.skipped).toBe(succeededBefore.length);
-    const starts = readFileSync(count, 'utf8').split('\n').filter((l) => /^j\d$/.test(l));
-    for (const name of succeededBefore) expect(starts.filter((s) => s === name), name).toHaveLength(1);
+    const starts = readFileSync(count, 'utf8')
+      .split('\n')
+      .filter((l) => /^j\d$/.test(l));
+    for (const name of succeededBefore)
+      expect(
+        starts.filter((s) => s === name),
+        name,
+      ).toHaveLength(1);
     for (const job of jobs) expect(starts).toContain(job.name);
   });
 });

@@ -99,7 +99,15 @@ describe('the daemon', () => {
 
   it('matches job names exactly: path tricks reach nothing else', async () => {
     const batch = await start('paths', (gate) => [gatedJob('a', gate), { name: 'a b%', params: {}, execution: { command: 'echo odd' } }], { parallelism: 2 });
-    for (const path of ['/api/v1/jobs/..', '/api/v1/jobs/%2E%2E', '/api/v1/jobs/a%2F..%2F..%2Ftoken', '/api/v1/jobs/..%2Fa', '/api/v1/jobs/a/logs/..%2F..%2Ftoken', '/api/v1/jobs/a/logs/params.json', '/api/v1/jobs/%E0%A4%A']) {
+    for (const path of [
+      '/api/v1/jobs/..',
+      '/api/v1/jobs/%2E%2E',
+      '/api/v1/jobs/a%2F..%2F..%2Ftoken',
+      '/api/v1/jobs/..%2Fa',
+      '/api/v1/jobs/a/logs/..%2F..%2Ftoken',
+      '/api/v1/jobs/a/logs/params.json',
+      '/api/v1/jobs/%E0%A4%A',
+    ]) {
       const response = await fetch(`${batch.url}${path}`, { headers: { authorization: `Bearer ${batch.token}` } });
       expect([400, 404], path).toContain(response.status);
       const body = await json(response);
@@ -169,7 +177,10 @@ describe('the daemon', () => {
     await drain.client.stop();
     writeFileSync(drain.gate, '');
     const drained = await drain.done;
-    expect(drained.jobs.map((j) => [j.name, j.status])).toEqual([['a', 'succeed'], ['b', 'init']]);
+    expect(drained.jobs.map((j) => [j.name, j.status])).toEqual([
+      ['a', 'succeed'],
+      ['b', 'init'],
+    ]);
 
     const hard = await start('hard', (gate) => [gatedJob('a', gate), gatedJob('b', gate)]);
     await untilRunning(hard, 'a');
@@ -186,7 +197,9 @@ describe('the daemon', () => {
     const served = await (await fetch(`${batch.url}/api/v1/openapi.json`, { headers: auth })).json();
     expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
     for (const [path, operations] of Object.entries(openApiDocument.paths)) {
-      for (const [method, operation] of Object.entries(operations as Record<string, { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>)) {
+      for (const [method, operation] of Object.entries(
+        operations as Record<string, { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>,
+      )) {
         if (path.endsWith('/stop') || path.endsWith('/kill')) continue;
         const url = `${batch.url}${path.replace('{name}', 'a').replace('{stream}', 'stdout')}`;
         const controller = new AbortController();
@@ -210,7 +223,10 @@ describe('the daemon', () => {
     const port = (blocker.address() as { port: number }).port;
     const root = tempDir();
     try {
-      const error = await runBatch({ name: 'clash', jobs: [{ params: {}, execution: { command: 'true' } }] }, { batchesDataDir: root, daemon: true, port }).catch((e: unknown) => e);
+      const error = await runBatch(
+        { name: 'clash', jobs: [{ params: {}, execution: { command: 'true' } }] },
+        { batchesDataDir: root, daemon: true, port },
+      ).catch((e: unknown) => e);
       expect(isHyperctlError(error) && error.code).toBe('E_DAEMON_PORT_IN_USE');
       expect((error as Error).message).toContain(String(port));
       expect(statSync(join(root, 'clash'), { throwIfNoEntry: false })).toBeUndefined();
@@ -221,6 +237,7 @@ describe('the daemon', () => {
 });
 
 /** A response's JSON body, loosely typed for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions read any field of it
 function json(response: Response): Promise<any> {
   return response.json();
 }

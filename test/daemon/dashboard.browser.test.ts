@@ -15,7 +15,15 @@ beforeAll(async () => {
   // Flags that keep a headless Chromium from reaching for the network or a sandbox it cannot have as root.
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -39,7 +47,11 @@ describe('the dashboard, in a real browser', () => {
   it('shows progress, sorts by a metric, opens a log, kills a running job, and serves a finished batch', async ({ skip }) => {
     if (skipReason || !browser) return skip(skipReason ?? 'no browser');
     const root = tempDir();
-    const quick = [0.1, 0.2, 0.3, 0.4].map((lr, i) => ({ name: `lr-${lr}`, params: { lr }, execution: { command: `echo "training with lr ${lr}"; echo 'hyperctl:metrics {"accuracy": ${[0.7, 0.9, 0.8, 0.6][i]}}'` } }));
+    const quick = [0.1, 0.2, 0.3, 0.4].map((lr, i) => ({
+      name: `lr-${lr}`,
+      params: { lr },
+      execution: { command: `echo "training with lr ${lr}"; echo 'hyperctl:metrics {"accuracy": ${[0.7, 0.9, 0.8, 0.6][i]}}'` },
+    }));
     const jobs = [...quick, { name: 'slow', params: { lr: 0.5 }, execution: { command: 'echo still going; sleep 60' } }];
     writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'web', jobs, daemon: { port: 0, exit_on_finish: true } }));
     const run = startCli(['run', '-c', join(root, 'b.json'), '-p', '5', '--batches-data-dir', root]);
@@ -57,7 +69,13 @@ describe('the dashboard, in a real browser', () => {
     // Sort by accuracy, highest first: a click sorts ascending, a second descending.
     await page.locator('th[data-key="accuracy"]').click();
     await page.locator('th[data-key="accuracy"]').click();
-    expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual(['lr-0.2', 'lr-0.3', 'lr-0.1', 'lr-0.4', 'slow']);
+    expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual([
+      'lr-0.2',
+      'lr-0.3',
+      'lr-0.1',
+      'lr-0.4',
+      'slow',
+    ]);
 
     await page.locator('tr[data-job="lr-0.3"] td').first().click();
     await expect.poll(() => page.locator('#log').textContent(), { timeout: 10_000 }).toContain('training with lr 0.3');
@@ -95,7 +113,10 @@ describe('the dashboard, in a real browser', () => {
     const root = tempDir();
     const attack = (n: number) => `<img src=x onerror="window.pwned=${n}">`;
     // The job prints a metric whose name is markup, and markup in its log.
-    writeFileSync(join(root, 'job.mjs'), `console.log('hyperctl:metrics ' + JSON.stringify({ ${JSON.stringify(attack(3))}: 1 })); console.log(${JSON.stringify(attack(4))}); setTimeout(() => {}, 60000);\n`);
+    writeFileSync(
+      join(root, 'job.mjs'),
+      `console.log('hyperctl:metrics ' + JSON.stringify({ ${JSON.stringify(attack(3))}: 1 })); console.log(${JSON.stringify(attack(4))}); setTimeout(() => {}, 60000);\n`,
+    );
     const jobs = [
       { name: attack(1), params: { [attack(2)]: '<script>window.pwned=5</script>', lr: 0.1 }, execution: { command: `node '${join(root, 'job.mjs')}'` } },
       { name: 'plain', params: { [attack(2)]: 'x', lr: 0.2 }, execution: { command: `node '${join(root, 'job.mjs')}'` } },

@@ -8,7 +8,21 @@ describe('sbatch options', () => {
       { partition: 'gpu', account: 'ml', qos: 'high', time: '1:00:00', parallelism: 4, sbatch_args: ['--exclusive'] },
       { batchName: 'sweep', tasks: 10, resource: { cpu: 1.5, ram: 2048, gpu: 2 }, timeoutMs: 90_000, errorLog: '/x/%A_%a.err' },
     );
-    expect(args).toEqual(['--parsable', '--job-name=hyperctl-sweep', '--array=0-9%4', '--output=/dev/null', '--error=/x/%A_%a.err', '--partition=gpu', '--account=ml', '--qos=high', '--cpus-per-task=2', '--mem=2048M', '--gres=gpu:2', '--time=2', '--exclusive']);
+    expect(args).toEqual([
+      '--parsable',
+      '--job-name=hyperctl-sweep',
+      '--array=0-9%4',
+      '--output=/dev/null',
+      '--error=/x/%A_%a.err',
+      '--partition=gpu',
+      '--account=ml',
+      '--qos=high',
+      '--cpus-per-task=2',
+      '--mem=2048M',
+      '--gres=gpu:2',
+      '--time=2',
+      '--exclusive',
+    ]);
     expect(sbatchArgs({ time: '30' }, { batchName: 'b', tasks: 1, errorLog: 'e' })).toContain('--time=30');
   });
 

@@ -50,14 +50,21 @@ describe('the Slurm backend on a real Slurm', () => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
     const jobs: JobConfig[] = [
-      { name: 'ok', params: { lr: 0.1 }, execution: { command: 'echo "$HYPERCTL_JOB_PARAMS on $(hostname)"; echo "hyperctl:metrics {\\"acc\\": 0.9}"; echo err >&2' } },
+      {
+        name: 'ok',
+        params: { lr: 0.1 },
+        execution: { command: 'echo "$HYPERCTL_JOB_PARAMS on $(hostname)"; echo "hyperctl:metrics {\\"acc\\": 0.9}"; echo err >&2' },
+      },
       { name: 'bad', params: { lr: 0.2 }, execution: { command: 'exit 3' } },
     ];
     const warnings: string[] = [];
     const result = await runBatch(slurmBatch('basic', jobs), { batchesDataDir: root, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
     // The test's folder is under /tmp: fine on this one-node cluster, a mistake on a real one.
-    expect(warnings).toEqual([expect.stringContaining('is usually local to this machine, but Slurm\'s compute nodes must reach it')]);
-    expect(result.jobs.map((j) => [j.name, j.status, j.exitCode, j.host])).toEqual([['ok', 'succeed', 0, 'slurm'], ['bad', 'failed', 3, 'slurm']]);
+    expect(warnings).toEqual([expect.stringContaining("is usually local to this machine, but Slurm's compute nodes must reach it")]);
+    expect(result.jobs.map((j) => [j.name, j.status, j.exitCode, j.host])).toEqual([
+      ['ok', 'succeed', 0, 'slurm'],
+      ['bad', 'failed', 3, 'slurm'],
+    ]);
     expect(readFileSync(join(root, 'basic', 'ok', 'stdout'), 'utf8')).toMatch(/^\{"lr":0.1\} on hx\d+h0\nhyperctl:metrics/);
     expect(readFileSync(join(root, 'basic', 'ok', 'stderr'), 'utf8')).toBe('err\n');
     expect(result.jobs[0]!.metrics).toEqual({ acc: 0.9 });
@@ -66,7 +73,9 @@ describe('the Slurm backend on a real Slurm', () => {
   it('runs the Slurm example as written', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
-    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(exampleCopy('slurm'), 'batch.yaml'), '--batches-data-dir', root], { env: slurm!.env });
+    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(exampleCopy('slurm'), 'batch.yaml'), '--batches-data-dir', root], {
+      env: slurm!.env,
+    });
     expect(code, stderr).toBe(0);
     expect(readFileSync(join(root, 'slurm-sweep', 'learning_rate=0.2', 'stdout'), 'utf8')).toMatch(/^training with \{"learning_rate":0.2\} on hx\d+h0\n$/);
   });
@@ -74,7 +83,13 @@ describe('the Slurm backend on a real Slurm', () => {
   it('packs jobs into one array with a throttle, and passes resources and time limits to Slurm', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
-    const jobs = Array.from({ length: 5 }, (_, i) => ({ name: `t${i}`, params: { i }, resource: { cpu: 1, ram: 150 }, timeout: 90, execution: { command: 's=$(date +%s%N); sleep 1; echo "$s $(date +%s%N)"' } }));
+    const jobs = Array.from({ length: 5 }, (_, i) => ({
+      name: `t${i}`,
+      params: { i },
+      resource: { cpu: 1, ram: 150 },
+      timeout: 90,
+      execution: { command: 's=$(date +%s%N); sleep 1; echo "$s $(date +%s%N)"' },
+    }));
     let running = 0;
     let most = 0;
     const run = runBatch(slurmBatch('array', jobs, { parallelism: 2 }), {
@@ -86,7 +101,9 @@ describe('the Slurm backend on a real Slurm', () => {
     });
     await waitFor(() => handles(root, 'array').size === 5, 'all five submitted', 20_000);
     // Queued is not running: the jobs Slurm holds back show as not started yet.
-    const queued = JSON.parse((await runCli(['job', 'list', '-b', 'array', '--status', 'init', '--json', '--batches-data-dir', root])).stdout) as { reason: string | null }[];
+    const queued = JSON.parse((await runCli(['job', 'list', '-b', 'array', '--status', 'init', '--json', '--batches-data-dir', root])).stdout) as {
+      reason: string | null;
+    }[];
     expect(queued.length).toBeGreaterThanOrEqual(3);
     expect(queued[0]!.reason).toMatch(/^queued as \d+_\d$/);
     const byJob = handles(root, 'array');
@@ -107,15 +124,31 @@ describe('the Slurm backend on a real Slurm', () => {
   it('job kill cancels the Slurm job; a timeout cancels it and the job fails with reason timeout', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
-    writeFileSync(join(root, 'b.json'), JSON.stringify({ ...slurmBatch('cancel', [{ name: 'long', params: {}, execution: { command: 'sleep 120' } }, { name: 'late', params: {}, timeout: 2, execution: { command: 'sleep 120' } }]), daemon: { port: 0, exit_on_finish: true } }));
+    writeFileSync(
+      join(root, 'b.json'),
+      JSON.stringify({
+        ...slurmBatch('cancel', [
+          { name: 'long', params: {}, execution: { command: 'sleep 120' } },
+          { name: 'late', params: {}, timeout: 2, execution: { command: 'sleep 120' } },
+        ]),
+        daemon: { port: 0, exit_on_finish: true },
+      }),
+    );
     const run = startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root], { env: slurm!.env });
     await waitFor(() => handles(root, 'cancel').size === 2, 'both submitted', 20_000);
     await waitFor(() => /JobState=RUNNING/.test(scontrol(handles(root, 'cancel').get('long')!)), 'the job to run', 30_000);
     expect((await runCli(['job', 'kill', '-b', 'cancel', '-j', 'long', '--batches-data-dir', root])).code).toBe(0);
     const { code } = await run.done;
     expect(code).toBe(1);
-    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'cancel', '--json', '--batches-data-dir', root])).stdout) as { name: string; status: string; reason: string | null }[];
-    expect(jobs.map((j) => [j.name, j.status])).toEqual([['long', 'killed'], ['late', 'failed']]);
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'cancel', '--json', '--batches-data-dir', root])).stdout) as {
+      name: string;
+      status: string;
+      reason: string | null;
+    }[];
+    expect(jobs.map((j) => [j.name, j.status])).toEqual([
+      ['long', 'killed'],
+      ['late', 'failed'],
+    ]);
     expect(jobs[1]!.reason).toMatch(/^timeout/);
     for (const handle of handles(root, 'cancel').values()) expect(scontrol(handle)).toMatch(/JobState=CANCELLED/);
   });
@@ -139,7 +172,11 @@ describe('the Slurm backend on a real Slurm', () => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
     const runs = join(tempDir(), 'runs');
-    const jobs = Array.from({ length: 4 }, (_, i) => ({ name: `r${i}`, params: { i }, execution: { command: `echo "$HYPERCTL_JOB_NAME $SLURM_ARRAY_JOB_ID" >> ${runs}; sleep 2` } }));
+    const jobs = Array.from({ length: 4 }, (_, i) => ({
+      name: `r${i}`,
+      params: { i },
+      execution: { command: `echo "$HYPERCTL_JOB_NAME $SLURM_ARRAY_JOB_ID" >> ${runs}; sleep 2` },
+    }));
     writeFileSync(join(root, 'b.json'), JSON.stringify({ ...slurmBatch('crash', jobs, { parallelism: 2 }), daemon: { port: 0, exit_on_finish: true } }));
     const first = startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root], { env: slurm!.env });
     await waitFor(() => handles(root, 'crash').size === 4, 'all four submitted', 20_000);

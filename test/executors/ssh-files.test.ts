@@ -7,8 +7,8 @@ import { readKnownKeys } from '../../src/executors/ssh/known-hosts.js';
 import { readSshConfig } from '../../src/executors/ssh/ssh-config.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const keyA = Buffer.from('\0\0\0\x0bssh-ed25519\0\0\0\x20' + 'a'.repeat(32), 'latin1').toString('base64');
-const keyB = Buffer.from('\0\0\0\x0bssh-ed25519\0\0\0\x20' + 'b'.repeat(32), 'latin1').toString('base64');
+const keyA = Buffer.from(`\0\0\0\x0bssh-ed25519\0\0\0\x20${'a'.repeat(32)}`, 'latin1').toString('base64');
+const keyB = Buffer.from(`\0\0\0\x0bssh-ed25519\0\0\0\x20${'b'.repeat(32)}`, 'latin1').toString('base64');
 
 function hashed(name: string): string {
   const salt = randomBytes(20);
@@ -31,7 +31,10 @@ describe('reading known_hosts', () => {
         '',
       ].join('\n'),
     );
-    expect(readKnownKeys(file, 'gpu1', 22).map((k) => [k.blob.toString('base64'), k.revoked])).toEqual([[keyA, false], [keyB, true]]);
+    expect(readKnownKeys(file, 'gpu1', 22).map((k) => [k.blob.toString('base64'), k.revoked])).toEqual([
+      [keyA, false],
+      [keyB, true],
+    ]);
     expect(readKnownKeys(file, '10.0.0.5', 22)).toHaveLength(1);
     expect(readKnownKeys(file, 'gpu2', 2222).map((k) => k.blob.toString('base64'))).toEqual([keyB]);
     expect(readKnownKeys(file, 'gpu2', 22)).toEqual([]);
@@ -46,9 +49,30 @@ describe('reading ~/.ssh/config', () => {
     const file = join(tempDir(), 'config');
     writeFileSync(
       file,
-      ['Host gpu* !gpu9', '  HostName %h.cluster.example', '  User trainer', '  IdentityFile ~/.ssh/gpu', '', 'Host gpu1', '  Port 2222', '  User other', '', 'Match all', '  User nobody', '', 'Host *', '  IdentityFile=~/.ssh/id_default', '  Port 22'].join('\n'),
+      [
+        'Host gpu* !gpu9',
+        '  HostName %h.cluster.example',
+        '  User trainer',
+        '  IdentityFile ~/.ssh/gpu',
+        '',
+        'Host gpu1',
+        '  Port 2222',
+        '  User other',
+        '',
+        'Match all',
+        '  User nobody',
+        '',
+        'Host *',
+        '  IdentityFile=~/.ssh/id_default',
+        '  Port 22',
+      ].join('\n'),
     );
-    expect(readSshConfig(file, 'gpu1')).toEqual({ hostName: 'gpu1.cluster.example', user: 'trainer', port: 2222, identityFiles: ['~/.ssh/gpu', '~/.ssh/id_default'] });
+    expect(readSshConfig(file, 'gpu1')).toEqual({
+      hostName: 'gpu1.cluster.example',
+      user: 'trainer',
+      port: 2222,
+      identityFiles: ['~/.ssh/gpu', '~/.ssh/id_default'],
+    });
     expect(readSshConfig(file, 'gpu9')).toEqual({ port: 22, identityFiles: ['~/.ssh/id_default'] });
     expect(readSshConfig(join(tempDir(), 'absent'), 'x')).toEqual({ identityFiles: [] });
   });

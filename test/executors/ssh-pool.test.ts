@@ -23,7 +23,11 @@ beforeAll(async () => {
   const client = makeClientKey(shared);
   key = client.key;
   network = createNetwork(3);
-  hosts = await Promise.all(network.hosts.map((h, i) => startSshd(join(shared, `host${i}`), { address: h.address, port: 22, authorizedKeys: [client.publicKey], netns: h.namespace, hostname: `box${i}` })));
+  hosts = await Promise.all(
+    network.hosts.map((h, i) =>
+      startSshd(join(shared, `host${i}`), { address: h.address, port: 22, authorizedKeys: [client.publicKey], netns: h.namespace, hostname: `box${i}` }),
+    ),
+  );
   knownHosts = join(clientHome(join(shared, 'home'), hosts), '.ssh', 'known_hosts');
 }, 60_000);
 
@@ -53,9 +57,18 @@ describe('the remote backend on a pool of machines', () => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
     const ask = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL + '/hyperctl/api/job/' + process.env.HYPERCTL_JOB_NAME).then((r) => r.json()).then((b) => console.error(JSON.stringify(b.data.params)))"`;
-    const jobs: JobConfig[] = Array.from({ length: 12 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: `s=$(date +%s%N); sleep 0.3; ${ask}; echo "$(hostname) $s $(date +%s%N)"` } }));
+    const jobs: JobConfig[] = Array.from({ length: 12 }, (_, i) => ({
+      name: `j${i}`,
+      params: { i },
+      execution: { command: `s=$(date +%s%N); sleep 0.3; ${ask}; echo "$(hostname) $s $(date +%s%N)"` },
+    }));
     const result = await runBatch(
-      { name: 'spread', jobs, backend: { type: 'remote', conf: { machines: machines(2), known_hosts_file: knownHosts } }, daemon: { host: network.gateway, port: 0, exit_on_finish: true } },
+      {
+        name: 'spread',
+        jobs,
+        backend: { type: 'remote', conf: { machines: machines(2), known_hosts_file: knownHosts } },
+        daemon: { host: network.gateway, port: 0, exit_on_finish: true },
+      },
       { batchesDataDir: root, daemon: true },
     );
     expect(result.status).toBe('succeed');
@@ -68,14 +81,22 @@ describe('the remote backend on a pool of machines', () => {
     expect(new Set(result.jobs.map((j) => j.host))).toEqual(new Set(network.hosts.map((h) => h.address)));
   });
 
-  it('places jobs by each machine\'s capacity, detected over SSH or set per machine, and hands out its GPUs', async ({ skip }) => {
+  it("places jobs by each machine's capacity, detected over SSH or set per machine, and hands out its GPUs", async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
     const cpus = availableParallelism();
     // The test machines share this kernel: each detects this machine's CPUs; GPUs are set per machine.
     const withGpus = machines(1).map(({ slots: _, ...m }, i) => ({ ...m, ...(i < 2 ? { capacity: { gpu: 2 - i } } : {}) }));
-    const jobs: JobConfig[] = Array.from({ length: 6 }, (_, i) => ({ name: `g${i}`, params: { i }, resource: { gpu: 1, cpu: 1 }, execution: { command: 's=$(date +%s%N); sleep 0.3; echo "$(hostname) $s $(date +%s%N) $CUDA_VISIBLE_DEVICES"' } }));
-    const result = await runBatch({ name: 'gpus', jobs, backend: { type: 'remote', conf: { machines: withGpus, known_hosts_file: knownHosts } } }, { batchesDataDir: root });
+    const jobs: JobConfig[] = Array.from({ length: 6 }, (_, i) => ({
+      name: `g${i}`,
+      params: { i },
+      resource: { gpu: 1, cpu: 1 },
+      execution: { command: 's=$(date +%s%N); sleep 0.3; echo "$(hostname) $s $(date +%s%N) $CUDA_VISIBLE_DEVICES"' },
+    }));
+    const result = await runBatch(
+      { name: 'gpus', jobs, backend: { type: 'remote', conf: { machines: withGpus, known_hosts_file: knownHosts } } },
+      { batchesDataDir: root },
+    );
     expect(result.status).toBe('succeed');
     const lines = result.jobs.map((j) => readFileSync(j.stdoutPath, 'utf8').trim());
     const peak = peakPerHost(lines);
@@ -84,8 +105,17 @@ describe('the remote backend on a pool of machines', () => {
     expect(peak.has('box2')).toBe(false);
     for (const line of lines) expect(line.split(' ')[3], line).toMatch(line.startsWith('box0') ? /^[01]$/ : /^0$/);
 
-    const tooMany = await runBatch({ name: 'cpus', jobs: [{ name: 'wide', params: {}, resource: { cpu: cpus + 1 }, execution: { command: 'true' } }], backend: { type: 'remote', conf: { machines: machines(1), known_hosts_file: knownHosts } } }, { batchesDataDir: root }).catch((e: unknown) => e);
-    expect((tooMany as Error).message).toContain(`job "wide" needs cpu ${cpus + 1}, ram 0 MB, gpu 0, more than any machine has (the largest, ${network.hosts[0]!.address}, has cpu ${cpus},`);
+    const tooMany = await runBatch(
+      {
+        name: 'cpus',
+        jobs: [{ name: 'wide', params: {}, resource: { cpu: cpus + 1 }, execution: { command: 'true' } }],
+        backend: { type: 'remote', conf: { machines: machines(1), known_hosts_file: knownHosts } },
+      },
+      { batchesDataDir: root },
+    ).catch((e: unknown) => e);
+    expect((tooMany as Error).message).toContain(
+      `job "wide" needs cpu ${cpus + 1}, ram 0 MB, gpu 0, more than any machine has (the largest, ${network.hosts[0]!.address}, has cpu ${cpus},`,
+    );
   });
 
   it('finishes the batch on the other machines when one goes away mid-batch; its jobs run again elsewhere', async ({ skip }) => {
@@ -96,7 +126,13 @@ describe('the remote backend on a pool of machines', () => {
     let started = 0;
     const run = runBatch(
       { name: 'lose-one', jobs, backend: { type: 'remote', conf: { machines: machines(1), known_hosts_file: knownHosts } } },
-      { batchesDataDir: root, onEvent: (e) => (events.push(e), e.type === 'job:start' && started++) },
+      {
+        batchesDataDir: root,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === 'job:start') started++;
+        },
+      },
     );
     // Wait until the first round runs on all three machines, then take the second away.
     await waitFor(() => started >= 3, 'a job on every machine');

@@ -23,7 +23,11 @@ beforeAll(async () => {
   shared = mkdtempSync(join(tmpdir(), 'hyperctl-ssh-'));
   chmodSync(shared, 0o755);
   keys = { plain: makeClientKey(shared), encrypted: makeClientKey(shared, 'open sesame') };
-  host = await startSshd(join(shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [keys.plain.publicKey, keys.encrypted.publicKey] });
+  host = await startSshd(join(shared, 'sshd'), {
+    address: '127.0.0.1',
+    port: await freePort(),
+    authorizedKeys: [keys.plain.publicKey, keys.encrypted.publicKey],
+  });
   knownHosts = join(clientHome(join(shared, 'home'), [host]), '.ssh', 'known_hosts');
 });
 
@@ -52,7 +56,20 @@ describe('the remote backend on a real sshd', () => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
     const result = await runBatch(
-      remoteBatch('keys', [{ name: 'who', params: { lr: 0.1, note: "it's $HOME" }, execution: { command: 'whoami; echo "$HYPERCTL_JOB_NAME $HYPERCTL_BATCH_NAME $EXTRA"; cat "$HYPERCTL_JOB_PARAMS_FILE"; echo; echo "$HYPERCTL_JOB_PARAMS"; pwd; echo oops >&2; exit 3' } }], [machine({ environments: { EXTRA: 'x y' } })]),
+      remoteBatch(
+        'keys',
+        [
+          {
+            name: 'who',
+            params: { lr: 0.1, note: "it's $HOME" },
+            execution: {
+              command:
+                'whoami; echo "$HYPERCTL_JOB_NAME $HYPERCTL_BATCH_NAME $EXTRA"; cat "$HYPERCTL_JOB_PARAMS_FILE"; echo; echo "$HYPERCTL_JOB_PARAMS"; pwd; echo oops >&2; exit 3',
+            },
+          },
+        ],
+        [machine({ environments: { EXTRA: 'x y' } })],
+      ),
       { batchesDataDir: root },
     );
     const job = result.jobs[0]!;
@@ -67,7 +84,10 @@ describe('the remote backend on a real sshd', () => {
   it('logs in with a password, and with an encrypted key and its passphrase, and never stores either', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
-    const machines = [machine({ ssh_rsa_file: undefined, password: testUser.password, slots: 1 }), { ...machine({ ssh_rsa_file: keys.encrypted.key, passphrase: 'open sesame' }), hostname: 'localhost' }];
+    const machines = [
+      machine({ ssh_rsa_file: undefined, password: testUser.password, slots: 1 }),
+      { ...machine({ ssh_rsa_file: keys.encrypted.key, passphrase: 'open sesame' }), hostname: 'localhost' },
+    ];
     const known = join(tempDir(), 'known_hosts');
     writeFileSync(known, `[127.0.0.1]:${host.port} ${host.hostKey}\n[localhost]:${host.port} ${host.hostKey}\n`);
     const jobs = [0, 1, 2, 3].map((i) => ({ name: `j${i}`, params: { i }, execution: { command: 'sleep 0.2; whoami' } }));
@@ -82,7 +102,10 @@ describe('the remote backend on a real sshd', () => {
   it('refuses a wrong password with a clear error that does not show it', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
-    const error = await runBatch(remoteBatch('badpw', [{ params: {}, execution: { command: 'true' } }], [machine({ ssh_rsa_file: undefined, password: 'not-it-123' })]), { batchesDataDir: root }).catch((e: unknown) => e);
+    const error = await runBatch(
+      remoteBatch('badpw', [{ params: {}, execution: { command: 'true' } }], [machine({ ssh_rsa_file: undefined, password: 'not-it-123' })]),
+      { batchesDataDir: root },
+    ).catch((e: unknown) => e);
     expect(isHyperctlError(error) && error.code).toBe('E_NO_MACHINE');
     expect((error as Error).message).toContain(`authentication failed for user ${testUser.name} (tried password)`);
     expect((error as Error).message).not.toContain('not-it-123');
@@ -92,14 +115,18 @@ describe('the remote backend on a real sshd', () => {
   it('refuses an unknown host key, and a changed one, naming the fingerprint and what to do', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const empty = join(tempDir(), 'known_hosts');
-    const unknown = await runBatch(remoteBatch('unknown', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: empty }), { batchesDataDir: tempDir() }).catch((e: unknown) => e);
+    const unknown = await runBatch(remoteBatch('unknown', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: empty }), {
+      batchesDataDir: tempDir(),
+    }).catch((e: unknown) => e);
     expect((unknown as Error).message).toMatch(/unknown host key ssh-ed25519 SHA256:\S+: it is not in .*known_hosts/);
     expect((unknown as Error).message).toContain('host_key_checking: "accept-new"');
 
     const other = makeClientKey(tempDir()).publicKey.split(' ').slice(0, 2).join(' ');
     const changed = join(tempDir(), 'known_hosts');
     writeFileSync(changed, `[127.0.0.1]:${host.port} ${other}\n`);
-    const error = await runBatch(remoteBatch('changed', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: changed }), { batchesDataDir: tempDir() }).catch((e: unknown) => e);
+    const error = await runBatch(remoteBatch('changed', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: changed }), {
+      batchesDataDir: tempDir(),
+    }).catch((e: unknown) => e);
     expect(isHyperctlError(error) && error.code).toBe('E_NO_MACHINE');
     expect((error as Error).message).toContain('its host key has CHANGED');
   });
@@ -107,12 +134,17 @@ describe('the remote backend on a real sshd', () => {
   it('with accept-new records the key of a new host, then trusts it; hashed entries match too', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const file = join(tempDir(), 'known_hosts');
-    const first = await runBatch(remoteBatch('tofu', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: file, host_key_checking: 'accept-new' }), { batchesDataDir: tempDir() });
+    const first = await runBatch(
+      remoteBatch('tofu', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: file, host_key_checking: 'accept-new' }),
+      { batchesDataDir: tempDir() },
+    );
     expect(first.status).toBe('succeed');
     expect(readFileSync(file, 'utf8')).toBe(`[127.0.0.1]:${host.port} ${host.hostKey}\n`);
     execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
     expect(readFileSync(file, 'utf8')).toMatch(/^\|1\|/);
-    const again = await runBatch(remoteBatch('tofu', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: file }), { batchesDataDir: tempDir() });
+    const again = await runBatch(remoteBatch('tofu', [{ params: {}, execution: { command: 'true' } }], [machine()], { known_hosts_file: file }), {
+      batchesDataDir: tempDir(),
+    });
     expect(again.status).toBe('succeed');
   });
 
@@ -121,11 +153,14 @@ describe('the remote backend on a real sshd', () => {
     const root = tempDir();
     const gate = join(openDir(), 'gate');
     const chunks: string[] = [];
-    const run = runBatch(remoteBatch('live', [{ name: 'talk', params: {}, execution: { command: `echo first; while [ ! -e ${gate} ]; do sleep 0.05; done; echo second` } }]), {
-      batchesDataDir: root,
-      captureOutput: true,
-      onEvent: (e: BatchEvent) => e.type === 'job:output' && chunks.push(e.chunk.toString()),
-    });
+    const run = runBatch(
+      remoteBatch('live', [{ name: 'talk', params: {}, execution: { command: `echo first; while [ ! -e ${gate} ]; do sleep 0.05; done; echo second` } }]),
+      {
+        batchesDataDir: root,
+        captureOutput: true,
+        onEvent: (e: BatchEvent) => e.type === 'job:output' && chunks.push(e.chunk.toString()),
+      },
+    );
     const file = join(root, 'live', 'talk', 'stdout');
     await waitFor(() => existsSync(file) && readFileSync(file, 'utf8') === 'first\n', 'the first line in the local file');
     expect(chunks.join('')).toBe('first\n');
@@ -140,7 +175,11 @@ describe('the remote backend on a real sshd', () => {
     const pids = join(openDir(), 'pids');
     const controller = new AbortController();
     const tree = `sh -c 'sleep 1000 & echo $! >> ${pids}; echo $$ >> ${pids}; wait' & echo $$ >> ${pids}; wait`;
-    const run = runBatch(remoteBatch('kill', [{ name: 'tree', params: {}, execution: { command: tree } }]), { batchesDataDir: root, signal: controller.signal, killGraceMs: 1000 });
+    const run = runBatch(remoteBatch('kill', [{ name: 'tree', params: {}, execution: { command: tree } }]), {
+      batchesDataDir: root,
+      signal: controller.signal,
+      killGraceMs: 1000,
+    });
     await waitFor(() => readPids(pids).length === 3, 'the remote job tree');
     controller.abort();
     const error = await run.catch((e: unknown) => e);
@@ -161,7 +200,10 @@ describe('the remote backend on a real sshd', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     host.dropSessions();
     const result = await run;
-    expect(result.jobs.map((j) => [j.name, j.status])).toEqual([['j0', 'succeed'], ['j1', 'succeed']]);
+    expect(result.jobs.map((j) => [j.name, j.status])).toEqual([
+      ['j0', 'succeed'],
+      ['j1', 'succeed'],
+    ]);
     expect(events.find((e) => e.type === 'job:retry')).toMatchObject({ job: 'j0', reason: expect.stringContaining('lost the connection') });
     expect(readFileSync(join(root, 'blip', 'j0', 'stdout'), 'utf8')).toBe('done\n');
   });
@@ -190,14 +232,27 @@ describe('the remote backend on a real sshd', () => {
   it("runs the seed's remote example through the CLI, with an ~/.ssh/config alias and ssh-agent", async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const dir = tempDir();
-    const home = clientHome(join(dir, 'home'), [host], { config: `Host box\n  HostName 127.0.0.1\n  Port ${host.port}\n  User ${testUser.name}\n  IdentityFile ~/.ssh/id_box\n`, keys: { id_box: keys.plain.key } });
+    const home = clientHome(join(dir, 'home'), [host], {
+      config: `Host box\n  HostName 127.0.0.1\n  Port ${host.port}\n  User ${testUser.name}\n  IdentityFile ~/.ssh/id_box\n`,
+      keys: { id_box: keys.plain.key },
+    });
     chmodSync(join(home, '.ssh', 'id_box'), 0o600);
-    const seed = { jobs: [{ name: 'aVqNV5Ut1', params: { learning_rate: 0.1, dataset: 'path/d1.csv' }, execution: { command: 'echo "$HYPERCTL_JOB_PARAMS"' } }], backend: { type: 'remote', conf: { machines: [{ hostname: 'box', username: testUser.name }] } }, name: 'eVqNV5Ut1', daemon: { port: 0 }, version: '2.5' };
+    const seed = {
+      jobs: [{ name: 'aVqNV5Ut1', params: { learning_rate: 0.1, dataset: 'path/d1.csv' }, execution: { command: 'echo "$HYPERCTL_JOB_PARAMS"' } }],
+      backend: { type: 'remote', conf: { machines: [{ hostname: 'box', username: testUser.name }] } },
+      name: 'eVqNV5Ut1',
+      daemon: { port: 0 },
+      version: '2.5',
+    };
     writeFileSync(join(dir, 'batch.json'), JSON.stringify(seed));
-    const alias = await runCli(['run', ...quickRun, '-c', join(dir, 'batch.json'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    const alias = await runCli(['run', ...quickRun, '-c', join(dir, 'batch.json'), '--batches-data-dir', join(dir, 'data')], {
+      env: { HOME: home, SSH_AUTH_SOCK: '' },
+    });
     expect(alias.code, alias.stderr).toBe(0);
     expect(readFileSync(join(dir, 'data', 'eVqNV5Ut1', 'aVqNV5Ut1', 'stdout'), 'utf8')).toBe('{"learning_rate":0.1,"dataset":"path/d1.csv"}\n');
-    expect((await runCli(['job', 'describe', '-b', 'eVqNV5Ut1', '-j', 'aVqNV5Ut1', '--batches-data-dir', join(dir, 'data')])).stdout).toContain('"host": "box"');
+    expect((await runCli(['job', 'describe', '-b', 'eVqNV5Ut1', '-j', 'aVqNV5Ut1', '--batches-data-dir', join(dir, 'data')])).stdout).toContain(
+      '"host": "box"',
+    );
 
     // ssh-agent alone: no key file, no password.
     const agentHome = clientHome(join(dir, 'agent-home'), [host]);
@@ -206,17 +261,31 @@ describe('the remote backend on a real sshd', () => {
     try {
       await waitFor(() => existsSync(socket), 'ssh-agent');
       execFileSync('ssh-add', [keys.plain.key], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
-      writeFileSync(join(dir, 'agent.json'), JSON.stringify({ ...seed, name: 'agent', backend: { type: 'remote', conf: { machines: [{ hostname: '127.0.0.1', port: host.port, username: testUser.name }] } } }));
-      const viaAgent = await runCli(['run', ...quickRun, '-c', join(dir, 'agent.json'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: agentHome, SSH_AUTH_SOCK: socket } });
+      writeFileSync(
+        join(dir, 'agent.json'),
+        JSON.stringify({
+          ...seed,
+          name: 'agent',
+          backend: { type: 'remote', conf: { machines: [{ hostname: '127.0.0.1', port: host.port, username: testUser.name }] } },
+        }),
+      );
+      const viaAgent = await runCli(['run', ...quickRun, '-c', join(dir, 'agent.json'), '--batches-data-dir', join(dir, 'data')], {
+        env: { HOME: agentHome, SSH_AUTH_SOCK: socket },
+      });
       expect(viaAgent.code, viaAgent.stderr).toBe(0);
     } finally {
       agent.kill();
     }
   });
 
-  it('uses one connection for all of a machine\'s jobs, and a second only past the server\'s MaxSessions', async ({ skip }) => {
+  it("uses one connection for all of a machine's jobs, and a second only past the server's MaxSessions", async ({ skip }) => {
     if (skipReason) skip(skipReason);
-    const limited = await startSshd(join(shared, 'sshd-limited'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [keys.plain.publicKey], maxSessions: 2 });
+    const limited = await startSshd(join(shared, 'sshd-limited'), {
+      address: '127.0.0.1',
+      port: await freePort(),
+      authorizedKeys: [keys.plain.publicKey],
+      maxSessions: 2,
+    });
     try {
       const known = join(tempDir(), 'known_hosts');
       writeFileSync(known, `[127.0.0.1]:${host.port} ${host.hostKey}\n[127.0.0.1]:${limited.port} ${limited.hostKey}\n`);
@@ -229,11 +298,17 @@ describe('the remote backend on a real sshd', () => {
       };
       // sshd runs one privileged monitor per connection.
       const connections = (h: TestHost) => h.processes().filter((pid) => cmdline(pid).includes('[priv]')).length;
-      for (const [target, expected] of [[host, 1], [limited, 2]] as const) {
+      for (const [target, expected] of [
+        [host, 1],
+        [limited, 2],
+      ] as const) {
         const gate = join(openDir(), 'gate');
         const jobs = [0, 1, 2, 3].map((i) => ({ name: `j${i}`, params: { i }, execution: { command: `while [ ! -e ${gate} ]; do sleep 0.02; done` } }));
         let running = 0;
-        const run = runBatch(remoteBatch(`sessions-${expected}`, jobs, [machine({ port: target.port, slots: 4 })], { known_hosts_file: known }), { batchesDataDir: tempDir(), onEvent: (e) => e.type === 'job:start' && running++ });
+        const run = runBatch(remoteBatch(`sessions-${expected}`, jobs, [machine({ port: target.port, slots: 4 })], { known_hosts_file: known }), {
+          batchesDataDir: tempDir(),
+          onEvent: (e) => e.type === 'job:start' && running++,
+        });
         await waitFor(() => running === 4, 'four jobs running');
         await new Promise((resolve) => setTimeout(resolve, 200));
         expect(connections(target)).toBe(expected);
@@ -248,7 +323,12 @@ describe('the remote backend on a real sshd', () => {
   it('brings metrics home from all channels: the library, stdout lines, metrics.json on the machine, and the daemon', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
-    const result = await runBatch(remoteBatch('metrics', metricJobs(stageForTestUser(openDir())), [machine({ slots: 4 })]), { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true });
+    const result = await runBatch(remoteBatch('metrics', metricJobs(stageForTestUser(openDir())), [machine({ slots: 4 })]), {
+      batchesDataDir: root,
+      daemon: true,
+      port: 0,
+      exitOnFinish: true,
+    });
     expect(result.status).toBe('succeed');
     expect(Object.fromEntries(result.jobs.map((j) => [j.name, j.metrics]))).toEqual(reportedMetrics);
   });
@@ -259,10 +339,14 @@ describe('the remote backend on a real sshd', () => {
     const config = `Host gpu1 gpu2\n  HostName 127.0.0.1\n  Port ${host.port}\n  User ${testUser.name}\n  IdentityFile ~/.ssh/id_lab\n`;
     const home = clientHome(join(dir, 'home'), [host], { config, keys: { id_lab: keys.plain.key } });
     chmodSync(join(home, '.ssh', 'id_lab'), 0o600);
-    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(exampleCopy('remote'), 'batch.yaml'), '--batches-data-dir', join(dir, 'data')], { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    const { code, stderr } = await runCli(['run', '--port', '0', '-c', join(exampleCopy('remote'), 'batch.yaml'), '--batches-data-dir', join(dir, 'data')], {
+      env: { HOME: home, SSH_AUTH_SOCK: '' },
+    });
     expect(code, stderr).toBe(0);
     expect(readFileSync(join(dir, 'data', 'remote-sweep', 'learning_rate=0.4', 'stdout'), 'utf8')).toMatch(/^training with \{"learning_rate":0.4\} on /);
-    const hosts = JSON.parse((await runCli(['job', 'list', '-b', 'remote-sweep', '--json', '--batches-data-dir', join(dir, 'data')])).stdout).map((j: { host: string }) => j.host);
+    const hosts = JSON.parse((await runCli(['job', 'list', '-b', 'remote-sweep', '--json', '--batches-data-dir', join(dir, 'data')])).stdout).map(
+      (j: { host: string }) => j.host,
+    );
     expect(new Set(hosts)).toEqual(new Set(['gpu1', 'gpu2']));
   });
 
@@ -271,7 +355,12 @@ describe('the remote backend on a real sshd', () => {
     const root = tempDir();
     const ask = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL + '/hyperctl/api/job/' + process.env.HYPERCTL_JOB_NAME).then((r) => r.json()).then((b) => console.log(JSON.stringify(b.data.params)))"`;
     mkdirSync(root, { recursive: true });
-    const result = await runBatch(remoteBatch('portal', [{ name: 'ask', params: { depth: 3 }, execution: { command: ask } }]), { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true });
+    const result = await runBatch(remoteBatch('portal', [{ name: 'ask', params: { depth: 3 }, execution: { command: ask } }]), {
+      batchesDataDir: root,
+      daemon: true,
+      port: 0,
+      exitOnFinish: true,
+    });
     expect(result.status, readFileSync(join(root, 'portal', 'ask', 'stderr'), 'utf8')).toBe('succeed');
     expect(readFileSync(join(root, 'portal', 'ask', 'stdout'), 'utf8')).toBe('{"depth":3}\n');
   });

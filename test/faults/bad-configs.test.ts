@@ -12,8 +12,14 @@ async function mainCaptured(args: readonly string[], signals: SignalTrap): Promi
   let stdout = '';
   let stderr = '';
   const saved = [process.stdout.write, process.stderr.write] as const;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     return { code: await main(args, signals), stdout, stderr };
   } finally {

@@ -13,7 +13,9 @@ export function validConfig(): Record<string, unknown> {
   return {
     name: 'corpus',
     version: '1',
-    jobs: [{ name: 'a', params: { lr: 0.1 }, resource: { cpu: 1, ram: 10, gpu: 0 }, execution: { command: 'true', working_dir: '.' }, timeout: 10, retries: 1 }],
+    jobs: [
+      { name: 'a', params: { lr: 0.1 }, resource: { cpu: 1, ram: 10, gpu: 0 }, execution: { command: 'true', working_dir: '.' }, timeout: 10, retries: 1 },
+    ],
     backend: { type: 'local', conf: { parallelism: 2, environments: { A: 'b' }, capacity: { cpu: 2, ram: 100, gpu: 0 } } },
     daemon: { host: '127.0.0.1', port: 0, exit_on_finish: true },
     job_defaults: { timeout: 5, retries: 0, retry_on: ['lost'], retry_backoff: 1 },
@@ -28,7 +30,27 @@ const fields: readonly [path: (string | number)[], kind: Kind, refused: unknown[
   [['name'], 'string', ['', 'a/b', '..', '-x', 'x'.repeat(300), 'a\nb']],
   [['jobs'], 'array', [[]]],
   [['jobs', 0], 'object', []],
-  [['jobs', 0, 'name'], 'string', ['', '../x', 'a/b', '.', '..', '-rf', 'spec.json', 'journal.jsonl', 'runner.json', 'last-run.json', 'token', 'slurm', 'token.tmp-12', 'a\u0000b', 'x'.repeat(201)]],
+  [
+    ['jobs', 0, 'name'],
+    'string',
+    [
+      '',
+      '../x',
+      'a/b',
+      '.',
+      '..',
+      '-rf',
+      'spec.json',
+      'journal.jsonl',
+      'runner.json',
+      'last-run.json',
+      'token',
+      'slurm',
+      'token.tmp-12',
+      'a\u0000b',
+      'x'.repeat(201),
+    ],
+  ],
   [['jobs', 0, 'params'], 'object', []],
   [['jobs', 0, 'resource'], 'object', []],
   [['jobs', 0, 'resource', 'cpu'], 'number', [-1]],
@@ -67,7 +89,9 @@ const fields: readonly [path: (string | number)[], kind: Kind, refused: unknown[
 /** Values of other kinds than `kind`: each is refused where a value of `kind` belongs. */
 function otherKinds(kind: Kind): unknown[] {
   const samples: Record<Kind, unknown> = { string: 'text', number: 1.5, integer: 3, boolean: true, object: { k: 1 }, array: ['x'] };
-  const others = (Object.keys(samples) as Kind[]).filter((k) => k !== kind && !(kind === 'number' && k === 'integer') && !(kind === 'integer' && k === 'number'));
+  const others = (Object.keys(samples) as Kind[]).filter(
+    (k) => k !== kind && !(kind === 'number' && k === 'integer') && !(kind === 'integer' && k === 'number'),
+  );
   return [...others.map((k) => samples[k]), null];
 }
 
@@ -129,7 +153,17 @@ export function badConfigs(): BadConfig[] {
   }
   const files: [string, string | Buffer, string][] = [
     ['alias.yaml', 'jobs: *nope\n', 'invalid YAML'],
-    ['bomb.yaml', ['a: &a [x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'jobs: [*d]'].join('\n'), 'invalid YAML'],
+    [
+      'bomb.yaml',
+      [
+        'a: &a [x,x,x,x,x,x,x,x,x]',
+        'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+        'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+        'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+        'jobs: [*d]',
+      ].join('\n'),
+      'invalid YAML',
+    ],
     ['anchor-loop.yaml', 'jobs: &j [*j]\n', 'nested deeper than 64 levels'],
     ['two-docs.yaml', 'jobs: []\n---\njobs: []\n', 'invalid YAML'],
     ['tab.yaml', 'jobs:\n\t- params: {}\n', 'invalid YAML'],

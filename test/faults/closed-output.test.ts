@@ -52,7 +52,11 @@ describe('a closed stdout or stderr', () => {
     const config = join(dir, 'b.json');
     writeFileSync(config, JSON.stringify({ name: 'chatty', jobs: [{ name: 'a', params: {}, execution: { command: 'seq 1 200000' } }] }));
     expect((await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir])).code).toBe(0);
-    for (const args of [['job', 'logs', '-b', 'chatty', '-j', 'a'], ['batch', 'show', 'chatty'], ['job', 'list', '-b', 'chatty', '--json']]) {
+    for (const args of [
+      ['job', 'logs', '-b', 'chatty', '-j', 'a'],
+      ['batch', 'show', 'chatty'],
+      ['job', 'list', '-b', 'chatty', '--json'],
+    ]) {
       const { code, stderr } = await runIntoHead([...args, '--batches-data-dir', dir], 1);
       expect(stderr, args.join(' ')).toBe('');
       expect(code, args.join(' ')).toBe(0);

@@ -45,7 +45,18 @@ function leftovers(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((name) => /\.tmp-\d+$/.test(name));
 }
 
-const record = (job: string, size = 300): JournalRecord => ({ e: 'exit', job, hash: 'h'.repeat(16), status: 'succeed', code: 0, signal: null, startedAt: 1, at: 2, host: 'local', reason: 'x'.repeat(size) });
+const record = (job: string, size = 300): JournalRecord => ({
+  e: 'exit',
+  job,
+  hash: 'h'.repeat(16),
+  status: 'succeed',
+  code: 0,
+  signal: null,
+  startedAt: 1,
+  at: 2,
+  host: 'local',
+  reason: 'x'.repeat(size),
+});
 
 describe('a full disk', () => {
   it('never leaves a journal record half written: a cut-short append is taken back, and the next one starts whole', ({ skip }) => {
@@ -59,19 +70,30 @@ describe('a full disk', () => {
     rmSync(filler);
     journal.append(record('c'));
     journal.close();
-    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { job: string }).job)).toEqual(['a', 'c']);
+    expect(
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { job: string }).job),
+    ).toEqual(['a', 'c']);
   });
 
   it('ends the run with exit 74 and how to resume, keeps nothing half written, and a re-run resumes exactly', async ({ skip }) => {
     const small = disk('2m', skip);
     const log = join(tempDir(), 'side-effects.log');
     // Each job leaves 400 KB of output: the disk holds about four.
-    const jobs = Array.from({ length: 10 }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: `head -c 400000 /dev/zero; sh '${join(fixturesDir, 'side-effect.sh')}' 0` } }));
+    const jobs = Array.from({ length: 10 }, (_, i) => ({
+      name: `j${i}`,
+      params: { i },
+      execution: { command: `head -c 400000 /dev/zero; sh '${join(fixturesDir, 'side-effect.sh')}' 0` },
+    }));
     const config = join(tempDir(), 'b.json');
     writeFileSync(config, JSON.stringify({ name: 'full', jobs }));
     const args = ['run', ...quickRun, '-c', config, '--kill-grace', '1', '--batches-data-dir', small.dir];
     const first = await runCli(args, { env: { SIDE_EFFECT_LOG: log, RUN: '1' } });
-    expect(first.stderr).toMatch(/hyperctl: cannot write .*: no space left on the device \(ENOSPC\); what was not recorded runs again when the batch is run again/);
+    expect(first.stderr).toMatch(
+      /hyperctl: cannot write .*: no space left on the device \(ENOSPC\); what was not recorded runs again when the batch is run again/,
+    );
     expect(first.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(first.stdout).not.toContain('succeeded:');
     expect(first.code).toBe(74);
@@ -80,7 +102,9 @@ describe('a full disk', () => {
     expect(existsSync(join(batchDir, 'runner.json'))).toBe(false);
     const lines = readFileSync(join(batchDir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
-    const succeeded = [...latestByJob(readJournal(join(batchDir, 'journal.jsonl'))).values()].filter((r) => r.e === 'exit' && r.status === 'succeed').map((r) => r.job);
+    const succeeded = [...latestByJob(readJournal(join(batchDir, 'journal.jsonl'))).values()]
+      .filter((r) => r.e === 'exit' && r.status === 'succeed')
+      .map((r) => r.job);
     expect(succeeded.length).toBeLessThan(10);
     const pids = readSideEffects(log).flatMap((e) => (e.pid ? [e.pid] : []));
     await waitFor(() => pids.every((pid) => !isRunning(pid)), 'every job process to be gone', 5000);
@@ -89,7 +113,9 @@ describe('a full disk', () => {
     const second = await runCli(args, { env: { SIDE_EFFECT_LOG: log, RUN: '2' } });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(`10 jobs, ${succeeded.length} already succeeded`);
-    const rerun = readSideEffects(log).filter((e) => e.run === '2' && e.kind === 'start').map((e) => e.job);
+    const rerun = readSideEffects(log)
+      .filter((e) => e.run === '2' && e.kind === 'start')
+      .map((e) => e.job);
     for (const job of succeeded) expect(rerun).not.toContain(job);
     expect(new Set(rerun).size).toBe(10 - succeeded.length);
   });

@@ -23,7 +23,12 @@ async function runWatched(dir: string, command: string, extra: readonly string[]
   let peak = 0;
   const watch = setInterval(() => (peak = Math.max(peak, peakRssMiB(run.child.pid!) ?? peak)), 50);
   let signalledAt: number | undefined;
-  if (afterMs !== undefined) setTimeout(() => ((signalledAt = Date.now()), run.child.kill('SIGTERM')), afterMs);
+  if (afterMs !== undefined) {
+    setTimeout(() => {
+      signalledAt = Date.now();
+      run.child.kill('SIGTERM');
+    }, afterMs);
+  }
   const result = await run.done;
   clearInterval(watch);
   return { ...result, peak, endedAt: Date.now(), signalledAt, journal: readJournal(join(dir, 'big', 'journal.jsonl')) };
@@ -33,7 +38,10 @@ describe('a job that prints without end', () => {
   it('500 MB on one line: the runner stays under 200 MB, records the exit within a second, and finds the metrics after it', async () => {
     const dir = tempDir();
     const ended = join(dir, 'ended');
-    const { code, peak, journal } = await runWatched(dir, `head -c 500000000 /dev/zero | tr '\\0' a; echo; echo 'hyperctl:metrics {"loss": 0.5}'; date +%s%3N > '${ended}'`);
+    const { code, peak, journal } = await runWatched(
+      dir,
+      `head -c 500000000 /dev/zero | tr '\\0' a; echo; echo 'hyperctl:metrics {"loss": 0.5}'; date +%s%3N > '${ended}'`,
+    );
     expect(code).toBe(0);
     expect(peak).toBeLessThan(200);
     const exit = journal.find((r) => r.e === 'exit')!;

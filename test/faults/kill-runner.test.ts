@@ -13,7 +13,11 @@ const jobCount = 12;
 async function killAndResume(delayMs: number, pause: (i: number) => number): Promise<void> {
   const dir = tempDir();
   const log = join(dir, 'side-effects.log');
-  const jobs = Array.from({ length: jobCount }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: `sh '${join(fixturesDir, 'side-effect.sh')}' ${pause(i)}` } }));
+  const jobs = Array.from({ length: jobCount }, (_, i) => ({
+    name: `j${i}`,
+    params: { i },
+    execution: { command: `sh '${join(fixturesDir, 'side-effect.sh')}' ${pause(i)}` },
+  }));
   const config = join(dir, 'b.json');
   writeFileSync(config, JSON.stringify({ name: 'trial', jobs }));
   const args = ['run', ...quickRun, '-c', config, '-p', '3', '--kill-grace', '1', '--batches-data-dir', dir];
@@ -32,7 +36,7 @@ async function killAndResume(delayMs: number, pause: (i: number) => number): Pro
   } catch {
     // killed before the store opened: nothing was recorded
   }
-  lines.slice(0, -1).forEach((line) => expect(() => JSON.parse(line), line).not.toThrow());
+  for (const line of lines.slice(0, -1)) expect(() => JSON.parse(line), line).not.toThrow();
   const recorded = latestByJob(readJournal(journalPath));
   const succeededBefore = [...recorded.values()].filter((r) => r.e === 'exit' && r.status === 'succeed').map((r) => r.job);
 
@@ -41,8 +45,16 @@ async function killAndResume(delayMs: number, pause: (i: number) => number): Pro
   expect(second.stderr).not.toMatch(/internal error|\n\s+at /);
 
   const effects = readSideEffects(log);
-  for (const job of succeededBefore) expect(effects.filter((e) => e.job === job && e.run === '2'), `${job} succeeded before the kill and ran again`).toEqual([]);
-  for (let i = 0; i < jobCount; i++) expect(effects.some((e) => e.job === `j${i}` && e.kind === 'done'), `j${i} never finished`).toBe(true);
+  for (const job of succeededBefore)
+    expect(
+      effects.filter((e) => e.job === job && e.run === '2'),
+      `${job} succeeded before the kill and ran again`,
+    ).toEqual([]);
+  for (let i = 0; i < jobCount; i++)
+    expect(
+      effects.some((e) => e.job === `j${i}` && e.kind === 'done'),
+      `j${i} never finished`,
+    ).toBe(true);
   // No job of either run is left behind: the re-run ended what the dead runner had started.
   const pids = effects.flatMap((e) => (e.pid === undefined ? [] : [e.pid]));
   await waitFor(() => pids.every((pid) => !isRunning(pid)), 'every job process to be gone', 5000);
@@ -57,9 +69,13 @@ describe('kill -9 of the runner at random instants', () => {
     const delays = Array.from({ length: faultTrials }, () => Math.floor(random.next() * 1500));
     // Two trials at a time: each is its own batch folder and log.
     for (let i = 0; i < delays.length; i += 2) {
-      await Promise.all(delays.slice(i, i + 2).map((delay) => killAndResume(delay, (j) => Number(pauses[j]!.toFixed(3))).catch((error: unknown) => {
-        throw new Error(`trial with kill after ${delay} ms (HYPERCTL_FAULT_SEED=${random.seed}): ${(error as Error).message}`, { cause: error });
-      })));
+      await Promise.all(
+        delays.slice(i, i + 2).map((delay) =>
+          killAndResume(delay, (j) => Number(pauses[j]!.toFixed(3))).catch((error: unknown) => {
+            throw new Error(`trial with kill after ${delay} ms (HYPERCTL_FAULT_SEED=${random.seed}): ${(error as Error).message}`, { cause: error });
+          }),
+        ),
+      );
     }
   }, 240_000);
 });

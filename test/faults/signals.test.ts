@@ -12,7 +12,12 @@ async function interrupt(signal: NodeJS.Signals, delayMs: number): Promise<void>
   const dir = tempDir();
   const log = join(dir, 'side-effects.log');
   // Jobs that declare resources: the run first probes the machine's capacity, a longer start-up.
-  const jobs = Array.from({ length: 6 }, (_, i) => ({ name: `j${i}`, params: { i }, resource: { cpu: 0.5 }, execution: { command: `sh '${join(fixturesDir, 'side-effect.sh')}' 0.3` } }));
+  const jobs = Array.from({ length: 6 }, (_, i) => ({
+    name: `j${i}`,
+    params: { i },
+    resource: { cpu: 0.5 },
+    execution: { command: `sh '${join(fixturesDir, 'side-effect.sh')}' 0.3` },
+  }));
   const config = join(dir, 'b.json');
   writeFileSync(config, JSON.stringify({ name: 'startup', jobs }));
   const args = ['run', ...quickRun, '-c', config, '--kill-grace', '1', '--batches-data-dir', dir];
@@ -38,11 +43,18 @@ async function interrupt(signal: NodeJS.Signals, delayMs: number): Promise<void>
 describe('a signal at any instant of a run', () => {
   it(`ends it with exit 130, start-up included, and a re-run resumes it (${faultTrials} trials)`, async () => {
     const random = seededRandom();
-    const trials = Array.from({ length: faultTrials }, (_, i) => ({ signal: (i % 2 ? 'SIGTERM' : 'SIGINT') as NodeJS.Signals, delay: Math.floor(random.next() * 700) }));
+    const trials = Array.from({ length: faultTrials }, (_, i) => ({
+      signal: (i % 2 ? 'SIGTERM' : 'SIGINT') as NodeJS.Signals,
+      delay: Math.floor(random.next() * 700),
+    }));
     for (let i = 0; i < trials.length; i += 2) {
-      await Promise.all(trials.slice(i, i + 2).map(({ signal, delay }) => interrupt(signal, delay).catch((error: unknown) => {
-        throw new Error(`${signal} after ${delay} ms (HYPERCTL_FAULT_SEED=${random.seed}): ${(error as Error).message}`, { cause: error });
-      })));
+      await Promise.all(
+        trials.slice(i, i + 2).map(({ signal, delay }) =>
+          interrupt(signal, delay).catch((error: unknown) => {
+            throw new Error(`${signal} after ${delay} ms (HYPERCTL_FAULT_SEED=${random.seed}): ${(error as Error).message}`, { cause: error });
+          }),
+        ),
+      );
     }
   }, 240_000);
 

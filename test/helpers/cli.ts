@@ -14,7 +14,10 @@ export interface CliResult {
 }
 
 /** Starts the built CLI; `done` resolves when it exits. Without `keepOutput`, stdout is left for the caller to read. */
-export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; keepOutput?: boolean } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; keepOutput?: boolean } = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [cliPath, ...args], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },

@@ -18,7 +18,11 @@ export interface DaemonBatch {
 
 /** A job that prints a line, then waits for `gate` to exist. */
 export function gatedJob(name: string, gate: string, params: Record<string, unknown> = {}): JobConfig {
-  return { name, params: params as JobConfig['params'], execution: { command: `echo started ${name}; while [ ! -e '${gate}' ]; do sleep 0.02; done; echo done ${name}` } };
+  return {
+    name,
+    params: params as JobConfig['params'],
+    execution: { command: `echo started ${name}; while [ ! -e '${gate}' ]; do sleep 0.02; done; echo done ${name}` },
+  };
 }
 
 /** Runs a batch through runBatch with its daemon on a free port, and resolves once it serves. */

@@ -12,7 +12,9 @@ afterEach(() => {
 /** The files of `examples/<name>` that git tracks: what a fresh clone has, whatever was made there since. */
 function trackedFiles(folder: string): string[] | undefined {
   try {
-    return execFileSync('git', ['ls-files', '-z', '--', folder], { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter(Boolean);
+    return execFileSync('git', ['ls-files', '-z', '--', folder], { cwd: repoDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\0')
+      .filter(Boolean);
   } catch {
     // Not a git checkout (an unpacked release): the folder is as it was shipped.
     return undefined;

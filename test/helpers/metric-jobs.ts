@@ -12,8 +12,16 @@ const post = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL +
 export function metricJobs(fixtures = fixturesDir): JobConfig[] {
   return [
     { name: 'library', params: { lr: 0.25 }, execution: { command: `${process.execPath} ${join(fixtures, 'report-metrics.mjs')}` } },
-    { name: 'line', params: { lr: 0.5 }, execution: { command: `echo 'hyperctl:metrics {"accuracy": 0.5}'; echo 'not a metric'; echo 'hyperctl:metrics {"accuracy": 0.75, "_step": 2}'` } },
-    { name: 'file', params: { lr: 0.75 }, execution: { command: `echo 'hyperctl:metrics {"accuracy": 0.1}'; printf '{"accuracy": 0.9,\\n "epochs": 3}' > "$HYPERCTL_JOB_DATA_DIR/metrics.json"` } },
+    {
+      name: 'line',
+      params: { lr: 0.5 },
+      execution: { command: `echo 'hyperctl:metrics {"accuracy": 0.5}'; echo 'not a metric'; echo 'hyperctl:metrics {"accuracy": 0.75, "_step": 2}'` },
+    },
+    {
+      name: 'file',
+      params: { lr: 0.75 },
+      execution: { command: `echo 'hyperctl:metrics {"accuracy": 0.1}'; printf '{"accuracy": 0.9,\\n "epochs": 3}' > "$HYPERCTL_JOB_DATA_DIR/metrics.json"` },
+    },
     { name: 'posted', params: { lr: 1 }, execution: { command: post } },
   ];
 }

@@ -24,7 +24,10 @@ export interface TestSlurm {
 export function slurmUnavailable(): string | undefined {
   return (
     rootUnavailable('Slurm tests need root (they start munged, slurmctld and slurmd in a network namespace)') ??
-    ensureCommand('munged', 'munge') ?? ensureCommand('slurmctld', 'slurmctld') ?? ensureCommand('slurmd', 'slurmd') ?? ensureCommand('sbatch', 'slurm-client')
+    ensureCommand('munged', 'munge') ??
+    ensureCommand('slurmctld', 'slurmctld') ??
+    ensureCommand('slurmd', 'slurmd') ??
+    ensureCommand('sbatch', 'slurm-client')
   );
 }
 
@@ -61,7 +64,18 @@ export async function startSlurm(dir: string): Promise<TestSlurm> {
     const key = join(paths.munge!, 'munge.key');
     writeFileSync(key, execFileSync('head', ['-c', '1024', '/dev/urandom']), { mode: 0o400 });
     const socket = join(paths.munge!, 'munge.sock');
-    start(['munged', '-F', `--key-file=${key}`, `--socket=${socket}`, `--pid-file=${join(paths.munge!, 'munged.pid')}`, `--log-file=${join(paths.munge!, 'munged.log')}`, `--seed-file=${join(paths.munge!, 'munged.seed')}`], 'munged');
+    start(
+      [
+        'munged',
+        '-F',
+        `--key-file=${key}`,
+        `--socket=${socket}`,
+        `--pid-file=${join(paths.munge!, 'munged.pid')}`,
+        `--log-file=${join(paths.munge!, 'munged.log')}`,
+        `--seed-file=${join(paths.munge!, 'munged.seed')}`,
+      ],
+      'munged',
+    );
     await until(() => spawnSync('munge', ['-S', socket, '-n'], { stdio: 'ignore' }).status === 0, 'munged', 10_000);
     const conf = join(paths.etc!, 'slurm.conf');
     writeFileSync(join(paths.etc!, 'plugstack.conf'), '');
@@ -112,7 +126,22 @@ export async function startSlurm(dir: string): Promise<TestSlurm> {
     const env = { SLURM_CONF: conf };
     // nsenter, not `ip netns exec`: that remounts /sys, and slurmd then finds no cgroup file system.
     for (const daemon of ['slurmctld', 'slurmd']) {
-      start(['nsenter', `--net=/run/netns/${node.namespace}`, 'unshare', '--uts', 'sh', '-c', 'hostname "$1" && exec "$2" -D -f "$3"', 'sh', node.namespace, daemon, conf], daemon);
+      start(
+        [
+          'nsenter',
+          `--net=/run/netns/${node.namespace}`,
+          'unshare',
+          '--uts',
+          'sh',
+          '-c',
+          'hostname "$1" && exec "$2" -D -f "$3"',
+          'sh',
+          node.namespace,
+          daemon,
+          conf,
+        ],
+        daemon,
+      );
     }
     const query = (args: string[]) => spawnSync(args[0]!, args.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout ?? '';
     await until(() => /^(idle|mixed|allocated)/.test(query(['sinfo', '-h', '-o', '%T']).trim()), 'the Slurm node to be idle', 30_000);

@@ -16,7 +16,9 @@ export const testUser = { name: 'hctest', password: 'hctest-pass' } as const;
 export function sshUnavailable(): string | undefined {
   const missing =
     rootUnavailable('SSH tests need root (they add a test user and start sshd)') ??
-    ensureCommand('/usr/sbin/sshd', 'openssh-server') ?? ensureCommand('ssh-keygen', 'openssh-client') ?? ensureCommand('ps', 'procps');
+    ensureCommand('/usr/sbin/sshd', 'openssh-server') ??
+    ensureCommand('ssh-keygen', 'openssh-client') ??
+    ensureCommand('ps', 'procps');
   if (missing) return missing;
   spawnSync('useradd', ['-m', '-s', '/bin/sh', testUser.name], { stdio: 'ignore' });
   execFileSync('chpasswd', { input: `${testUser.name}:${testUser.password}\n` });
@@ -57,7 +59,10 @@ export interface TestHost {
  * Starts sshd on `address:port` with its own host key, accepting `authorizedKeys` and the test
  * user's password. With `netns`, it runs in that network namespace.
  */
-export async function startSshd(dir: string, options: { address: string; port: number; authorizedKeys: readonly string[]; netns?: string; hostname?: string; maxSessions?: number }): Promise<TestHost> {
+export async function startSshd(
+  dir: string,
+  options: { address: string; port: number; authorizedKeys: readonly string[]; netns?: string; hostname?: string; maxSessions?: number },
+): Promise<TestHost> {
   mkdirSync(dir, { recursive: true });
   // sshd reads authorized_keys as the test user: the folder must be open to it.
   chmodSync(dir, 0o755);
@@ -87,7 +92,18 @@ export async function startSshd(dir: string, options: { address: string; port: n
   const sshd = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
   // A host of its own: its network namespace, and a host name of its own (UTS namespace).
   const command = options.netns
-    ? ['nsenter', `--net=/run/netns/${options.netns}`, 'unshare', '--uts', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', options.hostname ?? options.netns, ...sshd]
+    ? [
+        'nsenter',
+        `--net=/run/netns/${options.netns}`,
+        'unshare',
+        '--uts',
+        'sh',
+        '-c',
+        'hostname "$1" && shift && exec "$@"',
+        'sh',
+        options.hostname ?? options.netns,
+        ...sshd,
+      ]
     : sshd;
   const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';

@@ -24,7 +24,8 @@ export function ensureCommand(command: string, pkg: string): string | undefined 
   if (has(command)) return undefined;
   if (process.getuid?.() === 0 && has('apt-get')) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = () => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '-q', '--no-install-recommends', pkg], { stdio: 'ignore', env }).status === 0;
+    const install = () =>
+      spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '-q', '--no-install-recommends', pkg], { stdio: 'ignore', env }).status === 0;
     if (!install()) {
       execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'update', '-q'], { stdio: 'ignore', env });
       install();

@@ -7,7 +7,7 @@ import { metricJobs, reportedMetrics } from '../helpers/metric-jobs.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('metrics', () => {
-  it('come from the library, stdout lines, metrics.json and the daemon, and are part of the job\'s state', async () => {
+  it("come from the library, stdout lines, metrics.json and the daemon, and are part of the job's state", async () => {
     const root = tempDir();
     const result = await runBatch({ name: 'metrics', jobs: metricJobs() }, { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true, parallelism: 4 });
     expect(result.status).toBe('succeed');
@@ -27,8 +27,27 @@ describe('metrics', () => {
     const gate = join(tempDir(), 'gate');
     let portal = '';
     const run = runBatch(
-      { name: 'curve', jobs: [{ name: 'train', params: {}, execution: { command: `for s in 0 1 2; do echo "hyperctl:metrics {\\"loss\\": $s, \\"_step\\": $((s * 10))}"; done; while [ ! -e ${gate} ]; do sleep 0.02; done` } }] },
-      { batchesDataDir: root, daemon: true, port: 0, exitOnFinish: true, onEvent: (e) => e.type === 'batch:start' && (portal = e.portal!) },
+      {
+        name: 'curve',
+        jobs: [
+          {
+            name: 'train',
+            params: {},
+            execution: {
+              command: `for s in 0 1 2; do echo "hyperctl:metrics {\\"loss\\": $s, \\"_step\\": $((s * 10))}"; done; while [ ! -e ${gate} ]; do sleep 0.02; done`,
+            },
+          },
+        ],
+      },
+      {
+        batchesDataDir: root,
+        daemon: true,
+        port: 0,
+        exitOnFinish: true,
+        onEvent: (e) => {
+          if (e.type === 'batch:start') portal = e.portal!;
+        },
+      },
     );
     let body: { last: Record<string, number>; history: { step: number }[] } = { last: {}, history: [] };
     for (let i = 0; i < 200 && body.history.length < 3; i++) {

@@ -30,7 +30,10 @@ describe('long timeouts', () => {
   });
 
   it('do not kill a job at its start when its timeout is weeks long', async () => {
-    const result = await runBatch({ name: 'long', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 0.2' }, timeout: 2_200_000 }] }, { batchesDataDir: tempDir() });
+    const result = await runBatch(
+      { name: 'long', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 0.2' }, timeout: 2_200_000 }] },
+      { batchesDataDir: tempDir() },
+    );
     expect(result.jobs[0]!.status).toBe('succeed');
   });
 });

@@ -66,14 +66,9 @@ describe('runBatch', () => {
     const root = tempDir();
     const events: BatchEvent[] = [];
     await runBatch({ name: 'ev', jobs: [job('a', 'true'), job('b', 'exit 1')] }, { batchesDataDir: root, onEvent: (e) => events.push(e) });
-    expect(events.map((e) => (e.type === 'job:exit' ? `${e.type}:${e.job.name}:${e.job.status}` : 'job' in e ? `${e.type}:${String(e.job)}` : e.type))).toEqual([
-      'batch:start',
-      'job:start:a',
-      'job:exit:a:succeed',
-      'job:start:b',
-      'job:exit:b:failed',
-      'batch:end',
-    ]);
+    expect(events.map((e) => (e.type === 'job:exit' ? `${e.type}:${e.job.name}:${e.job.status}` : 'job' in e ? `${e.type}:${String(e.job)}` : e.type))).toEqual(
+      ['batch:start', 'job:start:a', 'job:exit:a:succeed', 'job:start:b', 'job:exit:b:failed', 'batch:end'],
+    );
   });
 
   it('streams output as job:output events when asked', async () => {
@@ -92,11 +87,17 @@ describe('runBatch', () => {
     const log = join(tempDir(), 'log');
     const jobs = Array.from({ length: 8 }, (_, i) => job(`j${i}`, `echo "start $(date +%s%N)" >> ${log}; sleep 0.1; echo "end $(date +%s%N)" >> ${log}`));
     await runBatch({ name: 'par', jobs }, { batchesDataDir: root, parallelism: 3 });
-    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]);
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]);
     events.sort((a, b) => (BigInt(a[1]) < BigInt(b[1]) ? -1 : 1));
     let running = 0;
     let peak = 0;
-    for (const [kind] of events) peak = Math.max(peak, (running += kind === 'start' ? 1 : -1));
+    for (const [kind] of events) {
+      running += kind === 'start' ? 1 : -1;
+      peak = Math.max(peak, running);
+    }
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBeGreaterThan(1);
   });
@@ -165,7 +166,12 @@ describe('runBatch', () => {
     const boom = new Error('listener broke');
     const error = await runBatch(
       { name: 'listener', jobs: [job('x', 'true'), job('y', 'true')] },
-      { batchesDataDir: root, onEvent: (e) => { if (e.type === 'job:exit') throw boom; } },
+      {
+        batchesDataDir: root,
+        onEvent: (e) => {
+          if (e.type === 'job:exit') throw boom;
+        },
+      },
     ).catch((e: unknown) => e);
     expect(error).toBe(boom);
   });
@@ -193,7 +199,10 @@ describe('resuming a batch', () => {
   it('runs a job again when its params or command changed since its success', async () => {
     const root = tempDir();
     const marks = tempDir();
-    const make = (lr: number, suffix: string) => ({ name: 'changes', jobs: [{ name: 'a', params: { lr }, execution: { command: `echo $HYPERCTL_JOB_PARAMS${suffix} >> ${marks}/a` } }] });
+    const make = (lr: number, suffix: string) => ({
+      name: 'changes',
+      jobs: [{ name: 'a', params: { lr }, execution: { command: `echo $HYPERCTL_JOB_PARAMS${suffix} >> ${marks}/a` } }],
+    });
     await runBatch(make(0.1, ''), { batchesDataDir: root });
     await runBatch(make(0.1, ''), { batchesDataDir: root });
     await runBatch(make(0.2, ''), { batchesDataDir: root });
@@ -220,6 +229,11 @@ describe('resuming a batch', () => {
     const again = await runBatch(batch, { batchesDataDir: root });
     expect(again.counts).toMatchObject({ succeed: 2, skipped: 2 });
     // One record per job, and the record of the run that compacted it.
-    expect(readFileSync(journal, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { e: string }).e)).toEqual(['exit', 'exit', 'run']);
+    expect(
+      readFileSync(journal, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { e: string }).e),
+    ).toEqual(['exit', 'exit', 'run']);
   });
 });

@@ -79,7 +79,11 @@ export class SlurmExecutor implements Executor {
     try {
       config = await this.#command('scontrol', ['show', 'config']);
     } catch (error) {
-      throw new HyperctlError('E_NO_MACHINE', `slurm: cannot ask the cluster (${(error as Error).message}); run hyperctl where sbatch and scontrol work, such as a login node`, { cause: error });
+      throw new HyperctlError(
+        'E_NO_MACHINE',
+        `slurm: cannot ask the cluster (${(error as Error).message}); run hyperctl where sbatch and scontrol work, such as a login node`,
+        { cause: error },
+      );
     }
     const clusterMax = Number(/^MaxArraySize\s*=\s*(\d+)/m.exec(config)?.[1] ?? 1001) - 1;
     this.#maxArraySize = Math.max(1, Math.min(clusterMax, this.#options.conf.max_array_size ?? clusterMax));
@@ -157,7 +161,13 @@ export class SlurmExecutor implements Executor {
     const first = group[0]!;
     let id: string;
     try {
-      const args = sbatchArgs(this.#options.conf, { batchName: first.job.batchName, tasks: group.length, resource: first.resource, timeoutMs: first.timeoutMs, errorLog: join(dir, 'array-%A_%a.err') });
+      const args = sbatchArgs(this.#options.conf, {
+        batchName: first.job.batchName,
+        tasks: group.length,
+        resource: first.resource,
+        timeoutMs: first.timeoutMs,
+        errorLog: join(dir, 'array-%A_%a.err'),
+      });
       id = (await this.#command('sbatch', [...args, script])).trim().split(';')[0]!;
     } catch (error) {
       for (const submission of group) submission.resolve({ exitCode: null, signal: null, killed: false, reason: `sbatch failed: ${(error as Error).message}` });
@@ -165,7 +175,15 @@ export class SlurmExecutor implements Executor {
     }
     group.forEach((submission, i) => {
       const handle = `${id}_${i}`;
-      const task: Task = { job: submission.job, dataDir: submission.job.dataDir, submittedAt: Date.now(), resolve: submission.resolve, killed: false, seen: false, started: false };
+      const task: Task = {
+        job: submission.job,
+        dataDir: submission.job.dataDir,
+        submittedAt: Date.now(),
+        resolve: submission.resolve,
+        killed: false,
+        seen: false,
+        started: false,
+      };
       this.#tasks.set(handle, task);
       submission.handle = handle;
       submission.job.onQueued?.(handle);
@@ -176,7 +194,8 @@ export class SlurmExecutor implements Executor {
     const index = this.#waiting.indexOf(submission);
     if (index >= 0) {
       this.#waiting.splice(index, 1);
-      return submission.resolve({ exitCode: null, signal: null, killed: true, reason: 'killed before it was submitted' });
+      submission.resolve({ exitCode: null, signal: null, killed: true, reason: 'killed before it was submitted' });
+      return;
     }
     const handle = submission.handle;
     const task = handle ? this.#tasks.get(handle) : undefined;
@@ -187,7 +206,8 @@ export class SlurmExecutor implements Executor {
   #cancel(handle: string, task: Task): void {
     if (this.#detached) {
       this.#tasks.delete(handle);
-      return task.resolve({ exitCode: null, signal: null, killed: false, detached: true });
+      task.resolve({ exitCode: null, signal: null, killed: false, detached: true });
+      return;
     }
     task.killed = true;
     this.#toCancel.add(handle);

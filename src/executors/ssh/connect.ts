@@ -37,7 +37,10 @@ export async function openConnection(machine: ResolvedMachine, policy: HostKeyPo
   const verify = (blob: Buffer): boolean => {
     const type = keyType(blob);
     if (known.some((k) => k.revoked && k.blob.equals(blob))) {
-      hostKeyProblem = new HyperctlError('E_SSH_HOST_KEY', `${where}: its host key ${type} ${fingerprint(blob)} is marked @revoked in ${policy.knownHostsFile}; refusing to connect`);
+      hostKeyProblem = new HyperctlError(
+        'E_SSH_HOST_KEY',
+        `${where}: its host key ${type} ${fingerprint(blob)} is marked @revoked in ${policy.knownHostsFile}; refusing to connect`,
+      );
       return false;
     }
     if (usable.some((k) => k.blob.equals(blob))) return true;
@@ -66,14 +69,19 @@ export async function openConnection(machine: ResolvedMachine, policy: HostKeyPo
     const socket = connectTcp({ host: machine.address, port: machine.port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
-    const timer = setTimeout(() => fail(new HyperctlError('E_SSH_CONNECT', `${where}: no SSH handshake within ${connectTimeoutMs / 1000} s`)), connectTimeoutMs);
+    const timer = setTimeout(
+      () => fail(new HyperctlError('E_SSH_CONNECT', `${where}: no SSH handshake within ${connectTimeoutMs / 1000} s`)),
+      connectTimeoutMs,
+    );
     const fail = (error: HyperctlError) => {
       clearTimeout(timer);
       client.end();
       socket.destroy();
       reject(error);
     };
-    socket.once('error', (error: NodeJS.ErrnoException) => fail(new HyperctlError('E_SSH_CONNECT', `${where}: cannot connect: ${error.code ?? error.message}`, { cause: error })));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      fail(new HyperctlError('E_SSH_CONNECT', `${where}: cannot connect: ${error.code ?? error.message}`, { cause: error })),
+    );
     client.once('ready', () => {
       clearTimeout(timer);
       client.removeAllListeners('error');
@@ -81,7 +89,8 @@ export async function openConnection(machine: ResolvedMachine, policy: HostKeyPo
     });
     client.on('error', (error: Error & { level?: string }) => {
       if (hostKeyProblem) return fail(hostKeyProblem);
-      if (error.level === 'client-authentication') return fail(new HyperctlError('E_SSH_AUTH', `${where}: authentication failed for user ${machine.username} (tried ${tried.join(', ') || 'nothing'})`));
+      if (error.level === 'client-authentication')
+        return fail(new HyperctlError('E_SSH_AUTH', `${where}: authentication failed for user ${machine.username} (tried ${tried.join(', ') || 'nothing'})`));
       fail(new HyperctlError('E_SSH_CONNECT', `${where}: ${error.message}`, { cause: error }));
     });
     socket.once('connect', () => {

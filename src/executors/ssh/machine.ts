@@ -64,7 +64,8 @@ export async function resolveMachine(machine: RemoteMachineConfig, env: NodeJS.P
     auth.push({ type: 'password', username, password: machine.password });
     authKinds.push('password');
   }
-  if (auth.length === 0) throw new HyperctlError('E_SSH_AUTH', `${where}: no way to log in: give a password or ssh_rsa_file, add a key to ~/.ssh, or run ssh-agent`);
+  if (auth.length === 0)
+    throw new HyperctlError('E_SSH_AUTH', `${where}: no way to log in: give a password or ssh_rsa_file, add a key to ~/.ssh, or run ssh-agent`);
   return {
     name: machine.hostname,
     address: ssh.hostName ?? machine.hostname,
@@ -78,7 +79,12 @@ export async function resolveMachine(machine: RemoteMachineConfig, env: NodeJS.P
   };
 }
 
-function loadKey(file: string, passphrase: string | undefined, where: string, parseKey: (data: Buffer, passphrase?: string) => ParsedKey | ParsedKey[] | Error): ParsedKey | HyperctlError {
+function loadKey(
+  file: string,
+  passphrase: string | undefined,
+  where: string,
+  parseKey: (data: Buffer, passphrase?: string) => ParsedKey | ParsedKey[] | Error,
+): ParsedKey | HyperctlError {
   let data: Buffer;
   try {
     data = readFileSync(file);

@@ -115,7 +115,10 @@ export class SshExecutor implements Executor {
     let killing: Promise<void> | undefined;
     const onAbort = () => (killing ??= this.#kill(dataDir));
     try {
-      channel.on('exit', (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null }));
+      channel.on(
+        'exit',
+        (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null }),
+      );
       forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk));
       forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
@@ -129,7 +132,7 @@ export class SshExecutor implements Executor {
       connection.channels--;
       await Promise.all([finish(out), finish(err)]);
     }
-    if (killing) return { exitCode: exit?.code ?? null, signal: exit?.signal as NodeJS.Signals | null ?? null, killed: true };
+    if (killing) return { exitCode: exit?.code ?? null, signal: (exit?.signal as NodeJS.Signals | null) ?? null, killed: true };
     if (!exit) return { exitCode: null, signal: null, killed: false, lost: true, reason: `lost the connection to ${this.host} while the job ran` };
     return { exitCode: exit.code, signal: exit.signal as NodeJS.Signals | null, killed: false };
   }
@@ -193,7 +196,9 @@ export class SshExecutor implements Executor {
       const connection = await this.#roomyConnection();
       connection.channels++;
       try {
-        const channel = await new Promise<ClientChannel>((resolve, reject) => connection.client.exec(command, (error, ch) => (error ? reject(error) : resolve(ch))));
+        const channel = await new Promise<ClientChannel>((resolve, reject) =>
+          connection.client.exec(command, (error, ch) => (error ? reject(error) : resolve(ch))),
+        );
         connection.accepted++;
         channel.once('close', () => connection.accepted--);
         return { connection, channel };
