@@ -1,5 +1,4 @@
-import type { HaltConfig } from '../src/batch/types.js';
-import { HyperctlError } from '../src/errors.js';
+import { type HaltConfig, HyperctlError } from '../src/index.js';
 
 /** A flag that must be a whole number from `min` to `max`, or undefined when not given. */
 export function integerFlag(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

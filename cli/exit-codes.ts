@@ -1,4 +1,4 @@
-import { isHyperctlError, type HyperctlErrorCode } from '../src/errors.js';
+import { type HyperctlErrorCode, isHyperctlError } from '../src/index.js';
 
 /**
  * Exit codes: 0 all succeeded, 1 some job failed or was killed, 2 bad usage or config, 74 the

@@ -1,7 +1,6 @@
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { stripVTControlCharacters } from 'node:util';
-import { HyperctlError, isHyperctlError } from '../src/errors.js';
-import { hyperctlVersion } from '../src/version.js';
+import { HyperctlError, isHyperctlError, version as hyperctlVersion } from '../src/index.js';
 import { batchCommand } from './commands/batch.js';
 import { generateCommand } from './commands/generate.js';
 import { jobCommand } from './commands/job.js';

@@ -5,6 +5,8 @@
 export { defineBatch } from './batch/define.js';
 export type { JobParamsOf } from './batch/define.js';
 export { generateBatch, generateJobs } from './batch/generate.js';
+export { generateBatchFile } from './batch/generate-file.js';
+export { configFileNames } from './batch/load-file.js';
 export type { JobTemplate, TemplateJobParams, TemplateParamLists } from './batch/generate.js';
 export type {
   BackendConfig,
@@ -42,4 +44,12 @@ export type { BatchCounts, BatchEvent, BatchResult } from './run/events.js';
 export type { JobResult } from './state/job-result.js';
 export type { Capacity } from './executors/capacity.js';
 export type { RunBatchOptions } from './run/options.js';
-export { runBatch } from './run-batch.js';
+export { runBatch, runBatchFile } from './run-batch.js';
+export { listBatches, openBatch } from './batches/open-batch.js';
+export type { Batch, BatchesOptions, BatchOverview, BestJob, JobDetails } from './batches/open-batch.js';
+export type { JobPage, JobQuery, LogChunk } from './batches/batch-source.js';
+export type { JobMetrics } from './metrics/metrics-tracker.js';
+export { parseWhere } from './results/compare.js';
+export type { CompareOptions, Comparison, Condition } from './results/compare.js';
+export { resolveBatchesDataDir } from './paths.js';
+export { hyperctlVersion as version } from './version.js';

@@ -11,6 +11,7 @@ export function resolveUserPath(path: string, baseDir: string): string {
 /**
  * The folder that holds every batch: the explicit option, else `HYPERCTL_BATCHES_DATA_DIR`, else
  * `~/hyperctl-batches-data-dir` (the original tool's names).
+ * @public
  */
 export function resolveBatchesDataDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = explicit ?? env.HYPERCTL_BATCHES_DATA_DIR;

@@ -1,3 +1,6 @@
+import { dirname, resolve } from 'node:path';
+import { loadConfigFile } from './batch/load-file.js';
+import { defaultBatchName } from './batch/names.js';
 import type { BatchConfig } from './batch/types.js';
 import { startDaemon } from './daemon/server.js';
 import { BatchRun } from './run/batch-run.js';
@@ -32,7 +35,30 @@ export async function runBatch(batch: BatchConfig, options: RunBatchOptions = {}
  */
 export async function runBatchConfig(config: unknown, options: RunBatchOptions, where?: string): Promise<BatchResult> {
   const run = new BatchRun(prepareBatch(config, options, where), options);
+  // A big batch's raw config is not needed once it is checked and normalised.
+  config = undefined;
   if (!options.daemon) return run.run();
   const daemon = await startDaemon(run, { host: run.spec.daemon.host, port: options.port ?? run.spec.daemon.port });
   return run.run(daemon);
+}
+
+/**
+ * Runs the batch config in `file` as `hyperctl run -c FILE` does: JSON, YAML, or a TypeScript or
+ * JavaScript module whose default export is the config (or a function that returns it). Relative
+ * paths resolve against the file's folder, messages name the file, and a config without a `name`
+ * is named after the file (its base name and a hash of its path), so running the same file again
+ * resumes it.
+ * @example
+ * ```ts
+ * const result = await runBatchFile('sweep.yaml', { parallelism: 4 })
+ * ```
+ * @public
+ */
+export async function runBatchFile(file: string, options: RunBatchOptions = {}): Promise<BatchResult> {
+  const path = resolve(file);
+  return runBatchConfig(
+    await loadConfigFile(path),
+    { ...options, baseDir: options.baseDir ?? dirname(path), defaultName: options.defaultName ?? defaultBatchName(path) },
+    file,
+  );
 }

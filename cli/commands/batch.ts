@@ -1,68 +1,50 @@
 import { defineCommand } from 'citty';
-import { join } from 'node:path';
-import { toJobInfo, type JobInfo } from '../../src/daemon/protocol.js';
-import { HyperctlError } from '../../src/errors.js';
-import { bestJob, compareJobs, parseWhere } from '../../src/results/compare.js';
-import { readDaemonAccess } from '../../src/store/batch-store.js';
-import { listBatches, readBatch } from '../../src/store/read-batch.js';
-import { serveStoredBatch } from '../../src/daemon/serve-stored.js';
+import { HyperctlError, listBatches, parseWhere } from '../../src/index.js';
 import { integerFlag } from '../args.js';
-import { batchesDataDirArg, batchesDataDirFrom, jsonArg, printJson } from '../common-args.js';
 import type { CommandData } from '../command-data.js';
+import { batchArgs, batchesDataDirArg, batchesDataDirFrom, batchFrom, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
-import { controllableBatch, liveBatch } from '../live-batch.js';
-import { renderBatchList, renderBatchSummary, renderJobTable, storedBatchInfo, storedJobInfos } from '../render/batch-views.js';
+import { renderBatchList, renderBatchSummary, renderJobTable } from '../render/batch-views.js';
 import { comparisonJson, renderComparisonCsv, renderComparisonMarkdown, renderComparisonTable } from '../render/comparison.js';
 
 const nameArg = { name: { type: 'positional', required: true, description: 'batch name' } } as const;
 
 const list = defineCommand({
   meta: { name: 'list', description: 'list every batch with its status and job counts' },
-  args: { ...batchesDataDirArg, ...jsonArg },
-  run({ args }): number {
-    const dir = batchesDataDirFrom(args);
+  args: batchArgs,
+  async run({ args }): Promise<number> {
     // The journal on disk is current while a batch runs, so the listing never waits on a daemon.
-    const batches = listBatches(dir).map((b) => ({ ...storedBatchInfo(b), portal: b.runner?.portal ?? null }));
-    if (args.json) printJson(batches);
-    else process.stdout.write(batches.length ? renderBatchList(batches) : `no batches in ${dir}\n`);
+    const batches = await listBatches({ batchesDataDir: batchesDataDirFrom(args) });
+    if (args.json) printJson(batches.map(({ source: _source, ...batch }) => batch));
+    else process.stdout.write(batches.length ? renderBatchList(batches) : `no batches in ${batchesDataDirFrom(args)}\n`);
     return exitCodes.ok;
   },
 });
 
 const show = defineCommand({
   meta: { name: 'show', description: "show a batch's summary and its jobs (live from its daemon while it runs)" },
-  args: { ...nameArg, ...batchesDataDirArg, ...jsonArg },
+  args: { ...nameArg, ...batchArgs },
   async run({ args }): Promise<number> {
-    const dir = batchesDataDirFrom(args);
-    const live = liveBatch(dir, args.name);
-    const view = live
-      ? { batch: await live.client.batch(), jobs: (await live.client.jobs()).jobs, source: `live, daemon ${live.portal}` }
-      : (() => {
-          const stored = readBatch(dir, args.name);
-          return { batch: storedBatchInfo(stored), jobs: storedJobInfos(stored), source: 'from disk' };
-        })();
-    if (args.json) printJson({ ...view.batch, jobs: view.jobs });
-    else process.stdout.write(`${renderBatchSummary(view.batch, view.source)}\n${renderJobTable(view.jobs)}`);
+    const batch = batchFrom(args, args.name);
+    const { source, portal, ...info } = await batch.info();
+    const { jobs } = await batch.jobs();
+    if (args.json) printJson({ ...info, jobs });
+    else process.stdout.write(`${renderBatchSummary(info, source === 'daemon' ? `live, daemon ${portal}` : 'from disk')}\n${renderJobTable(jobs)}`);
     return exitCodes.ok;
   },
 });
 
 const stop = defineCommand({
   meta: { name: 'stop', description: 'stop a running batch: no new jobs start; with --kill, running jobs are killed too' },
-  args: { ...nameArg, kill: { type: 'boolean', description: 'also kill the running jobs (default: let them finish)' }, ...batchesDataDirArg, ...jsonArg },
+  args: { ...nameArg, kill: { type: 'boolean', description: 'also kill the running jobs (default: let them finish)' }, ...batchArgs },
   async run({ args }): Promise<number> {
     const kill = Boolean(args.kill);
-    await controllableBatch(batchesDataDirFrom(args), args.name).client.stop({ kill });
+    await batchFrom(args, args.name).stop({ kill });
     if (args.json) printJson({ name: args.name, stopping: true, kill });
     else process.stdout.write(`batch ${args.name}: stopping; ${kill ? 'running jobs are being killed' : 'running jobs will finish'}\n`);
     return exitCodes.ok;
   },
 });
-
-/** The batch's jobs as a comparison sees them, from disk. */
-function comparedJobs(batchesDataDir: string, name: string): JobInfo[] {
-  return readBatch(batchesDataDir, name).jobs.map(toJobInfo);
-}
 
 const compare = defineCommand({
   meta: { name: 'compare', description: "line up a batch's jobs by params and metrics" },
@@ -75,31 +57,25 @@ const compare = defineCommand({
     columns: { type: 'string', description: 'columns to show, comma-separated (default: name, status, varying params, metrics, duration)', valueHint: 'KEYS' },
     csv: { type: 'boolean', description: 'print CSV' },
     markdown: { type: 'boolean', description: 'print a Markdown table' },
-    ...batchesDataDirArg,
-    ...jsonArg,
+    ...batchArgs,
   },
-  run({ args }): number {
+  async run({ args }): Promise<number> {
     if ([args.json, args.csv, args.markdown].filter(Boolean).length > 1) throw new HyperctlError('E_USAGE', 'choose one of --json, --csv and --markdown');
     const top = integerFlag('top', args.top, 1);
-    const comparison = compareJobs(comparedJobs(batchesDataDirFrom(args), args.name), {
+    const columns = args.columns
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    const comparison = await batchFrom(args, args.name).compare({
       ...(args.sort ? { sort: args.sort } : {}),
       desc: Boolean(args.desc),
       ...(top !== undefined ? { top } : {}),
       ...(args.where ? { where: parseWhere(args.where) } : {}),
-      ...(args.columns
-        ? {
-            columns: args.columns
-              .split(',')
-              .map((c) => c.trim())
-              .filter(Boolean),
-          }
-        : {}),
+      ...(columns ? { columns } : {}),
     });
     if (args.json) printJson(comparisonJson(comparison));
-    else
-      process.stdout.write(
-        args.csv ? renderComparisonCsv(comparison) : args.markdown ? renderComparisonMarkdown(comparison) : renderComparisonTable(comparison),
-      );
+    else if (args.csv) process.stdout.write(renderComparisonCsv(comparison));
+    else process.stdout.write(args.markdown ? renderComparisonMarkdown(comparison) : renderComparisonTable(comparison));
     return exitCodes.ok;
   },
 });
@@ -111,20 +87,17 @@ const best = defineCommand({
     metric: { type: 'string', required: true, description: 'the metric', valueHint: 'NAME' },
     min: { type: 'boolean', description: 'lowest is best (e.g. a loss)' },
     max: { type: 'boolean', description: 'highest is best (the default, e.g. an accuracy)' },
-    ...batchesDataDirArg,
-    ...jsonArg,
+    ...batchArgs,
   },
-  run({ args }): number {
+  async run({ args }): Promise<number> {
     if (args.min && args.max) throw new HyperctlError('E_USAGE', 'choose one of --min and --max');
-    const goal = args.min ? 'min' : 'max';
-    const jobs = comparedJobs(batchesDataDirFrom(args), args.name);
-    const winner = bestJob(jobs, args.metric, goal);
+    const winner = await batchFrom(args, args.name).best(args.metric, args.min ? 'min' : 'max');
     if (!winner) throw new HyperctlError('E_JOB_NOT_FOUND', `no job of batch "${args.name}" succeeded with a numeric metric "${args.metric}"`);
-    const value = winner.metrics![args.metric];
-    if (args.json) printJson({ name: winner.name, metric: args.metric, value, goal, params: winner.params, metrics: winner.metrics, dataDir: winner.dataDir });
+    const { among, ...found } = winner;
+    if (args.json) printJson(found);
     else
       process.stdout.write(
-        `${winner.name}: ${args.metric}=${value} (${goal} of ${jobs.filter((j) => j.status === 'succeed').length} succeeded jobs)\nparams: ${JSON.stringify(winner.params)}\n`,
+        `${winner.name}: ${winner.metric}=${winner.value} (${winner.goal} of ${among} succeeded jobs)\nparams: ${JSON.stringify(winner.params)}\n`,
       );
     return exitCodes.ok;
   },
@@ -132,18 +105,17 @@ const best = defineCommand({
 
 const dashboard = defineCommand({
   meta: { name: 'dashboard', description: "print the address of a running batch's dashboard (it holds the batch's token: keep it private)" },
-  args: { ...nameArg, ...batchesDataDirArg, ...jsonArg },
-  run({ args }): number {
-    const dir = batchesDataDirFrom(args);
-    const access = readDaemonAccess(join(dir, args.name));
-    if (!access) {
-      const batch = readBatch(dir, args.name);
+  args: { ...nameArg, ...batchArgs },
+  async run({ args }): Promise<number> {
+    const batch = batchFrom(args, args.name);
+    const url = batch.dashboard();
+    if (!url) {
+      const { status } = await batch.info();
       throw new HyperctlError(
         'E_NOT_RUNNING',
-        `batch "${args.name}" is not served (it is ${batch.status}); "hyperctl batch serve ${args.name}" serves its dashboard from disk`,
+        `batch "${args.name}" is not served (it is ${status}); "hyperctl batch serve ${args.name}" serves its dashboard from disk`,
       );
     }
-    const url = `${access.portal}/${access.token}/`;
     if (args.json) printJson({ name: args.name, dashboard: url });
     else process.stdout.write(`${url}\n`);
     return exitCodes.ok;
@@ -162,7 +134,7 @@ const serve = defineCommand({
     const port = integerFlag('port', args.port, 0, 65_535) ?? 8060;
     const controller = new AbortController();
     (data as CommandData).signals.handle(() => controller.abort());
-    await serveStoredBatch(batchesDataDirFrom(args), args.name, {
+    await batchFrom(args, args.name).serve({
       host: args.host ?? 'localhost',
       port,
       signal: controller.signal,

@@ -1,11 +1,7 @@
 import { defineCommand } from 'citty';
-import { dirname } from 'node:path';
-import type { BatchResult, RunBatchOptions } from '../../src/index.js';
-import { loadConfigFile } from '../../src/batch/load-file.js';
-import { runBatchConfig } from '../../src/run-batch.js';
-import { HyperctlError, isHyperctlError } from '../../src/errors.js';
+import { type BatchResult, HyperctlError, isHyperctlError, type RunBatchOptions, runBatchFile } from '../../src/index.js';
 import { haltFlag, integerFlag } from '../args.js';
-import { defaultBatchName, findConfigFile } from '../config-file.js';
+import { findConfigFile } from '../config-file.js';
 import type { CommandData } from '../command-data.js';
 import { exitCodes } from '../exit-codes.js';
 import { createRunReporter } from '../render/run-reporter.js';
@@ -61,9 +57,6 @@ export const runCommand = defineCommand({
     if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave')
       throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
     const file = findConfigFile(args.config);
-    // Loaded first, so a bad config fails before anything else happens.
-    let config: unknown = await loadConfigFile(file);
-    if (controller.signal.aborted) return exitCodes.interrupted;
     const reporter = createRunReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail));
     let serving = false;
     interrupting = (signal) => {
@@ -85,8 +78,9 @@ export const runCommand = defineCommand({
       },
       parallelism,
       force: Boolean(args.force),
-      baseDir: dirname(file),
-      defaultName: defaultBatchName(file),
+      // The config file's folder and name, as runBatchFile takes them.
+      baseDir: undefined,
+      defaultName: undefined,
       captureOutput: Boolean(args.tail),
       killGraceMs: graceSeconds === undefined ? undefined : graceSeconds * 1000,
       daemon: true,
@@ -97,10 +91,7 @@ export const runCommand = defineCommand({
       executors: undefined,
     };
     try {
-      const run = runBatchConfig(config, options, file);
-      // A big batch's raw config is not needed once it is checked and normalised.
-      config = undefined;
-      await run;
+      await runBatchFile(file, options);
     } catch (error) {
       // A batch whose state could not be written must not end in its summary alone: the error says what to do.
       if (!result || (isHyperctlError(error) && error.code === 'E_STATE_WRITE')) throw error;

@@ -1,27 +1,8 @@
-import { countStatuses, toJobInfo, type BatchInfo, type JobInfo } from '../../src/daemon/protocol.js';
-import type { StoredBatch } from '../../src/store/read-batch.js';
+import type { BatchInfo, JobInfo } from '../../src/index.js';
 import { formatDuration } from '../style.js';
 import { renderTable } from './table.js';
 
 const statuses = ['succeed', 'failed', 'killed', 'running', 'init'] as const;
-
-/** A batch read from disk, shown like one from a daemon. */
-export function storedBatchInfo(batch: StoredBatch): BatchInfo {
-  const start = batch.runner?.startedAt ?? batch.lastRun?.startedAt;
-  const end = batch.status === 'running' ? Date.now() : (batch.lastRun?.endedAt ?? start);
-  return {
-    name: batch.name,
-    status: batch.status,
-    counts: countStatuses(batch.jobs),
-    startedAt: start === undefined ? null : new Date(start).toISOString(),
-    elapsedMs: start === undefined || end === undefined ? null : end - start,
-    dataDir: batch.dataDir,
-  };
-}
-
-export function storedJobInfos(batch: StoredBatch): JobInfo[] {
-  return batch.jobs.map(toJobInfo);
-}
 
 export function renderBatchList(batches: readonly (BatchInfo & { portal?: string | null })[]): string {
   return renderTable(

@@ -1,5 +1,4 @@
-import type { JsonValue } from '../../src/batch/types.js';
-import type { Comparison } from '../../src/results/compare.js';
+import type { Comparison, JsonValue } from '../../src/index.js';
 import { renderTable } from './table.js';
 
 function cell(value: JsonValue | undefined): string {

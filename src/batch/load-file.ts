@@ -8,8 +8,11 @@ import { findDuplicateKey } from './json-duplicate-keys.js';
 
 const codeExtensions = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 
-/** The config file names `hyperctl run` looks for, in order, when given none. */
-export const defaultConfigNames = [
+/**
+ * The config file names `hyperctl run` looks for in the current folder, in order, when given none.
+ * @public
+ */
+export const configFileNames = [
   'hyperctl.config.ts',
   'hyperctl.config.mts',
   'hyperctl.config.js',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { basename, dirname, extname } from 'node:path';
 
 /** JSON with object keys sorted, so equal values always hash alike. */
 export function canonicalJson(value: unknown): string {
@@ -44,4 +45,15 @@ export function jobNameFromParams(params: Readonly<Record<string, unknown>>): st
   }
   const slug = parts.join(',');
   return slug && slug.length <= 80 && !slug.startsWith('-') ? slug : `job-${shortHash(canonicalJson(params))}`;
+}
+
+/**
+ * The batch name of a config file that names none: its base name and a hash of its path, so
+ * re-running the same file resumes it and two `batch.json` in different folders stay apart.
+ */
+export function defaultBatchName(file: string): string {
+  let stem = basename(file, extname(file)).replace(/\.config$/, '');
+  if (stem === 'hyperctl') stem = basename(dirname(file));
+  stem = stem.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[-.]+/, '') || 'batch';
+  return `${stem}-${shortHash(canonicalJson(file), 6)}`;
 }

@@ -1,4 +1,5 @@
 import { HyperctlError } from '../errors.js';
+import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import type { BatchInfo, JobInfo } from './protocol.js';
 
 /**
@@ -37,6 +38,8 @@ export interface DaemonClient {
   jobs(query?: { status?: JobInfo['status']; offset?: number; limit?: number }): Promise<{ total: number; offset: number; jobs: JobInfo[] }>;
   /** One job. */
   job(name: string): Promise<JobInfo>;
+  /** A job's metrics: the last value of each, and every report with its step. */
+  metrics(name: string): Promise<JobMetrics>;
   /** Kills a running job's whole process group. */
   kill(name: string): Promise<void>;
   /** Stops starting jobs; with `kill`, kills the running ones too. */
@@ -109,6 +112,7 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
       return getJson(`/api/v1/jobs${params.size ? `?${params}` : ''}`);
     },
     job: (name) => getJson<JobInfo>(`/api/v1/jobs/${enc(name)}`),
+    metrics: (name) => getJson<JobMetrics>(`/api/v1/jobs/${enc(name)}/metrics`),
     kill: async (name) => void (await (await call('POST', `/api/v1/jobs/${enc(name)}/kill`)).body.dump()),
     stop: async ({ kill = false } = {}) => void (await (await call('POST', '/api/v1/batch/stop', { kill })).body.dump()),
     logs: async (name, { stream = 'stdout', offset = 0, length } = {}) => {

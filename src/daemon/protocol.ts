@@ -81,10 +81,3 @@ export function toJobInfo(job: {
     metrics: job.metrics ?? null,
   };
 }
-
-/** Counts per status of a list of jobs. */
-export function countStatuses(jobs: readonly { status: JobStatus }[]): BatchInfo['counts'] {
-  const counts = { total: jobs.length, init: 0, running: 0, succeed: 0, failed: 0, killed: 0 };
-  for (const job of jobs) counts[job.status]++;
-  return counts;
-}

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +70,18 @@ describe('hyperctl run', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('4 to run on 2 slots');
     expect(JSON.parse(readFileSync(join(root, 'typescript-example', 'optimizer=adam,epochs=2', 'result.json'), 'utf8'))).toEqual({ loss: 0.25 });
+  });
+
+  it('runs the test-harness example: a sweep checked through the read API', async () => {
+    const dir = exampleCopy('test-harness');
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['check-sweep.mjs'], { cwd: dir }, (error, out, err) =>
+        resolve({ code: error ? (error.code as number) : 0, stdout: out, stderr: err }),
+      );
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^best: lr=0\.1 score=1\n$/);
   });
 
   it('runs the output of generate as it is', async ({ skip }) => {

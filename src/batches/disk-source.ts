@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { toJobInfo, type BatchInfo, type JobInfo } from '../daemon/protocol.js';
+import { HyperctlError } from '../errors.js';
+import { MetricsTracker } from '../metrics/metrics-tracker.js';
+import { readBatch, type StoredBatch } from '../store/read-batch.js';
+import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
+import { readLogChunk } from './log-file.js';
+
+/** A batch read from disk, shown like one from a daemon. */
+export function storedBatchInfo(batch: StoredBatch): BatchInfo {
+  const start = batch.runner?.startedAt ?? batch.lastRun?.startedAt;
+  const end = batch.status === 'running' ? Date.now() : (batch.lastRun?.endedAt ?? start);
+  return {
+    name: batch.name,
+    status: batch.status,
+    counts: batch.state.counts(),
+    startedAt: start === undefined ? null : new Date(start).toISOString(),
+    elapsedMs: start === undefined || end === undefined ? null : end - start,
+    dataDir: batch.dataDir,
+  };
+}
+
+/** A batch's files as a {@link BatchSource}: each call reads them afresh, so it is current while a run writes them. */
+export function diskSource(batchesDataDir: string, name: string): BatchSource {
+  const first = readBatch(batchesDataDir, name);
+  const read = () => readBatch(batchesDataDir, name);
+  const find = (batch: StoredBatch, job: string) => {
+    const found = batch.jobs.find((j) => j.name === job);
+    if (!found) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${name}" has no job "${job}"`);
+    return found;
+  };
+  return {
+    kind: 'disk',
+    spec: first.spec,
+    info: async () => storedBatchInfo(read()),
+    jobs: async ({ status, offset = 0, limit }: JobQuery): Promise<JobPage> => {
+      const all = read().jobs.filter((j) => status === undefined || j.status === status);
+      const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
+      return { total: all.length, offset, jobs: page.map(toJobInfo) };
+    },
+    job: async (job): Promise<JobInfo> => toJobInfo(find(read(), job)),
+    logs: async (job, stream, offset, length): Promise<LogChunk> => {
+      const found = find(read(), job);
+      return { ...readLogChunk(join(found.dataDir, stream), offset, length), status: found.status };
+    },
+    metrics: async (job) => (await new MetricsTracker(find(read(), job).dataDir).read()) ?? { last: {}, history: [] },
+  };
+}

@@ -1,0 +1,208 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobParams } from '../batch/types.js';
+import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
+import { serveStoredBatch } from '../daemon/serve-stored.js';
+import { HyperctlError, isHyperctlError } from '../errors.js';
+import type { JobMetrics } from '../metrics/metrics-tracker.js';
+import { resolveBatchesDataDir } from '../paths.js';
+import { bestJob, compareJobs, type CompareOptions, type Comparison } from '../results/compare.js';
+import { readDaemonAccess, readRunner } from '../store/batch-store.js';
+import { listBatches as listStoredBatches, readBatch } from '../store/read-batch.js';
+import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
+import { daemonSource } from './daemon-source.js';
+import { diskSource, storedBatchInfo } from './disk-source.js';
+
+/** Where batches live. @public */
+export interface BatchesOptions {
+  /** @defaultValue `HYPERCTL_BATCHES_DATA_DIR`, else `~/hyperctl-batches-data-dir` */
+  readonly batchesDataDir?: string;
+}
+
+/** A batch's summary, where it was read from, and its daemon's address while it serves. @public */
+export interface BatchOverview extends BatchInfo {
+  /** `daemon` while its run serves it (live), else `disk`. */
+  readonly source: 'daemon' | 'disk';
+  /** The daemon's URL (without the token), while one serves the batch. */
+  readonly portal: string | null;
+}
+
+/** One job in full: its state, and what it runs. @public */
+export interface JobDetails extends JobInfo {
+  readonly command: string;
+  readonly workingDir: string;
+}
+
+/** The best job by a metric. @public */
+export interface BestJob {
+  readonly name: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly goal: 'min' | 'max';
+  readonly params: JobParams;
+  readonly metrics: Readonly<Record<string, number | string>>;
+  readonly dataDir: string;
+  /** Succeeded jobs it was chosen among. */
+  readonly among: number;
+}
+
+/**
+ * A batch to read and control: live through its daemon while its run serves it, from its files
+ * otherwise, behind one interface (each call asks afresh, so a batch that ends mid-way is read
+ * from disk from then on). Made by {@link openBatch}.
+ * @public
+ */
+export interface Batch {
+  readonly name: string;
+  readonly dataDir: string;
+  /** Its summary: status, counts, start, elapsed. */
+  info(): Promise<BatchOverview>;
+  /** Its jobs, filtered and paged. */
+  jobs(query?: JobQuery): Promise<JobPage>;
+  /** One job in full; `E_JOB_NOT_FOUND` when there is none. */
+  job(name: string): Promise<JobDetails>;
+  /** A byte range of a job's stdout or stderr (1 MiB at most at once). */
+  logs(name: string, options?: { stream?: 'stdout' | 'stderr'; offset?: number; length?: number }): Promise<LogChunk>;
+  /** A job's output from `offset` on, chunk by chunk; with `follow`, until the job can write no more. */
+  readLogs(name: string, options?: { stream?: 'stdout' | 'stderr'; follow?: boolean; signal?: AbortSignal }): AsyncIterable<Buffer>;
+  /** A job's metrics: the last value of each, and every report with its step. */
+  metrics(name: string): Promise<JobMetrics>;
+  /** Its jobs side by side: the params that vary, the metrics, the duration; sorted, filtered, cut. */
+  compare(options?: CompareOptions): Promise<Comparison>;
+  /** The succeeded job with the best value of a metric, or undefined when none reported it. */
+  best(metric: string, goal?: 'min' | 'max'): Promise<BestJob | undefined>;
+  /** The dashboard's address while a run serves it (it holds the token), else null. */
+  dashboard(): string | null;
+  /** Kills a running job's process group; `E_NOT_RUNNING` when the batch or the job does not run. */
+  kill(name: string): Promise<void>;
+  /** Starts no more jobs (with `kill`, kills the running ones) and ends the run; `E_NOT_RUNNING` when it does not run. */
+  stop(options?: { kill?: boolean }): Promise<void>;
+  /**
+   * Serves a batch no run holds — its API and dashboard — from its files, until `signal` aborts
+   * or a client stops it; `onServing` gets the dashboard's address. `E_BATCH_LOCKED` while a run holds it.
+   */
+  serve(options: { host?: string; port?: number; signal: AbortSignal; onServing?: (dashboard: string) => void }): Promise<void>;
+}
+
+const chunkBytes = 1 << 20;
+
+/**
+ * Opens a batch by name; `E_BATCH_NOT_FOUND` when its folder holds none.
+ * @example
+ * ```ts
+ * const batch = openBatch('sweep')
+ * const { jobs } = await batch.jobs({ status: 'failed' })
+ * const winner = await batch.best('accuracy', 'max')
+ * ```
+ * @public
+ */
+export function openBatch(name: string, options: BatchesOptions = {}): Batch {
+  const batchesDataDir = resolveBatchesDataDir(options.batchesDataDir);
+  const dir = join(batchesDataDir, name);
+  const disk = diskSource(batchesDataDir, name);
+  const live = () => {
+    const access = readDaemonAccess(dir);
+    return access ? daemonSource(access, disk.spec) : undefined;
+  };
+  /** Asks the daemon while one serves, the files otherwise, and the files when the daemon went away meanwhile. */
+  const ask = async <T>(question: (source: BatchSource) => Promise<T>): Promise<T> => {
+    const daemon = live();
+    if (daemon) {
+      try {
+        return await question(daemon);
+      } catch (error) {
+        if (!(isHyperctlError(error) && error.code === 'E_DAEMON_UNREACHABLE')) throw error;
+      }
+    }
+    return question(disk);
+  };
+  const control = () => {
+    const daemon = live();
+    if (daemon?.client) return daemon.client;
+    if (readRunner(dir))
+      throw new HyperctlError(
+        'E_NOT_RUNNING',
+        `batch "${name}" runs without a daemon (started by runBatch() without { daemon: true }); it can only be controlled by the program that runs it`,
+      );
+    throw new HyperctlError(
+      'E_NOT_RUNNING',
+      `batch "${name}" is not running (it is ${readBatch(batchesDataDir, name).status}); there is nothing to kill or stop`,
+    );
+  };
+  const allJobs = async () => (await ask((source) => source.jobs({}))).jobs;
+  const batch: Batch = {
+    name,
+    dataDir: dir,
+    info: () =>
+      ask(async (source) => ({
+        ...(await source.info()),
+        source: source.kind,
+        portal: source.kind === 'daemon' ? (readDaemonAccess(dir)?.portal ?? null) : null,
+      })),
+    jobs: (query = {}) => ask((source) => source.jobs(query)),
+    job: async (job) => {
+      const spec = disk.spec.jobs.find((j) => j.name === job);
+      if (!spec) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${name}" has no job "${job}"`);
+      return { ...(await ask((source) => source.job(job))), command: spec.command, workingDir: spec.workingDir };
+    },
+    logs: (job, { stream = 'stdout', offset = 0, length = chunkBytes } = {}) => ask((source) => source.logs(job, stream, offset, Math.min(length, chunkBytes))),
+    async *readLogs(job, { stream = 'stdout', follow = false, signal } = {}) {
+      let offset = 0;
+      while (!signal?.aborted) {
+        const chunk = await batch.logs(job, { stream, offset });
+        offset = chunk.offset + chunk.data.length;
+        if (chunk.data.length > 0) {
+          yield chunk.data;
+          continue;
+        }
+        if (!follow || (await ended(batch, chunk))) return;
+        await sleep(100, undefined, signal ? { signal } : {}).catch(() => undefined);
+      }
+    },
+    metrics: (job) => ask((source) => source.metrics(job)),
+    compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions),
+    best: async (metric, goal = 'max') => {
+      const jobs = await allJobs();
+      const winner = bestJob(jobs, metric, goal);
+      if (!winner?.metrics) return undefined;
+      return {
+        name: winner.name,
+        metric,
+        value: winner.metrics[metric] as number,
+        goal,
+        params: winner.params,
+        metrics: winner.metrics,
+        dataDir: winner.dataDir,
+        among: jobs.filter((j) => j.status === 'succeed').length,
+      };
+    },
+    dashboard: () => {
+      const access = readDaemonAccess(dir);
+      return access ? `${access.portal}/${access.token}/` : null;
+    },
+    kill: async (job) => control().kill(job),
+    stop: async (stopOptions = {}) => control().stop(stopOptions),
+    serve: ({ host = 'localhost', port = 8060, signal, onServing = () => undefined }) =>
+      serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),
+  };
+  return batch;
+}
+
+/** True once a job can write no more: it ended, or it never started and nothing runs its batch. */
+async function ended(batch: Batch, chunk: LogChunk): Promise<boolean> {
+  if (chunk.status === 'running') return false;
+  return chunk.status !== 'init' || (await batch.info()).status !== 'running';
+}
+
+/**
+ * Every batch under the batches folder (folders with a spec), by name, with its daemon's address
+ * while one serves it. Reads the files, which are current while a batch runs: no daemon is asked.
+ * @public
+ */
+export async function listBatches(options: BatchesOptions = {}): Promise<BatchOverview[]> {
+  return listStoredBatches(resolveBatchesDataDir(options.batchesDataDir)).map((stored) => ({
+    ...storedBatchInfo(stored),
+    source: 'disk',
+    portal: stored.runner?.portal ?? null,
+  }));
+}
