@@ -4,7 +4,7 @@ import { haltFlag, integerFlag } from '../args.js';
 import { findConfigFile } from '../config-file.js';
 import type { CommandData } from '../command-data.js';
 import { exitCodes } from '../exit-codes.js';
-import { createRunReporter } from '../render/run-reporter.js';
+import { createReporter } from '../reporters/create-reporter.js';
 
 export const runCommand = defineCommand({
   meta: { name: 'run', description: 'run a batch (resumes it when run again)' },
@@ -57,7 +57,11 @@ export const runCommand = defineCommand({
     if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave')
       throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
     const file = findConfigFile(args.config);
-    const reporter = createRunReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail));
+    const reporter = createReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail), {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+    });
     let serving = false;
     interrupting = (signal) => {
       if (!controller.signal.aborted && !serving) reporter.interrupting(signal);

@@ -32,7 +32,9 @@ describe('openBatch', () => {
         daemon: true,
         port: 0,
         signal: controller.signal,
-        onEvent: (e: BatchEvent) => void (e.type === 'daemon:serving' && (serving = true)),
+        onEvent: (e: BatchEvent) => {
+          if (e.type === 'daemon:serving') serving = true;
+        },
       },
     );
     await waitFor(() => existsSync(join(root, 'read', 'spec.json')), 'the batch to be written');

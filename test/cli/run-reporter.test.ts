@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createRunReporter } from '../../cli/render/run-reporter.js';
+import { createReporter } from '../../cli/reporters/create-reporter.js';
 import type { BatchResult, JobResult } from '../../src/index.js';
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: () => string } {
@@ -37,21 +37,14 @@ const result: BatchResult = {
 function play(mode: 'tty' | 'plain', env: NodeJS.ProcessEnv) {
   const stdout = fakeStream(mode === 'tty');
   const stderr = fakeStream(mode === 'tty');
-  const saved = process.env.NO_COLOR;
-  if (env.NO_COLOR) process.env.NO_COLOR = env.NO_COLOR;
-  else delete process.env.NO_COLOR;
-  try {
-    const reporter = createRunReporter(mode, false, { stdout, stderr });
-    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 2, toRun: 2, skipped: 0, slots: 1 });
-    reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: Date.now() });
-    reporter.onEvent({ type: 'job:exit', job: jobResult('a', 'succeed') });
-    reporter.onEvent({ type: 'job:start', job: 'c', host: 'local', at: Date.now() });
-    reporter.onEvent({ type: 'job:exit', job: jobResult('c', 'failed') });
-    reporter.finish(result);
-  } finally {
-    if (saved === undefined) delete process.env.NO_COLOR;
-    else process.env.NO_COLOR = saved;
-  }
+  // The environment is passed in: the reporters read nothing of the process's own.
+  const reporter = createReporter(mode, false, { stdout, stderr, env });
+  reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 2, toRun: 2, skipped: 0, slots: 1 });
+  reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: Date.now() });
+  reporter.onEvent({ type: 'job:exit', job: jobResult('a', 'succeed') });
+  reporter.onEvent({ type: 'job:start', job: 'c', host: 'local', at: Date.now() });
+  reporter.onEvent({ type: 'job:exit', job: jobResult('c', 'failed') });
+  reporter.finish(result);
   return { stdout: stdout.text(), stderr: stderr.text() };
 }
 
@@ -88,7 +81,7 @@ describe('run progress', () => {
   it('tails output line by line, a line without end in pieces instead of held whole', () => {
     const stdout = fakeStream(false);
     const stderr = fakeStream(false);
-    const reporter = createRunReporter('plain', true, { stdout, stderr });
+    const reporter = createReporter('plain', true, { stdout, stderr, env: {} });
     reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 1, toRun: 1, skipped: 0, slots: 1 });
     reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.from('one\ntw') });
     reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.from('o\n') });

@@ -1,0 +1,101 @@
+import type { BatchEvent, BatchResult } from '../../src/index.js';
+import type { ReporterEnv, RunReporter } from './reporter.js';
+import { jobLine, summaryText } from './summary.js';
+import { TailPrinter } from './tail-printer.js';
+
+/**
+ * One line per finished job on stdout, messages on stderr: for pipes, logs and CI. The terminal
+ * reporter is this one with a live block drawn below the lines.
+ */
+export class PlainReporter implements RunReporter {
+  protected readonly env: ReporterEnv;
+  protected readonly running = new Map<string, number>();
+  protected batchName = '';
+  protected toRun = 0;
+  protected done = 0;
+  protected failed = 0;
+  protected startedAt = Date.now();
+  readonly #tail: TailPrinter;
+
+  constructor(env: ReporterEnv) {
+    this.env = env;
+    this.#tail = new TailPrinter(env.stdout, env.style, (text) => this.say(env.stdout, text));
+  }
+
+  /** Where job lines and the summary go. */
+  protected get main(): NodeJS.WritableStream {
+    return this.env.stdout;
+  }
+
+  /** Writes a line that stays. */
+  protected say(stream: NodeJS.WritableStream, line: string): void {
+    stream.write(`${line}\n`);
+  }
+
+  /** Whether a finished job gets a line of its own. */
+  protected printsJob(_status: string): boolean {
+    return true;
+  }
+
+  onEvent(event: BatchEvent): void {
+    const { style, stderr } = this.env;
+    switch (event.type) {
+      case 'batch:start': {
+        this.batchName = event.batch;
+        this.toRun = event.toRun;
+        this.startedAt = Date.now();
+        const slots = Number.isFinite(event.slots) ? `on ${event.slots} slot${event.slots === 1 ? '' : 's'}` : 'as capacity allows';
+        if (event.portal) this.say(stderr, style.dim(`daemon: ${event.portal} · dashboard: hyperctl batch dashboard ${event.batch}`));
+        this.say(
+          this.main,
+          `batch ${style.bold(event.batch)}: ${event.total} job${event.total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${event.toRun} to run ${slots} · ${style.dim(event.dataDir)}`,
+        );
+        break;
+      }
+      case 'job:start':
+        this.running.set(event.job, event.at);
+        break;
+      case 'job:output':
+        if (this.env.tail) this.#tail.output(event.job, event.stream, event.chunk);
+        break;
+      case 'job:exit':
+        this.running.delete(event.job.name);
+        if (this.env.tail) this.#tail.flush(event.job.name);
+        this.done++;
+        if (event.job.status !== 'succeed') this.failed++;
+        if (this.printsJob(event.job.status)) this.say(this.main, jobLine(event.job, this.done, this.toRun, style));
+        break;
+      case 'warning':
+        this.say(stderr, style.yellow(`warning: ${event.message}`));
+        break;
+      case 'host:down':
+        this.say(stderr, style.yellow(`${event.host} is left out: ${event.reason}`));
+        break;
+      case 'host:up':
+        this.say(stderr, `${event.host} is back`);
+        break;
+      case 'job:retry':
+        this.running.delete(event.job);
+        this.say(stderr, style.yellow(`${event.job}: ${event.reason}; running it again (retry ${event.attempt})`));
+        break;
+      case 'daemon:serving':
+        this.say(
+          stderr,
+          `the batch has ended; its daemon still serves ${event.url} (Ctrl-C, SIGTERM or "hyperctl batch stop ${this.batchName}" to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`,
+        );
+        break;
+    }
+  }
+
+  interrupting(signal: string): void {
+    const n = this.running.size;
+    this.say(this.env.stderr, this.env.style.yellow(`${signal}: stopping, killing ${n} running job${n === 1 ? '' : 's'}…`));
+  }
+
+  finish(result: BatchResult): void {
+    this.close();
+    this.main.write(summaryText(result, this.env.style));
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,50 @@
+import type { BatchResult, JobResult } from '../../src/index.js';
+import { formatDuration, type Style } from '../style.js';
+
+function exitText(job: JobResult): string {
+  return job.signal ? `signal ${job.signal}` : `exit code ${job.exitCode}`;
+}
+
+/** `[ 3/10] failed lr=0.1 2.0s (exit code 1)`. */
+export function jobLine(job: JobResult, done: number, toRun: number, style: Style): string {
+  const width = String(toRun).length;
+  const status = job.status === 'succeed' ? style.green('succeed') : job.status === 'killed' ? style.yellow('killed') : style.red('failed');
+  const detail = job.status === 'succeed' ? '' : ` (${job.reason ?? exitText(job)})`;
+  return `[${String(done).padStart(width)}/${toRun}] ${status} ${job.name} ${style.dim(formatDuration(job.durationMs ?? 0))}${detail}`;
+}
+
+/** How a run ended, for people: the counts, then the jobs that did not succeed (ten at most). */
+export function summaryText(result: BatchResult, style: Style): string {
+  const c = result.counts;
+  const word = result.status === 'succeed' ? style.green('succeeded') : result.status === 'interrupted' ? style.yellow('interrupted') : style.red('failed');
+  const lines = [
+    `batch ${style.bold(result.name)} ${word}: ${c.succeed} succeed (${c.skipped} skipped), ${c.failed} failed, ${c.killed} killed${c.init ? `, ${c.init} not started` : ''} in ${formatDuration(result.durationMs)}`,
+  ];
+  const bad = result.jobs.filter((j) => j.status === 'failed' || j.status === 'killed');
+  for (const job of bad.slice(0, 10)) lines.push(`  ${job.status} ${job.name}: ${job.reason ?? exitText(job)} · ${style.dim(job.stderrPath)}`);
+  if (bad.length > 10) lines.push(`  … and ${bad.length - 10} more`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `--json` document of a run. */
+export function summaryJson(result: BatchResult): unknown {
+  return {
+    name: result.name,
+    status: result.status,
+    dataDir: result.dataDir,
+    counts: result.counts,
+    startedAt: new Date(result.startedAt).toISOString(),
+    durationMs: result.durationMs,
+    jobs: result.jobs.map((j) => ({
+      name: j.name,
+      status: j.status,
+      exitCode: j.exitCode,
+      signal: j.signal,
+      skipped: j.skipped,
+      ...(j.reason ? { reason: j.reason } : {}),
+      ...(j.durationMs !== undefined ? { durationMs: j.durationMs } : {}),
+      params: j.params,
+      dataDir: j.dataDir,
+    })),
+  };
+}
