@@ -86,7 +86,7 @@ export interface Executor {
   /**
    * Runs one job to its end. When `signal` aborts, ends the job's whole process group (SIGTERM,
    * then SIGKILL after a grace period) and resolves with `killed: true`. Rejects only on a fault
-   * of the executor itself.
+   * of the executor itself. The runner never calls it with a signal already aborted.
    */
   run(job: JobLaunch, signal: AbortSignal): Promise<JobExit>;
   /**

@@ -6,6 +6,7 @@ import { withOverride, type Capacity } from './capacity.js';
 import { capacityProbe, parseCapacity } from './capacity-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
+import { exited, failedExit, killedExit } from './job-exit.js';
 import { terminateGroup } from './process-group.js';
 
 /**
@@ -51,7 +52,6 @@ export class LocalExecutor implements Executor {
 
   /** Runs one job to its end; see {@link Executor.run}. */
   async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
-    if (signal.aborted) return { exitCode: null, signal: null, killed: true, reason: 'killed before it started' };
     const live = job.onOutput !== undefined;
     const out = openSync(job.stdoutPath, 'w');
     const err = openSync(job.stderrPath, 'w');
@@ -85,9 +85,9 @@ export class LocalExecutor implements Executor {
     };
     try {
       const exit = await new Promise<JobExit>((resolve) => {
-        child.once('error', (error) => resolve({ exitCode: null, signal: null, killed: false, reason: `cannot start: ${error.message}` }));
+        child.once('error', (error) => resolve(failedExit(`cannot start: ${error.message}`)));
         child.once(live ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) =>
-          resolve({ exitCode: code, signal: sig, killed: killing !== undefined }),
+          resolve(killing !== undefined ? killedExit(code, sig) : exited(code, sig)),
         );
         if (child.pid !== undefined) {
           // Listening first: recording the start may itself end the run (a full disk), and the job with it.

@@ -26,6 +26,7 @@ import { demandOf, slotOnly } from './capacity.js';
 import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
 import type { ResourcePool, Placement } from './resource-pool.js';
 import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
+import { failedExit, killedExit } from '../executors/job-exit.js';
 
 /** What a run has once it is set up: nothing is written before the store opens. */
 interface SetUp {
@@ -349,6 +350,7 @@ export class BatchRun implements RunView {
     const controller = new AbortController();
     const stop = () => controller.abort();
     this.#kill.signal.addEventListener('abort', stop, { once: true });
+    if (this.#kill.signal.aborted) controller.abort();
     this.#running.set(job.name, controller);
     let startedAt = Date.now();
     let timedOut = false;
@@ -362,7 +364,7 @@ export class BatchRun implements RunView {
       } catch (error) {
         if (!isEnvironmentFault(error)) throw error;
         this.#failState(stateWriteError(job.dataDir, error));
-        return { exit: { exitCode: null, signal: null, killed: true, reason: 'not started: its folder could not be written' }, startedAt, timedOut };
+        return { exit: killedExit(null, null, 'not started: its folder could not be written'), startedAt, timedOut };
       }
       this.#metrics.follow(job);
       const capture = this.#options.captureOutput;
@@ -398,9 +400,11 @@ export class BatchRun implements RunView {
         },
       };
       const followed = handle && executor.reattach ? await executor.reattach(launch, handle, controller.signal) : undefined;
-      exit = followed ?? (await executor.run(launch, controller.signal));
+      // A job killed before it started never reaches an executor: no executor checks for it.
+      exit = followed ?? (controller.signal.aborted ? killedExit(null, null, 'killed before it started') : await executor.run(launch, controller.signal));
     } catch (error) {
-      exit = { exitCode: null, signal: null, killed: controller.signal.aborted, reason: `${executor.host}: ${(error as Error).message}` };
+      const reason = `${executor.host}: ${(error as Error).message}`;
+      exit = controller.signal.aborted ? killedExit(null, null, reason) : failedExit(reason);
     } finally {
       stopTimer?.();
       this.#kill.signal.removeEventListener('abort', stop);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ResourceConfig, SlurmBackendConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
 import { batchFolders } from '../../batch/batch-folder.js';
+import { detachedExit, exited, failedExit, killedExit, lostExit } from '../job-exit.js';
 import type { Executor, JobExit, JobLaunch } from '../executor.js';
 import { slurmArrayScript, slurmFiles, slurmJobScript } from './job-script.js';
 import { sbatchArgs } from './sbatch-args.js';
@@ -94,7 +95,6 @@ export class SlurmExecutor implements Executor {
 
   /** Submits one job (packed with others that arrive together) and resolves when Slurm is done with it. */
   run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
-    if (signal.aborted) return Promise.resolve({ exitCode: null, signal: null, killed: true, reason: 'killed before it started' });
     return new Promise((resolve) => {
       rmSync(join(job.dataDir, slurmFiles.exit), { force: true });
       writeFileSync(join(job.dataDir, slurmFiles.script), slurmJobScript(job.command, job.dataDir, job.workingDir, job.env), { mode: 0o700 });
@@ -170,7 +170,7 @@ export class SlurmExecutor implements Executor {
       });
       id = (await this.#command('sbatch', [...args, script])).trim().split(';')[0]!;
     } catch (error) {
-      for (const submission of group) submission.resolve({ exitCode: null, signal: null, killed: false, reason: `sbatch failed: ${(error as Error).message}` });
+      for (const submission of group) submission.resolve(failedExit(`sbatch failed: ${(error as Error).message}`));
       return;
     }
     group.forEach((submission, i) => {
@@ -194,7 +194,7 @@ export class SlurmExecutor implements Executor {
     const index = this.#waiting.indexOf(submission);
     if (index >= 0) {
       this.#waiting.splice(index, 1);
-      submission.resolve({ exitCode: null, signal: null, killed: true, reason: 'killed before it was submitted' });
+      submission.resolve(killedExit(null, null, 'killed before it was submitted'));
       return;
     }
     const handle = submission.handle;
@@ -206,7 +206,7 @@ export class SlurmExecutor implements Executor {
   #cancel(handle: string, task: Task): void {
     if (this.#detached) {
       this.#tasks.delete(handle);
-      task.resolve({ exitCode: null, signal: null, killed: false, detached: true });
+      task.resolve(detachedExit());
       return;
     }
     task.killed = true;
@@ -272,11 +272,11 @@ export class SlurmExecutor implements Executor {
   /** How a task ended: its own exit status when it wrote one, else what Slurm's state says. */
   #outcome(dataDir: string, state: string | undefined, killed: boolean): JobExit {
     const code = this.#exitStatus(dataDir);
-    const said = state && state !== 'COMPLETED' && state !== 'FAILED' ? { reason: `slurm: ${state}` } : {};
-    if (killed) return { exitCode: code ?? null, signal: null, killed: true, ...said };
-    if (code !== undefined) return { exitCode: code, signal: null, killed: false, ...said };
-    if (state && isLost(state)) return { exitCode: null, signal: null, killed: false, lost: true, reason: `slurm: ${state}` };
-    return { exitCode: null, signal: null, killed: false, reason: state ? `slurm: ${state}` : 'slurm: the job left the queue without an exit status' };
+    const said = state && state !== 'COMPLETED' && state !== 'FAILED' ? `slurm: ${state}` : undefined;
+    if (killed) return killedExit(code ?? null, null, said);
+    if (code !== undefined) return said ? failedExit(said, code) : exited(code, null);
+    if (state && isLost(state)) return lostExit(`slurm: ${state}`);
+    return failedExit(state ? `slurm: ${state}` : 'slurm: the job left the queue without an exit status');
   }
 
   #command(command: string, args: readonly string[]): Promise<string> {

@@ -5,6 +5,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
+import { exited, killedExit, lostExit } from '../job-exit.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
@@ -91,7 +92,6 @@ export class SshExecutor implements Executor {
 
   /** Runs one job to its end; see {@link Executor.run}. */
   async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
-    if (signal.aborted) return { exitCode: null, signal: null, killed: true, reason: 'killed before it started' };
     const machine = this.#machine!;
     const dataDir = posix.join(this.#remoteBase, job.batchName, job.name);
     const workingDir = job.workingDirAsWritten === undefined ? dataDir : this.#remotePath(job.workingDirAsWritten, dataDir);
@@ -106,7 +106,7 @@ export class SshExecutor implements Executor {
     try {
       opened = await this.#openChannel('sh -s');
     } catch (error) {
-      return { exitCode: null, signal: null, killed: false, lost: true, reason: `${this.host}: ${(error as Error).message}` };
+      return lostExit(`${this.host}: ${(error as Error).message}`);
     }
     const { connection, channel } = opened;
     const out = createWriteStream(job.stdoutPath);
@@ -132,9 +132,9 @@ export class SshExecutor implements Executor {
       connection.channels--;
       await Promise.all([finish(out), finish(err)]);
     }
-    if (killing) return { exitCode: exit?.code ?? null, signal: (exit?.signal as NodeJS.Signals | null) ?? null, killed: true };
-    if (!exit) return { exitCode: null, signal: null, killed: false, lost: true, reason: `lost the connection to ${this.host} while the job ran` };
-    return { exitCode: exit.code, signal: exit.signal as NodeJS.Signals | null, killed: false };
+    if (killing) return killedExit(exit?.code ?? null, exit?.signal ?? null);
+    if (!exit) return lostExit(`lost the connection to ${this.host} while the job ran`);
+    return exited(exit.code, exit.signal);
   }
 
   /** A path on the machine: `~` is the remote home, a relative path is relative to `base`. */
