@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { inlineAssetsEsbuild } from './build/inline-assets.js';
 
 export default defineConfig([
   {
@@ -9,10 +10,12 @@ export default defineConfig([
     platform: 'node',
     splitting: true,
     sourcemap: true,
+    esbuildPlugins: [inlineAssetsEsbuild()],
   },
   {
     entry: { cli: 'cli/bin.ts' },
     format: ['esm'],
+    esbuildPlugins: [inlineAssetsEsbuild()],
     target: 'node20',
     platform: 'node',
     sourcemap: true,

@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { inlineAssetsVite } from './build/inline-assets.js';
 
 export default defineConfig({
+  // The dashboard's script and stylesheet are imported as strings, as the build inlines them.
+  plugins: [inlineAssetsVite()],
   test: {
     include: ['test/**/*.test.ts'],
     // Installs system packages once and gives the suite a home of its own (see the file).
