@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { toJobInfo, type BatchInfo, type JobInfo } from '../daemon/protocol.js';
 import { HyperctlError } from '../errors.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
-import { readBatch, type StoredBatch } from '../store/read-batch.js';
+import { readBatch, readSpec, type StoredBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
 import { readLogChunk } from './log-file.js';
 
@@ -22,8 +22,9 @@ export function storedBatchInfo(batch: StoredBatch): BatchInfo {
 
 /** A batch's files as a {@link BatchSource}: each call reads them afresh, so it is current while a run writes them. */
 export function diskSource(batchesDataDir: string, name: string): BatchSource {
-  const first = readBatch(batchesDataDir, name);
-  const read = () => readBatch(batchesDataDir, name);
+  // The spec is read once; the journal at every call, which is current while a run writes it.
+  const spec = readSpec(batchesDataDir, name);
+  const read = () => readBatch(batchesDataDir, name, spec);
   const find = (batch: StoredBatch, job: string) => {
     const found = batch.jobs.find((j) => j.name === job);
     if (!found) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${name}" has no job "${job}"`);
@@ -31,7 +32,7 @@ export function diskSource(batchesDataDir: string, name: string): BatchSource {
   };
   return {
     kind: 'disk',
-    spec: first.spec,
+    spec,
     info: async () => storedBatchInfo(read()),
     jobs: async ({ status, offset = 0, limit }: JobQuery): Promise<JobPage> => {
       const all = read().jobs.filter((j) => status === undefined || j.status === status);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import type { JobState } from './job-state.js';
@@ -45,31 +45,35 @@ export interface JobResult {
  * skipped by the run: an earlier one had succeeded with the same params and command.
  */
 export function toJobResult(job: JobState, runStartedAt: number | undefined): JobResult {
-  const files = { params: job.params, dataDir: job.dataDir, stdoutPath: join(job.dataDir, 'stdout'), stderrPath: join(job.dataDir, 'stderr') };
-  if (job.status === 'init')
-    return {
-      name: job.name,
-      status: 'init',
-      exitCode: null,
-      signal: null,
-      skipped: false,
-      ...(job.queued ? { reason: `queued as ${job.queued}` } : {}),
-      ...files,
-    };
-  if (job.status === 'running')
-    return { name: job.name, status: 'running', exitCode: null, signal: null, skipped: false, host: job.host, startedAt: job.startedAt, ...files };
-  return {
+  // Built field by field, not by spreading: a huge batch's results are made without garbage to spare.
+  const result: Mutable<JobResult> = {
     name: job.name,
     status: job.status,
-    exitCode: job.exitCode,
-    signal: job.signal,
-    skipped: job.status === 'succeed' && runStartedAt !== undefined && job.endedAt < runStartedAt,
-    ...(job.host ? { host: job.host } : {}),
-    ...(job.reason ? { reason: job.reason } : {}),
-    startedAt: job.startedAt,
-    endedAt: job.endedAt,
-    durationMs: job.endedAt - job.startedAt,
-    ...files,
-    ...(job.metrics ? { metrics: job.metrics } : {}),
+    exitCode: null,
+    signal: null,
+    skipped: false,
+    params: job.params,
+    dataDir: job.dataDir,
+    stdoutPath: `${job.dataDir}${sep}stdout`,
+    stderrPath: `${job.dataDir}${sep}stderr`,
   };
+  if (job.status === 'init') {
+    if (job.queued) result.reason = `queued as ${job.queued}`;
+  } else if (job.status === 'running') {
+    result.host = job.host;
+    result.startedAt = job.startedAt;
+  } else {
+    result.exitCode = job.exitCode;
+    result.signal = job.signal;
+    result.skipped = job.status === 'succeed' && runStartedAt !== undefined && job.endedAt < runStartedAt;
+    if (job.host) result.host = job.host;
+    if (job.reason) result.reason = job.reason;
+    result.startedAt = job.startedAt;
+    result.endedAt = job.endedAt;
+    result.durationMs = job.endedAt - job.startedAt;
+    if (job.metrics) result.metrics = job.metrics;
+  }
+  return result;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

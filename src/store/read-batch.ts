@@ -23,17 +23,21 @@ export interface StoredBatch {
   readonly lastRun: LastRunInfo | null;
 }
 
-/** Reads one batch's folder; `E_BATCH_NOT_FOUND` when there is none. */
-export function readBatch(batchesDataDir: string, name: string): StoredBatch {
-  const dir = join(batchesDataDir, name);
-  let spec: BatchSpec;
+/** Reads one batch's spec; `E_BATCH_NOT_FOUND` when its folder has none. */
+export function readSpec(batchesDataDir: string, name: string): BatchSpec {
+  const file = join(batchesDataDir, name, batchFiles.spec);
   try {
-    spec = JSON.parse(readFileSync(join(dir, batchFiles.spec), 'utf8')) as BatchSpec;
+    return JSON.parse(readFileSync(file, 'utf8')) as BatchSpec;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new HyperctlError('E_BATCH_NOT_FOUND', `no batch "${name}" in ${batchesDataDir}`);
-    throw new HyperctlError('E_STATE_CORRUPT', `${join(dir, batchFiles.spec)}: unreadable (${(error as Error).message})`, { cause: error });
+    throw new HyperctlError('E_STATE_CORRUPT', `${file}: unreadable (${(error as Error).message})`, { cause: error });
   }
+}
+
+/** Reads one batch's folder; `E_BATCH_NOT_FOUND` when there is none. */
+export function readBatch(batchesDataDir: string, name: string, spec: BatchSpec = readSpec(batchesDataDir, name)): StoredBatch {
+  const dir = join(batchesDataDir, name);
   const runner = readRunner(dir);
   // A runner whose jobs are over and whose daemon still serves does not run anything.
   const active = runner !== null && runner.finishedAt === undefined;
