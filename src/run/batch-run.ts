@@ -53,6 +53,8 @@ export class BatchRun implements RunView {
   readonly #options: RunBatchOptions;
   /** Every job's state, folded from the records this run reads and writes. */
   readonly #state: BatchState;
+  /** Each job's state as results show it, kept as it changes: the daemon's lists are served from it without building anything. */
+  readonly #results = new Map<string, JobResult>();
   readonly #metrics: LiveMetrics;
   readonly #running = new Map<string, AbortController>();
   /** Aborted to end the run: stop starting jobs and kill the running ones. */
@@ -79,6 +81,7 @@ export class BatchRun implements RunView {
     this.spec = spec;
     this.#options = options;
     this.#state = new BatchState(spec.jobs);
+    this.#showAll();
     this.#metrics = new LiveMetrics(spec.jobs);
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
@@ -160,6 +163,7 @@ export class BatchRun implements RunView {
       await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
       this.#state.applyAll(store.previous.values()).apply(store.runRecord);
+      this.#showAll();
       const toRun = this.spec.jobs.filter((job) => this.#state.get(job.name)!.status === 'init');
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       this.#emit({
@@ -222,11 +226,21 @@ export class BatchRun implements RunView {
     this.#kill.abort(error);
   }
 
+  #show(name: string): void {
+    const job = this.#state.get(name);
+    if (job) this.#results.set(name, toJobResult(job, this.#state.runStartedAt));
+  }
+
+  #showAll(): void {
+    for (const job of this.#state.all()) this.#results.set(job.name, toJobResult(job, this.#state.runStartedAt));
+  }
+
   /** Appends to the journal; false (and the run is ending) when that failed. */
   #record(store: BatchStore, record: JournalRecord): boolean {
     try {
       store.record(record);
       this.#state.apply(record);
+      if (record.e !== 'run') this.#show(record.job);
       return true;
     } catch (error) {
       this.#failState(error);
@@ -235,12 +249,11 @@ export class BatchRun implements RunView {
   }
 
   jobs(): JobResult[] {
-    return this.#state.all().map((job) => toJobResult(job, this.#state.runStartedAt));
+    return [...this.#results.values()];
   }
 
   job(name: string): JobResult | undefined {
-    const job = this.#state.get(name);
-    return job && toJobResult(job, this.#state.runStartedAt);
+    return this.#results.get(name);
   }
 
   jobSpec(name: string): JobSpec | undefined {
@@ -441,6 +454,7 @@ export class BatchRun implements RunView {
     const endedAt = Date.now();
     // Nothing runs any more: what the journal left open ends as a reader of the disk will see it.
     this.#state.settle(endedAt);
+    this.#showAll();
     const jobs = this.jobs();
     const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
     const status = interrupted ? 'interrupted' : counts.succeed === counts.total ? 'succeed' : 'failed';
