@@ -45,7 +45,8 @@ describe('openBatch', () => {
     expect(live).toMatchObject({ source: 'daemon', status: 'running', counts: { total: 3 } });
     expect(live.portal).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await batch.job('slow')).command).toContain('while');
-    expect(Buffer.concat(await collect(batch.readLogs('slow'))).toString()).toBe('waiting\n');
+    // Running is not yet printed: the log is read until the job's first line is there.
+    await expect.poll(async () => Buffer.concat(await collect(batch.readLogs('slow'))).toString(), { timeout: 10_000 }).toBe('waiting\n');
     const followed = collect(batch.readLogs('slow', { follow: true }));
     writeFileSync(gate, '');
     expect(Buffer.concat(await followed).toString()).toBe('waiting\n');

@@ -132,14 +132,15 @@ describe('the dashboard, in a real browser', () => {
     await page.goto(await dashboardOf(root, 'hostile'));
     const row = page.locator('tbody tr').filter({ hasText: attack(1) });
     await row.locator('.st-running').waitFor();
+    // Its log shows the markup as text; once it is there, the job has printed its metric too.
+    await row.locator('td').first().click();
+    await expect.poll(() => page.locator('#log').textContent(), { timeout: 10_000 }).toContain(attack(4));
     // The metric arrives with the job's exit; kill it to end it.
     await row.locator('button.kill').click();
     await row.locator('.st-killed').waitFor();
     await expect.poll(() => page.locator('th').allTextContents(), { timeout: 10_000 }).toContain(attack(3));
     expect(await page.locator('th').allTextContents()).toContain(attack(2));
     expect(await row.locator('td').allTextContents()).toContain('<script>window.pwned=5</script>');
-    await row.locator('td').first().click();
-    await expect.poll(() => page.locator('#log').textContent(), { timeout: 10_000 }).toContain(attack(4));
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(violations).toEqual([]);
