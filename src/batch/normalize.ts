@@ -6,6 +6,7 @@ import { hyperctlVersion } from '../version.js';
 import type { BatchInput } from './schema.js';
 import type { BackendSpec, BatchSpec, JobSpec } from './spec.js';
 import { canonicalJson, jobNameFromParams, shortHash, unsafeNameReason } from './names.js';
+import { expandCommand } from './placeholders.js';
 import { invalid } from './validate.js';
 
 export interface NormalizeOptions {
@@ -50,11 +51,18 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     }
     const resource = job.resource;
     const timeout = job.timeout ?? input.job_defaults?.timeout;
+    const expanded = expandCommand(job.execution.command, { params: job.params, job: jobName, batch: name });
+    if ('unknown' in expanded) {
+      const names = [...Object.keys(job.params), 'args', 'args_no_hyphens', 'job', 'batch', 'data_dir'].map((n) => `{${n}}`).join(', ');
+      issues.push(
+        `jobs[${index}].execution.command: unknown placeholder {${expanded.unknown}} in job "${jobName}" (it has ${names}; {{ and }} are literal braces)`,
+      );
+    }
     jobs.push({
       name: jobName,
       params: job.params,
       ...(resource ? { resource } : {}),
-      command: job.execution.command,
+      command: 'command' in expanded ? expanded.command : job.execution.command,
       workingDir,
       ...(job.execution.working_dir ? { workingDirAsWritten: job.execution.working_dir } : {}),
       dataDir: jobDataDir,

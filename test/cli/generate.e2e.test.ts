@@ -34,6 +34,19 @@ describe('hyperctl generate', () => {
     }
   });
 
+  it('keeps placeholders in the generated batch, filled in for each job when it runs', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 't.yml'), "name: ph\nparams:\n  lr: [0.1, 'a b']\nexecution:\n  command: echo {lr} {args} {job}\n");
+    expect((await runCli(['generate', '-t', 't.yml', '-o', 'b.json'], { cwd: dir })).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')).jobs[0].execution.command).toBe('echo {lr} {args} {job}');
+    const run = await runCli(['run', '-c', 'b.json', '--exit-on-finish', '--port', '0', '--batches-data-dir', join(dir, 'data')], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const outputs = readdirSync(join(dir, 'data', 'ph'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => readFileSync(join(dir, 'data', 'ph', d.name, 'stdout'), 'utf8'));
+    expect(outputs.sort()).toEqual(['0.1 --lr=0.1 lr=0.1\n', expect.stringMatching(/^a b --lr=a b job-\w+\n$/)].sort());
+  });
+
   it('writes YAML when the output ends in .yaml, and reads a JSON template', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 't.json'), JSON.stringify({ params: { a: [1, 2] }, execution: { command: 'true' } }));
