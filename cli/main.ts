@@ -27,7 +27,7 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
       await showUsage(rootCommand as CommandDef);
       return exitCodes.ok;
     }
-    if (args[0] === '-v' || args[0] === '--version') {
+    if (args[0] === '-v' || args[0] === '-V' || args[0] === '--version') {
       process.stdout.write(`${hyperctlVersion}\n`);
       return exitCodes.ok;
     }

@@ -9,6 +9,7 @@ import { createReporter } from '../reporters/create-reporter.js';
 export const runCommand = defineCommand({
   meta: { name: 'run', description: 'run a batch (resumes it when run again)' },
   args: {
+    file: { type: 'positional', required: false, description: 'batch config, as with --config', valueHint: 'FILE' },
     config: {
       type: 'string',
       alias: 'c',
@@ -56,7 +57,9 @@ export const runCommand = defineCommand({
     const onInterrupt = args['on-interrupt'];
     if (onInterrupt !== undefined && onInterrupt !== 'cancel' && onInterrupt !== 'leave')
       throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
-    const file = findConfigFile(args.config);
+    if (args.file !== undefined && args.config !== undefined && args.file !== args.config)
+      throw new HyperctlError('E_USAGE', `two configs given: ${JSON.stringify(args.file)} and --config ${JSON.stringify(args.config)}; give one`);
+    const file = findConfigFile(args.config ?? args.file);
     const reporter = createReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail), {
       stdout: process.stdout,
       stderr: process.stderr,

@@ -107,6 +107,19 @@ describe('hyperctl run', () => {
     for (const gpu of gpus) expect(['0', '1', '2', '3']).toContain(gpu);
   });
 
+  it('takes the config as its argument too, and prints its version with -V', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'positional', jobs: [{ name: 'a', params: {}, execution: { command: 'echo positional' } }] });
+    const { code, stdout } = await runCli(['run', config, ...quickRun, '--batches-data-dir', dir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('[1/1] succeed a');
+    const both = await runCli(['run', config, '-c', join(dir, 'other.json'), '--batches-data-dir', dir]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('two configs given');
+    const version = await runCli(['-V']);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
   it('exits 1 when a job fails, naming it and its stderr file', async () => {
     const dir = tempDir();
     const config = writeBatch(dir, {
