@@ -58,11 +58,16 @@ const logs = defineCommand({
   },
   async run({ args }): Promise<number> {
     const batch = batchFrom(args, args.batch);
-    await batch.job(args.job);
+    const job = await batch.job(args.job);
+    let printed = false;
     for await (const chunk of batch.readLogs(args.job, { stream: args.stderr ? 'stderr' : 'stdout', follow: Boolean(args.follow) })) {
+      printed = true;
       // A reader that went away (`| head`) has all it wanted.
       if (!(await writeOut(chunk))) break;
     }
+    // Nothing to show is an answer too: say why, on stderr, where it does not mix with the log.
+    if (!printed && job.status === 'init')
+      process.stderr.write(`hyperctl: job ${args.job} has not started${job.reason ? ` (${job.reason})` : ''}; it has no output yet\n`);
     return exitCodes.ok;
   },
 });

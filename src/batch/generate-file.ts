@@ -55,7 +55,8 @@ function writeBatchFile(output: string, template: TemplateInput, format: 'json' 
     } else {
       const jobs = [...generateJobs(template as JobTemplate)];
       count = jobs.length;
-      writeSync(fd, stringify({ ...head, jobs }));
+      // Jobs share their execution object: without this, YAML would write anchors and aliases, and editing one job would edit them all.
+      writeSync(fd, stringify({ ...head, jobs }, { aliasDuplicateObjects: false }));
     }
   } catch (error) {
     closeSync(fd);

@@ -195,14 +195,18 @@ async function ended(batch: Batch, chunk: LogChunk): Promise<boolean> {
 }
 
 /**
- * Every batch under the batches folder (folders with a spec), by name, with its daemon's address
+ * Every batch under the batches folder (folders with a spec), by start time (newest last), with its daemon's address
  * while one serves it. Reads the files, which are current while a batch runs: no daemon is asked.
  * @public
  */
 export async function listBatches(options: BatchesOptions = {}): Promise<BatchOverview[]> {
-  return listStoredBatches(resolveBatchesDataDir(options.batchesDataDir)).map((stored) => ({
-    ...storedBatchInfo(stored),
-    source: 'disk',
-    portal: stored.runner?.portal ?? null,
-  }));
+  const batches = listStoredBatches(resolveBatchesDataDir(options.batchesDataDir)).map(
+    (stored): BatchOverview => ({
+      ...storedBatchInfo(stored),
+      source: 'disk',
+      portal: stored.runner?.portal ?? null,
+    }),
+  );
+  // Oldest first, the newest last, where the eye ends; batches that never ran before all of them.
+  return batches.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
 }

@@ -86,3 +86,14 @@ describe('hyperctl generate', () => {
     expect(existsSync(join(dir, 'b.txt'))).toBe(false);
   });
 });
+
+describe('hyperctl generate, YAML', () => {
+  it('writes every job whole, without anchors and aliases, so editing one job edits only it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 't.yml'), template);
+    expect((await runCli(['generate', '-t', 't.yml', '-o', 'b.yaml'], { cwd: dir })).code).toBe(0);
+    const text = readFileSync(join(dir, 'b.yaml'), 'utf8');
+    expect(text).not.toMatch(/[&*]a\d/);
+    expect(parse(text).jobs[3].execution).toEqual({ command: 'python3 main.py' });
+  });
+});

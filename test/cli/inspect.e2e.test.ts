@@ -106,3 +106,22 @@ describe('hyperctl batch and job, during a run', () => {
     expect(JSON.parse((await runCli(['batch', 'list', '--json'], { env })).stdout)).toMatchObject([{ name: 'live', status: 'finished' }]);
   });
 });
+
+describe('listing and reading in the order people expect', () => {
+  it('batch list puts the newest batch last, whatever its name; job logs of a job that never started says so', async () => {
+    const dir = tempDir();
+    for (const name of ['zeta', 'alpha']) {
+      const config = join(dir, `${name}.json`);
+      const jobs = [
+        { name: 'bad', params: {}, execution: { command: 'exit 1' } },
+        { name: 'never', params: {}, execution: { command: 'true' } },
+      ];
+      writeFileSync(config, JSON.stringify({ name, jobs, halt: { fail: 1 } }));
+      await runCli(['run', config, '--exit-on-finish', '--port', '0', '--batches-data-dir', dir]);
+    }
+    const listed = JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout) as { name: string }[];
+    expect(listed.map((b) => b.name)).toEqual(['zeta', 'alpha']);
+    const logs = await runCli(['job', 'logs', '-b', 'alpha', '-j', 'never', '--batches-data-dir', dir]);
+    expect(logs).toMatchObject({ code: 0, stdout: '', stderr: 'hyperctl: job never has not started; it has no output yet\n' });
+  });
+});
