@@ -43,9 +43,10 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
       await showUsage(command, parent);
       return depth === 0 ? exitCodes.ok : exitCodes.usage;
     }
-    await rejectUnknownFlags(command, args.slice(depth));
+    const rawArgs = await joinNegativeValues(command, args.slice(depth));
+    await rejectUnknownFlags(command, rawArgs);
     // Run the leaf command directly: citty does not hand a sub-command's result back up.
-    const { result } = await runCommand(command, { rawArgs: args.slice(depth), data: { signals } satisfies CommandData });
+    const { result } = await runCommand(command, { rawArgs, data: { signals } satisfies CommandData });
     return typeof result === 'number' ? result : exitCodes.ok;
   } catch (error) {
     return reportError(error, args);
@@ -66,6 +67,33 @@ async function findCommand(args: readonly string[]): Promise<[CommandDef, Comman
     depth++;
   }
   return [command, parent, depth];
+}
+
+/**
+ * `-p -1` as `-p=-1`: a negative number after a flag that takes a value is that value (so its
+ * check can say what the value must be), not a flag of its own, as the parser would take it.
+ */
+async function joinNegativeValues(command: CommandDef, args: readonly string[]): Promise<string[]> {
+  const defs = (await resolveValue(command.args)) as ArgsDef | undefined;
+  // Each spelling of a flag that takes a value, to its long name (`-p=…` would not parse).
+  const longName = new Map<string, string>();
+  for (const [name, def] of Object.entries(defs ?? {})) {
+    if (def.type !== 'string') continue;
+    longName.set(`--${name}`, name);
+    if ('alias' in def) for (const alias of [def.alias ?? []].flat()) longName.set(alias.length === 1 ? `-${alias}` : `--${alias}`, name);
+  }
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    const name = longName.get(arg);
+    if (name !== undefined && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`--${name}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
 }
 
 /** citty ignores flags it does not know; a typo must not silently change what runs. */

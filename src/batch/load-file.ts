@@ -7,6 +7,7 @@ import { formatPath } from './field-path.js';
 import { findDuplicateKey } from './json-duplicate-keys.js';
 
 const codeExtensions = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+const dataExtensions = new Set(['.json', '.yaml', '.yml']);
 
 /**
  * The config file names `hyperctl run` looks for in the current folder, in order, when given none.
@@ -36,6 +37,11 @@ export async function loadConfigFile(path: string): Promise<unknown> {
     throw new HyperctlError('E_CONFIG_NOT_FOUND', `${path}: cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
   if (codeExtensions.has(ext)) return loadModule(file, path);
+  if (!dataExtensions.has(ext))
+    throw new HyperctlError(
+      'E_CONFIG_PARSE',
+      `${path}: ${ext ? `"${ext}" files are not configs hyperctl reads` : 'a file without an extension is not a config hyperctl reads'}; expected .json, .yaml, .yml, .ts, .mts, .cts, .js, .mjs or .cjs`,
+    );
   // A byte order mark is what some editors put first; it is no part of the config.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return ext === '.json' ? parseJson(text, path) : parseYaml(text, path);

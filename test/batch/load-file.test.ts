@@ -44,6 +44,10 @@ describe('config files', () => {
     expect(await refusal('a.yaml', bomb)).toContain('invalid YAML: Excessive alias count');
   });
 
+  it('name a file of a kind they are not', async () => {
+    expect(await refusal('batch.toml', 'jobs = []\n')).toContain('batch.toml: ".toml" files are not configs hyperctl reads; expected .json, .yaml');
+  });
+
   it('name the failing function of a TypeScript config', async () => {
     expect(await refusal('a.mjs', 'export default () => { throw new Error("no data") }\n')).toContain('the function it exports failed: no data');
   });

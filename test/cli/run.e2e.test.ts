@@ -158,6 +158,7 @@ describe('hyperctl run', () => {
     ['a missing config file', ['-c', '/no/such/batch.json'], 'cannot read file (ENOENT)'],
     ['no config and none found', [], 'no --config given'],
     ['a bad --parallelism', ['-c', 'x.json', '--parallelism', 'two'], '--parallelism: expected a whole number from 1 to 100000, got "two"'],
+    ['a negative -p', ['-c', 'x.json', '-p', '-1'], '--parallelism: expected a whole number from 1 to 100000, got "-1"'],
   ])('exits 2 on %s', async (_what, args, message) => {
     const dir = tempDir();
     const { code, stderr } = await runCli(['run', ...quickRun, ...args], { cwd: dir });
