@@ -20,11 +20,20 @@ export function storedBatchInfo(batch: StoredBatch): BatchInfo {
   };
 }
 
+/** How long one reading of a batch's files answers for it. */
+const freshForMs = 250;
+
 /** A batch's files as a {@link BatchSource}: each call reads them afresh, so it is current while a run writes them. */
 export function diskSource(batchesDataDir: string, name: string): BatchSource {
   // The spec is read once; the journal at every call, which is current while a run writes it.
   const spec = readSpec(batchesDataDir, name);
-  const read = () => readBatch(batchesDataDir, name, spec);
+  // Folding a big journal takes time: reads in quick succession (a log printed chunk by chunk)
+  // share one fold for a moment, as current as a running batch's files need.
+  let last: { batch: StoredBatch; at: number } | undefined;
+  const read = () => {
+    if (!last || Date.now() - last.at > freshForMs) last = { batch: readBatch(batchesDataDir, name, spec), at: Date.now() };
+    return last.batch;
+  };
   const find = (batch: StoredBatch, job: string) => {
     const found = batch.jobs.find((j) => j.name === job);
     if (!found) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${name}" has no job "${job}"`);
