@@ -43,10 +43,15 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
       await showUsage(command, parent);
       return depth === 0 ? exitCodes.ok : exitCodes.usage;
     }
-    const rawArgs = await joinNegativeValues(command, args.slice(depth));
+    const ownArgs = args.slice(depth);
+    const dashDash = ownArgs.indexOf('--');
+    const rest = dashDash === -1 ? undefined : ownArgs.slice(dashDash + 1);
+    if (rest !== undefined && command !== runBatchCommand)
+      throw new HyperctlError('E_USAGE', `unexpected "--": only hyperctl run takes a command after it (hyperctl run --param … -- COMMAND)`);
+    const rawArgs = await joinNegativeValues(command, dashDash === -1 ? ownArgs : ownArgs.slice(0, dashDash));
     await rejectUnknownFlags(command, rawArgs);
     // Run the leaf command directly: citty does not hand a sub-command's result back up.
-    const { result } = await runCommand(command, { rawArgs, data: { signals } satisfies CommandData });
+    const { result } = await runCommand(command, { rawArgs, data: { signals, rest } satisfies CommandData });
     return typeof result === 'number' ? result : exitCodes.ok;
   } catch (error) {
     return reportError(error, args);
@@ -86,7 +91,6 @@ async function joinNegativeValues(command: CommandDef, args: readonly string[]):
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const next = args[i + 1];
-    if (arg === '--') return [...joined, ...args.slice(i)];
     const name = longName.get(arg);
     if (name !== undefined && next !== undefined && /^-\d/.test(next)) {
       joined.push(`--${name}=${next}`);
@@ -106,7 +110,6 @@ async function rejectUnknownFlags(command: CommandDef, args: readonly string[]):
     if ('alias' in def) for (const alias of [def.alias ?? []].flat()) known.add(alias);
   }
   for (const arg of args) {
-    if (arg === '--') break;
     if (!arg.startsWith('-') || arg === '-') continue;
     const name = arg.replace(/^--?/, '').split('=')[0]!;
     if (!known.has(name))

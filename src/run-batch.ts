@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { loadConfigFile } from './batch/load-file.js';
 import { defaultBatchName } from './batch/names.js';
 import type { BatchConfig } from './batch/types.js';
-import { startDaemon } from './daemon/server.js';
+import { startDaemonOn } from './daemon/server.js';
 import { BatchRun } from './run/batch-run.js';
 import type { BatchResult } from './run/events.js';
 import type { RunBatchOptions } from './run/options.js';
@@ -38,7 +38,7 @@ export async function runBatchConfig(config: unknown, options: RunBatchOptions, 
   // A big batch's raw config is not needed once it is checked and normalised.
   config = undefined;
   if (!options.daemon) return run.run();
-  const daemon = await startDaemon(run, { host: run.spec.daemon.host, port: options.port ?? run.spec.daemon.port });
+  const daemon = await startDaemonOn(run, run.spec.daemon.host, options.port ?? run.spec.daemon.port);
   return run.run(daemon);
 }
 

@@ -39,8 +39,11 @@ const stop = defineCommand({
   args: { ...nameArg, kill: { type: 'boolean', description: 'also kill the running jobs (default: let them finish)' }, ...batchArgs },
   async run({ args }): Promise<number> {
     const kill = Boolean(args.kill);
-    await batchFrom(args, args.name).stop({ kill });
+    const batch = batchFrom(args, args.name);
+    const { status } = await batch.info();
+    await batch.stop({ kill });
     if (args.json) printJson({ name: args.name, stopping: true, kill });
+    else if (status !== 'running') process.stdout.write(`batch ${args.name} has ended (${status}); its daemon stops serving it\n`);
     else process.stdout.write(`batch ${args.name}: stopping; ${kill ? 'running jobs are being killed' : 'running jobs will finish'}\n`);
     return exitCodes.ok;
   },
@@ -127,16 +130,16 @@ const serve = defineCommand({
   args: {
     ...nameArg,
     host: { type: 'string', description: 'address to listen on (default: localhost)', valueHint: 'HOST' },
-    port: { type: 'string', description: 'port, 0 for any free one (default: 8060)', valueHint: 'N' },
+    port: { type: 'string', description: 'port, 0 for any free one (default: 8060, or any free one when it is taken)', valueHint: 'N' },
     ...batchesDataDirArg,
   },
   async run({ args, data }): Promise<number> {
-    const port = integerFlag('port', args.port, 0, 65_535) ?? 8060;
+    const port = integerFlag('port', args.port, 0, 65_535);
     const controller = new AbortController();
     (data as CommandData).signals.handle(() => controller.abort());
     await batchFrom(args, args.name).serve({
       host: args.host ?? 'localhost',
-      port,
+      ...(port !== undefined ? { port } : {}),
       signal: controller.signal,
       onServing: (url) =>
         process.stderr.write(`serving batch ${args.name} (from disk) at ${url}\nthe address holds the batch's token: keep it private; Ctrl-C to stop\n`),

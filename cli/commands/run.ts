@@ -1,13 +1,18 @@
 import { defineCommand } from 'citty';
-import { type BatchResult, HyperctlError, isHyperctlError, type RunBatchOptions, runBatchFile } from '../../src/index.js';
+import { type BatchResult, generateBatch, HyperctlError, isHyperctlError, type RunBatchOptions, runBatch, runBatchFile } from '../../src/index.js';
 import { haltFlag, integerFlag } from '../args.js';
 import { findConfigFile } from '../config-file.js';
 import type { CommandData } from '../command-data.js';
 import { exitCodes } from '../exit-codes.js';
+import { repeatedFlag, sweepTemplate } from '../param-sweep.js';
 import { createReporter } from '../reporters/create-reporter.js';
 
 export const runCommand = defineCommand({
-  meta: { name: 'run', description: 'run a batch (resumes it when run again)' },
+  meta: {
+    name: 'run',
+    description:
+      'run a batch (resumes it when run again), from a config or as a grid of --param values: hyperctl run --param lr=0.1,0.2 -- python3 train.py --lr {lr}',
+  },
   args: {
     file: { type: 'positional', required: false, description: 'batch config, as with --config', valueHint: 'FILE' },
     config: {
@@ -15,6 +20,16 @@ export const runCommand = defineCommand({
       alias: 'c',
       description: 'batch config: .json, .yaml, .yml, .ts, .mts, .js, .mjs (default: ./hyperctl.config.*)',
       valueHint: 'FILE',
+    },
+    param: {
+      type: 'string',
+      description: 'sweep without a config: a param and its values, repeatable; the command to run comes after --, with {NAME} placeholders',
+      valueHint: 'NAME=V1,V2',
+    },
+    'batch-name': {
+      type: 'string',
+      description: "the batch's name, over the config's (default for --param: the script's name and a hash of the line)",
+      valueHint: 'NAME',
     },
     'batches-data-dir': {
       type: 'string',
@@ -31,7 +46,7 @@ export const runCommand = defineCommand({
     tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
     json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },
     'exit-on-finish': { type: 'boolean', description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish)' },
-    port: { type: 'string', description: 'daemon port, 0 for any free one (default: daemon.port or 8060)', valueHint: 'N' },
+    port: { type: 'string', description: 'daemon port, 0 for any free one (default: daemon.port, else 8060 or any free one when it is taken)', valueHint: 'N' },
     'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
     'on-interrupt': {
       type: 'string',
@@ -44,8 +59,8 @@ export const runCommand = defineCommand({
       valueHint: 'WHEN,fail=N',
     },
   },
-  async run({ args, data }): Promise<number> {
-    const { signals } = data as CommandData;
+  async run({ args, rawArgs, data }): Promise<number> {
+    const { signals, rest } = data as CommandData;
     const controller = new AbortController();
     let interrupting = (signal: NodeJS.Signals) => controller.abort(signal);
     // From here on a signal is the run's: one while the config loads ends the run before it begins.
@@ -59,7 +74,10 @@ export const runCommand = defineCommand({
       throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
     if (args.file !== undefined && args.config !== undefined && args.file !== args.config)
       throw new HyperctlError('E_USAGE', `two configs given: ${JSON.stringify(args.file)} and --config ${JSON.stringify(args.config)}; give one`);
-    const file = findConfigFile(args.config ?? args.file);
+    const paramFlags = repeatedFlag(rawArgs, 'param');
+    const batchName = args['batch-name'] || undefined;
+    const start =
+      paramFlags.length > 0 || rest !== undefined ? sweepStart(paramFlags, rest, args.config ?? args.file, batchName) : fileStart(args.config ?? args.file);
     const reporter = createReporter(args.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', Boolean(args.tail), {
       stdout: process.stdout,
       stderr: process.stderr,
@@ -87,6 +105,7 @@ export const runCommand = defineCommand({
       force: Boolean(args.force),
       // The config file's folder and name, as runBatchFile takes them.
       baseDir: undefined,
+      name: start.sweeps ? undefined : batchName,
       defaultName: undefined,
       captureOutput: Boolean(args.tail),
       killGraceMs: graceSeconds === undefined ? undefined : graceSeconds * 1000,
@@ -98,7 +117,7 @@ export const runCommand = defineCommand({
       executors: undefined,
     };
     try {
-      await runBatchFile(file, options);
+      await start.run(options);
     } catch (error) {
       // A batch whose state could not be written must not end in its summary alone: the error says what to do.
       if (!result || (isHyperctlError(error) && error.code === 'E_STATE_WRITE')) throw error;
@@ -109,3 +128,25 @@ export const runCommand = defineCommand({
     return result.status === 'succeed' ? exitCodes.ok : result.status === 'interrupted' ? exitCodes.interrupted : exitCodes.jobsFailed;
   },
 });
+
+interface Start {
+  /** Whether the batch is a --param sweep (which names itself). */
+  readonly sweeps: boolean;
+  readonly run: (options: RunBatchOptions) => Promise<BatchResult>;
+}
+
+/** `run --param … -- COMMAND`: the grid of the values, run in the current folder. */
+function sweepStart(paramFlags: readonly string[], command: readonly string[] | undefined, config: string | undefined, name: string | undefined): Start {
+  if (config !== undefined) throw new HyperctlError('E_USAGE', `give a config (${config}) or --param … -- COMMAND, not both`);
+  if (!command?.length)
+    throw new HyperctlError('E_USAGE', '--param needs the command to run after --: hyperctl run --param lr=0.1,0.2 -- python3 train.py --lr {lr}');
+  if (paramFlags.length === 0) throw new HyperctlError('E_USAGE', 'a command after -- needs at least one --param NAME=V1,V2,… to sweep');
+  const batch = generateBatch(sweepTemplate(paramFlags, command, name));
+  return { sweeps: true, run: (options) => runBatch(batch, options) };
+}
+
+/** `run [FILE]`: the config given, else ./hyperctl.config.*. */
+function fileStart(given: string | undefined): Start {
+  const file = findConfigFile(given);
+  return { sweeps: false, run: (options) => runBatchFile(file, options) };
+}

@@ -81,7 +81,10 @@ export class PlainReporter implements RunReporter {
       case 'daemon:serving':
         this.say(
           stderr,
-          `the batch has ended; its daemon still serves ${event.url} (Ctrl-C, SIGTERM or "hyperctl batch stop ${this.batchName}" to stop; daemon.exit_on_finish: true or --exit-on-finish exits by itself)`,
+          [
+            `batch ${this.batchName} is done; its dashboard stays up at ${event.dashboard}`,
+            `Ctrl-C or "hyperctl batch stop ${this.batchName}" ends it (--exit-on-finish or daemon.exit_on_finish: true to exit when the jobs end)`,
+          ].join('\n'),
         );
         break;
     }

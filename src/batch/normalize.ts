@@ -78,7 +78,11 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     version: input.version ?? hyperctlVersion,
     dataDir,
     backend: toBackendSpec(input.backend, options.parallelism),
-    daemon: { host: input.daemon?.host ?? 'localhost', port: input.daemon?.port ?? 8060, exitOnFinish: input.daemon?.exit_on_finish ?? false },
+    daemon: {
+      host: input.daemon?.host ?? 'localhost',
+      ...(input.daemon?.port !== undefined ? { port: input.daemon.port } : {}),
+      exitOnFinish: input.daemon?.exit_on_finish ?? false,
+    },
     jobs,
     retryOn: input.job_defaults?.retry_on ?? ['lost'],
     retryBackoffMs: (input.job_defaults?.retry_backoff ?? 1) * 1000,

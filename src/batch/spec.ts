@@ -47,7 +47,8 @@ export interface BatchSpec {
   /** `{batches_data_dir}/{name}`: spec, journal and the default job folders. */
   readonly dataDir: string;
   readonly backend: BackendSpec;
-  readonly daemon: { readonly host: string; readonly port: number; readonly exitOnFinish: boolean };
+  /** `port` only when the config sets one: else the daemon takes 8060, or any free port when 8060 is taken. */
+  readonly daemon: { readonly host: string; readonly port?: number; readonly exitOnFinish: boolean };
   readonly jobs: readonly JobSpec[];
   readonly retryOn: readonly RetryCause[];
   readonly retryBackoffMs: number;

@@ -8,7 +8,8 @@ import { readLogChunk } from './log-file.js';
 
 /** A batch read from disk, shown like one from a daemon. */
 export function storedBatchInfo(batch: StoredBatch): BatchInfo {
-  const start = batch.runner?.startedAt ?? batch.lastRun?.startedAt;
+  // A runner that only serves (its jobs are over, or it serves from disk) did not start the last run.
+  const start = (batch.runner?.finishedAt === undefined ? batch.runner?.startedAt : undefined) ?? batch.lastRun?.startedAt;
   const end = batch.status === 'running' ? Date.now() : (batch.lastRun?.endedAt ?? start);
   return {
     name: batch.name,

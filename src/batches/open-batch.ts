@@ -182,8 +182,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     },
     kill: async (job) => control().kill(job),
     stop: async (stopOptions = {}) => control().stop(stopOptions),
-    serve: ({ host = 'localhost', port = 8060, signal, onServing = () => undefined }) =>
-      serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),
+    serve: ({ host = 'localhost', port, signal, onServing = () => undefined }) => serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),
   };
   return batch;
 }

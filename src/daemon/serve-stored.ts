@@ -1,7 +1,7 @@
 import { HyperctlError } from '../errors.js';
-import { readRunner } from '../store/batch-store.js';
+import { holdForServing, readRunner } from '../store/batch-store.js';
 import { readBatch } from '../store/read-batch.js';
-import { startDaemon } from './server.js';
+import { startDaemonOn } from './server.js';
 import { StoredRunView } from './stored-view.js';
 
 /**
@@ -11,18 +11,25 @@ import { StoredRunView } from './stored-view.js';
 export async function serveStoredBatch(
   batchesDataDir: string,
   name: string,
-  options: { host: string; port: number; signal: AbortSignal; onServing: (dashboard: string) => void },
+  options: { host: string; port: number | undefined; signal: AbortSignal; onServing: (dashboard: string) => void },
 ): Promise<void> {
   const batch = readBatch(batchesDataDir, name);
   const runner = readRunner(batch.dataDir);
   if (runner)
     throw new HyperctlError(
       'E_BATCH_LOCKED',
-      `batch "${name}" is being run (pid ${runner.pid})${runner.portal ? `; its own daemon serves it: see hyperctl batch dashboard ${name}` : ''}`,
+      `batch "${name}" is ${runner.finishedAt === undefined ? 'being run' : 'served'} by pid ${runner.pid}${runner.portal ? `; see its dashboard with hyperctl batch dashboard ${name}` : ''}`,
     );
   let stopped!: () => void;
   const stop = new Promise<void>((resolve) => (stopped = resolve));
-  const daemon = await startDaemon(new StoredRunView(batch, () => stopped()), { host: options.host, port: options.port });
+  const daemon = await startDaemonOn(new StoredRunView(batch, () => stopped()), options.host, options.port);
+  let release: () => void;
+  try {
+    release = holdForServing(batch.dataDir, name, { portal: daemon.url, token: daemon.token });
+  } catch (error) {
+    await daemon.close();
+    throw error;
+  }
   try {
     options.onServing(`${daemon.portal}/`);
     await Promise.race([
@@ -31,5 +38,6 @@ export async function serveStoredBatch(
     ]);
   } finally {
     await daemon.close();
+    release();
   }
 }

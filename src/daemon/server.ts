@@ -13,7 +13,29 @@ export interface Daemon {
   /** `http://host:port/TOKEN`: the base URL handed to jobs; its path authenticates them. */
   readonly portal: string;
   readonly token: string;
+  /** Why it listens elsewhere than asked: the default port was taken. */
+  readonly notice?: string;
   close(): Promise<void>;
+}
+
+/** The port a daemon takes when none is configured. */
+export const defaultDaemonPort = 8060;
+
+/**
+ * {@link startDaemon} on `port`, or when none is given on {@link defaultDaemonPort}, and on any free
+ * port when that one is taken (another batch serves there): nothing depends on the default, since
+ * jobs get the portal from their environment and the CLI finds it in the batch's folder. A port
+ * that was asked for and is taken stays an error.
+ */
+export async function startDaemonOn(view: RunView, host: string, port: number | undefined): Promise<Daemon> {
+  if (port !== undefined) return startDaemon(view, { host, port });
+  try {
+    return await startDaemon(view, { host, port: defaultDaemonPort });
+  } catch (error) {
+    if (!(error instanceof HyperctlError && error.code === 'E_DAEMON_PORT_IN_USE')) throw error;
+    const daemon = await startDaemon(view, { host, port: 0 });
+    return { ...daemon, notice: `port ${defaultDaemonPort} is in use (by another batch?), so this daemon listens on ${daemon.url}` };
+  }
 }
 
 /**

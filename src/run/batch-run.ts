@@ -137,6 +137,7 @@ export class BatchRun implements RunView {
       if (this.#kill.signal.aborted) throw aborted(this.#options.signal?.reason);
     };
     try {
+      if (daemon?.notice) this.#emit({ type: 'warning', message: daemon.notice });
       for (const message of backendWarnings(this.spec, daemon !== undefined)) this.#emit({ type: 'warning', message });
       const executors = await openExecutors(all, (host, reason) => this.#emit({ type: 'host:down', host, reason }));
       stopIfAborted();
@@ -197,7 +198,7 @@ export class BatchRun implements RunView {
     }
     try {
       if (serve && daemon && this.#listenerError === undefined) {
-        this.#emit({ type: 'daemon:serving', url: daemon.url });
+        this.#emit({ type: 'daemon:serving', url: daemon.url, dashboard: `${daemon.portal}/` });
         // A batch stop through the API ends the serving too: the user asked the whole run to end.
         await Promise.race([onAbort(outer ?? new AbortController().signal), onAbort(this.#release.signal)]);
       }

@@ -63,7 +63,12 @@ export type BatchEvent =
   | { readonly type: 'job:exit'; readonly job: JobResult }
   | { readonly type: 'batch:end'; readonly result: BatchResult }
   /** The batch has ended and the daemon keeps serving it until the run's signal aborts. */
-  | { readonly type: 'daemon:serving'; readonly url: string }
+  | {
+      readonly type: 'daemon:serving';
+      readonly url: string;
+      /** The dashboard's address; it holds the batch's token. */
+      readonly dashboard: string;
+    }
   /** A machine cannot take jobs: left out at the start, or lost during the run. */
   | { readonly type: 'host:down'; readonly host: string; readonly reason: string }
   /** A machine is back after it was lost. */

@@ -19,6 +19,8 @@ export interface RunBatchOptions {
   readonly force?: boolean;
   /** Relative `working_dir` and `data_dir` resolve against it. @defaultValue `process.cwd()` */
   readonly baseDir?: string;
+  /** The batch's name, over the config's `name` (a re-run under the same name resumes it). */
+  readonly name?: string;
   /** Batch name when the config has none. @defaultValue `batch-` and a hash of the jobs */
   readonly defaultName?: string;
   /** Emit `job:output` events with the jobs' output as it comes (it still goes to the files). @defaultValue false */

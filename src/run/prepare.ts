@@ -8,7 +8,8 @@ import type { RunBatchOptions } from './options.js';
 /** Validates a config from anywhere (file, code) and fills in its defaults. */
 export function prepareBatch(config: unknown, options: RunBatchOptions, where?: string): BatchSpec {
   const isObject = typeof config === 'object' && config !== null && !Array.isArray(config);
-  const input = parseWith(batchSchema, options.halt && isObject ? { ...config, halt: options.halt } : config, 'E_CONFIG_INVALID', where);
+  const overrides = { ...(options.halt ? { halt: options.halt } : {}), ...(options.name !== undefined ? { name: options.name } : {}) };
+  const input = parseWith(batchSchema, isObject && Object.keys(overrides).length > 0 ? { ...config, ...overrides } : config, 'E_CONFIG_INVALID', where);
   return normalizeBatch(
     input,
     {

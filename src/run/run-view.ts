@@ -37,5 +37,7 @@ export interface ServingDaemon {
   /** `http://host:port/TOKEN`: the base URL handed to jobs. */
   readonly portal: string;
   readonly token: string;
+  /** Said to the user as the run starts: why the daemon listens where it does. */
+  readonly notice?: string;
   close(): Promise<void>;
 }

@@ -144,9 +144,35 @@ export function readRunner(dir: string): RunnerInfo | null {
   }
 }
 
-function lockBatch(dir: string, name: string, portal: string | undefined): RunnerInfo {
+/**
+ * Takes a batch no run holds for a daemon that serves it from disk, so that `batch dashboard` and
+ * `batch stop` find it and no run starts under it; returns the release. `E_BATCH_LOCKED` when a
+ * run (or another server) holds it.
+ */
+export function holdForServing(dir: string, name: string, daemon: DaemonAccess): () => void {
+  const runner = lockBatch(dir, name, daemon.portal, Date.now());
+  const release = () => rmSync(join(dir, batchFiles.runner), { force: true });
+  try {
+    writeAtomic(join(dir, batchFiles.token), (write) => write(daemon.token), 0o600);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return () => {
+    // Only its own lock: a stale server's files may have been taken over meanwhile.
+    if (readRunner(dir)?.startedAt === runner.startedAt) release();
+  };
+}
+
+function lockBatch(dir: string, name: string, portal: string | undefined, finishedAt?: number): RunnerInfo {
   const path = join(dir, batchFiles.runner);
-  const me: RunnerInfo = { ...identify(process.pid), host: hostname(), startedAt: Date.now(), ...(portal ? { portal } : {}) };
+  const me: RunnerInfo = {
+    ...identify(process.pid),
+    host: hostname(),
+    startedAt: Date.now(),
+    ...(portal ? { portal } : {}),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number | undefined;
     try {

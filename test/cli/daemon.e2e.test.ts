@@ -1,4 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, runCli, startCli, quickRun, type CliResult } from '../helpers/cli.js';
@@ -31,7 +32,7 @@ async function untilStatus(root: string, batch: string, job: string, status: str
 async function untilServing(run: { child: { stderr: NodeJS.ReadableStream | null } }): Promise<void> {
   let text = '';
   run.child.stderr!.on('data', (chunk: Buffer) => (text += chunk));
-  await waitFor(() => text.includes('still serves'), 'the daemon to keep serving', 20_000);
+  await waitFor(() => text.includes('dashboard stays up'), 'the daemon to keep serving', 20_000);
 }
 
 describe('hyperctl run with its daemon', () => {
@@ -99,7 +100,8 @@ describe('hyperctl run with its daemon', () => {
       run.child.kill('SIGTERM');
       const result = await run.done;
       expect(result.code, result.stderr).toBe(expected);
-      expect(result.stderr).toContain('daemon.exit_on_finish: true or --exit-on-finish exits by itself');
+      expect(result.stderr).toMatch(/^batch serve is done; its dashboard stays up at http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/\n/m);
+      expect(result.stderr).toContain('Ctrl-C or "hyperctl batch stop serve" ends it (--exit-on-finish or daemon.exit_on_finish: true to exit when the jobs end)');
       expect(JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout)[0]).toMatchObject({ status: 'finished', portal: null });
     }
   });
@@ -113,7 +115,7 @@ describe('hyperctl run with its daemon', () => {
     });
     const { code, stderr } = await runCli(['run', '-c', config, '--batches-data-dir', dir]);
     expect(code).toBe(0);
-    expect(stderr).not.toContain('still serves');
+    expect(stderr).not.toContain('dashboard stays up');
   });
 
   it('batch stop ends a batch: running jobs finish, no new job starts, the runner exits', async () => {
@@ -191,13 +193,58 @@ describe('hyperctl run with its daemon', () => {
     await untilStatus(dir, 'busy', 'a', 'running');
     const serve = await runCli(['batch', 'serve', 'busy', '--port', '0', '--batches-data-dir', dir]);
     expect(serve.code).toBe(2);
-    expect(serve.stderr).toMatch(/^hyperctl: batch "busy" is being run \(pid \d+\); its own daemon serves it: see hyperctl batch dashboard busy\n$/);
+    expect(serve.stderr).toMatch(/^hyperctl: batch "busy" is being run by pid \d+; see its dashboard with hyperctl batch dashboard busy\n$/);
     run.child.kill('SIGTERM');
     await run.done;
 
     const bad = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir, '--on-interrupt', 'later']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('hyperctl: --on-interrupt: expected cancel or leave, got "later"\n');
+  });
+
+  it('batch serve holds the batch: batch dashboard and batch list find it, a run waits for it, batch stop ends it', async () => {
+    const dir = tempDir();
+    const config = writeBatch(dir, { name: 'shown', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }] });
+    await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    const serve = startCli(['batch', 'serve', 'shown', '--port', '0', '--batches-data-dir', dir]);
+    let said = '';
+    serve.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
+    await waitFor(() => said.includes('serving batch shown'), 'the batch to be served');
+    const served = /at (http:\/\/\S+\/)\n/.exec(said)![1]!;
+    const dashboard = await runCli(['batch', 'dashboard', 'shown', '--batches-data-dir', dir]);
+    expect(dashboard).toMatchObject({ code: 0, stdout: `${served}\n` });
+    const [listed] = JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout);
+    expect(listed).toMatchObject({ status: 'finished', portal: served.replace(/\/[^/]+\/$/, '') });
+    // Its start and duration are the last run's, not the server's.
+    expect(listed.elapsedMs).toBeGreaterThanOrEqual(0);
+    const again = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('"hyperctl batch stop shown"');
+    expect(await runCli(['batch', 'stop', 'shown', '--batches-data-dir', dir])).toMatchObject({
+      code: 0,
+      stdout: 'batch shown has ended (finished); its daemon stops serving it\n',
+    });
+    expect((await serve.done).code).toBe(0);
+    expect(JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout)[0].portal).toBeNull();
+    expect((await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir])).code).toBe(0);
+  });
+
+  it('takes any free port when the default port is taken and says which; a configured port stays its own', async () => {
+    const dir = tempDir();
+    // Hold 8060, unless something else already does: taken either way.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.once('error', () => resolve()).listen(8060, '127.0.0.1', () => resolve()));
+    try {
+      const config = writeBatch(dir, { name: 'elsewhere', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }] });
+      const { code, stderr } = await runCli(['run', '--exit-on-finish', '-c', config, '--batches-data-dir', dir]);
+      expect(code, stderr).toBe(0);
+      const port = /so this daemon listens on http:\/\/127\.0\.0\.1:(\d+)\n/.exec(stderr)?.[1];
+      expect(port, stderr).toBeDefined();
+      expect(stderr).toContain(`daemon: http://127.0.0.1:${port} `);
+      expect(stderr).toMatch(/^warning: port 8060 is in use \(by another batch\?\)/m);
+    } finally {
+      holder.close();
+    }
   });
 
   it('exits 2 naming the port when it is in use, and writes nothing', async () => {

@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliPath, fixturesDir, quickRun, runCli } from '../helpers/cli.js';
+import { exampleCopy } from '../helpers/examples.js';
+import { ensureCommand } from '../helpers/system.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let noPython: string | undefined;
+beforeAll(() => {
+  noPython = ensureCommand('python3', 'python3');
+});
+
+const printArgv = `${process.execPath} ${fixturesDir}print-argv.mjs`;
+
+/** What each job of `batch` printed, by job name. */
+function outputs(root: string, batch: string): Record<string, unknown> {
+  const dir = join(root, batch);
+  const jobs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory());
+  return Object.fromEntries(jobs.map((d) => [d.name, JSON.parse(readFileSync(join(dir, d.name, 'stdout'), 'utf8'))]));
+}
+
+describe('hyperctl run --param … -- COMMAND', () => {
+  it('runs the grid of the values with each one in the command, and resumes when run again', async () => {
+    const root = tempDir();
+    const cwd = tempDir();
+    const args = [
+      'run',
+      ...quickRun,
+      '--batches-data-dir',
+      root,
+      '--param',
+      'lr=0.1,0.2',
+      '--param=depth=3,5',
+      '--',
+      printArgv,
+      '--lr',
+      '{lr}',
+      '--depth={depth}',
+    ];
+    const first = await runCli(args, { cwd });
+    expect(first.code, first.stderr).toBe(0);
+    const [name] = readdirSync(root);
+    expect(name).toMatch(/^print-argv-[0-9a-f]{6}$/);
+    expect(first.stdout).toContain(`batch ${name}: 4 jobs, 0 already succeeded, 4 to run`);
+    expect(outputs(root, name!)).toEqual({
+      'lr=0.1,depth=3': ['--lr', '0.1', '--depth=3'],
+      'lr=0.1,depth=5': ['--lr', '0.1', '--depth=5'],
+      'lr=0.2,depth=3': ['--lr', '0.2', '--depth=3'],
+      'lr=0.2,depth=5': ['--lr', '0.2', '--depth=5'],
+    });
+    const again = await runCli(args, { cwd });
+    expect(again.stdout).toContain(`batch ${name}: 4 jobs, 4 already succeeded, 0 to run`);
+    // The same line in another folder is another batch.
+    expect((await runCli(args, { cwd: tempDir() })).code).toBe(0);
+    expect(readdirSync(root)).toHaveLength(2);
+  });
+
+  it('parses values as JSON where they parse and never lets one become shell syntax', async () => {
+    const root = tempDir();
+    const cwd = tempDir();
+    const hostile = ['$(touch pwned)', '`touch pwned`', '; touch pwned', "it's", 'say "hi"', 'a\nb', 'héllo wörld', '*'];
+    const values = ['[1,"x"]', '{"a":{"b":2}}', 'true', '-1.5', 'plain\\,comma', ...hostile].join(',');
+    const { code, stderr } = await runCli(
+      ['run', ...quickRun, '--batches-data-dir', root, '--batch-name', 'odd', '--param', `v=${values}`, '--', `${printArgv} {v} {args}`],
+      { cwd },
+    );
+    expect(code, stderr).toBe(0);
+    const printed = Object.values(outputs(root, 'odd')) as string[][];
+    const expected: unknown[] = [[1, 'x'], { a: { b: 2 } }, true, -1.5, 'plain,comma', ...hostile];
+    const asWord = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+    expect(printed.map((words) => words[0]).sort()).toEqual(expected.map(asWord).sort());
+    expect(printed.map((words) => words[1]).sort()).toEqual(expected.map((v) => `--v=${asWord(v)}`).sort());
+    expect(existsSync(join(cwd, 'pwned'))).toBe(false);
+  });
+
+  it('says what is wrong with exit 2 and writes nothing', async () => {
+    const root = tempDir();
+    const config = join(tempDir(), 'batch.json');
+    writeFileSync(config, JSON.stringify({ jobs: [{ params: {}, execution: { command: 'true' } }] }));
+    for (const [args, message] of [
+      [['--param', 'lr=0.1'], '--param needs the command to run after --'],
+      [['--', 'true'], 'a command after -- needs at least one --param'],
+      [['--param', '=1', '--', 'true'], '--param "=1": expected NAME=V1,V2,…'],
+      [['--param', 'lr=', '--', 'true'], '--param lr: no values given'],
+      [['--param', 'lr=1,1', '--', 'true'], '--param lr: the value 1 is given twice'],
+      [['--param', 'lr=1', '--param', 'lr=2', '--', 'true'], '--param lr is given twice'],
+      [['--param', 'lr=1', '--', 'echo', '{lrr}'], 'unknown placeholder {lrr} in job "lr=1"'],
+      [['--param', 'lr=1', config, '--', 'true'], 'give a config'],
+      [['--param', 'lr=1', '--batch-name', '../x', '--', 'true'], 'name: must not contain "/"'],
+    ] as const) {
+      const { code, stderr } = await runCli(['run', ...quickRun, '--batches-data-dir', root, ...args]);
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain(message);
+    }
+    const list = await runCli(['batch', 'list', '--', 'x', '--batches-data-dir', root]);
+    expect(list).toMatchObject({
+      code: 2,
+      stderr: 'hyperctl: unexpected "--": only hyperctl run takes a command after it (hyperctl run --param … -- COMMAND)\n',
+    });
+    expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
+  });
+
+  it('--batch-name names a batch over its config', async () => {
+    const root = tempDir();
+    const config = join(tempDir(), 'batch.json');
+    writeFileSync(config, JSON.stringify({ name: 'written', jobs: [{ params: {}, execution: { command: 'true' } }] }));
+    expect((await runCli(['run', ...quickRun, '--batches-data-dir', root, '--batch-name', 'chosen', config])).code).toBe(0);
+    expect(readdirSync(root)).toEqual(['chosen']);
+  });
+});
+
+describe('the argparse example', () => {
+  it('feeds an unmodified argparse script through placeholders, from a config and from --param', async ({ skip }) => {
+    if (noPython) skip(noPython);
+    const dir = exampleCopy('argparse');
+    const root = tempDir();
+    const env = { HYPERCTL_BATCHES_DATA_DIR: root };
+    const fromConfig = await runCli(['run', join(dir, 'batch.yaml')], { env });
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    const results = (batch: string) =>
+      readdirSync(join(root, batch), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => JSON.parse(readFileSync(join(root, batch, d.name, 'result.json'), 'utf8')));
+    expect(results('argparse-example').sort((a, b) => a.lr - b.lr)).toEqual([
+      { lr: 0.01, depth: 4, optimizer: 'sgd', note: "it's a $(test)", loss: 0.75 },
+      { lr: 0.05, depth: 8, optimizer: 'adam', note: '', loss: 0.125 },
+    ]);
+    // sweep.sh calls hyperctl as an installed package would be: found on the PATH.
+    const bin = join(tempDir(), 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'hyperctl'), `#!/bin/sh\nexec ${process.execPath} ${cliPath} "$@"\n`);
+    chmodSync(join(bin, 'hyperctl'), 0o755);
+    await promisify(execFile)(join(dir, 'sweep.sh'), { env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(results('argparse-sweep').map((r) => [r.lr, r.optimizer])).toEqual(
+      expect.arrayContaining([
+        [0.01, 'sgd'],
+        [0.01, 'adam'],
+        [0.05, 'sgd'],
+        [0.05, 'adam'],
+        [0.1, 'sgd'],
+        [0.1, 'adam'],
+      ]),
+    );
+  });
+});
