@@ -21,7 +21,8 @@ export function createReporter(name: ReporterName, tail: boolean, terminal: Term
     stdout: terminal.stdout,
     stderr: terminal.stderr,
     style: styleFor(onTerminal ? terminal.stderr : (terminal.stdout as NodeJS.WriteStream), terminal.env),
-    columns: terminal.stderr.columns ?? 80,
+    // Off a terminal, lines are as long as they need to be, within reason.
+    columns: onTerminal ? () => terminal.stderr.columns || 80 : () => 200,
     tail,
   };
   if (name === 'json') return new JsonReporter(env);

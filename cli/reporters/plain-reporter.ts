@@ -1,5 +1,6 @@
 import type { BatchEvent, BatchResult } from '../../src/index.js';
 import type { ReporterEnv, RunReporter } from './reporter.js';
+import { lastLines } from './stderr-tail.js';
 import { jobLine, summaryText } from './summary.js';
 import { TailPrinter } from './tail-printer.js';
 
@@ -14,6 +15,11 @@ export class PlainReporter implements RunReporter {
   protected toRun = 0;
   protected done = 0;
   protected failed = 0;
+  protected killed = 0;
+  /** Durations of the jobs that ended, summed, for the estimate of what is left. */
+  protected endedMs = 0;
+  /** Set once no more jobs start (a stop, a halt, a signal). */
+  protected stopping = false;
   protected startedAt = Date.now();
   readonly #tail: TailPrinter;
 
@@ -62,8 +68,20 @@ export class PlainReporter implements RunReporter {
         this.running.delete(event.job.name);
         if (this.env.tail) this.#tail.flush(event.job.name);
         this.done++;
-        if (event.job.status !== 'succeed') this.failed++;
-        if (this.printsJob(event.job.status)) this.say(this.main, jobLine(event.job, this.done, this.toRun, style));
+        this.endedMs += event.job.durationMs ?? 0;
+        if (event.job.status === 'failed') this.failed++;
+        if (event.job.status === 'killed') this.killed++;
+        if (this.printsJob(event.job.status)) {
+          const tail = event.job.status === 'failed' ? lastLines(event.job.stderrPath, 5, Math.max(20, this.env.columns() - 6)) : [];
+          this.say(this.main, [jobLine(event.job, this.done, this.toRun, style), ...tail.map((line) => style.dim(`    ${line}`))].join('\n'));
+        }
+        break;
+      case 'batch:stopping':
+        this.stopping = true;
+        this.say(
+          stderr,
+          style.yellow(`stopping: ${event.reason}; ${event.kill ? 'killing the running jobs' : 'letting the running jobs finish'}, starting no more`),
+        );
         break;
       case 'warning':
         this.say(stderr, style.yellow(`warning: ${event.message}`));
@@ -91,6 +109,7 @@ export class PlainReporter implements RunReporter {
   }
 
   interrupting(signal: string): void {
+    this.stopping = true;
     const n = this.running.size;
     this.say(this.env.stderr, this.env.style.yellow(`${signal}: stopping, killing ${n} running job${n === 1 ? '' : 's'}…`));
   }

@@ -18,8 +18,8 @@ export interface ReporterEnv {
   readonly stderr: NodeJS.WritableStream;
   /** Colours for the stream the reporter mostly writes to. */
   readonly style: Style;
-  /** The terminal's width, for the live block. */
-  readonly columns: number;
+  /** The terminal's width now (it may change while a run goes on); 200 off a terminal. */
+  readonly columns: () => number;
   /** Print the jobs' output, each line prefixed with the job's name. */
   readonly tail: boolean;
 }

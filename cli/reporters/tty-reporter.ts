@@ -1,15 +1,19 @@
+import cliTruncate from 'cli-truncate';
 import type { BatchEvent } from '../../src/index.js';
 import { formatDuration } from '../style.js';
+import { estimateRemainingMs } from './eta.js';
 import { PlainReporter } from './plain-reporter.js';
 
 /**
- * On a terminal: a live status block on stderr (done, running, failed, elapsed, ETA, the running
- * jobs' names), redrawn as jobs change and five times a second; lines for what needs attention
- * (failed jobs, warnings) stay above it.
+ * On a terminal: a live status block on stderr (done, running, failed, killed, elapsed, ETA, the
+ * running jobs' names), redrawn as jobs change and five times a second; lines for what needs
+ * attention (failed jobs, warnings) stay above it. Every line of the block fits the terminal's
+ * width, so redrawing never leaves wrapped pieces behind.
  */
 export class TtyReporter extends PlainReporter {
   #drawn = 0;
   #timer: NodeJS.Timeout | undefined;
+  #closed = false;
 
   protected override get main(): NodeJS.WritableStream {
     return this.env.stderr;
@@ -31,7 +35,13 @@ export class TtyReporter extends PlainReporter {
     if (event.type === 'job:start' || event.type === 'job:exit') this.#draw();
   }
 
+  override interrupting(signal: string): void {
+    super.interrupting(signal);
+    this.#draw();
+  }
+
   override close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
     this.#clear();
   }
@@ -42,16 +52,27 @@ export class TtyReporter extends PlainReporter {
   }
 
   #draw(): void {
-    const { style, columns } = this.env;
+    // Once the run has ended (the summary is out), lines still said stay plain, with no block under them.
+    if (this.#closed) return;
+    const { style } = this.env;
     this.#clear();
-    const elapsed = Date.now() - this.startedAt;
-    const eta = this.done > 0 && this.toRun > this.done ? ` · ETA ${formatDuration((elapsed / this.done) * (this.toRun - this.done))}` : '';
-    const width = Math.max(40, columns);
-    const failed = this.failed > 0 ? style.red(`${this.failed} failed`) : '0 failed';
-    const head = `${this.done}/${this.toRun} done · ${this.running.size} running · ${failed} · ${formatDuration(elapsed)}${eta}`;
-    const names = [...this.running.keys()].join(', ');
-    const line2 = names ? style.dim(`running: ${names.length > width - 10 ? `${names.slice(0, width - 11)}…` : names}`) : '';
-    this.env.stderr.write(line2 ? `${head}\n${line2}` : head);
-    this.#drawn = line2 ? 2 : 1;
+    const now = Date.now();
+    const pending = this.stopping ? 0 : Math.max(0, this.toRun - this.done - this.running.size);
+    const left = estimateRemainingMs({ now, runningSince: [...this.running.values()], finishedMs: this.endedMs, finished: this.done, pending });
+    const parts = [
+      `${this.done}/${this.toRun} done`,
+      `${this.running.size} running`,
+      this.failed > 0 ? style.red(`${this.failed} failed`) : '0 failed',
+      ...(this.killed > 0 ? [style.yellow(`${this.killed} killed`)] : []),
+      formatDuration(now - this.startedAt),
+      ...(this.stopping ? [style.yellow('stopping')] : []),
+      ...(left !== undefined && (pending > 0 || this.running.size > 0) ? [`ETA ${formatDuration(left)}`] : []),
+    ];
+    // The last column of a terminal wraps on some terminals: keep one free.
+    const width = Math.max(20, this.env.columns() - 1);
+    const lines = [cliTruncate(parts.join(' · '), width)];
+    if (this.running.size > 0) lines.push(style.dim(cliTruncate(`running: ${[...this.running.keys()].join(', ')}`, width)));
+    this.env.stderr.write(lines.join('\n'));
+    this.#drawn = lines.length;
   }
 }

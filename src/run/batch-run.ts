@@ -281,6 +281,7 @@ export class BatchRun implements RunView {
   }
 
   stop(kill: boolean): void {
+    if (this.#active && !this.#drain.signal.aborted) this.#emit({ type: 'batch:stopping', reason: 'the batch was stopped', kill });
     this.#drain.abort();
     this.#release.abort();
     if (kill && this.#active) this.#kill.abort(new HyperctlError('E_ABORTED', 'the batch was stopped'));
@@ -352,10 +353,7 @@ export class BatchRun implements RunView {
   #countFailure(): void {
     const halt = this.spec.halt;
     if (!halt || ++this.#failures < halt.failures || this.#drain.signal.aborted) return;
-    this.#emit({
-      type: 'warning',
-      message: `halting: ${this.#failures} job(s) failed (halt.fail reached); ${halt.when === 'now' ? 'killing the running jobs' : 'letting the running jobs finish'}, starting no more`,
-    });
+    this.#emit({ type: 'batch:stopping', reason: `${this.#failures} job(s) failed (halt.fail reached)`, kill: halt.when === 'now' });
     this.#drain.abort();
     if (halt.when === 'now') for (const controller of this.#running.values()) controller.abort();
   }

@@ -69,6 +69,11 @@ export type BatchEvent =
       /** The dashboard's address; it holds the batch's token. */
       readonly dashboard: string;
     }
+  /**
+   * No more jobs start: the batch was stopped (`hyperctl batch stop`, the daemon's stop route) or
+   * its `halt` policy gave up; with `kill`, the running jobs are being killed, else they finish.
+   */
+  | { readonly type: 'batch:stopping'; readonly reason: string; readonly kill: boolean }
   /** A machine cannot take jobs: left out at the start, or lost during the run. */
   | { readonly type: 'host:down'; readonly host: string; readonly reason: string }
   /** A machine is back after it was lost. */

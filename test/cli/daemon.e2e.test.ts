@@ -101,7 +101,9 @@ describe('hyperctl run with its daemon', () => {
       const result = await run.done;
       expect(result.code, result.stderr).toBe(expected);
       expect(result.stderr).toMatch(/^batch serve is done; its dashboard stays up at http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/\n/m);
-      expect(result.stderr).toContain('Ctrl-C or "hyperctl batch stop serve" ends it (--exit-on-finish or daemon.exit_on_finish: true to exit when the jobs end)');
+      expect(result.stderr).toContain(
+        'Ctrl-C or "hyperctl batch stop serve" ends it (--exit-on-finish or daemon.exit_on_finish: true to exit when the jobs end)',
+      );
       expect(JSON.parse((await runCli(['batch', 'list', '--json', '--batches-data-dir', dir])).stdout)[0]).toMatchObject({ status: 'finished', portal: null });
     }
   });

@@ -1,14 +1,28 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createReporter } from '../../cli/reporters/create-reporter.js';
+import { estimateRemainingMs } from '../../cli/reporters/eta.js';
+import stringWidth from 'string-width';
+import { tempDir } from '../helpers/tmp.js';
 import type { BatchResult, JobResult } from '../../src/index.js';
 
-function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: () => string } {
+function fakeStream(isTTY: boolean, columns = 80): NodeJS.WriteStream & { text: () => string } {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
   let text = '';
   stream.on('data', (c: Buffer) => (text += c));
-  Object.assign(stream, { isTTY, columns: 80, text: () => text });
+  Object.assign(stream, { isTTY, columns, text: () => text });
   return stream;
+}
+
+/** The live block's lines as last drawn, without colours: what a terminal shows below the lines that stay. */
+function blockLines(stderr: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the redraw sequence is what splits the frames
+  const frames = stderr.split(/\r(?:\u001b\[\d+A)?\u001b\[J/);
+  const lines = stripVTControlCharacters(frames.at(-1) ?? '').split('\n');
+  return lines.slice(lines.findIndex((line) => /^\d+\/\d+ done/.test(line)));
 }
 
 const jobResult = (name: string, status: JobResult['status']): JobResult => ({
@@ -94,5 +108,84 @@ describe('run progress', () => {
       .filter((line) => line.startsWith('[a] xx'));
     expect(pieces.length).toBeGreaterThanOrEqual(7);
     for (const piece of pieces) expect(piece.length).toBeLessThan(90 * 1024);
+  });
+});
+
+describe('the live block', () => {
+  const start = (columns = 80) => {
+    const stdout = fakeStream(true, columns);
+    const stderr = fakeStream(true, columns);
+    const reporter = createReporter('tty', false, { stdout, stderr, env: { NO_COLOR: '1' } });
+    return { reporter, stderr };
+  };
+
+  it('counts a killed job as killed, not failed', () => {
+    const { reporter, stderr } = start();
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 3, toRun: 3, skipped: 0, slots: 1 });
+    reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: Date.now() });
+    reporter.onEvent({ type: 'job:exit', job: jobResult('a', 'killed') });
+    reporter.onEvent({ type: 'job:start', job: 'b', host: 'local', at: Date.now() });
+    expect(blockLines(stderr.text())[0]).toMatch(/^1\/3 done · 1 running · 0 failed · 1 killed · /);
+  });
+
+  it('says stopping after a stop, and its ETA counts only the running jobs', () => {
+    const { reporter, stderr } = start();
+    const now = Date.now();
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 100, toRun: 100, skipped: 0, slots: 2 });
+    reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: now });
+    reporter.onEvent({ type: 'job:exit', job: { ...jobResult('a', 'succeed'), durationMs: 60_000 } });
+    reporter.onEvent({ type: 'job:start', job: 'b', host: 'local', at: now });
+    reporter.onEvent({ type: 'job:start', job: 'c', host: 'local', at: now });
+    // 97 jobs to go on 2 slots at a minute each, plus the minute the running ones have left.
+    expect(blockLines(stderr.text())[0]).toMatch(/ · ETA 49m3\ds$/);
+    reporter.onEvent({ type: 'batch:stopping', reason: 'the batch was stopped', kill: false });
+    expect(stderr.text()).toContain('stopping: the batch was stopped; letting the running jobs finish, starting no more\n');
+    expect(blockLines(stderr.text())[0]).toMatch(/ · stopping · ETA (59|1m00)s?/);
+    reporter.close();
+  });
+
+  it('fits every line in a narrow terminal', () => {
+    const { reporter, stderr } = start(30);
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 1000, toRun: 1000, skipped: 0, slots: 8 });
+    for (const name of ['learning_rate=0.001,depth=12', '学習率=0.001,深さ=12', 'c'])
+      reporter.onEvent({ type: 'job:start', job: name, host: 'local', at: Date.now() });
+    const lines = blockLines(stderr.text());
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(29);
+    reporter.close();
+  });
+
+  it("shows the last lines of a failed job's stderr under its line, with control characters made harmless", () => {
+    const dir = tempDir();
+    const stderrPath = join(dir, 'stderr');
+    writeFileSync(
+      stderrPath,
+      `${'noise\n'.repeat(2000)}Traceback (most recent call last):\n  File "train.py", line 3\n\u001b[2JValueError: lr must be > 0\n\n`,
+    );
+    for (const mode of ['plain', 'tty'] as const) {
+      const stdout = fakeStream(mode === 'tty');
+      const stderr = fakeStream(mode === 'tty');
+      const reporter = createReporter(mode, false, { stdout, stderr, env: { NO_COLOR: '1' } });
+      reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: dir, total: 1, toRun: 1, skipped: 0, slots: 1 });
+      reporter.onEvent({ type: 'job:exit', job: { ...jobResult('c', 'failed'), stderrPath } });
+      reporter.close();
+      const text = mode === 'tty' ? stderr.text() : stdout.text();
+      expect(text).toContain(
+        '[1/1] failed c 0.0s (exit code 1)\n    noise\n    noise\n    Traceback (most recent call last):\n      File "train.py", line 3\n    ?[2JValueError: lr must be > 0\n',
+      );
+    }
+  });
+});
+
+describe('the estimate of time left', () => {
+  it('is not inflated by the parallelism when the first job ends', () => {
+    // 8 slots, 80 jobs of 10 s: one ended at 10 s, 8 run, 71 wait: about 10 × 71 / 8 + 0 s left.
+    const now = 10_000;
+    const left = estimateRemainingMs({ now, runningSince: Array(8).fill(0), finishedMs: 10_000, finished: 1, pending: 71 });
+    expect(left).toBeCloseTo((71 * 10_000) / 8, -2);
+  });
+
+  it('is unknown before a job ends', () => {
+    expect(estimateRemainingMs({ now: 5, runningSince: [0], finishedMs: 0, finished: 0, pending: 3 })).toBeUndefined();
   });
 });

@@ -126,12 +126,13 @@ describe('hyperctl run', () => {
       name: 'fails',
       jobs: [
         { name: 'ok', params: {}, execution: { command: 'true' } },
-        { name: 'bad', params: {}, execution: { command: 'exit 3' } },
+        { name: 'bad', params: {}, execution: { command: 'seq 1 20 >&2; echo "ValueError: lr must be > 0" >&2; exit 3' } },
       ],
     });
     const { code, stdout } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/\[2\/2\] failed bad \d+\.\ds \(exit code 3\)/);
+    // The last lines of its stderr under its line.
+    expect(stdout).toMatch(/\[2\/2\] failed bad \d+\.\ds \(exit code 3\)\n {4}17\n {4}18\n {4}19\n {4}20\n {4}ValueError: lr must be > 0\n/);
     expect(stdout).toContain(`failed bad: exit code 3 · ${join(dir, 'fails', 'bad', 'stderr')}`);
   });
 

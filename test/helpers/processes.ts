@@ -12,9 +12,9 @@ export function isRunning(pid: number): boolean {
 }
 
 /** Waits until `check` is true, polling; throws with `what` after `ms`. */
-export async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
