@@ -20,3 +20,14 @@ export function formatDuration(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
+
+/**
+ * A number as people read it: at most 6 significant digits, no floating-point noise
+ * (`0.08000000000000002` → `0.08`), exponents only for the very large and very small.
+ */
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n) || Number.isInteger(n)) return String(n);
+  const size = Math.abs(n);
+  if (size >= 1e9 || size < 1e-4) return n.toExponential(4).replace(/\.?0+e/, 'e');
+  return String(Number(n.toPrecision(6)));
+}

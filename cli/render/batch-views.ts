@@ -1,5 +1,5 @@
 import type { BatchInfo, JobInfo } from '../../src/index.js';
-import { formatDuration } from '../style.js';
+import { formatDuration, formatNumber } from '../style.js';
 import { renderTable } from './table.js';
 
 const statuses = ['succeed', 'failed', 'killed', 'running', 'init'] as const;
@@ -27,7 +27,7 @@ export function renderJobTable(jobs: readonly JobInfo[]): string {
   const metrics = (j: JobInfo) =>
     j.metrics
       ? Object.entries(j.metrics)
-          .map(([k, v]) => `${k}=${v}`)
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`)
           .join(' ')
       : '-';
   return renderTable(

@@ -1,21 +1,34 @@
 import type { Comparison, JsonValue } from '../../src/index.js';
+import { formatDuration, formatNumber } from '../style.js';
 import { renderTable } from './table.js';
 
+/** A value exactly, for machines (CSV). */
 function cell(value: JsonValue | undefined): string {
   if (value === undefined || value === null) return '-';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** A value for people: numbers without floating-point noise, the duration (seconds) with units as `job list` shows it. */
+function readableCell(value: JsonValue | undefined, column: string): string {
+  if (typeof value !== 'number') return cell(value);
+  return column === 'duration' ? formatDuration(value * 1000) : formatNumber(value);
+}
+
 function constantsLine(comparison: Comparison): string {
   const entries = Object.entries(comparison.constants);
-  return entries.length ? `same for every job: ${entries.map(([k, v]) => `${k}=${cell(v)}`).join(', ')}\n` : '';
+  return entries.length ? `same for every job: ${entries.map(([k, v]) => `${k}=${readableCell(v, k)}`).join(', ')}\n` : '';
+}
+
+/** A row's cells for people. */
+function readableRow(comparison: Comparison, row: readonly (JsonValue | undefined)[]): string[] {
+  return row.map((value, i) => readableCell(value, comparison.columns[i]!));
 }
 
 /** A table that fits the terminal, with the params all jobs share above it. */
 export function renderComparisonTable(comparison: Comparison): string {
   return `${constantsLine(comparison)}${renderTable(
     comparison.columns.map((c) => c.toUpperCase()),
-    comparison.rows.map((row) => row.map(cell)),
+    comparison.rows.map((row) => readableRow(comparison, row)),
   )}`;
 }
 
@@ -30,7 +43,7 @@ export function renderComparisonCsv(comparison: Comparison): string {
 export function renderComparisonMarkdown(comparison: Comparison): string {
   const escapePipes = (text: string) => text.replace(/\|/g, '\\|');
   const line = (cells: readonly string[]) => `| ${cells.map(escapePipes).join(' | ')} |`;
-  return `${constantsLine(comparison)}${[line(comparison.columns), line(comparison.columns.map(() => '---')), ...comparison.rows.map((row) => line(row.map(cell)))].join('\n')}\n`;
+  return `${constantsLine(comparison)}${[line(comparison.columns), line(comparison.columns.map(() => '---')), ...comparison.rows.map((row) => line(readableRow(comparison, row)))].join('\n')}\n`;
 }
 
 /** One object per job, keyed by column, missing values left out. */

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { toJobInfo, type BatchInfo, type JobInfo } from '../daemon/protocol.js';
-import { HyperctlError } from '../errors.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
 import { readBatch, readSpec, type StoredBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
+import type { JobResult } from '../state/job-result.js';
+import { unknownJob } from '../text/closest-names.js';
 import { readLogChunk } from './log-file.js';
 
 /** A batch read from disk, shown like one from a daemon. */
@@ -19,6 +20,13 @@ export function storedBatchInfo(batch: StoredBatch): BatchInfo {
     elapsedMs: start === undefined || end === undefined ? null : end - start,
     dataDir: batch.dataDir,
   };
+}
+
+/** A running job with the metrics it has reported so far, read from its files. */
+async function withLiveMetrics(job: JobResult): Promise<JobResult> {
+  if (job.status !== 'running') return job;
+  const live = (await new MetricsTracker(job.dataDir).read().catch(() => undefined))?.last;
+  return live ? { ...job, metrics: live } : job;
 }
 
 /** How long one reading of a batch's files answers for it. */
@@ -37,7 +45,7 @@ export function diskSource(batchesDataDir: string, name: string): BatchSource {
   };
   const find = (batch: StoredBatch, job: string) => {
     const found = batch.jobs.find((j) => j.name === job);
-    if (!found) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${name}" has no job "${job}"`);
+    if (!found) throw unknownJob(name, job, batch.jobs);
     return found;
   };
   return {
@@ -47,9 +55,9 @@ export function diskSource(batchesDataDir: string, name: string): BatchSource {
     jobs: async ({ status, offset = 0, limit }: JobQuery): Promise<JobPage> => {
       const all = read().jobs.filter((j) => status === undefined || j.status === status);
       const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
-      return { total: all.length, offset, jobs: page.map(toJobInfo) };
+      return { total: all.length, offset, jobs: (await Promise.all(page.map(withLiveMetrics))).map(toJobInfo) };
     },
-    job: async (job): Promise<JobInfo> => toJobInfo(find(read(), job)),
+    job: async (job): Promise<JobInfo> => toJobInfo(await withLiveMetrics(find(read(), job))),
     logs: async (job, stream, offset, length): Promise<LogChunk> => {
       const found = find(read(), job);
       return { ...readLogChunk(join(found.dataDir, stream), offset, length), status: found.status };

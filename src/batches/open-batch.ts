@@ -12,6 +12,7 @@ import { listBatches as listStoredBatches, readBatch } from '../store/read-batch
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
 import { daemonSource } from './daemon-source.js';
 import { diskSource, storedBatchInfo } from './disk-source.js';
+import { closestNames, unknownJob } from '../text/closest-names.js';
 
 /** Where batches live. @public */
 export interface BatchesOptions {
@@ -69,7 +70,10 @@ export interface Batch {
   metrics(name: string): Promise<JobMetrics>;
   /** Its jobs side by side: the params that vary, the metrics, the duration; sorted, filtered, cut. */
   compare(options?: CompareOptions): Promise<Comparison>;
-  /** The succeeded job with the best value of a metric, or undefined when none reported it. */
+  /**
+   * The succeeded job with the best value of a metric, or undefined when no succeeded job reported
+   * it as a number; `E_USAGE`, naming the closest metrics, when no job at all reported it.
+   */
   best(metric: string, goal?: 'min' | 'max'): Promise<BestJob | undefined>;
   /** The dashboard's address while a run serves it (it holds the token), else null. */
   dashboard(): string | null;
@@ -142,7 +146,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     jobs: (query = {}) => ask((source) => source.jobs(query)),
     job: async (job) => {
       const spec = disk.spec.jobs.find((j) => j.name === job);
-      if (!spec) throw new HyperctlError('E_JOB_NOT_FOUND', `batch "${name}" has no job "${job}"`);
+      if (!spec) throw unknownJob(name, job, disk.spec.jobs);
       return { ...(await ask((source) => source.job(job))), command: spec.command, workingDir: spec.workingDir };
     },
     logs: (job, { stream = 'stdout', offset = 0, length = chunkBytes } = {}) => ask((source) => source.logs(job, stream, offset, Math.min(length, chunkBytes))),
@@ -163,6 +167,9 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions),
     best: async (metric, goal = 'max') => {
       const jobs = await allJobs();
+      const metrics = new Set(jobs.flatMap((j) => Object.keys(j.metrics ?? {})));
+      if (!metrics.has(metric))
+        throw new HyperctlError('E_USAGE', `no job of batch "${name}" reported a metric "${metric}"${closestNames(metric, metrics, 'metrics')}`);
       const winner = bestJob(jobs, metric, goal);
       if (!winner?.metrics) return undefined;
       return {

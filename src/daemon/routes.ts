@@ -8,6 +8,7 @@ import { batchStatus } from '../state/batch-status.js';
 import type { JobResult } from '../state/job-result.js';
 import type { RunView } from '../run/run-view.js';
 import { toReport } from '../metrics/metrics-line.js';
+import { unknownJob } from '../text/closest-names.js';
 import { dashboardCsp, dashboardPage } from './dashboard-page.js';
 import { openApiDocument } from './openapi.js';
 import { toJobInfo, type BatchInfo } from './protocol.js';
@@ -50,7 +51,7 @@ export async function route(ctx: RouteContext): Promise<void> {
   if (c === 'jobs' && d === undefined && method === 'GET') return listJobs(ctx);
   if (c === 'jobs' && d !== undefined) {
     const job = ctx.view.job(d);
-    if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', `no job ${JSON.stringify(d)} in batch ${ctx.view.spec.name}`);
+    if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', unknownJob(ctx.view.spec.name, d, ctx.view.spec.jobs).message);
     if (e === undefined && method === 'GET') return sendJob(ctx, job);
     if (e === 'metrics' && rest.length === 0 && method === 'GET') return sendJson(res, 200, (await ctx.view.metrics(job.name)) ?? { last: {}, history: [] });
     if (e === 'metrics' && rest.length === 0 && method === 'POST') return postMetrics(ctx, job);
@@ -93,7 +94,9 @@ async function listJobs({ res, view, query }: RouteContext): Promise<void> {
   const { status, offset = 0, limit } = parsed.output;
   const all = status ? view.jobs().filter((j) => j.status === status) : view.jobs();
   const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
-  await streamJsonArray(res, `{"total":${all.length},"offset":${offset},"jobs":`, page, toJobInfo, '}');
+  // Running jobs are few (as many as there are slots): their live metrics are worth a look each.
+  const live = await Promise.all(page.map((job) => (job.status === 'running' ? withLiveMetrics(view, job) : job)));
+  await streamJsonArray(res, `{"total":${all.length},"offset":${offset},"jobs":`, live, toJobInfo, '}');
 }
 
 /** The dashboard page; its address holds the token, which must not leak through a Referer. */
@@ -111,8 +114,14 @@ function sendDashboard(res: ServerResponse): void {
 
 /** One job; a running one with the metrics it has reported so far. */
 async function sendJob({ res, view }: RouteContext, job: JobResult): Promise<void> {
-  const live = job.status === 'running' ? (await view.metrics(job.name))?.last : undefined;
-  sendJson(res, 200, toJobInfo(live ? { ...job, metrics: live } : job));
+  sendJson(res, 200, toJobInfo(await withLiveMetrics(view, job)));
+}
+
+/** A running job with the metrics it has reported so far (as `job describe`, `job list` and the dashboard show them). */
+async function withLiveMetrics(view: RunView, job: JobResult): Promise<JobResult> {
+  if (job.status !== 'running') return job;
+  const live = (await view.metrics(job.name).catch(() => undefined))?.last;
+  return live ? { ...job, metrics: live } : job;
 }
 
 async function postMetrics({ req, res, view }: RouteContext, job: JobResult): Promise<void> {

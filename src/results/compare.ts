@@ -1,6 +1,7 @@
 import type { JobStatus, JsonValue } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics-line.js';
+import { closestNames } from '../text/closest-names.js';
 
 /** A job as a comparison sees it. */
 export interface ComparedJob {
@@ -44,8 +45,14 @@ export function parseWhere(text: string): Condition[] {
     .filter(Boolean)
     .map((part) => {
       const match = /^\s*([^<>=!]+?)\s*(!=|<=|>=|=|<|>)\s*(.*?)\s*$/.exec(part);
-      if (!match) throw new HyperctlError('E_USAGE', `--where: expected KEY=VALUE, KEY>N, KEY<=N … separated by commas, got ${JSON.stringify(part)}`);
-      return { key: match[1]!, op: match[2] as Condition['op'], value: match[3]! };
+      // `lr>>0.1`, `lr=<0.1`, `lr>`: an operator where a value belongs, or no value to order by.
+      const value = match?.[3];
+      if (!match || value === undefined || /^[<>=!]/.test(value) || (value === '' && match[2] !== '=' && match[2] !== '!='))
+        throw new HyperctlError(
+          'E_USAGE',
+          `--where: expected KEY=VALUE, KEY!=VALUE, KEY>N, KEY>=N, KEY<N or KEY<=N, separated by commas, got ${JSON.stringify(part)}`,
+        );
+      return { key: match[1]!, op: match[2] as Condition['op'], value };
     });
 }
 
@@ -98,7 +105,7 @@ export function compareJobs(jobs: readonly ComparedJob[], options: CompareOption
   const known = new Set<string>([...builtins, ...paramKeys, ...metricKeys]);
   for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {
     if (key !== undefined && !known.has(key))
-      throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch; it has ${[...known].join(', ')}`);
+      throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch${closestNames(key, known, 'columns')}`);
   }
   const constants: Record<string, JsonValue> = {};
   const varying: string[] = [];

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
@@ -8,6 +8,7 @@ import { toJobResult, type JobResult } from '../state/job-result.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { batchFiles } from '../batch/batch-folder.js';
 import { readJournal } from './journal.js';
+import { closestNames } from '../text/closest-names.js';
 
 /** A batch as the state on disk tells it. */
 export interface StoredBatch {
@@ -30,8 +31,21 @@ export function readSpec(batchesDataDir: string, name: string): BatchSpec {
     return JSON.parse(readFileSync(file, 'utf8')) as BatchSpec;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new HyperctlError('E_BATCH_NOT_FOUND', `no batch "${name}" in ${batchesDataDir}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new HyperctlError('E_BATCH_NOT_FOUND', `no batch "${name}" in ${batchesDataDir}${closestNames(name, batchNames(batchesDataDir), 'batches')}`);
     throw new HyperctlError('E_STATE_CORRUPT', `${file}: unreadable (${(error as Error).message})`, { cause: error });
+  }
+}
+
+/** The names of the folders under `batchesDataDir` that hold a batch. */
+function batchNames(batchesDataDir: string): string[] {
+  try {
+    return readdirSync(batchesDataDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(batchesDataDir, d.name, batchFiles.spec)))
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    return [];
   }
 }
 

@@ -11,7 +11,7 @@ beforeAll(async () => {
   // Shared by every test of this file, so not a per-test temporary folder.
   root = mkdtempSync(join(tmpdir(), 'hyperctl-compare-'));
   const jobs = [
-    { name: 'a', params: { lr: 0.1, depth: 3, model: 'tree' }, metric: { accuracy: 0.81, loss: 0.5 } },
+    { name: 'a', params: { lr: 0.1, depth: 3, model: 'tree' }, metric: { accuracy: 0.81, loss: 0.1 + 0.4000000000000001 } },
     { name: 'b', params: { lr: 0.1, depth: 5, model: 'tree' }, metric: { accuracy: 0.93, loss: 0.2 } },
     { name: 'c', params: { lr: 0.2, depth: 3, model: 'tree' }, metric: { accuracy: 0.77, loss: 0.6 } },
     { name: 'd', params: { lr: 0.2, depth: 5, model: 'tree' }, metric: undefined },
@@ -36,7 +36,9 @@ describe('hyperctl batch compare', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toBe('same for every job: model=tree');
     expect(lines[1]).toMatch(/^NAME +STATUS +LR +DEPTH +ACCURACY +LOSS +NOTE +DURATION$/);
-    expect(lines[3]).toMatch(/^b +succeed +0\.1 +5 +0\.93 +0\.2 +- +[\d.]+$/);
+    // Numbers as people read them, durations with units.
+    expect(lines[2]).toMatch(/^a +succeed +0\.1 +3 +0\.81 +0\.5 +- +[\d.]+s$/);
+    expect(lines[3]).toMatch(/^b +succeed +0\.1 +5 +0\.93 +0\.2 +- +[\d.]+s$/);
     expect(lines[5]).toMatch(/^d +succeed +0\.2 +5 +- +- +- /);
   });
 
@@ -60,13 +62,18 @@ describe('hyperctl batch compare', () => {
   it('prints CSV and Markdown', async () => {
     const csv = (await compare('--columns', 'name,lr,note', '--csv')).stdout;
     expect(csv).toBe('name,lr,note\r\na,0.1,\r\nb,0.1,\r\nc,0.2,\r\nd,0.2,\r\ne,0.3,"diverged, ""oops"""\r\n');
+    // CSV is for machines: every digit stays.
+    expect((await compare('--columns', 'name,loss', '--csv', '--top', '1')).stdout).toBe('name,loss\r\na,0.5000000000000001\r\n');
     const markdown = (await compare('--columns', 'name,accuracy', '--sort', 'accuracy', '--top', '1', '--markdown')).stdout;
     expect(markdown).toBe('| name | accuracy |\n| --- | --- |\n| c | 0.77 |\n');
   });
 
   it.each([
-    [['--sort', 'f1'], 'no metric or param "f1" in this batch; it has name, status, duration, lr, depth, model, accuracy, loss, note'],
-    [['--where', 'accuracy'], '--where: expected KEY=VALUE, KEY>N, KEY<=N … separated by commas, got "accuracy"'],
+    [['--sort', 'f1'], 'no metric or param "f1" in this batch; did you mean lr? (9 columns in all)'],
+    [['--sort', 'acuracy'], 'no metric or param "acuracy" in this batch; did you mean accuracy? (9 columns in all)'],
+    [['--where', 'accuracy'], '--where: expected KEY=VALUE, KEY!=VALUE, KEY>N, KEY>=N, KEY<N or KEY<=N, separated by commas, got "accuracy"'],
+    [['--where', 'lr>>0.1'], '--where: expected KEY=VALUE, KEY!=VALUE, KEY>N, KEY>=N, KEY<N or KEY<=N, separated by commas, got "lr>>0.1"'],
+    [['--where', 'lr<'], '--where: expected KEY=VALUE, KEY!=VALUE, KEY>N, KEY>=N, KEY<N or KEY<=N, separated by commas, got "lr<"'],
     [['--csv', '--json'], 'choose one of --json, --csv and --markdown'],
     [['--top', '0'], '--top: expected a whole number ≥ 1, got "0"'],
   ])('exits 2 on %j', async (args, message) => {
@@ -82,8 +89,11 @@ describe('hyperctl batch best', () => {
     expect(max.stdout).toBe('b: accuracy=0.93 (max of 4 succeeded jobs)\nparams: {"lr":0.1,"depth":5,"model":"tree"}\n');
     const min = JSON.parse((await runCli(['batch', 'best', 'sweep', '--metric', 'loss', '--min', '--json', '--batches-data-dir', root])).stdout);
     expect(min).toMatchObject({ name: 'b', metric: 'loss', value: 0.2, goal: 'min', params: { lr: 0.1, depth: 5 } });
-    const none = await runCli(['batch', 'best', 'sweep', '--metric', 'f1', '--batches-data-dir', root]);
+    const none = await runCli(['batch', 'best', 'sweep', '--metric', 'acc', '--batches-data-dir', root]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe('hyperctl: no job of batch "sweep" succeeded with a numeric metric "f1"\n');
+    expect(none.stderr).toBe('hyperctl: no job of batch "sweep" reported a metric "acc"; the metrics are accuracy, loss, note\n');
+    // Reported, but by no job that succeeded.
+    const failedOnly = await runCli(['batch', 'best', 'sweep', '--metric', 'note', '--batches-data-dir', root]);
+    expect(failedOnly.stderr).toBe('hyperctl: no job of batch "sweep" succeeded with a numeric metric "note"\n');
   });
 });

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runBatch } from '../../src/index.js';
 import { runCli, startCli, quickRun } from '../helpers/cli.js';
 import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -66,7 +67,8 @@ describe('hyperctl batch and job, after a run', () => {
 
   it.each([
     [['batch', 'show', 'nope'], 'no batch "nope"'],
-    [['job', 'describe', '-b', 'demo', '-j', 'nope'], 'batch "demo" has no job "nope"'],
+    [['batch', 'show', 'dmeo'], '; the batches are demo\n'],
+    [['job', 'describe', '-b', 'demo', '-j', 'nope'], 'batch "demo" has no job "nope"; the jobs are ok, bad\n'],
     [['job', 'list', '-b', 'demo', '--status', 'done'], '--status: expected one of init, running, succeed, failed, killed, got "done"'],
     [['job', 'list'], 'Missing required argument: --batch'],
   ])('exits 2 on %j', async (args, message) => {
@@ -123,5 +125,54 @@ describe('listing and reading in the order people expect', () => {
     expect(listed.map((b) => b.name)).toEqual(['zeta', 'alpha']);
     const logs = await runCli(['job', 'logs', '-b', 'alpha', '-j', 'never', '--batches-data-dir', dir]);
     expect(logs).toMatchObject({ code: 0, stdout: '', stderr: 'hyperctl: job never has not started; it has no output yet\n' });
+  });
+});
+
+describe('names that do not exist', () => {
+  it('an unknown job of a big batch names the closest ones, not all of them', async () => {
+    const root = tempDir();
+    const config = join(root, 'b.json');
+    const jobs = Array.from({ length: 40 }, (_, i) => ({ params: { lr: i / 100 }, execution: { command: 'true' } }));
+    writeFileSync(config, JSON.stringify({ name: 'big', jobs }));
+    await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', root]);
+    const { code, stderr } = await runCli(['job', 'logs', '-b', 'big', '-j', 'lr=0.3O', '--batches-data-dir', root]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^hyperctl: batch "big" has no job "lr=0.3O"; did you mean lr=0\.3, [^?]*\? \(40 jobs in all\)\n$/);
+  });
+});
+
+describe('metrics of running jobs', () => {
+  it('show in job list and batch compare as in job describe, through the daemon and from disk', async () => {
+    const root = tempDir();
+    const gate = join(root, 'gate');
+    const config = join(root, 'b.json');
+    const job = (name: string) => ({
+      name,
+      params: { n: name.length },
+      execution: { command: `echo 'hyperctl:metrics {"loss": 0.30000000000000004, "_step": 1}'; while [ ! -e ${gate} ]; do sleep 0.05; done` },
+    });
+    for (const daemon of [true, false]) {
+      const name = daemon ? 'via-daemon' : 'via-disk';
+      const batch = { name, jobs: [job('a'), job('bb')] };
+      writeFileSync(config, JSON.stringify(batch));
+      rmSync(gate, { force: true });
+      // A run without a daemon (the SDK's default): the CLI reads what the run writes.
+      const run = daemon
+        ? startCli(['run', ...quickRun, '-c', config, '-p', '2', '--batches-data-dir', root]).done.then((r) => r.code)
+        : runBatch(batch, { batchesDataDir: root, parallelism: 2 }).then((r) => (r.status === 'succeed' ? 0 : 1));
+      const args = ['-b', name, '--batches-data-dir', root];
+      await waitFor(async () => {
+        const jobs = JSON.parse((await runCli(['job', 'list', ...args, '--json'])).stdout || '[]') as { status: string; metrics: unknown }[];
+        return jobs.length === 2 && jobs.every((j) => j.status === 'running' && j.metrics !== null);
+      }, 'both jobs to run and report');
+      const list = JSON.parse((await runCli(['job', 'list', ...args, '--json'])).stdout);
+      expect(list.map((j: { metrics: unknown }) => j.metrics)).toEqual([{ loss: 0.30000000000000004 }, { loss: 0.30000000000000004 }]);
+      expect((await runCli(['job', 'list', ...args])).stdout).toMatch(/a +running .* loss=0\.3 /);
+      const compared = (await runCli(['batch', 'compare', name, '--batches-data-dir', root])).stdout.split('\n');
+      expect(compared[0]).toMatch(/^NAME +STATUS +N +LOSS +DURATION$/);
+      expect(compared[1]).toMatch(/^a +running +1 +0\.3 +/);
+      writeFileSync(gate, '');
+      expect(await run).toBe(0);
+    }
   });
 });
