@@ -89,6 +89,8 @@ export const runCommand = defineCommand({
       controller.abort(signal);
     };
     let result: BatchResult | undefined;
+    // Machines the reporter has already said are left out, with why.
+    let machinesDown = 0;
     // Every option is listed, so a new SDK option fails this type check until the CLI decides about it.
     const options: { [K in keyof Required<RunBatchOptions>]: RunBatchOptions[K] } = {
       batchesDataDir: args['batches-data-dir'],
@@ -99,6 +101,7 @@ export const runCommand = defineCommand({
           reporter.finish(result);
         }
         if (event.type === 'daemon:serving') serving = true;
+        if (event.type === 'host:down') machinesDown++;
         reporter.onEvent(event);
       },
       parallelism,
@@ -119,6 +122,9 @@ export const runCommand = defineCommand({
     try {
       await start.run(options);
     } catch (error) {
+      // Each machine's reason was printed as it was left out: the error does not say them again.
+      if (!result && !args.json && isHyperctlError(error) && error.code === 'E_NO_MACHINE' && machinesDown > 0 && machinesDown === error.issues.length)
+        throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs (${machinesDown === 1 ? 'why is said' : "each one's reason is"} above)`);
       // A batch whose state could not be written must not end in its summary alone: the error says what to do.
       if (!result || (isHyperctlError(error) && error.code === 'E_STATE_WRITE')) throw error;
     } finally {

@@ -87,7 +87,7 @@ export class PlainReporter implements RunReporter {
         this.say(stderr, style.yellow(`warning: ${event.message}`));
         break;
       case 'host:down':
-        this.say(stderr, style.yellow(`${event.host} is left out: ${event.reason}`));
+        this.say(stderr, style.yellow(`${event.host} is left out: ${withoutMachineName(event.reason, event.host)}`));
         break;
       case 'host:up':
         this.say(stderr, `${event.host} is back`);
@@ -120,4 +120,10 @@ export class PlainReporter implements RunReporter {
   }
 
   close(): void {}
+}
+
+/** A reason without the machine's name it may begin with (`machine a: …`, `a (a:22): …`), which the line already says. */
+function withoutMachineName(reason: string, host: string): string {
+  const name = host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return reason.replace(new RegExp(`^(machine )?${name}( \\([^)]*\\))?: `), '');
 }

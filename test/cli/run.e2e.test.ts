@@ -272,3 +272,25 @@ describe('hyperctl run', () => {
     for (const job of jobs) expect(starts).toContain(job.name);
   });
 });
+
+describe('machines that cannot be used', () => {
+  it("prints each machine's reason once, and the run's error points at them", async () => {
+    const dir = tempDir();
+    const machines = ['127.0.0.1', '127.0.0.2'].map((hostname) => ({ hostname, port: 1, username: 'nobody', password: 'x' }));
+    const config = writeBatch(dir, {
+      name: 'nowhere',
+      backend: { type: 'remote', conf: { machines } },
+      jobs: [{ params: { a: 1 }, execution: { command: 'true' } }],
+    });
+    const { code, stderr } = await runCli(['run', ...quickRun, '-c', config, '--batches-data-dir', dir]);
+    expect(code).toBe(1);
+    const lines = stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('127.0.0.1 is left out: cannot connect: ECONNREFUSED');
+    expect(lines[1]).toBe('127.0.0.2 is left out: cannot connect: ECONNREFUSED');
+    expect(lines[2]).toBe("hyperctl: no machine can run jobs (each one's reason is above)");
+    // For scripts, the error itself carries every reason.
+    const json = await runCli(['run', ...quickRun, '--json', '-c', config, '--batches-data-dir', dir]);
+    expect(json.stderr).toMatch(/^hyperctl: no machine can run jobs:\n {2}127\.0\.0\.1 .*ECONNREFUSED\n {2}127\.0\.0\.2 .*ECONNREFUSED\n$/);
+  });
+});
