@@ -56,6 +56,8 @@ describe('the Slurm backend on a real Slurm', () => {
         execution: { command: 'echo "$HYPERCTL_JOB_PARAMS on $(hostname)"; echo "hyperctl:metrics {\\"acc\\": 0.9}"; echo err >&2' },
       },
       { name: 'bad', params: { lr: 0.2 }, execution: { command: 'exit 3' } },
+      // Placeholders filled in and shell-quoted for a job Slurm runs, as everywhere.
+      { name: 'placed', params: { lr: 0.3, note: "it's $(id)" }, execution: { command: "printf '%s|' {lr} {note} {job} {batch} {data_dir} {args}" } },
     ];
     const warnings: string[] = [];
     const result = await runBatch(slurmBatch('basic', jobs), { batchesDataDir: root, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
@@ -64,7 +66,11 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(result.jobs.map((j) => [j.name, j.status, j.exitCode, j.host])).toEqual([
       ['ok', 'succeed', 0, 'slurm'],
       ['bad', 'failed', 3, 'slurm'],
+      ['placed', 'succeed', 0, 'slurm'],
     ]);
+    expect(readFileSync(join(root, 'basic', 'placed', 'stdout'), 'utf8')).toBe(
+      `0.3|it's $(id)|placed|basic|${join(root, 'basic', 'placed')}|--lr=0.3|--note=it's $(id)|`,
+    );
     expect(readFileSync(join(root, 'basic', 'ok', 'stdout'), 'utf8')).toMatch(/^\{"lr":0.1\} on hx\d+h0\nhyperctl:metrics/);
     expect(readFileSync(join(root, 'basic', 'ok', 'stderr'), 'utf8')).toBe('err\n');
     expect(result.jobs[0]!.metrics).toEqual({ acc: 0.9 });

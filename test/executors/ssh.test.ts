@@ -81,6 +81,17 @@ describe('the remote backend on a real sshd', () => {
     expect(JSON.parse(readFileSync(join(root, 'keys', 'who', 'params.json'), 'utf8'))).toEqual({ lr: 0.1, note: "it's $HOME" });
   });
 
+  it('puts params into the command on the machine, shell-quoted, with its name, batch and data folder', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const params = { lr: 0.1, note: "it's $(whoami); `id`" };
+    const command = "printf '%s|' {lr} {note} {job} {batch} {data_dir} {args}";
+    const result = await runBatch(remoteBatch('placed', [{ name: 'p', params, execution: { command } }]), { batchesDataDir: root });
+    expect(result.status).toBe('succeed');
+    const dataDir = `/home/${testUser.name}/hyperctl-batches-data-dir/placed/p`;
+    expect(readFileSync(join(root, 'placed', 'p', 'stdout'), 'utf8')).toBe(`0.1|${params.note}|p|placed|${dataDir}|--lr=0.1|--note=${params.note}|`);
+  });
+
   it('logs in with a password, and with an encrypted key and its passphrase, and never stores either', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
