@@ -8,6 +8,7 @@ export type HyperctlErrorCode =
   | 'E_CONFIG_PARSE'
   | 'E_CONFIG_NOT_FOUND'
   | 'E_TEMPLATE_INVALID'
+  | 'E_SEARCH_CHANGED'
   | 'E_OUTPUT_EXISTS'
   | 'E_OUTPUT_WRITE'
   | 'E_USAGE'

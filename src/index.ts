@@ -40,7 +40,7 @@ export { SshExecutor } from './executors/ssh/ssh-executor.js';
 export type { SshExecutorOptions } from './executors/ssh/ssh-executor.js';
 export { getJobDataDir, getJobName, getJobParams, reportMetrics } from './job.js';
 export type { Metrics } from './metrics/metrics-line.js';
-export type { BatchCounts, BatchEvent, BatchResult } from './run/events.js';
+export type { BatchCounts, BatchEvent, BatchResult, SearchResult } from './run/events.js';
 export type { JobResult } from './state/job-result.js';
 export type { Capacity } from './executors/capacity.js';
 export type { RunBatchOptions } from './run/options.js';

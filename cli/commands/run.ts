@@ -43,6 +43,7 @@ export const runCommand = defineCommand({
       valueHint: 'N',
     },
     force: { type: 'boolean', description: 'run every job again, also those that succeeded before' },
+    'continue-search': { type: 'boolean', description: 'run a search again although its space, algorithm, seed, metric or goal changed since it started' },
     tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
     json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },
     'exit-on-finish': { type: 'boolean', description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish)' },
@@ -106,6 +107,7 @@ export const runCommand = defineCommand({
       },
       parallelism,
       force: Boolean(args.force),
+      continueSearch: Boolean(args['continue-search']),
       // The config file's folder and name, as runBatchFile takes them.
       baseDir: undefined,
       name: start.sweeps ? undefined : batchName,

@@ -1,5 +1,5 @@
-import type { BatchResult, JobResult } from '../../src/index.js';
-import { formatDuration, type Style } from '../style.js';
+import type { BatchResult, JobResult, SearchResult } from '../../src/index.js';
+import { formatDuration, formatNumber, type Style } from '../style.js';
 
 function exitText(job: JobResult): string {
   return job.signal ? `signal ${job.signal}` : `exit code ${job.exitCode}`;
@@ -20,10 +20,22 @@ export function summaryText(result: BatchResult, style: Style): string {
   const lines = [
     `batch ${style.bold(result.name)} ${word}: ${c.succeed} succeed (${c.skipped} skipped), ${c.failed} failed, ${c.killed} killed${c.init ? `, ${c.init} not started` : ''} in ${formatDuration(result.durationMs)}`,
   ];
+  if (result.search) lines.push(...searchLines(result.search, style));
   const bad = result.jobs.filter((j) => j.status === 'failed' || j.status === 'killed');
   for (const job of bad.slice(0, 10)) lines.push(`  ${job.status} ${job.name}: ${job.reason ?? exitText(job)} · ${style.dim(job.stderrPath)}`);
   if (bad.length > 10) lines.push(`  … and ${bad.length - 10} more`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `search (tpe): 50 trials; stopped: max_trials reached (50)` and the best trial with its params. */
+function searchLines(search: SearchResult, style: Style): string[] {
+  const lines = [`search (${search.algorithm}): ${search.trials} trial${search.trials === 1 ? '' : 's'}; stopped: ${search.stoppedBecause}`];
+  if (search.best)
+    lines.push(
+      `best: trial ${search.best.trial}, ${search.metric} = ${style.bold(formatNumber(search.best.value))} (${search.goal}) · ${JSON.stringify(search.best.params)}`,
+    );
+  else if (search.metric) lines.push(`best: no trial reported ${search.metric} yet`);
+  return lines;
 }
 
 /** The `--json` document of a run. */
@@ -35,6 +47,7 @@ export function summaryJson(result: BatchResult): unknown {
     counts: result.counts,
     startedAt: new Date(result.startedAt).toISOString(),
     durationMs: result.durationMs,
+    ...(result.search ? { search: result.search } : {}),
     jobs: result.jobs.map((j) => ({
       name: j.name,
       status: j.status,

@@ -6,7 +6,7 @@ import { hyperctlVersion } from '../version.js';
 import type { BatchInput } from './schema.js';
 import type { BackendSpec, BatchSpec, JobSpec } from './spec.js';
 import { canonicalJson, jobNameFromParams, shortHash, unsafeNameReason } from './names.js';
-import { expandCommand } from './placeholders.js';
+import { jobSpecOf } from './job-spec.js';
 import { invalid } from './validate.js';
 
 export interface NormalizeOptions {
@@ -49,27 +49,26 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
       const problemDir = input.backend?.type === 'remote' ? undefined : directoryProblem(workingDir);
       if (problemDir) issues.push(`jobs[${index}].execution.working_dir: ${problemDir}`);
     }
-    const resource = job.resource;
     const timeout = job.timeout ?? input.job_defaults?.timeout;
-    const expanded = expandCommand(job.execution.command, { params: job.params, job: jobName, batch: name });
-    if ('unknown' in expanded) {
+    const { spec, unknown } = jobSpecOf(
+      {
+        name: jobName,
+        params: job.params,
+        command: job.execution.command,
+        workingDir,
+        ...(job.execution.working_dir ? { workingDirAsWritten: job.execution.working_dir } : {}),
+        dataDir: jobDataDir,
+        ...(job.resource ? { resource: job.resource } : {}),
+        ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+        retries: job.retries ?? input.job_defaults?.retries ?? 1,
+      },
+      name,
+    );
+    if (unknown !== undefined) {
       const names = [...Object.keys(job.params), 'args', 'args_no_hyphens', 'job', 'batch', 'data_dir'].map((n) => `{${n}}`).join(', ');
-      issues.push(
-        `jobs[${index}].execution.command: unknown placeholder {${expanded.unknown}} in job "${jobName}" (it has ${names}; {{ and }} are literal braces)`,
-      );
+      issues.push(`jobs[${index}].execution.command: unknown placeholder {${unknown}} in job "${jobName}" (it has ${names}; {{ and }} are literal braces)`);
     }
-    jobs.push({
-      name: jobName,
-      params: job.params,
-      ...(resource ? { resource } : {}),
-      command: 'command' in expanded ? expanded.command : job.execution.command,
-      workingDir,
-      ...(job.execution.working_dir ? { workingDirAsWritten: job.execution.working_dir } : {}),
-      dataDir: jobDataDir,
-      hash: shortHash(canonicalJson({ params: job.params, command: job.execution.command, workingDir, resource }), 16),
-      ...(timeout !== undefined && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
-      retries: job.retries ?? input.job_defaults?.retries ?? 1,
-    });
+    jobs.push(spec);
   });
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
 
@@ -112,11 +111,11 @@ function toBackendSpec(backend: BatchInput['backend'], parallelism: number | und
 }
 
 /** `3` failures, or `"10%"` of the batch's jobs (at least one). */
-function haltFailures(fail: number | string, jobs: number): number {
+export function haltFailures(fail: number | string, jobs: number): number {
   return typeof fail === 'number' ? fail : Math.max(1, Math.ceil((Number.parseFloat(fail) / 100) * jobs));
 }
 
-function directoryProblem(path: string): string | undefined {
+export function directoryProblem(path: string): string | undefined {
   try {
     return statSync(path).isDirectory() ? undefined : `${path} is not a directory`;
   } catch {

@@ -194,3 +194,39 @@ export const templateSchema = object({
 
 export type BatchInput = v.InferOutput<typeof batchSchema>;
 export type TemplateInput = v.InferOutput<typeof templateSchema>;
+
+/** How a search chooses, what it optimises, and when it stops. */
+export const searchSchema = object({
+  algorithm: v.optional(v.picklist(['grid', 'random', 'sobol', 'tpe'], (issue) => `expected grid, random, sobol or tpe, got ${issue.received}`)),
+  metric: v.optional(nonEmpty),
+  goal: v.optional(v.picklist(['min', 'max'], (issue) => `expected min or max, got ${issue.received}`)),
+  max_trials: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),
+  max_duration: v.optional(
+    v.pipe(
+      finite,
+      v.minValue(0, 'expected seconds, more than 0'),
+      v.check((n) => n > 0, 'expected seconds, more than 0'),
+    ),
+  ),
+  target: v.optional(finite),
+  seed: v.optional(v.pipe(count, v.maxValue(2 ** 32 - 1, 'expected a whole number from 0 to 4294967295'))),
+  startup_trials: v.optional(v.pipe(count, v.maxValue(100_000))),
+});
+
+/** A job template whose params may be distributions, and its `search` section. */
+export const searchTemplateSchema = object({
+  params: record(v.string(), v.any()),
+  search: searchSchema,
+  execution,
+  resource: v.optional(resource),
+  timeout: v.optional(seconds),
+  retries: v.optional(retries),
+  job_defaults: v.optional(jobDefaults),
+  halt: v.optional(halt),
+  backend: v.optional(backend),
+  name: v.optional(v.string()),
+  daemon: v.optional(daemon),
+  version: v.optional(version),
+});
+
+export type SearchTemplateInput = v.InferOutput<typeof searchTemplateSchema>;

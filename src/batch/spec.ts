@@ -1,4 +1,4 @@
-import type { CapacityConfig, JobParams, RemoteMachineConfig, ResourceConfig, SlurmBackendConfig } from './types.js';
+import type { CapacityConfig, JobParams, JsonValue, RemoteMachineConfig, ResourceConfig, SlurmBackendConfig } from './types.js';
 
 /** The Slurm backend's settings, as the config writes them. */
 export type SlurmConf = NonNullable<SlurmBackendConfig['conf']>;
@@ -19,6 +19,35 @@ export interface JobSpec {
   readonly timeoutMs?: number;
   /** Times it runs again after a failure of a kind in the batch's `retryOn`. */
   readonly retries: number;
+}
+
+/** How a search's trials become jobs: the template's fields with defaults filled in. */
+export interface TrialTemplate {
+  /** The command as written, placeholders and all: each trial's params fill it. */
+  readonly command: string;
+  /** Resolved `working_dir`, when the template has one (else each job runs in its data folder). */
+  readonly workingDir?: string;
+  readonly workingDirAsWritten?: string;
+  readonly resource?: ResourceConfig;
+  readonly timeoutMs?: number;
+  readonly retries: number;
+}
+
+/** A search with every default filled in. */
+export interface SearchSpec {
+  readonly algorithm: 'grid' | 'random' | 'sobol' | 'tpe';
+  /** The metric trials are ranked by; a search without one only samples. */
+  readonly metric?: string;
+  readonly goal: 'min' | 'max';
+  readonly maxTrials?: number;
+  readonly maxDurationMs?: number;
+  readonly target?: number;
+  readonly seed: number;
+  /** Trials drawn from the quasi-random design before TPE models the results. */
+  readonly startupTrials: number;
+  /** The params as written: distributions, choices, constants and grid axes. */
+  readonly space: Readonly<Record<string, JsonValue>>;
+  readonly template: TrialTemplate;
 }
 
 /** Kinds of failure a retry may follow. */
@@ -52,6 +81,8 @@ export interface BatchSpec {
   readonly jobs: readonly JobSpec[];
   readonly retryOn: readonly RetryCause[];
   readonly retryBackoffMs: number;
+  /** Set when the batch is a search: its jobs are its trials', proposed as it runs and journalled. */
+  readonly search?: SearchSpec;
   /** Failures after which the batch halts, and how. */
   readonly halt?: { readonly failures: number; readonly when: 'soon' | 'now' };
 }

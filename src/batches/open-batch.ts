@@ -145,8 +145,9 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       })),
     jobs: (query = {}) => ask((source) => source.jobs(query)),
     job: async (job) => {
-      const spec = disk.spec.jobs.find((j) => j.name === job);
-      if (!spec) throw unknownJob(name, job, disk.spec.jobs);
+      // A search's jobs come from its journal, not its spec.
+      const spec = disk.spec.jobs.find((j) => j.name === job) ?? (disk.spec.search ? readBatch(batchesDataDir, name, disk.spec).state.spec(job) : undefined);
+      if (!spec) throw unknownJob(name, job, disk.spec.search ? readBatch(batchesDataDir, name, disk.spec).jobs : disk.spec.jobs);
       return { ...(await ask((source) => source.job(job))), command: spec.command, workingDir: spec.workingDir };
     },
     logs: (job, { stream = 'stdout', offset = 0, length = chunkBytes } = {}) => ask((source) => source.logs(job, stream, offset, Math.min(length, chunkBytes))),

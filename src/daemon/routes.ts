@@ -51,7 +51,7 @@ export async function route(ctx: RouteContext): Promise<void> {
   if (c === 'jobs' && d === undefined && method === 'GET') return listJobs(ctx);
   if (c === 'jobs' && d !== undefined) {
     const job = ctx.view.job(d);
-    if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', unknownJob(ctx.view.spec.name, d, ctx.view.spec.jobs).message);
+    if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', unknownJob(ctx.view.spec.name, d, ctx.view.jobs()).message);
     if (e === undefined && method === 'GET') return sendJob(ctx, job);
     if (e === 'metrics' && rest.length === 0 && method === 'GET') return sendJson(res, 200, (await ctx.view.metrics(job.name)) ?? { last: {}, history: [] });
     if (e === 'metrics' && rest.length === 0 && method === 'POST') return postMetrics(ctx, job);

@@ -3,7 +3,9 @@ import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
-import type { BatchSpec, JobSpec } from '../batch/spec.js';
+import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
+import { gridCombinations } from '../search/space.js';
+import { SearchDriver } from './search-driver.js';
 import type { JobStatus } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
@@ -12,7 +14,7 @@ import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
 import { BatchStore } from '../store/batch-store.js';
 import { isEnvironmentFault, stateWriteError } from '../store/write-fault.js';
 import type { ExitRecord, JournalRecord } from '../state/records.js';
-import type { BatchCounts, BatchEvent, BatchResult } from './events.js';
+import type { BatchCounts, BatchEvent, BatchResult, SearchResult } from './events.js';
 import { BatchState } from '../state/batch-state.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
 import { settleJob } from '../state/reduce.js';
@@ -75,14 +77,20 @@ export class BatchRun implements RunView {
   readonly #resourceMode: boolean;
   #startedAt = Date.now();
   #active = true;
+  /** A search's proposer, when the batch is a search. */
+  #search: SearchDriver | undefined;
+  /** Why the search proposed no more trials. */
+  #searchStopped: string | undefined;
+  /** Called whenever a job's exit is recorded: a search waits on it for a free slot. */
+  #onJobEnded: (() => void)[] = [];
   #endedAt: number | undefined;
 
   constructor(spec: BatchSpec, options: RunBatchOptions) {
     this.spec = spec;
     this.#options = options;
-    this.#state = new BatchState(spec.jobs);
+    this.#state = new BatchState(spec);
     this.#showAll();
-    this.#metrics = new LiveMetrics(spec.jobs);
+    this.#metrics = new LiveMetrics((name) => this.#state.spec(name)?.dataDir);
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
     this.#kill.signal.addEventListener('abort', () => this.#drain.abort(), { once: true });
@@ -165,20 +173,24 @@ export class BatchRun implements RunView {
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
       this.#state.applyAll(store.previous.values()).apply(store.runRecord);
       this.#showAll();
-      const toRun = this.spec.jobs.filter((job) => this.#state.get(job.name)!.status === 'init');
+      // A search's earlier trials that did not finish run again with their params, before any new one.
+      const toRun = [...this.#state.all()].filter((job) => job.status === 'init').map((job) => this.#state.spec(job.name)!);
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
+      if (this.spec.search) this.#search = new SearchDriver(this.spec as BatchSpec & { search: SearchSpec }, this.#state);
       this.#emit({
         type: 'batch:start',
         batch: this.spec.name,
         dataDir: this.spec.dataDir,
-        total: this.spec.jobs.length,
-        toRun: toRun.length,
-        skipped: this.spec.jobs.length - toRun.length,
+        total: this.#state.counts().total,
+        toRun: toRun.length + this.#expectedNewJobs(),
+        skipped: this.#state.counts().total - toRun.length,
         slots,
         ...(daemon ? { portal: daemon.url } : {}),
       });
       // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
-      await this.#schedule(toRun, Math.min(slots * 2 + 2, maxInFlight), pool, store, daemon);
+      const inFlight = Math.min(slots * 2 + 2, maxInFlight);
+      if (this.#search) await this.#scheduleSearch(this.#search, toRun, Number.isFinite(slots) ? slots : inFlight, inFlight, pool, store, daemon);
+      else await this.#schedule(toRun, inFlight, pool, store, daemon);
     } finally {
       const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
       const interrupted = this.#kill.signal.aborted && !faulted;
@@ -241,7 +253,9 @@ export class BatchRun implements RunView {
     try {
       store.record(record);
       this.#state.apply(record);
-      if (record.e !== 'run') this.#show(record.job);
+      if (record.e === 'start' || record.e === 'exit') this.#show(record.job);
+      // A trial brings jobs: the lists show them from now on.
+      else if (record.e === 'trial') for (const job of record.jobs) this.#show(job.name);
       return true;
     } catch (error) {
       this.#failState(error);
@@ -303,6 +317,55 @@ export class BatchRun implements RunView {
       void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
     }
     await queue.onIdle();
+  }
+
+  /** Jobs a search is still to propose within its trial budget (0 for a batch, or a search without one). */
+  #expectedNewJobs(): number {
+    const search = this.spec.search;
+    if (!search?.maxTrials || !this.#search) return 0;
+    const left = Math.max(0, search.maxTrials - this.#state.trials().length);
+    const perTrial = search.algorithm === 'grid' ? 1 : gridCombinations(this.#search.space).length;
+    return left * perTrial;
+  }
+
+  /**
+   * A search's schedule: the unfinished jobs of earlier trials first, then a new trial whenever
+   * fewer of its jobs are unfinished than there are slots, so each proposal knows every result it
+   * can (with one slot, all before it: a resumed search proposes exactly what an uninterrupted one
+   * would). Each trial is journalled before its jobs start.
+   */
+  async #scheduleSearch(
+    search: SearchDriver,
+    leftovers: readonly JobSpec[],
+    slots: number,
+    inFlight: number,
+    pool: ResourcePool,
+    store: BatchStore,
+    daemon: ServingDaemon | undefined,
+  ): Promise<void> {
+    const queue = new PQueue({ concurrency: inFlight });
+    const drained = this.#drain.signal;
+    const whenDrained = onAbort(drained);
+    for (const job of leftovers) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
+    for (;;) {
+      while (!drained.aborted && search.unfinishedJobs() >= slots)
+        await Promise.race([new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), whenDrained]);
+      if (drained.aborted) break;
+      const reason = search.stopReason(this.#startedAt);
+      const trial = reason === undefined ? search.next() : undefined;
+      if (!trial) {
+        this.#searchStopped = reason ?? 'every point of the space was tried';
+        break;
+      }
+      if (!this.#record(store, trial)) break;
+      for (const job of search.jobsOf(trial)) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
+    }
+    await queue.onIdle();
+    // What the last trials reached counts too: a target met by the very last one is why it ended.
+    if (this.#searchStopped?.startsWith('max_trials') || this.#searchStopped === undefined) {
+      const reason = search.stopReason(this.#startedAt);
+      if (reason?.startsWith('target')) this.#searchStopped = reason;
+    }
   }
 
   /** Runs a job until it succeeds, or fails in a way (or as often) that the retry policy leaves it at. */
@@ -444,6 +507,7 @@ export class BatchRun implements RunView {
       ...(metrics ? { metrics } : {}),
     };
     const recorded = this.#record(store, record);
+    for (const wake of this.#onJobEnded.splice(0)) wake();
     // What was not recorded did not happen, as far as a re-run knows: shown as a reader of the disk will see it.
     const state = this.#state.get(job.name)!;
     this.#emit({ type: 'job:exit', job: toJobResult(recorded ? state : settleJob(state, record.at), this.#state.runStartedAt) });
@@ -466,7 +530,20 @@ export class BatchRun implements RunView {
       startedAt: this.#startedAt,
       endedAt,
       durationMs: endedAt - this.#startedAt,
+      ...(this.#search ? { search: this.#searchResult(this.#search, interrupted) } : {}),
     };
+  }
+
+  #searchResult(search: SearchDriver, interrupted: boolean): SearchResult {
+    const best = search.best();
+    const { algorithm, metric, goal } = search.search;
+    const stoppedBecause =
+      this.#stateError !== undefined
+        ? 'the batch state could not be written'
+        : interrupted
+          ? 'interrupted'
+          : (this.#searchStopped ?? (this.#drain.signal.aborted ? 'stopped' : 'ended'));
+    return { algorithm, trials: this.#state.trials().length, stoppedBecause, ...(metric !== undefined ? { metric } : {}), goal, ...(best ? { best } : {}) };
   }
 
   #emit(event: BatchEvent): void {

@@ -1,3 +1,4 @@
+import type { JsonValue } from '../batch/types.js';
 import type { JobResult } from '../state/job-result.js';
 
 /**
@@ -40,6 +41,21 @@ export interface BatchResult {
   readonly endedAt: number;
   /** Wall time of this run in milliseconds. */
   readonly durationMs: number;
+  /** For a search: how many trials it has, why it stopped asking, and its best trial. */
+  readonly search?: SearchResult;
+}
+
+/** How a search ended. @public */
+export interface SearchResult {
+  readonly algorithm: 'grid' | 'random' | 'sobol' | 'tpe';
+  /** Trials proposed so far, over every run of the search. */
+  readonly trials: number;
+  /** Why it proposed no more: `max_trials reached (100)`, `target 0.05 reached by trial 17 (loss = 0.04)`, `interrupted`, … */
+  readonly stoppedBecause: string;
+  readonly metric?: string;
+  readonly goal: 'min' | 'max';
+  /** The trial with the best value of the metric (the mean over its jobs), when one has a value. */
+  readonly best?: { readonly trial: number; readonly value: number; readonly params: Readonly<Record<string, JsonValue>>; readonly jobs: readonly string[] };
 }
 
 /**

@@ -12,7 +12,7 @@ export function usesResources(spec: BatchSpec): boolean {
   // Slurm places jobs itself: their resources become sbatch options.
   if (backend.type === 'slurm') return false;
   const capacitySet = backend.type === 'local' ? backend.capacity !== undefined : backend.machines.some((m) => m.capacity !== undefined);
-  return capacitySet || spec.jobs.some((job) => job.resource !== undefined);
+  return capacitySet || spec.search?.template.resource !== undefined || spec.jobs.some((job) => job.resource !== undefined);
 }
 
 /**

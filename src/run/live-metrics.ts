@@ -13,12 +13,13 @@ const catchUpBytes = 1 << 20;
  * read from its files otherwise.
  */
 export class LiveMetrics {
-  readonly #dataDirs = new Map<string, string>();
+  /** A job's data folder, or undefined when the batch has no such job (a search's jobs come as it runs). */
+  readonly #dataDirOf: (name: string) => string | undefined;
   readonly #trackers = new Map<string, MetricsTracker>();
   readonly #catchUps = new Map<string, NodeJS.Timeout>();
 
-  constructor(jobs: readonly JobSpec[]) {
-    for (const job of jobs) this.#dataDirs.set(job.name, job.dataDir);
+  constructor(dataDirOf: (name: string) => string | undefined) {
+    this.#dataDirOf = dataDirOf;
   }
 
   /** Starts following the metrics of a job that starts, reading its output as it grows. */
@@ -47,7 +48,7 @@ export class LiveMetrics {
 
   /** A job's metrics: live while it runs, else read from its files. */
   async of(name: string): Promise<JobMetrics | undefined> {
-    const dataDir = this.#dataDirs.get(name);
+    const dataDir = this.#dataDirOf(name);
     const tracker = this.#trackers.get(name) ?? (dataDir ? new MetricsTracker(dataDir) : undefined);
     return tracker?.read();
   }
@@ -57,7 +58,7 @@ export class LiveMetrics {
     const tracker = this.#trackers.get(name);
     if (tracker) tracker.posted = true;
     await appendFile(
-      join(this.#dataDirs.get(name)!, metricsFiles.posted),
+      join(this.#dataDirOf(name)!, metricsFiles.posted),
       `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`,
     );
   }

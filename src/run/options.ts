@@ -21,6 +21,11 @@ export interface RunBatchOptions {
   readonly baseDir?: string;
   /** The batch's name, over the config's `name` (a re-run under the same name resumes it). */
   readonly name?: string;
+  /**
+   * Run a search again although its space, algorithm, seed, metric or goal changed since it started
+   * (else `E_SEARCH_CHANGED`). @defaultValue false
+   */
+  readonly continueSearch?: boolean;
   /** Batch name when the config has none. @defaultValue `batch-` and a hash of the jobs */
   readonly defaultName?: string;
   /** Emit `job:output` events with the jobs' output as it comes (it still goes to the files). @defaultValue false */

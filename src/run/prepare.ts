@@ -1,23 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { generateBatch, type JobTemplate, parseTemplate } from '../batch/generate.js';
 import { normalizeBatch } from '../batch/normalize.js';
-import { batchSchema } from '../batch/schema.js';
+import { normalizeSearch } from '../batch/normalize-search.js';
+import { batchSchema, searchTemplateSchema } from '../batch/schema.js';
 import type { BatchSpec } from '../batch/spec.js';
 import { parseWith } from '../batch/validate.js';
 import { resolveBatchesDataDir } from '../paths.js';
+import { readSpec } from '../store/read-batch.js';
+import { HyperctlError } from '../errors.js';
 import type { RunBatchOptions } from './options.js';
 
-/** Validates a config from anywhere (file, code) and fills in its defaults. */
+/**
+ * Validates a config from anywhere (file, code) and fills in its defaults. A config with `params`
+ * and no `jobs` is a job template: with a `search` section a search, else the grid of its lists.
+ */
 export function prepareBatch(config: unknown, options: RunBatchOptions, where?: string): BatchSpec {
   const isObject = typeof config === 'object' && config !== null && !Array.isArray(config);
   const overrides = { ...(options.halt ? { halt: options.halt } : {}), ...(options.name !== undefined ? { name: options.name } : {}) };
-  const input = parseWith(batchSchema, isObject && Object.keys(overrides).length > 0 ? { ...config, ...overrides } : config, 'E_CONFIG_INVALID', where);
-  return normalizeBatch(
-    input,
-    {
-      baseDir: options.baseDir ?? process.cwd(),
-      batchesDataDir: resolveBatchesDataDir(options.batchesDataDir),
-      ...(options.defaultName !== undefined ? { defaultName: options.defaultName } : {}),
-      ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
-    },
-    where,
-  );
+  const withOverrides = isObject && Object.keys(overrides).length > 0 ? { ...config, ...overrides } : config;
+  const normalizeOptions = {
+    baseDir: options.baseDir ?? process.cwd(),
+    batchesDataDir: resolveBatchesDataDir(options.batchesDataDir),
+    ...(options.defaultName !== undefined ? { defaultName: options.defaultName } : {}),
+    ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
+  };
+  const template = isObject && 'params' in config && !('jobs' in config);
+  if (template && 'search' in config) {
+    const input = parseWith(searchTemplateSchema, withOverrides, 'E_CONFIG_INVALID', where);
+    const previous = (name: string) => {
+      try {
+        return readSpec(normalizeOptions.batchesDataDir, name);
+      } catch {
+        return undefined;
+      }
+    };
+    // Without a seed in the config, a search keeps the one it started with: its resume stays exact.
+    const spec = normalizeSearch(input, { ...normalizeOptions, seed: (name) => previous(name)?.search?.seed ?? randomBytes(4).readUInt32BE() }, where);
+    checkSearchUnchanged(spec, previous(spec.name), options.continueSearch === true);
+    return spec;
+  }
+  const batch = template ? generateBatch(parseTemplate(withOverrides, where) as JobTemplate) : withOverrides;
+  const input = parseWith(batchSchema, batch, 'E_CONFIG_INVALID', where);
+  return normalizeBatch(input, normalizeOptions, where);
+}
+
+/**
+ * A search run again must search the same way, or its trials so far mean something else: a changed
+ * space, algorithm, seed, metric or goal is an error, unless the caller asks to continue anyway.
+ */
+function checkSearchUnchanged(spec: BatchSpec, previous: BatchSpec | undefined, continueAnyway: boolean): void {
+  const before = previous?.search;
+  const now = spec.search!;
+  if (!before || continueAnyway) return;
+  const changed = [
+    JSON.stringify(before.space) !== JSON.stringify(now.space) ? 'params (the space)' : undefined,
+    before.algorithm !== now.algorithm ? `search.algorithm (${before.algorithm} → ${now.algorithm})` : undefined,
+    before.seed !== now.seed ? `search.seed (${before.seed} → ${now.seed})` : undefined,
+    before.metric !== now.metric ? `search.metric (${before.metric ?? 'none'} → ${now.metric ?? 'none'})` : undefined,
+    before.goal !== now.goal ? `search.goal (${before.goal} → ${now.goal})` : undefined,
+  ].filter((c) => c !== undefined);
+  if (changed.length > 0)
+    throw new HyperctlError(
+      'E_SEARCH_CHANGED',
+      `search "${spec.name}" was started with other settings: ${changed.join(', ')} changed; its trials so far would mislead it. Give it another name to start afresh, or continue anyway (hyperctl run --continue-search, or continueSearch: true)`,
+    );
 }

@@ -46,7 +46,9 @@ export async function placeJobs(spec: BatchSpec, executors: readonly Executor[],
   const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: await capacityOf(executor) })));
   if (resourceMode) {
     const largest = capacities.reduce((a, b) => (b.capacity.gpus.length > a.capacity.gpus.length || b.capacity.cpu > a.capacity.cpu ? b : a));
-    const unfit = spec.jobs.filter((job) => !capacities.some(({ capacity }) => fitsEmpty(demandOf(job.resource), capacity)));
+    // A search's trials all take its template's resources: one pseudo-job stands for them.
+    const trials = spec.search?.template.resource ? [{ name: 'trials of the search', resource: spec.search.template.resource }] : [];
+    const unfit = [...spec.jobs, ...trials].filter((job) => !capacities.some(({ capacity }) => fitsEmpty(demandOf(job.resource), capacity)));
     if (unfit.length > 0) {
       const issues = unfit
         .slice(0, 10)

@@ -1,6 +1,7 @@
-import type { JobSpec } from '../batch/spec.js';
+import { trialJobSpec } from '../batch/job-spec.js';
+import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
-import type { JournalRecord } from './records.js';
+import type { JournalRecord, TrialRecord } from './records.js';
 import { initialJobState, type JobState } from './job-state.js';
 import { reduceJob, settleJob } from './reduce.js';
 
@@ -19,16 +20,25 @@ export class BatchState {
   /** When the current (or last) run started: the time of its `run` record. */
   runStartedAt: number | undefined;
 
-  constructor(specs: readonly JobSpec[]) {
-    for (const spec of specs) {
-      this.#specs.set(spec.name, spec);
-      this.#jobs.set(spec.name, initialJobState(spec));
-    }
-    this.#counts = { total: specs.length, init: specs.length, running: 0, succeed: 0, failed: 0, killed: 0 };
+  /** A search's trials, in the order they were proposed. */
+  readonly #trials: TrialRecord[] = [];
+  readonly #trialJobs: ((record: TrialRecord) => JobSpec[]) | undefined;
+
+  /** The jobs of a batch: those it lists and, for a search, those its trial records bring. */
+  constructor(batch: Pick<BatchSpec, 'name' | 'dataDir' | 'jobs' | 'search'>) {
+    const search = batch.search;
+    this.#trialJobs = search ? (record) => record.jobs.map((job) => trialJobSpec(search.template, batch, job.name, job.params)) : undefined;
+    this.#counts = { total: 0, init: 0, running: 0, succeed: 0, failed: 0, killed: 0 };
+    for (const spec of batch.jobs) this.#add(spec);
   }
 
   /** Folds one record in. Records of jobs the batch no longer has are history: they change nothing. */
   apply(record: JournalRecord): void {
+    if (record.e === 'trial') {
+      this.#trials.push(record);
+      for (const spec of this.#trialJobs?.(record) ?? []) if (!this.#specs.has(spec.name)) this.#add(spec);
+      return;
+    }
     if (record.e === 'run') {
       this.runStartedAt = record.at;
       for (const name of this.#jobs.keys()) this.#set(reduceJob(this.#jobs.get(name)!, record, this.#specs.get(name)!));
@@ -48,6 +58,18 @@ export class BatchState {
   settle(at: number): this {
     for (const job of this.#jobs.values()) this.#set(settleJob(job, at));
     return this;
+  }
+
+  /** A search's trials so far, in the order they were proposed. */
+  trials(): readonly TrialRecord[] {
+    return this.#trials;
+  }
+
+  #add(spec: JobSpec): void {
+    this.#specs.set(spec.name, spec);
+    this.#jobs.set(spec.name, initialJobState(spec));
+    this.#counts.total++;
+    this.#counts.init++;
   }
 
   get(name: string): JobState | undefined {

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../batch/types.js';
+import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 
 /** A job was started (`pid`/`ticks` identify its process group leader, to clean up after a crash). */
@@ -39,8 +39,26 @@ export interface RunRecord {
   readonly force?: boolean;
 }
 
+/**
+ * A search proposed a trial, journalled before any of its jobs starts: its number, its coordinates
+ * and params, its jobs (one per grid combination), and what the sampler had seen. A re-run runs
+ * an unfinished trial's jobs with these params again; it never draws them anew.
+ */
+export interface TrialRecord {
+  readonly e: 'trial';
+  readonly at: number;
+  /** Counts from 1. */
+  readonly n: number;
+  readonly point: Readonly<Record<string, number>>;
+  readonly params: JobParams;
+  readonly jobs: readonly { readonly name: string; readonly params: JobParams }[];
+  /** Trials that had ended when it was proposed, and those still running (whose results it did not know). */
+  readonly seen: number;
+  readonly running: readonly number[];
+}
+
 /** A record of the journal: the events a batch's state is folded from. */
-export type JournalRecord = RunRecord | StartRecord | ExitRecord;
+export type JournalRecord = RunRecord | TrialRecord | StartRecord | ExitRecord;
 
 /** The records that concern one job. */
 export type JobRecord = StartRecord | ExitRecord;

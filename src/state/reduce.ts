@@ -1,5 +1,5 @@
 import type { JobSpec } from '../batch/spec.js';
-import type { JournalRecord } from './records.js';
+import type { JobRecord, RunRecord } from './records.js';
 import { type EndedJob, type InitJob, initialJobState, type JobState, type RunningJob } from './job-state.js';
 
 /**
@@ -8,7 +8,7 @@ import { type EndedJob, type InitJob, initialJobState, type JobState, type Runni
  * of another version of the job (another hash: its params or command changed since) is history of
  * a job that no longer exists: it changes nothing.
  */
-export function reduceJob(job: JobState, record: JournalRecord, spec: JobSpec): JobState {
+export function reduceJob(job: JobState, record: RunRecord | JobRecord, spec: JobSpec): JobState {
   if (record.e === 'run') return record.force || job.status !== 'succeed' ? initialJobState(spec) : job;
   if (record.hash !== spec.hash) return job;
   // Built field by field, not by spreading: a journal of a million records folds without garbage to spare.

@@ -5,7 +5,7 @@ import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
 import { batchFiles } from '../batch/batch-folder.js';
-import type { JobRecord, JournalRecord, RunRecord } from '../state/records.js';
+import type { JobRecord, JournalRecord, RunRecord, TrialRecord } from '../state/records.js';
 import { compactJournal, JournalWriter, latestByJob, readJournal } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
 import { stateWriteError } from './write-fault.js';
@@ -42,6 +42,8 @@ export class BatchStore {
   readonly dir: string;
   /** The last journal record of every job, from earlier runs. */
   readonly previous: ReadonlyMap<string, JobRecord>;
+  /** A search's trials, from earlier runs, in the order they were proposed. */
+  readonly trials: readonly TrialRecord[];
   readonly startedAt = Date.now();
   /** The record that starts this run, journalled when the store opens. */
   readonly runRecord: RunRecord;
@@ -50,10 +52,17 @@ export class BatchStore {
 
   readonly #runner: RunnerInfo;
 
-  private constructor(dir: string, previous: ReadonlyMap<string, JobRecord>, runner: RunnerInfo, journal: JournalWriter, force: boolean) {
+  private constructor(
+    dir: string,
+    previous: { jobs: ReadonlyMap<string, JobRecord>; trials: readonly TrialRecord[] },
+    runner: RunnerInfo,
+    journal: JournalWriter,
+    force: boolean,
+  ) {
     this.runRecord = { e: 'run', at: this.startedAt, ...(force ? { force } : {}) };
     this.dir = dir;
-    this.previous = previous;
+    this.previous = previous.jobs;
+    this.trials = previous.trials;
     this.#runner = runner;
     this.#journal = journal;
   }
@@ -73,8 +82,10 @@ export class BatchStore {
       // Only the owner may read the token: it authorises every request to the daemon.
       if (daemon) writeAtomic(join(spec.dataDir, batchFiles.token), (write) => write(daemon.token), 0o600);
       const journalPath = join(spec.dataDir, batchFiles.journal);
-      const previous = latestByJob(readJournal(journalPath));
-      if (previous.size > 0) compactJournal(journalPath, previous);
+      const records = readJournal(journalPath);
+      const previous = latestByJob(records);
+      const trials = records.filter((r): r is TrialRecord => r.e === 'trial');
+      if (previous.size > 0 || trials.length > 0) compactJournal(journalPath, previous, trials);
       writeJsonAtomic(join(spec.dataDir, batchFiles.spec), storedSpec(spec));
       let journal: JournalWriter;
       try {
@@ -82,7 +93,7 @@ export class BatchStore {
       } catch (error) {
         throw stateWriteError(journalPath, error);
       }
-      const store = new BatchStore(spec.dataDir, previous, runner, journal, force);
+      const store = new BatchStore(spec.dataDir, { jobs: previous, trials }, runner, journal, force);
       store.record(store.runRecord);
       return store;
     } catch (error) {

@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { writeAtomic } from './atomic-file.js';
 import { stateWriteError } from './write-fault.js';
-import type { JobRecord, JournalRecord } from '../state/records.js';
+import type { JobRecord, JournalRecord, TrialRecord } from '../state/records.js';
 
 /**
  * Reads every whole record. A `kill -9` can leave at most the last line torn; such a line (or any
@@ -20,7 +20,14 @@ export function readJournal(path: string): JournalRecord[] {
     if (!line) continue;
     try {
       const record = JSON.parse(line) as JournalRecord;
-      if (record && (record.e === 'run' ? typeof record.at === 'number' : (record.e === 'start' || record.e === 'exit') && typeof record.job === 'string'))
+      if (
+        record &&
+        (record.e === 'run'
+          ? typeof record.at === 'number'
+          : record.e === 'trial'
+            ? typeof record.n === 'number' && Array.isArray(record.jobs)
+            : (record.e === 'start' || record.e === 'exit') && typeof record.job === 'string')
+      )
         records.push(record);
     } catch {
       // a torn tail from a killed writer
@@ -32,7 +39,7 @@ export function readJournal(path: string): JournalRecord[] {
 /** The last record of each job, in journal order (`run` records concern no one job). */
 export function latestByJob(records: readonly JournalRecord[]): Map<string, JobRecord> {
   const latest = new Map<string, JobRecord>();
-  for (const record of records) if (record.e !== 'run') latest.set(record.job, record);
+  for (const record of records) if (record.e === 'start' || record.e === 'exit') latest.set(record.job, record);
   return latest;
 }
 
@@ -109,13 +116,14 @@ export class JournalWriter {
 }
 
 /**
- * Rewrites the journal with one record per job (the latest), atomically (temp file + rename), so a
+ * Rewrites the journal with a search's trials and one record per job (the latest), atomically (temp file + rename), so a
  * batch re-run many times does not grow without bound. A torn line ends up dropped.
  */
-export function compactJournal(path: string, latest: ReadonlyMap<string, JobRecord>): void {
+export function compactJournal(path: string, latest: ReadonlyMap<string, JobRecord>, trials: readonly TrialRecord[] = []): void {
   writeAtomic(path, (write) => {
     let chunk = '';
-    for (const record of latest.values()) {
+    // A search's trials first: they bring the jobs the other records are about.
+    for (const record of [...trials, ...latest.values()]) {
       chunk += `${JSON.stringify(record)}\n`;
       if (chunk.length > 1 << 16) {
         write(chunk);

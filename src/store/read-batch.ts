@@ -62,7 +62,7 @@ export function readBatch(batchesDataDir: string, name: string, spec: BatchSpec 
   } catch {
     // never finished a run
   }
-  const state = new BatchState(spec.jobs).applyAll(records);
+  const state = new BatchState(spec).applyAll(records);
   if (!active) state.settle(lastRun?.endedAt ?? Date.now());
   const status = batchStatus({ active, counts: state.counts(), started: records.length > 0 || lastRun !== null, interrupted: lastRun?.interrupted ?? false });
   const jobs = state.all().map((job) => toJobResult(job, state.runStartedAt));

@@ -14,6 +14,7 @@ const spec = (name: string, hash = `h-${name}`): JobSpec => ({
   hash,
   retries: 1,
 });
+const batchOf = (jobs: JobSpec[]) => ({ name: 'b', dataDir: '/d', jobs });
 const start = (job: string, at: number, more: Partial<StartRecord> = {}): StartRecord => ({
   e: 'start',
   job,
@@ -58,7 +59,7 @@ describe('the reducer', () => {
   });
 
   it('starts a run: every job but those that succeeded goes back to init; with force, every job', () => {
-    const state = new BatchState([spec('a'), spec('b'), spec('c')]).applyAll([exit('a', 'succeed', 2), exit('b', 'failed', 2), start('c', 3)]);
+    const state = new BatchState(batchOf([spec('a'), spec('b'), spec('c')])).applyAll([exit('a', 'succeed', 2), exit('b', 'failed', 2), start('c', 3)]);
     expect(state.counts()).toMatchObject({ succeed: 1, failed: 1, running: 1, init: 0 });
     state.apply({ e: 'run', at: 10 });
     expect(state.all().map((j) => j.status)).toEqual(['succeed', 'init', 'init']);
@@ -84,7 +85,7 @@ describe('the reducer', () => {
   });
 
   it('ignores records of jobs the batch no longer has, and keeps its counts as jobs change', () => {
-    const state = new BatchState([spec('a')]).applyAll([exit('gone', 'succeed', 1), start('a', 2), exit('a', 'killed', 3)]);
+    const state = new BatchState(batchOf([spec('a')])).applyAll([exit('gone', 'succeed', 1), start('a', 2), exit('a', 'killed', 3)]);
     expect(state.counts()).toEqual({ total: 1, init: 0, running: 0, succeed: 0, failed: 0, killed: 1 });
   });
 });

@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 /** The jobs of a batch folder's journal, folded by a reader of the disk. */
 function replayed(dir: string, run: BatchRun): JobResult[] {
-  const state = new BatchState(run.spec.jobs).applyAll(readJournal(join(dir, 'journal.jsonl')));
+  const state = new BatchState(run.spec).applyAll(readJournal(join(dir, 'journal.jsonl')));
   return state.all().map((job) => toJobResult(job, state.runStartedAt));
 }
 

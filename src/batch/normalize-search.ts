@@ -1,0 +1,77 @@
+import { resolveUserPath } from '../paths.js';
+import { gridCombinations, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
+import { canonicalJson, shortHash } from './names.js';
+import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from './normalize.js';
+import { expandCommand } from './placeholders.js';
+import type { SearchTemplateInput } from './schema.js';
+import type { BatchSpec, SearchSpec } from './spec.js';
+import { invalid } from './validate.js';
+
+/**
+ * A search template with every default filled in: the batch's fields as for any batch, and its
+ * search (space, algorithm, budget, seed, and the template its trials' jobs are made from).
+ * `seed` gives the seed to use when the config names none (the last run's, so a resume stays exact).
+ */
+export function normalizeSearch(
+  input: SearchTemplateInput,
+  options: NormalizeOptions & { readonly seed: (batchName: string) => number },
+  where?: string,
+): BatchSpec {
+  const issues: string[] = [];
+  const { space, issues: spaceIssues } = parseSearchSpace(input.params);
+  issues.push(...spaceIssues);
+  const s = input.search;
+  const algorithm = s.algorithm ?? (s.metric !== undefined ? 'tpe' : 'random');
+  if (algorithm === 'tpe' && s.metric === undefined) issues.push('search.metric: required by tpe: the metric it learns from');
+  if (s.target !== undefined && s.metric === undefined) issues.push('search.target: needs search.metric, the metric it is a value of');
+  if (algorithm === 'grid' && isSearchParams(input.params))
+    issues.push('search.algorithm: grid takes every param as a list of values; a space with distributions needs random, sobol or tpe');
+  if (algorithm !== 'grid' && space.dims.length === 0)
+    issues.push(`search.algorithm: ${algorithm} needs a param with a distribution (uniform, loguniform, int, choice); lists alone are a grid`);
+  const finite = algorithm === 'grid' ? gridCombinations(space).length : space.size;
+  if (s.max_trials === undefined && !Number.isFinite(finite) && s.max_duration === undefined && s.target === undefined)
+    issues.push('search.max_trials: required: the space is infinite (or give max_duration or target)');
+  const workingDir = input.execution.working_dir ? resolveUserPath(input.execution.working_dir, options.baseDir) : undefined;
+  if (workingDir && input.backend?.type !== 'remote') {
+    const problem = directoryProblem(workingDir);
+    if (problem) issues.push(`execution.working_dir: ${problem}`);
+  }
+  if (issues.length === 0) {
+    // Every placeholder must be one a trial can fill: checked on one sample, before anything runs.
+    const one = sample(space, () => 0);
+    const params = algorithm === 'grid' ? (gridCombinations(space)[0] ?? {}) : jobParams(space, one.params, gridCombinations(space)[0]!);
+    const expanded = expandCommand(input.execution.command, { params, job: 'trial-0001', batch: 'batch' });
+    if ('unknown' in expanded) {
+      const names = [...Object.keys(params), 'args', 'args_no_hyphens', 'job', 'batch', 'data_dir'].map((n) => `{${n}}`).join(', ');
+      issues.push(`execution.command: unknown placeholder {${expanded.unknown}} (a trial has ${names}; {{ and }} are literal braces)`);
+    }
+  }
+  if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
+
+  const { params: _params, search: _search, execution: _execution, resource: _resource, timeout: _timeout, retries: _retries, ...batchFields } = input;
+  const defaultName = options.defaultName ?? `search-${shortHash(canonicalJson([input.params, input.execution.command]), 8)}`;
+  const batch = normalizeBatch({ ...batchFields, jobs: [] }, { ...options, defaultName }, where);
+  const timeout = input.timeout ?? input.job_defaults?.timeout;
+  const search: SearchSpec = {
+    algorithm,
+    ...(s.metric !== undefined ? { metric: s.metric } : {}),
+    goal: s.goal ?? 'min',
+    maxTrials: s.max_trials ?? (Number.isFinite(finite) ? finite : undefined),
+    ...(s.max_duration !== undefined ? { maxDurationMs: s.max_duration * 1000 } : {}),
+    ...(s.target !== undefined ? { target: s.target } : {}),
+    seed: s.seed ?? options.seed(batch.name),
+    startupTrials: s.startup_trials ?? 10,
+    space: input.params,
+    template: {
+      command: input.execution.command,
+      ...(workingDir ? { workingDir, workingDirAsWritten: input.execution.working_dir } : {}),
+      ...(input.resource ? { resource: input.resource } : {}),
+      ...(timeout !== undefined && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
+      retries: input.retries ?? input.job_defaults?.retries ?? 1,
+    },
+  };
+  if (search.maxTrials === undefined) delete (search as { maxTrials?: number }).maxTrials;
+  const jobsPerTrial = algorithm === 'grid' ? 1 : gridCombinations(space).length;
+  const halt = input.halt ? { failures: haltFailures(input.halt.fail, (search.maxTrials ?? 100) * jobsPerTrial), when: input.halt.when ?? 'soon' } : undefined;
+  return { ...batch, ...(halt ? { halt } : {}), search };
+}

@@ -1,0 +1,141 @@
+import { normal, type Random } from './prng.js';
+import { type Dimension, type Point, snap } from './space.js';
+
+/** A trial as TPE learns from it: where it was, and its loss (lower is better; Infinity for a failure or a running trial). */
+export interface Observation {
+  readonly point: Point;
+  readonly loss: number;
+}
+
+/** Candidates drawn from the good trials' density per dimension; the best ratio to the bad ones' wins. */
+const candidates = 24;
+
+/** How many of `n` trials count as good: a tenth, at most 25 (Optuna's and Hyperopt's default). */
+export function goodCount(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/** Splits trials into good and bad by loss; ties keep the order given (the trials' numbers). */
+export function splitByLoss(observations: readonly Observation[]): { good: Observation[]; bad: Observation[] } {
+  const sorted = observations.map((o, i) => ({ o, i })).sort((a, b) => a.o.loss - b.o.loss || a.i - b.i || 0);
+  // Failed and running trials (Infinity) are never good.
+  const finite = sorted.filter(({ o }) => Number.isFinite(o.loss)).length;
+  const n = Math.min(goodCount(observations.length), finite);
+  return { good: sorted.slice(0, n).map(({ o }) => o), bad: sorted.slice(n).map(({ o }) => o) };
+}
+
+/** A one-dimensional mixture of normals truncated to [low, high], one per observation plus a broad prior. */
+interface Parzen {
+  readonly mus: readonly number[];
+  readonly sigmas: readonly number[];
+  readonly low: number;
+  readonly high: number;
+}
+
+/** The internal scale of a numeric dimension: log for log-scaled ones, widened by half a step for integers. */
+function bounds(dim: Exclude<Dimension, { kind: 'choice' }>): { low: number; high: number; to: (v: number) => number; from: (x: number) => number } {
+  const half = dim.kind === 'int' ? 0.5 * dim.step : 0;
+  if (dim.log) return { low: Math.log(dim.low - half), high: Math.log(dim.high + half), to: Math.log, from: Math.exp };
+  return { low: dim.low - half, high: dim.high + half, to: (v) => v, from: (x) => x };
+}
+
+function parzen(values: readonly number[], low: number, high: number): Parzen {
+  const range = high - low || 1;
+  const prior = (low + high) / 2;
+  const mus = [...values, prior];
+  const order = mus.map((_, i) => i).sort((a, b) => mus[a]! - mus[b]!);
+  const sigmas = new Array<number>(mus.length);
+  // Each kernel as wide as the larger gap to its neighbours (Hyperopt's rule), clipped so that
+  // many trials narrow it but never to a point; the prior spans the whole range.
+  const minSigma = range / Math.min(100, 1 + mus.length);
+  order.forEach((index, rank) => {
+    const left = rank > 0 ? mus[index]! - mus[order[rank - 1]!]! : mus[index]! - low;
+    const right = rank < order.length - 1 ? mus[order[rank + 1]!]! - mus[index]! : high - mus[index]!;
+    sigmas[index] = Math.min(range, Math.max(minSigma, left, right));
+  });
+  sigmas[mus.length - 1] = range;
+  return { mus, sigmas, low, high };
+}
+
+/** The standard normal's cumulative distribution (Abramowitz–Stegun 7.1.26, error < 1.5e-7). */
+function phi(x: number): number {
+  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp((-x * x) / 2);
+  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+function logDensity(p: Parzen, x: number): number {
+  let sum = 0;
+  for (let i = 0; i < p.mus.length; i++) {
+    const mu = p.mus[i]!;
+    const sigma = p.sigmas[i]!;
+    const mass = Math.max(1e-12, phi((p.high - mu) / sigma) - phi((p.low - mu) / sigma));
+    const z = (x - mu) / sigma;
+    sum += Math.exp(-0.5 * z * z) / (sigma * Math.sqrt(2 * Math.PI) * mass);
+  }
+  return Math.log(sum / p.mus.length + 1e-300);
+}
+
+function draw(p: Parzen, random: Random): number {
+  const i = Math.floor(random() * p.mus.length);
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const x = p.mus[i]! + p.sigmas[i]! * normal(random);
+    if (x >= p.low && x <= p.high) return x;
+  }
+  return Math.min(p.high, Math.max(p.low, p.mus[i]!));
+}
+
+/** A numeric dimension's value: the candidate from the good density most likelier there than in the bad. */
+function proposeNumber(dim: Exclude<Dimension, { kind: 'choice' }>, good: readonly number[], bad: readonly number[], random: Random): number {
+  const b = bounds(dim);
+  const l = parzen(good.map(b.to), b.low, b.high);
+  const g = parzen(bad.map(b.to), b.low, b.high);
+  let best = Number.NaN;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < candidates; c++) {
+    const x = draw(l, random);
+    const score = logDensity(l, x) - logDensity(g, x);
+    if (score > bestScore) [best, bestScore] = [x, score];
+  }
+  const value = b.from(best);
+  if (dim.kind === 'int') {
+    const index = Math.round((value - dim.low) / dim.step);
+    return Math.min(dim.high, Math.max(dim.low, dim.low + index * dim.step));
+  }
+  return snap(dim, value);
+}
+
+/** A choice's option: counts of each option among the good and the bad trials, with a prior of one each. */
+function proposeChoice(options: number, good: readonly number[], bad: readonly number[], random: Random): number {
+  const weights = (values: readonly number[]) => {
+    const w = new Array<number>(options).fill(1);
+    for (const v of values) w[v]! += 1;
+    const total = w.reduce((a, c) => a + c, 0);
+    return w.map((x) => x / total);
+  };
+  const l = weights(good);
+  const g = weights(bad);
+  let best = 0;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < candidates; c++) {
+    let u = random();
+    let option = 0;
+    while (option < options - 1 && u >= l[option]!) u -= l[option++]!;
+    const score = Math.log(l[option]!) - Math.log(g[option]!);
+    if (score > bestScore) [best, bestScore] = [option, score];
+  }
+  return best;
+}
+
+/**
+ * A dimension's next value by TPE (Bergstra et al., 2011), each dimension on its own: the trials
+ * that reached it are split into good and bad by loss, a Parzen estimator is fit to each, and of
+ * candidates drawn from the good one the one with the best density ratio wins. Running trials come
+ * in as bad ones (a constant liar), so parallel slots do not propose near-identical params.
+ */
+export function proposeDimension(dim: Dimension, split: { good: readonly Observation[]; bad: readonly Observation[] }, random: Random): number {
+  const valuesOf = (observations: readonly Observation[]) => observations.flatMap((o) => (dim.id in o.point ? [o.point[dim.id]!] : []));
+  const good = valuesOf(split.good);
+  const bad = valuesOf(split.bad);
+  return dim.kind === 'choice' ? proposeChoice(dim.options.length, good, bad, random) : proposeNumber(dim, good, bad, random);
+}
