@@ -171,7 +171,7 @@ export class BatchRun implements RunView {
     try {
       await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
-      this.#state.applyAll(store.previous.values()).apply(store.runRecord);
+      this.#state.applyAll([...store.trials, ...store.previous.values()]).apply(store.runRecord);
       this.#showAll();
       // A search's earlier trials that did not finish run again with their params, before any new one.
       const toRun = [...this.#state.all()].filter((job) => job.status === 'init').map((job) => this.#state.spec(job.name)!);
@@ -181,7 +181,7 @@ export class BatchRun implements RunView {
         type: 'batch:start',
         batch: this.spec.name,
         dataDir: this.spec.dataDir,
-        total: this.#state.counts().total,
+        total: this.#state.counts().total + this.#expectedNewJobs(),
         toRun: toRun.length + this.#expectedNewJobs(),
         skipped: this.#state.counts().total - toRun.length,
         slots,

@@ -169,15 +169,15 @@ export function snap(dim: Extract<Dimension, { kind: 'float' }>, value: number):
  */
 export function sample(space: SearchSpace, pick: (dim: Dimension) => number): { point: Point; params: Record<string, JsonValue> } {
   const point: Record<string, number> = {};
-  const valueOf = (n: SpaceNode): JsonValue => {
+  const valueAt = (n: SpaceNode): JsonValue => {
     if (n.t === 'const') return n.value;
-    if (n.t === 'object') return Object.fromEntries(n.entries.map(([k, child]) => [k, valueOf(child)]));
+    if (n.t === 'object') return Object.fromEntries(n.entries.map(([k, child]) => [k, valueAt(child)]));
     const v = pick(n.dim);
     point[n.dim.id] = v;
-    return n.dim.kind === 'choice' ? valueOf(n.dim.options[v]!) : v;
+    return n.dim.kind === 'choice' ? valueAt(n.dim.options[v]!) : v;
   };
   const params: Record<string, JsonValue> = {};
-  for (const [key, n] of space.params) if (n.t !== 'grid') params[key] = valueOf(n);
+  for (const [key, n] of space.params) if (n.t !== 'grid') params[key] = valueAt(n);
   return { point, params };
 }
 

@@ -1,0 +1,180 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readJournal } from '../../src/store/journal.js';
+import { quickRun, runCli, startCli } from '../helpers/cli.js';
+import { exampleCopy } from '../helpers/examples.js';
+import { seededRandom } from '../helpers/fault-trials.js';
+import { ensureCommand } from '../helpers/system.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let noPython: string | undefined;
+beforeAll(() => {
+  noPython = ensureCommand('python3', 'python3');
+});
+
+/** Branin's function as a job: awk computes it from the placeholders and prints the metrics line. */
+const branin = `awk -v x={x} -v y={y} 'BEGIN { pi = atan2(0, -1); b = 5.1 / (4 * pi * pi); f = (y - b * x * x + 5 / pi * x - 6) ^ 2 + 10 * (1 - 1 / (8 * pi)) * cos(x) + 10; printf "hyperctl:metrics {\\"loss\\": %.12f}\\n", f }'`;
+
+function searchConfig(dir: string, search: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, `search-${Object.keys(extra).length}-${JSON.stringify(search).length}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      name: 'branin',
+      params: { x: { uniform: [-5, 10] }, y: { uniform: [0, 15] } },
+      execution: { command: branin },
+      search: { algorithm: 'tpe', metric: 'loss', goal: 'min', max_trials: 24, startup_trials: 6, seed: 3, ...search },
+      ...extra,
+    }),
+  );
+  return path;
+}
+
+/** The trials a batch folder's journal holds, in order: their numbers and params. */
+function trials(root: string, batch = 'branin'): { n: number; params: unknown }[] {
+  return readJournal(join(root, batch, 'journal.jsonl')).flatMap((r) => (r.e === 'trial' ? [{ n: r.n, params: r.params }] : []));
+}
+
+describe('hyperctl run on a search', () => {
+  it('runs the search example: TPE over a mixed space, trials ranked by compare and best', async ({ skip }) => {
+    if (noPython) skip(noPython);
+    const root = tempDir();
+    const dir = exampleCopy('search');
+    const { code, stdout, stderr } = await runCli(['run', join(dir, 'search.yml'), '--batches-data-dir', root, '--port', '0']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('batch search-example: 32 jobs, 0 already succeeded, 32 to run on 2 slots');
+    expect(stdout).toMatch(/search \(tpe\): 16 trials; stopped: max_trials reached \(16\)\nbest: trial \d+, loss = [\d.]+ \(min\) · \{"lr":/);
+    const best = JSON.parse((await runCli(['batch', 'best', 'search-example', '--metric', 'loss', '--min', '--json', '--batches-data-dir', root])).stdout);
+    expect(best.name).toMatch(/^trial-\d{4},seed=1$/);
+    const compared = (await runCli(['batch', 'compare', 'search-example', '--sort', 'loss', '--top', '1', '--batches-data-dir', root])).stdout;
+    expect(compared).toContain(best.name);
+    // Each trial's jobs share its sampled params and differ in the grid axis.
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'search-example', '--json', '--batches-data-dir', root])).stdout) as {
+      name: string;
+      params: Record<string, unknown>;
+    }[];
+    const [one, two] = [jobs.find((j) => j.name === 'trial-0001,seed=1')!, jobs.find((j) => j.name === 'trial-0001,seed=2')!];
+    expect({ ...one.params, seed: 2 }).toEqual(two.params);
+  });
+
+  it('resumed after kill -9 at random instants, proposes exactly the params of an uninterrupted run, in the same order', async () => {
+    const dir = tempDir();
+    const config = searchConfig(dir, {});
+    const whole = tempDir();
+    expect((await runCli(['run', ...quickRun, config, '--batches-data-dir', whole])).code).toBe(0);
+    const expected = trials(whole);
+    expect(expected.map((t) => t.n)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+
+    const { seed, next } = seededRandom();
+    const cut = tempDir();
+    for (let kill = 0; kill < 6; kill++) {
+      const run = startCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
+      // Somewhere in the first second or so: before, between and during trials.
+      await new Promise((resolve) => setTimeout(resolve, 150 + next() * 900));
+      run.child.kill('SIGKILL');
+      await run.done;
+    }
+    const last = await runCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
+    expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0);
+    expect(trials(cut), `HYPERCTL_FAULT_SEED=${seed}`).toEqual(expected);
+    // Run again, it has nothing left to do.
+    const again = await runCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
+    expect(again.stdout).toContain('batch branin: 24 jobs, 24 already succeeded, 0 to run');
+  });
+
+  it('refuses to resume a search whose settings changed, unless asked to continue', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    expect((await runCli(['run', ...quickRun, searchConfig(dir, { max_trials: 3 }), '--batches-data-dir', root])).code).toBe(0);
+    const changed = searchConfig(dir, { max_trials: 5, seed: 4, goal: 'max' });
+    const refused = await runCli(['run', ...quickRun, changed, '--batches-data-dir', root]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'hyperctl: search "branin" was started with other settings: search.seed (3 → 4), search.goal (min → max) changed; its trials so far would mislead it. Give it another name to start afresh, or continue anyway (hyperctl run --continue-search, or continueSearch: true)\n',
+    );
+    const continued = await runCli(['run', ...quickRun, changed, '--continue-search', '--batches-data-dir', root]);
+    expect(continued.code, continued.stderr).toBe(0);
+    expect(trials(root).map((t) => t.n)).toEqual([1, 2, 3, 4, 5]);
+    // A larger budget on the same search simply goes on.
+    const more = await runCli(['run', ...quickRun, searchConfig(dir, { max_trials: 7, seed: 4, goal: 'max' }), '--batches-data-dir', root]);
+    expect(more.stdout).toContain('5 already succeeded, 2 to run');
+  });
+
+  it('stops at its target and says so; failed trials are bad observations; --json has the search', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = searchConfig(dir, { algorithm: 'random', max_trials: 200, target: 30, seed: 1 });
+    const { code, stdout } = await runCli(['run', ...quickRun, '--json', config, '--batches-data-dir', root]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.search).toMatchObject({
+      algorithm: 'random',
+      goal: 'min',
+      metric: 'loss',
+      stoppedBecause: expect.stringMatching(/^target 30 reached by trial \d+ \(loss = /),
+    });
+    expect(summary.search.best.value).toBeLessThanOrEqual(30);
+    expect(summary.search.trials).toBeLessThan(200);
+
+    const failing = join(dir, 'failing.json');
+    writeFileSync(
+      failing,
+      JSON.stringify({
+        name: 'half-fail',
+        params: { x: { int: [0, 9] } },
+        execution: { command: 'if [ $(({x} % 2)) -eq 1 ]; then exit 1; fi; echo "hyperctl:metrics {\\"loss\\": {x}}"' },
+        search: { algorithm: 'tpe', metric: 'loss', max_trials: 10, startup_trials: 3, seed: 5 },
+      }),
+    );
+    const result = JSON.parse((await runCli(['run', ...quickRun, '--json', failing, '--batches-data-dir', root])).stdout);
+    // Every point of the finite space, each once; the best is the lowest even x.
+    expect(result.counts).toMatchObject({ total: 10, succeed: 5, failed: 5 });
+    expect(result.search).toMatchObject({ trials: 10, best: { value: 0, params: { x: 0 } } });
+  });
+
+  it('runs a template without a search as the grid of its lists', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const template = join(dir, 'grid.yml');
+    writeFileSync(template, 'params:\n  a: [1, 2]\n  b: [x, y]\nexecution:\n  command: echo {a}{b}\n');
+    const { code, stdout } = await runCli(['run', ...quickRun, template, '--batches-data-dir', root]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('4 jobs, 0 already succeeded, 4 to run');
+    expect(readFileSync(join(root, readdirName(stdout), 'a=2,b=y', 'stdout'), 'utf8')).toBe('2y\n');
+  });
+
+  it('names each wrong field of a search with exit 2, and writes nothing', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        params: { lr: { loguniform: [0, 0.1] }, n: { int: [1, 3] } },
+        execution: { command: 'echo {lr} {zz}' },
+        search: { algorithm: 'tpe', max_trials: 0, goal: 'down' },
+      }),
+    );
+    const { code, stderr } = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`hyperctl: ${bad}: invalid batch config:\n  search.goal: expected min or max, got "down"\n  search.max_trials: expected at least 1\n`);
+    writeFileSync(bad, JSON.stringify({ params: { lr: { loguniform: [0, 0.1] } }, execution: { command: 'echo {lr} {zz}' }, search: { algorithm: 'tpe' } }));
+    const second = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
+    expect(second.stderr).toBe(
+      `hyperctl: ${bad}: invalid batch config:\n  params.lr.loguniform: bounds must be > 0 on a log scale, got [0, 0.1]\n  search.metric: required by tpe: the metric it learns from\n  search.max_trials: required: the space is infinite (or give max_duration or target)\n`,
+    );
+    writeFileSync(
+      bad,
+      JSON.stringify({ params: { lr: { loguniform: [0.1, 1] } }, execution: { command: 'echo {lr} {zz}' }, search: { algorithm: 'random', max_trials: 2 } }),
+    );
+    const third = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
+    expect(third.stderr).toContain('execution.command: unknown placeholder {zz} (a trial has {lr}, {args}');
+    expect(await runCli(['batch', 'list', '--batches-data-dir', root])).toMatchObject({ stdout: `no batches in ${root}\n` });
+  });
+});
+
+/** The batch name in a run's first line. */
+function readdirName(stdout: string): string {
+  return /^batch (\S+):/.exec(stdout)![1]!;
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { SearchSpec } from '../../src/batch/spec.js';
+import { proposeTrial, type TrialView } from '../../src/search/propose.js';
+import { parseSearchSpace } from '../../src/search/space.js';
+
+const settings = (algorithm: SearchSpec['algorithm'], seed = 1): SearchSpec => ({
+  algorithm,
+  metric: 'loss',
+  goal: 'min',
+  seed,
+  startupTrials: 10,
+  space: {},
+  template: { command: 'true', retries: 0 },
+});
+
+/** Branin's function: minimum 0.397887 at three points of [-5, 10] × [0, 15]. */
+function branin(x: number, y: number): number {
+  const b = 5.1 / (4 * Math.PI ** 2);
+  return (y - b * x * x + (5 / Math.PI) * x - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x) + 10;
+}
+
+/** A whole search run in-process, one trial at a time: the best value it found. */
+function bestOf(algorithm: SearchSpec['algorithm'], seed: number, trials: number): number {
+  const { space } = parseSearchSpace({ x: { uniform: [-5, 10] }, y: { uniform: [0, 15] } });
+  const history: TrialView[] = [];
+  for (let n = 1; n <= trials; n++) {
+    const p = proposeTrial(space, settings(algorithm, seed), n, history)!;
+    history.push({ point: p.point, params: p.params, loss: branin(p.params.x as number, p.params.y as number) });
+  }
+  return Math.min(...history.map((t) => t.loss!));
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+describe('proposing trials', () => {
+  it('draws a finite space without replacement, then says it is exhausted', () => {
+    const { space } = parseSearchSpace({ a: { int: [1, 3] }, b: { choice: ['w', 'x', 'y', 'z'] } });
+    for (const algorithm of ['random', 'sobol', 'tpe'] as const) {
+      const history: TrialView[] = [];
+      for (let n = 1; n <= 12; n++) {
+        const p = proposeTrial(space, settings(algorithm), n, history);
+        expect(p, `${algorithm} trial ${n}`).toBeDefined();
+        history.push({ point: p!.point, params: p!.params, loss: n });
+      }
+      expect(new Set(history.map((t) => JSON.stringify(t.params))).size).toBe(12);
+      expect(proposeTrial(space, settings(algorithm), 13, history)).toBeUndefined();
+    }
+  });
+
+  it('proposes the same params for the same trial number, seed and history, and others for another seed', () => {
+    const { space } = parseSearchSpace({ x: { uniform: [0, 1] }, k: { choice: ['a', 'b', 'c'] } });
+    const history: TrialView[] = Array.from({ length: 12 }, (_, i) => ({
+      point: { x: i / 12, k: i % 3 },
+      params: { x: i / 12, k: 'abc'[i % 3]! },
+      loss: Math.abs(i / 12 - 0.3),
+    }));
+    for (const algorithm of ['random', 'sobol', 'tpe'] as const) {
+      expect(proposeTrial(space, settings(algorithm), 13, history)).toEqual(proposeTrial(space, settings(algorithm), 13, history));
+      expect(proposeTrial(space, settings(algorithm, 2), 13, history)).not.toEqual(proposeTrial(space, settings(algorithm), 13, history));
+    }
+  });
+
+  it('walks a grid in order', () => {
+    const { space } = parseSearchSpace({ a: [1, 2], b: ['x', 'y'] });
+    const params = [1, 2, 3, 4, 5].map((n) => proposeTrial(space, settings('grid'), n, [])?.params);
+    expect(params).toEqual([{ a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: 2, b: 'x' }, { a: 2, b: 'y' }, undefined]);
+  });
+
+  it('TPE finds better values of Branin than random search in 40 trials (median of 9 seeds)', () => {
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const tpe = median(seeds.map((seed) => bestOf('tpe', seed, 40)));
+    const random = median(seeds.map((seed) => bestOf('random', seed, 40)));
+    expect(tpe).toBeLessThan(random);
+    expect(tpe).toBeLessThan(1.5);
+  });
+
+  it('does not propose near-identical params for trials that run side by side (running trials count as bad)', () => {
+    const { space } = parseSearchSpace({ x: { uniform: [-5, 10] }, y: { uniform: [0, 15] } });
+    const history: TrialView[] = [];
+    for (let n = 1; n <= 20; n++) {
+      const p = proposeTrial(space, settings('tpe'), n, history)!;
+      history.push({ point: p.point, params: p.params, loss: branin(p.params.x as number, p.params.y as number) });
+    }
+    // Four slots free at once: each proposal sees the others as running.
+    for (let n = 21; n <= 24; n++) {
+      const p = proposeTrial(space, settings('tpe'), n, history)!;
+      history.push({ point: p.point, params: p.params, loss: undefined });
+    }
+    const running = history.slice(20).map((t) => [t.params.x as number, t.params.y as number] as const);
+    for (let i = 0; i < running.length; i++)
+      for (let j = i + 1; j < running.length; j++) expect(Math.hypot(running[i]![0] - running[j]![0], running[i]![1] - running[j]![1])).toBeGreaterThan(0.05);
+  });
+});

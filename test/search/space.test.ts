@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { fromUnit, gridCombinations, isSearchParams, jobParams, parseSearchSpace, sample } from '../../src/search/space.js';
+
+describe('a search space', () => {
+  it('reads distributions, choices of sub-spaces, constants and grid axes, in the order written', () => {
+    const { space, issues } = parseSearchSpace({
+      lr: { loguniform: [1e-5, 1e-1] },
+      wd: { uniform: [0, 0.1], step: 0.01 },
+      layers: { int: [2, 8] },
+      width: { int: [16, 1024], log: true },
+      opt: { choice: ['sgd', 'adam'] },
+      sched: { choice: [{ name: 'cosine' }, { name: 'step', gamma: { uniform: [0.1, 0.9] } }] },
+      epochs: 10,
+      seed: [1, 2, 3],
+    });
+    expect(issues).toEqual([]);
+    expect(space.dims.map((d) => `${d.id}:${d.kind}`)).toEqual([
+      'lr:float',
+      'wd:float',
+      'layers:int',
+      'width:int',
+      'opt:choice',
+      'sched[1].gamma:float',
+      'sched:choice',
+    ]);
+    expect(space.size).toBe(Number.POSITIVE_INFINITY);
+    expect(gridCombinations(space)).toEqual([{ seed: 1 }, { seed: 2 }, { seed: 3 }]);
+    // The top of every range: the last option, the high bounds.
+    const top = sample(space, (dim) => fromUnit(dim, 0.999999));
+    expect(top.params).toEqual({
+      lr: expect.closeTo(0.1, 5),
+      wd: 0.1,
+      layers: 8,
+      width: 1024,
+      opt: 'adam',
+      sched: { name: 'step', gamma: expect.closeTo(0.9, 5) },
+      epochs: 10,
+    });
+    expect(Object.keys(top.point)).toEqual(['lr', 'wd', 'layers', 'width', 'opt', 'sched', 'sched[1].gamma']);
+    // An option without a sub-space uses none of its dimensions.
+    const bottom = sample(space, (dim) => fromUnit(dim, 0));
+    expect(bottom.params.sched).toEqual({ name: 'cosine' });
+    expect('sched[1].gamma' in bottom.point).toBe(false);
+    expect(jobParams(space, bottom.params, { seed: 2 })).toEqual({ ...bottom.params, seed: 2 });
+    expect(Object.keys(jobParams(space, bottom.params, { seed: 2 }))).toEqual(['lr', 'wd', 'layers', 'width', 'opt', 'sched', 'epochs', 'seed']);
+  });
+
+  it('counts a finite space: ints, steps and the options of choices, sub-spaces included', () => {
+    const { space } = parseSearchSpace({
+      a: { int: [1, 4] },
+      b: { uniform: [0, 1], step: 0.25 },
+      c: { choice: ['x', { k: { int: [0, 2] } }] },
+      d: { int: [0, 10], step: 5 },
+    });
+    expect(space.size).toBe(4 * 5 * (1 + 3) * 3);
+  });
+
+  it('maps unit coordinates evenly: every integer and every step as likely, log scales in log space, values on their step without noise', () => {
+    const { space } = parseSearchSpace({ n: { int: [2, 5] }, w: { uniform: [0, 0.1], step: 0.01 }, l: { loguniform: [1e-4, 1] } });
+    const [n, w, l] = space.dims;
+    expect([0, 0.24, 0.25, 0.5, 0.75, 0.9999].map((u) => fromUnit(n!, u))).toEqual([2, 2, 3, 4, 5, 5]);
+    expect([0, 0.5, 0.64, 0.9999].map((u) => fromUnit(w!, u))).toEqual([0, 0.05, 0.07, 0.1]);
+    expect(fromUnit(l!, 0.5)).toBeCloseTo(0.01, 10);
+  });
+
+  it('names each wrong field, and knows a search from a grid', () => {
+    const { issues } = parseSearchSpace({
+      lr: { loguniform: [0, 0.1] },
+      wd: { uniform: [0.2, 0.1], step: -1 },
+      n: { int: [1.5, 3], foo: 1 },
+      o: { choice: [] },
+      p: { uniform: [0, 1], choice: [1] },
+      q: { choice: [1, 1] },
+      r: { uniform: [0] },
+      s: [],
+    });
+    expect(issues).toEqual([
+      'params.lr.loguniform: bounds must be > 0 on a log scale, got [0, 0.1]',
+      'params.wd.uniform: low must be ≤ high, got [0.2, 0.1]',
+      'params.wd.step: expected a number > 0',
+      'params.n.foo: unknown key (int takes int, log, step)',
+      'params.n.int: bounds must be whole numbers, got [1.5, 3]',
+      'params.o.choice: expected a non-empty list of options',
+      'params.p.choice: a param takes one distribution, got uniform and choice',
+      'params.q.choice: duplicate option 1',
+      'params.r.uniform: expected [low, high], two numbers',
+      'params.s: a grid axis needs at least one value',
+    ]);
+    expect(isSearchParams({ a: [1, 2], b: { x: 1 } })).toBe(false);
+    expect(isSearchParams({ a: [1, 2], b: { x: { int: [1, 2] } } })).toBe(true);
+  });
+});
