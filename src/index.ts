@@ -3,6 +3,8 @@
  * @packageDocumentation
  */
 export { defineBatch } from './batch/define.js';
+export { defineSearch } from './batch/search-config.js';
+export type { Distribution, SampledValue, SearchConfig, SearchParamsOf, SearchSettings, SpaceValue } from './batch/search-config.js';
 export type { JobParamsOf } from './batch/define.js';
 export { generateBatch, generateJobs } from './batch/generate.js';
 export { generateBatchFile } from './batch/generate-file.js';

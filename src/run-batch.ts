@@ -1,6 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { loadConfigFile } from './batch/load-file.js';
 import { defaultBatchName } from './batch/names.js';
+import type { JobTemplate } from './batch/generate.js';
+import type { SearchConfig } from './batch/search-config.js';
 import type { BatchConfig } from './batch/types.js';
 import { startDaemonOn } from './daemon/server.js';
 import { BatchRun } from './run/batch-run.js';
@@ -10,7 +12,9 @@ import { prepareBatch } from './run/prepare.js';
 
 /**
  * Runs a batch to its end and resolves with every job's outcome; a job that fails is a result,
- * not an exception. Re-running a batch of the same name resumes it: jobs that succeeded with the
+ * not an exception. A job template runs as the grid of its lists; a {@link SearchConfig} runs as
+ * a search, its trials proposed as slots free up (the result's `search` says why it stopped and
+ * which trial is best). Re-running a batch of the same name resumes it: jobs that succeeded with the
  * same params and command are skipped. Rejects with a {@link HyperctlError} when it cannot run
  * (`E_CONFIG_INVALID`, `E_BATCH_LOCKED`, …), when `options.signal` aborts (`E_ABORTED`, after
  * running jobs were killed and recorded), or when the batch's state cannot be written
@@ -24,7 +28,7 @@ import { prepareBatch } from './run/prepare.js';
  * ```
  * @public
  */
-export async function runBatch(batch: BatchConfig, options: RunBatchOptions = {}): Promise<BatchResult> {
+export async function runBatch(batch: BatchConfig | SearchConfig | JobTemplate, options: RunBatchOptions = {}): Promise<BatchResult> {
   return runBatchConfig(batch, options);
 }
 

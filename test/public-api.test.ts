@@ -13,6 +13,7 @@ describe('the public API', () => {
       'configFileNames',
       'createDaemonClient',
       'defineBatch',
+      'defineSearch',
       'generateBatch',
       'generateBatchFile',
       'generateJobs',

@@ -1,3 +1,4 @@
+import type { SearchParamsOf } from './search-config.js';
 import type { BatchConfig, JobConfig, JobParams } from './types.js';
 
 /**
@@ -14,7 +15,14 @@ export function defineBatch<const B extends BatchConfig>(batch: B): B {
 }
 
 /**
- * The params type of a batch's jobs (a union when jobs differ), or `T` itself when it is not a batch.
+ * The params type of a batch's jobs (a union when jobs differ), of a search's jobs, or `T` itself
+ * when it is neither.
  * @public
  */
-export type JobParamsOf<T> = T extends { readonly jobs: readonly (infer J)[] } ? (J extends JobConfig<infer P> ? P : JobParams) : T;
+export type JobParamsOf<T> = T extends { readonly jobs: readonly (infer J)[] }
+  ? J extends JobConfig<infer P>
+    ? P
+    : JobParams
+  : T extends { readonly params: unknown; readonly search: unknown }
+    ? SearchParamsOf<T>
+    : T;

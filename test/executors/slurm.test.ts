@@ -76,6 +76,24 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(result.jobs[0]!.metrics).toEqual({ acc: 0.9 });
   });
 
+  it('runs a search: each trial a Slurm job, proposed once the one before it has a result', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const result = await runBatch(
+      {
+        name: 'slurm-search',
+        params: { x: { uniform: [0, 1], step: 0.1 } },
+        execution: { command: `echo "hyperctl:metrics {\\"score\\": {x}}"` },
+        search: { algorithm: 'random', metric: 'score', goal: 'max', max_trials: 3, seed: 2 },
+        backend: { type: 'slurm', conf: { poll_interval: 0.2, parallelism: 1 } },
+      },
+      { batchesDataDir: root },
+    );
+    expect(result.status).toBe('succeed');
+    expect(result.jobs.map((j) => [j.name, j.host])).toEqual([1, 2, 3].map((n) => [`trial-000${n}`, 'slurm']));
+    expect(result.search).toMatchObject({ trials: 3, goal: 'max', best: { value: Math.max(...result.jobs.map((j) => j.params.x as number)) } });
+  });
+
   it('runs the Slurm example as written', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();

@@ -92,6 +92,26 @@ describe('the remote backend on a real sshd', () => {
     expect(readFileSync(join(root, 'placed', 'p', 'stdout'), 'utf8')).toBe(`0.1|${params.note}|p|placed|${dataDir}|--lr=0.1|--note=${params.note}|`);
   });
 
+  it('runs a search on the machine: trials proposed as slots free up, ranked by the metric they report', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const { backend } = remoteBatch('unused', []);
+    const result = await runBatch(
+      {
+        name: 'ssh-search',
+        params: { x: { int: [0, 5] }, tag: ['a'] },
+        execution: { command: `echo "hyperctl:metrics {\\"loss\\": {x}}"; hostname` },
+        search: { algorithm: 'tpe', metric: 'loss', max_trials: 4, startup_trials: 2, seed: 9 },
+        backend,
+      },
+      { batchesDataDir: root },
+    );
+    expect(result.status).toBe('succeed');
+    expect(result.jobs.map((j) => [j.name, j.host])).toEqual([1, 2, 3, 4].map((n) => [`trial-000${n},tag=a`, '127.0.0.1']));
+    expect(result.search).toMatchObject({ algorithm: 'tpe', trials: 4, stoppedBecause: 'max_trials reached (4)' });
+    expect(result.search!.best!.value).toBe(Math.min(...result.jobs.map((j) => j.params.x as number)));
+  });
+
   it('logs in with a password, and with an encrypted key and its passphrase, and never stores either', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
