@@ -27,10 +27,17 @@ const python = '/usr/bin/python3';
 function ensureOptuna(): void {
   if (spawnSync(python, ['-c', 'import optuna'], { stdio: 'ignore' }).status === 0) return;
   console.error('installing python3-optuna from Debian packages…');
-  execFileSync('sh', ['-c', 'apt-get install -y -q --no-install-recommends python3-optuna >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends python3-optuna >/dev/null)'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      'apt-get install -y -q --no-install-recommends python3-optuna >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends python3-optuna >/dev/null)',
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    },
+  );
 }
 
 const A = [
@@ -120,7 +127,9 @@ for (const problem of Object.keys(problems)) {
     const seedList = Array.from({ length: seeds }, (_, i) => i + 1);
     const tpe = seedList.map((seed) => hyperctlBest(problem, 'tpe', slots, seed));
     const random = seedList.map((seed) => hyperctlBest(problem, 'random', slots, seed));
-    const optuna = JSON.parse(execFileSync(python, [`${here}optuna_tpe.py`, 'quality', problem, String(slots), String(seeds), String(trials)], { encoding: 'utf8' })) as number[];
+    const optuna = JSON.parse(
+      execFileSync(python, [`${here}optuna_tpe.py`, 'quality', problem, String(slots), String(seeds), String(trials)], { encoding: 'utf8' }),
+    ) as number[];
     console.log(`| ${problem} | ${slots} | ${quartiles(tpe)} | ${quartiles(optuna)} | ${quartiles(random)} |`);
   }
 }
@@ -128,7 +137,8 @@ console.log('\n| finished trials | hyperctl tpe, one proposal | Optuna TPE, one 
 console.log('|---:|---:|---:|---:|');
 for (const n of [1000, 10_000]) {
   const ours = hyperctlLatency(n);
-  const theirs = (JSON.parse(execFileSync(python, [`${here}optuna_tpe.py`, 'latency', String(n)], { encoding: 'utf8', maxBuffer: 1 << 24 })) as { ms: number }).ms;
+  const theirs = (JSON.parse(execFileSync(python, [`${here}optuna_tpe.py`, 'latency', String(n)], { encoding: 'utf8', maxBuffer: 1 << 24 })) as { ms: number })
+    .ms;
   console.log(`| ${n.toLocaleString('en')} | ${ours.toFixed(1)} ms | ${theirs.toFixed(1)} ms | ${(theirs / ours).toFixed(1)} |`);
 }
 
@@ -147,7 +157,11 @@ writeFileSync(
   }),
 );
 const start = process.hrtime.bigint();
-const run = JSON.parse(execFileSync(process.execPath, [cli, 'run', '--json', join(dir, 'search.json'), '--batches-data-dir', join(dir, 'data')], { encoding: 'utf8' }));
+const run = JSON.parse(
+  execFileSync(process.execPath, [cli, 'run', '--json', join(dir, 'search.json'), '--batches-data-dir', join(dir, 'data')], { encoding: 'utf8' }),
+);
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-console.log(`\n${trials} trials of Branin as shell jobs through hyperctl run (one slot): ${seconds.toFixed(2)} s, ${((seconds / trials) * 1000).toFixed(0)} ms a trial; best ${run.search.best.value.toFixed(4)}`);
+console.log(
+  `\n${trials} trials of Branin as shell jobs through hyperctl run (one slot): ${seconds.toFixed(2)} s, ${((seconds / trials) * 1000).toFixed(0)} ms a trial; best ${run.search.best.value.toFixed(4)}`,
+);
 rmSync(dir, { recursive: true, force: true });
