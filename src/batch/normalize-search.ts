@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { resolveUserPath } from '../paths.js';
+import { fromNniSpace } from '../search/nni-space.js';
 import { gridCombinations, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
 import { canonicalJson, shortHash } from './names.js';
 import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from './normalize.js';
 import { expandCommand } from './placeholders.js';
 import type { SearchTemplateInput } from './schema.js';
 import type { BatchSpec, SearchSpec } from './spec.js';
+import type { JsonValue } from './types.js';
 import { invalid } from './validate.js';
 
 /**
@@ -18,15 +21,16 @@ export function normalizeSearch(
   where?: string,
 ): BatchSpec {
   const issues: string[] = [];
-  const { space, issues: spaceIssues } = parseSearchSpace(input.params);
+  const params = spaceParams(input, options.baseDir, issues);
+  const { space, issues: spaceIssues } = parseSearchSpace(params);
   issues.push(...spaceIssues);
   const s = input.search;
   const algorithm = s.algorithm ?? (s.metric !== undefined ? 'tpe' : 'random');
   if (algorithm === 'tpe' && s.metric === undefined) issues.push('search.metric: required by tpe: the metric it learns from');
   if (s.target !== undefined && s.metric === undefined) issues.push('search.target: needs search.metric, the metric it is a value of');
-  if (algorithm === 'grid' && isSearchParams(input.params))
+  if (algorithm === 'grid' && isSearchParams(params))
     issues.push('search.algorithm: grid takes every param as a list of values; a space with distributions needs random, sobol or tpe');
-  if (algorithm !== 'grid' && space.dims.length === 0)
+  if (algorithm !== 'grid' && space.dims.length === 0 && issues.length === 0)
     issues.push(`search.algorithm: ${algorithm} needs a param with a distribution (uniform, loguniform, int, choice); lists alone are a grid`);
   const finite = algorithm === 'grid' ? gridCombinations(space).length : space.size;
   if (s.max_trials === undefined && !Number.isFinite(finite) && s.max_duration === undefined && s.target === undefined)
@@ -49,7 +53,7 @@ export function normalizeSearch(
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
 
   const { params: _params, search: _search, execution: _execution, resource: _resource, timeout: _timeout, retries: _retries, ...batchFields } = input;
-  const defaultName = options.defaultName ?? `search-${shortHash(canonicalJson([input.params, input.execution.command]), 8)}`;
+  const defaultName = options.defaultName ?? `search-${shortHash(canonicalJson([params, input.execution.command]), 8)}`;
   const batch = normalizeBatch({ ...batchFields, jobs: [] }, { ...options, defaultName }, where);
   const timeout = input.timeout ?? input.job_defaults?.timeout;
   const search: SearchSpec = {
@@ -61,7 +65,7 @@ export function normalizeSearch(
     ...(s.target !== undefined ? { target: s.target } : {}),
     seed: s.seed ?? options.seed(batch.name),
     startupTrials: s.startup_trials ?? 10,
-    space: input.params,
+    space: params,
     template: {
       command: input.execution.command,
       ...(workingDir ? { workingDir, workingDirAsWritten: input.execution.working_dir } : {}),
@@ -74,4 +78,32 @@ export function normalizeSearch(
   const jobsPerTrial = algorithm === 'grid' ? 1 : gridCombinations(space).length;
   const halt = input.halt ? { failures: haltFailures(input.halt.fail, (search.maxTrials ?? 100) * jobsPerTrial), when: input.halt.when ?? 'soon' } : undefined;
   return { ...batch, ...(halt ? { halt } : {}), search };
+}
+
+/** The params of a search: its `params`, and those of its NNI `search.space_file`, which must not name the same param. */
+function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string[]): Record<string, JsonValue> {
+  const own = (input.params ?? {}) as Record<string, JsonValue>;
+  const file = input.search.space_file;
+  if (file === undefined) {
+    if (Object.keys(own).length === 0) issues.push('params: required (or search.space_file): the params to search');
+    return own;
+  }
+  let text: string;
+  try {
+    text = readFileSync(resolveUserPath(file, baseDir), 'utf8');
+  } catch (error) {
+    issues.push(`search.space_file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    return own;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    issues.push(`search.space_file: ${file} is not JSON (${(error as Error).message})`);
+    return own;
+  }
+  const converted = fromNniSpace(parsed, `search.space_file ${file}`);
+  issues.push(...converted.issues);
+  for (const key of Object.keys(own)) if (key in converted.params) issues.push(`params.${key}: also in search.space_file; give each param once`);
+  return { ...converted.params, ...own };
 }

@@ -211,11 +211,13 @@ export const searchSchema = object({
   target: v.optional(finite),
   seed: v.optional(v.pipe(count, v.maxValue(2 ** 32 - 1, 'expected a whole number from 0 to 4294967295'))),
   startup_trials: v.optional(v.pipe(count, v.maxValue(100_000))),
+  /** An NNI search-space file, relative to the config's folder. */
+  space_file: v.optional(nonEmpty),
 });
 
 /** A job template whose params may be distributions, and its `search` section. */
 export const searchTemplateSchema = object({
-  params: record(v.string(), v.any()),
+  params: v.optional(record(v.string(), v.any())),
   search: searchSchema,
   execution,
   resource: v.optional(resource),

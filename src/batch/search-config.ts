@@ -3,13 +3,16 @@ import type { BackendConfig, DaemonConfig, ExecutionConfig, HaltConfig, JobDefau
 
 /**
  * A distribution a search samples a param from. Integer bounds are inclusive; `log` samples on a
- * log scale; `step` keeps values on a grid from the low bound. A `choice` may offer objects that
+ * log scale; `step` keeps values on a grid (from the low bound on a linear scale, multiples of the
+ * step otherwise). `normal` and `lognormal` take `[mu, sigma]` (of the log, for `lognormal`). A `choice` may offer objects that
  * hold distributions themselves: sub-spaces, sampled only when chosen.
  * @public
  */
 export type Distribution =
   | { readonly uniform: readonly [number, number]; readonly step?: number }
-  | { readonly loguniform: readonly [number, number] }
+  | { readonly loguniform: readonly [number, number]; readonly step?: number }
+  | { readonly normal: readonly [number, number]; readonly step?: number }
+  | { readonly lognormal: readonly [number, number]; readonly step?: number }
   | { readonly int: readonly [number, number]; readonly log?: boolean; readonly step?: number }
   | { readonly choice: readonly SpaceValue[] };
 
@@ -34,6 +37,8 @@ export interface SearchSettings {
   readonly seed?: number;
   /** Trials drawn from the quasi-random design before TPE models results. @defaultValue 10 */
   readonly startup_trials?: number;
+  /** An NNI search-space file (`_type`/`_value`), relative to the config's folder: its params join `params`. */
+  readonly space_file?: string;
 }
 
 /** A search: a job template whose params may be distributions, and its `search` section. @public */
@@ -49,7 +54,12 @@ export interface SearchConfig<P extends { readonly [name: string]: SpaceValue } 
 }
 
 /** The value a job gets for a param of a search. @public */
-export type SampledValue<V> = V extends { readonly uniform: unknown } | { readonly loguniform: unknown } | { readonly int: unknown }
+export type SampledValue<V> = V extends
+  | { readonly uniform: unknown }
+  | { readonly loguniform: unknown }
+  | { readonly int: unknown }
+  | { readonly normal: unknown }
+  | { readonly lognormal: unknown }
   ? number
   : V extends { readonly choice: readonly (infer O)[] }
     ? SampledValue<O>

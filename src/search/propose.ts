@@ -75,6 +75,8 @@ function enumerate(space: SearchSpace): Proposal[] {
   const out: Proposal[] = [];
   const values = (dim: Dimension): number[] => {
     if (dim.kind === 'choice') return dim.options.map((_, i) => i);
+    // Never reached: a space with a normal dimension is infinite, and is not listed.
+    if (dim.kind === 'normal') return [dim.mu];
     const count = dim.kind === 'int' && dim.log ? dim.high - dim.low + 1 : Math.floor((dim.high - dim.low) / (dim.step ?? 1) + 1e-9) + 1;
     return Array.from({ length: count }, (_, i) => fromUnit(dim, (i + 0.5) / count));
   };

@@ -4,6 +4,8 @@ import type { JsonValue } from '../batch/types.js';
 export type Dimension =
   | { readonly kind: 'float'; readonly id: string; readonly low: number; readonly high: number; readonly log: boolean; readonly step?: number }
   | { readonly kind: 'int'; readonly id: string; readonly low: number; readonly high: number; readonly log: boolean; readonly step: number }
+  /** A normal distribution (of the value, or of its log: `log`), unbounded; `step` rounds to its multiples. */
+  | { readonly kind: 'normal'; readonly id: string; readonly mu: number; readonly sigma: number; readonly log: boolean; readonly step?: number }
   | { readonly kind: 'choice'; readonly id: string; readonly options: readonly SpaceNode[] };
 
 /** A part of a space: a fixed value, a dimension, or an object of parts. */
@@ -28,7 +30,14 @@ export interface SearchSpace {
 /** A sample's coordinates: dimension id → value (a choice's option index); only the dimensions it uses. */
 export type Point = Readonly<Record<string, number>>;
 
-const distributionKeys = { uniform: ['step'], loguniform: [], int: ['log', 'step'], choice: [] } as const satisfies Record<string, readonly string[]>;
+const distributionKeys = {
+  uniform: ['step'],
+  loguniform: ['step'],
+  int: ['log', 'step'],
+  choice: [],
+  normal: ['step'],
+  lognormal: ['step'],
+} as const satisfies Record<string, readonly string[]>;
 type DistributionKey = keyof typeof distributionKeys;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -89,18 +98,24 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
       // Each option's dimensions are its own (a sub-space): ids carry the option's index.
       return { kind, id, options: body.map((option, i) => node(option, `${path}[${i}]`, `${id}[${i}]`)) };
     }
+    const normal = kind === 'normal' || kind === 'lognormal';
     if (!Array.isArray(body) || body.length !== 2 || !body.every((n) => typeof n === 'number' && Number.isFinite(n))) {
-      issues.push(`${path}: expected [low, high], two numbers`);
+      issues.push(`${path}: expected ${normal ? '[mu, sigma]' : '[low, high]'}, two numbers`);
       return undefined;
+    }
+    const step = spec.step;
+    if (step !== undefined && (typeof step !== 'number' || !(step > 0) || !Number.isFinite(step)))
+      issues.push(`${path.replace(/\.\w+$/, '')}.step: expected a number > 0`);
+    if (normal) {
+      const [mu, sigma] = body as [number, number];
+      if (!(sigma > 0)) issues.push(`${path}: sigma must be > 0, got ${sigma}`);
+      return { kind: 'normal', id, mu, sigma, log: kind === 'lognormal', ...(typeof step === 'number' ? { step } : {}) };
     }
     const [low, high] = body as [number, number];
     const log = kind === 'loguniform' || spec.log === true;
     if (spec.log !== undefined && typeof spec.log !== 'boolean') issues.push(`${path.replace(/\.int$/, '')}.log: expected true or false`);
     if (low > high) issues.push(`${path}: low must be ≤ high, got [${low}, ${high}]`);
     if (log && low <= 0) issues.push(`${path}: bounds must be > 0 on a log scale, got [${low}, ${high}]`);
-    const step = spec.step;
-    if (step !== undefined && (typeof step !== 'number' || !(step > 0) || !Number.isFinite(step)))
-      issues.push(`${path.replace(/\.\w+$/, '')}.step: expected a number > 0`);
     if (kind === 'int') {
       if (!Number.isInteger(low) || !Number.isInteger(high)) issues.push(`${path}: bounds must be whole numbers, got [${low}, ${high}]`);
       if (step !== undefined && !Number.isInteger(step)) issues.push(`${path.replace(/\.int$/, '')}.step: expected a whole number > 0`);
@@ -122,7 +137,10 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
     const d = n.dim;
     if (d.kind === 'choice') return d.options.reduce((sum, option) => sum + sizeOf(option), 0);
     if (d.kind === 'int') return d.log ? d.high - d.low + 1 : Math.floor((d.high - d.low) / d.step) + 1;
-    return d.step === undefined ? Number.POSITIVE_INFINITY : Math.floor((d.high - d.low) / d.step + 1e-9) + 1;
+    if (d.kind === 'normal') return Number.POSITIVE_INFINITY;
+    if (d.step === undefined) return Number.POSITIVE_INFINITY;
+    // On a log scale the grid is the step's multiples within the bounds.
+    return d.log ? Math.floor(d.high / d.step + 1e-9) - Math.ceil(d.low / d.step - 1e-9) + 1 : Math.floor((d.high - d.low) / d.step + 1e-9) + 1;
   };
   const size = entries.reduce((product, [, n]) => (n.t === 'grid' ? product : product * sizeOf(n)), 1);
   return { space: { params: entries, dims, size }, issues };
@@ -139,6 +157,10 @@ function decimalsOf(step: number): number {
 /** The value a unit coordinate u ∈ [0, 1) stands for in a dimension (a choice's option index). */
 export function fromUnit(dim: Dimension, u: number): number {
   if (dim.kind === 'choice') return Math.min(dim.options.length - 1, Math.floor(u * dim.options.length));
+  if (dim.kind === 'normal') {
+    const x = dim.mu + dim.sigma * normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, u)));
+    return snapNormal(dim, dim.log ? Math.exp(x) : x);
+  }
   if (dim.kind === 'int') {
     if (dim.log) {
       const [a, b] = [Math.log(dim.low - 0.5), Math.log(dim.high + 0.5)];
@@ -147,17 +169,32 @@ export function fromUnit(dim: Dimension, u: number): number {
     const count = Math.floor((dim.high - dim.low) / dim.step) + 1;
     return dim.low + Math.min(count - 1, Math.floor(u * count)) * dim.step;
   }
-  if (dim.step !== undefined) {
+  if (dim.step !== undefined && !dim.log) {
     const count = Math.floor((dim.high - dim.low) / dim.step + 1e-9) + 1;
     return snap(dim, dim.low + Math.min(count - 1, Math.floor(u * count)) * dim.step);
   }
-  if (dim.log) return Math.min(dim.high, Math.max(dim.low, Math.exp(Math.log(dim.low) + u * (Math.log(dim.high) - Math.log(dim.low)))));
+  if (dim.log) return snap(dim, Math.exp(Math.log(dim.low) + u * (Math.log(dim.high) - Math.log(dim.low))));
   return Math.min(dim.high, dim.low + u * (dim.high - dim.low));
 }
 
-/** A float on its step's grid, within the bounds, without floating-point noise. */
+/** `value` rounded to a multiple of `step`, without floating-point noise. */
+function toMultiple(value: number, step: number): number {
+  return Number((Math.round(value / step) * step).toFixed(Math.min(20, decimalsOf(step))));
+}
+
+/** A normal draw on its step's multiples, when it has a step. */
+export function snapNormal(dim: Extract<Dimension, { kind: 'normal' }>, value: number): number {
+  return dim.step === undefined ? value : toMultiple(value, dim.step);
+}
+
+/**
+ * A float within the bounds, on its step's grid when it has one: from the low bound on a linear
+ * scale, multiples of the step on a log scale (as NNI's qloguniform), without floating-point noise.
+ */
 export function snap(dim: Extract<Dimension, { kind: 'float' }>, value: number): number {
-  if (dim.step === undefined) return Math.min(dim.high, Math.max(dim.low, value));
+  const clip = (v: number) => Math.min(dim.high, Math.max(dim.low, v));
+  if (dim.step === undefined) return clip(value);
+  if (dim.log) return clip(toMultiple(value, dim.step));
   const index = Math.round((value - dim.low) / dim.step);
   const snapped = Math.min(dim.high, Math.max(dim.low, dim.low + index * dim.step));
   return Number(snapped.toFixed(Math.min(20, decimalsOf(dim.step) + decimalsOf(dim.low))));
@@ -198,4 +235,21 @@ export function jobParams(
   combo: Readonly<Record<string, JsonValue>>,
 ): Record<string, JsonValue> {
   return Object.fromEntries(space.params.map(([key, n]) => [key, n.t === 'grid' ? combo[key]! : sampled[key]!]));
+}
+
+/** The standard normal's quantile function (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155211079];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) =>
+    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
 }

@@ -1,5 +1,5 @@
 import { normal, type Random } from './prng.js';
-import { type Dimension, type Point, snap } from './space.js';
+import { type Dimension, type Point, snap, snapNormal } from './space.js';
 
 /** A trial as TPE learns from it: where it was, and its loss (lower is better; Infinity for a failure or a running trial). */
 export interface Observation {
@@ -47,14 +47,21 @@ interface Parzen {
   readonly high: number;
 }
 
-/** The internal scale of a numeric dimension: log for log-scaled ones, widened by half a step for integers. */
+/**
+ * The internal scale of a numeric dimension: log for log-scaled ones, widened by half a step for
+ * integers; a normal one within four standard deviations of its mean (of the log for a lognormal).
+ */
 function bounds(dim: Exclude<Dimension, { kind: 'choice' }>): { low: number; high: number; to: (v: number) => number; from: (x: number) => number } {
+  if (dim.kind === 'normal') {
+    const [low, high] = [dim.mu - 4 * dim.sigma, dim.mu + 4 * dim.sigma];
+    return dim.log ? { low, high, to: (v) => Math.log(Math.max(v, 1e-300)), from: Math.exp } : { low, high, to: (v) => v, from: (x) => x };
+  }
   const half = dim.kind === 'int' ? 0.5 * dim.step : 0;
   if (dim.log) return { low: Math.log(dim.low - half), high: Math.log(dim.high + half), to: Math.log, from: Math.exp };
   return { low: dim.low - half, high: dim.high + half, to: (v) => v, from: (x) => x };
 }
 
-function parzen(values: readonly number[], low: number, high: number): Parzen {
+function parzen(values: readonly number[], low: number, high: number, priorSigma = high - low || 1): Parzen {
   const range = high - low || 1;
   const prior = (low + high) / 2;
   const mus = [...values, prior];
@@ -68,7 +75,7 @@ function parzen(values: readonly number[], low: number, high: number): Parzen {
     const right = rank < order.length - 1 ? mus[order[rank + 1]!]! - mus[index]! : 0;
     sigmas[index] = Math.min(range, Math.max(minSigma, left, right));
   });
-  sigmas[mus.length - 1] = range;
+  sigmas[mus.length - 1] = priorSigma;
   const raw = [...weightsFor(values.length), 1];
   const total = raw.reduce((a, b) => a + b, 0);
   return { mus, sigmas, weights: raw.map((w) => w / total), low, high };
@@ -118,8 +125,10 @@ function draw(p: Parzen, random: Random): number {
 /** A numeric dimension's value: the candidate from the good density most likelier there than in the bad. */
 function proposeNumber(dim: Exclude<Dimension, { kind: 'choice' }>, good: readonly number[], bad: readonly number[], random: Random): number {
   const b = bounds(dim);
-  const l = parzen(good.map(b.to), b.low, b.high);
-  const g = parzen(bad.map(b.to), b.low, b.high);
+  // A normal dimension's prior is its own distribution; a bounded one's spans its range.
+  const prior = dim.kind === 'normal' ? dim.sigma : undefined;
+  const l = parzen(good.map(b.to), b.low, b.high, prior);
+  const g = parzen(bad.map(b.to), b.low, b.high, prior);
   let best = Number.NaN;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (let c = 0; c < candidates; c++) {
@@ -128,6 +137,7 @@ function proposeNumber(dim: Exclude<Dimension, { kind: 'choice' }>, good: readon
     if (score > bestScore) [best, bestScore] = [x, score];
   }
   const value = b.from(best);
+  if (dim.kind === 'normal') return snapNormal(dim, value);
   if (dim.kind === 'int') {
     const index = Math.round((value - dim.low) / dim.step);
     return Math.min(dim.high, Math.max(dim.low, dim.low + index * dim.step));

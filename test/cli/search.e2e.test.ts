@@ -133,6 +133,39 @@ describe('hyperctl run on a search', () => {
     expect(result.search).toMatchObject({ trials: 10, best: { value: 0, params: { x: 0 } } });
   });
 
+  it("takes an NNI search-space file unchanged, beside the config's own params", async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    writeFileSync(
+      join(dir, 'search_space.json'),
+      JSON.stringify({
+        lr: { _type: 'loguniform', _value: [1e-4, 0.1] },
+        layers: { _type: 'randint', _value: [1, 3] },
+        model: { _type: 'choice', _value: [{ _name: 'linear' }, { _name: 'mlp', hidden: { _type: 'randint', _value: [8, 64] } }] },
+      }),
+    );
+    const config = join(dir, 'nni.yml');
+    writeFileSync(
+      config,
+      'params:\n  seed: [1]\nexecution:\n  command: echo {args}\nsearch:\n  space_file: search_space.json\n  algorithm: random\n  max_trials: 6\n  seed: 1\n',
+    );
+    const { code, stdout, stderr } = await runCli(['run', ...quickRun, '--json', config, '--batches-data-dir', root]);
+    expect(code, stderr).toBe(0);
+    const { jobs } = JSON.parse(stdout);
+    expect(jobs).toHaveLength(6);
+    for (const job of jobs as { params: { lr: number; layers: number; model: { _name: string; hidden?: number }; seed: number } }[]) {
+      expect(job.params.layers === 1 || job.params.layers === 2).toBe(true);
+      expect(job.params.lr).toBeGreaterThanOrEqual(1e-4);
+      expect(['linear', 'mlp']).toContain(job.params.model._name);
+      if (job.params.model._name === 'mlp') expect(job.params.model.hidden).toBeLessThan(64);
+      expect(Object.keys(job.params)).toEqual(['lr', 'layers', 'model', 'seed']);
+    }
+    writeFileSync(join(dir, 'search_space.json'), '{"lr": {"_type": "gamma", "_value": [1]}}');
+    const bad = await runCli(['run', ...quickRun, config, '--batches-data-dir', root]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('search.space_file search_space.json: lr._type: "gamma" is not one of NNI\'s');
+  });
+
   it('runs a template without a search as the grid of its lists', async () => {
     const dir = tempDir();
     const root = tempDir();

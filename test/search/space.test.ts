@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromUnit, gridCombinations, isSearchParams, jobParams, parseSearchSpace, sample } from '../../src/search/space.js';
+import { fromNniSpace } from '../../src/search/nni-space.js';
+import { fromUnit, gridCombinations, isSearchParams, jobParams, normalQuantile, parseSearchSpace, sample } from '../../src/search/space.js';
 
 describe('a search space', () => {
   it('reads distributions, choices of sub-spaces, constants and grid axes, in the order written', () => {
@@ -76,8 +77,8 @@ describe('a search space', () => {
     });
     expect(issues).toEqual([
       'params.lr.loguniform: bounds must be > 0 on a log scale, got [0, 0.1]',
-      'params.wd.uniform: low must be ≤ high, got [0.2, 0.1]',
       'params.wd.step: expected a number > 0',
+      'params.wd.uniform: low must be ≤ high, got [0.2, 0.1]',
       'params.n.foo: unknown key (int takes int, log, step)',
       'params.n.int: bounds must be whole numbers, got [1.5, 3]',
       'params.o.choice: expected a non-empty list of options',
@@ -88,5 +89,63 @@ describe('a search space', () => {
     ]);
     expect(isSearchParams({ a: [1, 2], b: { x: 1 } })).toBe(false);
     expect(isSearchParams({ a: [1, 2], b: { x: { int: [1, 2] } } })).toBe(true);
+  });
+});
+
+describe('normal distributions and NNI search-space files', () => {
+  it('samples normal and lognormal params through the normal quantile, on multiples of their step', () => {
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 9);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
+    const { space, issues } = parseSearchSpace({
+      m: { normal: [0.9, 0.02] },
+      n: { normal: [10, 2], step: 1 },
+      s: { lognormal: [0, 1] },
+      w: { loguniform: [0.001, 1], step: 0.001 },
+    });
+    expect(issues).toEqual([]);
+    const [m, n, sc, w] = space.dims;
+    expect(fromUnit(m!, 0.975)).toBeCloseTo(0.9 + 0.02 * 1.959964, 5);
+    expect(fromUnit(n!, 0.84)).toBe(12);
+    expect(fromUnit(sc!, 0.5)).toBeCloseTo(1, 9);
+    expect(fromUnit(w!, 0.5)).toBe(0.032);
+    expect(parseSearchSpace({ m: { normal: [0, 0] } }).issues).toEqual(['params.m.normal: sigma must be > 0, got 0']);
+  });
+
+  it("reads every NNI _type, as NNI means it: randint's top excluded, choices of named sub-spaces kept", () => {
+    const { params, issues } = fromNniSpace(
+      {
+        lr: { _type: 'loguniform', _value: [1e-4, 0.1] },
+        batch: { _type: 'choice', _value: [16, 32] },
+        layers: { _type: 'randint', _value: [1, 4] },
+        drop: { _type: 'quniform', _value: [0, 0.5, 0.1] },
+        wd: { _type: 'qloguniform', _value: [0.001, 1, 0.001] },
+        mom: { _type: 'normal', _value: [0.9, 0.02] },
+        n: { _type: 'qnormal', _value: [10, 2, 1] },
+        s: { _type: 'lognormal', _value: [0, 1] },
+        q: { _type: 'qlognormal', _value: [2, 0.5, 1] },
+        model: { _type: 'choice', _value: [{ _name: 'linear' }, { _name: 'mlp', hidden: { _type: 'randint', _value: [8, 64] } }] },
+      },
+      'space.json',
+    );
+    expect(issues).toEqual([]);
+    expect(params).toEqual({
+      lr: { loguniform: [1e-4, 0.1] },
+      batch: { choice: [16, 32] },
+      layers: { int: [1, 3] },
+      drop: { uniform: [0, 0.5], step: 0.1 },
+      wd: { loguniform: [0.001, 1], step: 0.001 },
+      mom: { normal: [0.9, 0.02] },
+      n: { normal: [10, 2], step: 1 },
+      s: { lognormal: [0, 1] },
+      q: { lognormal: [2, 0.5], step: 1 },
+      model: { choice: [{ _name: 'linear' }, { _name: 'mlp', hidden: { int: [8, 63] } }] },
+    });
+    expect(parseSearchSpace(params).issues).toEqual([]);
+    expect(fromNniSpace({ a: { _type: 'gamma', _value: [1] }, b: { _type: 'uniform', _value: [1] }, c: 3 }, 'f.json').issues).toEqual([
+      'f.json: a._type: "gamma" is not one of NNI\'s: choice, randint, uniform, quniform, loguniform, qloguniform, normal, qnormal, lognormal, qlognormal',
+      'f.json: b._value: uniform takes 2 numbers',
+      'f.json: c: expected {"_type": …, "_value": …}',
+    ]);
   });
 });
