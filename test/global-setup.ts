@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Commands the suite uses, and the Debian package of each. */
+/** Commands the suite uses (or a shell check, for what is no command), and the Debian package of each. */
 const systemPackages: readonly (readonly [command: string, pkg: string])[] = [
   ['/usr/sbin/sshd', 'openssh-server'],
   ['ssh-keygen', 'openssh-client'],
@@ -15,10 +15,12 @@ const systemPackages: readonly (readonly [command: string, pkg: string])[] = [
   ['slurmctld', 'slurmctld'],
   ['slurmd', 'slurmd'],
   ['sbatch', 'slurm-client'],
+  // The Optuna sampler example runs Debian's Python, with Debian's Optuna.
+  ["/usr/bin/python3 -c 'import optuna'", 'python3-optuna'],
 ];
 
 function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  return spawnSync('sh', ['-c', command.includes(' ') ? command : `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
 /**

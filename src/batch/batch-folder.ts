@@ -5,6 +5,8 @@ export const batchFiles = {
   runner: 'runner.json',
   lastRun: 'last-run.json',
   token: 'token',
+  /** The stderr of a search's sampler command. */
+  samplerLog: 'sampler.log',
 } as const;
 
 /** Folders a backend keeps in a batch folder, beside its jobs' folders. */

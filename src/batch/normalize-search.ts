@@ -27,13 +27,16 @@ export function normalizeSearch(
   const s = input.search;
   const algorithm = s.algorithm ?? (s.metric !== undefined ? 'tpe' : 'random');
   if (algorithm === 'tpe' && s.metric === undefined) issues.push('search.metric: required by tpe: the metric it learns from');
+  if (algorithm === 'command' && s.command === undefined) issues.push('search.command: required by algorithm command: the sampler to run');
+  if (algorithm !== 'command' && s.command !== undefined) issues.push(`search.command: only algorithm command runs a sampler (this search is ${algorithm})`);
   if (s.target !== undefined && s.metric === undefined) issues.push('search.target: needs search.metric, the metric it is a value of');
   if (algorithm === 'grid' && isSearchParams(params))
     issues.push('search.algorithm: grid takes every param as a list of values; a space with distributions needs random, sobol or tpe');
-  if (algorithm !== 'grid' && space.dims.length === 0 && issues.length === 0)
+  if (algorithm !== 'grid' && algorithm !== 'command' && space.dims.length === 0 && issues.length === 0)
     issues.push(`search.algorithm: ${algorithm} needs a param with a distribution (uniform, loguniform, int, choice); lists alone are a grid`);
   const finite = algorithm === 'grid' ? gridCombinations(space).length : space.size;
-  if (s.max_trials === undefined && !Number.isFinite(finite) && s.max_duration === undefined && s.target === undefined)
+  // A sampler of the user's may end the search itself.
+  if (algorithm !== 'command' && s.max_trials === undefined && !Number.isFinite(finite) && s.max_duration === undefined && s.target === undefined)
     issues.push('search.max_trials: required: the space is infinite (or give max_duration or target)');
   const workingDir = input.execution.working_dir ? resolveUserPath(input.execution.working_dir, options.baseDir) : undefined;
   if (workingDir && input.backend?.type !== 'remote') {
@@ -60,11 +63,12 @@ export function normalizeSearch(
     algorithm,
     ...(s.metric !== undefined ? { metric: s.metric } : {}),
     goal: s.goal ?? 'min',
-    maxTrials: s.max_trials ?? (Number.isFinite(finite) ? finite : undefined),
+    maxTrials: s.max_trials ?? (Number.isFinite(finite) && algorithm !== 'command' ? finite : undefined),
     ...(s.max_duration !== undefined ? { maxDurationMs: s.max_duration * 1000 } : {}),
     ...(s.target !== undefined ? { target: s.target } : {}),
     seed: s.seed ?? options.seed(batch.name),
     startupTrials: s.startup_trials ?? 10,
+    ...(s.command !== undefined ? { sampler: { command: s.command, cwd: options.baseDir, askTimeoutMs: (s.ask_timeout ?? 120) * 1000 } } : {}),
     space: params,
     template: {
       command: input.execution.command,

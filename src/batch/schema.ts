@@ -197,7 +197,18 @@ export type TemplateInput = v.InferOutput<typeof templateSchema>;
 
 /** How a search chooses, what it optimises, and when it stops. */
 export const searchSchema = object({
-  algorithm: v.optional(v.picklist(['grid', 'random', 'sobol', 'tpe'], (issue) => `expected grid, random, sobol or tpe, got ${issue.received}`)),
+  algorithm: v.optional(
+    v.picklist(['grid', 'random', 'sobol', 'tpe', 'command'], (issue) => `expected grid, random, sobol, tpe or command, got ${issue.received}`),
+  ),
+  /** For `algorithm: command`: the sampler to run, a shell command, in the config's folder. */
+  command: v.optional(nonEmpty),
+  /** For `algorithm: command`: seconds to wait for each answer. */
+  ask_timeout: v.optional(
+    v.pipe(
+      finite,
+      v.check((n) => n > 0, 'expected seconds, more than 0'),
+    ),
+  ),
   metric: v.optional(nonEmpty),
   goal: v.optional(v.picklist(['min', 'max'], (issue) => `expected min or max, got ${issue.received}`)),
   max_trials: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),

@@ -22,7 +22,11 @@ export type SpaceValue = Distribution | JsonValue | { readonly [key: string]: Sp
 /** How a search chooses, what it optimises, and when it stops. @public */
 export interface SearchSettings {
   /** @defaultValue `tpe` with a metric, else `random` */
-  readonly algorithm?: 'grid' | 'random' | 'sobol' | 'tpe';
+  readonly algorithm?: 'grid' | 'random' | 'sobol' | 'tpe' | 'command';
+  /** For `algorithm: command`: a sampler of your own, speaking JSON lines on stdin and stdout (see the README). */
+  readonly command?: string;
+  /** For `algorithm: command`: seconds to wait for each of its answers. @defaultValue 120 */
+  readonly ask_timeout?: number;
   /** The metric trials are ranked by: the mean over a trial's jobs of the last value each reported. */
   readonly metric?: string;
   /** @defaultValue `min` */

@@ -35,7 +35,9 @@ export interface TrialTemplate {
 
 /** A search with every default filled in. */
 export interface SearchSpec {
-  readonly algorithm: 'grid' | 'random' | 'sobol' | 'tpe';
+  readonly algorithm: 'grid' | 'random' | 'sobol' | 'tpe' | 'command';
+  /** For `command`: the sampler's shell command, the folder it runs in, and how long an answer may take. */
+  readonly sampler?: { readonly command: string; readonly cwd: string; readonly askTimeoutMs: number };
   /** The metric trials are ranked by; a search without one only samples. */
   readonly metric?: string;
   readonly goal: 'min' | 'max';

@@ -7,7 +7,7 @@ import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { gridCombinations } from '../search/space.js';
 import { SearchDriver } from './search-driver.js';
 import type { JobStatus } from '../batch/types.js';
-import { HyperctlError } from '../errors.js';
+import { HyperctlError, isHyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, type JobMetrics } from '../metrics/metrics-tracker.js';
 import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
@@ -81,6 +81,8 @@ export class BatchRun implements RunView {
   #search: SearchDriver | undefined;
   /** Why the search proposed no more trials. */
   #searchStopped: string | undefined;
+  /** Set when the search's sampler command failed: the run does not count as a success. */
+  #samplerFailed = false;
   /** Called whenever a job's exit is recorded: a search waits on it for a free slot. */
   #onJobEnded: (() => void)[] = [];
   #endedAt: number | undefined;
@@ -347,20 +349,33 @@ export class BatchRun implements RunView {
     const drained = this.#drain.signal;
     const whenDrained = onAbort(drained);
     for (const job of leftovers) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
-    for (;;) {
-      while (!drained.aborted && search.unfinishedJobs() >= slots)
-        await Promise.race([new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), whenDrained]);
-      if (drained.aborted) break;
-      const reason = search.stopReason(this.#startedAt);
-      const trial = reason === undefined ? search.next() : undefined;
-      if (!trial) {
-        this.#searchStopped = reason ?? 'every point of the space was tried';
-        break;
+    try {
+      for (;;) {
+        while (!drained.aborted && search.unfinishedJobs() >= slots)
+          await Promise.race([new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), whenDrained]);
+        if (drained.aborted) break;
+        const reason = search.stopReason(this.#startedAt);
+        let trial: Awaited<ReturnType<SearchDriver['next']>>;
+        try {
+          trial = reason ?? (await search.next());
+        } catch (error) {
+          // A sampler that fails ends the proposing; the trials under way finish.
+          if (!isHyperctlError(error) || error.code !== 'E_SAMPLER') throw error;
+          this.#samplerFailed = true;
+          this.#emit({ type: 'warning', message: error.message });
+          trial = error.message;
+        }
+        if (typeof trial === 'string') {
+          this.#searchStopped = trial;
+          break;
+        }
+        if (drained.aborted || !this.#record(store, trial)) break;
+        for (const job of search.jobsOf(trial)) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
       }
-      if (!this.#record(store, trial)) break;
-      for (const job of search.jobsOf(trial)) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
+      await queue.onIdle();
+    } finally {
+      await search.close();
     }
-    await queue.onIdle();
     // What the last trials reached counts too: a target met by the very last one is why it ended.
     if (this.#searchStopped?.startsWith('max_trials') || this.#searchStopped === undefined) {
       const reason = search.stopReason(this.#startedAt);
@@ -520,7 +535,7 @@ export class BatchRun implements RunView {
     this.#showAll();
     const jobs = this.jobs();
     const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
-    const status = interrupted ? 'interrupted' : counts.succeed === counts.total ? 'succeed' : 'failed';
+    const status = interrupted ? 'interrupted' : counts.succeed === counts.total && !this.#samplerFailed ? 'succeed' : 'failed';
     return {
       name: this.spec.name,
       dataDir: this.spec.dataDir,

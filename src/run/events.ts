@@ -47,7 +47,7 @@ export interface BatchResult {
 
 /** How a search ended. @public */
 export interface SearchResult {
-  readonly algorithm: 'grid' | 'random' | 'sobol' | 'tpe';
+  readonly algorithm: 'grid' | 'random' | 'sobol' | 'tpe' | 'command';
   /** Trials proposed so far, over every run of the search. */
   readonly trials: number;
   /** Why it proposed no more: `max_trials reached (100)`, `target 0.05 reached by trial 17 (loss = 0.04)`, `interrupted`, … */

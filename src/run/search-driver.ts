@@ -1,10 +1,14 @@
+import { join } from 'node:path';
+import { batchFiles } from '../batch/batch-folder.js';
 import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
+import { HyperctlError } from '../errors.js';
 import type { JsonValue } from '../batch/types.js';
 import { jobNameFromParams } from '../batch/names.js';
 import { proposeTrial, type TrialView } from '../search/propose.js';
 import { gridCombinations, jobParams, parseSearchSpace, type SearchSpace } from '../search/space.js';
 import type { BatchState } from '../state/batch-state.js';
 import type { TrialRecord } from '../state/records.js';
+import { ExternalSampler } from './external-sampler.js';
 
 /** The best trial of a search so far. */
 export interface BestTrial {
@@ -23,6 +27,10 @@ export class SearchDriver {
   readonly space: SearchSpace;
   readonly #state: BatchState;
   readonly #combos: Record<string, JsonValue>[];
+  /** The user's sampler, for `algorithm: command`. */
+  readonly #sampler: ExternalSampler | undefined;
+  /** Trials whose outcome the sampler was told. */
+  readonly #told = new Set<number>();
 
   constructor(spec: BatchSpec & { search: SearchSpec }, state: BatchState) {
     this.search = spec.search;
@@ -30,6 +38,63 @@ export class SearchDriver {
     this.#state = state;
     // The grid algorithm walks the grid itself: each combination is a trial, not crossed again.
     this.#combos = spec.search.algorithm === 'grid' ? [{}] : gridCombinations(this.space);
+    const sampler = spec.search.sampler;
+    this.#sampler = sampler
+      ? new ExternalSampler(sampler.command, { cwd: sampler.cwd, stderrPath: join(spec.dataDir, batchFiles.samplerLog), timeoutMs: sampler.askTimeoutMs })
+      : undefined;
+  }
+
+  /** Each trial for the sampler: its number, params, value of the metric, and status. */
+  #history(views: readonly TrialView[]): { trial: number; params: Readonly<Record<string, JsonValue>>; value: number | null; status: string }[] {
+    return this.#state.trials().map((trial, i) => {
+      const { ended, value } = this.#value(trial);
+      const loss = views[i]!.loss;
+      return {
+        trial: trial.n,
+        params: trial.params,
+        value: value ?? null,
+        status: !ended ? 'running' : loss === Number.POSITIVE_INFINITY ? 'failed' : 'succeed',
+      };
+    });
+  }
+
+  /** Tells the sampler of every trial that ended since it was last told. */
+  tellSampler(): void {
+    if (!this.#sampler) return;
+    for (const entry of this.#history(this.views())) {
+      if (entry.status === 'running' || this.#told.has(entry.trial)) continue;
+      this.#told.add(entry.trial);
+      this.#sampler.tell(entry);
+    }
+  }
+
+  async #askSampler(n: number, views: readonly TrialView[]): Promise<{ point: Record<string, number>; params: Record<string, JsonValue> } | string> {
+    this.tellSampler();
+    const { metric, goal, seed, space } = this.search;
+    const answer = await this.#sampler!.ask({ trial: n, metric: metric ?? null, goal, seed, space, history: this.#history(views) });
+    if (typeof answer === 'object' && answer !== null && 'stop' in answer) return `the sampler stopped: ${String((answer as { stop: unknown }).stop)}`;
+    const params = typeof answer === 'object' && answer !== null ? (answer as { params?: unknown }).params : undefined;
+    const expected = this.space.params.filter(([, n]) => n.t !== 'grid').map(([key]) => key);
+    if (typeof params !== 'object' || params === null || Array.isArray(params))
+      throw new HyperctlError(
+        'E_SAMPLER',
+        `the search's sampler answered ${JSON.stringify(answer).slice(0, 200)} to ask ${n}; expected {"params": {…}} or {"stop": "why"}`,
+      );
+    const missing = expected.filter((key) => !(key in params));
+    const extra = Object.keys(params).filter((key) => !expected.includes(key));
+    if (missing.length > 0 || extra.length > 0)
+      throw new HyperctlError(
+        'E_SAMPLER',
+        `the search's sampler gave trial ${n} the params ${Object.keys(params).join(', ') || 'none'}; expected ${expected.join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}${extra.length ? ` (not in the space: ${extra.join(', ')})` : ''}`,
+      );
+    // In the space's order, whatever order the sampler wrote them in.
+    return { point: {}, params: Object.fromEntries(expected.map((key) => [key, (params as Record<string, JsonValue>)[key]!])) };
+  }
+
+  /** Tells the sampler of the last trials and ends it. */
+  async close(): Promise<void> {
+    this.tellSampler();
+    await this.#sampler?.close();
   }
 
   /** Each trial's value of the metric: the mean over its jobs once all succeeded; Infinity-like when one did not. */
@@ -79,13 +144,18 @@ export class SearchDriver {
     return undefined;
   }
 
-  /** The next trial's record, or undefined when the space has no untried point left. */
-  next(at = Date.now()): TrialRecord | undefined {
+  /**
+   * The next trial's record, or why there is none: the space has no untried point left, or the
+   * sampler (for `algorithm: command`) said stop. Rejects with `E_SAMPLER` when that sampler fails.
+   */
+  async next(at = Date.now()): Promise<TrialRecord | string> {
     const trials = this.#state.trials();
     const n = trials.length + 1;
     const views = this.views();
-    const proposal = proposeTrial(this.space, this.search, n, views);
-    if (!proposal) return undefined;
+    const proposal = this.#sampler
+      ? await this.#askSampler(n, views)
+      : (proposeTrial(this.space, this.search, n, views) ?? 'every point of the space was tried');
+    if (typeof proposal === 'string') return proposal;
     const base = `trial-${String(n).padStart(4, '0')}`;
     const jobs = this.#combos.map((combo) => ({
       name: Object.keys(combo).length === 0 ? base : `${base},${jobNameFromParams(combo)}`,

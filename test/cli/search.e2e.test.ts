@@ -211,3 +211,79 @@ describe('hyperctl run on a search', () => {
 function readdirName(stdout: string): string {
   return /^batch (\S+):/.exec(stdout)![1]!;
 }
+
+describe('a search driven by a sampler command', () => {
+  /** A sampler in sh: answers each ask with x = the trial's number, or as `behaviour` says. */
+  function sampler(dir: string, behaviour: string): string {
+    const path = join(dir, 'sampler.sh');
+    writeFileSync(
+      path,
+      `#!/bin/sh\nn=0\nwhile IFS= read -r line; do\n  case "$line" in\n    '{"ask"'*) n=$((n + 1)); ${behaviour} ;;\n    *) echo "told: $line" >&2 ;;\n  esac\ndone\n`,
+    );
+    return path;
+  }
+
+  function config(dir: string, extra: Record<string, unknown> = {}): string {
+    const path = join(dir, 'search.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        name: 'driven',
+        params: { x: { int: [0, 100] }, seed: [1] },
+        execution: { command: 'echo "hyperctl:metrics {\\"loss\\": {x}}"' },
+        search: { algorithm: 'command', command: 'sh sampler.sh', metric: 'loss', max_trials: 3, seed: 1, ...extra },
+      }),
+    );
+    return path;
+  }
+
+  it('asks it for each trial with the history, tells it each outcome, and stops when it says so', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    sampler(dir, `if [ $n -le 2 ]; then echo "{\\"params\\": {\\"x\\": $((n * 10))}}"; else echo '{"stop": "enough"}'; fi; echo "asked: $line" >&2`);
+    const { code, stdout, stderr } = await runCli(['run', ...quickRun, '--json', config(dir, { max_trials: 10 }), '--batches-data-dir', root]);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.search).toMatchObject({ algorithm: 'command', trials: 2, stoppedBecause: 'the sampler stopped: enough', best: { trial: 1, value: 10 } });
+    const log = readFileSync(join(root, 'driven', 'sampler.log'), 'utf8').split('\n');
+    const asks = log.filter((l) => l.startsWith('asked: ')).map((l) => JSON.parse(l.slice(7)).ask);
+    expect(asks[0]).toMatchObject({ trial: 1, metric: 'loss', goal: 'min', seed: 1, history: [], space: { x: { int: [0, 100] }, seed: [1] } });
+    expect(asks[2].history).toEqual([
+      { trial: 1, params: { x: 10 }, value: 10, status: 'succeed' },
+      { trial: 2, params: { x: 20 }, value: 20, status: 'succeed' },
+    ]);
+    expect(log.filter((l) => l.startsWith('told: ')).map((l) => JSON.parse(l.slice(6)).tell.trial)).toEqual([1, 2]);
+  });
+
+  it('a sampler that fails ends the proposing with a message, and the run exits 1', async () => {
+    for (const [behaviour, message] of [
+      ['exit 3', /failed: it closed its output \(it exited with code 3\)/],
+      ['echo "not json"', /failed: its answer is not JSON: "not json"/],
+      ['echo \'{"params": {"y": 1}}\'', /gave trial 1 the params y; expected x \(missing x\) \(not in the space: y\)/],
+      ['sleep 5', /failed: no answer within 0.5 s/],
+    ] as const) {
+      const dir = tempDir();
+      const root = tempDir();
+      sampler(dir, behaviour);
+      const { code, stdout } = await runCli(['run', ...quickRun, '--json', config(dir, { ask_timeout: 0.5 }), '--batches-data-dir', root]);
+      expect(code, behaviour).toBe(1);
+      expect(JSON.parse(stdout).search.stoppedBecause).toMatch(message);
+      // For people, the run says it as it happens, and in its summary.
+      const plain = await runCli(['run', ...quickRun, config(dir, { ask_timeout: 0.5 }), '--batches-data-dir', tempDir()]);
+      expect(plain.stderr).toMatch(message);
+      expect(plain.stdout).toMatch(/search \(command\): 0 trials; stopped: the search's sampler/);
+      expect(plain.stdout).toMatch(message);
+    }
+  });
+
+  it('runs the Optuna example: Optuna proposes, hyperctl runs and journals', async () => {
+    const root = tempDir();
+    const dir = exampleCopy('optuna-sampler');
+    // Debian's Python has Debian's Optuna, whatever other python3 comes first on the PATH.
+    const env = { PATH: `/usr/bin:${process.env.PATH}` };
+    const { code, stdout, stderr } = await runCli(['run', join(dir, 'search.yml'), '--batches-data-dir', root, '--port', '0'], { env });
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/search \(command\): 20 trials; stopped: max_trials reached \(20\)\nbest: trial \d+, loss = [\d.]+ \(min\)/);
+    expect(trials(root, 'optuna-sampler-example')).toHaveLength(20);
+  });
+});
