@@ -81,6 +81,8 @@ export class BatchRun implements RunView {
   #search: SearchDriver | undefined;
   /** Why the search proposed no more trials. */
   #searchStopped: string | undefined;
+  /** Why no more jobs start, when a stop or a halt said so. */
+  #stoppedBecause: string | undefined;
   /** Set when the search's sampler command failed: the run does not count as a success. */
   #samplerFailed = false;
   /** Called whenever a job's exit is recorded: a search waits on it for a free slot. */
@@ -297,10 +299,16 @@ export class BatchRun implements RunView {
   }
 
   stop(kill: boolean): void {
-    if (this.#active && !this.#drain.signal.aborted) this.#emit({ type: 'batch:stopping', reason: 'the batch was stopped', kill });
+    if (this.#active && !this.#drain.signal.aborted) this.#stopping('the batch was stopped', kill);
     this.#drain.abort();
     this.#release.abort();
     if (kill && this.#active) this.#kill.abort(new HyperctlError('E_ABORTED', 'the batch was stopped'));
+  }
+
+  /** Says that no more jobs start, and why (a search's result says it too). */
+  #stopping(reason: string, kill: boolean): void {
+    this.#stoppedBecause ??= reason;
+    this.#emit({ type: 'batch:stopping', reason, kill });
   }
 
   subscribe(listener: (event: BatchEvent) => void): () => void {
@@ -431,7 +439,7 @@ export class BatchRun implements RunView {
   #countFailure(): void {
     const halt = this.spec.halt;
     if (!halt || ++this.#failures < halt.failures || this.#drain.signal.aborted) return;
-    this.#emit({ type: 'batch:stopping', reason: `${this.#failures} job(s) failed (halt.fail reached)`, kill: halt.when === 'now' });
+    this.#stopping(`${this.#failures} job(s) failed (halt.fail reached)`, halt.when === 'now');
     this.#drain.abort();
     if (halt.when === 'now') for (const controller of this.#running.values()) controller.abort();
   }
@@ -557,7 +565,7 @@ export class BatchRun implements RunView {
         ? 'the batch state could not be written'
         : interrupted
           ? 'interrupted'
-          : (this.#searchStopped ?? (this.#drain.signal.aborted ? 'stopped' : 'ended'));
+          : (this.#searchStopped ?? this.#stoppedBecause ?? (this.#noMachineLeft ? 'every machine was lost' : 'ended'));
     return { algorithm, trials: this.#state.trials().length, stoppedBecause, ...(metric !== undefined ? { metric } : {}), goal, ...(best ? { best } : {}) };
   }
 

@@ -166,6 +166,25 @@ describe('hyperctl run on a search', () => {
     expect(bad.stderr).toContain('search.space_file search_space.json: lr._type: "gamma" is not one of NNI\'s');
   });
 
+  it('halts on failures as any batch does, and says so', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'halting.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'halting',
+        params: { x: { uniform: [0, 1] } },
+        execution: { command: 'exit 1' },
+        search: { algorithm: 'random', max_trials: 50, seed: 1 },
+        halt: { fail: 2 },
+      }),
+    );
+    const { code, stdout } = await runCli(['run', ...quickRun, '--json', config, '--batches-data-dir', root]);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).search).toMatchObject({ trials: 2, stoppedBecause: '2 job(s) failed (halt.fail reached)' });
+  });
+
   it('runs a template without a search as the grid of its lists', async () => {
     const dir = tempDir();
     const root = tempDir();
