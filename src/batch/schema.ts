@@ -172,14 +172,8 @@ export const batchSchema = object({
   halt: v.optional(halt),
 });
 
-export const templateSchema = object({
-  params: record(
-    v.string(),
-    v.pipe(
-      v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`),
-      v.minLength(1, 'expected at least one value'),
-    ),
-  ),
+/** What a template copies into every job and into its batch, besides its params. */
+const templateFields = {
   execution,
   resource: v.optional(resource),
   timeout: v.optional(seconds),
@@ -190,6 +184,17 @@ export const templateSchema = object({
   name: v.optional(v.string()),
   daemon: v.optional(daemon),
   version: v.optional(version),
+};
+
+export const templateSchema = object({
+  params: record(
+    v.string(),
+    v.pipe(
+      v.array(v.any(), (issue) => `expected a list of values, got ${issue.received} (${typeof issue.input})`),
+      v.minLength(1, 'expected at least one value'),
+    ),
+  ),
+  ...templateFields,
 });
 
 export type BatchInput = v.InferOutput<typeof batchSchema>;
@@ -230,16 +235,7 @@ export const searchSchema = object({
 export const searchTemplateSchema = object({
   params: v.optional(record(v.string(), v.any())),
   search: searchSchema,
-  execution,
-  resource: v.optional(resource),
-  timeout: v.optional(seconds),
-  retries: v.optional(retries),
-  job_defaults: v.optional(jobDefaults),
-  halt: v.optional(halt),
-  backend: v.optional(backend),
-  name: v.optional(v.string()),
-  daemon: v.optional(daemon),
-  version: v.optional(version),
+  ...templateFields,
 });
 
 export type SearchTemplateInput = v.InferOutput<typeof searchTemplateSchema>;
