@@ -1,10 +1,10 @@
 // Quality and speed of hyperctl's TPE against Optuna's (Debian's python3-optuna), in the same run.
 // Quality: the best value found in 50 trials on Branin (2-D), Hartmann-6 (6-D) and a mixed space
-// (log-scaled, integer and categorical params), 20 seeds, one slot and four (four trials asked at
+// (log-scaled, integer and categorical params), 60 seeds, one slot and four (four trials asked at
 // once, then told: both samplers with a constant liar), and hyperctl's random search as the floor.
 // The samplers are called in-process, the objectives evaluated in the same process: this measures
 // the samplers, not job start-up. Latency: one proposal with 1,000 and 10,000 finished trials (6-D).
-// Usage: npx tsx bench/search/search-vs-optuna.ts [--seeds 20] [--trials 50]
+// Usage: npx tsx bench/search/search-vs-optuna.ts [--seeds 60] [--trials 50]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 };
-const seeds = arg('seeds', 20);
+const seeds = arg('seeds', 60);
 const trials = arg('trials', 50);
 const python = '/usr/bin/python3';
 

@@ -166,6 +166,27 @@ describe('hyperctl run on a search', () => {
     expect(bad.stderr).toContain('search.space_file search_space.json: lr._type: "gamma" is not one of NNI\'s');
   });
 
+  it('stops proposing once max_duration has passed', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'timed.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'timed',
+        params: { x: { uniform: [0, 1] } },
+        execution: { command: 'sleep 0.3; echo "hyperctl:metrics {\\"loss\\": {x}}"' },
+        search: { algorithm: 'random', metric: 'loss', max_trials: 1000, max_duration: 1, seed: 1 },
+      }),
+    );
+    const { code, stdout } = await runCli(['run', ...quickRun, '--json', config, '--batches-data-dir', root]);
+    expect(code).toBe(0);
+    const { search } = JSON.parse(stdout);
+    expect(search.stoppedBecause).toBe('max_duration reached (1 s)');
+    expect(search.trials).toBeGreaterThan(0);
+    expect(search.trials).toBeLessThan(1000);
+  });
+
   it('halts on failures as any batch does, and says so', async () => {
     const dir = tempDir();
     const root = tempDir();
