@@ -101,6 +101,29 @@ function quartiles(values: number[]): string {
   return `${at(0.5).toFixed(4)} (${at(0.25).toFixed(4)}–${at(0.75).toFixed(4)})`;
 }
 
+/**
+ * Mann–Whitney's two-sided p-value (normal approximation, ties averaged) for "the two sets of best
+ * values come from the same distribution": a small p means one sampler is really better.
+ */
+function mannWhitneyP(a: readonly number[], b: readonly number[]): number {
+  const all = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort((x, y) => x.v - y.v);
+  const ranks = new Array<number>(all.length);
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++;
+    for (let k = i; k <= j; k++) ranks[k] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  const r1 = all.reduce((sum, x, i) => sum + (x.first ? ranks[i]! : 0), 0);
+  const [n1, n2] = [a.length, b.length];
+  const u = r1 - (n1 * (n1 + 1)) / 2;
+  const z = Math.abs(u - (n1 * n2) / 2) / Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
+  // Two-sided tail of the standard normal (Abramowitz–Stegun 7.1.26 for erfc).
+  const t = 1 / (1 + 0.3275911 * (z / Math.SQRT2));
+  const erfc = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  return erfc;
+}
+
 function hyperctlLatency(n: number): number {
   const { space } = parseSearchSpace(problems.hartmann6!);
   const history: TrialView[] = [];
@@ -120,8 +143,8 @@ function hyperctlLatency(n: number): number {
 ensureOptuna();
 const optunaVersion = execFileSync(python, ['-c', 'import optuna; print(optuna.__version__)'], { encoding: 'utf8' }).trim();
 console.log(`# ${trials} trials, ${seeds} seeds; median best value (quartiles); lower is better; Optuna ${optunaVersion}\n`);
-console.log('| problem | slots | hyperctl tpe | Optuna TPE | hyperctl random |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| problem | slots | hyperctl tpe | Optuna TPE | hyperctl random | p (tpe vs Optuna) |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const problem of Object.keys(problems)) {
   for (const slots of [1, 4]) {
     const seedList = Array.from({ length: seeds }, (_, i) => i + 1);
@@ -130,7 +153,7 @@ for (const problem of Object.keys(problems)) {
     const optuna = JSON.parse(
       execFileSync(python, [`${here}optuna_tpe.py`, 'quality', problem, String(slots), String(seeds), String(trials)], { encoding: 'utf8' }),
     ) as number[];
-    console.log(`| ${problem} | ${slots} | ${quartiles(tpe)} | ${quartiles(optuna)} | ${quartiles(random)} |`);
+    console.log(`| ${problem} | ${slots} | ${quartiles(tpe)} | ${quartiles(optuna)} | ${quartiles(random)} | ${mannWhitneyP(tpe, optuna).toFixed(2)} |`);
   }
 }
 console.log('\n| finished trials | hyperctl tpe, one proposal | Optuna TPE, one ask | Optuna / hyperctl |');

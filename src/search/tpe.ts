@@ -145,16 +145,21 @@ function proposeNumber(dim: Exclude<Dimension, { kind: 'choice' }>, good: readon
   return snap(dim, value);
 }
 
-/** A choice's option: the weighted counts of each option among the good and the bad trials, with a prior of one trial spread over them. */
+/**
+ * A choice's option. Each trial is a kernel on its option, smoothed a little towards the others
+ * (by a prior share spread over the options), mixed with a uniform prior by the trials' weights.
+ */
 function proposeChoice(options: number, good: readonly number[], bad: readonly number[], random: Random): number {
   const weights = (values: readonly number[]) => {
-    const w = new Array<number>(options).fill(1 / options);
-    const ws = weightsFor(values.length);
+    const raw = [...weightsFor(values.length), 1];
+    const total = raw.reduce((a, c) => a + c, 0);
+    const smoothing = 1 / (values.length + 1);
+    const p = new Array<number>(options).fill(raw[values.length]! / total / options);
     values.forEach((v, i) => {
-      w[v]! += ws[i]!;
+      const share = raw[i]! / total / (1 + options * smoothing);
+      for (let o = 0; o < options; o++) p[o]! += share * (smoothing + (o === v ? 1 : 0));
     });
-    const total = w.reduce((a, c) => a + c, 0);
-    return w.map((x) => x / total);
+    return p;
   };
   const l = weights(good);
   const g = weights(bad);
