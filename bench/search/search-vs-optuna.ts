@@ -69,8 +69,9 @@ function objective(problem: string, p: Record<string, unknown>): number {
   return (Math.log10(n('lr')) + 3) ** 2 + 0.1 * (n('layers') - 4) ** 2 + 0.2 * (Math.log2(n('width')) - 7) ** 2 + penalty + 4 * (n('dropout') - 0.1) ** 2;
 }
 
-const settings = (algorithm: SearchSpec['algorithm'], seed: number): SearchSpec => ({
+const settings = (algorithm: SearchSpec['algorithm'], seed: number, multivariate = false): SearchSpec => ({
   algorithm,
+  multivariate,
   metric: 'f',
   goal: 'min',
   seed,
@@ -80,13 +81,13 @@ const settings = (algorithm: SearchSpec['algorithm'], seed: number): SearchSpec 
 });
 
 /** The best value one search finds: `slots` trials proposed at once (the others running), then told. */
-function hyperctlBest(problem: string, algorithm: SearchSpec['algorithm'], slots: number, seed: number): number {
+function hyperctlBest(problem: string, algorithm: SearchSpec['algorithm'], slots: number, seed: number, multivariate = false): number {
   const { space } = parseSearchSpace(problems[problem]!);
   const history: TrialView[] = [];
   while (history.length < trials) {
     const batch: number[] = [];
     for (let s = 0; s < slots && history.length < trials; s++) {
-      const p = proposeTrial(space, settings(algorithm, seed), history.length + 1, history)!;
+      const p = proposeTrial(space, settings(algorithm, seed, multivariate), history.length + 1, history)!;
       batch.push(history.length);
       history.push({ point: p.point, params: p.params, loss: undefined });
     }
@@ -143,17 +144,20 @@ function hyperctlLatency(n: number): number {
 ensureOptuna();
 const optunaVersion = execFileSync(python, ['-c', 'import optuna; print(optuna.__version__)'], { encoding: 'utf8' }).trim();
 console.log(`# ${trials} trials, ${seeds} seeds; median best value (quartiles); lower is better; Optuna ${optunaVersion}\n`);
-console.log('| problem | slots | hyperctl tpe | Optuna TPE | hyperctl random | p (tpe vs Optuna) |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| problem | slots | hyperctl tpe | Optuna TPE | p (tpe vs Optuna) | hyperctl tpe, multivariate | hyperctl random |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const problem of Object.keys(problems)) {
   for (const slots of [1, 4]) {
     const seedList = Array.from({ length: seeds }, (_, i) => i + 1);
     const tpe = seedList.map((seed) => hyperctlBest(problem, 'tpe', slots, seed));
     const random = seedList.map((seed) => hyperctlBest(problem, 'random', slots, seed));
+    const joint = seedList.map((seed) => hyperctlBest(problem, 'tpe', slots, seed, true));
     const optuna = JSON.parse(
       execFileSync(python, [`${here}optuna_tpe.py`, 'quality', problem, String(slots), String(seeds), String(trials)], { encoding: 'utf8' }),
     ) as number[];
-    console.log(`| ${problem} | ${slots} | ${quartiles(tpe)} | ${quartiles(optuna)} | ${quartiles(random)} | ${mannWhitneyP(tpe, optuna).toFixed(2)} |`);
+    console.log(
+      `| ${problem} | ${slots} | ${quartiles(tpe)} | ${quartiles(optuna)} | ${mannWhitneyP(tpe, optuna).toFixed(2)} | ${quartiles(joint)} | ${quartiles(random)} |`,
+    );
   }
 }
 console.log('\n| finished trials | hyperctl tpe, one proposal | Optuna TPE, one ask | Optuna / hyperctl |');

@@ -26,6 +26,7 @@ export function normalizeSearch(
   issues.push(...spaceIssues);
   const s = input.search;
   const algorithm = s.algorithm ?? (s.metric !== undefined ? 'tpe' : 'random');
+  if (s.multivariate && algorithm !== 'tpe') issues.push(`search.multivariate: only tpe models params jointly (this search is ${algorithm})`);
   if (algorithm === 'tpe' && s.metric === undefined) issues.push('search.metric: required by tpe: the metric it learns from');
   if (algorithm === 'command' && s.command === undefined) issues.push('search.command: required by algorithm command: the sampler to run');
   if (algorithm !== 'command' && s.command !== undefined) issues.push(`search.command: only algorithm command runs a sampler (this search is ${algorithm})`);
@@ -68,6 +69,7 @@ export function normalizeSearch(
     ...(s.target !== undefined ? { target: s.target } : {}),
     seed: s.seed ?? options.seed(batch.name),
     startupTrials: s.startup_trials ?? 10,
+    ...(s.multivariate ? { multivariate: true } : {}),
     ...(s.command !== undefined ? { sampler: { command: s.command, cwd: options.baseDir, askTimeoutMs: (s.ask_timeout ?? 120) * 1000 } } : {}),
     space: params,
     template: {

@@ -227,6 +227,7 @@ export const searchSchema = object({
   target: v.optional(finite),
   seed: v.optional(v.pipe(count, v.maxValue(2 ** 32 - 1, 'expected a whole number from 0 to 4294967295'))),
   startup_trials: v.optional(v.pipe(count, v.maxValue(100_000))),
+  multivariate: v.optional(v.boolean()),
   /** An NNI search-space file, relative to the config's folder. */
   space_file: v.optional(nonEmpty),
 });

@@ -41,6 +41,8 @@ export interface SearchSettings {
   readonly seed?: number;
   /** Trials drawn from the quasi-random design before TPE models results. @defaultValue 10 */
   readonly startup_trials?: number;
+  /** TPE: model the params jointly (what worked together is proposed together) rather than one at a time. @defaultValue false */
+  readonly multivariate?: boolean;
   /** An NNI search-space file (`_type`/`_value`), relative to the config's folder: its params join `params`. */
   readonly space_file?: string;
 }

@@ -47,6 +47,8 @@ export interface SearchSpec {
   readonly seed: number;
   /** Trials drawn from the quasi-random design before TPE models the results. */
   readonly startupTrials: number;
+  /** TPE with joint kernels over the params every trial has, rather than one param at a time. */
+  readonly multivariate?: boolean;
   /** The params as written: distributions, choices, constants and grid axes. */
   readonly space: Readonly<Record<string, JsonValue>>;
   readonly template: TrialTemplate;

@@ -4,7 +4,7 @@ import { canonicalJson } from '../batch/names.js';
 import { randomFor } from './prng.js';
 import { sobolPoint } from './sobol.js';
 import { type Dimension, fromUnit, gridCombinations, type Point, sample, type SearchSpace } from './space.js';
-import { proposeDimension, splitByLoss } from './tpe.js';
+import { proposeDimension, proposeJoint, splitByLoss } from './tpe.js';
 
 /** A trial as a sampler sees it: where it was, and its loss (lower is better), or undefined while it runs. */
 export interface TrialView {
@@ -67,6 +67,12 @@ function firstDraw(space: SearchSpace, search: SearchSpec, n: number, history: r
   // Running trials are liars: counted as bad, so the slots beside them look elsewhere.
   const split = splitByLoss(history.map((t) => ({ point: t.point, loss: t.loss ?? Number.POSITIVE_INFINITY })));
   const random = randomFor(search.seed, n, 0x7e5);
+  if (search.multivariate) {
+    // Joint kernels over the dimensions every trial has; a sub-space's own dimensions one by one.
+    const shared = space.dims.filter((d) => !d.id.includes('['));
+    const joint = shared.length > 1 ? proposeJoint(shared, split, random) : new Map<string, number>();
+    return sample(space, (dim: Dimension) => joint.get(dim.id) ?? proposeDimension(dim, split, random));
+  }
   return sample(space, (dim: Dimension) => proposeDimension(dim, split, random));
 }
 

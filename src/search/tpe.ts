@@ -185,3 +185,93 @@ export function proposeDimension(dim: Dimension, split: { good: readonly Observa
   const bad = valuesOf(split.bad);
   return dim.kind === 'choice' ? proposeChoice(dim.options.length, good, bad, random) : proposeNumber(dim, good, bad, random);
 }
+
+/**
+ * Values for several dimensions at once (TPE with joint kernels, as Optuna's `multivariate`): each
+ * trial is one kernel over all of them, so what worked together is proposed together. Kernel
+ * widths follow Scott's rule (0.2 · n^(−1/(d+4)) of each range), clipped as in the one-dimensional
+ * case; a choice's kernel is its option, smoothed as {@link proposeChoice} smooths it. For the
+ * dimensions every trial has (those outside a choice's sub-spaces); the others go one by one.
+ */
+export function proposeJoint(
+  dims: readonly Dimension[],
+  split: { good: readonly Observation[]; bad: readonly Observation[] },
+  random: Random,
+): Map<string, number> {
+  const scales = dims.map((dim) => (dim.kind === 'choice' ? undefined : bounds(dim)));
+  const model = (observations: readonly Observation[]) => {
+    const n = observations.length;
+    const raw = [...weightsFor(n), 1];
+    const total = raw.reduce((a, c) => a + c, 0);
+    const weights = raw.map((w) => w / total);
+    const width = 0.2 * Math.max(n, 1) ** (-1 / (dims.length + 4));
+    const kernels = dims.map((dim, d) => {
+      const scale = scales[d];
+      if (dim.kind === 'choice' || !scale) {
+        const options = (dim as Extract<Dimension, { kind: 'choice' }>).options.length;
+        const smoothing = 1 / (n + 1);
+        // Row i: observation i's option, smoothed; the last row is the uniform prior.
+        const rows = observations.map((o) => {
+          const row = new Array<number>(options).fill(smoothing / (1 + options * smoothing));
+          row[o.point[dim.id]!]! += 1 / (1 + options * smoothing);
+          return row;
+        });
+        rows.push(new Array<number>(options).fill(1 / options));
+        return { kind: 'choice' as const, rows };
+      }
+      const range = scale.high - scale.low || 1;
+      const sigma = Math.min(range, Math.max(range / Math.min(100, n + 2), width * range));
+      const mus = [...observations.map((o) => scale.to(o.point[dim.id]!)), (scale.low + scale.high) / 2];
+      const sigmas = [...observations.map(() => sigma), range];
+      return { kind: 'number' as const, mus, sigmas, low: scale.low, high: scale.high };
+    });
+    return { weights, kernels };
+  };
+  const l = model(split.good);
+  const g = model(split.bad);
+  const logScore = (m: ReturnType<typeof model>, x: readonly number[]) => {
+    let sum = 0;
+    for (let i = 0; i < m.weights.length; i++) {
+      let log = Math.log(m.weights[i]!);
+      m.kernels.forEach((k, d) => {
+        if (k.kind === 'choice') log += Math.log(k.rows[i]![x[d]!]!);
+        else {
+          const [mu, sigma] = [k.mus[i]!, k.sigmas[i]!];
+          const mass = Math.max(1e-12, phi((k.high - mu) / sigma) - phi((k.low - mu) / sigma));
+          const z = (x[d]! - mu) / sigma;
+          // Height times width, as in the one-dimensional score.
+          log += -0.5 * z * z - Math.log(Math.sqrt(2 * Math.PI) * mass);
+        }
+      });
+      sum += Math.exp(log);
+    }
+    return Math.log(sum + 1e-300);
+  };
+  let best: number[] = [];
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < candidates; c++) {
+    const i = pick(l.weights, random);
+    const x = l.kernels.map((k) => {
+      if (k.kind === 'choice') return pick(k.rows[i]!, random);
+      for (let attempt = 0; attempt < 32; attempt++) {
+        const v = k.mus[i]! + k.sigmas[i]! * normal(random);
+        if (v >= k.low && v <= k.high) return v;
+      }
+      return Math.min(k.high, Math.max(k.low, k.mus[i]!));
+    });
+    const score = logScore(l, x) - logScore(g, x);
+    if (score > bestScore) [best, bestScore] = [x, score];
+  }
+  const out = new Map<string, number>();
+  dims.forEach((dim, d) => {
+    const scale = scales[d];
+    if (dim.kind === 'choice' || !scale) out.set(dim.id, best[d]!);
+    else {
+      const value = scale.from(best[d]!);
+      if (dim.kind === 'normal') out.set(dim.id, snapNormal(dim, value));
+      else if (dim.kind === 'int') out.set(dim.id, Math.min(dim.high, Math.max(dim.low, dim.low + Math.round((value - dim.low) / dim.step) * dim.step)));
+      else out.set(dim.id, snap(dim, value));
+    }
+  });
+  return out;
+}

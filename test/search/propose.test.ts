@@ -3,8 +3,9 @@ import type { SearchSpec } from '../../src/batch/spec.js';
 import { proposeTrial, type TrialView } from '../../src/search/propose.js';
 import { parseSearchSpace } from '../../src/search/space.js';
 
-const settings = (algorithm: SearchSpec['algorithm'], seed = 1): SearchSpec => ({
+const settings = (algorithm: SearchSpec['algorithm'], seed = 1, multivariate = false): SearchSpec => ({
   algorithm,
+  multivariate,
   metric: 'loss',
   goal: 'min',
   seed,
@@ -20,11 +21,11 @@ function branin(x: number, y: number): number {
 }
 
 /** A whole search run in-process, one trial at a time: the best value it found. */
-function bestOf(algorithm: SearchSpec['algorithm'], seed: number, trials: number): number {
+function bestOf(algorithm: SearchSpec['algorithm'], seed: number, trials: number, multivariate = false): number {
   const { space } = parseSearchSpace({ x: { uniform: [-5, 10] }, y: { uniform: [0, 15] } });
   const history: TrialView[] = [];
   for (let n = 1; n <= trials; n++) {
-    const p = proposeTrial(space, settings(algorithm, seed), n, history)!;
+    const p = proposeTrial(space, settings(algorithm, seed, multivariate), n, history)!;
     history.push({ point: p.point, params: p.params, loss: branin(p.params.x as number, p.params.y as number) });
   }
   return Math.min(...history.map((t) => t.loss!));
@@ -72,6 +73,21 @@ describe('proposing trials', () => {
     const random = median(seeds.map((seed) => bestOf('random', seed, 40)));
     expect(tpe).toBeLessThan(random);
     expect(tpe).toBeLessThan(1.5);
+  });
+
+  it('multivariate TPE, with joint kernels, also beats random search, and is as reproducible', () => {
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const joint = median(seeds.map((seed) => bestOf('tpe', seed, 40, true)));
+    expect(joint).toBeLessThan(median(seeds.map((seed) => bestOf('random', seed, 40))));
+    expect(bestOf('tpe', 3, 30, true)).toBe(bestOf('tpe', 3, 30, true));
+    // A sub-space's dimensions, which not every trial has, still go one by one.
+    const { space } = parseSearchSpace({ a: { uniform: [0, 1] }, b: { choice: [{ k: 'p' }, { k: 'q', c: { int: [1, 9] } }] } });
+    const history: TrialView[] = [];
+    for (let n = 1; n <= 30; n++) {
+      const p = proposeTrial(space, settings('tpe', 1, true), n, history)!;
+      history.push({ point: p.point, params: p.params, loss: (p.params.a as number) + ((p.params.b as { c?: number }).c ?? 5) });
+    }
+    expect(history.some((t) => 'b[1].c' in t.point)).toBe(true);
   });
 
   it('does not propose near-identical params for trials that run side by side (running trials count as bad)', () => {
