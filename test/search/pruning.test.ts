@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { type EarlyStopping, Pruner, rungsUpTo } from '../../src/search/pruning.js';
+
+const rule = (more: Partial<EarlyStopping>): EarlyStopping => ({ rule: 'asha', metric: 'loss', goal: 'min', minSteps: 1, reductionFactor: 3, minTrials: 3, ...more });
+
+describe('ASHA', () => {
+  it('places rungs at min_steps · η^k', () => {
+    expect(rungsUpTo(2, 3, 60)).toEqual([2, 6, 18, 54]);
+  });
+
+  it('stops a trial outside the best 1/η of the values recorded at a rung, saying where and why', () => {
+    const pruner = new Pruner(rule({ minSteps: 2 }));
+    expect(pruner.report('a', 1, 0.9)).toBeUndefined(); // before the grace
+    expect(pruner.report('a', 2, 0.3)).toBeUndefined(); // first at rung 2
+    expect(pruner.report('b', 2, 0.2)).toBeUndefined();
+    expect(pruner.report('c', 2, 0.25)).toEqual({
+      step: 2,
+      value: 0.25,
+      cutoff: expect.closeTo(0.2333, 3),
+      reason: expect.stringMatching(/^pruned by asha at step 2: loss 0\.25 > rung cutoff 0\.2333\d* \(rung 2, best 1\/3 of 2 trials\)$/),
+    });
+    // A stopped trial's later reports change nothing; the others go on to the next rung.
+    expect(pruner.report('c', 6, 0.01)).toBeUndefined();
+    expect(pruner.report('b', 6, 0.1)).toBeUndefined();
+    expect(pruner.report('a', 6, 0.15)?.reason).toMatch(/^pruned by asha at step 6: loss 0\.15 > rung cutoff 0\.1 \(rung 6/);
+  });
+
+  it('compares each trial on its best value so far, for either goal', () => {
+    const pruner = new Pruner(rule({ goal: 'max', metric: 'acc' }));
+    pruner.report('a', 1, 0.8);
+    expect(pruner.report('b', 1, 0.9)).toBeUndefined();
+    // Higher is better: 0.5 is outside the best third of 0.8 and 0.9.
+    expect(pruner.report('c', 1, 0.5)?.reason).toMatch(/^pruned by asha at step 1: acc 0\.5 < rung cutoff 0\.8666/);
+    // At the next rung a trial is judged on its best so far, not its last report.
+    pruner.report('b', 3, 0.7);
+    expect(pruner.report('a', 3, 0.6)?.reason).toMatch(/^pruned by asha at step 3: acc 0\.8 < rung cutoff 0\.9 /);
+  });
+});
+
+describe('the median rule', () => {
+  it("stops a trial whose best so far is worse than the median of the others' at the same step, once enough reached it", () => {
+    const pruner = new Pruner(rule({ rule: 'median', minTrials: 2, minSteps: 2 }));
+    for (const [trial, values] of [
+      ['a', [0.9, 0.5, 0.3]],
+      ['b', [0.8, 0.6, 0.4]],
+    ] as const)
+      values.forEach((v, i) => expect(pruner.report(trial, i + 1, v)).toBeUndefined());
+    expect(pruner.report('c', 1, 5)).toBeUndefined(); // grace
+    expect(pruner.report('c', 2, 0.52)).toBeUndefined(); // better than the median of 0.5 and 0.6
+    expect(pruner.report('d', 2, 0.58)).toEqual({
+      step: 2,
+      value: 0.58,
+      cutoff: 0.52,
+      reason: 'pruned by the median rule at step 2: best loss 0.58 > median 0.52 of 3 other trials',
+    });
+  });
+});
+
+describe('deciding', () => {
+  it('replays: the same reports in the same order give the same decisions', () => {
+    const reports = Array.from({ length: 200 }, (_, i) => [`t${i % 9}`, Math.floor(i / 9) + 1, Math.sin(i) + (i % 9) / 10] as const);
+    const decide = (r: EarlyStopping) => {
+      const pruner = new Pruner(r);
+      return reports.map(([t, s, v]) => pruner.report(t, s, v)?.reason);
+    };
+    for (const r of [rule({}), rule({ rule: 'median' })]) expect(decide(r)).toEqual(decide(r));
+  });
+
+  it('on learning curves, ASHA runs far fewer steps than the grid and keeps the best trial', () => {
+    // 27 trials, 30 steps; each curve decays to its own floor, with noise, so rankings mostly show early.
+    const trials = Array.from({ length: 27 }, (_, i) => ({ name: `t${i}`, floor: ((i * 7) % 27) / 27, speed: 0.1 + ((i * 5) % 9) / 30 }));
+    const curve = (t: (typeof trials)[number], s: number) => t.floor + Math.exp(-t.speed * s) + 0.02 * Math.sin(s * (t.floor + 1) * 7);
+    const pruner = new Pruner(rule({ minSteps: 1, reductionFactor: 3 }));
+    const stopped = new Set<string>();
+    let steps = 0;
+    // In parallel: every running trial reports step s before any reports s + 1.
+    for (let s = 1; s <= 30; s++)
+      for (const t of trials) {
+        if (stopped.has(t.name)) continue;
+        steps++;
+        if (pruner.report(t.name, s, curve(t, s))) stopped.add(t.name);
+      }
+    const best = trials.reduce((a, b) => (curve(a, 30) < curve(b, 30) ? a : b));
+    expect(stopped.has(best.name)).toBe(false);
+    expect(steps / (27 * 30)).toBeLessThan(0.4);
+  });
+});
