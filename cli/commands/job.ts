@@ -5,7 +5,7 @@ import { exitCodes } from '../exit-codes.js';
 import { writeOut } from '../output.js';
 import { renderJobTable } from '../render/batch-views.js';
 
-const statuses: readonly JobStatus[] = ['init', 'running', 'succeed', 'failed', 'killed'];
+const statuses: readonly JobStatus[] = ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'];
 const jobNameArg = { job: { type: 'string', alias: 'j', required: true, description: 'job name', valueHint: 'NAME' } } as const;
 
 const list = defineCommand({

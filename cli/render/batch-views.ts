@@ -2,7 +2,7 @@ import type { BatchInfo, JobInfo } from '../../src/index.js';
 import { formatDuration, formatNumber } from '../style.js';
 import { renderTable } from './table.js';
 
-const statuses = ['succeed', 'failed', 'killed', 'running', 'init'] as const;
+const statuses = ['succeed', 'failed', 'killed', 'pruned', 'running', 'init'] as const;
 
 export function renderBatchList(batches: readonly (BatchInfo & { portal?: string | null })[]): string {
   return renderTable(

@@ -16,6 +16,7 @@ export class PlainReporter implements RunReporter {
   protected done = 0;
   protected failed = 0;
   protected killed = 0;
+  protected pruned = 0;
   /** Durations of the jobs that ended, summed, for the estimate of what is left. */
   protected endedMs = 0;
   /** Set once no more jobs start (a stop, a halt, a signal). */
@@ -71,6 +72,7 @@ export class PlainReporter implements RunReporter {
         this.endedMs += event.job.durationMs ?? 0;
         if (event.job.status === 'failed') this.failed++;
         if (event.job.status === 'killed') this.killed++;
+        if (event.job.status === 'pruned') this.pruned++;
         if (this.printsJob(event.job.status)) {
           const tail = event.job.status === 'failed' ? lastLines(event.job.stderrPath, 5, Math.max(20, this.env.columns() - 6)) : [];
           this.say(this.main, [jobLine(event.job, this.done, this.toRun, style), ...tail.map((line) => style.dim(`    ${line}`))].join('\n'));

@@ -8,7 +8,8 @@ function exitText(job: JobResult): string {
 /** `[ 3/10] failed lr=0.1 2.0s (exit code 1)`. */
 export function jobLine(job: JobResult, done: number, toRun: number, style: Style): string {
   const width = String(toRun).length;
-  const status = job.status === 'succeed' ? style.green('succeed') : job.status === 'killed' ? style.yellow('killed') : style.red('failed');
+  const status =
+    job.status === 'succeed' ? style.green('succeed') : job.status === 'killed' || job.status === 'pruned' ? style.yellow(job.status) : style.red('failed');
   const detail = job.status === 'succeed' ? '' : ` (${job.reason ?? exitText(job)})`;
   return `[${String(done).padStart(width)}/${toRun}] ${status} ${job.name} ${style.dim(formatDuration(job.durationMs ?? 0))}${detail}`;
 }
@@ -18,7 +19,7 @@ export function summaryText(result: BatchResult, style: Style): string {
   const c = result.counts;
   const word = result.status === 'succeed' ? style.green('succeeded') : result.status === 'interrupted' ? style.yellow('interrupted') : style.red('failed');
   const lines = [
-    `batch ${style.bold(result.name)} ${word}: ${c.succeed} succeed (${c.skipped} skipped), ${c.failed} failed, ${c.killed} killed${c.init ? `, ${c.init} not started` : ''} in ${formatDuration(result.durationMs)}`,
+    `batch ${style.bold(result.name)} ${word}: ${c.succeed} succeed (${c.skipped} skipped), ${c.failed} failed, ${c.killed} killed${c.pruned ? `, ${c.pruned} pruned` : ''}${c.init ? `, ${c.init} not started` : ''} in ${formatDuration(result.durationMs)}`,
   ];
   if (result.search) lines.push(...searchLines(result.search, style));
   const bad = result.jobs.filter((j) => j.status === 'failed' || j.status === 'killed');

@@ -64,6 +64,7 @@ export class TtyReporter extends PlainReporter {
       `${this.running.size} running`,
       this.failed > 0 ? style.red(`${this.failed} failed`) : '0 failed',
       ...(this.killed > 0 ? [style.yellow(`${this.killed} killed`)] : []),
+      ...(this.pruned > 0 ? [`${this.pruned} pruned`] : []),
       formatDuration(now - this.startedAt),
       ...(this.stopping ? [style.yellow('stopping')] : []),
       ...(left !== undefined && (pending > 0 || this.running.size > 0) ? [`ETA ${formatDuration(left)}`] : []),

@@ -1,6 +1,16 @@
 import { templateSchema, type TemplateInput } from './schema.js';
 import { canonicalJson, jobNameFromParams } from './names.js';
-import type { BackendConfig, DaemonConfig, ExecutionConfig, HaltConfig, JobConfig, JobDefaultsConfig, JsonValue, ResourceConfig } from './types.js';
+import type {
+  BackendConfig,
+  DaemonConfig,
+  EarlyStoppingConfig,
+  ExecutionConfig,
+  HaltConfig,
+  JobConfig,
+  JobDefaultsConfig,
+  JsonValue,
+  ResourceConfig,
+} from './types.js';
 import { invalid, parseWith } from './validate.js';
 
 /**
@@ -23,6 +33,8 @@ export interface JobTemplate<P extends TemplateParamLists = TemplateParamLists> 
   readonly job_defaults?: JobDefaultsConfig;
   /** Copied to the batch. */
   readonly halt?: HaltConfig;
+  /** Copied to the batch. */
+  readonly early_stopping?: EarlyStoppingConfig;
   /** Copied to the batch. */
   readonly backend?: BackendConfig;
   /** Copied to the batch. */
@@ -88,6 +100,7 @@ export function generateBatch<const P extends TemplateParamLists>(
   daemon?: DaemonConfig;
   job_defaults?: JobDefaultsConfig;
   halt?: HaltConfig;
+  early_stopping?: EarlyStoppingConfig;
 } {
   const { name, version, ...rest } = batchFieldsOf(parseTemplate(template));
   return { ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}), jobs: [...generateJobs(template)], ...rest };
@@ -102,6 +115,7 @@ export function batchFieldsOf(valid: TemplateInput): Omit<ReturnType<typeof gene
     ...(valid.daemon ? { daemon: valid.daemon } : {}),
     ...(valid.job_defaults ? { job_defaults: valid.job_defaults } : {}),
     ...(valid.halt ? { halt: valid.halt } : {}),
+    ...(valid.early_stopping ? { early_stopping: valid.early_stopping } : {}),
   };
 }
 

@@ -58,7 +58,10 @@ export function normalizeSearch(
 
   const { params: _params, search: _search, execution: _execution, resource: _resource, timeout: _timeout, retries: _retries, ...batchFields } = input;
   const defaultName = options.defaultName ?? `search-${shortHash(canonicalJson([params, input.execution.command]), 8)}`;
-  const batch = normalizeBatch({ ...batchFields, jobs: [] }, { ...options, defaultName }, where);
+  // Early stopping judges a search's trials on its metric, unless told otherwise.
+  const es = batchFields.early_stopping;
+  const early_stopping = es ? { ...es, metric: es.metric ?? s.metric, goal: es.goal ?? s.goal } : undefined;
+  const batch = normalizeBatch({ ...batchFields, ...(early_stopping ? { early_stopping } : {}), jobs: [] }, { ...options, defaultName }, where);
   const timeout = input.timeout ?? input.job_defaults?.timeout;
   const search: SearchSpec = {
     algorithm,

@@ -70,6 +70,19 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     }
     jobs.push(spec);
   });
+  const es = input.early_stopping;
+  if (es && es.metric === undefined) issues.push('early_stopping.metric: required: the metric jobs are judged on');
+  const earlyStopping =
+    es && es.metric !== undefined
+      ? {
+          rule: es.rule,
+          metric: es.metric,
+          goal: es.goal ?? 'min',
+          minSteps: es.min_steps ?? 1,
+          reductionFactor: es.reduction_factor ?? 3,
+          minTrials: es.min_trials ?? 3,
+        }
+      : undefined;
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
 
   return {
@@ -86,6 +99,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     retryOn: input.job_defaults?.retry_on ?? ['lost'],
     retryBackoffMs: (input.job_defaults?.retry_backoff ?? 1) * 1000,
     ...(input.halt ? { halt: { failures: haltFailures(input.halt.fail, jobs.length), when: input.halt.when ?? 'soon' } } : {}),
+    ...(earlyStopping ? { earlyStopping } : {}),
   };
 }
 

@@ -71,6 +71,21 @@ const jobDefaults = object({
   retry_on: v.optional(retryOn),
   retry_backoff: v.optional(backoff),
 });
+/** Stop losing jobs early, from the metrics they report as they run. */
+const earlyStopping = object({
+  rule: v.picklist(['median', 'asha'], (issue) => `expected median or asha, got ${issue.received}`),
+  metric: v.optional(nonEmpty),
+  goal: v.optional(v.picklist(['min', 'max'], (issue) => `expected min or max, got ${issue.received}`)),
+  min_steps: v.optional(v.pipe(count, v.maxValue(1_000_000_000))),
+  reduction_factor: v.optional(
+    v.pipe(
+      finite,
+      v.check((n) => n > 1, 'expected a number more than 1'),
+    ),
+  ),
+  min_trials: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),
+});
+
 const halt = object({
   fail: v.union(
     [v.pipe(count, v.minValue(1)), v.pipe(v.string(), v.regex(/^(100|[1-9]?\d(\.\d+)?)%$/, 'expected a percentage such as "10%"'))],
@@ -170,6 +185,7 @@ export const batchSchema = object({
   version: v.optional(version),
   job_defaults: v.optional(jobDefaults),
   halt: v.optional(halt),
+  early_stopping: v.optional(earlyStopping),
 });
 
 /** What a template copies into every job and into its batch, besides its params. */
@@ -180,6 +196,7 @@ const templateFields = {
   retries: v.optional(retries),
   job_defaults: v.optional(jobDefaults),
   halt: v.optional(halt),
+  early_stopping: v.optional(earlyStopping),
   backend: v.optional(backend),
   name: v.optional(v.string()),
   daemon: v.optional(daemon),

@@ -1,3 +1,4 @@
+import type { EarlyStopping } from '../search/pruning.js';
 import type { CapacityConfig, JobParams, JsonValue, RemoteMachineConfig, ResourceConfig, SlurmBackendConfig } from './types.js';
 
 /** The Slurm backend's settings, as the config writes them. */
@@ -85,6 +86,8 @@ export interface BatchSpec {
   readonly jobs: readonly JobSpec[];
   readonly retryOn: readonly RetryCause[];
   readonly retryBackoffMs: number;
+  /** Stops losing jobs early, from their live metrics. */
+  readonly earlyStopping?: EarlyStopping;
   /** Set when the batch is a search: its jobs are its trials', proposed as it runs and journalled. */
   readonly search?: SearchSpec;
   /** Failures after which the batch halts, and how. */

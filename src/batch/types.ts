@@ -57,6 +57,26 @@ export interface HaltConfig {
   readonly when?: 'soon' | 'now';
 }
 
+/**
+ * Stopping losing jobs early, from the metric they report as they run (`hyperctl:metrics` lines,
+ * `reportMetrics()`, the HTTP route); a job's step is its `_step`, else the count of its reports.
+ * @public
+ */
+export interface EarlyStoppingConfig {
+  /** `median`: stop a job whose best so far is worse than the median of the others' at the same step; `asha`: stop one outside the best 1/η at a rung. */
+  readonly rule: 'median' | 'asha';
+  /** @defaultValue `search.metric` */
+  readonly metric?: string;
+  /** @defaultValue `search.goal`, else `min` */
+  readonly goal?: 'min' | 'max';
+  /** No job is stopped before this step. @defaultValue 1 */
+  readonly min_steps?: number;
+  /** asha's η: rungs at min_steps · η^k, keeping the best 1/η at each. @defaultValue 3 */
+  readonly reduction_factor?: number;
+  /** median: compare once this many other jobs reached the step. @defaultValue 3 */
+  readonly min_trials?: number;
+}
+
 /** How a job runs. @public */
 export interface ExecutionConfig {
   /** Shell command, run by `/bin/sh -c` in `working_dir`. Params are never put into it. */
@@ -197,7 +217,9 @@ export interface BatchConfig<J extends JobConfig = JobConfig> {
   readonly job_defaults?: JobDefaultsConfig;
   /** When the batch gives up after failures. @defaultValue never */
   readonly halt?: HaltConfig;
+  /** Stop losing jobs early. @defaultValue never */
+  readonly early_stopping?: EarlyStoppingConfig;
 }
 
 /** The status of a job; the first four are the original tool's strings. @public */
-export type JobStatus = 'init' | 'running' | 'succeed' | 'failed' | 'killed';
+export type JobStatus = 'init' | 'running' | 'succeed' | 'failed' | 'killed' | 'pruned';

@@ -27,7 +27,7 @@ export const openApiDocument = {
       get: {
         summary: 'jobs, optionally by status, paged',
         parameters: [
-          { name: 'status', in: 'query', schema: { enum: ['init', 'running', 'succeed', 'failed', 'killed'] } },
+          { name: 'status', in: 'query', schema: { enum: ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] } },
           { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0 } },
         ],
@@ -95,7 +95,7 @@ export const openApiDocument = {
         required: ['name', 'status', 'exitCode', 'signal', 'host', 'reason', 'startedAt', 'endedAt', 'durationMs', 'params', 'dataDir', 'metrics'],
         properties: {
           name: { type: 'string' },
-          status: { enum: ['init', 'running', 'succeed', 'failed', 'killed'] },
+          status: { enum: ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] },
           exitCode: { type: ['integer', 'null'] },
           signal: { type: ['string', 'null'] },
           host: { type: ['string', 'null'] },

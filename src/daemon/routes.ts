@@ -14,7 +14,7 @@ import { openApiDocument } from './openapi.js';
 import { toJobInfo, type BatchInfo } from './protocol.js';
 import { readJsonBody, sendBodyError, sendError, sendJson, streamJsonArray } from './http-util.js';
 
-const statuses = ['init', 'running', 'succeed', 'failed', 'killed'] as const;
+const statuses = ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] as const;
 const whole = v.pipe(v.string(), v.regex(/^\d+$/, 'expected a whole number'), v.transform(Number));
 const jobsQuery = v.object({ status: v.optional(v.picklist(statuses)), offset: v.optional(whole), limit: v.optional(whole) });
 const logsQuery = v.object({ offset: v.optional(whole), length: v.optional(whole) });

@@ -14,8 +14,15 @@ type JobMetrics = {
 };
 type Attributes = Readonly<Record<string, string>> & { readonly text?: string };
 
-const statuses: readonly Status[] = ['succeed', 'failed', 'killed', 'running', 'init'];
-const colors: Readonly<Record<Status, string>> = { succeed: '#12805c', failed: '#c4320a', killed: '#b54708', running: '#1570ef', init: '#e4e7ec' };
+const statuses: readonly Status[] = ['succeed', 'failed', 'killed', 'pruned', 'running', 'init'];
+const colors: Readonly<Record<Status, string>> = {
+  succeed: '#12805c',
+  failed: '#c4320a',
+  killed: '#b54708',
+  pruned: '#7a5af8',
+  running: '#1570ef',
+  init: '#e4e7ec',
+};
 const svgNamespace = 'http://www.w3.org/2000/svg';
 
 const jobs = new Map<string, JobInfo>();
@@ -99,7 +106,7 @@ function fieldOf(job: JobInfo, key: string): unknown {
 function renderSummary(): void {
   if (!batch) return;
   const c = batch.counts;
-  const done = c.succeed + c.failed + c.killed;
+  const done = c.succeed + c.failed + c.killed + c.pruned;
   byId('title').textContent = `hyperctl · ${batch.name} · ${batch.status}`;
   replace(
     byId('bar'),

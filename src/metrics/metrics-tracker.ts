@@ -75,7 +75,8 @@ export class MetricsTracker {
     const history: { step: number; values: Metrics }[] = [];
     reports.forEach((report, i) => {
       Object.assign(last, report.values);
-      if (history.length < maxHistory) history.push({ step: report.step ?? i, values: report.values });
+      // A report without `_step` is step n, the count of reports so far.
+      if (history.length < maxHistory) history.push({ step: report.step ?? i + 1, values: report.values });
     });
     return { last, history };
   }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
+import { type PruneDecision, Pruner } from '../search/pruning.js';
 import { gridCombinations } from '../search/space.js';
 import { SearchDriver } from './search-driver.js';
 import type { JobStatus } from '../batch/types.js';
@@ -85,6 +86,13 @@ export class BatchRun implements RunView {
   #stoppedBecause: string | undefined;
   /** Set when the search's sampler command failed: the run does not count as a success. */
   #samplerFailed = false;
+  /** Decides which running jobs to stop early, when the batch says so. */
+  readonly #pruner: Pruner | undefined;
+  /** Jobs stopped early, and why. */
+  readonly #pruned = new Map<string, PruneDecision>();
+  /** Per running job, how many of its reports the pruner has seen. */
+  readonly #reportsSeen = new Map<string, number>();
+  #pruning = false;
   /** Called whenever a job's exit is recorded: a search waits on it for a free slot. */
   #onJobEnded: (() => void)[] = [];
   #endedAt: number | undefined;
@@ -99,6 +107,36 @@ export class BatchRun implements RunView {
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
     this.#kill.signal.addEventListener('abort', () => this.#drain.abort(), { once: true });
     this.#resourceMode = usesResources(spec);
+    this.#pruner = spec.earlyStopping ? new Pruner(spec.earlyStopping) : undefined;
+  }
+
+  /**
+   * Feeds the running jobs' new reports of the metric to the pruner, and stops the jobs it says
+   * lose: they are killed as by `job kill` and recorded as pruned, with the rule's reason.
+   */
+  async #prune(): Promise<void> {
+    const rule = this.spec.earlyStopping;
+    if (!this.#pruner || !rule || this.#pruning) return;
+    this.#pruning = true;
+    try {
+      for (const [name, controller] of [...this.#running]) {
+        if (this.#pruned.has(name)) continue;
+        const history = (await this.#metrics.of(name).catch(() => undefined))?.history ?? [];
+        const seen = this.#reportsSeen.get(name) ?? 0;
+        this.#reportsSeen.set(name, history.length);
+        for (const { step, values } of history.slice(seen)) {
+          const value = values[rule.metric];
+          if (typeof value !== 'number') continue;
+          const decision = this.#pruner.report(name, step, value);
+          if (!decision) continue;
+          this.#pruned.set(name, decision);
+          controller.abort();
+          break;
+        }
+      }
+    } finally {
+      this.#pruning = false;
+    }
   }
 
   get startedAt(): number {
@@ -172,6 +210,7 @@ export class BatchRun implements RunView {
     this.#startedAt = store.startedAt;
     let result: BatchResult | undefined;
     let serve = false;
+    let pruning: NodeJS.Timeout | undefined;
     try {
       await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
@@ -193,9 +232,12 @@ export class BatchRun implements RunView {
       });
       // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
       const inFlight = Math.min(slots * 2 + 2, maxInFlight);
+      // Reports are looked at as they come: a few times a second.
+      if (this.#pruner) pruning = setInterval(() => void this.#prune(), pruneEveryMs);
       if (this.#search) await this.#scheduleSearch(this.#search, toRun, Number.isFinite(slots) ? slots : inFlight, inFlight, pool, store, daemon);
       else await this.#schedule(toRun, inFlight, pool, store, daemon);
     } finally {
+      clearInterval(pruning);
       const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
       const interrupted = this.#kill.signal.aborted && !faulted;
       serve =
@@ -417,8 +459,9 @@ export class BatchRun implements RunView {
         const run = await this.#runJob(job, placement, store, daemon, handle);
         // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
         if (run.exit.detached) return this.#metrics.unfollow(job.name);
-        const cause = failureCause(run.exit, run.timedOut);
-        if (shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
+        // A job stopped by early stopping lost on its metric: no failure, no retry.
+        const cause = this.#pruned.has(job.name) ? undefined : failureCause(run.exit, run.timedOut);
+        if (cause !== undefined && shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
           give();
           if (cause === 'lost') lostOn.add(placement.executor);
           const reason = run.exit.reason ?? (cause === 'failed' ? `exit code ${run.exit.exitCode}` : cause);
@@ -513,9 +556,14 @@ export class BatchRun implements RunView {
 
   async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {
     const metrics = await this.#metrics.final(job.name);
+    const pruned = this.#pruned.get(job.name);
     // A timeout kills the job, but the job failed: it did not finish in its time.
-    const status: JobStatus = timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
-    const reason = timedOut ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed` : exit.reason;
+    const status: JobStatus = pruned ? 'pruned' : timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
+    const reason = pruned
+      ? pruned.reason
+      : timedOut
+        ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed`
+        : exit.reason;
     const record: ExitRecord = {
       e: 'exit',
       job: job.name,
@@ -543,12 +591,21 @@ export class BatchRun implements RunView {
     this.#showAll();
     const jobs = this.jobs();
     const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
-    const status = interrupted ? 'interrupted' : counts.succeed === counts.total && !this.#samplerFailed ? 'succeed' : 'failed';
+    // A pruned job lost by its metric, as asked: the batch did what it was told.
+    const status = interrupted ? 'interrupted' : counts.succeed + counts.pruned === counts.total && !this.#samplerFailed ? 'succeed' : 'failed';
     return {
       name: this.spec.name,
       dataDir: this.spec.dataDir,
       status,
-      counts: { total: counts.total, succeed: counts.succeed, failed: counts.failed, killed: counts.killed, init: counts.init, skipped: counts.skipped },
+      counts: {
+        total: counts.total,
+        succeed: counts.succeed,
+        failed: counts.failed,
+        killed: counts.killed,
+        pruned: counts.pruned,
+        init: counts.init,
+        skipped: counts.skipped,
+      },
       jobs,
       startedAt: this.#startedAt,
       endedAt,
@@ -600,6 +657,9 @@ function removeIfThere(path: string): void {
 
 /** Jobs waiting for a place at once, at most: a bound on memory and on the pool's work per change. */
 const maxInFlight = 256;
+
+/** How often running jobs' new reports are judged, when the batch stops losers early. */
+const pruneEveryMs = 200;
 
 function onAbort(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));

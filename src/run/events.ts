@@ -14,6 +14,8 @@ export interface BatchCounts {
   readonly failed: number;
   /** Jobs ended by a kill, a batch stop or an abort. */
   readonly killed: number;
+  /** Jobs stopped early by `early_stopping` because their metric was losing: not a failure. */
+  readonly pruned: number;
   /** Jobs never started (only after an interruption). */
   readonly init: number;
   /** Jobs not started because an earlier run had succeeded with them (included in `succeed`). */
@@ -29,7 +31,7 @@ export interface BatchResult {
   readonly name: string;
   /** `{batches_data_dir}/{name}`. */
   readonly dataDir: string;
-  /** `succeed` when every job succeeded, `interrupted` after an abort, else `failed`. */
+  /** `succeed` when every job succeeded (or was pruned), `interrupted` after an abort, else `failed`. */
   readonly status: 'succeed' | 'failed' | 'interrupted';
   /** Counts per status. */
   readonly counts: BatchCounts;

@@ -105,7 +105,8 @@ export class SearchDriver {
     for (const { name } of trial.jobs) {
       const job = this.#state.get(name);
       if (!job || job.status === 'init' || job.status === 'running') return { ended: false, value: undefined };
-      const value = metric === undefined ? undefined : job.status === 'succeed' ? job.metrics?.[metric] : undefined;
+      // A pruned trial counts with the last value it reported.
+      const value = metric === undefined ? undefined : job.status === 'succeed' || job.status === 'pruned' ? job.metrics?.[metric] : undefined;
       if (typeof value !== 'number' || !Number.isFinite(value)) ok = false;
       else sum += value;
     }

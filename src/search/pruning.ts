@@ -57,8 +57,9 @@ export class Pruner {
     return this.#rule.goal === 'min' ? value : -value;
   }
 
+  /** A loss as the metric's value, to 4 significant digits: what a reason shows. */
   #shown(loss: number): number {
-    return this.#rule.goal === 'min' ? loss : -loss;
+    return Number((this.#rule.goal === 'min' ? loss : -loss).toPrecision(4));
   }
 
   /** A trial's best value (as a loss) at or before `step`, when it reached that step. */
@@ -117,23 +118,21 @@ export class Pruner {
 
   #asha(trial: string, step: number, best: number): PruneDecision | undefined {
     const { minSteps, reductionFactor: eta, metric } = this.#rule;
-    const rungs = rungsUpTo(minSteps, eta, step);
-    // The highest rung reached and not yet recorded for this trial (Ray's asynchronous rule).
-    for (let k = rungs.length - 1; k >= 0; k--) {
-      const rung = rungs[k]!;
-      const recorded = this.#rungs.get(rung) ?? new Map<string, number>();
-      this.#rungs.set(rung, recorded);
-      if (recorded.has(trial)) return undefined;
-      const cutoff = recorded.size > 0 ? quantile([...recorded.values()], 1 / eta) : undefined;
-      recorded.set(trial, best);
-      if (cutoff === undefined || best <= cutoff) return undefined;
-      return {
-        step,
-        value: this.#shown(best),
-        cutoff: this.#shown(cutoff),
-        reason: `pruned by asha at step ${step}: ${metric} ${this.#shown(best)} ${this.#rule.goal === 'min' ? '>' : '<'} rung cutoff ${this.#shown(cutoff)} (rung ${rung}, best 1/${eta} of ${recorded.size - 1} trials)`,
-      };
-    }
-    return undefined;
+    // The highest rung the trial reached, once: as Ray's asynchronous rule, a trial is judged at
+    // the first report past each rung, against the trials that reached it before.
+    const rung = rungsUpTo(minSteps, eta, step).at(-1);
+    if (rung === undefined) return undefined;
+    const recorded = this.#rungs.get(rung) ?? new Map<string, number>();
+    this.#rungs.set(rung, recorded);
+    if (recorded.has(trial)) return undefined;
+    const cutoff = recorded.size > 0 ? quantile([...recorded.values()], 1 / eta) : undefined;
+    recorded.set(trial, best);
+    if (cutoff === undefined || best <= cutoff) return undefined;
+    return {
+      step,
+      value: this.#shown(best),
+      cutoff: this.#shown(cutoff),
+      reason: `pruned by asha at step ${step}: ${metric} ${this.#shown(best)} ${this.#rule.goal === 'min' ? '>' : '<'} rung cutoff ${this.#shown(cutoff)} (rung ${rung}: the best 1/${eta} of the ${recorded.size - 1} trials that reached it before)`,
+    };
   }
 }

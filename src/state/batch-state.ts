@@ -28,7 +28,7 @@ export class BatchState {
   constructor(batch: Pick<BatchSpec, 'name' | 'dataDir' | 'jobs' | 'search'>) {
     const search = batch.search;
     this.#trialJobs = search ? (record) => record.jobs.map((job) => trialJobSpec(search.template, batch, job.name, job.params)) : undefined;
-    this.#counts = { total: 0, init: 0, running: 0, succeed: 0, failed: 0, killed: 0 };
+    this.#counts = { total: 0, init: 0, running: 0, succeed: 0, failed: 0, killed: 0, pruned: 0 };
     for (const spec of batch.jobs) this.#add(spec);
   }
 

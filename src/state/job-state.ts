@@ -27,7 +27,7 @@ export interface RunningJob extends JobIdentity {
 
 /** It ended: how, when, where, and what it reported. */
 export interface EndedJob extends JobIdentity {
-  readonly status: 'succeed' | 'failed' | 'killed';
+  readonly status: 'succeed' | 'failed' | 'killed' | 'pruned';
   readonly startedAt: number;
   readonly endedAt: number;
   readonly exitCode: number | null;

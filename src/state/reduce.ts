@@ -9,7 +9,8 @@ import { type EndedJob, type InitJob, initialJobState, type JobState, type Runni
  * a job that no longer exists: it changes nothing.
  */
 export function reduceJob(job: JobState, record: RunRecord | JobRecord, spec: JobSpec): JobState {
-  if (record.e === 'run') return record.force || job.status !== 'succeed' ? initialJobState(spec) : job;
+  // A pruned job was judged on its metric: like a success, it is not run again unless forced.
+  if (record.e === 'run') return record.force || (job.status !== 'succeed' && job.status !== 'pruned') ? initialJobState(spec) : job;
   if (record.hash !== spec.hash) return job;
   // Built field by field, not by spreading: a journal of a million records folds without garbage to spare.
   if (record.e === 'start') {

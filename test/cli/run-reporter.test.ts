@@ -41,7 +41,7 @@ const result: BatchResult = {
   name: 'b',
   dataDir: '/d',
   status: 'failed',
-  counts: { total: 2, succeed: 1, failed: 1, killed: 0, init: 0, skipped: 0 },
+  counts: { total: 2, succeed: 1, failed: 1, killed: 0, pruned: 0, init: 0, skipped: 0 },
   jobs: [jobResult('a', 'succeed'), jobResult('c', 'failed')],
   startedAt: 0,
   endedAt: 10,

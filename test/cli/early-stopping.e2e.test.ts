@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { quickRun, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** A job that prints a learning curve, loss = floor + 1/step for 12 steps, slowly enough to be watched. */
+const curve = `i=1; while [ $i -le 12 ]; do awk -v f={floor} -v s=$i 'BEGIN { printf "hyperctl:metrics {\\"loss\\": %.4f, \\"_step\\": %d}\\n", f + 1 / s, s }'; sleep 0.2; i=$((i + 1)); done`;
+
+describe('early stopping', () => {
+  it('ASHA stops the jobs that lose at a rung, records them pruned with the reason, and a re-run leaves them be', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'asha.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'asha',
+        params: { floor: [0.1, 0.5, 0.3, 0.05] },
+        execution: { command: curve },
+        early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 3 },
+      }),
+    );
+    // One at a time, so that each job is judged against those before it, whatever the machine's speed.
+    const { code, stdout } = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('batch asha succeeded: 2 succeed (0 skipped), 0 failed, 0 killed, 2 pruned');
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'asha', '--json', '--batches-data-dir', root])).stdout) as {
+      name: string;
+      status: string;
+      reason: string | null;
+    }[];
+    expect(jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
+      ['floor=0.1', 'succeed', null],
+      ['floor=0.5', 'pruned', 'pruned by asha at step 2: loss 1 > rung cutoff 0.6 (rung 2: the best 1/3 of the 1 trials that reached it before)'],
+      ['floor=0.3', 'pruned', 'pruned by asha at step 2: loss 0.8 > rung cutoff 0.7333 (rung 2: the best 1/3 of the 2 trials that reached it before)'],
+      ['floor=0.05', 'succeed', null],
+    ]);
+    const again = await runCli(['run', ...quickRun, config, '--batches-data-dir', root]);
+    expect(again.stdout).toContain('4 jobs, 4 already succeeded, 0 to run');
+  });
+
+  it('the median rule stops a job worse than the median of the others at the same step', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'median.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'median',
+        params: { floor: [0.1, 0.2, 0.9] },
+        execution: { command: curve },
+        early_stopping: { rule: 'median', metric: 'loss', min_steps: 3, min_trials: 2 },
+      }),
+    );
+    const { code } = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
+    expect(code).toBe(0);
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'median', '--json', '--batches-data-dir', root])).stdout) as {
+      status: string;
+      reason: string | null;
+    }[];
+    expect(jobs.map((j) => j.status)).toEqual(['succeed', 'succeed', 'pruned']);
+    expect(jobs[2]!.reason).toBe('pruned by the median rule at step 3: best loss 1.233 > median 0.4833 of 2 other trials');
+  });
+
+  it('refuses a malformed early_stopping with exit 2, naming the field', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'bad.json');
+    for (const [early_stopping, message] of [
+      [{ rule: 'asha', metric: 'loss', reduction_factor: 1 }, 'early_stopping.reduction_factor: expected a number more than 1'],
+      [{ rule: 'asha' }, 'early_stopping.metric: required: the metric jobs are judged on'],
+      [{ rule: 'hyperband', metric: 'loss' }, 'early_stopping.rule: expected median or asha, got "hyperband"'],
+    ] as const) {
+      writeFileSync(config, JSON.stringify({ params: { floor: [1] }, execution: { command: 'true' }, early_stopping }));
+      const { code, stderr } = await runCli(['run', ...quickRun, config, '--batches-data-dir', tempDir()]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    }
+  });
+});
