@@ -69,7 +69,7 @@ describe('hyperctl batch and job, after a run', () => {
     [['batch', 'show', 'nope'], 'no batch "nope"'],
     [['batch', 'show', 'dmeo'], '; the batches are demo\n'],
     [['job', 'describe', '-b', 'demo', '-j', 'nope'], 'batch "demo" has no job "nope"; the jobs are ok, bad\n'],
-    [['job', 'list', '-b', 'demo', '--status', 'done'], '--status: expected one of init, running, succeed, failed, killed, got "done"'],
+    [['job', 'list', '-b', 'demo', '--status', 'done'], '--status: expected one of init, running, succeed, failed, killed, pruned, got "done"'],
     [['job', 'list'], 'Missing required argument: --batch'],
   ])('exits 2 on %j', async (args, message) => {
     const root = await finishedBatch();

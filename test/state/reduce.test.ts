@@ -86,6 +86,6 @@ describe('the reducer', () => {
 
   it('ignores records of jobs the batch no longer has, and keeps its counts as jobs change', () => {
     const state = new BatchState(batchOf([spec('a')])).applyAll([exit('gone', 'succeed', 1), start('a', 2), exit('a', 'killed', 3)]);
-    expect(state.counts()).toEqual({ total: 1, init: 0, running: 0, succeed: 0, failed: 0, killed: 1 });
+    expect(state.counts()).toEqual({ total: 1, init: 0, running: 0, succeed: 0, failed: 0, killed: 1, pruned: 0 });
   });
 });
