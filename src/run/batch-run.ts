@@ -93,6 +93,8 @@ export class BatchRun implements RunView {
   /** Per running job, how many of its reports the pruner has seen. */
   readonly #reportsSeen = new Map<string, number>();
   #pruning = false;
+  /** The store of this run, once open: early stopping journals the reports it judges. */
+  #store: BatchStore | undefined;
   /** Called whenever a job's exit is recorded: a search waits on it for a free slot. */
   #onJobEnded: (() => void)[] = [];
   #endedAt: number | undefined;
@@ -126,7 +128,9 @@ export class BatchRun implements RunView {
         this.#reportsSeen.set(name, history.length);
         for (const { step, values } of history.slice(seen)) {
           const value = values[rule.metric];
-          if (typeof value !== 'number') continue;
+          if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+          // Journalled before it is judged: a re-run replays what this run decided on.
+          if (this.#store && !this.#record(this.#store, { e: 'report', job: name, step, value })) return;
           const decision = this.#pruner.report(name, step, value);
           if (!decision) continue;
           this.#pruned.set(name, decision);
@@ -218,6 +222,13 @@ export class BatchRun implements RunView {
       this.#showAll();
       // A search's earlier trials that did not finish run again with their params, before any new one.
       const toRun = [...this.#state.all()].filter((job) => job.status === 'init').map((job) => this.#state.spec(job.name)!);
+      // Early stopping goes on from where the earlier runs left it: their reports, in order; a job
+      // that runs again is judged afresh.
+      if (this.#pruner) {
+        for (const report of store.reports) this.#pruner.report(report.job, report.step, report.value);
+        for (const job of toRun) this.#pruner.restart(job.name);
+      }
+      this.#store = store;
       const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       if (this.spec.search) this.#search = new SearchDriver(this.spec as BatchSpec & { search: SearchSpec }, this.#state);
       this.#emit({

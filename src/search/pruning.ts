@@ -77,6 +77,16 @@ export class Pruner {
     return curve.steps[lo]! <= step ? curve.best[lo] : undefined;
   }
 
+  /**
+   * Forgets a trial that is to run again from its start (a re-run of a job an interrupted run left
+   * unfinished): it is judged afresh, as its new reports come.
+   */
+  restart(trial: string): void {
+    this.#curves.delete(trial);
+    this.#stopped.delete(trial);
+    for (const recorded of this.#rungs.values()) recorded.delete(trial);
+  }
+
   /** Takes a trial's report of the metric at a step; returns a decision when the trial is to stop. */
   report(trial: string, step: number, value: number): PruneDecision | undefined {
     if (!Number.isFinite(value) || this.#stopped.has(trial)) return undefined;

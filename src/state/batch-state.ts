@@ -34,6 +34,8 @@ export class BatchState {
 
   /** Folds one record in. Records of jobs the batch no longer has are history: they change nothing. */
   apply(record: JournalRecord): void {
+    // Early stopping's reports change no job's state: the pruner reads them.
+    if (record.e === 'report') return;
     if (record.e === 'trial') {
       this.#trials.push(record);
       for (const spec of this.#trialJobs?.(record) ?? []) if (!this.#specs.has(spec.name)) this.#add(spec);

@@ -57,8 +57,19 @@ export interface TrialRecord {
   readonly running: readonly number[];
 }
 
+/**
+ * A running job's report of the metric early stopping judges it on, journalled as it is judged: a
+ * re-run replays them, so its rungs and medians are those the interrupted run had.
+ */
+export interface ReportRecord {
+  readonly e: 'report';
+  readonly job: string;
+  readonly step: number;
+  readonly value: number;
+}
+
 /** A record of the journal: the events a batch's state is folded from. */
-export type JournalRecord = RunRecord | TrialRecord | StartRecord | ExitRecord;
+export type JournalRecord = RunRecord | TrialRecord | ReportRecord | StartRecord | ExitRecord;
 
 /** The records that concern one job. */
 export type JobRecord = StartRecord | ExitRecord;

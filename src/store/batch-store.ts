@@ -5,7 +5,7 @@ import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
 import { batchFiles } from '../batch/batch-folder.js';
-import type { JobRecord, JournalRecord, RunRecord, TrialRecord } from '../state/records.js';
+import type { JobRecord, JournalRecord, ReportRecord, RunRecord, TrialRecord } from '../state/records.js';
 import { compactJournal, JournalWriter, latestByJob, readJournal } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
 import { stateWriteError } from './write-fault.js';
@@ -44,6 +44,8 @@ export class BatchStore {
   readonly previous: ReadonlyMap<string, JobRecord>;
   /** A search's trials, from earlier runs, in the order they were proposed. */
   readonly trials: readonly TrialRecord[];
+  /** Reports early stopping judged in earlier runs, in their order. */
+  readonly reports: readonly ReportRecord[];
   readonly startedAt = Date.now();
   /** The record that starts this run, journalled when the store opens. */
   readonly runRecord: RunRecord;
@@ -54,7 +56,7 @@ export class BatchStore {
 
   private constructor(
     dir: string,
-    previous: { jobs: ReadonlyMap<string, JobRecord>; trials: readonly TrialRecord[] },
+    previous: { jobs: ReadonlyMap<string, JobRecord>; trials: readonly TrialRecord[]; reports: readonly ReportRecord[] },
     runner: RunnerInfo,
     journal: JournalWriter,
     force: boolean,
@@ -63,6 +65,7 @@ export class BatchStore {
     this.dir = dir;
     this.previous = previous.jobs;
     this.trials = previous.trials;
+    this.reports = previous.reports;
     this.#runner = runner;
     this.#journal = journal;
   }
@@ -85,7 +88,8 @@ export class BatchStore {
       const records = readJournal(journalPath);
       const previous = latestByJob(records);
       const trials = records.filter((r): r is TrialRecord => r.e === 'trial');
-      if (previous.size > 0 || trials.length > 0) compactJournal(journalPath, previous, trials);
+      const reports = records.filter((r): r is ReportRecord => r.e === 'report');
+      if (previous.size > 0 || trials.length > 0) compactJournal(journalPath, previous, trials, reports);
       writeJsonAtomic(join(spec.dataDir, batchFiles.spec), storedSpec(spec));
       let journal: JournalWriter;
       try {
@@ -93,7 +97,7 @@ export class BatchStore {
       } catch (error) {
         throw stateWriteError(journalPath, error);
       }
-      const store = new BatchStore(spec.dataDir, { jobs: previous, trials }, runner, journal, force);
+      const store = new BatchStore(spec.dataDir, { jobs: previous, trials, reports }, runner, journal, force);
       store.record(store.runRecord);
       return store;
     } catch (error) {

@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { writeAtomic } from './atomic-file.js';
 import { stateWriteError } from './write-fault.js';
-import type { JobRecord, JournalRecord, TrialRecord } from '../state/records.js';
+import type { JobRecord, JournalRecord, ReportRecord, TrialRecord } from '../state/records.js';
 
 /**
  * Reads every whole record. A `kill -9` can leave at most the last line torn; such a line (or any
@@ -26,7 +26,7 @@ export function readJournal(path: string): JournalRecord[] {
           ? typeof record.at === 'number'
           : record.e === 'trial'
             ? typeof record.n === 'number' && Array.isArray(record.jobs)
-            : (record.e === 'start' || record.e === 'exit') && typeof record.job === 'string')
+            : (record.e === 'start' || record.e === 'exit' || record.e === 'report') && typeof record.job === 'string')
       )
         records.push(record);
     } catch {
@@ -119,11 +119,17 @@ export class JournalWriter {
  * Rewrites the journal with a search's trials and one record per job (the latest), atomically (temp file + rename), so a
  * batch re-run many times does not grow without bound. A torn line ends up dropped.
  */
-export function compactJournal(path: string, latest: ReadonlyMap<string, JobRecord>, trials: readonly TrialRecord[] = []): void {
+export function compactJournal(
+  path: string,
+  latest: ReadonlyMap<string, JobRecord>,
+  trials: readonly TrialRecord[] = [],
+  reports: readonly ReportRecord[] = [],
+): void {
   writeAtomic(path, (write) => {
     let chunk = '';
-    // A search's trials first: they bring the jobs the other records are about.
-    for (const record of [...trials, ...latest.values()]) {
+    // A search's trials first: they bring the jobs the other records are about; then the reports
+    // early stopping judged, in their order.
+    for (const record of [...trials, ...reports, ...latest.values()]) {
       chunk += `${JSON.stringify(record)}\n`;
       if (chunk.length > 1 << 16) {
         write(chunk);

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { quickRun, runCli } from '../helpers/cli.js';
+import { quickRun, runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A job that prints a learning curve, loss = floor + 1/step for 12 steps, slowly enough to be watched. */
@@ -38,6 +39,51 @@ describe('early stopping', () => {
     ]);
     const again = await runCli(['run', ...quickRun, config, '--batches-data-dir', root]);
     expect(again.stdout).toContain('4 jobs, 4 already succeeded, 0 to run');
+  });
+
+  it('after kill -9 of the runner, a re-run rebuilds the rungs from the journal and decides as the uninterrupted run did', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'asha.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'asha',
+        params: { floor: [0.1, 0.5, 0.3, 0.05] },
+        execution: { command: curve },
+        early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 3 },
+      }),
+    );
+    const statusOf = async () =>
+      Object.fromEntries(
+        (
+          JSON.parse((await runCli(['job', 'list', '-b', 'asha', '--json', '--batches-data-dir', root])).stdout || '[]') as { name: string; status: string }[]
+        ).map((j) => [j.name, j.status]),
+      );
+    // Killed once the first job finished, and again once the second was pruned: each re-run must
+    // know the rung values the jobs before it left.
+    for (const [job, status] of [
+      ['floor=0.1', 'succeed'],
+      ['floor=0.5', 'pruned'],
+    ] as const) {
+      const run = startCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
+      await waitFor(async () => (await statusOf())[job] === status, `${job} to be ${status}`, 30_000);
+      run.child.kill('SIGKILL');
+      await run.done;
+    }
+    const last = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
+    expect(last.code, last.stderr).toBe(0);
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'asha', '--json', '--batches-data-dir', root])).stdout) as {
+      name: string;
+      status: string;
+      reason: string | null;
+    }[];
+    expect(jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
+      ['floor=0.1', 'succeed', null],
+      ['floor=0.5', 'pruned', 'pruned by asha at step 2: loss 1 > rung cutoff 0.6 (rung 2: the best 1/3 of the 1 trials that reached it before)'],
+      ['floor=0.3', 'pruned', 'pruned by asha at step 2: loss 0.8 > rung cutoff 0.7333 (rung 2: the best 1/3 of the 2 trials that reached it before)'],
+      ['floor=0.05', 'succeed', null],
+    ]);
   });
 
   it('the median rule stops a job worse than the median of the others at the same step', async () => {
