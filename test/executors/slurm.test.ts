@@ -94,6 +94,24 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(result.search).toMatchObject({ trials: 3, goal: 'max', best: { value: Math.max(...result.jobs.map((j) => j.params.x as number)) } });
   });
 
+  it('stops a losing job early: Slurm cancels it and it is recorded pruned', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const curve = `i=1; while [ $i -le 20 ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.3; i=$((i + 1)); done`;
+    const jobs = [1, 9].map((floor) => ({ name: `floor-${floor}`, params: { floor }, execution: { command: curve } }));
+    const result = await runBatch(
+      { ...slurmBatch('slurm-pruning', jobs, { parallelism: 1 }), early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 2 } },
+      { batchesDataDir: root },
+    );
+    expect(result.status).toBe('succeed');
+    expect(result.jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
+      ['floor-1', 'succeed', undefined],
+      ['floor-9', 'pruned', 'pruned by asha at step 2: loss 14 > rung cutoff 6 (rung 2: the best 1/2 of the 1 trials that reached it before)'],
+    ]);
+    // Cancelled by Slurm, it did not print its whole curve.
+    expect(readFileSync(result.jobs[1]!.stdoutPath, 'utf8').trim().split('\n').length).toBeLessThan(20);
+  });
+
   it('runs the Slurm example as written', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();

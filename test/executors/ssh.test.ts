@@ -112,6 +112,29 @@ describe('the remote backend on a real sshd', () => {
     expect(result.search!.best!.value).toBe(Math.min(...result.jobs.map((j) => j.params.x as number)));
   });
 
+  it('stops a losing job on the machine early, from the metrics it prints, and records it pruned', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const { backend } = remoteBatch('unused', []);
+    const curve = `i=1; while [ $i -le 20 ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.2; i=$((i + 1)); done`;
+    const result = await runBatch(
+      {
+        name: 'ssh-pruning',
+        jobs: [1, 9].map((floor) => ({ name: `floor-${floor}`, params: { floor }, execution: { command: curve } })),
+        early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 2 },
+        backend,
+      },
+      { batchesDataDir: root, parallelism: 1 },
+    );
+    expect(result.status).toBe('succeed');
+    expect(result.jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
+      ['floor-1', 'succeed', undefined],
+      ['floor-9', 'pruned', 'pruned by asha at step 2: loss 14 > rung cutoff 6 (rung 2: the best 1/2 of the 1 trials that reached it before)'],
+    ]);
+    // Killed on the machine, it did not print its whole curve.
+    expect(readFileSync(result.jobs[1]!.stdoutPath, 'utf8').trim().split('\n').length).toBeLessThan(20);
+  });
+
   it('logs in with a password, and with an encrypted key and its passphrase, and never stores either', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
