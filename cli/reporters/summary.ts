@@ -21,11 +21,29 @@ export function summaryText(result: BatchResult, style: Style): string {
   const lines = [
     `batch ${style.bold(result.name)} ${word}: ${c.succeed} succeed (${c.skipped} skipped), ${c.failed} failed, ${c.killed} killed${c.pruned ? `, ${c.pruned} pruned` : ''}${c.init ? `, ${c.init} not started` : ''} in ${formatDuration(result.durationMs)}`,
   ];
+  if (c.pruned > 0) lines.push(prunedLine(result));
   if (result.search) lines.push(...searchLines(result.search, style));
   const bad = result.jobs.filter((j) => j.status === 'failed' || j.status === 'killed');
   for (const job of bad.slice(0, 10)) lines.push(`  ${job.status} ${job.name}: ${job.reason ?? exitText(job)} · ${style.dim(job.stderrPath)}`);
   if (bad.length > 10) lines.push(`  … and ${bad.length - 10} more`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `pruned 5 jobs early, saving about 3m10s of job time`: what the pruned jobs would have run on,
+ * taken as the median duration of the jobs that ran to their end in this run.
+ */
+function prunedLine(result: BatchResult): string {
+  const pruned = result.jobs.filter((j) => j.status === 'pruned');
+  const full = result.jobs
+    .filter((j) => j.status === 'succeed' && !j.skipped && j.durationMs !== undefined)
+    .map((j) => j.durationMs!)
+    .sort((a, b) => a - b);
+  const count = `pruned ${pruned.length} job${pruned.length === 1 ? '' : 's'} early`;
+  if (full.length === 0) return count;
+  const typical = full[Math.floor(full.length / 2)]!;
+  const saved = pruned.reduce((sum, j) => sum + Math.max(0, typical - (j.durationMs ?? 0)), 0);
+  return `${count}, saving about ${formatDuration(saved)} of job time`;
 }
 
 /** `search (tpe): 50 trials; stopped: max_trials reached (50)` and the best trial with its params. */

@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quickRun, runCli, startCli } from '../helpers/cli.js';
+import { exampleCopy } from '../helpers/examples.js';
 import { waitFor } from '../helpers/processes.js';
+import { ensureCommand } from '../helpers/system.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A job that prints a learning curve, loss = floor + 1/step for 12 steps, slowly enough to be watched. */
@@ -26,6 +28,7 @@ describe('early stopping', () => {
     const { code, stdout } = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
     expect(code).toBe(0);
     expect(stdout).toContain('batch asha succeeded: 2 succeed (0 skipped), 0 failed, 0 killed, 2 pruned');
+    expect(stdout).toMatch(/\npruned 2 jobs early, saving about [\d.]+s of job time\n/);
     const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'asha', '--json', '--batches-data-dir', root])).stdout) as {
       name: string;
       status: string;
@@ -122,5 +125,20 @@ describe('early stopping', () => {
       expect(code).toBe(2);
       expect(stderr).toContain(message);
     }
+  });
+});
+
+describe('the early-stopping example', () => {
+  it('prunes the losing learning rates of a grid and keeps the best', async ({ skip }) => {
+    const missing = ensureCommand('python3', 'python3');
+    if (missing) skip(missing);
+    const root = tempDir();
+    const dir = exampleCopy('early-stopping');
+    const { code, stdout, stderr } = await runCli(['run', join(dir, 'job-template.yml'), '--json', '--batches-data-dir', root, '--port', '0']);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as { counts: { pruned: number }; jobs: { name: string; status: string; reason?: string }[] };
+    expect(result.counts.pruned).toBeGreaterThan(0);
+    expect(result.jobs.find((j) => j.name === 'lr=0.01')!.status).toBe('succeed');
+    for (const job of result.jobs.filter((j) => j.status === 'pruned')) expect(job.reason).toMatch(/^pruned by asha at step \d+: loss /);
   });
 });
