@@ -142,3 +142,37 @@ describe('the early-stopping example', () => {
     for (const job of result.jobs.filter((j) => j.status === 'pruned')) expect(job.reason).toMatch(/^pruned by asha at step \d+: loss /);
   });
 });
+
+describe('early stopping with the rest of hyperctl', () => {
+  it('judges a search on its metric: a pruned trial counts with its last value; pruned jobs count for no halt, and --force runs them again', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'search.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'pruned-search',
+        params: { floor: { choice: [0.1, 0.5, 0.3, 0.05] } },
+        execution: { command: curve },
+        search: { algorithm: 'random', metric: 'loss', goal: 'min', seed: 1 },
+        early_stopping: { rule: 'asha', min_steps: 2, reduction_factor: 3 },
+        halt: { fail: 1 },
+      }),
+    );
+    const { code, stdout } = await runCli(['run', ...quickRun, '-p', '1', '--json', config, '--batches-data-dir', root]);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as {
+      counts: { pruned: number; failed: number };
+      search: { trials: number; stoppedBecause: string; best: { params: { floor: number } } };
+      jobs: { status: string; params: { floor: number } }[];
+    };
+    // Every point of the space (its size is the default budget) tried, though some were pruned; halt, at one failure, never fired.
+    expect(result.search).toMatchObject({ trials: 4, stoppedBecause: 'max_trials reached (4)', best: { params: { floor: 0.05 } } });
+    expect(result.counts.failed).toBe(0);
+    expect(result.counts.pruned).toBeGreaterThan(0);
+    const forced = JSON.parse((await runCli(['run', ...quickRun, '-p', '1', '--json', '--force', config, '--batches-data-dir', root])).stdout) as {
+      jobs: { status: string; skipped: boolean }[];
+    };
+    expect(forced.jobs.every((j) => !j.skipped)).toBe(true);
+  });
+});
