@@ -30,7 +30,7 @@ export const dashboardPage = `<!doctype html>
     <h2>Jobs</h2>
     <div class="tools">
       <input id="filter" placeholder="filter by name, param or metric" size="28">
-      <select id="status"><option value="">every status</option><option>running</option><option>succeed</option><option>failed</option><option>killed</option><option>init</option></select>
+      <select id="status"><option value="">every status</option><option>running</option><option>succeed</option><option>failed</option><option>killed</option><option>pruned</option><option>init</option></select>
     </div>
     <div class="scroll"><table id="jobs"><thead></thead><tbody></tbody></table></div>
   </section>

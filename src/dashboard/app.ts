@@ -135,7 +135,10 @@ function renderSummary(): void {
 function row(job: JobInfo): HTMLTableRowElement {
   const cells = columns.map((key) => {
     const shown = key === 'duration' ? duration(job.durationMs) : text(fieldOf(job, key));
-    return el('td', key === 'status' ? { class: `st-${job.status}`, text: shown } : { text: shown });
+    if (key !== 'status') return el('td', { text: shown });
+    // Why a job did not succeed (pruned, killed, failed), under its status, as text.
+    const why = job.status !== 'succeed' && job.reason ? el('small', { class: 'reason', text: job.reason }) : null;
+    return el('td', { class: `st-${job.status}`, ...(job.reason ? { title: job.reason } : {}) }, [document.createTextNode(shown), why]);
   });
   const kill = job.status === 'running' ? el('button', { class: 'kill', 'data-kill': job.name, text: 'kill' }) : null;
   const tr = el('tr', { class: `job${job.name === selected ? ' selected' : ''}`, 'data-job': job.name }, [...cells, el('td', {}, [kill])]);

@@ -108,6 +108,39 @@ describe('the dashboard, in a real browser', () => {
     await page.close();
   });
 
+  it('shows a pruned job as pruned, with the reason under its status, and filters by it', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    const curve = `i=1; while [ $i -le 8 ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.2; i=$((i + 1)); done`;
+    const jobs = [1, 9].map((floor) => ({ name: `floor-${floor}`, params: { floor }, execution: { command: curve } }));
+    writeFileSync(
+      join(root, 'b.json'),
+      JSON.stringify({
+        name: 'pruning',
+        jobs,
+        early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 2 },
+        daemon: { port: 0, exit_on_finish: true },
+      }),
+    );
+    expect((await startCli(['run', '-c', join(root, 'b.json'), '-p', '1', '--batches-data-dir', root]).done).code).toBe(0);
+    const serving = startCli(['batch', 'serve', 'pruning', '--port', '0', '--batches-data-dir', root]);
+    let said = '';
+    serving.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
+    await expect.poll(() => /at (http\S+)/.exec(said)?.[1], { timeout: 10_000 }).toBeTruthy();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(/at (http\S+)/.exec(said)![1]!);
+    const cell = page.locator('tr[data-job="floor-9"] .st-pruned');
+    await cell.waitFor();
+    expect(await cell.locator('.reason').textContent()).toBe(
+      'pruned by asha at step 2: loss 14 > rung cutoff 6 (rung 2: the best 1/2 of the 1 trials that reached it before)',
+    );
+    await page.locator('#status').selectOption('pruned');
+    await expect.poll(() => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual(['floor-9']);
+    serving.child.kill('SIGTERM');
+    expect((await serving.done).code).toBe(0);
+    await page.close();
+  });
+
   it('shows hostile job names, params, metric names and log text as text, and runs no script from them', async ({ skip }) => {
     if (skipReason || !browser) return skip(skipReason ?? 'no browser');
     const root = tempDir();
