@@ -94,7 +94,7 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(result.search).toMatchObject({ trials: 3, goal: 'max', best: { value: Math.max(...result.jobs.map((j) => j.params.x as number)) } });
   });
 
-  it('stops a losing job early: Slurm cancels it and it is recorded pruned', async ({ skip }) => {
+  it('stops a losing job early by either rule: Slurm cancels it and it is recorded pruned', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
     const curve = `i=1; while [ $i -le 20 ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.3; i=$((i + 1)); done`;
@@ -107,6 +107,15 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(result.jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
       ['floor-1', 'succeed', undefined],
       ['floor-9', 'pruned', 'pruned by asha at step 2: loss 14 > rung cutoff 6 (rung 2: the best 1/2 of the 1 trials that reached it before)'],
+    ]);
+    // The median rule too: the second job is worse than the first's best at step 2.
+    const median = await runBatch(
+      { ...slurmBatch('slurm-pruning-median', jobs, { parallelism: 1 }), early_stopping: { rule: 'median', metric: 'loss', min_steps: 2, min_trials: 1 } },
+      { batchesDataDir: root },
+    );
+    expect(median.jobs.map((j) => [j.status, j.reason])).toEqual([
+      ['succeed', undefined],
+      ['pruned', 'pruned by the median rule at step 2: best loss 14 > median 6 of 1 other trials'],
     ]);
     // Cancelled by Slurm, it did not print its whole curve.
     expect(readFileSync(result.jobs[1]!.stdoutPath, 'utf8').trim().split('\n').length).toBeLessThan(20);

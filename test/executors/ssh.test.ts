@@ -112,7 +112,7 @@ describe('the remote backend on a real sshd', () => {
     expect(result.search!.best!.value).toBe(Math.min(...result.jobs.map((j) => j.params.x as number)));
   });
 
-  it('stops a losing job on the machine early, from the metrics it prints, and records it pruned', async ({ skip }) => {
+  it('stops a losing job on the machine early by either rule, from the metrics it prints, and records it pruned', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
     const { backend } = remoteBatch('unused', []);
@@ -130,6 +130,20 @@ describe('the remote backend on a real sshd', () => {
     expect(result.jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
       ['floor-1', 'succeed', undefined],
       ['floor-9', 'pruned', 'pruned by asha at step 2: loss 14 > rung cutoff 6 (rung 2: the best 1/2 of the 1 trials that reached it before)'],
+    ]);
+    // The median rule too: the second job is worse than the first's best at step 2.
+    const median = await runBatch(
+      {
+        name: 'ssh-pruning-median',
+        jobs: [1, 9].map((floor) => ({ name: `floor-${floor}`, params: { floor }, execution: { command: curve } })),
+        early_stopping: { rule: 'median', metric: 'loss', min_steps: 2, min_trials: 1 },
+        backend,
+      },
+      { batchesDataDir: root, parallelism: 1 },
+    );
+    expect(median.jobs.map((j) => [j.status, j.reason])).toEqual([
+      ['succeed', undefined],
+      ['pruned', 'pruned by the median rule at step 2: best loss 14 > median 6 of 1 other trials'],
     ]);
     // Killed on the machine, it did not print its whole curve.
     expect(readFileSync(result.jobs[1]!.stdoutPath, 'utf8').trim().split('\n').length).toBeLessThan(20);
