@@ -21,6 +21,7 @@ export const dashboardPage = `<!doctype html>
 <body>
 <header>
   <h1 id="title">hyperctl</h1>
+  <span id="readonly" class="badge" hidden>read-only · served from disk</span>
   <div class="bar" id="bar" title="progress"></div>
   <div id="progress" class="muted"></div>
   <div class="counts" id="counts"></div>

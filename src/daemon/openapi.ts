@@ -134,6 +134,7 @@ export const openApiDocument = {
           startedAt: { type: ['string', 'null'] },
           elapsedMs: { type: ['number', 'null'] },
           dataDir: { type: 'string' },
+          readOnly: { type: 'boolean' },
         },
       },
     },

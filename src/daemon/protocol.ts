@@ -49,6 +49,8 @@ export interface BatchInfo {
   readonly elapsedMs: number | null;
   /** The batch folder. */
   readonly dataDir: string;
+  /** True when the batch is served from its files (`batch serve`): nothing runs, nothing can be killed. */
+  readonly readOnly?: boolean;
 }
 
 /** The common fields of a job from memory or from disk, turned into a {@link JobInfo}. */

@@ -70,6 +70,7 @@ export function batchInfo(view: RunView): BatchInfo {
     startedAt: new Date(view.startedAt).toISOString(),
     elapsedMs: (view.endedAt ?? Date.now()) - view.startedAt,
     dataDir: view.spec.dataDir,
+    ...(view.readOnly ? { readOnly: true } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ export class StoredRunView implements RunView {
   readonly startedAt: number;
   readonly endedAt: number | undefined;
   readonly active = false;
+  readonly readOnly = true;
   readonly #batch: StoredBatch;
   readonly #jobs: ReadonlyMap<string, JobResult>;
   readonly #onStop: () => void;

@@ -108,6 +108,7 @@ function renderSummary(): void {
   const c = batch.counts;
   const done = c.succeed + c.failed + c.killed + c.pruned;
   byId('title').textContent = `hyperctl · ${batch.name} · ${batch.status}`;
+  byId('readonly').hidden = batch.readOnly !== true;
   replace(
     byId('bar'),
     statuses.map((status) => {
@@ -140,7 +141,8 @@ function row(job: JobInfo): HTMLTableRowElement {
     const why = job.status !== 'succeed' && job.reason ? el('small', { class: 'reason', text: job.reason }) : null;
     return el('td', { class: `st-${job.status}`, ...(job.reason ? { title: job.reason } : {}) }, [document.createTextNode(shown), why]);
   });
-  const kill = job.status === 'running' ? el('button', { class: 'kill', 'data-kill': job.name, text: 'kill' }) : null;
+  // Served from disk, nothing runs: no kill buttons.
+  const kill = job.status === 'running' && batch?.readOnly !== true ? el('button', { class: 'kill', 'data-kill': job.name, text: 'kill' }) : null;
   const tr = el('tr', { class: `job${job.name === selected ? ' selected' : ''}`, 'data-job': job.name }, [...cells, el('td', {}, [kill])]);
   rows.set(job.name, tr);
   return tr;
@@ -153,11 +155,41 @@ function visible(job: JobInfo): boolean {
   return !filter || `${job.name} ${JSON.stringify(job.params)} ${JSON.stringify(job.metrics ?? {})}`.toLowerCase().includes(filter);
 }
 
+/**
+ * Text and the numbers in it, apart: `lr=0.05,d=-3` is `lr=`, 0.05, `,d=`, −3. A minus is a sign
+ * only where a number may start (after `=`, `,`, `:`, a space or a bracket, or first), so
+ * `trial-0002` stays `trial-` and 2.
+ */
+function naturalParts(text: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  for (const [token] of text.matchAll(/\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\D+/g)) {
+    const before = parts.at(-1);
+    if (/^\d/.test(token)) {
+      const signed = typeof before === 'string' && /(^|[=,:;\s([{])-$/.test(before);
+      if (signed) parts[parts.length - 1] = before.slice(0, -1);
+      parts.push(signed ? -Number(token) : Number(token));
+    } else parts.push(token);
+  }
+  return parts;
+}
+
+/** Names and values as people order them: `lr=0.05` before `lr=0.2`, `0.01` before `0.1`, `x2` before `x10`. */
+function naturalCompare(a: string, b: string): number {
+  const x = naturalParts(a);
+  const y = naturalParts(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i]!, y[i]!];
+    const order = typeof p === 'number' && typeof q === 'number' ? p - q : String(p).localeCompare(String(q));
+    if (order !== 0) return order;
+  }
+  return x.length - y.length || a.localeCompare(b);
+}
+
 function compare(a: JobInfo, b: JobInfo): number {
   const x = fieldOf(a, sortKey);
   const y = fieldOf(b, sortKey);
   if (x === undefined || x === null || y === undefined || y === null) return x === y ? 0 : x === undefined || x === null ? 1 : -1;
-  const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
+  const order = typeof x === 'number' && typeof y === 'number' ? x - y : naturalCompare(String(x), String(y));
   return sortDesc ? -order : order;
 }
 

@@ -23,6 +23,8 @@ export interface RunView {
   counts(): Record<JobStatus, number> & { total: number };
   /** True until the batch has ended. */
   readonly active: boolean;
+  /** True for a batch served from its files: no job can be killed or stopped. */
+  readonly readOnly?: boolean;
   killJob(name: string): 'killed' | 'not-running' | 'unknown';
   /** Starts no more jobs (with `kill`, kills the running ones), then ends the run and its serving. */
   stop(kill: boolean): void;

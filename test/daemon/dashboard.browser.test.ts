@@ -141,6 +141,45 @@ describe('the dashboard, in a real browser', () => {
     await page.close();
   });
 
+  it('sorts names with numbers as people do, says a batch served from disk is read-only, and fits a phone-width window', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    const names = ['lr=0.2', 'lr=0.05', 'lr=0.1', 'lr=0.01', 'lr=1e-3', 'trial-0010', 'trial-0002', 'x10', 'x2', 'd=-3', 'd=-10'];
+    const jobs = names.map((name, i) => ({ name, params: { i }, execution: { command: 'true' } }));
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'order', jobs, daemon: { port: 0, exit_on_finish: true } }));
+    expect((await startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root]).done).code).toBe(0);
+    const serving = startCli(['batch', 'serve', 'order', '--port', '0', '--batches-data-dir', root]);
+    let said = '';
+    serving.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
+    await expect.poll(() => /at (http\S+)/.exec(said)?.[1], { timeout: 10_000 }).toBeTruthy();
+    const page = await browser.newPage({ viewport: { width: 420, height: 800 } });
+    await page.goto(/at (http\S+)/.exec(said)![1]!);
+    await page.locator('tr[data-job="x10"]').waitFor();
+    expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual([
+      'd=-10',
+      'd=-3',
+      'lr=1e-3',
+      'lr=0.01',
+      'lr=0.05',
+      'lr=0.1',
+      'lr=0.2',
+      'trial-0002',
+      'trial-0010',
+      'x2',
+      'x10',
+    ]);
+    expect(await page.locator('#readonly').isVisible()).toBe(true);
+    expect(await page.locator('button[data-kill]').count()).toBe(0);
+    // Nothing wider than the window: the page does not scroll sideways, the table is not squashed.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    expect(await page.locator('#jobs').evaluate((t) => t.getBoundingClientRect().width)).toBeGreaterThan(300);
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'dashboard-narrow.png'), fullPage: true });
+    serving.child.kill('SIGTERM');
+    expect((await serving.done).code).toBe(0);
+    await page.close();
+  });
+
   it('shows hostile job names, params, metric names and log text as text, and runs no script from them', async ({ skip }) => {
     if (skipReason || !browser) return skip(skipReason ?? 'no browser');
     const root = tempDir();
