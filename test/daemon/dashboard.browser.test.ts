@@ -171,7 +171,7 @@ describe('the dashboard, in a real browser', () => {
     expect(await page.locator('#readonly').isVisible()).toBe(true);
     expect(await page.locator('button[data-kill]').count()).toBe(0);
     // Nothing wider than the window: the page does not scroll sideways, the table is not squashed.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(420);
     expect(await page.locator('#jobs').evaluate((t) => t.getBoundingClientRect().width)).toBeGreaterThan(300);
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'dashboard-narrow.png'), fullPage: true });
