@@ -29,6 +29,7 @@ export const dashboardPage = `<!doctype html>
 <main>
   <section>
     <h2>Jobs</h2>
+    <div id="shared" class="muted"></div>
     <div class="tools">
       <input id="filter" placeholder="filter by name, param or metric" size="28">
       <select id="status"><option value="">every status</option><option>running</option><option>succeed</option><option>failed</option><option>killed</option><option>pruned</option><option>init</option></select>

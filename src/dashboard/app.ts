@@ -90,6 +90,22 @@ function varyingParams(): string[] {
   return [...seen].filter(([, values]) => values.size > 1).map(([key]) => key);
 }
 
+/** Params every job has with the same value: shown once above the table instead of a column each. */
+function sharedParams(): string {
+  const values = new Map<string, Set<string>>();
+  let count = 0;
+  for (const job of jobs.values()) {
+    count++;
+    for (const [key, value] of Object.entries(job.params)) {
+      if (!values.has(key)) values.set(key, new Set());
+      values.get(key)!.add(JSON.stringify(value));
+    }
+  }
+  const shared = [...values].filter(([key, set]) => set.size === 1 && [...jobs.values()].every((j) => key in j.params));
+  if (count < 2 || shared.length === 0) return '';
+  return `same for every job: ${shared.map(([key, set]) => `${key}=${text(JSON.parse([...set][0]!))}`).join(', ')}`;
+}
+
 function metricKeys(): string[] {
   const keys = new Set<string>();
   for (const job of jobs.values()) for (const key of Object.keys(job.metrics ?? {})) keys.add(key);
@@ -198,6 +214,7 @@ function renderJobs(): void {
   const params = varyingParams();
   const metrics = metricKeys();
   columns = ['name', 'status', 'host', 'duration', ...params, ...metrics];
+  byId('shared').textContent = sharedParams();
   const table = byId<HTMLTableElement>('jobs');
   replace(table.tHead!, [
     el('tr', {}, [...columns.map((key) => el('th', { 'data-key': key, text: key + (key === sortKey ? (sortDesc ? ' ▼' : ' ▲') : '') })), el('th')]),

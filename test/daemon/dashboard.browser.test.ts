@@ -145,7 +145,7 @@ describe('the dashboard, in a real browser', () => {
     if (skipReason || !browser) return skip(skipReason ?? 'no browser');
     const root = tempDir();
     const names = ['lr=0.2', 'lr=0.05', 'lr=0.1', 'lr=0.01', 'lr=1e-3', 'trial-0010', 'trial-0002', 'x10', 'x2', 'd=-3', 'd=-10'];
-    const jobs = names.map((name, i) => ({ name, params: { i }, execution: { command: 'true' } }));
+    const jobs = names.map((name, i) => ({ name, params: { i, model: 'tree' }, execution: { command: 'true' } }));
     writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'order', jobs, daemon: { port: 0, exit_on_finish: true } }));
     expect((await startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root]).done).code).toBe(0);
     const serving = startCli(['batch', 'serve', 'order', '--port', '0', '--batches-data-dir', root]);
@@ -168,6 +168,10 @@ describe('the dashboard, in a real browser', () => {
       'x2',
       'x10',
     ]);
+    // A param every job shares is said once, above the table, not as a column.
+    expect(await page.locator('#shared').textContent()).toBe('same for every job: model=tree');
+    expect(await page.locator('th[data-key="model"]').count()).toBe(0);
+    expect(await page.locator('th[data-key="i"]').count()).toBe(1);
     expect(await page.locator('#readonly').isVisible()).toBe(true);
     expect(await page.locator('button[data-kill]').count()).toBe(0);
     // Nothing wider than the window: the page does not scroll sideways, the table is not squashed.
