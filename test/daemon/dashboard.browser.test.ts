@@ -111,7 +111,7 @@ describe('the dashboard, in a real browser', () => {
   it('shows a pruned job as pruned, with the reason under its status, and filters by it', async ({ skip }) => {
     if (skipReason || !browser) return skip(skipReason ?? 'no browser');
     const root = tempDir();
-    const curve = `i=1; while [ $i -le 8 ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.2; i=$((i + 1)); done`;
+    const curve = `i=1; while [ $i -le 16 ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.2; i=$((i + 1)); done`;
     const jobs = [1, 9].map((floor) => ({ name: `floor-${floor}`, params: { floor }, execution: { command: curve } }));
     writeFileSync(
       join(root, 'b.json'),
