@@ -33,6 +33,7 @@ export const dashboardPage = `<!doctype html>
     <div class="tools">
       <input id="filter" placeholder="filter by name, param or metric" size="28">
       <select id="status"><option value="">every status</option><option>running</option><option>succeed</option><option>failed</option><option>killed</option><option>pruned</option><option>init</option></select>
+      <details id="chooser"><summary>columns</summary><div id="column-list"></div></details>
     </div>
     <div class="scroll"><table id="jobs"><thead></thead><tbody></tbody></table></div>
   </section>

@@ -29,6 +29,8 @@ const jobs = new Map<string, JobInfo>();
 const rows = new Map<string, HTMLTableRowElement>();
 let batch: BatchInfo | null = null;
 let columns: string[] = [];
+/** Columns the user chose to hide (the name always shows). */
+const hidden = new Set<string>();
 let sortKey = 'name';
 let sortDesc = false;
 let selected: string | null = null;
@@ -149,8 +151,13 @@ function renderSummary(): void {
   );
 }
 
+/** The columns shown: every one there is, less those hidden. */
+function shownColumns(): string[] {
+  return columns.filter((key) => key === 'name' || !hidden.has(key));
+}
+
 function row(job: JobInfo): HTMLTableRowElement {
-  const cells = columns.map((key) => {
+  const cells = shownColumns().map((key) => {
     const shown = key === 'duration' ? duration(job.durationMs) : text(fieldOf(job, key));
     if (key !== 'status') return el('td', { text: shown });
     // Why a job did not succeed (pruned, killed, failed), under its status, as text.
@@ -215,9 +222,19 @@ function renderJobs(): void {
   const metrics = metricKeys();
   columns = ['name', 'status', 'host', 'duration', ...params, ...metrics];
   byId('shared').textContent = sharedParams();
+  replace(
+    byId('column-list'),
+    columns
+      .filter((key) => key !== 'name')
+      .map((key) => {
+        const box = el('input', { type: 'checkbox', 'data-column': key });
+        box.checked = !hidden.has(key);
+        return el('label', {}, [box, document.createTextNode(key)]);
+      }),
+  );
   const table = byId<HTMLTableElement>('jobs');
   replace(table.tHead!, [
-    el('tr', {}, [...columns.map((key) => el('th', { 'data-key': key, text: key + (key === sortKey ? (sortDesc ? ' ▼' : ' ▲') : '') })), el('th')]),
+    el('tr', {}, [...shownColumns().map((key) => el('th', { 'data-key': key, text: key + (key === sortKey ? (sortDesc ? ' ▼' : ' ▲') : '') })), el('th')]),
   ]);
   rows.clear();
   replace(table.tBodies[0]!, [...jobs.values()].filter(visible).sort(compare).map(row));
@@ -398,6 +415,14 @@ byId('jobs').addEventListener('click', (event) => {
 });
 byId('filter').addEventListener('input', renderJobs);
 byId('status').addEventListener('change', renderJobs);
+byId('column-list').addEventListener('change', (event) => {
+  const box = event.target as HTMLInputElement;
+  const key = box.dataset.column;
+  if (!key) return;
+  if (box.checked) hidden.delete(key);
+  else hidden.add(key);
+  renderJobs();
+});
 byId('metric').addEventListener('change', renderChart);
 byId('param').addEventListener('change', renderChart);
 byId('stderr').addEventListener('change', () => {

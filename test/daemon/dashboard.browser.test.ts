@@ -172,6 +172,15 @@ describe('the dashboard, in a real browser', () => {
     expect(await page.locator('#shared').textContent()).toBe('same for every job: model=tree');
     expect(await page.locator('th[data-key="model"]').count()).toBe(0);
     expect(await page.locator('th[data-key="i"]').count()).toBe(1);
+    // The column chooser hides a column from the header and every row, and shows it again.
+    const cellsPerRow = () => page.locator('tr[data-job="x2"] td').count();
+    const before = await cellsPerRow();
+    await page.locator('#chooser summary').click();
+    await page.locator('#column-list input[data-column="i"]').uncheck();
+    expect(await page.locator('th[data-key="i"]').count()).toBe(0);
+    expect(await cellsPerRow()).toBe(before - 1);
+    await page.locator('#column-list input[data-column="i"]').check();
+    expect(await page.locator('th[data-key="i"]').count()).toBe(1);
     expect(await page.locator('#readonly').isVisible()).toBe(true);
     expect(await page.locator('button[data-kill]').count()).toBe(0);
     // Nothing wider than the window: the page does not scroll sideways, the table is not squashed.
