@@ -4,7 +4,7 @@ import { fromNniSpace } from '../search/nni-space.js';
 import { gridCombinations, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
 import { canonicalJson, shortHash } from './names.js';
 import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from './normalize.js';
-import { expandCommand } from './placeholders.js';
+import { expandCommand, placeholderNames } from './placeholders.js';
 import type { SearchTemplateInput } from './schema.js';
 import type { BatchSpec, SearchSpec } from './spec.js';
 import type { JsonValue } from './types.js';
@@ -50,8 +50,7 @@ export function normalizeSearch(
     const params = algorithm === 'grid' ? (gridCombinations(space)[0] ?? {}) : jobParams(space, one.params, gridCombinations(space)[0]!);
     const expanded = expandCommand(input.execution.command, { params, job: 'trial-0001', batch: 'batch' });
     if ('unknown' in expanded) {
-      const names = [...Object.keys(params), 'args', 'args_no_hyphens', 'job', 'batch', 'data_dir'].map((n) => `{${n}}`).join(', ');
-      issues.push(`execution.command: unknown placeholder {${expanded.unknown}} (a trial has ${names}; {{ and }} are literal braces)`);
+      issues.push(`execution.command: unknown placeholder {${expanded.unknown}} (a trial has ${placeholderNames(params)}; {{ and }} are literal braces)`);
     }
   }
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);

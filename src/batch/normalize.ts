@@ -7,6 +7,7 @@ import type { BatchInput } from './schema.js';
 import type { BackendSpec, BatchSpec, JobSpec } from './spec.js';
 import { canonicalJson, jobNameFromParams, shortHash, unsafeNameReason } from './names.js';
 import { jobSpecOf } from './job-spec.js';
+import { placeholderNames } from './placeholders.js';
 import { invalid } from './validate.js';
 
 export interface NormalizeOptions {
@@ -65,8 +66,9 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
       name,
     );
     if (unknown !== undefined) {
-      const names = [...Object.keys(job.params), 'args', 'args_no_hyphens', 'job', 'batch', 'data_dir'].map((n) => `{${n}}`).join(', ');
-      issues.push(`jobs[${index}].execution.command: unknown placeholder {${unknown}} in job "${jobName}" (it has ${names}; {{ and }} are literal braces)`);
+      issues.push(
+        `jobs[${index}].execution.command: unknown placeholder {${unknown}} in job "${jobName}" (it has ${placeholderNames(job.params)}; {{ and }} are literal braces)`,
+      );
     }
     jobs.push(spec);
   });

@@ -60,3 +60,8 @@ function lookup(name: string, { params, job, batch }: PlaceholderContext): strin
   }
   return value === undefined ? undefined : shellWord(textOf(value));
 }
+
+/** The placeholders a command may use with these params, for an error that names an unknown one: `{lr}, {args}, …`. */
+export function placeholderNames(params: Readonly<Record<string, unknown>>): string {
+  return [...Object.keys(params), 'args', 'args_no_hyphens', 'job', 'batch', 'data_dir'].map((n) => `{${n}}`).join(', ');
+}

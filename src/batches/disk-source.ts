@@ -3,7 +3,7 @@ import { toJobInfo, type BatchInfo, type JobInfo } from '../daemon/protocol.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
 import { readBatch, readSpec, type StoredBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
-import type { JobResult } from '../state/job-result.js';
+import { type JobResult, withLiveMetrics } from '../state/job-result.js';
 import { unknownJob } from '../text/closest-names.js';
 import { readLogChunk } from './log-file.js';
 
@@ -23,10 +23,8 @@ export function storedBatchInfo(batch: StoredBatch): BatchInfo {
 }
 
 /** A running job with the metrics it has reported so far, read from its files. */
-async function withLiveMetrics(job: JobResult): Promise<JobResult> {
-  if (job.status !== 'running') return job;
-  const live = (await new MetricsTracker(job.dataDir).read().catch(() => undefined))?.last;
-  return live ? { ...job, metrics: live } : job;
+function withMetricsOnDisk(job: JobResult): Promise<JobResult> {
+  return withLiveMetrics(job, () => new MetricsTracker(job.dataDir).read());
 }
 
 /** How long one reading of a batch's files answers for it. */
@@ -55,9 +53,9 @@ export function diskSource(batchesDataDir: string, name: string): BatchSource {
     jobs: async ({ status, offset = 0, limit }: JobQuery): Promise<JobPage> => {
       const all = read().jobs.filter((j) => status === undefined || j.status === status);
       const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
-      return { total: all.length, offset, jobs: (await Promise.all(page.map(withLiveMetrics))).map(toJobInfo) };
+      return { total: all.length, offset, jobs: (await Promise.all(page.map(withMetricsOnDisk))).map(toJobInfo) };
     },
-    job: async (job): Promise<JobInfo> => toJobInfo(await withLiveMetrics(find(read(), job))),
+    job: async (job): Promise<JobInfo> => toJobInfo(await withMetricsOnDisk(find(read(), job))),
     logs: async (job, stream, offset, length): Promise<LogChunk> => {
       const found = find(read(), job);
       return { ...readLogChunk(join(found.dataDir, stream), offset, length), status: found.status };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import type { BatchEvent } from '../run/events.js';
 import { batchStatus } from '../state/batch-status.js';
-import type { JobResult } from '../state/job-result.js';
+import { type JobResult, withLiveMetrics } from '../state/job-result.js';
 import type { RunView } from '../run/run-view.js';
 import { toReport } from '../metrics/metrics-line.js';
 import { unknownJob } from '../text/closest-names.js';
@@ -96,7 +96,7 @@ async function listJobs({ res, view, query }: RouteContext): Promise<void> {
   const all = status ? view.jobs().filter((j) => j.status === status) : view.jobs();
   const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
   // Running jobs are few (as many as there are slots): their live metrics are worth a look each.
-  const live = await Promise.all(page.map((job) => (job.status === 'running' ? withLiveMetrics(view, job) : job)));
+  const live = await Promise.all(page.map((job) => withLiveMetrics(job, () => view.metrics(job.name))));
   await streamJsonArray(res, `{"total":${all.length},"offset":${offset},"jobs":`, live, toJobInfo, '}');
 }
 
@@ -115,14 +115,7 @@ function sendDashboard(res: ServerResponse): void {
 
 /** One job; a running one with the metrics it has reported so far. */
 async function sendJob({ res, view }: RouteContext, job: JobResult): Promise<void> {
-  sendJson(res, 200, toJobInfo(await withLiveMetrics(view, job)));
-}
-
-/** A running job with the metrics it has reported so far (as `job describe`, `job list` and the dashboard show them). */
-async function withLiveMetrics(view: RunView, job: JobResult): Promise<JobResult> {
-  if (job.status !== 'running') return job;
-  const live = (await view.metrics(job.name).catch(() => undefined))?.last;
-  return live ? { ...job, metrics: live } : job;
+  sendJson(res, 200, toJobInfo(await withLiveMetrics(job, () => view.metrics(job.name))));
 }
 
 async function postMetrics({ req, res, view }: RouteContext, job: JobResult): Promise<void> {

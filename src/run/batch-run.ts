@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { type PruneDecision, Pruner } from '../search/pruning.js';
-import { gridCombinations } from '../search/space.js';
 import { SearchDriver } from './search-driver.js';
 import type { JobStatus } from '../batch/types.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
@@ -386,9 +385,7 @@ export class BatchRun implements RunView {
   #expectedNewJobs(): number {
     const search = this.spec.search;
     if (!search?.maxTrials || !this.#search) return 0;
-    const left = Math.max(0, search.maxTrials - this.#state.trials().length);
-    const perTrial = search.algorithm === 'grid' ? 1 : gridCombinations(this.#search.space).length;
-    return left * perTrial;
+    return Math.max(0, search.maxTrials - this.#state.trials().length) * this.#search.jobsPerTrial;
   }
 
   /**

@@ -27,12 +27,17 @@ export function prepareBatch(config: unknown, options: RunBatchOptions, where?: 
   const template = isObject && 'params' in config && !('jobs' in config);
   if (template && 'search' in config) {
     const input = parseWith(searchTemplateSchema, withOverrides, 'E_CONFIG_INVALID', where);
+    // The spec an earlier run left, read once: it gives the seed and what must not have changed.
+    const read = new Map<string, BatchSpec | undefined>();
     const previous = (name: string) => {
-      try {
-        return readSpec(normalizeOptions.batchesDataDir, name);
-      } catch {
-        return undefined;
+      if (!read.has(name)) {
+        try {
+          read.set(name, readSpec(normalizeOptions.batchesDataDir, name));
+        } catch {
+          read.set(name, undefined);
+        }
       }
+      return read.get(name);
     };
     // Without a seed in the config, a search keeps the one it started with: its resume stays exact.
     const spec = normalizeSearch(input, { ...normalizeOptions, seed: (name) => previous(name)?.search?.seed ?? randomBytes(4).readUInt32BE() }, where);

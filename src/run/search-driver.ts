@@ -44,6 +44,11 @@ export class SearchDriver {
       : undefined;
   }
 
+  /** Jobs each trial runs: one per grid combination (one for the grid algorithm itself). */
+  get jobsPerTrial(): number {
+    return this.#combos.length;
+  }
+
   /** Each trial for the sampler: its number, params, value of the metric, and status. */
   #history(views: readonly TrialView[]): { trial: number; params: Readonly<Record<string, JsonValue>>; value: number | null; status: string }[] {
     return this.#state.trials().map((trial, i) => {

@@ -17,7 +17,7 @@ export function goodCount(n: number): number {
 
 /** Splits trials into good and bad by loss; ties keep the order given (the trials' numbers). */
 export function splitByLoss(observations: readonly Observation[]): { good: Observation[]; bad: Observation[] } {
-  const sorted = observations.map((o, i) => ({ o, i })).sort((a, b) => a.o.loss - b.o.loss || a.i - b.i || 0);
+  const sorted = observations.map((o, i) => ({ o, i })).sort((a, b) => a.o.loss - b.o.loss || a.i - b.i);
   // Failed and running trials (Infinity) are never good.
   const finite = sorted.filter(({ o }) => Number.isFinite(o.loss)).length;
   // The good share is of the trials with a value: running and failed ones only weigh on the bad side.

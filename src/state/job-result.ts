@@ -77,3 +77,13 @@ export function toJobResult(job: JobState, runStartedAt: number | undefined): Jo
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A running job with the metrics it has reported so far (as `job describe`, `job list` and the
+ * dashboard show them), from `read`; any other job as it is.
+ */
+export async function withLiveMetrics(job: JobResult, read: () => Promise<{ readonly last: Metrics } | undefined>): Promise<JobResult> {
+  if (job.status !== 'running') return job;
+  const live = (await read().catch(() => undefined))?.last;
+  return live ? { ...job, metrics: live } : job;
+}

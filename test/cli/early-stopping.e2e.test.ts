@@ -10,20 +10,26 @@ import { tempDir } from '../helpers/tmp.js';
 /** A job that prints a learning curve, loss = floor + 1/step for 12 steps, slowly enough to be watched. */
 const curve = `i=1; while [ $i -le 12 ]; do awk -v f={floor} -v s=$i 'BEGIN { printf "hyperctl:metrics {\\"loss\\": %.4f, \\"_step\\": %d}\\n", f + 1 / s, s }'; sleep 0.2; i=$((i + 1)); done`;
 
+/** Four curves under ASHA (η 3, rungs at steps 2, 6, …): run one at a time, 0.5 and 0.3 lose at step 2. */
+function ashaConfig(dir: string): string {
+  const config = join(dir, 'asha.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'asha',
+      params: { floor: [0.1, 0.5, 0.3, 0.05] },
+      execution: { command: curve },
+      early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 3 },
+    }),
+  );
+  return config;
+}
+
 describe('early stopping', () => {
   it('ASHA stops the jobs that lose at a rung, records them pruned with the reason, and a re-run leaves them be', async () => {
     const dir = tempDir();
     const root = tempDir();
-    const config = join(dir, 'asha.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        name: 'asha',
-        params: { floor: [0.1, 0.5, 0.3, 0.05] },
-        execution: { command: curve },
-        early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 3 },
-      }),
-    );
+    const config = ashaConfig(dir);
     // One at a time, so that each job is judged against those before it, whatever the machine's speed.
     const { code, stdout } = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
     expect(code).toBe(0);
@@ -47,16 +53,7 @@ describe('early stopping', () => {
   it('after kill -9 of the runner, a re-run rebuilds the rungs from the journal and decides as the uninterrupted run did', async () => {
     const dir = tempDir();
     const root = tempDir();
-    const config = join(dir, 'asha.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        name: 'asha',
-        params: { floor: [0.1, 0.5, 0.3, 0.05] },
-        execution: { command: curve },
-        early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 3 },
-      }),
-    );
+    const config = ashaConfig(dir);
     const statusOf = async () =>
       Object.fromEntries(
         (
@@ -174,5 +171,10 @@ describe('early stopping with the rest of hyperctl', () => {
       jobs: { status: string; skipped: boolean }[];
     };
     expect(forced.jobs.every((j) => !j.skipped)).toBe(true);
+    // Without --force the pruned trials stay as they are; with it every job, pruned ones too, ran again.
+    const again = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
+    expect(again.stdout).toContain('4 jobs, 4 already succeeded, 0 to run');
+    const rerun = await runCli(['run', ...quickRun, '-p', '1', '--force', config, '--batches-data-dir', root]);
+    expect(rerun.stdout).toContain('4 jobs, 0 already succeeded, 4 to run');
   });
 });
