@@ -25,6 +25,14 @@ function ashaConfig(dir: string): string {
   return config;
 }
 
+/** What ASHA makes of ashaConfig's jobs: each job's status and reason. */
+const ashaOutcome = [
+  ['floor=0.1', 'succeed', null],
+  ['floor=0.5', 'pruned', 'pruned by asha at step 2: loss 1 > rung cutoff 0.6 (rung 2: the best 1/3 of the 1 trials that reached it before)'],
+  ['floor=0.3', 'pruned', 'pruned by asha at step 2: loss 0.8 > rung cutoff 0.7333 (rung 2: the best 1/3 of the 2 trials that reached it before)'],
+  ['floor=0.05', 'succeed', null],
+];
+
 describe('early stopping', () => {
   it('ASHA stops the jobs that lose at a rung, records them pruned with the reason, and a re-run leaves them be', async () => {
     const dir = tempDir();
@@ -40,12 +48,7 @@ describe('early stopping', () => {
       status: string;
       reason: string | null;
     }[];
-    expect(jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
-      ['floor=0.1', 'succeed', null],
-      ['floor=0.5', 'pruned', 'pruned by asha at step 2: loss 1 > rung cutoff 0.6 (rung 2: the best 1/3 of the 1 trials that reached it before)'],
-      ['floor=0.3', 'pruned', 'pruned by asha at step 2: loss 0.8 > rung cutoff 0.7333 (rung 2: the best 1/3 of the 2 trials that reached it before)'],
-      ['floor=0.05', 'succeed', null],
-    ]);
+    expect(jobs.map((j) => [j.name, j.status, j.reason])).toEqual(ashaOutcome);
     const again = await runCli(['run', ...quickRun, config, '--batches-data-dir', root]);
     expect(again.stdout).toContain('4 jobs, 4 already succeeded, 0 to run');
   });
@@ -78,12 +81,7 @@ describe('early stopping', () => {
       status: string;
       reason: string | null;
     }[];
-    expect(jobs.map((j) => [j.name, j.status, j.reason])).toEqual([
-      ['floor=0.1', 'succeed', null],
-      ['floor=0.5', 'pruned', 'pruned by asha at step 2: loss 1 > rung cutoff 0.6 (rung 2: the best 1/3 of the 1 trials that reached it before)'],
-      ['floor=0.3', 'pruned', 'pruned by asha at step 2: loss 0.8 > rung cutoff 0.7333 (rung 2: the best 1/3 of the 2 trials that reached it before)'],
-      ['floor=0.05', 'succeed', null],
-    ]);
+    expect(jobs.map((j) => [j.name, j.status, j.reason])).toEqual(ashaOutcome);
   });
 
   it('the median rule stops a job worse than the median of the others at the same step', async () => {
