@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { transformSync, type Plugin as EsbuildPlugin } from 'esbuild';
+import { buildSync, type Plugin as EsbuildPlugin } from 'esbuild';
 import type { Plugin as VitePlugin } from 'vite';
 
 /*
@@ -14,10 +14,10 @@ const pattern = /\?inline-(script|text)$/;
 
 /** The string an inline import stands for. */
 function inlined(file: string, kind: string): string {
-  const source = readFileSync(file, 'utf8');
-  if (kind === 'text') return source;
-  // One file, type-only imports: a transform is all it needs, no bundling.
-  return transformSync(source, { loader: 'ts', format: 'iife', target: 'es2020', legalComments: 'none' }).code;
+  if (kind === 'text') return readFileSync(file, 'utf8');
+  // The script and the modules it imports, bundled into one block for the page.
+  const { outputFiles } = buildSync({ entryPoints: [file], bundle: true, write: false, format: 'iife', target: 'es2020', legalComments: 'none' });
+  return outputFiles[0]!.text;
 }
 
 /** For tsup's esbuild. */

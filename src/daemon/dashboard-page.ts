@@ -16,6 +16,7 @@ export const dashboardPage = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>hyperctl</title>
+<link rel="icon" href="data:,">
 <style>${style}</style>
 </head>
 <body>
@@ -27,31 +28,44 @@ export const dashboardPage = `<!doctype html>
   <div class="counts" id="counts"></div>
 </header>
 <main>
+  <section class="wide">
+    <h2>Params and metric</h2>
+    <div class="tools">
+      <label>metric <select id="metric"></select></label>
+      <label>goal <select id="goal"><option>min</option><option>max</option></select></label>
+      <button id="clear-brushes" hidden>clear brushes</button>
+      <span class="muted hint">drag along an axis to filter; click it to clear</span>
+    </div>
+    <div class="figure" id="parallel"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
+  </section>
   <section>
-    <h2>Jobs</h2>
+    <h2>Metric against a param</h2>
+    <div class="tools"><label>param <select id="param"></select></label></div>
+    <div class="figure" id="scatter"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
+  </section>
+  <section>
+    <h2>Progress</h2>
+    <div class="tools">
+      <select id="curve-mode"><option value="steps">over steps: the best jobs and the one chosen</option><option value="best">best so far, over the trials</option></select>
+    </div>
+    <div class="figure" id="curves"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
+    <ul id="curve-legend"></ul>
+  </section>
+  <section class="wide">
+    <h2>Jobs <span id="shown" class="muted"></span></h2>
     <div id="shared" class="muted"></div>
     <div class="tools">
       <input id="filter" placeholder="filter by name, param or metric" size="28">
       <select id="status"><option value="">every status</option><option>running</option><option>succeed</option><option>failed</option><option>killed</option><option>pruned</option><option>init</option></select>
       <details id="chooser"><summary>columns</summary><div id="column-list"></div></details>
     </div>
-    <div class="scroll"><table id="jobs"><thead></thead><tbody></tbody></table></div>
+    <div class="scroll" id="table-scroll"><div id="sizer"><table id="jobs"><thead></thead><tbody></tbody></table></div></div>
   </section>
-  <div>
-    <section>
-      <h2>Chart</h2>
-      <div class="tools">
-        <label>metric <select id="metric"></select></label>
-        <label>against <select id="param"></select></label>
-      </div>
-      <svg id="chart" viewBox="0 0 400 240" preserveAspectRatio="none"></svg>
-    </section>
-    <section class="below">
-      <h2>Log <span id="log-name" class="muted"></span></h2>
-      <div class="tools"><label><input type="checkbox" id="stderr"> stderr</label></div>
-      <pre id="log" class="muted">Choose a job to see its output.</pre>
-    </section>
-  </div>
+  <section class="wide">
+    <h2>Log <span id="log-name" class="muted"></span></h2>
+    <div class="tools"><label><input type="checkbox" id="stderr"> stderr</label></div>
+    <pre id="log" class="muted">Choose a job to see its output.</pre>
+  </section>
 </main>
 <script>${script}</script>
 </body>

@@ -76,7 +76,7 @@ export const openApiDocument = {
     },
     '/api/v1/events': {
       get: {
-        summary: 'server-sent events: batch, job:start, job:exit, batch:end',
+        summary: "server-sent events: batch, job:start, job:metrics (a running job's report: job, step, values), job:exit, batch:end",
         responses: { 200: { description: 'event stream', content: { 'text/event-stream': {} } }, 401: error },
       },
     },
@@ -135,6 +135,12 @@ export const openApiDocument = {
           elapsedMs: { type: ['number', 'null'] },
           dataDir: { type: 'string' },
           readOnly: { type: 'boolean' },
+          objective: { type: 'object', required: ['metric', 'goal'], properties: { metric: { type: 'string' }, goal: { enum: ['min', 'max'] } } },
+          search: {
+            type: 'object',
+            required: ['algorithm', 'logParams'],
+            properties: { algorithm: { type: 'string' }, logParams: { type: 'array', items: { type: 'string' } } },
+          },
         },
       },
     },

@@ -1,5 +1,7 @@
+import type { BatchSpec } from '../batch/spec.js';
 import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
+import { parseSearchSpace } from '../search/space.js';
 
 /**
  * A job as the daemon's API and the CLI's `--json` show it.
@@ -51,6 +53,10 @@ export interface BatchInfo {
   readonly dataDir: string;
   /** True when the batch is served from its files (`batch serve`): nothing runs, nothing can be killed. */
   readonly readOnly?: boolean;
+  /** What its jobs are ranked by, when the batch says: its search's metric, else its early-stopping rule's. */
+  readonly objective?: { readonly metric: string; readonly goal: 'min' | 'max' };
+  /** For a search: its algorithm, and the params it draws on a log scale (charts show those on one). */
+  readonly search?: { readonly algorithm: string; readonly logParams: readonly string[] };
 }
 
 /** The common fields of a job from memory or from disk, turned into a {@link JobInfo}. */
@@ -81,5 +87,23 @@ export function toJobInfo(job: {
     params: job.params,
     dataDir: job.dataDir,
     metrics: job.metrics ?? null,
+  };
+}
+
+/** The ranking and scales a batch's spec states, as {@link BatchInfo} carries them. */
+export function objectiveOf(spec: Pick<BatchSpec, 'search' | 'earlyStopping'>): Pick<BatchInfo, 'objective' | 'search'> {
+  const { search, earlyStopping } = spec;
+  const objective = search?.metric
+    ? { metric: search.metric, goal: search.goal }
+    : earlyStopping
+      ? { metric: earlyStopping.metric, goal: earlyStopping.goal }
+      : undefined;
+  // Top-level params drawn log-uniformly (or log-normally, or as log-spaced integers).
+  const logParams = search
+    ? parseSearchSpace(search.space).space.params.flatMap(([name, node]) => (node.t === 'dim' && node.dim.kind !== 'choice' && node.dim.log ? [name] : []))
+    : [];
+  return {
+    ...(objective ? { objective } : {}),
+    ...(search ? { search: { algorithm: search.algorithm, logParams } } : {}),
   };
 }

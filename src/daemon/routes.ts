@@ -11,7 +11,7 @@ import { toReport } from '../metrics/metrics-line.js';
 import { unknownJob } from '../text/closest-names.js';
 import { dashboardCsp, dashboardPage } from './dashboard-page.js';
 import { openApiDocument } from './openapi.js';
-import { toJobInfo, type BatchInfo } from './protocol.js';
+import { objectiveOf, toJobInfo, type BatchInfo } from './protocol.js';
 import { readJsonBody, sendBodyError, sendError, sendJson, streamJsonArray } from './http-util.js';
 
 const statuses = ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] as const;
@@ -71,6 +71,7 @@ export function batchInfo(view: RunView): BatchInfo {
     elapsedMs: (view.endedAt ?? Date.now()) - view.startedAt,
     dataDir: view.spec.dataDir,
     ...(view.readOnly ? { readOnly: true } : {}),
+    ...objectiveOf(view.spec),
   };
 }
 
@@ -170,6 +171,7 @@ function streamEvents({ req, res, view, streams }: RouteContext): void {
   const unsubscribe = view.subscribe((event: BatchEvent) => {
     if (event.type === 'job:start') send(event.type, { job: event.job, host: event.host, at: new Date(event.at).toISOString() });
     else if (event.type === 'job:exit') send(event.type, toJobInfo(event.job));
+    else if (event.type === 'job:metrics') send(event.type, { job: event.job, step: event.step, values: event.values });
     else if (event.type === 'batch:end') send(event.type, batchInfo(view));
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();

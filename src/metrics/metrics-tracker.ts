@@ -31,16 +31,21 @@ export class MetricsTracker {
   readonly #fromStdout: MetricsReport[] = [];
   readonly #scanner = new MarkerLineScanner((json) => {
     const report = parseMetrics(json);
-    if (report && this.#fromStdout.length < maxHistory) this.#fromStdout.push(report);
+    if (!report || this.#fromStdout.length >= maxHistory) return;
+    this.#fromStdout.push(report);
+    this.#onReport?.(report.step ?? this.#fromStdout.length, report.values);
   });
+  /** Told of each report read from stdout, as it is read, with its step. */
+  readonly #onReport: ((step: number, values: Metrics) => void) | undefined;
   /**
    * Whether a file of reports posted to the daemon may exist. A run that follows its job from the
    * start knows (it sets this on each post); otherwise it is read if there.
    */
   posted = true;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, onReport?: (step: number, values: Metrics) => void) {
     this.#dataDir = dataDir;
+    this.#onReport = onReport;
   }
 
   /** One look at the files at a time: two would both read from the same offset. */
@@ -51,12 +56,9 @@ export class MetricsTracker {
     return this.#inTurn(() => this.#read());
   }
 
-  /**
-   * Scans the job's new stdout once at least `minBytes` of it piled up: called while the job runs,
-   * so that when it ends only the last of its output is left to read.
-   */
-  catchUp(minBytes: number): Promise<void> {
-    return this.#inTurn(() => this.#readStdout(minBytes));
+  /** Scans what the job wrote to stdout since the last look, if anything: called while it runs. */
+  catchUp(): Promise<void> {
+    return this.#inTurn(() => this.#readStdout(1));
   }
 
   #inTurn<T>(look: () => Promise<T>): Promise<T> {

@@ -103,7 +103,10 @@ export class BatchRun implements RunView {
     this.#options = options;
     this.#state = new BatchState(spec);
     this.#showAll();
-    this.#metrics = new LiveMetrics((name) => this.#state.spec(name)?.dataDir);
+    this.#metrics = new LiveMetrics(
+      (name) => this.#state.spec(name)?.dataDir,
+      (job, step, values) => this.#emit({ type: 'job:metrics', job, step, values }),
+    );
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
     this.#kill.signal.addEventListener('abort', () => this.#drain.abort(), { once: true });

@@ -79,6 +79,12 @@ export type BatchEvent =
   | { readonly type: 'job:start'; readonly job: string; readonly host: string; readonly pid?: number; readonly at: number }
   | { readonly type: 'job:output'; readonly job: string; readonly stream: 'stdout' | 'stderr'; readonly chunk: Buffer }
   | { readonly type: 'job:exit'; readonly job: JobResult }
+  /**
+   * A running job reported metrics (a `hyperctl:metrics` line on its stdout, read within a quarter
+   * of a second, or a report posted to the daemon): `step` is its `_step`, else the count of its
+   * reports so far.
+   */
+  | { readonly type: 'job:metrics'; readonly job: string; readonly step: number; readonly values: Readonly<Record<string, number | string>> }
   | { readonly type: 'batch:end'; readonly result: BatchResult }
   /** The batch has ended and the daemon keeps serving it until the run's signal aborts. */
   | {

@@ -4,9 +4,11 @@ import type { JobSpec } from '../batch/spec.js';
 import type { Metrics, MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
 
-/** How often a running job's new output is looked at, and how much of it makes a read worth it. */
+/** How often a running job's new output is looked at for metrics. */
 const catchUpEveryMs = 250;
-const catchUpBytes = 1 << 20;
+
+/** A report a running job made, as it is read: from its output or posted to the daemon. */
+export type ReportListener = (name: string, step: number, values: Metrics) => void;
 
 /**
  * The metrics of a run's jobs: followed live while a job runs (its output read as it grows),
@@ -18,18 +20,24 @@ export class LiveMetrics {
   readonly #trackers = new Map<string, MetricsTracker>();
   readonly #catchUps = new Map<string, NodeJS.Timeout>();
 
-  constructor(dataDirOf: (name: string) => string | undefined) {
+  readonly #onReport: ReportListener;
+  /** Reports posted per job, which number the steps of those that carry none. */
+  readonly #postedCount = new Map<string, number>();
+
+  constructor(dataDirOf: (name: string) => string | undefined, onReport: ReportListener) {
     this.#dataDirOf = dataDirOf;
+    this.#onReport = onReport;
   }
 
   /** Starts following the metrics of a job that starts, reading its output as it grows. */
   follow(job: JobSpec): void {
     this.unfollow(job.name);
-    const tracker = new MetricsTracker(job.dataDir);
+    const tracker = new MetricsTracker(job.dataDir, (step, values) => this.#onReport(job.name, step, values));
     tracker.posted = false;
     this.#trackers.set(job.name, tracker);
-    // A job that prints a lot is read while it runs: its exit is then recorded without a long read.
-    this.#catchUps.set(job.name, setInterval(() => void tracker.catchUp(catchUpBytes).catch(() => undefined), catchUpEveryMs).unref());
+    // New output is read as it comes (only what was written since the last look): reports reach
+    // listeners while the job runs, and its exit is recorded without a long read.
+    this.#catchUps.set(job.name, setInterval(() => void tracker.catchUp().catch(() => undefined), catchUpEveryMs).unref());
   }
 
   /** The last metrics of a job that ended; stops following it. */
@@ -44,6 +52,7 @@ export class LiveMetrics {
     clearInterval(this.#catchUps.get(name));
     this.#catchUps.delete(name);
     this.#trackers.delete(name);
+    this.#postedCount.delete(name);
   }
 
   /** A job's metrics: live while it runs, else read from its files. */
@@ -61,5 +70,8 @@ export class LiveMetrics {
       join(this.#dataDirOf(name)!, metricsFiles.posted),
       `${JSON.stringify({ ...report.values, ...(report.step !== undefined ? { _step: report.step } : {}) })}\n`,
     );
+    const count = (this.#postedCount.get(name) ?? 0) + 1;
+    this.#postedCount.set(name, count);
+    this.#onReport(name, report.step ?? count, report.values);
   }
 }

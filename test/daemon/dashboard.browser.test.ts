@@ -1,47 +1,21 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoDir, runCli, startCli } from '../helpers/cli.js';
-import { ensureCommand } from '../helpers/system.js';
+import { dashboardOf, launchChromium, rowNames, screenshot, serveFromDisk } from '../helpers/browser.js';
+import { startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let skipReason: string | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  skipReason = ensureCommand('chromium', 'chromium');
-  if (skipReason) return;
-  // Flags that keep a headless Chromium from reaching for the network or a sandbox it cannot have as root.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ browser, skipReason } = await launchChromium());
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
 });
-
-/** Where screenshots are kept for people to look at (not committed). */
-const artifacts = join(repoDir, 'test-artifacts');
-
-async function dashboardOf(root: string, name: string): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const { code, stdout } = await runCli(['batch', 'dashboard', name, '--batches-data-dir', root]);
-    if (code === 0) return stdout.trim();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the batch never served a dashboard');
-}
 
 describe('the dashboard, in a real browser', () => {
   it('shows progress, sorts by a metric, opens a log, kills a running job, and serves a finished batch', async ({ skip }) => {
@@ -69,42 +43,28 @@ describe('the dashboard, in a real browser', () => {
     // Sort by accuracy, highest first: a click sorts ascending, a second descending.
     await page.locator('th[data-key="accuracy"]').click();
     await page.locator('th[data-key="accuracy"]').click();
-    expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual([
-      'lr-0.2',
-      'lr-0.3',
-      'lr-0.1',
-      'lr-0.4',
-      'slow',
-    ]);
+    expect(await rowNames(page)).toEqual(['lr-0.2', 'lr-0.3', 'lr-0.1', 'lr-0.4', 'slow']);
 
     await page.locator('tr[data-job="lr-0.3"] td').first().click();
     await expect.poll(() => page.locator('#log').textContent(), { timeout: 10_000 }).toContain('training with lr 0.3');
 
-    // The chart: accuracy against lr, one point per job; then over the chosen job's steps.
-    await expect.poll(() => page.locator('#chart circle').count(), { timeout: 10_000 }).toBe(4);
-    await page.locator('#param').selectOption('step');
-    // One step so far: a line of one point, which has no size to be "visible".
-    await page.locator('#chart polyline').waitFor({ state: 'attached' });
-    await page.locator('#param').selectOption('lr');
+    // The scatter: accuracy against lr, one point per job with both; the chosen job's curve first in the legend.
+    await expect.poll(() => page.locator('#scatter').getAttribute('data-points'), { timeout: 10_000 }).toBe('4');
+    await expect.poll(() => page.locator('#curve-legend li').first().getAttribute('data-job'), { timeout: 10_000 }).toBe('lr-0.3');
 
     await page.locator('button[data-kill="slow"]').click();
     await page.locator('tr[data-job="slow"] .st-killed').waitFor();
     await expect.poll(() => page.locator('#progress').getAttribute('data-percent'), { timeout: 10_000 }).toBe('100');
-    mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
+    await screenshot(page, 'dashboard.png');
     expect((await run.done).code).toBe(1);
 
     // After the run: the same page, served from disk.
-    const serving = startCli(['batch', 'serve', 'web', '--port', '0', '--batches-data-dir', root]);
-    let said = '';
-    serving.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
-    await expect.poll(() => /at (http\S+)/.exec(said)?.[1], { timeout: 10_000 }).toBeTruthy();
-    await page.goto(/at (http\S+)/.exec(said)![1]!);
+    const serving = await serveFromDisk(root, 'web');
+    await page.goto(serving.url);
     await page.locator('tr[data-job="slow"] .st-killed').waitFor();
     expect(await page.locator('#title').textContent()).toBe('hyperctl · web · finished');
     expect(errors).toEqual([]);
-    serving.child.kill('SIGTERM');
-    expect((await serving.done).code).toBe(0);
+    expect(await serving.stop()).toBe(0);
     await page.close();
   });
 
@@ -123,21 +83,17 @@ describe('the dashboard, in a real browser', () => {
       }),
     );
     expect((await startCli(['run', '-c', join(root, 'b.json'), '-p', '1', '--batches-data-dir', root]).done).code).toBe(0);
-    const serving = startCli(['batch', 'serve', 'pruning', '--port', '0', '--batches-data-dir', root]);
-    let said = '';
-    serving.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
-    await expect.poll(() => /at (http\S+)/.exec(said)?.[1], { timeout: 10_000 }).toBeTruthy();
+    const serving = await serveFromDisk(root, 'pruning');
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(/at (http\S+)/.exec(said)![1]!);
+    await page.goto(serving.url);
     const cell = page.locator('tr[data-job="floor-9"] .st-pruned');
     await cell.waitFor();
     expect(await cell.locator('.reason').textContent()).toBe(
       'pruned by asha at step 2: loss 14 > rung cutoff 6 (rung 2: the best 1/2 of the 1 trials that reached it before)',
     );
     await page.locator('#status').selectOption('pruned');
-    await expect.poll(() => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual(['floor-9']);
-    serving.child.kill('SIGTERM');
-    expect((await serving.done).code).toBe(0);
+    await expect.poll(() => rowNames(page)).toEqual(['floor-9']);
+    expect(await serving.stop()).toBe(0);
     await page.close();
   });
 
@@ -148,26 +104,11 @@ describe('the dashboard, in a real browser', () => {
     const jobs = names.map((name, i) => ({ name, params: { i, model: 'tree' }, execution: { command: 'true' } }));
     writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'order', jobs, daemon: { port: 0, exit_on_finish: true } }));
     expect((await startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root]).done).code).toBe(0);
-    const serving = startCli(['batch', 'serve', 'order', '--port', '0', '--batches-data-dir', root]);
-    let said = '';
-    serving.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
-    await expect.poll(() => /at (http\S+)/.exec(said)?.[1], { timeout: 10_000 }).toBeTruthy();
+    const serving = await serveFromDisk(root, 'order');
     const page = await browser.newPage({ viewport: { width: 420, height: 800 } });
-    await page.goto(/at (http\S+)/.exec(said)![1]!);
+    await page.goto(serving.url);
     await page.locator('tr[data-job="x10"]').waitFor();
-    expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual([
-      'd=-10',
-      'd=-3',
-      'lr=1e-3',
-      'lr=0.01',
-      'lr=0.05',
-      'lr=0.1',
-      'lr=0.2',
-      'trial-0002',
-      'trial-0010',
-      'x2',
-      'x10',
-    ]);
+    expect(await rowNames(page)).toEqual(['d=-10', 'd=-3', 'lr=1e-3', 'lr=0.01', 'lr=0.05', 'lr=0.1', 'lr=0.2', 'trial-0002', 'trial-0010', 'x2', 'x10']);
     // A param every job shares is said once, above the table, not as a column.
     expect(await page.locator('#shared').textContent()).toBe('same for every job: model=tree');
     expect(await page.locator('th[data-key="model"]').count()).toBe(0);
@@ -186,10 +127,8 @@ describe('the dashboard, in a real browser', () => {
     // Nothing wider than the window: the page does not scroll sideways, the table is not squashed.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(420);
     expect(await page.locator('#jobs').evaluate((t) => t.getBoundingClientRect().width)).toBeGreaterThan(300);
-    mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, 'dashboard-narrow.png'), fullPage: true });
-    serving.child.kill('SIGTERM');
-    expect((await serving.done).code).toBe(0);
+    await screenshot(page, 'dashboard-narrow.png');
+    expect(await serving.stop()).toBe(0);
     await page.close();
   });
 
