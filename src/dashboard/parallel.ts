@@ -132,6 +132,8 @@ function axisNodes(axis: Axis, isMetric: boolean): SVGElement {
         ? svg('rect', {
             class: 'brush',
             'data-axis': axis.name,
+            // The values it keeps, for a reader's tools (and tests): from its lower edge to its upper.
+            ...(axis.scale ? { 'data-low': String(axis.scale.valueAt(span[0])), 'data-high': String(axis.scale.valueAt(span[1])) } : {}),
             x: String(axis.x - 8),
             width: '16',
             y: String(y(span[1])),

@@ -19,18 +19,19 @@ export interface Scale {
 /** Ticks at 1, 2 or 5 × 10ᵏ, about `count` of them, within [low, high]. */
 export function niceTicks(low: number, high: number, count = 5): number[] {
   if (!(high > low)) return [low];
-  const rough = (high - low) / count;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
+  const power = 10 ** Math.floor(Math.log10((high - low) / count));
+  // Of the round steps near the rough one, the one giving the count closest to that asked for.
+  const tickCount = (s: number) => Math.floor(high / s) - Math.ceil(low / s) + 1;
+  const step = [0.5, 1, 2, 5, 10].map((m) => m * power).reduce((best, s) => (Math.abs(tickCount(s) - count) < Math.abs(tickCount(best) - count) ? s : best));
   const ticks: number[] = [];
   for (let i = Math.ceil(low / step); i * step <= high + step * 1e-9; i++) ticks.push(+(i * step).toPrecision(12));
   return ticks;
 }
 
-/** Ticks at powers of ten within [low, high]; with less than two decades, at 1, 2 and 5 of each. */
+/** Ticks at powers of ten within [low, high]; over two decades or less, at 1, 2 and 5 of each. */
 export function logTicks(low: number, high: number): number[] {
   const [from, to] = [Math.floor(Math.log10(low)), Math.ceil(Math.log10(high))];
-  const multiples = to - from <= 2 ? [1, 2, 5] : [1];
+  const multiples = Math.log10(high / low) <= 2 ? [1, 2, 5] : [1];
   const ticks: number[] = [];
   for (let k = from; k <= to; k++) for (const m of multiples) ticks.push(+(m * 10 ** k).toPrecision(12));
   const inside = ticks.filter((t) => t >= low * (1 - 1e-9) && t <= high * (1 + 1e-9));

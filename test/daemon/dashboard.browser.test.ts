@@ -26,7 +26,9 @@ describe('the dashboard, in a real browser', () => {
       params: { lr },
       execution: { command: `echo "training with lr ${lr}"; echo 'hyperctl:metrics {"accuracy": ${[0.7, 0.9, 0.8, 0.6][i]}}'` },
     }));
-    const jobs = [...quick, { name: 'slow', params: { lr: 0.5 }, execution: { command: 'echo still going; sleep 60' } }];
+    const gate = join(root, 'gate');
+    const slow = `echo still going; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo 'hyperctl:metrics {"accuracy": 0.55}'; sleep 60`;
+    const jobs = [...quick, { name: 'slow', params: { lr: 0.5 }, execution: { command: slow } }];
     writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'web', jobs, daemon: { port: 0, exit_on_finish: true } }));
     const run = startCli(['run', '-c', join(root, 'b.json'), '-p', '5', '--batches-data-dir', root]);
     const url = await dashboardOf(root, 'web');
@@ -51,6 +53,12 @@ describe('the dashboard, in a real browser', () => {
     // The scatter: accuracy against lr, one point per job with both; the chosen job's curve first in the legend.
     await expect.poll(() => page.locator('#scatter').getAttribute('data-points'), { timeout: 10_000 }).toBe('4');
     await expect.poll(() => page.locator('#curve-legend li').first().getAttribute('data-job'), { timeout: 10_000 }).toBe('lr-0.3');
+
+    // A running job's report reaches the page as it is made (the job:metrics event): its row shows it, still running.
+    writeFileSync(gate, '');
+    await expect.poll(() => page.locator('tr[data-job="slow"] td').allTextContents(), { timeout: 10_000 }).toContain('0.55');
+    expect(await page.locator('tr[data-job="slow"] .st-running').count()).toBe(1);
+    expect(await page.locator('#scatter').getAttribute('data-points')).toBe('5');
 
     await page.locator('button[data-kill="slow"]').click();
     await page.locator('tr[data-job="slow"] .st-killed').waitFor();

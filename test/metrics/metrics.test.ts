@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createDaemonClient, isHyperctlError, reportMetrics, runBatch } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { metricJobs, reportedMetrics } from '../helpers/metric-jobs.js';
+import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('metrics', () => {
@@ -62,6 +63,61 @@ describe('metrics', () => {
     expect(body.last).toEqual({ loss: 2 });
     writeFileSync(gate, '');
     expect((await run).jobs[0]!.metrics).toEqual({ loss: 2 });
+  });
+
+  it('reach onEvent and the event stream as job:metrics while the job runs, stdout lines and posted reports alike', async () => {
+    const root = tempDir();
+    const [posting, ending] = [join(tempDir(), 'posting'), join(tempDir(), 'ending')];
+    const post = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL + '/api/v1/jobs/train/metrics', { method: 'POST', body: JSON.stringify({ f1: 0.5 }) })"`;
+    const seen: { job: string; step: number; values: Record<string, unknown> }[] = [];
+    let portal = '';
+    const run = runBatch(
+      {
+        name: 'stream',
+        jobs: [
+          {
+            name: 'train',
+            params: {},
+            execution: {
+              command: `echo 'hyperctl:metrics {"loss": 3}'; echo 'hyperctl:metrics {"loss": 2, "_step": 5}'; while [ ! -e ${posting} ]; do sleep 0.02; done; ${post}; while [ ! -e ${ending} ]; do sleep 0.02; done`,
+            },
+          },
+        ],
+      },
+      {
+        batchesDataDir: root,
+        daemon: true,
+        port: 0,
+        exitOnFinish: true,
+        onEvent: (e) => {
+          if (e.type === 'batch:start') portal = e.portal!;
+          if (e.type === 'job:metrics') seen.push({ job: e.job, step: e.step, values: e.values });
+        },
+      },
+    );
+    // Its stdout reports, while it waits to post.
+    await waitFor(() => seen.length === 2, 'two reports from stdout');
+    // The daemon's event stream carries the same reports to the dashboard.
+    const token = readFileSync(join(root, 'stream', 'token'), 'utf8');
+    const stream = await fetch(`${portal}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+    const reader = stream.body!.getReader();
+    let said = '';
+    const streamed = (async () => {
+      while (!said.includes('"f1":0.5')) said += new TextDecoder().decode((await reader.read()).value);
+    })();
+    writeFileSync(posting, '');
+    await waitFor(() => seen.length === 3, 'the posted report');
+    // Each before the job ends: it still waits.
+    expect(seen).toEqual([
+      { job: 'train', step: 1, values: { loss: 3 } },
+      { job: 'train', step: 5, values: { loss: 2 } },
+      { job: 'train', step: 1, values: { f1: 0.5 } },
+    ]);
+    await streamed;
+    expect(said).toContain('event: job:metrics\ndata: {"job":"train","step":1,"values":{"f1":0.5}}');
+    await reader.cancel();
+    writeFileSync(ending, '');
+    expect((await run).status).toBe('succeed');
   });
 
   it('reportMetrics refuses values that are not numbers or strings, and outside a job', () => {

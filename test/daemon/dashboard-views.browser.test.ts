@@ -1,0 +1,226 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifacts, launchChromium, rowNames, screenshot, serveFromDisk } from '../helpers/browser.js';
+import { repoDir, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let skipReason: string | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  ({ browser, skipReason } = await launchChromium());
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Job {
+  name: string;
+  status: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, number> | null;
+}
+
+/** The jobs as the page's own API gives them. */
+function jobsOf(page: Page): Promise<Job[]> {
+  return page.evaluate(async () => ((await (await fetch('api/v1/jobs')).json()) as { jobs: Job[] }).jobs);
+}
+
+/** Where a value lies on a figure's axis, in page pixels, read from the axis's tick labels (a linear axis). */
+async function pixelOf(page: Page, figure: string, x: number, y: number): Promise<{ x: number; y: number }> {
+  const ticks = (axis: 'x' | 'y') =>
+    page
+      .locator(`#${figure} .axis.${axis} .tick`)
+      .evaluateAll((nodes, a) => nodes.map((n) => [Number(n.textContent), Number(n.getAttribute(a))] as const), axis);
+  const along = (pairs: readonly (readonly [number, number])[], value: number, shift: number) => {
+    const [[v0, p0], [v1, p1]] = [pairs[0]!, pairs.at(-1)!];
+    return p0 + ((value - v0) / (v1 - v0)) * (p1 - p0) + shift;
+  };
+  const box = (await page.locator(`#${figure}`).boundingBox())!;
+  // A y tick's label sits 4 px below its line.
+  return { x: box.x + along(await ticks('x'), x, 0), y: box.y + along(await ticks('y'), y, -4) };
+}
+
+describe('the dashboard views, in a real browser', () => {
+  it('shows a search in parallel coordinates with log axes, filters the table by brushing, and plots the metric on real axes', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    const objective = `awk -v lr={lr} -v layers={layers} -v opt={opt} 'BEGIN { x = log(lr) / log(10) + 2.5; loss = x * x + (layers - 4) * (layers - 4) / 4 + (opt == "adam" ? 0 : 0.5); printf "hyperctl:metrics {\\"loss\\": %.6f}\\n", loss }'`;
+    writeFileSync(
+      join(root, 'search.json'),
+      JSON.stringify({
+        name: 'sweep',
+        params: { lr: { loguniform: [1e-4, 0.1] }, layers: { int: [1, 6] }, opt: { choice: ['sgd', 'adam'] } },
+        execution: { command: objective },
+        search: { algorithm: 'random', metric: 'loss', goal: 'min', max_trials: 24, seed: 3 },
+        daemon: { port: 0, exit_on_finish: true },
+      }),
+    );
+    expect((await runCli(['run', '-c', join(root, 'search.json'), '-p', '4', '--batches-data-dir', root])).code).toBe(0);
+    const serving = await serveFromDisk(root, 'sweep');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(serving.url);
+    await expect.poll(() => page.locator('#parallel').getAttribute('data-lines')).toBe('24');
+
+    // An axis per param and one for the metric; the log-uniform param on a log scale.
+    const axes = await page
+      .locator('#parallel .pc-axis')
+      .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-axis'), n.getAttribute('data-scale'), n.classList.contains('metric')]));
+    expect(axes).toEqual([
+      ['lr', 'log', false],
+      ['layers', 'linear', false],
+      ['opt', 'bands', false],
+      ['loss', 'linear', true],
+    ]);
+    expect(await page.locator('#parallel .pc-axis[data-axis="lr"] .title').textContent()).toBe('lr (log)');
+    // Its ticks at powers of ten, over the values drawn.
+    const lrTicks = await page.locator('#parallel .pc-axis[data-axis="lr"] .tick').allTextContents();
+    expect(lrTicks.length).toBeGreaterThanOrEqual(2);
+    for (const tick of lrTicks) expect(['1e-4', '0.001', '0.01', '0.1']).toContain(tick);
+    expect(await page.locator('#parallel .pc-axis[data-axis="opt"] .tick').allTextContents()).toEqual(['adam', 'sgd']);
+
+    // Brushing the lower part of the loss axis keeps in the table exactly the jobs whose loss lies in it.
+    const grip = (await page.locator('#parallel .grip[data-axis="loss"]').boundingBox())!;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height - 1);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height * 0.6, { steps: 5 });
+    await page.mouse.up();
+    const brush = page.locator('#parallel .brush[data-axis="loss"]');
+    const [low, high] = [Number(await brush.getAttribute('data-low')), Number(await brush.getAttribute('data-high'))];
+    const jobs = await jobsOf(page);
+    const within = jobs.filter((job) => job.metrics!.loss! >= low && job.metrics!.loss! <= high).map((job) => job.name);
+    expect(within.length).toBeGreaterThan(0);
+    expect(within.length).toBeLessThan(24);
+    expect((await rowNames(page)).sort()).toEqual(within.sort());
+    expect(await page.locator('#shown').textContent()).toBe(`${within.length} of 24 jobs shown`);
+    expect(await page.locator('#parallel').getAttribute('data-lines')).toBe(String(within.length));
+    // A click on the axis clears its brush.
+    await page.mouse.click(grip.x + grip.width / 2, grip.y + 10);
+    await expect.poll(() => page.locator('#shown').textContent()).toBe('24 jobs');
+    expect(await page.locator('#parallel .brush').count()).toBe(0);
+
+    // The scatter: loss against lr on a log axis with ticks and titles, a point per trial.
+    await page.locator('#param').selectOption('lr');
+    expect(await page.locator('#scatter').getAttribute('data-points')).toBe('24');
+    expect(await page.locator('#scatter .axis.x').getAttribute('data-scale')).toBe('log');
+    expect(await page.locator('#scatter .axis.x .title').textContent()).toBe('lr (log)');
+    expect(await page.locator('#scatter .axis.x .tick').allTextContents()).toContain('0.001');
+    expect(await page.locator('#scatter .axis.y .title').textContent()).toBe('loss');
+    expect((await page.locator('#scatter .axis.y .tick').allTextContents()).length).toBeGreaterThanOrEqual(3);
+
+    // A search opens on its best value so far over the trials.
+    expect(await page.locator('#curve-mode').inputValue()).toBe('best');
+    const best = Math.min(...jobs.map((job) => job.metrics!.loss!));
+    expect(Number(await page.locator('#curves').getAttribute('data-best'))).toBe(best);
+    expect(await page.locator('#curves .axis.x .title').textContent()).toBe('trial');
+    await screenshot(page, 'dashboard-search.png');
+    // The README's picture of the page, made anew when asked: HYPERCTL_README_SCREENSHOT=1.
+    if (process.env.HYPERCTL_README_SCREENSHOT === '1') {
+      mkdirSync(join(repoDir, 'docs'), { recursive: true });
+      copyFileSync(join(artifacts, 'dashboard-search.png'), join(repoDir, 'docs', 'dashboard.png'));
+    }
+    expect(errors).toEqual([]);
+    expect(await serving.stop()).toBe(0);
+    await page.close();
+  });
+
+  it('overlays learning curves with a legend, pruned and failed jobs drawn apart, and names a curve under the pointer', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    // Loss floor + 10 / step for six steps; `fail` ends with an error after its third.
+    const curve = (steps: number, end: string) =>
+      `i=1; while [ $i -le ${steps} ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.2; i=$((i + 1)); done; ${end}`;
+    const jobs = [
+      { name: 'good', params: { floor: 1 }, execution: { command: curve(6, 'true') } },
+      { name: 'poor', params: { floor: 9 }, execution: { command: curve(6, 'true') } },
+      { name: 'fail', params: { floor: 0 }, execution: { command: curve(3, 'exit 1') } },
+    ];
+    writeFileSync(
+      join(root, 'b.json'),
+      JSON.stringify({
+        name: 'curves',
+        jobs,
+        early_stopping: { rule: 'asha', metric: 'loss', min_steps: 2, reduction_factor: 2 },
+        daemon: { port: 0, exit_on_finish: true },
+      }),
+    );
+    expect((await runCli(['run', '-c', join(root, 'b.json'), '-p', '1', '--batches-data-dir', root])).code).toBe(1);
+    const serving = await serveFromDisk(root, 'curves');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(serving.url);
+    await expect.poll(() => page.locator('#curves').getAttribute('data-curves')).toBe('3');
+    // The legend: each job's line style follows its status; the best last value first (good ends at
+    // 1 + 10/6, fail at 10/3, poor was pruned at its second step, at 9 + 10/2).
+    const legend = await page
+      .locator('#curve-legend li')
+      .evaluateAll((items) => items.map((li) => [li.getAttribute('data-job'), li.querySelector('.swatch')!.className]));
+    expect(legend).toEqual([
+      ['good', 'swatch succeed'],
+      ['fail', 'swatch failed'],
+      ['poor', 'swatch pruned'],
+    ]);
+    // The pointer on good's first report (step 1, loss 11) names it, its step and value, and its params.
+    const at = await pixelOf(page, 'curves', 1, 11);
+    await page.mouse.move(at.x, at.y);
+    const tip = page.locator('#curves .tip');
+    await tip.waitFor();
+    expect(await tip.locator('div').allTextContents()).toEqual(['good · succeed', 'step 1: loss = 11', 'floor = 1']);
+    // Choosing a job in the legend opens its log and draws its curve bold, first.
+    await page.locator('#curve-legend li[data-job="poor"]').click();
+    await expect.poll(() => page.locator('#log-name').textContent()).toBe('poor');
+    await expect.poll(() => page.locator('#curve-legend li').first().getAttribute('data-job')).toBe('poor');
+    await screenshot(page, 'dashboard-curves.png');
+    expect(await serving.stop()).toBe(0);
+    await page.close();
+  });
+
+  it('clips a far-off value to the edge of the scatter and says so, and follows a dark colour scheme', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    const losses = [0.31, 0.35, 0.4, 0.42, 0.45, 0.5, 0.52, 0.6, 0.61, 1e6];
+    const jobs = losses.map((loss, x) => ({ name: `x-${x}`, params: { x }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } }));
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'outlier', jobs, daemon: { port: 0, exit_on_finish: true } }));
+    expect((await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root])).code).toBe(0);
+    const serving = await serveFromDisk(root, 'outlier');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', reducedMotion: 'reduce' });
+    await page.goto(serving.url);
+    await expect.poll(() => page.locator('#scatter').getAttribute('data-points')).toBe('10');
+    expect(await page.locator('#scatter .clipped').getAttribute('data-count')).toBe('1');
+    expect(await page.locator('#scatter .clipped').textContent()).toBe('1 beyond the top ▸ drawn at the edge');
+    // The rest keep the axis: its ticks stay within their range.
+    const ticks = (await page.locator('#scatter .axis.y .tick').allTextContents()).map(Number);
+    expect(Math.max(...ticks)).toBeLessThan(1);
+    expect(await page.locator('body').evaluate((body) => body.ownerDocument.defaultView!.getComputedStyle(body).backgroundColor)).toBe('rgb(12, 17, 29)');
+    await screenshot(page, 'dashboard-dark.png');
+    expect(await serving.stop()).toBe(0);
+    await page.close();
+  });
+
+  it('draws only the rows in view of a thousand-job table, and the last ones when scrolled to the end', async ({ skip }) => {
+    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const root = tempDir();
+    const jobs = Array.from({ length: 1000 }, (_, i) => ({ name: `j-${i + 1}`, params: { i: i + 1 }, execution: { command: 'true' } }));
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'wide', jobs, daemon: { port: 0, exit_on_finish: true } }));
+    expect((await runCli(['run', '-c', join(root, 'b.json'), '-p', '8', '--batches-data-dir', root])).code).toBe(0);
+    const serving = await serveFromDisk(root, 'wide');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(serving.url);
+    await page.locator('tr[data-job="j-1"]').waitFor();
+    expect(await page.locator('#shown').textContent()).toBe('1000 jobs');
+    const drawn = await page.locator('#jobs tbody tr').count();
+    expect(drawn).toBeLessThan(80);
+    await page.locator('#table-scroll').evaluate((scroll) => {
+      scroll.scrollTop = scroll.scrollHeight;
+    });
+    await page.locator('tr[data-job="j-1000"]').waitFor();
+    expect(await page.locator('tr[data-job="j-1"]').count()).toBe(0);
+    expect(await page.locator('#jobs tbody tr').count()).toBeLessThan(80);
+    expect(await serving.stop()).toBe(0);
+    await page.close();
+  }, 90_000);
+});
