@@ -90,7 +90,7 @@ async function stopBatch({ req, res, view }: RouteContext): Promise<void> {
   sendJson(res, 202, { name: view.spec.name, stopping: true, kill });
 }
 
-async function listJobs({ res, view, query }: RouteContext): Promise<void> {
+async function listJobs({ req, res, view, query }: RouteContext): Promise<void> {
   const parsed = v.safeParse(jobsQuery, Object.fromEntries(query));
   if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `${parsed.issues[0].path?.[0]?.key ?? 'query'}: ${parsed.issues[0].message}`);
   const { status, offset = 0, limit } = parsed.output;
@@ -98,7 +98,7 @@ async function listJobs({ res, view, query }: RouteContext): Promise<void> {
   const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
   // Running jobs are few (as many as there are slots): their live metrics are worth a look each.
   const live = await Promise.all(page.map((job) => withLiveMetrics(job, () => view.metrics(job.name))));
-  await streamJsonArray(res, `{"total":${all.length},"offset":${offset},"jobs":`, live, toJobInfo, '}');
+  await streamJsonArray(req, res, `{"total":${all.length},"offset":${offset},"jobs":`, live, toJobInfo, '}');
 }
 
 /** The dashboard page; its address holds the token, which must not leak through a Referer. */
@@ -186,7 +186,7 @@ function streamEvents({ req, res, view, streams }: RouteContext): void {
 }
 
 /** The original tool's routes, answered as its job-side client expects: `{ code, data }`. */
-async function compatRoute({ res, view }: RouteContext, method: string, path: readonly string[]): Promise<void> {
+async function compatRoute({ req, res, view }: RouteContext, method: string, path: readonly string[]): Promise<void> {
   const compatJob = (job: JobResult) => {
     const spec = view.jobSpec(job.name);
     return {
@@ -206,7 +206,7 @@ async function compatRoute({ res, view }: RouteContext, method: string, path: re
   }
   if (path[0] !== 'api' || path[1] !== 'job') return fail(404, { msg: 'resource not found' });
   const [, , name, operation, ...rest] = path;
-  if (name === undefined && method === 'GET') return streamJsonArray(res, '{"code":0,"data":{"jobs":', view.jobs(), compatJob, '}}');
+  if (name === undefined && method === 'GET') return streamJsonArray(req, res, '{"code":0,"data":{"jobs":', view.jobs(), compatJob, '}}');
   const job = name === undefined ? undefined : view.job(name);
   if (!job) return fail(404, { msg: 'resource not found' });
   if (operation === undefined && method === 'GET') return sendJson(res, 200, { code: 0, data: compatJob(job) });

@@ -1,13 +1,14 @@
 /*
  * The dashboard's script, run in the browser. It reads the daemon's native API relative to the
  * page's own address (the token in the path authenticates it) and follows its event stream.
- * Events change the model at once; the page is drawn from it at most four times a second, so a
+ * Events change the model at once; the page is drawn from it at most once a second, so a
  * stream of metrics does not keep the browser busy.
  */
 import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
 import { curveJobs, drawBestSoFar, drawCurves, followCurveHover } from './curves.js';
 import { byId, duration, el, replace } from './dom.js';
-import { fieldOf, guessGoal, type History, metricKeys, model, paramAxes, sharedParams, varyingParams, visible } from './model.js';
+import { followWidth } from './figure.js';
+import { fieldOf, guessGoal, type History, metricKeys, model, paramAxes, paramValues, sharedParams, varyingParams, visible } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { drawParallel, followBrushing } from './parallel.js';
 import { drawScatter, followScatterHover } from './scatter.js';
@@ -93,11 +94,12 @@ function chooseMetric(metrics: readonly string[]): void {
 
 /** Draws everything from the model. */
 function render(): void {
-  const params = varyingParams();
+  const values = paramValues();
+  const params = varyingParams(values);
   const metrics = metricKeys();
   chooseMetric(metrics);
   columns = ['name', 'status', 'host', 'duration', ...params, ...metrics];
-  byId('shared').textContent = sharedParams();
+  byId('shared').textContent = sharedParams(values);
   renderColumnChooser();
   const all = [...model.jobs.values()];
   const rows = all.filter(visible).sort(compare);
@@ -139,10 +141,17 @@ function renderCharts(params: readonly string[], all: readonly JobInfo[], rows: 
     axes.find((axis) => axis.name === paramSelect.value),
     rows,
   );
-  const mode = byId<HTMLSelectElement>('curve-mode').value;
-  if (mode === 'best') drawBestSoFar(byId('curves'), byId('curve-legend'), all);
+  shownRows = rows;
+  renderCurves();
+}
+
+/** The rows the table shows, as last drawn: the curves are of the best of them. */
+let shownRows: readonly JobInfo[] = [];
+
+function renderCurves(): void {
+  if (byId<HTMLSelectElement>('curve-mode').value === 'best') drawBestSoFar(byId('curves'), byId('curve-legend'), [...model.jobs.values()]);
   else {
-    const shown = curveJobs(rows);
+    const shown = curveJobs(shownRows);
     loadHistories(shown);
     drawCurves(byId('curves'), byId('curve-legend'), shown);
   }
@@ -157,26 +166,32 @@ function loadHistories(shown: readonly JobInfo[]): void {
       .then((response) => response.json() as Promise<{ history: History }>)
       .then((metrics) => {
         model.histories.set(job.name, metrics.history);
-        schedule();
+        schedule('curves');
       })
       .catch(offline)
       .finally(() => fetching.delete(job.name));
   }
 }
 
+/** The least time between two drawings of the page while events stream in. */
+const drawEveryMs = 1000;
 let timer: number | undefined;
 let lastRender = 0;
+let curvesOnly = true;
 
-/** Draws again soon: at most once in 250 ms, however many events come. */
-function schedule(): void {
+/** Draws again soon (the curves alone, when only a history came): at most once in {@link drawEveryMs}, however many events come. */
+function schedule(what: 'all' | 'curves' = 'all'): void {
+  if (what === 'all') curvesOnly = false;
   if (timer !== undefined) return;
   timer = window.setTimeout(
     () => {
       timer = undefined;
       lastRender = performance.now();
-      render();
+      if (curvesOnly) renderCurves();
+      else render();
+      curvesOnly = true;
     },
-    Math.max(0, lastRender + 250 - performance.now()),
+    Math.max(0, lastRender + drawEveryMs - performance.now()),
   );
 }
 
@@ -297,15 +312,16 @@ byId('clear-brushes').addEventListener('click', () => {
   model.brushes.clear();
   render();
 });
-for (const id of ['param', 'curve-mode']) byId(id).addEventListener('change', () => render());
+byId('param').addEventListener('change', () => render());
+byId('curve-mode').addEventListener('change', renderCurves);
 byId('stderr').addEventListener('change', () => {
   if (model.selected) showLog(model.selected);
 });
 followBrushing(byId('parallel'), render);
 followScatterHover(byId('scatter'));
 followCurveHover(byId('curves'), () => (byId<HTMLSelectElement>('curve-mode').value === 'best' ? 'trial' : 'step'));
-// Charts fit their section's width: drawn again when the window changes size.
-window.addEventListener('resize', schedule);
+// Charts fit their section's width: drawn again when it changes.
+for (const id of ['parallel', 'scatter', 'curves']) followWidth(byId(id), () => schedule());
 
 Promise.all([loadBatch(), loadJobs()])
   .then(() => {

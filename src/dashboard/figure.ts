@@ -30,21 +30,47 @@ export interface Plot {
 export function plotIn(figure: HTMLElement, height: number, minWidth = 200): Plot {
   const canvas = figure.querySelector('canvas')!;
   const overlay = figure.querySelector('svg')!;
-  const width = Math.max(minWidth, figure.clientWidth);
+  const width = Math.max(minWidth, widthOf(figure));
   const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  overlay.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  overlay.setAttribute('width', String(width));
-  overlay.setAttribute('height', String(height));
+  // Resized only when its size changed: a new size costs a new bitmap.
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    overlay.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    overlay.setAttribute('width', String(width));
+    overlay.setAttribute('height', String(height));
+  }
   replace(overlay, []);
   const ctx = canvas.getContext('2d')!;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   figure.querySelector<HTMLElement>('.tip')!.hidden = true;
   return { figure, ctx, svg: overlay, width, height };
+}
+
+/** Figures' widths as the browser last told them: reading a width at each drawing would force a layout. */
+const widths = new WeakMap<HTMLElement, number>();
+
+function widthOf(figure: HTMLElement): number {
+  let width = widths.get(figure);
+  if (width === undefined) {
+    width = figure.clientWidth;
+    widths.set(figure, width);
+  }
+  return width;
+}
+
+/** Follows a figure's width, calling `onResize` when it changes. */
+export function followWidth(figure: HTMLElement, onResize: () => void): void {
+  new ResizeObserver(() => {
+    const before = widths.get(figure);
+    if (figure.clientWidth === before) return;
+    widths.set(figure, figure.clientWidth);
+    // The first report is of the width the page opened with, not a change.
+    if (before !== undefined) onResize();
+  }).observe(figure);
 }
 
 /** A message in place of a chart. */

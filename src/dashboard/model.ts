@@ -44,7 +44,10 @@ export const model: Model = {
 };
 
 /** Every param's distinct values (as JSON), and how many jobs have it. */
-function paramValues(): Map<string, { values: Set<string>; count: number }> {
+export type ParamValues = Map<string, { values: Set<string>; count: number }>;
+
+/** Each param's {@link ParamValues}, read once per drawing of the page. */
+export function paramValues(): ParamValues {
   const seen = new Map<string, { values: Set<string>; count: number }>();
   for (const job of model.jobs.values()) {
     for (const [key, value] of Object.entries(job.params)) {
@@ -58,14 +61,14 @@ function paramValues(): Map<string, { values: Set<string>; count: number }> {
 }
 
 /** Params whose value differs between jobs: a column and an axis each. */
-export function varyingParams(): string[] {
-  return [...paramValues()].filter(([, entry]) => entry.values.size > 1 || entry.count < model.jobs.size).map(([key]) => key);
+export function varyingParams(values: ParamValues): string[] {
+  return [...values].filter(([, entry]) => entry.values.size > 1 || entry.count < model.jobs.size).map(([key]) => key);
 }
 
 /** Params every job has with the same value: shown once above the table instead of a column each. */
-export function sharedParams(): string {
+export function sharedParams(values: ParamValues): string {
   if (model.jobs.size < 2) return '';
-  const shared = [...paramValues()].filter(([, entry]) => entry.values.size === 1 && entry.count === model.jobs.size);
+  const shared = [...values].filter(([, entry]) => entry.values.size === 1 && entry.count === model.jobs.size);
   if (shared.length === 0) return '';
   return `same for every job: ${shared.map(([key, entry]) => `${key}=${plain(JSON.parse([...entry.values][0]!))}`).join(', ')}`;
 }

@@ -5,7 +5,7 @@ import { metricOf, model, type ParamAxis, visible } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { formatNumber, type Scale, scaleFor } from './scales.js';
 import { bandLabel, logParam } from './scatter.js';
-import { ramp } from './theme.js';
+import { ramp, rampSteps } from './theme.js';
 
 /*
  * Parallel coordinates: an axis per varying param and one for the chosen metric, a line per job
@@ -74,8 +74,8 @@ export function drawParallel(figure: HTMLElement, params: readonly ParamAxis[], 
   const metricAxis = model.metric ? axes.at(-1) : undefined;
   const { ctx } = plot;
   const y = (position: number) => box.bottom - position * (box.bottom - box.top);
+  // A job's polyline, added to the current path (lines of one colour are stroked together).
   const line = (job: JobInfo) => {
-    ctx.beginPath();
     let pen = false;
     for (const axis of axes) {
       const position = axis.at(job);
@@ -86,31 +86,37 @@ export function drawParallel(figure: HTMLElement, params: readonly ParamAxis[], 
         pen = true;
       }
     }
+  };
+  const stroke = (group: readonly JobInfo[], color: string) => {
+    if (group.length === 0) return;
+    ctx.strokeStyle = color;
+    ctx.beginPath();
+    for (const job of group) line(job);
     ctx.stroke();
   };
-  const shown = jobs.filter(visible);
-  const hiddenJobs = jobs.filter((job) => !visible(job));
+  const shown: JobInfo[] = [];
+  const hiddenJobs: JobInfo[] = [];
+  for (const job of jobs) (visible(job) ? shown : hiddenJobs).push(job);
   ctx.lineWidth = 1;
   ctx.globalAlpha = 0.35;
-  ctx.strokeStyle = fadedColor();
-  for (const job of hiddenJobs) line(job);
-  // The better a job, the later it is drawn: the best lie on top.
-  const metricPlace = (job: JobInfo) => (metricAxis ? metricAxis.at(job) : undefined);
-  const ranked = [...shown].sort((a, b) => goodness(metricPlace(a)) - goodness(metricPlace(b)));
-  ctx.globalAlpha = shown.length > 2000 ? 0.4 : 0.8;
-  for (const job of ranked) {
-    const place = metricPlace(job);
-    ctx.strokeStyle = place === undefined ? fadedColor() : ramp(goodness(place));
-    line(job);
+  stroke(hiddenJobs, fadedColor());
+  // Jobs grouped by the step of the ramp their metric puts them on; the better groups drawn later, on top.
+  const groups = Array.from({ length: rampSteps + 1 }, () => [] as JobInfo[]);
+  for (const job of shown) {
+    const place = metricAxis?.at(job);
+    groups[place === undefined ? 0 : 1 + Math.round(goodness(place) * (rampSteps - 1))]!.push(job);
   }
+  ctx.globalAlpha = shown.length > 2000 ? 0.4 : 0.8;
+  groups.forEach((group, k) => {
+    stroke(group, k === 0 ? fadedColor() : ramp(k - 1));
+  });
   ctx.globalAlpha = 1;
   figure.dataset.lines = String(shown.length);
   for (const axis of axes) plot.svg.appendChild(axisNodes(axis, axis === metricAxis));
 }
 
 /** 0 for the worst place on the metric's axis, 1 for the best, by the goal. */
-function goodness(place: number | undefined): number {
-  if (place === undefined) return -1;
+function goodness(place: number): number {
   return model.goal === 'min' ? 1 - place : place;
 }
 

@@ -11,87 +11,92 @@ import { fieldOf, model } from './model.js';
 const overscan = 10;
 
 export class JobTable {
-  readonly #scroll: HTMLElement;
   readonly #sizer: HTMLElement;
   readonly #table: HTMLTableElement;
   #rows: readonly JobInfo[] = [];
   #columns: readonly string[] = [];
-  /** A row's height, measured once a row is drawn. */
+  #sortMark = '';
+  /** A row's and the header's height, measured once rows are drawn under new columns. */
   #rowHeight = 30;
-  readonly #drawn = new Map<string, HTMLTableRowElement>();
+  #headerHeight = 30;
+  #measured = false;
+  /** The scroll position and the view's height, as last told by the browser (reading them would force a layout). */
+  #scrollTop = 0;
+  #viewHeight = 400;
+  /** The rows drawn, with the state each was drawn from: a job whose state is the same object keeps its row. */
+  #drawn = new Map<string, { readonly job: JobInfo; readonly tr: HTMLTableRowElement }>();
   #frame = 0;
 
   constructor(scroll: HTMLElement, sizer: HTMLElement, table: HTMLTableElement) {
-    this.#scroll = scroll;
     this.#sizer = sizer;
     this.#table = table;
     scroll.addEventListener('scroll', () => {
+      this.#scrollTop = scroll.scrollTop;
       if (!this.#frame)
         this.#frame = requestAnimationFrame(() => {
           this.#frame = 0;
           this.#drawWindow();
         });
     });
+    new ResizeObserver(() => {
+      this.#viewHeight = scroll.clientHeight;
+      this.#drawWindow();
+    }).observe(scroll);
   }
 
   /** Shows `rows` in this order under `columns`. */
   show(rows: readonly JobInfo[], columns: readonly string[]): void {
     this.#rows = rows;
-    if (columns.join('\0') !== this.#columns.join('\0')) {
+    const sortMark = `${model.sortKey}\0${model.sortDesc}`;
+    if (columns.join('\0') !== this.#columns.join('\0') || sortMark !== this.#sortMark) {
       this.#columns = columns;
+      this.#sortMark = sortMark;
+      this.#drawn.clear();
+      this.#measured = false;
       replace(this.#table.tHead!, [
         el('tr', {}, [
           ...columns.map((key) => el('th', { 'data-key': key, text: key + (key === model.sortKey ? (model.sortDesc ? ' ▼' : ' ▲') : '') })),
           el('th'),
         ]),
       ]);
-    } else {
-      for (const th of this.#table.tHead!.querySelectorAll<HTMLElement>('th[data-key]')) {
-        const key = th.dataset.key!;
-        th.textContent = key + (key === model.sortKey ? (model.sortDesc ? ' ▼' : ' ▲') : '');
-      }
     }
     this.#drawWindow();
   }
 
-  /** Draws a job's row anew, if it is in view. */
-  patch(job: JobInfo): void {
-    const current = this.#drawn.get(job.name);
-    if (!current) return;
-    const next = this.#row(job);
-    current.replaceWith(next);
-    this.#drawn.set(job.name, next);
-  }
-
   /** Marks the selected job's row. */
   select(name: string | null): void {
-    for (const [job, tr] of this.#drawn) tr.classList.toggle('selected', job === name);
+    for (const [job, { tr }] of this.#drawn) tr.classList.toggle('selected', job === name);
   }
 
   #drawWindow(): void {
-    const header = this.#table.tHead!.offsetHeight;
-    const view = Math.max(this.#scroll.clientHeight, 400);
-    const first = Math.max(0, Math.floor((this.#scroll.scrollTop - header) / this.#rowHeight) - overscan);
-    const count = Math.ceil(view / this.#rowHeight) + 2 * overscan;
+    const first = Math.max(0, Math.floor((this.#scrollTop - this.#headerHeight) / this.#rowHeight) - overscan);
+    const count = Math.ceil(Math.max(this.#viewHeight, 400) / this.#rowHeight) + 2 * overscan;
     const slice = this.#rows.slice(first, first + count);
-    this.#drawn.clear();
-    replace(
-      this.#table.tBodies[0]!,
-      slice.map((job) => this.#remember(job)),
-    );
+    const drawn = new Map<string, { job: JobInfo; tr: HTMLTableRowElement }>();
+    let same = slice.length === this.#drawn.size;
+    const names = [...this.#drawn.keys()];
+    slice.forEach((job, i) => {
+      const before = this.#drawn.get(job.name);
+      if (names[i] !== job.name || before?.job !== job) same = false;
+      drawn.set(job.name, before?.job === job ? before : { job, tr: this.#row(job) });
+    });
+    this.#drawn = drawn;
+    if (!same)
+      replace(
+        this.#table.tBodies[0]!,
+        [...drawn.values()].map(({ tr }) => tr),
+      );
     this.#table.style.top = `${first * this.#rowHeight}px`;
-    this.#sizer.style.height = `${header + this.#rows.length * this.#rowHeight}px`;
-    const measured = this.#table.tBodies[0]!.rows[0]?.offsetHeight;
-    if (measured && Math.abs(measured - this.#rowHeight) > 0.5) {
-      this.#rowHeight = measured;
-      this.#drawWindow();
+    this.#sizer.style.height = `${this.#headerHeight + this.#rows.length * this.#rowHeight}px`;
+    const row = this.#table.tBodies[0]!.rows[0];
+    if (!this.#measured && row) {
+      this.#measured = true;
+      this.#headerHeight = this.#table.tHead!.offsetHeight;
+      if (Math.abs(row.offsetHeight - this.#rowHeight) > 0.5) {
+        this.#rowHeight = row.offsetHeight;
+        this.#drawWindow();
+      }
     }
-  }
-
-  #remember(job: JobInfo): HTMLTableRowElement {
-    const tr = this.#row(job);
-    this.#drawn.set(job.name, tr);
-    return tr;
   }
 
   #row(job: JobInfo): HTMLTableRowElement {

@@ -9,9 +9,18 @@ export type Status = JobInfo['status'];
 
 export const statuses: readonly Status[] = ['succeed', 'failed', 'killed', 'pruned', 'running', 'init'];
 
-/** A colour the stylesheet defines, e.g. `--fg`, read when a chart is drawn. */
+/** Colours read from the stylesheet so far; read again when the scheme changes. */
+const read = new Map<string, string>();
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => read.clear());
+
+/** A colour the stylesheet defines, e.g. `--fg` (read once: a chart of 10,000 marks asks often). */
 export function cssColor(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  let color = read.get(name);
+  if (color === undefined) {
+    color = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    read.set(name, color);
+  }
+  return color;
 }
 
 export function statusColor(status: Status): string {
@@ -27,9 +36,12 @@ const stops = [
   [253, 231, 37],
 ] as const;
 
-/** The ramp's colour at t ∈ [0, 1]. */
-export function ramp(t: number): string {
-  const x = Math.min(1, Math.max(0, t)) * (stops.length - 1);
+/** Steps of the ramp: marks are drawn in batches of one colour each, one step apart. */
+export const rampSteps = 32;
+
+/** The ramp's colour at step `k` of {@link rampSteps}. */
+export function ramp(k: number): string {
+  const x = (Math.min(rampSteps - 1, Math.max(0, k)) / (rampSteps - 1)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
   const [a, b] = [stops[i]!, stops[i + 1]!];
