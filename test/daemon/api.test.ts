@@ -1,6 +1,8 @@
 import { writeFileSync, statSync } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/daemon/openapi.js';
 import { isHyperctlError, runBatch, type DaemonEvent } from '../../src/index.js';
@@ -138,6 +140,29 @@ describe('the daemon', () => {
     const bad = await fetch(`${batch.url}/api/v1/jobs?limit=-1`, { headers: { authorization: `Bearer ${batch.token}` } });
     expect(bad.status).toBe(400);
     expect((await json(bad)).error.message).toContain('limit');
+  });
+
+  it('gzips a long job list for a client that takes it, and sends it plain to one that does not', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `j${i}`);
+    const batch = await start('long', (gate) => names.map((n) => gatedJob(n, gate)), { parallelism: 1 });
+    const raw = (encoding: string) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const url = new URL(`${batch.url}/api/v1/jobs`);
+        get(url, { headers: { authorization: `Bearer ${batch.token}`, 'accept-encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const zipped = await raw('gzip, deflate');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    const plain = await raw('identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const list = JSON.parse(gunzipSync(zipped.body).toString());
+    expect(list.total).toBe(150);
+    expect(list.jobs.map((j: { name: string }) => j.name)).toEqual(names);
+    expect(JSON.parse(plain.body.toString()).jobs.length).toBe(150);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 5);
   });
 
   it('kills a running job, records it killed and gives its slot to the next job at once', async () => {
