@@ -21,7 +21,7 @@ export interface DaemonClientOptions {
  * @public
  */
 export interface DaemonEvent {
-  /** `batch`, `job:start`, `job:exit` or `batch:end`. */
+  /** `batch`, `job:start`, `job:metrics`, `job:exit` or `batch:end`. */
   readonly type: string;
   /** The event's JSON payload. */
   readonly data: unknown;

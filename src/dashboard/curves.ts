@@ -1,6 +1,6 @@
 import type { JobInfo } from '../daemon/protocol.js';
 import { el, replace } from './dom.js';
-import { axisX, axisY, type Box, clippedNote, onHover, plotIn, say } from './figure.js';
+import { axisX, axisY, type Box, clippedNote, nearest, onHover, plotIn, say } from './figure.js';
 import { byMetric, type History, metricOf, model } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { formatNumber, linearScale, scaleFor } from './scales.js';
@@ -158,12 +158,7 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
 /** The tooltip: the report nearest the pointer, with its job's params. */
 export function followCurveHover(figure: HTMLElement, unit: () => string): void {
   onHover(figure, (x, y) => {
-    let best: Mark | undefined;
-    let distance = 100;
-    for (const mark of marks) {
-      const d = (mark.x - x) ** 2 + (mark.y - y) ** 2;
-      if (d < distance) [best, distance] = [mark, d];
-    }
+    const best = nearest(marks, x, y, 10);
     if (!best) return undefined;
     const { job } = best;
     return [

@@ -152,6 +152,17 @@ export function onHover(figure: HTMLElement, hover: (x: number, y: number) => re
   figure.addEventListener('pointerleave', () => hideTip(figure));
 }
 
+/** Of marks at (x, y) positions, the one nearest (px, py) within `radius` pixels, if any. */
+export function nearest<T extends { readonly x: number; readonly y: number }>(marks: readonly T[], px: number, py: number, radius: number): T | undefined {
+  let best: T | undefined;
+  let distance = radius * radius;
+  for (const mark of marks) {
+    const d = (mark.x - px) ** 2 + (mark.y - py) ** 2;
+    if (d < distance) [best, distance] = [mark, d];
+  }
+  return best;
+}
+
 /** The stroke colour of faded marks (outside a brush, without a value). */
 export function fadedColor(): string {
   return cssColor('--faded');

@@ -1,6 +1,6 @@
 import type { JobInfo } from '../daemon/protocol.js';
 import { svg } from './dom.js';
-import { axisX, axisY, type Box, clippedNote, onHover, plotIn, say } from './figure.js';
+import { axisX, axisY, type Box, clippedNote, nearest, onHover, plotIn, say } from './figure.js';
 import { metricOf, model, type ParamAxis } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { formatNumber, scaleFor } from './scales.js';
@@ -115,12 +115,7 @@ function hash(text: string): number {
 /** The tooltip: the job nearest the pointer, its params and its value. */
 export function followScatterHover(figure: HTMLElement): void {
   onHover(figure, (x, y) => {
-    let best: Point | undefined;
-    let distance = 64;
-    for (const point of drawn) {
-      const d = (point.x - x) ** 2 + (point.y - y) ** 2;
-      if (d < distance) [best, distance] = [point, d];
-    }
+    const best = nearest(drawn, x, y, 8);
     if (!best) return undefined;
     const { job } = best;
     return [

@@ -1,21 +1,12 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifacts, launchChromium, rowNames, screenshot, serveFromDisk } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openServed, rowNames, screenshot, useChromium } from '../helpers/browser.js';
 import { repoDir, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-let skipReason: string | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  ({ browser, skipReason } = await launchChromium());
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const chrome = useChromium();
 
 interface Job {
   name: string;
@@ -46,7 +37,8 @@ async function pixelOf(page: Page, figure: string, x: number, y: number): Promis
 
 describe('the dashboard views, in a real browser', () => {
   it('shows a search in parallel coordinates with log axes, filters the table by brushing, and plots the metric on real axes', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     const objective = `awk -v lr={lr} -v layers={layers} -v opt={opt} 'BEGIN { x = log(lr) / log(10) + 2.5; loss = x * x + (layers - 4) * (layers - 4) / 4 + (opt == "adam" ? 0 : 0.5); printf "hyperctl:metrics {\\"loss\\": %.6f}\\n", loss }'`;
     writeFileSync(
@@ -60,11 +52,7 @@ describe('the dashboard views, in a real browser', () => {
       }),
     );
     expect((await runCli(['run', '-c', join(root, 'search.json'), '-p', '4', '--batches-data-dir', root])).code).toBe(0);
-    const serving = await serveFromDisk(root, 'sweep');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(serving.url);
+    const { page, close } = await openServed(browser, root, 'sweep', { viewport: { width: 1280, height: 900 } });
     await expect.poll(() => page.locator('#parallel').getAttribute('data-lines')).toBe('24');
 
     // An axis per param and one for the metric; the log-uniform param on a log scale.
@@ -122,15 +110,14 @@ describe('the dashboard views, in a real browser', () => {
     // The README's picture of the page, made anew when asked: HYPERCTL_README_SCREENSHOT=1.
     if (process.env.HYPERCTL_README_SCREENSHOT === '1') {
       mkdirSync(join(repoDir, 'docs'), { recursive: true });
-      copyFileSync(join(artifacts, 'dashboard-search.png'), join(repoDir, 'docs', 'dashboard.png'));
+      await page.screenshot({ path: join(repoDir, 'docs', 'dashboard.png') });
     }
-    expect(errors).toEqual([]);
-    expect(await serving.stop()).toBe(0);
-    await page.close();
+    await close();
   });
 
   it('overlays learning curves with a legend, pruned and failed jobs drawn apart, and names a curve under the pointer', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     // Loss floor + 10 / step for six steps; `fail` ends with an error after its third.
     const curve = (steps: number, end: string) =>
@@ -150,9 +137,7 @@ describe('the dashboard views, in a real browser', () => {
       }),
     );
     expect((await runCli(['run', '-c', join(root, 'b.json'), '-p', '1', '--batches-data-dir', root])).code).toBe(1);
-    const serving = await serveFromDisk(root, 'curves');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(serving.url);
+    const { page, close } = await openServed(browser, root, 'curves', { viewport: { width: 1280, height: 900 } });
     await expect.poll(() => page.locator('#curves').getAttribute('data-curves')).toBe('3');
     // The legend: each job's line style follows its status; the best last value first (good ends at
     // 1 + 10/6, fail at 10/3, poor was pruned at its second step, at 9 + 10/2).
@@ -175,20 +160,22 @@ describe('the dashboard views, in a real browser', () => {
     await expect.poll(() => page.locator('#log-name').textContent()).toBe('poor');
     await expect.poll(() => page.locator('#curve-legend li').first().getAttribute('data-job')).toBe('poor');
     await screenshot(page, 'dashboard-curves.png');
-    expect(await serving.stop()).toBe(0);
-    await page.close();
+    await close();
   });
 
   it('clips a far-off value to the edge of the scatter and says so, and follows a dark colour scheme', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     const losses = [0.31, 0.35, 0.4, 0.42, 0.45, 0.5, 0.52, 0.6, 0.61, 1e6];
     const jobs = losses.map((loss, x) => ({ name: `x-${x}`, params: { x }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } }));
     writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'outlier', jobs, daemon: { port: 0, exit_on_finish: true } }));
     expect((await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root])).code).toBe(0);
-    const serving = await serveFromDisk(root, 'outlier');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', reducedMotion: 'reduce' });
-    await page.goto(serving.url);
+    const { page, close } = await openServed(browser, root, 'outlier', {
+      viewport: { width: 1280, height: 900 },
+      colorScheme: 'dark',
+      reducedMotion: 'reduce',
+    });
     await expect.poll(() => page.locator('#scatter').getAttribute('data-points')).toBe('10');
     expect(await page.locator('#scatter .clipped').getAttribute('data-count')).toBe('1');
     expect(await page.locator('#scatter .clipped').textContent()).toBe('1 beyond the top ▸ drawn at the edge');
@@ -197,19 +184,17 @@ describe('the dashboard views, in a real browser', () => {
     expect(Math.max(...ticks)).toBeLessThan(1);
     expect(await page.locator('body').evaluate((body) => body.ownerDocument.defaultView!.getComputedStyle(body).backgroundColor)).toBe('rgb(12, 17, 29)');
     await screenshot(page, 'dashboard-dark.png');
-    expect(await serving.stop()).toBe(0);
-    await page.close();
+    await close();
   });
 
   it('draws only the rows in view of a thousand-job table, and the last ones when scrolled to the end', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     const jobs = Array.from({ length: 1000 }, (_, i) => ({ name: `j-${i + 1}`, params: { i: i + 1 }, execution: { command: 'true' } }));
     writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'wide', jobs, daemon: { port: 0, exit_on_finish: true } }));
     expect((await runCli(['run', '-c', join(root, 'b.json'), '-p', '8', '--batches-data-dir', root])).code).toBe(0);
-    const serving = await serveFromDisk(root, 'wide');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(serving.url);
+    const { page, close } = await openServed(browser, root, 'wide', { viewport: { width: 1280, height: 900 } });
     await page.locator('tr[data-job="j-1"]').waitFor();
     expect(await page.locator('#shown').textContent()).toBe('1000 jobs');
     const drawn = await page.locator('#jobs tbody tr').count();
@@ -220,7 +205,6 @@ describe('the dashboard views, in a real browser', () => {
     await page.locator('tr[data-job="j-1000"]').waitFor();
     expect(await page.locator('tr[data-job="j-1"]').count()).toBe(0);
     expect(await page.locator('#jobs tbody tr').count()).toBeLessThan(80);
-    expect(await serving.stop()).toBe(0);
-    await page.close();
+    await close();
   }, 90_000);
 });

@@ -1,25 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardOf, launchChromium, rowNames, screenshot, serveFromDisk } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { dashboardOf, openServed, rowNames, screenshot, serveFromDisk, useChromium } from '../helpers/browser.js';
 import { startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-let skipReason: string | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  ({ browser, skipReason } = await launchChromium());
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const chrome = useChromium();
 
 describe('the dashboard, in a real browser', () => {
   it('shows progress, sorts by a metric, opens a log, kills a running job, and serves a finished batch', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     const quick = [0.1, 0.2, 0.3, 0.4].map((lr, i) => ({
       name: `lr-${lr}`,
@@ -77,7 +68,8 @@ describe('the dashboard, in a real browser', () => {
   });
 
   it('shows a pruned job as pruned, with the reason under its status, and filters by it', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     const curve = `i=1; while [ $i -le 16 ]; do echo "hyperctl:metrics {\\"loss\\": $(( {floor} + 10 / i ))}"; sleep 0.2; i=$((i + 1)); done`;
     const jobs = [1, 9].map((floor) => ({ name: `floor-${floor}`, params: { floor }, execution: { command: curve } }));
@@ -91,9 +83,7 @@ describe('the dashboard, in a real browser', () => {
       }),
     );
     expect((await startCli(['run', '-c', join(root, 'b.json'), '-p', '1', '--batches-data-dir', root]).done).code).toBe(0);
-    const serving = await serveFromDisk(root, 'pruning');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(serving.url);
+    const { page, close } = await openServed(browser, root, 'pruning', { viewport: { width: 1280, height: 800 } });
     const cell = page.locator('tr[data-job="floor-9"] .st-pruned');
     await cell.waitFor();
     expect(await cell.locator('.reason').textContent()).toBe(
@@ -101,20 +91,18 @@ describe('the dashboard, in a real browser', () => {
     );
     await page.locator('#status').selectOption('pruned');
     await expect.poll(() => rowNames(page)).toEqual(['floor-9']);
-    expect(await serving.stop()).toBe(0);
-    await page.close();
+    await close();
   });
 
   it('sorts names with numbers as people do, says a batch served from disk is read-only, and fits a phone-width window', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     const names = ['lr=0.2', 'lr=0.05', 'lr=0.1', 'lr=0.01', 'lr=1e-3', 'trial-0010', 'trial-0002', 'x10', 'x2', 'd=-3', 'd=-10'];
     const jobs = names.map((name, i) => ({ name, params: { i, model: 'tree' }, execution: { command: 'true' } }));
     writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'order', jobs, daemon: { port: 0, exit_on_finish: true } }));
     expect((await startCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root]).done).code).toBe(0);
-    const serving = await serveFromDisk(root, 'order');
-    const page = await browser.newPage({ viewport: { width: 420, height: 800 } });
-    await page.goto(serving.url);
+    const { page, close } = await openServed(browser, root, 'order', { viewport: { width: 420, height: 800 } });
     await page.locator('tr[data-job="x10"]').waitFor();
     expect(await rowNames(page)).toEqual(['d=-10', 'd=-3', 'lr=1e-3', 'lr=0.01', 'lr=0.05', 'lr=0.1', 'lr=0.2', 'trial-0002', 'trial-0010', 'x2', 'x10']);
     // A param every job shares is said once, above the table, not as a column.
@@ -136,12 +124,12 @@ describe('the dashboard, in a real browser', () => {
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(420);
     expect(await page.locator('#jobs').evaluate((t) => t.getBoundingClientRect().width)).toBeGreaterThan(300);
     await screenshot(page, 'dashboard-narrow.png');
-    expect(await serving.stop()).toBe(0);
-    await page.close();
+    await close();
   });
 
   it('shows hostile job names, params, metric names and log text as text, and runs no script from them', async ({ skip }) => {
-    if (skipReason || !browser) return skip(skipReason ?? 'no browser');
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
     const root = tempDir();
     const attack = (n: number) => `<img src=x onerror="window.pwned=${n}">`;
     // The job prints a metric whose name is markup, and markup in its log.

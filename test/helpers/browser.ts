@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { repoDir, runCli, startCli } from './cli.js';
 import { ensureCommand } from './system.js';
 
@@ -24,6 +25,43 @@ export async function launchChromium(): Promise<{ browser?: Browser; skipReason?
     ],
   });
   return { browser };
+}
+
+/** Chromium for the tests of one file: launched before them, closed after; without it, why not. */
+export function useChromium(): { browser?: Browser; skipReason?: string } {
+  const chrome: { browser?: Browser; skipReason?: string } = {};
+  beforeAll(async () => {
+    Object.assign(chrome, await launchChromium());
+  }, 60_000);
+  afterAll(async () => {
+    await chrome.browser?.close();
+  });
+  return chrome;
+}
+
+/**
+ * A new page on a batch's dashboard served from disk; `close` closes both and checks that the
+ * page threw nothing and the serving ended well.
+ */
+export async function openServed(
+  browser: Browser,
+  root: string,
+  name: string,
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; close: () => Promise<void> }> {
+  const serving = await serveFromDisk(root, name);
+  const page = await browser.newPage(options);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(serving.url);
+  return {
+    page,
+    close: async () => {
+      await page.close();
+      expect(errors).toEqual([]);
+      expect(await serving.stop()).toBe(0);
+    },
+  };
 }
 
 /** The dashboard address of a batch that runs, once its daemon serves. */
