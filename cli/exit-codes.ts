@@ -19,6 +19,7 @@ const usageCodes: ReadonlySet<HyperctlErrorCode> = new Set([
   'E_BATCH_NOT_FOUND',
   'E_JOB_NOT_FOUND',
   'E_DAEMON_PORT_IN_USE',
+  'E_UPLOAD_TOO_BIG',
 ]);
 
 /** The exit code for an error that ended a command. */

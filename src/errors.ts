@@ -30,6 +30,8 @@ export type HyperctlErrorCode =
   | 'E_SSH_CONNECT'
   | 'E_SSH_AUTH'
   | 'E_SSH_HOST_KEY'
+  | 'E_UPLOAD_TOO_BIG'
+  | 'E_UPLOAD'
   | 'E_ABORTED';
 
 const brand = Symbol.for('hyperctl.error');
