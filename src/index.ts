@@ -27,13 +27,14 @@ export type {
   RemoteMachineConfig,
   ResourceConfig,
   SlurmBackendConfig,
+  UploadConfig,
 } from './batch/types.js';
 export { createDaemonClient } from './daemon/client.js';
 export type { DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/client.js';
 export type { BatchInfo, JobInfo } from './daemon/protocol.js';
 export { HyperctlError, isHyperctlError } from './errors.js';
 export type { HyperctlErrorCode } from './errors.js';
-export type { Executor, ExecutorHealth, JobExit, JobLaunch } from './executors/executor.js';
+export type { Executor, ExecutorHealth, JobExit, JobLaunch, UploadReport } from './executors/executor.js';
 export { LocalExecutor } from './executors/local.js';
 export type { LocalExecutorOptions } from './executors/local.js';
 export { SlurmExecutor } from './executors/slurm/slurm-executor.js';

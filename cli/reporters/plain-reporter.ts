@@ -94,6 +94,14 @@ export class PlainReporter implements RunReporter {
       case 'host:up':
         this.say(stderr, `${event.host} is back`);
         break;
+      case 'host:upload':
+        this.say(
+          stderr,
+          event.sent
+            ? `${event.host}: uploaded ${(event.bytes / 1024 / 1024).toFixed(1)} MB in ${(event.ms / 1000).toFixed(1)}s`
+            : `${event.host}: the upload is there already (${event.ms} ms)`,
+        );
+        break;
       case 'job:retry':
         this.running.delete(event.job);
         this.say(stderr, style.yellow(`${event.job}: ${event.reason}; running it again (retry ${event.attempt})`));

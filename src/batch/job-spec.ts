@@ -11,6 +11,7 @@ export interface JobFields {
   readonly workingDir: string;
   readonly workingDirAsWritten?: string;
   readonly dataDir: string;
+  readonly outputs?: readonly string[];
   readonly resource?: ResourceConfig;
   readonly timeoutMs?: number;
   readonly retries: number;
@@ -23,10 +24,11 @@ export interface JobFields {
  */
 export function jobSpecOf(fields: JobFields, batch: string): { spec: JobSpec; unknown?: string } {
   const expanded = expandCommand(fields.command, { params: fields.params, job: fields.name, batch });
-  const { command, resource, timeoutMs, workingDirAsWritten, ...rest } = fields;
+  const { command, resource, timeoutMs, workingDirAsWritten, outputs, ...rest } = fields;
   return {
     spec: {
       ...rest,
+      ...(outputs && outputs.length > 0 ? { outputs } : {}),
       ...(resource ? { resource } : {}),
       command: 'command' in expanded ? expanded.command : command,
       ...(workingDirAsWritten !== undefined ? { workingDirAsWritten } : {}),
@@ -48,6 +50,7 @@ export function trialJobSpec(template: TrialTemplate, batch: { readonly name: st
       workingDir: template.workingDir ?? dataDir,
       ...(template.workingDirAsWritten !== undefined ? { workingDirAsWritten: template.workingDirAsWritten } : {}),
       dataDir,
+      ...(template.outputs ? { outputs: template.outputs } : {}),
       ...(template.resource ? { resource: template.resource } : {}),
       ...(template.timeoutMs !== undefined ? { timeoutMs: template.timeoutMs } : {}),
       retries: template.retries,

@@ -77,6 +77,7 @@ export function normalizeSearch(
     template: {
       command: input.execution.command,
       ...(workingDir ? { workingDir, workingDirAsWritten: input.execution.working_dir } : {}),
+      ...(input.execution.outputs ? { outputs: input.execution.outputs } : {}),
       ...(input.resource ? { resource: input.resource } : {}),
       ...(timeout !== undefined && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
       retries: input.retries ?? input.job_defaults?.retries ?? 1,

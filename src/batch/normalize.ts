@@ -9,6 +9,8 @@ import { canonicalJson, jobNameFromParams, shortHash, unsafeNameReason } from '.
 import { jobSpecOf } from './job-spec.js';
 import { placeholderNames } from './placeholders.js';
 import { invalid } from './validate.js';
+import type { UploadConfig } from './types.js';
+import { defaultUploadLimits, type UploadSpec } from '../upload/upload-spec.js';
 
 export interface NormalizeOptions {
   /** Relative `working_dir` / `data_dir` resolve against this (the config file's folder). */
@@ -59,6 +61,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
         workingDir,
         ...(job.execution.working_dir ? { workingDirAsWritten: job.execution.working_dir } : {}),
         dataDir: jobDataDir,
+        ...(job.execution.outputs ? { outputs: job.execution.outputs } : {}),
         ...(job.resource ? { resource: job.resource } : {}),
         ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
         retries: job.retries ?? input.job_defaults?.retries ?? 1,
@@ -85,13 +88,16 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
           minTrials: es.min_trials ?? 3,
         }
       : undefined;
+  const upload = input.backend?.type === 'remote' ? input.backend.conf.upload : undefined;
+  const uploadProblem = upload && directoryProblem(resolveUserPath(upload.dir, options.baseDir));
+  if (uploadProblem) issues.push(`backend.conf.upload.dir: ${uploadProblem}`);
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
 
   return {
     name,
     version: input.version ?? hyperctlVersion,
     dataDir,
-    backend: toBackendSpec(input.backend, options.parallelism),
+    backend: toBackendSpec(input, options),
     daemon: {
       host: input.daemon?.host ?? 'localhost',
       ...(input.daemon?.port !== undefined ? { port: input.daemon.port } : {}),
@@ -105,24 +111,45 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
   };
 }
 
-function toBackendSpec(backend: BatchInput['backend'], parallelism: number | undefined): BackendSpec {
+function toBackendSpec(input: Pick<BatchInput, 'backend' | 'jobs'>, options: Pick<NormalizeOptions, 'parallelism' | 'baseDir'>): BackendSpec {
+  const { backend } = input;
+  const { parallelism } = options;
   if (backend?.type === 'slurm') return { type: 'slurm', conf: { ...backend.conf, ...(parallelism !== undefined ? { parallelism } : {}) } };
   if (backend?.type === 'remote') {
-    const { machines, host_key_checking, known_hosts_file } = backend.conf;
+    const { machines, host_key_checking, known_hosts_file, upload, cleanup } = backend.conf;
     return {
       type: 'remote',
       machines,
       hostKeyChecking: host_key_checking ?? 'yes',
       knownHostsFile: resolveUserPath(known_hosts_file ?? '~/.ssh/known_hosts', process.cwd()),
+      ...(upload ? { upload: uploadSpecOf(upload, options.baseDir) } : {}),
+      cleanup: cleanup ?? 'never',
     };
   }
   const chosen = parallelism ?? backend?.conf?.parallelism;
   const capacity = backend?.conf?.capacity;
+  const remoteOnlyKeys = [
+    ...(backend?.conf?.upload ? ['backend.conf.upload'] : []),
+    ...(backend?.conf?.cleanup ? ['backend.conf.cleanup'] : []),
+    ...(input.jobs.some((job) => job.execution.outputs) ? ['execution.outputs'] : []),
+  ];
   return {
     type: 'local',
     ...(chosen !== undefined ? { parallelism: chosen } : {}),
     environments: backend?.conf?.environments ?? {},
     ...(capacity ? { capacity } : {}),
+    ...(remoteOnlyKeys.length > 0 ? { remoteOnlyKeys } : {}),
+  };
+}
+
+/** The upload as the run uses it: its folder resolved against the config's, the limits' defaults filled in. */
+export function uploadSpecOf(upload: UploadConfig, baseDir: string): UploadSpec {
+  return {
+    dir: resolveUserPath(upload.dir, baseDir),
+    exclude: upload.exclude ?? [],
+    include: upload.include ?? [],
+    maxBytes: upload.max_mb !== undefined ? Math.round(upload.max_mb * 1024 * 1024) : defaultUploadLimits.maxBytes,
+    maxFiles: upload.max_files ?? defaultUploadLimits.maxFiles,
   };
 }
 

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import * as v from 'valibot';
+import { heavyFolders } from '../upload/upload-spec.js';
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
 const finite = v.pipe(v.number(), v.finite('expected a finite number'));
@@ -94,14 +95,30 @@ const halt = object({
   when: v.optional(v.picklist(['soon', 'now'], (issue) => `expected "soon" or "now", got ${issue.received}`)),
 });
 
+/** A path inside a job's working folder: relative, never climbing out of it. */
+const insidePath = v.pipe(
+  nonEmpty,
+  v.check((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'expected a path relative to the working directory, without ".."'),
+);
 const execution = object({
   command: nonEmpty,
   working_dir: v.optional(nonEmpty),
   data_dir: v.optional(nonEmpty),
+  outputs: v.optional(v.array(insidePath)),
 });
 
 const envName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits, _)'));
 const environments = record(envName, v.string());
+
+/** A folder sent to the machines before jobs run. */
+const upload = object({
+  dir: nonEmpty,
+  exclude: v.optional(v.array(nonEmpty)),
+  include: v.optional(v.array(v.picklist(heavyFolders, (issue) => `expected one of ${heavyFolders.join(', ')}, got ${issue.received}`))),
+  max_mb: v.optional(v.pipe(finite, v.minValue(0.001, 'expected a size in MB, more than 0'))),
+  max_files: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),
+});
+const cleanup = v.picklist(['on_success', 'always', 'never'], (issue) => `expected "on_success", "always" or "never", got ${issue.received}`);
 
 const localBackend = v.strictObject({
   type: v.literal('local'),
@@ -110,6 +127,9 @@ const localBackend = v.strictObject({
       parallelism: v.optional(parallelism),
       environments: v.optional(environments),
       capacity: v.optional(capacity),
+      // Accepted so one batch file serves both backends; here the jobs run in the folder itself.
+      upload: v.optional(upload),
+      cleanup: v.optional(cleanup),
     }),
   ),
 });
@@ -136,6 +156,8 @@ const remoteBackend = v.strictObject({
     ),
     host_key_checking: v.optional(v.picklist(['yes', 'accept-new'], (issue) => `expected "yes" or "accept-new", got ${issue.received}`)),
     known_hosts_file: v.optional(nonEmpty),
+    upload: v.optional(upload),
+    cleanup: v.optional(cleanup),
   }),
 });
 

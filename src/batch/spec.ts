@@ -1,4 +1,5 @@
 import type { EarlyStopping } from '../search/pruning.js';
+import type { UploadSpec } from '../upload/upload-spec.js';
 import type { CapacityConfig, JobParams, JsonValue, RemoteMachineConfig, ResourceConfig, SlurmBackendConfig } from './types.js';
 
 /** The Slurm backend's settings, as the config writes them. */
@@ -14,6 +15,8 @@ export interface JobSpec {
   /** `working_dir` as written, for machines with file systems of their own. */
   readonly workingDirAsWritten?: string;
   readonly dataDir: string;
+  /** Globs of files a remote job's machine sends back when it ends. */
+  readonly outputs?: readonly string[];
   /** Hash of what decides the job's outcome; a success counts on resume only under the same hash. */
   readonly hash: string;
   /** How long it may run, in milliseconds. */
@@ -29,6 +32,7 @@ export interface TrialTemplate {
   /** Resolved `working_dir`, when the template has one (else each job runs in its data folder). */
   readonly workingDir?: string;
   readonly workingDirAsWritten?: string;
+  readonly outputs?: readonly string[];
   readonly resource?: ResourceConfig;
   readonly timeoutMs?: number;
   readonly retries: number;
@@ -65,12 +69,16 @@ export type BackendSpec =
       readonly parallelism?: number;
       readonly environments: Readonly<Record<string, string>>;
       readonly capacity?: CapacityConfig;
+      /** `upload` or `outputs` were given, which a local run has no use for: said once when it starts. */
+      readonly remoteOnlyKeys?: readonly string[];
     }
   | {
       readonly type: 'remote';
       readonly machines: readonly RemoteMachineConfig[];
       readonly hostKeyChecking: 'yes' | 'accept-new';
       readonly knownHostsFile: string;
+      readonly upload?: UploadSpec;
+      readonly cleanup: 'on_success' | 'always' | 'never';
     }
   | { readonly type: 'slurm'; readonly conf: SlurmConf };
 

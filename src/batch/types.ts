@@ -85,6 +85,25 @@ export interface ExecutionConfig {
   readonly working_dir?: string;
   /** Directory for the job's `params.json`, `stdout`, `stderr`. @defaultValue `{batch_data_dir}/{job_name}` */
   readonly data_dir?: string;
+  /**
+   * Files a remote job leaves that come back into its local data folder when it ends (also when it
+   * failed): globs relative to its working directory, e.g. `["model.pt", "plots/*.png"]`.
+   */
+  readonly outputs?: readonly string[];
+}
+
+/** A folder sent to the remote machines before jobs run (see the README's remote section). @public */
+export interface UploadConfig {
+  /** The folder, relative to the config file's. */
+  readonly dir: string;
+  /** More patterns to leave out, as in `.gitignore` (which is read too, with `.hyperctlignore`). */
+  readonly exclude?: readonly string[];
+  /** Folders left out by default to send anyway: `.git`, `node_modules`, `.venv`, `__pycache__`. */
+  readonly include?: readonly ('.git' | 'node_modules' | '.venv' | '__pycache__')[];
+  /** Most megabytes the folder may hold. @defaultValue 500 */
+  readonly max_mb?: number;
+  /** Most files it may hold. @defaultValue 20000 */
+  readonly max_files?: number;
 }
 
 /** One job of a batch, in the seed's format. @public */
@@ -115,6 +134,10 @@ export interface LocalBackendConfig {
     readonly environments?: { readonly [name: string]: string };
     /** This machine's capacity, when detection should be overridden. */
     readonly capacity?: CapacityConfig;
+    /** Accepted so one batch file serves both backends; jobs here run in the folder itself. */
+    readonly upload?: UploadConfig;
+    /** Accepted so one batch file serves both backends; nothing to clean up here. */
+    readonly cleanup?: 'on_success' | 'always' | 'never';
   };
 }
 
@@ -157,6 +180,10 @@ export interface RemoteBackendConfig {
     readonly host_key_checking?: 'yes' | 'accept-new';
     /** The known-hosts file. @defaultValue `~/.ssh/known_hosts` */
     readonly known_hosts_file?: string;
+    /** A folder sent to each machine (once per content) that jobs run in, each in a view of its own. */
+    readonly upload?: UploadConfig;
+    /** When a job's folder on the machine is removed after it ends. @defaultValue `"never"` */
+    readonly cleanup?: 'on_success' | 'always' | 'never';
   };
 }
 

@@ -24,6 +24,8 @@ export interface JobLaunch {
   readonly workingDirAsWritten?: string;
   /** The job's data folder. */
   readonly dataDir: string;
+  /** Globs (relative to the working directory) of files to bring back into `dataDir` when the job ends, for executors on other machines. */
+  readonly outputs?: readonly string[];
   /** What the job asked of a machine, for executors whose scheduler places jobs itself. */
   readonly resource?: ResourceConfig;
   /** The job's time limit, for executors whose scheduler enforces one itself. */
@@ -68,6 +70,21 @@ export interface JobExit {
 }
 
 /**
+ * What putting a run's upload on a machine took.
+ * @public
+ */
+export interface UploadReport {
+  /** The snapshot's id: a hash of the tree. */
+  readonly snapshot: string;
+  /** False when the machine had the snapshot already (one round trip). */
+  readonly sent: boolean;
+  /** Bytes of files sent. */
+  readonly bytes: number;
+  /** Wall time, in milliseconds. */
+  readonly ms: number;
+}
+
+/**
  * Whether an executor can take jobs: `up`; `down` for now (reconnecting); `gone` for good.
  * @public
  */
@@ -101,6 +118,8 @@ export interface Executor {
   capacity?(): Promise<Capacity>;
   /** Whether it can take jobs now. @defaultValue `up` */
   readonly health?: ExecutorHealth;
+  /** What `open()` did to put the run's upload on its machine, for executors that send one. */
+  readonly upload?: UploadReport;
   /**
    * Follows a job that an earlier, dead runner started (`handle` as it was reported to `onSpawn`):
    * resolves with how it ends, or undefined when it is gone without an outcome and must run again.

@@ -19,6 +19,7 @@ import { BatchState } from '../state/batch-state.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
 import { settleJob } from '../state/reduce.js';
 import { backendWarnings, createExecutors, usesResources } from './executors-for.js';
+import { type Upload, uploadFor } from '../upload/upload.js';
 import { jobEnvironment } from './job-env.js';
 import { startLongTimer } from './long-timer.js';
 import type { RunBatchOptions } from './options.js';
@@ -168,7 +169,8 @@ export class BatchRun implements RunView {
       await daemon?.close();
       throw aborted(outer.reason);
     }
-    const all = this.#options.executors ?? createExecutors(this.spec, this.#options);
+    const upload = this.#options.executors ? undefined : uploadFor(this.spec.backend);
+    const all = this.#options.executors ?? createExecutors(this.spec, this.#options, upload);
     // Listening from the very start: a Ctrl-C while machines are probed must not be lost.
     const onOuterAbort = () => {
       // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.
@@ -177,7 +179,7 @@ export class BatchRun implements RunView {
     };
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      const setUp = await this.#setUp(all, daemon);
+      const setUp = await this.#setUp(all, daemon, upload);
       return await this.#runSetUp(setUp);
     } finally {
       outer?.removeEventListener('abort', onOuterAbort);
@@ -188,14 +190,17 @@ export class BatchRun implements RunView {
    * Opens the executors, places the jobs and opens the store, in that order, so that a failure (or
    * an abort) before the store opens leaves nothing written.
    */
-  async #setUp(all: readonly Executor[], daemon: ServingDaemon | undefined): Promise<SetUp> {
+  async #setUp(all: readonly Executor[], daemon: ServingDaemon | undefined, upload: Upload | undefined): Promise<SetUp> {
     const stopIfAborted = () => {
       if (this.#kill.signal.aborted) throw aborted(this.#options.signal?.reason);
     };
     try {
       if (daemon?.notice) this.#emit({ type: 'warning', message: daemon.notice });
       for (const message of backendWarnings(this.spec, daemon !== undefined)) this.#emit({ type: 'warning', message });
+      // The folder is read before any machine is asked: one too big fails the run with nothing sent or written.
+      for (const message of (await upload?.snapshot())?.warnings ?? []) this.#emit({ type: 'warning', message: `upload: ${message}` });
       const executors = await openExecutors(all, (host, reason) => this.#emit({ type: 'host:down', host, reason }));
+      for (const { host, upload: report } of executors) if (report) this.#emit({ type: 'host:upload', host, ...report });
       stopIfAborted();
       const pool = await placeJobs(this.spec, executors, this.#resourceMode);
       stopIfAborted();
@@ -528,6 +533,7 @@ export class BatchRun implements RunView {
         workingDir: job.workingDir,
         ...(job.workingDirAsWritten !== undefined ? { workingDirAsWritten: job.workingDirAsWritten } : {}),
         dataDir: job.dataDir,
+        ...(job.outputs ? { outputs: job.outputs } : {}),
         env: { ...jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal), ...(this.#resourceMode ? gpuEnvironment(grant) : {}) },
         stdoutPath: join(job.dataDir, 'stdout'),
         stderrPath: join(job.dataDir, 'stderr'),

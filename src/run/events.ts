@@ -100,6 +100,8 @@ export type BatchEvent =
   | { readonly type: 'batch:stopping'; readonly reason: string; readonly kill: boolean }
   /** A machine cannot take jobs: left out at the start, or lost during the run. */
   | { readonly type: 'host:down'; readonly host: string; readonly reason: string }
+  /** The run's upload is on a machine: sent, or found there already (`sent: false`). */
+  | { readonly type: 'host:upload'; readonly host: string; readonly snapshot: string; readonly sent: boolean; readonly bytes: number; readonly ms: number }
   /** A machine is back after it was lost. */
   | { readonly type: 'host:up'; readonly host: string }
   /** A job whose machine was lost runs again (`attempt` counts the retries so far). */

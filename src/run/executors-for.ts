@@ -4,6 +4,7 @@ import type { Executor } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local.js';
 import { SlurmExecutor } from '../executors/slurm/slurm-executor.js';
 import { SshExecutor } from '../executors/ssh/ssh-executor.js';
+import type { Upload } from '../upload/upload.js';
 import type { RunBatchOptions } from './options.js';
 
 /** True when capacity decides where jobs run: some job declares `resource`, or a machine's capacity is set. */
@@ -20,7 +21,7 @@ export function usesResources(spec: BatchSpec): boolean {
  * default to 1 (a whole machine per job, as the seed says), or to no limit but the capacity when
  * jobs declare resources.
  */
-export function createExecutors(spec: BatchSpec, options: RunBatchOptions): Executor[] {
+export function createExecutors(spec: BatchSpec, options: RunBatchOptions, upload?: Upload): Executor[] {
   const killGrace = options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {};
   const defaultSlots = usesResources(spec) ? Number.POSITIVE_INFINITY : 1;
   const backend = spec.backend;
@@ -34,6 +35,8 @@ export function createExecutors(spec: BatchSpec, options: RunBatchOptions): Exec
         slots: machine.slots ?? defaultSlots,
         hostKeyChecking: backend.hostKeyChecking,
         knownHostsFile: backend.knownHostsFile,
+        ...(upload ? { upload } : {}),
+        cleanup: backend.cleanup,
         ...killGrace,
       }),
   );
@@ -58,7 +61,16 @@ export function backendWarnings(spec: BatchSpec, daemon: boolean): string[] {
       );
     return warnings;
   }
-  if (spec.backend.type === 'local' || !daemon || !isLoopback(spec.daemon.host)) return [];
+  if (spec.backend.type === 'local') {
+    const keys = spec.backend.remoteOnlyKeys;
+    // One batch file may serve both backends: said, not refused.
+    return keys
+      ? [
+          `${keys.join(' and ')} ${keys.length > 1 ? 'are' : 'is'} for the remote backend: here jobs run in their folders on this machine, and nothing is sent or fetched`,
+        ]
+      : [];
+  }
+  if (!daemon || !isLoopback(spec.daemon.host)) return [];
   const remote = spec.backend.machines.filter((m) => !isLoopback(m.hostname)).map((m) => m.hostname);
   if (remote.length === 0) return [];
   return [

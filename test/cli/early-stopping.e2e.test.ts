@@ -42,7 +42,7 @@ describe('early stopping', () => {
     const { code, stdout } = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
     expect(code).toBe(0);
     expect(stdout).toContain('batch asha succeeded: 2 succeed (0 skipped), 0 failed, 0 killed, 2 pruned');
-    expect(stdout).toMatch(/\npruned 2 jobs early, saving about [\d.]+s of job time\n/);
+    expect(stdout).toMatch(/\npruned 2 jobs early, saving about (?:[\d.]+s|\d+m\d\ds) of job time\n/);
     const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'asha', '--json', '--batches-data-dir', root])).stdout) as {
       name: string;
       status: string;

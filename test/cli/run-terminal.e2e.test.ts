@@ -68,8 +68,8 @@ describe('run on a terminal', () => {
     expect(shown.length).toBeGreaterThan(0);
     for (const frame of shown) for (const line of frame) expect(stringWidth(line), line).toBeLessThan(columns);
     // After the stop, two jobs still run and two will not start: no ETA counts them.
-    expect(shown.some(([head]) => /^2\/6 done · 2 running · 1 failed · 1 killed · [\d.]+s · stopping · ETA /.test(head!))).toBe(true);
-    expect(shown.at(-1)![0]).toMatch(/^4\/6 done · 0 running · 1 failed · 1 killed · [\d.]+s · stopping$/);
+    expect(shown.some(([head]) => /^2\/6 done · 2 running · 1 failed · 1 killed · (?:[\d.]+s|\d+m\d\ds) · stopping · ETA /.test(head!))).toBe(true);
+    expect(shown.at(-1)![0]).toMatch(/^4\/6 done · 0 running · 1 failed · 1 killed · (?:[\d.]+s|\d+m\d\ds) · stopping$/);
     const plain = stripVTControlCharacters(run.text()).replace(/\r/g, '');
     expect(plain).toMatch(/failed bad [\d.]+s \(exit code 3\)\n {4}ValueError: lr must be > 0\n/);
     expect(plain).toContain('batch term failed: 2 succeed (0 skipped), 1 failed, 1 killed, 2 not started');

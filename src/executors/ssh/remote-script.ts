@@ -5,6 +5,12 @@ import { shellQuote } from './shell-quote.js';
 export interface RemoteJobPaths {
   readonly dataDir: string;
   readonly workingDir: string;
+  /**
+   * With an upload: the snapshot on the machine, and the job's own view of it, made anew for each
+   * run of the job as a copy whose files are hard links (no data copied; a job that writes new
+   * files does not touch the snapshot or another job's view).
+   */
+  readonly view?: { readonly snapshot: string; readonly dir: string };
 }
 
 /**
@@ -22,7 +28,16 @@ export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: st
   return [
     '{',
     'set -e',
-    `mkdir -p ${data} ${shellQuote(paths.workingDir)}`,
+    `mkdir -p ${data}`,
+    ...(paths.view
+      ? [
+          `rm -rf ${shellQuote(paths.view.dir)}`,
+          `mkdir -p ${shellQuote(paths.view.dir)}`,
+          // Hard links where cp can make them (GNU, busybox), a plain copy elsewhere.
+          `cp -al ${shellQuote(`${paths.view.snapshot}/.`)} ${shellQuote(`${paths.view.dir}/`)} 2>/dev/null || cp -R ${shellQuote(`${paths.view.snapshot}/.`)} ${shellQuote(`${paths.view.dir}/`)}`,
+        ]
+      : []),
+    `mkdir -p ${shellQuote(paths.workingDir)}`,
     `printf '%s' ${shellQuote(paramsJson)} > ${data}/params.json`,
     // Emptied, not removed (a builtin): metrics of an earlier run are not this run's.
     `: > ${data}/metrics.json`,

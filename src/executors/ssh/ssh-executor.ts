@@ -1,15 +1,25 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import picomatch from 'picomatch';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
+import { HyperctlError } from '../../errors.js';
+import type { Snapshot } from '../../upload/snapshot.js';
+import { tarOf } from '../../upload/tar-pack.js';
+import type { Upload } from '../../upload/upload.js';
 import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
 import { exited, killedExit, lostExit } from '../job-exit.js';
-import type { Executor, ExecutorHealth, JobExit, JobLaunch } from '../executor.js';
+import type { Executor, ExecutorHealth, JobExit, JobLaunch, UploadReport } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript } from './remote-script.js';
+import { shellQuote } from './shell-quote.js';
+import { hasSnapshotScript, listFilesScript, receiveSnapshotScript, removeScript, sendFilesScript, sizesScript } from './transfer-scripts.js';
+import { untarInto } from './untar.js';
 
 /**
  * Options of {@link SshExecutor}.
@@ -26,6 +36,12 @@ export interface SshExecutorOptions {
   readonly knownHostsFile: string;
   /** Time between SIGTERM and SIGKILL when a job is killed. @defaultValue 5000 */
   readonly killGraceMs?: number;
+  /** A folder to send to the machine when it opens; jobs then run in views of it. */
+  readonly upload?: Upload;
+  /** When a job's folder on the machine is removed after it ends. @defaultValue `"never"` */
+  readonly cleanup?: 'on_success' | 'always' | 'never';
+  /** Most bytes of outputs brought back per job. @defaultValue 1 GiB */
+  readonly maxOutputBytes?: number;
 }
 
 interface Connection {
@@ -63,6 +79,10 @@ export class SshExecutor implements Executor {
   #reconnecting: Promise<void> | undefined;
   /** A connection being opened for want of room on the others: jobs wait for it rather than open more. */
   #extra: Promise<Connection> | undefined;
+  /** The upload's snapshot on the machine, once it is there. */
+  #snapshotDir: string | undefined;
+  /** How the upload went, after `open()`. */
+  upload: UploadReport | undefined;
 
   constructor(options: SshExecutorOptions) {
     this.#options = options;
@@ -82,7 +102,35 @@ export class SshExecutor implements Executor {
     await this.#connect();
     this.#remoteHome = (await this.#capture('printf %s "$HOME"')).trim();
     this.#remoteBase = this.#remotePath(this.#machine.dataDir, this.#remoteHome);
+    if (this.#options.upload) await this.#putSnapshot(await this.#options.upload.snapshot());
     this.#health = 'up';
+  }
+
+  /** Sends the snapshot unless the machine has it: one round trip when it does. */
+  async #putSnapshot(snapshot: Snapshot): Promise<void> {
+    const started = Date.now();
+    const dir = posix.join(this.#remoteBase, '.snapshots', snapshot.id);
+    const have = (await this.#capture(hasSnapshotScript(dir))).trim() === 'yes';
+    if (!have) {
+      const { connection, channel } = await this.#openChannel(`sh -c ${shellQuote(receiveSnapshotScript(dir))}`);
+      let said = '';
+      channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+      channel.resume();
+      let code: number | null = null;
+      channel.on('exit', (c: number | null) => (code = c));
+      const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+      try {
+        await pipeline(tarOf(snapshot), channel);
+      } catch (error) {
+        said ||= (error as Error).message;
+      }
+      await closed;
+      connection.channels--;
+      if (code !== 0)
+        throw new HyperctlError('E_UPLOAD', `${this.host}: the upload of ${this.#options.upload!.spec.dir} failed: ${said.trim() || `exit ${code}`}`);
+    }
+    this.#snapshotDir = dir;
+    this.upload = { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started };
   }
 
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
@@ -94,7 +142,10 @@ export class SshExecutor implements Executor {
   async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
     const machine = this.#machine!;
     const dataDir = posix.join(this.#remoteBase, job.batchName, job.name);
-    const workingDir = job.workingDirAsWritten === undefined ? dataDir : this.#remotePath(job.workingDirAsWritten, dataDir);
+    // With an upload, the job runs in its own view of it; `working_dir` is then a folder within.
+    const view = this.#snapshotDir ? { snapshot: this.#snapshotDir, dir: posix.join(dataDir, 'work') } : undefined;
+    const base = view?.dir ?? dataDir;
+    const workingDir = job.workingDirAsWritten === undefined ? base : this.#remotePath(job.workingDirAsWritten, base);
     const env = {
       ...machine.environments,
       ...job.env,
@@ -122,7 +173,7 @@ export class SshExecutor implements Executor {
       forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk));
       forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      channel.end(jobScript(job.command, { dataDir, workingDir }, JSON.stringify(job.params), env));
+      channel.end(jobScript(job.command, { dataDir, workingDir, ...(view ? { view } : {}) }, JSON.stringify(job.params), env));
       signal.addEventListener('abort', onAbort, { once: true });
       job.onSpawn?.({});
       await closed;
@@ -132,9 +183,67 @@ export class SshExecutor implements Executor {
       connection.channels--;
       await Promise.all([finish(out), finish(err)]);
     }
-    if (killing) return killedExit(exit?.code ?? null, exit?.signal ?? null);
-    if (!exit) return lostExit(`lost the connection to ${this.host} while the job ran`);
-    return exited(exit.code, exit.signal);
+    if (!killing && !exit) return lostExit(`lost the connection to ${this.host} while the job ran`);
+    const result = killing ? killedExit(exit?.code ?? null, exit?.signal ?? null) : exited(exit!.code, exit!.signal);
+    await this.#afterJob(job, dataDir, workingDir, result);
+    return result;
+  }
+
+  /**
+   * Brings the job's outputs home and removes its folder on the machine, as configured. Neither
+   * changes the job's outcome: what goes wrong is said in its stderr.
+   */
+  async #afterJob(job: JobLaunch, dataDir: string, workingDir: string, result: JobExit): Promise<void> {
+    const notes: string[] = [];
+    try {
+      if (job.outputs) notes.push(...(await this.#fetchOutputs(job.outputs, workingDir, job.dataDir)));
+      const cleanup = this.#options.cleanup ?? 'never';
+      if (cleanup === 'always' || (cleanup === 'on_success' && result.exitCode === 0 && !result.killed)) await this.#capture(removeScript(dataDir));
+    } catch (error) {
+      notes.push(`hyperctl: after the job: ${(error as Error).message}`);
+    }
+    if (notes.length > 0) await appendFile(job.stderrPath, `${notes.join('\n')}\n`).catch(() => undefined);
+  }
+
+  /** Fetches the files the globs match (after a size check) into the local data folder; returns what to tell. */
+  async #fetchOutputs(globs: readonly string[], workingDir: string, localDir: string): Promise<string[]> {
+    const files = (await this.#capture(listFilesScript(workingDir)))
+      .split('\n')
+      .filter(Boolean)
+      .map((path) => path.replace(/^\.\//, ''));
+    const notes: string[] = [];
+    const chosen = new Set<string>();
+    for (const glob of globs) {
+      const matches = picomatch(glob, { dot: true });
+      const hits = files.filter((file) => matches(file));
+      if (hits.length === 0) notes.push(`hyperctl: no file matched the output "${glob}" in ${workingDir}`);
+      for (const hit of hits) chosen.add(hit);
+    }
+    if (chosen.size === 0) return notes;
+    const paths = [...chosen];
+    const sizes = (await this.#capture(`sh -c ${shellQuote(sizesScript(workingDir))}`, `${paths.join('\n')}\n`))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Number(line.split('\t')[0]));
+    const total = sizes.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+    const cap = this.#options.maxOutputBytes ?? 1024 ** 3;
+    if (total > cap) return [...notes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`];
+    await this.#receiveFiles(workingDir, paths, localDir);
+    return notes;
+  }
+
+  /** Receives files of a folder on the machine as one tar stream, written below `localDir`. */
+  async #receiveFiles(dir: string, paths: readonly string[], localDir: string): Promise<void> {
+    const { connection, channel } = await this.#openChannel(`sh -c ${shellQuote(sendFilesScript(dir, paths))}`);
+    let said = '';
+    channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+    channel.end();
+    try {
+      await pipeline(channel, untarInto(localDir));
+    } finally {
+      connection.channels--;
+    }
+    if (said.trim()) throw new Error(said.trim());
   }
 
   /** A path on the machine: `~` is the remote home, a relative path is relative to `base`. */
@@ -223,12 +332,13 @@ export class SshExecutor implements Executor {
     }
   }
 
-  /** Runs `command` on the machine and returns its stdout. */
-  async #capture(command: string): Promise<string> {
+  /** Runs `command` on the machine (with `input` on its stdin) and returns its stdout. */
+  async #capture(command: string, input?: string): Promise<string> {
     const { connection, channel } = await this.#openChannel(command);
     let text = '';
     channel.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
     channel.stderr.resume();
+    if (input !== undefined) channel.end(input);
     await new Promise<void>((resolve) => channel.once('close', () => resolve()));
     connection.channels--;
     return text;

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type UploadConfig } from '../../src/index.js';
+import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let skipReason: string | undefined;
+let host: TestHost;
+let key: string;
+let knownHosts: string;
+let shared: string;
+
+beforeAll(async () => {
+  skipReason = sshUnavailable();
+  if (skipReason) return;
+  shared = mkdtempSync(join(tmpdir(), 'hyperctl-upload-'));
+  chmodSync(shared, 0o755);
+  const client = makeClientKey(shared);
+  key = client.key;
+  host = await startSshd(join(shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [client.publicKey] });
+  knownHosts = join(clientHome(join(shared, 'home'), [host]), '.ssh', 'known_hosts');
+});
+
+/** Folders the tests had the machine make (the test sshd's machine is this one). */
+const machineDirs: string[] = [];
+
+afterAll(async () => {
+  await host?.stop();
+  if (shared) rmSync(shared, { recursive: true, force: true });
+  for (const dir of machineDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A folder on the machine of its own for each test. */
+function remoteDir(): { written: string; local: string } {
+  const name = `hyperctl-upload-${randomBytes(4).toString('hex')}`;
+  machineDirs.push(`/home/${testUser.name}/${name}`);
+  return { written: `~/${name}`, local: `/home/${testUser.name}/${name}` };
+}
+
+function batch(name: string, jobs: JobConfig[], upload: UploadConfig, machineDir: string, extra: Record<string, unknown> = {}): BatchConfig {
+  return {
+    name,
+    jobs,
+    backend: {
+      type: 'remote',
+      conf: {
+        machines: [{ hostname: host.address, port: host.port, username: testUser.name, ssh_rsa_file: key, data_dir: machineDir, slots: 4 }],
+        known_hosts_file: knownHosts,
+        upload,
+        ...extra,
+      },
+    },
+  };
+}
+
+/** A project folder: a module the job imports, data it must not get, a .gitignore. */
+function project(): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'lib'), { recursive: true });
+  mkdirSync(join(dir, 'data/raw'), { recursive: true });
+  mkdirSync(join(dir, '.git'), { recursive: true });
+  writeFileSync(join(dir, 'lib/model.py'), 'def size(n):\n    return bytes((i * 7) % 256 for i in range(n))\n');
+  writeFileSync(
+    join(dir, 'train.py'),
+    'import os, sys\nsys.path.insert(0, "lib")\nfrom model import size\nos.makedirs("out", exist_ok=True)\nopen("out/weights.bin", "wb").write(size(int(sys.argv[1])))\nprint("raw data here:", os.path.exists("data/raw/big.bin"), "git here:", os.path.exists(".git"))\n',
+  );
+  writeFileSync(join(dir, 'data/raw/big.bin'), 'x'.repeat(1000));
+  writeFileSync(join(dir, '.git/HEAD'), 'ref: refs/heads/main\n');
+  writeFileSync(join(dir, '.gitignore'), 'data/raw/\n');
+  return dir;
+}
+
+const weights = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) % 256));
+
+describe('uploading the code to the machines and bringing outputs back', () => {
+  it('runs jobs in views of the uploaded tree, brings their outputs back byte-exact, and says which output is missing', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const dir = project();
+    const machine = remoteDir();
+    const events: BatchEvent[] = [];
+    const jobs = [300, 70_000].map((n) => ({
+      name: `n${n}`,
+      params: { n },
+      execution: { command: `python3 train.py ${n}`, outputs: ['out/*.bin', 'missing.txt'] },
+    }));
+    const result = await runBatch(batch('up', jobs, { dir }, machine.written), { batchesDataDir: root, onEvent: (e) => events.push(e) });
+    expect(result.status).toBe('succeed');
+    for (const n of [300, 70_000]) {
+      expect(readFileSync(join(root, 'up', `n${n}`, 'out', 'weights.bin')).equals(weights(n))).toBe(true);
+      // Ignored by .gitignore, and .git by default: neither reached the machine.
+      expect(readFileSync(join(root, 'up', `n${n}`, 'stdout'), 'utf8')).toBe('raw data here: False git here: False\n');
+      expect(readFileSync(join(root, 'up', `n${n}`, 'stderr'), 'utf8')).toMatch(/^hyperctl: no file matched the output "missing.txt" in \S+\/work\n$/);
+    }
+    const upload = events.find((e) => e.type === 'host:upload');
+    expect(upload).toMatchObject({ type: 'host:upload', host: '127.0.0.1', sent: true });
+    // Each job wrote in a view of its own: the snapshot itself has no outputs.
+    const snapshots = join(machine.local, '.snapshots');
+    const [link] = readdirSync(snapshots).filter((name) => !name.startsWith('.'));
+    expect(readdirSync(join(snapshots, link!)).sort()).toEqual(['.gitignore', 'data', 'lib', 'train.py']);
+    expect(readdirSync(join(snapshots, link!, 'data'))).toEqual([]);
+  });
+
+  it('sends an unchanged tree once: a second batch finds it there, and a changed one is sent again', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const dir = project();
+    const machine = remoteDir();
+    const job = [{ name: 'j', params: {}, execution: { command: 'test -f train.py' } }];
+    const uploads = async (name: string) => {
+      const events: BatchEvent[] = [];
+      const result = await runBatch(batch(name, job, { dir }, machine.written), { batchesDataDir: root, onEvent: (e) => events.push(e) });
+      expect(result.status).toBe('succeed');
+      return events.filter((e) => e.type === 'host:upload');
+    };
+    expect(await uploads('first')).toMatchObject([{ sent: true }]);
+    expect(await uploads('second')).toMatchObject([{ sent: false, bytes: 0 }]);
+    writeFileSync(join(dir, 'lib/model.py'), '# changed\n');
+    expect(await uploads('third')).toMatchObject([{ sent: true }]);
+    expect(readdirSync(join(machine.local, '.snapshots')).filter((name) => !name.startsWith('.')).length).toBe(2);
+  });
+
+  it('shares one snapshot between two batches that upload the same tree at once', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const dir = project();
+    const machine = remoteDir();
+    const job = [{ name: 'j', params: {}, execution: { command: 'python3 train.py 10', outputs: ['out/weights.bin'] } }];
+    const results = await Promise.all(['a', 'b'].map((name) => runBatch(batch(name, job, { dir }, machine.written), { batchesDataDir: root })));
+    expect(results.map((r) => r.status)).toEqual(['succeed', 'succeed']);
+    const snapshots = readdirSync(join(machine.local, '.snapshots'));
+    // One published tree, whole; a copy the other batch may have received at the same time was dropped.
+    const published = snapshots.filter((name) => !name.startsWith('.'));
+    expect(published.length).toBe(1);
+    expect(snapshots.filter((name) => name.startsWith('.incoming.')).length).toBe(1);
+    expect(readdirSync(join(machine.local, '.snapshots', published[0]!)).sort()).toEqual(['.gitignore', 'data', 'lib', 'train.py']);
+    for (const name of ['a', 'b']) expect(readFileSync(join(root, name, 'j', 'out', 'weights.bin')).equals(weights(10))).toBe(true);
+  });
+
+  it('removes a job folder on the machine after success with cleanup: on_success, and keeps a failed one', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const dir = project();
+    const machine = remoteDir();
+    const jobs = [
+      { name: 'ok', params: {}, execution: { command: 'python3 train.py 5', outputs: ['out/weights.bin'] } },
+      { name: 'bad', params: {}, execution: { command: 'python3 train.py 5; exit 1', outputs: ['out/weights.bin'] } },
+    ];
+    const result = await runBatch(batch('tidy', jobs, { dir }, machine.written, { cleanup: 'on_success' }), { batchesDataDir: root });
+    expect(result.jobs.map((j) => [j.name, j.status])).toEqual([
+      ['ok', 'succeed'],
+      ['bad', 'failed'],
+    ]);
+    expect(existsSync(join(machine.local, 'tidy', 'ok'))).toBe(false);
+    expect(existsSync(join(machine.local, 'tidy', 'bad', 'work', 'out', 'weights.bin'))).toBe(true);
+    // A failed job's outputs come back too.
+    expect(readFileSync(join(root, 'tidy', 'bad', 'out', 'weights.bin')).equals(weights(5))).toBe(true);
+  });
+
+  it('refuses a tree past its limits before anything is sent, naming the largest folders', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const dir = project();
+    mkdirSync(join(dir, 'datasets'));
+    writeFileSync(join(dir, 'datasets/train.csv'), 'x'.repeat(200_000));
+    const machine = remoteDir();
+    const error = await runBatch(batch('big', [{ name: 'j', params: {}, execution: { command: 'true' } }], { dir, max_mb: 0.1 }, machine.written), {
+      batchesDataDir: root,
+    }).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_UPLOAD_TOO_BIG');
+    expect((error as Error).message).toContain('  datasets/  0.2 MB, 1 files');
+    expect((error as Error).message).toContain('exclude: ["datasets/"]');
+    expect(existsSync(machine.local)).toBe(false);
+    expect(existsSync(join(root, 'big'))).toBe(false);
+  });
+});
