@@ -169,7 +169,7 @@ export class BatchRun implements RunView {
       await daemon?.close();
       throw aborted(outer.reason);
     }
-    const upload = this.#options.executors ? undefined : uploadFor(this.spec.backend);
+    const upload = this.#options.executors ? undefined : uploadFor(this.spec);
     const all = this.#options.executors ?? createExecutors(this.spec, this.#options, upload);
     // Listening from the very start: a Ctrl-C while machines are probed must not be lost.
     const onOuterAbort = () => {

@@ -64,11 +64,9 @@ export function backendWarnings(spec: BatchSpec, daemon: boolean): string[] {
   if (spec.backend.type === 'local') {
     const keys = spec.backend.remoteOnlyKeys;
     // One batch file may serve both backends: said, not refused.
-    return keys
-      ? [
-          `${keys.join(' and ')} ${keys.length > 1 ? 'are' : 'is'} for the remote backend: here jobs run in their folders on this machine, and nothing is sent or fetched`,
-        ]
-      : [];
+    if (!keys) return [];
+    const named = keys.length > 1 ? `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)} are` : `${keys[0]} is`;
+    return [`${named} for the remote backend: here jobs run in their folders on this machine, and nothing is sent or fetched`];
   }
   if (!daemon || !isLoopback(spec.daemon.host)) return [];
   const remote = spec.backend.machines.filter((m) => !isLoopback(m.hostname)).map((m) => m.hostname);

@@ -1,4 +1,5 @@
-import type { BackendSpec } from '../batch/spec.js';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import type { BatchSpec } from '../batch/spec.js';
 import { type Snapshot, takeSnapshot } from './snapshot.js';
 import type { UploadSpec } from './upload-spec.js';
 
@@ -20,7 +21,14 @@ export class Upload {
   }
 }
 
-/** The upload a backend asks for, if any (only machines of their own need one). */
-export function uploadFor(backend: BackendSpec): Upload | undefined {
-  return backend.type === 'remote' && backend.upload ? new Upload(backend.upload) : undefined;
+/**
+ * The upload a batch's backend asks for, if any (only machines of their own need one). A batches
+ * folder inside the uploaded one is left out: the outputs of earlier runs are not code.
+ */
+export function uploadFor(spec: Pick<BatchSpec, 'backend' | 'dataDir'>): Upload | undefined {
+  const { backend } = spec;
+  if (backend.type !== 'remote' || !backend.upload) return undefined;
+  const batches = relative(backend.upload.dir, dirname(spec.dataDir));
+  const inside = batches !== '' && !batches.startsWith('..') && !isAbsolute(batches);
+  return new Upload(inside ? { ...backend.upload, exclude: [...backend.upload.exclude, `/${batches.split(sep).join('/')}/`] } : backend.upload);
 }

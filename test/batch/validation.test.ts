@@ -120,6 +120,31 @@ describe('batch config validation', () => {
       { jobs: [{ params: {}, execution: { command: 'true', working_dir: '/no/such/dir' } }] },
       'jobs[0].execution.working_dir: directory /no/such/dir does not exist',
     ],
+    [
+      'an output outside the working directory',
+      { jobs: [{ params: {}, execution: { command: 'true', outputs: ['../secrets'] } }] },
+      'jobs[0].execution.outputs[0]: expected a path relative to the working directory, without ".."',
+    ],
+    [
+      'an absolute output',
+      { jobs: [{ params: {}, execution: { command: 'true', outputs: ['/etc/passwd'] } }] },
+      'jobs[0].execution.outputs[0]: expected a path relative to the working directory',
+    ],
+    [
+      'an upload of a folder that does not exist',
+      { jobs: [ok], backend: { type: 'remote', conf: { machines: [{ hostname: 'h' }], upload: { dir: '/no/such/project' } } } },
+      'backend.conf.upload.dir: directory /no/such/project does not exist',
+    ],
+    [
+      'an upload that includes what is no heavy folder',
+      { jobs: [ok], backend: { type: 'remote', conf: { machines: [{ hostname: 'h' }], upload: { dir: '.', include: ['data'] } } } },
+      'backend.conf.upload.include[0]: expected one of .git, node_modules, .venv, __pycache__, got "data"',
+    ],
+    [
+      'an unknown cleanup',
+      { jobs: [ok], backend: { type: 'remote', conf: { machines: [{ hostname: 'h' }], cleanup: 'sometimes' } } },
+      'backend.conf.cleanup: expected "on_success", "always" or "never", got "sometimes"',
+    ],
   ])('names the field for %s', async (_what, config, expected) => {
     expect(await rejection(config)).toContain(expected);
   });
@@ -193,6 +218,23 @@ describe('batch config validation', () => {
       { batchesDataDir: tempDir(), daemon: true, port: 0, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) },
     ).catch(() => undefined);
     expect(warnings).toEqual([expect.stringContaining('daemon.host is localhost, a loopback address: jobs on gpu1.invalid cannot reach the daemon')]);
+  });
+});
+
+describe('one batch file for both backends', () => {
+  it('accepts upload, cleanup and outputs on the local backend, and says once that they do nothing there', async () => {
+    const warnings: string[] = [];
+    const result = await runBatch(
+      {
+        jobs: [{ params: {}, execution: { command: 'true', outputs: ['model.pt'] } }],
+        backend: { type: 'local', conf: { upload: { dir: '.' }, cleanup: 'always' } },
+      },
+      { batchesDataDir: tempDir(), onEvent: (e) => e.type === 'warning' && warnings.push(e.message) },
+    );
+    expect(result.status).toBe('succeed');
+    expect(warnings).toEqual([
+      'backend.conf.upload, backend.conf.cleanup and execution.outputs are for the remote backend: here jobs run in their folders on this machine, and nothing is sent or fetched',
+    ]);
   });
 });
 

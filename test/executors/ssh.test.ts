@@ -412,6 +412,8 @@ describe('the remote backend on a real sshd', () => {
     });
     expect(code, stderr).toBe(0);
     expect(readFileSync(join(dir, 'data', 'remote-sweep', 'learning_rate=0.4', 'stdout'), 'utf8')).toMatch(/^training with \{"learning_rate":0.4\} on /);
+    // The folder went to the machines, and each job's model came back.
+    expect(readFileSync(join(dir, 'data', 'remote-sweep', 'learning_rate=0.4', 'out', 'model.txt'), 'utf8')).toMatch(/^trained with lr 0.4 on /);
     const hosts = JSON.parse((await runCli(['job', 'list', '-b', 'remote-sweep', '--json', '--batches-data-dir', join(dir, 'data')])).stdout).map(
       (j: { host: string }) => j.host,
     );

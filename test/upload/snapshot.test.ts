@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isHyperctlError } from '../../src/index.js';
 import { takeSnapshot } from '../../src/upload/snapshot.js';
 import { tarOf } from '../../src/upload/tar-pack.js';
+import { uploadFor } from '../../src/upload/upload.js';
 import { defaultUploadLimits, type UploadSpec } from '../../src/upload/upload-spec.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -102,6 +103,15 @@ describe('a snapshot of the folder to upload', () => {
     );
     const files = await takeSnapshot(spec(dir, { maxFiles: 3 })).catch((e: Error) => e.message);
     expect(files).toContain('more than 3 files (upload.max_files)');
+  });
+
+  it('leaves out a batches folder that lies inside the uploaded one', async () => {
+    const dir = tree({ 'train.py': '', 'runs/sweep/job/stdout': 'old output', 'runs-notes.txt': '' });
+    const upload = uploadFor({
+      dataDir: join(dir, 'runs', 'sweep'),
+      backend: { type: 'remote', machines: [], hostKeyChecking: 'yes', knownHostsFile: '', upload: spec(dir), cleanup: 'never' },
+    });
+    expect((await upload!.snapshot()).entries.map((e) => e.path)).toEqual(['runs-notes.txt', 'train.py']);
   });
 
   it('packs into one tar stream with modes, folders and links', async () => {
