@@ -34,7 +34,7 @@ export type { DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/cl
 export type { BatchInfo, JobInfo } from './daemon/protocol.js';
 export { HyperctlError, isHyperctlError } from './errors.js';
 export type { HyperctlErrorCode } from './errors.js';
-export type { Executor, ExecutorHealth, JobExit, JobLaunch, UploadReport } from './executors/executor.js';
+export type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from './executors/executor.js';
 export { LocalExecutor } from './executors/local.js';
 export type { LocalExecutorOptions } from './executors/local.js';
 export { SlurmExecutor } from './executors/slurm/slurm-executor.js';
@@ -43,7 +43,7 @@ export { SshExecutor } from './executors/ssh/ssh-executor.js';
 export type { SshExecutorOptions } from './executors/ssh/ssh-executor.js';
 export { getJobDataDir, getJobName, getJobParams, reportMetrics } from './job.js';
 export type { Metrics } from './metrics/metrics-line.js';
-export type { BatchCounts, BatchEvent, BatchResult, SearchResult } from './run/events.js';
+export type { BatchCounts, BatchEvent, BatchResult, MachineTransfers, SearchResult } from './run/events.js';
 export type { JobResult } from './state/job-result.js';
 export type { Capacity } from './executors/capacity.js';
 export type { RunBatchOptions } from './run/options.js';

@@ -1,4 +1,4 @@
-import type { BatchResult, JobResult, SearchResult } from '../../src/index.js';
+import type { BatchResult, JobResult, MachineTransfers, SearchResult } from '../../src/index.js';
 import { formatDuration, formatNumber, type Style } from '../style.js';
 
 function exitText(job: JobResult): string {
@@ -23,6 +23,7 @@ export function summaryText(result: BatchResult, style: Style): string {
   ];
   if (c.pruned > 0) lines.push(prunedLine(result));
   if (result.search) lines.push(...searchLines(result.search, style));
+  for (const machine of result.transfers ?? []) lines.push(transferLine(machine));
   const bad = result.jobs.filter((j) => j.status === 'failed' || j.status === 'killed');
   for (const job of bad.slice(0, 10)) lines.push(`  ${job.status} ${job.name}: ${job.reason ?? exitText(job)} · ${style.dim(job.stderrPath)}`);
   if (bad.length > 10) lines.push(`  … and ${bad.length - 10} more`);
@@ -46,6 +47,19 @@ function prunedLine(result: BatchResult): string {
   return `${count}, saving about ${formatDuration(saved)} of job time`;
 }
 
+/** `gpu1: upload 12.3 MB in 1.2s · outputs 8 files, 3.1 MB in 0.4s`. */
+function transferLine({ host, upload, outputs }: MachineTransfers): string {
+  const parts = [
+    ...(upload ? [upload.sent ? `upload ${megabytes(upload.bytes)} in ${formatDuration(upload.ms)}` : `upload there already (${upload.ms} ms)`] : []),
+    ...(outputs ? [`outputs ${outputs.files} file${outputs.files === 1 ? '' : 's'}, ${megabytes(outputs.bytes)} in ${formatDuration(outputs.ms)}`] : []),
+  ];
+  return `${host}: ${parts.join(' · ')}`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 /** `search (tpe): 50 trials; stopped: max_trials reached (50)` and the best trial with its params. */
 function searchLines(search: SearchResult, style: Style): string[] {
   const lines = [`search (${search.algorithm}): ${search.trials} trial${search.trials === 1 ? '' : 's'}; stopped: ${search.stoppedBecause}`];
@@ -67,6 +81,7 @@ export function summaryJson(result: BatchResult): unknown {
     startedAt: new Date(result.startedAt).toISOString(),
     durationMs: result.durationMs,
     ...(result.search ? { search: result.search } : {}),
+    ...(result.transfers ? { transfers: result.transfers } : {}),
     jobs: result.jobs.map((j) => ({
       name: j.name,
       status: j.status,

@@ -85,6 +85,17 @@ export interface UploadReport {
 }
 
 /**
+ * Files moved between this machine and another, in all.
+ * @public
+ */
+export interface TransferReport {
+  readonly files: number;
+  readonly bytes: number;
+  /** Wall time, in milliseconds. */
+  readonly ms: number;
+}
+
+/**
  * Whether an executor can take jobs: `up`; `down` for now (reconnecting); `gone` for good.
  * @public
  */
@@ -120,6 +131,8 @@ export interface Executor {
   readonly health?: ExecutorHealth;
   /** What `open()` did to put the run's upload on its machine, for executors that send one. */
   readonly upload?: UploadReport;
+  /** Jobs' outputs brought back from its machine so far, for executors that fetch them. */
+  readonly fetched?: TransferReport;
   /**
    * Follows a job that an earlier, dead runner started (`handle` as it was reported to `onSpawn`):
    * resolves with how it ends, or undefined when it is gone without an outcome and must run again.

@@ -268,7 +268,7 @@ export class BatchRun implements RunView {
       }
       await Promise.allSettled(executors.map((e) => e.close?.()));
       this.#active = false;
-      result = this.#result(interrupted);
+      result = this.#result(interrupted, executors);
       this.#endedAt = result.endedAt;
       this.#emit({ type: 'batch:end', result });
     }
@@ -601,7 +601,7 @@ export class BatchRun implements RunView {
     this.#emit({ type: 'job:exit', job: toJobResult(recorded ? state : settleJob(state, record.at), this.#state.runStartedAt) });
   }
 
-  #result(interrupted: boolean): BatchResult {
+  #result(interrupted: boolean, executors: readonly Executor[]): BatchResult {
     const endedAt = Date.now();
     // Nothing runs any more: what the journal left open ends as a reader of the disk will see it.
     this.#state.settle(endedAt);
@@ -628,6 +628,7 @@ export class BatchRun implements RunView {
       endedAt,
       durationMs: endedAt - this.#startedAt,
       ...(this.#search ? { search: this.#searchResult(this.#search, interrupted) } : {}),
+      ...transfersOf(executors),
     };
   }
 
@@ -653,6 +654,14 @@ export class BatchRun implements RunView {
       this.#kill.abort(error);
     }
   }
+}
+
+/** What the executors moved to and from their machines, when any did. */
+function transfersOf(executors: readonly Executor[]): Pick<BatchResult, 'transfers'> {
+  const transfers = executors.flatMap(({ host, upload, fetched }) =>
+    upload || fetched ? [{ host, ...(upload ? { upload } : {}), ...(fetched && fetched.files > 0 ? { outputs: fetched } : {}) }] : [],
+  );
+  return transfers.length > 0 ? { transfers } : {};
 }
 
 /** Makes a job's data folder and its `params.json`, and clears metrics an earlier run of it left. */

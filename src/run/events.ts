@@ -1,4 +1,5 @@
 import type { JsonValue } from '../batch/types.js';
+import type { TransferReport, UploadReport } from '../executors/executor.js';
 import type { JobResult } from '../state/job-result.js';
 
 /**
@@ -45,6 +46,15 @@ export interface BatchResult {
   readonly durationMs: number;
   /** For a search: how many trials it has, why it stopped asking, and its best trial. */
   readonly search?: SearchResult;
+  /** Per machine, what was sent there (the upload) and brought back (jobs' outputs), when anything was. */
+  readonly transfers?: readonly MachineTransfers[];
+}
+
+/** What moved between this machine and one of the backend's. @public */
+export interface MachineTransfers {
+  readonly host: string;
+  readonly upload?: UploadReport;
+  readonly outputs?: TransferReport;
 }
 
 /** How a search ended. @public */

@@ -4,6 +4,8 @@ import { PassThrough } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createReporter } from '../../cli/reporters/create-reporter.js';
+import { summaryJson, summaryText } from '../../cli/reporters/summary.js';
+import { styleFor } from '../../cli/style.js';
 import { estimateRemainingMs } from '../../cli/reporters/eta.js';
 import stringWidth from 'string-width';
 import { tempDir } from '../helpers/tmp.js';
@@ -187,5 +189,19 @@ describe('the estimate of time left', () => {
 
   it('is unknown before a job ends', () => {
     expect(estimateRemainingMs({ now: 5, runningSince: [0], finishedMs: 0, finished: 0, pending: 3 })).toBeUndefined();
+  });
+});
+
+describe('the summary of a run with an upload', () => {
+  it('says per machine what was sent and what came back, in text and in --json', () => {
+    const transfers = [
+      { host: 'gpu1', upload: { snapshot: 'abc', sent: true, bytes: 12.5 * 1024 * 1024, ms: 1200 }, outputs: { files: 8, bytes: 3 * 1024 * 1024, ms: 400 } },
+      { host: 'gpu2', upload: { snapshot: 'abc', sent: false, bytes: 0, ms: 40 } },
+    ];
+    const style = styleFor(fakeStream(false), {});
+    const text = summaryText({ ...result, transfers }, style).split('\n');
+    expect(text).toContain('gpu1: upload 12.5 MB in 1.2s · outputs 8 files, 3.0 MB in 0.4s');
+    expect(text).toContain('gpu2: upload there already (40 ms)');
+    expect((summaryJson({ ...result, transfers }) as { transfers: unknown }).transfers).toEqual(transfers);
   });
 });

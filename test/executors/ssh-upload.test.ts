@@ -97,6 +97,8 @@ describe('uploading the code to the machines and bringing outputs back', () => {
     }
     const upload = events.find((e) => e.type === 'host:upload');
     expect(upload).toMatchObject({ type: 'host:upload', host: '127.0.0.1', sent: true });
+    // The result says what moved, per machine: the upload, and the two outputs of 70,300 bytes.
+    expect(result.transfers).toMatchObject([{ host: '127.0.0.1', upload: { sent: true }, outputs: { files: 2, bytes: 70_300 } }]);
     // Each job wrote in a view of its own: the snapshot itself has no outputs.
     const snapshots = join(machine.local, '.snapshots');
     const [link] = readdirSync(snapshots).filter((name) => !name.startsWith('.'));

@@ -13,7 +13,7 @@ import type { Upload } from '../../upload/upload.js';
 import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
 import { exited, killedExit, lostExit } from '../job-exit.js';
-import type { Executor, ExecutorHealth, JobExit, JobLaunch, UploadReport } from '../executor.js';
+import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript } from './remote-script.js';
@@ -83,6 +83,8 @@ export class SshExecutor implements Executor {
   #snapshotDir: string | undefined;
   /** How the upload went, after `open()`. */
   upload: UploadReport | undefined;
+  /** Jobs' outputs brought back so far. */
+  fetched: TransferReport = { files: 0, bytes: 0, ms: 0 };
 
   constructor(options: SshExecutorOptions) {
     this.#options = options;
@@ -228,7 +230,10 @@ export class SshExecutor implements Executor {
     const total = sizes.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
     const cap = this.#options.maxOutputBytes ?? 1024 ** 3;
     if (total > cap) return [...notes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`];
+    const started = Date.now();
     await this.#receiveFiles(workingDir, paths, localDir);
+    const before = this.fetched;
+    this.fetched = { files: before.files + paths.length, bytes: before.bytes + total, ms: before.ms + Date.now() - started };
     return notes;
   }
 
