@@ -10,7 +10,7 @@ import { jobSpecOf } from './job-spec.js';
 import { placeholderNames } from './placeholders.js';
 import { invalid } from './validate.js';
 import type { UploadConfig } from './types.js';
-import { defaultUploadLimits, type UploadSpec } from '../upload/upload-spec.js';
+import { defaultKeepDays, defaultUploadLimits, type UploadSpec } from '../upload/upload-spec.js';
 
 export interface NormalizeOptions {
   /** Relative `working_dir` / `data_dir` resolve against this (the config file's folder). */
@@ -150,6 +150,7 @@ export function uploadSpecOf(upload: UploadConfig, baseDir: string): UploadSpec 
     include: upload.include ?? [],
     maxBytes: upload.max_mb !== undefined ? Math.round(upload.max_mb * 1024 * 1024) : defaultUploadLimits.maxBytes,
     maxFiles: upload.max_files ?? defaultUploadLimits.maxFiles,
+    keepDays: upload.keep_days ?? defaultKeepDays,
   };
 }
 

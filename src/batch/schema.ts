@@ -117,6 +117,7 @@ const upload = object({
   include: v.optional(v.array(v.picklist(heavyFolders, (issue) => `expected one of ${heavyFolders.join(', ')}, got ${issue.received}`))),
   max_mb: v.optional(v.pipe(finite, v.minValue(0.001, 'expected a size in MB, more than 0'))),
   max_files: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),
+  keep_days: v.optional(v.pipe(count, v.maxValue(100_000))),
 });
 const cleanup = v.picklist(['on_success', 'always', 'never'], (issue) => `expected "on_success", "always" or "never", got ${issue.received}`);
 

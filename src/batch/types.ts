@@ -104,6 +104,8 @@ export interface UploadConfig {
   readonly max_mb?: number;
   /** Most files it may hold. @defaultValue 20000 */
   readonly max_files?: number;
+  /** Days a snapshot no run used stays on a machine before a run removes it. @defaultValue 14 */
+  readonly keep_days?: number;
 }
 
 /** One job of a batch, in the seed's format. @public */

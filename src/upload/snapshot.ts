@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { isAbsolute, join, relative as relativePath, resolve, sep } from 'node:path';
 import { HyperctlError } from '../errors.js';
 import { IgnoreRules } from './ignore-rules.js';
@@ -23,7 +23,11 @@ export interface Snapshot {
   readonly warnings: readonly string[];
 }
 
-function sha256Of(file: string): Promise<string> {
+/** Files up to this size are read whole (one call); larger ones are streamed. */
+export const wholeFileBytes = 1 << 20;
+
+function sha256Of(file: string, size: number): Promise<string> {
+  if (size <= wholeFileBytes) return readFile(file).then((data) => createHash('sha256').update(data).digest('hex'));
   return new Promise((done, fail) => {
     const hash = createHash('sha256');
     createReadStream(file)
@@ -31,6 +35,20 @@ function sha256Of(file: string): Promise<string> {
       .on('error', fail)
       .on('end', () => done(hash.digest('hex')));
   });
+}
+
+/** Maps `items` with at most `limit` calls at once, keeping their order. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await map(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /**
@@ -46,10 +64,12 @@ export async function takeSnapshot(spec: UploadSpec): Promise<Snapshot> {
   const walk = async (absolute: string, relative: string): Promise<void> => {
     const leave = rules.enter(absolute, relative);
     const names = (await readdir(absolute)).sort();
-    for (const name of names) {
+    // A folder's entries are looked at together, in its order.
+    const stats = await mapLimited(names, 32, (name) => lstat(join(absolute, name)));
+    for (const [i, name] of names.entries()) {
       const path = relative ? `${relative}/${name}` : name;
       const full = join(absolute, name);
-      const stat = await lstat(full);
+      const stat = stats[i]!;
       if (stat.isDirectory()) {
         if (rules.ignores(`${path}/`)) continue;
         entries.push({ type: 'directory', path, mode: stat.mode & 0o7777 });
@@ -72,7 +92,9 @@ export async function takeSnapshot(spec: UploadSpec): Promise<Snapshot> {
   await walk(spec.dir, '');
   if (bytes > spec.maxBytes || files > spec.maxFiles) throw tooBig(spec, entries, bytes, files);
   // Hashed once the tree is known to be of a sensible size.
-  const hashed = await Promise.all(entries.map(async (entry) => (entry.type === 'file' ? { ...entry, sha256: await sha256Of(entry.absolute) } : entry)));
+  const hashed = await mapLimited(entries, 16, async (entry) =>
+    entry.type === 'file' ? { ...entry, sha256: await sha256Of(entry.absolute, entry.size) } : entry,
+  );
   const id = createHash('sha256');
   for (const entry of hashed) {
     if (entry.type === 'directory') id.update(`d ${entry.mode.toString(8)} ${entry.path}\n`);

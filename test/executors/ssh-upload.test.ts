@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +107,7 @@ describe('uploading the code to the machines and bringing outputs back', () => {
     expect(readdirSync(join(snapshots, link!, 'data'))).toEqual([]);
   });
 
-  it('sends an unchanged tree once: a second batch finds it there, and a changed one is sent again', async ({ skip }) => {
+  it('sends an unchanged tree once, a changed one again, and removes snapshots unused for keep_days and uploads that never finished', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
     const dir = project();
@@ -122,7 +123,20 @@ describe('uploading the code to the machines and bringing outputs back', () => {
     expect(await uploads('second')).toMatchObject([{ sent: false, bytes: 0 }]);
     writeFileSync(join(dir, 'lib/model.py'), '# changed\n');
     expect(await uploads('third')).toMatchObject([{ sent: true }]);
-    expect(readdirSync(join(machine.local, '.snapshots')).filter((name) => !name.startsWith('.')).length).toBe(2);
+    const snapshots = join(machine.local, '.snapshots');
+    const published = () => readdirSync(snapshots).filter((name) => !name.startsWith('.'));
+    expect(published().length).toBe(2);
+    // A snapshot unused for three weeks, and a folder of an upload that never finished: the next run removes both.
+    mkdirSync(join(snapshots, '.incoming.old'));
+    symlinkSync('.incoming.old', join(snapshots, 'a'.repeat(32)));
+    mkdirSync(join(snapshots, '.incoming.broken'));
+    execFileSync('chown', ['-R', `${testUser.name}:`, snapshots]);
+    execFileSync('touch', ['-h', '-d', '21 days ago', join(snapshots, 'a'.repeat(32))]);
+    execFileSync('touch', ['-d', '2 days ago', join(snapshots, '.incoming.broken')]);
+    expect(await uploads('fourth')).toMatchObject([{ sent: false }]);
+    expect(published().length).toBe(2);
+    expect(existsSync(join(snapshots, '.incoming.old'))).toBe(false);
+    expect(existsSync(join(snapshots, '.incoming.broken'))).toBe(false);
   });
 
   it('shares one snapshot between two batches that upload the same tree at once', async ({ skip }) => {

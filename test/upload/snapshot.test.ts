@@ -20,7 +20,7 @@ function tree(files: Record<string, string>): string {
 }
 
 function spec(dir: string, extra: Partial<UploadSpec> = {}): UploadSpec {
-  return { dir, exclude: [], include: [], ...defaultUploadLimits, ...extra };
+  return { dir, exclude: [], include: [], ...defaultUploadLimits, keepDays: 14, ...extra };
 }
 
 const paths = async (s: UploadSpec) => (await takeSnapshot(s)).entries.map((e) => (e.type === 'directory' ? `${e.path}/` : e.path));

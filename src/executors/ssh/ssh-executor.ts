@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import picomatch from 'picomatch';
@@ -8,7 +8,6 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
 import type { Snapshot } from '../../upload/snapshot.js';
-import { tarOf } from '../../upload/tar-pack.js';
 import type { Upload } from '../../upload/upload.js';
 import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
@@ -18,7 +17,15 @@ import { openConnection, type HostKeyPolicy } from './connect.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript } from './remote-script.js';
 import { shellQuote } from './shell-quote.js';
-import { hasSnapshotScript, listFilesScript, receiveSnapshotScript, removeScript, sendFilesScript, sizesScript } from './transfer-scripts.js';
+import {
+  collectSnapshotsScript,
+  hasSnapshotScript,
+  listFilesScript,
+  receiveSnapshotScript,
+  removeScript,
+  sendFilesScript,
+  sizesScript,
+} from './transfer-scripts.js';
 import { untarInto } from './untar.js';
 
 /**
@@ -122,7 +129,7 @@ export class SshExecutor implements Executor {
       channel.on('exit', (c: number | null) => (code = c));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
       try {
-        await pipeline(tarOf(snapshot), channel);
+        await pipeline(createReadStream(await this.#options.upload!.archive()), channel);
       } catch (error) {
         said ||= (error as Error).message;
       }
@@ -132,6 +139,7 @@ export class SshExecutor implements Executor {
         throw new HyperctlError('E_UPLOAD', `${this.host}: the upload of ${this.#options.upload!.spec.dir} failed: ${said.trim() || `exit ${code}`}`);
     }
     this.#snapshotDir = dir;
+    await this.#capture(`sh -c ${shellQuote(collectSnapshotsScript(dir, this.#options.upload!.spec.keepDays))}`);
     this.upload = { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started };
   }
 

@@ -1,0 +1,142 @@
+// Sending a project to three test machines (network namespaces with their own sshd): hyperctl's
+// upload (a content-addressed snapshot, one tar stream over the machine's SSH connection) against
+// `rsync -a` over ssh (with a ControlMaster per machine, opened beforehand), both to the three
+// machines at once, in the same run: a first upload of a 50 MB tree of 5,000 files, the same tree
+// again, and the tree with one file changed. Each machine gets a folder of its own (they share this
+// machine's disk). hyperctl's figure is its slowest machine's upload time as its run reports it;
+// rsync's the wall time of the three. Needs root.
+// Usage: npm run build && node bench/upload-vs-rsync.mjs [files] [MB]   (default: 5000 50)
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createJiti } from 'jiti';
+
+const jiti = createJiti(import.meta.url);
+const { clientHome, makeClientKey, sshUnavailable, startSshd, testUser } = await jiti.import('../test/helpers/sshd.ts');
+const { createNetwork } = await jiti.import('../test/helpers/netns.ts');
+const { ensureCommand } = await jiti.import('../test/helpers/system.ts');
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const fileCount = Number(process.argv[2] ?? 5000);
+const megabytes = Number(process.argv[3] ?? 50);
+
+const unavailable = sshUnavailable() ?? ensureCommand('rsync', 'rsync');
+if (unavailable) {
+  console.error(unavailable);
+  process.exit(1);
+}
+
+/** Runs a command; resolves with its wall time in ms and its stdout. */
+function run(command, args) {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('close', (code) =>
+      code === 0 ? resolve({ ms: performance.now() - start, out }) : reject(new Error(`${command} ${args.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hyperctl-bench-'));
+chmodSync(dir, 0o755);
+const network = createNetwork(3);
+const hosts = [];
+try {
+  const client = makeClientKey(dir);
+  for (const [i, h] of network.hosts.entries())
+    hosts.push(await startSshd(join(dir, `host${i}`), { address: h.address, port: 22, authorizedKeys: [client.publicKey], netns: h.namespace }));
+  const knownHosts = join(clientHome(join(dir, 'home'), hosts), '.ssh', 'known_hosts');
+
+  // The tree: files of random bytes (no compression helps either side), 100 to a folder.
+  const tree = join(dir, 'project');
+  const size = Math.round((megabytes * 1024 * 1024) / fileCount);
+  for (let i = 0; i < fileCount; i++) {
+    const folder = join(tree, `pkg${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `f${i}.bin`), randomBytes(size));
+  }
+  chmodSync(dir, 0o755);
+
+  const tag = `${Date.now()}`;
+  const machines = network.hosts.map((h, i) => ({ hostname: h.address, username: testUser.name, ssh_rsa_file: client.key, data_dir: `~/bench-${tag}-h${i}` }));
+  let round = 0;
+  const hyperctl = async () => {
+    round++;
+    const name = `upload-${round}`;
+    const jobs = machines.map((_, i) => ({ name: `j${i}`, params: { i }, execution: { command: 'true' } }));
+    const config = join(dir, `${name}.json`);
+    writeFileSync(
+      config,
+      JSON.stringify({ name, jobs, backend: { type: 'remote', conf: { machines, known_hosts_file: knownHosts, upload: { dir: tree, max_mb: 1000 } } } }),
+    );
+    const { ms, out } = await run(process.execPath, [
+      cli,
+      'run',
+      '--exit-on-finish',
+      '--port',
+      '0',
+      '-c',
+      config,
+      '--json',
+      '--batches-data-dir',
+      join(dir, 'data'),
+    ]);
+    const transfers = JSON.parse(out).transfers;
+    return { slowest: Math.max(...transfers.map((t) => t.upload.ms)), sent: transfers.every((t) => t.upload.sent), wall: ms };
+  };
+
+  const sshConfig = join(dir, 'ssh_config');
+  writeFileSync(
+    sshConfig,
+    [
+      `Host *`,
+      `  User ${testUser.name}`,
+      `  IdentityFile ${client.key}`,
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  StrictHostKeyChecking yes',
+      '  ControlMaster auto',
+      `  ControlPath ${dir}/cm-%r@%h:%p`,
+      '  ControlPersist 120',
+      '',
+    ].join('\n'),
+  );
+  const wrapper = join(dir, 'sshw');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ssh -F ${sshConfig} "$@"\n`, { mode: 0o755 });
+  for (const h of network.hosts) await run(wrapper, [h.address, 'true']);
+  const rsync = async () => {
+    const start = performance.now();
+    await Promise.all(network.hosts.map((h, i) => run('rsync', ['-a', '-e', wrapper, `${tree}/`, `${h.address}:bench-${tag}-rsync${i}/`])));
+    return performance.now() - start;
+  };
+
+  const rows = [];
+  const measure = async (what) => {
+    const ours = await hyperctl();
+    const theirs = await rsync();
+    rows.push({ what, ours, theirs });
+  };
+  await measure('first upload');
+  await measure('unchanged tree');
+  writeFileSync(join(tree, 'pkg0', 'f0.bin'), randomBytes(size));
+  await measure('one file changed');
+
+  const version = spawnSync('rsync', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  console.log(`node ${process.version}, ${version}; ${fileCount} files, ${megabytes} MB, to 3 machines at once`);
+  console.log('| | hyperctl upload (slowest machine) | rsync -a (all three) | ratio | hyperctl run, whole |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const { what, ours, theirs } of rows)
+    console.log(
+      `| ${what} | ${ours.slowest.toFixed(0)} ms${ours.sent ? '' : ' (not sent)'} | ${theirs.toFixed(0)} ms | ${(ours.slowest / theirs).toFixed(2)} | ${ours.wall.toFixed(0)} ms |`,
+    );
+} finally {
+  for (const h of network.hosts) spawnSync('ssh', ['-F', join(dir, 'ssh_config'), '-O', 'exit', h.address], { stdio: 'ignore' });
+  await Promise.all(hosts.map((h) => h.stop()));
+  await network.remove();
+  spawnSync('sh', ['-c', `rm -rf /home/${testUser.name}/bench-*`]);
+  rmSync(dir, { recursive: true, force: true });
+}
