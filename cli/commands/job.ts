@@ -72,7 +72,21 @@ const logs = defineCommand({
   },
 });
 
+const fetch = defineCommand({
+  meta: { name: 'fetch', description: 'bring files of a job that ran on a remote machine into its data folder (its outputs, or the globs given)' },
+  args: { ...batchNameArg, ...jobNameArg, ...batchArgs },
+  async run({ args }): Promise<number> {
+    // The globs are what follows the flags: `job fetch -b B -j J 'plots/*.png' model.pt`.
+    const globs = args._.map(String);
+    const fetched = await batchFrom(args, args.batch).fetch(args.job, globs);
+    for (const note of fetched.notes) process.stderr.write(`${note}\n`);
+    if (args.json) printJson(fetched);
+    else process.stdout.write(fetched.files.map((file) => `${file}\n`).join(''));
+    return exitCodes.ok;
+  },
+});
+
 export const jobCommand = defineCommand({
   meta: { name: 'job', description: "inspect and control a batch's jobs" },
-  subCommands: { list, describe, kill, logs },
+  subCommands: { list, describe, kill, logs, fetch },
 });

@@ -1,9 +1,11 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchSpec } from '../batch/spec.js';
 import type { JobParams } from '../batch/types.js';
 import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
 import { serveStoredBatch } from '../daemon/serve-stored.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
+import { type FetchedFiles, SshExecutor } from '../executors/ssh/ssh-executor.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { bestJob, compareJobs, type CompareOptions, type Comparison } from '../results/compare.js';
@@ -86,9 +88,43 @@ export interface Batch {
    * or a client stops it; `onServing` gets the dashboard's address. `E_BATCH_LOCKED` while a run holds it.
    */
   serve(options: { host?: string; port?: number; signal: AbortSignal; onServing?: (dashboard: string) => void }): Promise<void>;
+  /**
+   * Brings files of a job that ran on a remote machine into its local data folder: those the
+   * globs match in its working directory there (its `outputs` when none are given). `E_USAGE`
+   * for a batch of another backend, or a job that has not run.
+   */
+  fetch(name: string, globs?: readonly string[]): Promise<FetchedFiles>;
 }
 
 const chunkBytes = 1 << 20;
+
+/** `job fetch`: connects to the machine the job ran on and brings the files home. */
+async function fetchJobFiles(spec: BatchSpec, job: JobDetails, globs: readonly string[] | undefined): Promise<FetchedFiles> {
+  const { backend } = spec;
+  if (backend.type !== 'remote')
+    throw new HyperctlError('E_USAGE', `batch "${spec.name}" ran on the ${backend.type} backend: job ${job.name}'s files are in its folder, ${job.dataDir}`);
+  const machine = backend.machines.find((m) => m.hostname === job.host);
+  if (!machine) throw new HyperctlError('E_USAGE', `job ${job.name} has not run on a machine (status ${job.status}): there is nothing to fetch`);
+  const jobSpec = spec.jobs.find((j) => j.name === job.name) ?? readBatch(dirname(spec.dataDir), spec.name, spec).state.spec(job.name);
+  const wanted = globs && globs.length > 0 ? globs : jobSpec?.outputs;
+  if (!wanted || wanted.length === 0) throw new HyperctlError('E_USAGE', `name the files to fetch (globs), or give job ${job.name} execution.outputs`);
+  const executor = new SshExecutor({ machine, slots: 1, hostKeyChecking: backend.hostKeyChecking, knownHostsFile: backend.knownHostsFile });
+  await executor.open();
+  try {
+    return await executor.fetchFiles(
+      {
+        batchName: spec.name,
+        name: job.name,
+        dataDir: job.dataDir,
+        ...(jobSpec?.workingDirAsWritten !== undefined ? { workingDirAsWritten: jobSpec.workingDirAsWritten } : {}),
+      },
+      wanted,
+      backend.upload !== undefined,
+    );
+  } finally {
+    await executor.close();
+  }
+}
 
 /**
  * Opens a batch by name; `E_BATCH_NOT_FOUND` when its folder holds none.
@@ -191,6 +227,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     kill: async (job) => control().kill(job),
     stop: async (stopOptions = {}) => control().stop(stopOptions),
     serve: ({ host = 'localhost', port, signal, onServing = () => undefined }) => serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),
+    fetch: async (job, globs) => fetchJobFiles(disk.spec, await batch.job(job), globs),
   };
   return batch;
 }

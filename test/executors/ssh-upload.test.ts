@@ -4,7 +4,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type UploadConfig } from '../../src/index.js';
+import { isHyperctlError, openBatch, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type UploadConfig } from '../../src/index.js';
+import { runCli } from '../helpers/cli.js';
 import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -77,7 +78,9 @@ function project(): string {
 const weights = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) % 256));
 
 describe('uploading the code to the machines and bringing outputs back', () => {
-  it('runs jobs in views of the uploaded tree, brings their outputs back byte-exact, and says which output is missing', async ({ skip }) => {
+  it('runs jobs in views of the uploaded tree, brings their outputs back byte-exact, says which output is missing, and fetches more later', async ({
+    skip,
+  }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
     const dir = project();
@@ -100,6 +103,15 @@ describe('uploading the code to the machines and bringing outputs back', () => {
     expect(upload).toMatchObject({ type: 'host:upload', host: '127.0.0.1', sent: true });
     // The result says what moved, per machine: the upload, and the two outputs of 70,300 bytes.
     expect(result.transfers).toMatchObject([{ host: '127.0.0.1', upload: { sent: true }, outputs: { files: 2, bytes: 70_300 } }]);
+    // More files later: the SDK's fetch and the CLI's `job fetch`, from the job's view on the machine.
+    const fetched = await openBatch('up', { batchesDataDir: root }).fetch('n300', ['lib/*.py']);
+    expect(fetched).toEqual({ files: ['lib/model.py'], bytes: 63, notes: [] });
+    expect(readFileSync(join(root, 'up', 'n300', 'lib', 'model.py'), 'utf8')).toBe(readFileSync(join(dir, 'lib', 'model.py'), 'utf8'));
+    const cli = await runCli(['job', 'fetch', '-b', 'up', '-j', 'n70000', '--batches-data-dir', root, 'train.py', 'nothing/*']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe('train.py\n');
+    expect(cli.stderr).toMatch(/^hyperctl: no file matched the output "nothing\/\*" in \S+\n$/);
+    expect(readFileSync(join(root, 'up', 'n70000', 'train.py'), 'utf8')).toBe(readFileSync(join(dir, 'train.py'), 'utf8'));
     // Each job wrote in a view of its own: the snapshot itself has no outputs.
     const snapshots = join(machine.local, '.snapshots');
     const [link] = readdirSync(snapshots).filter((name) => !name.startsWith('.'));

@@ -61,6 +61,13 @@ interface Connection {
   limit: number;
 }
 
+/** What a fetch brought: the files (relative to the job's working folder), their bytes, and what to tell. */
+export interface FetchedFiles {
+  readonly files: readonly string[];
+  readonly bytes: number;
+  readonly notes: readonly string[];
+}
+
 /** Waits between reconnection attempts after a connection was lost; then the machine is gone. */
 const reconnectDelaysMs = [250, 500, 1000, 2000, 4000];
 
@@ -151,11 +158,8 @@ export class SshExecutor implements Executor {
   /** Runs one job to its end; see {@link Executor.run}. */
   async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
     const machine = this.#machine!;
-    const dataDir = posix.join(this.#remoteBase, job.batchName, job.name);
-    // With an upload, the job runs in its own view of it; `working_dir` is then a folder within.
-    const view = this.#snapshotDir ? { snapshot: this.#snapshotDir, dir: posix.join(dataDir, 'work') } : undefined;
-    const base = view?.dir ?? dataDir;
-    const workingDir = job.workingDirAsWritten === undefined ? base : this.#remotePath(job.workingDirAsWritten, base);
+    const { dataDir, viewDir, workingDir } = this.#jobDirs(job, this.#snapshotDir !== undefined);
+    const view = this.#snapshotDir && viewDir ? { snapshot: this.#snapshotDir, dir: viewDir } : undefined;
     const env = {
       ...machine.environments,
       ...job.env,
@@ -206,7 +210,7 @@ export class SshExecutor implements Executor {
   async #afterJob(job: JobLaunch, dataDir: string, workingDir: string, result: JobExit): Promise<void> {
     const notes: string[] = [];
     try {
-      if (job.outputs) notes.push(...(await this.#fetchOutputs(job.outputs, workingDir, job.dataDir)));
+      if (job.outputs) notes.push(...(await this.#fetchOutputs(job.outputs, workingDir, job.dataDir)).notes);
       const cleanup = this.#options.cleanup ?? 'never';
       if (cleanup === 'always' || (cleanup === 'on_success' && result.exitCode === 0 && !result.killed)) await this.#capture(removeScript(dataDir));
     } catch (error) {
@@ -215,8 +219,8 @@ export class SshExecutor implements Executor {
     if (notes.length > 0) await appendFile(job.stderrPath, `${notes.join('\n')}\n`).catch(() => undefined);
   }
 
-  /** Fetches the files the globs match (after a size check) into the local data folder; returns what to tell. */
-  async #fetchOutputs(globs: readonly string[], workingDir: string, localDir: string): Promise<string[]> {
+  /** Fetches the files the globs match (after a size check) into the local data folder. */
+  async #fetchOutputs(globs: readonly string[], workingDir: string, localDir: string): Promise<FetchedFiles> {
     const files = (await this.#capture(listFilesScript(workingDir)))
       .split('\n')
       .filter(Boolean)
@@ -229,7 +233,7 @@ export class SshExecutor implements Executor {
       if (hits.length === 0) notes.push(`hyperctl: no file matched the output "${glob}" in ${workingDir}`);
       for (const hit of hits) chosen.add(hit);
     }
-    if (chosen.size === 0) return notes;
+    if (chosen.size === 0) return { files: [], bytes: 0, notes };
     const paths = [...chosen];
     const sizes = (await this.#capture(`sh -c ${shellQuote(sizesScript(workingDir))}`, `${paths.join('\n')}\n`))
       .split('\n')
@@ -237,12 +241,17 @@ export class SshExecutor implements Executor {
       .map((line) => Number(line.split('\t')[0]));
     const total = sizes.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
     const cap = this.#options.maxOutputBytes ?? 1024 ** 3;
-    if (total > cap) return [...notes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`];
+    if (total > cap)
+      return {
+        files: [],
+        bytes: 0,
+        notes: [...notes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`],
+      };
     const started = Date.now();
     await this.#receiveFiles(workingDir, paths, localDir);
     const before = this.fetched;
     this.fetched = { files: before.files + paths.length, bytes: before.bytes + total, ms: before.ms + Date.now() - started };
-    return notes;
+    return { files: paths, bytes: total, notes };
   }
 
   /** Receives files of a folder on the machine as one tar stream, written below `localDir`. */
@@ -257,6 +266,27 @@ export class SshExecutor implements Executor {
       connection.channels--;
     }
     if (said.trim()) throw new Error(said.trim());
+  }
+
+  /** A job's folders on the machine; with an upload (`viewed`) it runs in its own view of it, and `working_dir` is a folder within. */
+  #jobDirs(job: Pick<JobLaunch, 'batchName' | 'name' | 'workingDirAsWritten'>, viewed: boolean): { dataDir: string; viewDir?: string; workingDir: string } {
+    const dataDir = posix.join(this.#remoteBase, job.batchName, job.name);
+    const viewDir = viewed ? posix.join(dataDir, 'work') : undefined;
+    const base = viewDir ?? dataDir;
+    const workingDir = job.workingDirAsWritten === undefined ? base : this.#remotePath(job.workingDirAsWritten, base);
+    return { dataDir, ...(viewDir ? { viewDir } : {}), workingDir };
+  }
+
+  /**
+   * Brings files of a job that ran on this machine into its local data folder, after the run:
+   * `job fetch`. Call after `open()` (without an upload: `viewed` says whether the run had one).
+   */
+  async fetchFiles(
+    job: Pick<JobLaunch, 'batchName' | 'name' | 'workingDirAsWritten' | 'dataDir'>,
+    globs: readonly string[],
+    viewed: boolean,
+  ): Promise<FetchedFiles> {
+    return this.#fetchOutputs(globs, this.#jobDirs(job, viewed).workingDir, job.dataDir);
   }
 
   /** A path on the machine: `~` is the remote home, a relative path is relative to `base`. */
