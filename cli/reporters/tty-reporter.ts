@@ -14,6 +14,8 @@ export class TtyReporter extends PlainReporter {
   #drawn = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Uploads under way: how far each machine's has come. */
+  readonly #uploads = new Map<string, { sent: number; total: number }>();
 
   protected override get main(): NodeJS.WritableStream {
     return this.env.stderr;
@@ -33,6 +35,14 @@ export class TtyReporter extends PlainReporter {
     super.onEvent(event);
     if (event.type === 'batch:start') this.#timer = setInterval(() => this.#draw(), 200).unref();
     if (event.type === 'job:start' || event.type === 'job:exit') this.#draw();
+    if (event.type === 'host:upload-progress') {
+      this.#uploads.set(event.host, { sent: event.sent, total: event.total });
+      this.#draw();
+    }
+    if (event.type === 'host:upload') {
+      this.#uploads.delete(event.host);
+      this.#draw();
+    }
   }
 
   override interrupting(signal: string): void {
@@ -72,6 +82,11 @@ export class TtyReporter extends PlainReporter {
     // The last column of a terminal wraps on some terminals: keep one free.
     const width = Math.max(20, this.env.columns() - 1);
     const lines = [cliTruncate(parts.join(' · '), width)];
+    if (this.#uploads.size > 0) {
+      const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+      const each = [...this.#uploads].map(([host, { sent, total }]) => `${host} ${mb(sent)}/${mb(total)} MB`);
+      lines.push(cliTruncate(`uploading: ${each.join(' · ')}`, width));
+    }
     if (this.running.size > 0) lines.push(style.dim(cliTruncate(`running: ${[...this.running.keys()].join(', ')}`, width)));
     this.env.stderr.write(lines.join('\n'));
     this.#drawn = lines.length;

@@ -170,7 +170,9 @@ export class BatchRun implements RunView {
       throw aborted(outer.reason);
     }
     const upload = this.#options.executors ? undefined : uploadFor(this.spec);
-    const all = this.#options.executors ?? createExecutors(this.spec, this.#options, upload);
+    const all =
+      this.#options.executors ??
+      createExecutors(this.spec, this.#options, upload, (host, sent, total) => this.#emit({ type: 'host:upload-progress', host, sent, total }));
     // Listening from the very start: a Ctrl-C while machines are probed must not be lost.
     const onOuterAbort = () => {
       // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.

@@ -110,6 +110,8 @@ export type BatchEvent =
   | { readonly type: 'batch:stopping'; readonly reason: string; readonly kill: boolean }
   /** A machine cannot take jobs: left out at the start, or lost during the run. */
   | { readonly type: 'host:down'; readonly host: string; readonly reason: string }
+  /** How far the upload to a machine has come (bytes of its tar stream), a few times a second while it is sent. */
+  | { readonly type: 'host:upload-progress'; readonly host: string; readonly sent: number; readonly total: number }
   /** The run's upload is on a machine: sent, or found there already (`sent: false`). */
   | { readonly type: 'host:upload'; readonly host: string; readonly snapshot: string; readonly sent: boolean; readonly bytes: number; readonly ms: number }
   /** A machine is back after it was lost. */

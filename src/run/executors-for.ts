@@ -21,7 +21,12 @@ export function usesResources(spec: BatchSpec): boolean {
  * default to 1 (a whole machine per job, as the seed says), or to no limit but the capacity when
  * jobs declare resources.
  */
-export function createExecutors(spec: BatchSpec, options: RunBatchOptions, upload?: Upload): Executor[] {
+export function createExecutors(
+  spec: BatchSpec,
+  options: RunBatchOptions,
+  upload?: Upload,
+  onUploadProgress?: (host: string, sent: number, total: number) => void,
+): Executor[] {
   const killGrace = options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {};
   const defaultSlots = usesResources(spec) ? Number.POSITIVE_INFINITY : 1;
   const backend = spec.backend;
@@ -35,7 +40,9 @@ export function createExecutors(spec: BatchSpec, options: RunBatchOptions, uploa
         slots: machine.slots ?? defaultSlots,
         hostKeyChecking: backend.hostKeyChecking,
         knownHostsFile: backend.knownHostsFile,
-        ...(upload ? { upload } : {}),
+        ...(upload
+          ? { upload, ...(onUploadProgress ? { onUploadProgress: (sent: number, total: number) => onUploadProgress(machine.hostname, sent, total) } : {}) }
+          : {}),
         cleanup: backend.cleanup,
         ...killGrace,
       }),

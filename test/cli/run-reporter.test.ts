@@ -204,4 +204,21 @@ describe('the summary of a run with an upload', () => {
     expect(text).toContain('gpu2: upload there already (40 ms)');
     expect((summaryJson({ ...result, transfers }) as { transfers: unknown }).transfers).toEqual(transfers);
   });
+
+  it('shows how far each upload has come on a terminal, and what it took once it is there', () => {
+    const stdout = fakeStream(true);
+    const stderr = fakeStream(true);
+    const reporter = createReporter('tty', false, { stdout, stderr, env: { NO_COLOR: '1' } });
+    const mb = 1024 * 1024;
+    reporter.onEvent({ type: 'host:upload-progress', host: 'gpu1', sent: 12 * mb, total: 50 * mb });
+    reporter.onEvent({ type: 'host:upload-progress', host: 'gpu2', sent: 30 * mb, total: 50 * mb });
+    expect(stripVTControlCharacters(stderr.text()).split(/\r/).at(-1)).toContain('uploading: gpu1 12.0/50.0 MB · gpu2 30.0/50.0 MB');
+    reporter.onEvent({ type: 'host:upload', host: 'gpu1', snapshot: 'abc', sent: true, bytes: 50 * mb, ms: 2500 });
+    // Said once, above the block; the block then follows the upload still under way.
+    expect(stripVTControlCharacters(stderr.text())).toContain('gpu1: uploaded 50.0 MB in 2.5s\n');
+    const last = stripVTControlCharacters(stderr.text()).split(/\r/).at(-1)!;
+    expect(last).toContain('uploading: gpu2 30.0/50.0 MB');
+    expect(last).not.toContain('gpu1 12.0');
+    reporter.close();
+  });
 });

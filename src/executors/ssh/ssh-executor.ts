@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import picomatch from 'picomatch';
 import { posix } from 'node:path';
@@ -49,6 +49,8 @@ export interface SshExecutorOptions {
   readonly cleanup?: 'on_success' | 'always' | 'never';
   /** Most bytes of outputs brought back per job. @defaultValue 1 GiB */
   readonly maxOutputBytes?: number;
+  /** Told how far an upload has come, a few times a second while it is sent. */
+  readonly onUploadProgress?: (sent: number, total: number) => void;
 }
 
 interface Connection {
@@ -136,7 +138,17 @@ export class SshExecutor implements Executor {
       channel.on('exit', (c: number | null) => (code = c));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
       try {
-        await pipeline(createReadStream(await this.#options.upload!.archive()), channel);
+        const archive = await this.#options.upload!.archive();
+        const total = (await stat(archive)).size;
+        const source = createReadStream(archive);
+        let [sent, told] = [0, 0];
+        source.on('data', (chunk) => {
+          sent += chunk.length;
+          if (Date.now() - told < 250) return;
+          told = Date.now();
+          this.#options.onUploadProgress?.(sent, total);
+        });
+        await pipeline(source, channel);
       } catch (error) {
         said ||= (error as Error).message;
       }
