@@ -12,6 +12,7 @@ import { tempDir } from '../helpers/tmp.js';
 let skipReason: string | undefined;
 let host: TestHost;
 let key: string;
+let publicKey: string;
 let knownHosts: string;
 let shared: string;
 
@@ -22,6 +23,7 @@ beforeAll(async () => {
   chmodSync(shared, 0o755);
   const client = makeClientKey(shared);
   key = client.key;
+  publicKey = client.publicKey;
   host = await startSshd(join(shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [client.publicKey] });
   knownHosts = join(clientHome(join(shared, 'home'), [host]), '.ssh', 'known_hosts');
 });
@@ -42,14 +44,21 @@ function remoteDir(): { written: string; local: string } {
   return { written: `~/${name}`, local: `/home/${testUser.name}/${name}` };
 }
 
-function batch(name: string, jobs: JobConfig[], upload: UploadConfig, machineDir: string, extra: Record<string, unknown> = {}): BatchConfig {
+function batch(
+  name: string,
+  jobs: JobConfig[],
+  upload: UploadConfig,
+  machineDir: string,
+  extra: Record<string, unknown> = {},
+  on: TestHost = host,
+): BatchConfig {
   return {
     name,
     jobs,
     backend: {
       type: 'remote',
       conf: {
-        machines: [{ hostname: host.address, port: host.port, username: testUser.name, ssh_rsa_file: key, data_dir: machineDir, slots: 4 }],
+        machines: [{ hostname: on.address, port: on.port, username: testUser.name, ssh_rsa_file: key, data_dir: machineDir, slots: 4 }],
         known_hosts_file: knownHosts,
         upload,
         ...extra,
@@ -186,6 +195,57 @@ describe('uploading the code to the machines and bringing outputs back', () => {
     expect(existsSync(join(machine.local, 'tidy', 'bad', 'work', 'out', 'weights.bin'))).toBe(true);
     // A failed job's outputs come back too.
     expect(readFileSync(join(root, 'tidy', 'bad', 'out', 'weights.bin')).equals(weights(5))).toBe(true);
+  });
+
+  it('sends the tree and brings outputs back on a machine without tar, with sh and cat', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    // A machine whose sessions find every usual command but tar.
+    const bin = join(shared, 'no-tar-bin');
+    mkdirSync(bin, { recursive: true });
+    chmodSync(shared, 0o755);
+    for (const name of [
+      'sh',
+      'cat',
+      'chmod',
+      'mkdir',
+      'mktemp',
+      'ln',
+      'rm',
+      'rmdir',
+      'dirname',
+      'basename',
+      'sleep',
+      'touch',
+      'find',
+      'readlink',
+      'cp',
+      'wc',
+      'tr',
+      'setsid',
+      'printf',
+      'echo',
+      'head',
+    ])
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim(), join(bin, name));
+    const bare = await startSshd(join(shared, 'sshd-no-tar'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [publicKey], path: bin });
+    try {
+      const root = tempDir();
+      const dir = project();
+      writeFileSync(join(dir, 'run.sh'), 'mkdir -p out && cat lib/model.py lib/model.py > out/twice.txt && command -v tar || echo no tar here\n');
+      chmodSync(join(dir, 'run.sh'), 0o755);
+      const machine = remoteDir();
+      const jobs = [{ name: 'j', params: {}, execution: { command: './run.sh', outputs: ['out/*'] } }];
+      const config = batch('bare', jobs, { dir }, machine.written, { host_key_checking: 'accept-new' }, bare);
+      const events: BatchEvent[] = [];
+      const result = await runBatch(config, { batchesDataDir: root, onEvent: (e) => events.push(e) });
+      expect(result.status, readFileSync(join(root, 'bare', 'j', 'stderr'), 'utf8')).toBe('succeed');
+      expect(readFileSync(join(root, 'bare', 'j', 'stdout'), 'utf8')).toBe('no tar here\n');
+      const model = readFileSync(join(dir, 'lib/model.py'), 'utf8');
+      expect(readFileSync(join(root, 'bare', 'j', 'out', 'twice.txt'), 'utf8')).toBe(model + model);
+      expect(events.find((e) => e.type === 'host:upload')).toMatchObject({ sent: true });
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('refuses a tree past its limits before anything is sent, naming the largest folders', async ({ skip }) => {

@@ -61,7 +61,16 @@ export interface TestHost {
  */
 export async function startSshd(
   dir: string,
-  options: { address: string; port: number; authorizedKeys: readonly string[]; netns?: string; hostname?: string; maxSessions?: number },
+  options: {
+    address: string;
+    port: number;
+    authorizedKeys: readonly string[];
+    netns?: string;
+    hostname?: string;
+    maxSessions?: number;
+    /** The `PATH` of every session: a machine with only the commands in those folders. */
+    path?: string;
+  },
 ): Promise<TestHost> {
   mkdirSync(dir, { recursive: true });
   // sshd reads authorized_keys as the test user: the folder must be open to it.
@@ -86,6 +95,7 @@ export async function startSshd(
       `AllowUsers ${testUser.name}`,
       'MaxStartups 100:30:200',
       `MaxSessions ${options.maxSessions ?? 100}`,
+      ...(options.path ? [`SetEnv PATH=${options.path}`] : []),
       '',
     ].join('\n'),
   );

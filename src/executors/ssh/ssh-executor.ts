@@ -1,13 +1,13 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { appendFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import picomatch from 'picomatch';
-import { posix } from 'node:path';
+import { dirname, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
-import type { Snapshot } from '../../upload/snapshot.js';
+import { mapLimited, type Snapshot } from '../../upload/snapshot.js';
 import type { Upload } from '../../upload/upload.js';
 import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
@@ -21,12 +21,16 @@ import {
   collectSnapshotsScript,
   hasSnapshotScript,
   listFilesScript,
+  prepareTreeScript,
+  publishScript,
+  receiveFileScript,
   receiveSnapshotScript,
   removeScript,
+  sendFileScript,
   sendFilesScript,
   sizesScript,
 } from './transfer-scripts.js';
-import { untarInto } from './untar.js';
+import { insideOf, untarInto } from './untar.js';
 
 /**
  * Options of {@link SshExecutor}.
@@ -97,6 +101,8 @@ export class SshExecutor implements Executor {
   #extra: Promise<Connection> | undefined;
   /** The upload's snapshot on the machine, once it is there. */
   #snapshotDir: string | undefined;
+  /** Whether the machine has `tar`; without it, files move one channel each. */
+  #hasTar = true;
   /** How the upload went, after `open()`. */
   upload: UploadReport | undefined;
   /** Jobs' outputs brought back so far. */
@@ -118,7 +124,9 @@ export class SshExecutor implements Executor {
   async open(): Promise<void> {
     this.#machine = await resolveMachine(this.#options.machine);
     await this.#connect();
-    this.#remoteHome = (await this.#capture('printf %s "$HOME"')).trim();
+    const [home = '', ...found] = (await this.#capture('printf \'%s\\n\' "$HOME"; command -v tar >/dev/null 2>&1 && echo tar; :')).split('\n');
+    this.#remoteHome = home.trim();
+    this.#hasTar = found.includes('tar');
     this.#remoteBase = this.#remotePath(this.#machine.dataDir, this.#remoteHome);
     if (this.#options.upload) await this.#putSnapshot(await this.#options.upload.snapshot());
     this.#health = 'up';
@@ -130,32 +138,21 @@ export class SshExecutor implements Executor {
     const dir = posix.join(this.#remoteBase, '.snapshots', snapshot.id);
     const have = (await this.#capture(hasSnapshotScript(dir))).trim() === 'yes';
     if (!have) {
-      const { connection, channel } = await this.#openChannel(`sh -c ${shellQuote(receiveSnapshotScript(dir))}`);
-      let said = '';
-      channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
-      channel.resume();
-      let code: number | null = null;
-      channel.on('exit', (c: number | null) => (code = c));
-      const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      try {
+      if (this.#hasTar) {
         const archive = await this.#options.upload!.archive();
         const total = (await stat(archive)).size;
-        const source = createReadStream(archive);
-        let [sent, told] = [0, 0];
-        source.on('data', (chunk) => {
-          sent += chunk.length;
-          if (Date.now() - told < 250) return;
-          told = Date.now();
-          this.#options.onUploadProgress?.(sent, total);
+        await this.#pipeInto(`sh -c ${shellQuote(receiveSnapshotScript(dir))}`, () => {
+          const source = createReadStream(archive);
+          let [sent, told] = [0, 0];
+          source.on('data', (chunk) => {
+            sent += chunk.length;
+            if (Date.now() - told < 250) return;
+            told = Date.now();
+            this.#options.onUploadProgress?.(sent, total);
+          });
+          return source;
         });
-        await pipeline(source, channel);
-      } catch (error) {
-        said ||= (error as Error).message;
-      }
-      await closed;
-      connection.channels--;
-      if (code !== 0)
-        throw new HyperctlError('E_UPLOAD', `${this.host}: the upload of ${this.#options.upload!.spec.dir} failed: ${said.trim() || `exit ${code}`}`);
+      } else await this.#sendTreeWithoutTar(snapshot, dir);
     }
     this.#snapshotDir = dir;
     await this.#capture(`sh -c ${shellQuote(collectSnapshotsScript(dir, this.#options.upload!.spec.keepDays))}`);
@@ -266,8 +263,24 @@ export class SshExecutor implements Executor {
     return { files: paths, bytes: total, notes };
   }
 
-  /** Receives files of a folder on the machine as one tar stream, written below `localDir`. */
+  /** Receives files of a folder on the machine as one tar stream (one `cat` each without `tar`), written below `localDir`. */
   async #receiveFiles(dir: string, paths: readonly string[], localDir: string): Promise<void> {
+    if (!this.#hasTar) {
+      for (const path of paths) {
+        const target = insideOf(localDir, path);
+        if (!target) continue;
+        await mkdir(dirname(target), { recursive: true });
+        const { connection, channel } = await this.#openChannel(`sh -c ${shellQuote(sendFileScript(dir, path))}`);
+        channel.stderr.resume();
+        channel.end();
+        try {
+          await pipeline(channel, createWriteStream(target));
+        } finally {
+          connection.channels--;
+        }
+      }
+      return;
+    }
     const { connection, channel } = await this.#openChannel(`sh -c ${shellQuote(sendFilesScript(dir, paths))}`);
     let said = '';
     channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
@@ -299,6 +312,39 @@ export class SshExecutor implements Executor {
     viewed: boolean,
   ): Promise<FetchedFiles> {
     return this.#fetchOutputs(globs, this.#jobDirs(job, viewed).workingDir, job.dataDir);
+  }
+
+  /** Runs `command` with what `source` makes as its stdin (made once the channel is open); throws `E_UPLOAD` with what it said when it fails. */
+  async #pipeInto(command: string, source: () => NodeJS.ReadableStream): Promise<void> {
+    const { connection, channel } = await this.#openChannel(command);
+    let said = '';
+    channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+    channel.resume();
+    let code: number | null = null;
+    channel.on('exit', (c: number | null) => (code = c));
+    const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    try {
+      await pipeline(source(), channel);
+    } catch (error) {
+      said ||= (error as Error).message;
+    }
+    await closed;
+    connection.channels--;
+    if (code !== 0)
+      throw new HyperctlError('E_UPLOAD', `${this.host}: the upload of ${this.#options.upload!.spec.dir} failed: ${said.trim() || `exit ${code}`}`);
+  }
+
+  /** A snapshot for a machine without `tar`: its folders and links by one script, each file through `cat`, four at a time. */
+  async #sendTreeWithoutTar(snapshot: Snapshot, dir: string): Promise<void> {
+    const tmp = (await this.#capture('sh -s', prepareTreeScript(dir, snapshot.entries))).trim();
+    if (!tmp) throw new HyperctlError('E_UPLOAD', `${this.host}: could not make a folder for the upload under ${dir}`);
+    const files = snapshot.entries.flatMap((entry) => (entry.type === 'file' ? [entry] : []));
+    await mapLimited(files, 4, (file) =>
+      this.#pipeInto(`sh -c ${shellQuote(receiveFileScript(`${tmp}/${file.path}`, file.mode))}`, () => createReadStream(file.absolute)),
+    );
+    await this.#capture('sh -s', publishScript(dir, tmp));
+    if ((await this.#capture(hasSnapshotScript(dir))).trim() !== 'yes')
+      throw new HyperctlError('E_UPLOAD', `${this.host}: the upload could not be published at ${dir}`);
   }
 
   /** A path on the machine: `~` is the remote home, a relative path is relative to `base`. */

@@ -1,3 +1,4 @@
+import type { SnapshotEntry } from '../../upload/snapshot.js';
 import { shellQuote } from './shell-quote.js';
 
 /*
@@ -18,21 +19,66 @@ export function hasSnapshotScript(dir: string): string {
  * not do: onto a link to a folder it makes the new link inside that folder.)
  */
 export function receiveSnapshotScript(dir: string): string {
-  const name = shellQuote(dir);
-  const lock = shellQuote(`${dir}.lock`);
   return [
     'set -e',
-    `base=$(dirname ${name})`,
+    `base=$(dirname ${shellQuote(dir)})`,
     'mkdir -p "$base"',
     `tmp=$(mktemp -d "$base/.incoming.XXXXXX")`,
     'tar -xf - -C "$tmp"',
+    publishLines(dir),
+    '',
+  ].join('\n');
+}
+
+/** Makes the publishing of a snapshot received into the folder `$tmp`, under the lock. */
+function publishLines(dir: string): string {
+  const name = shellQuote(dir);
+  const lock = shellQuote(`${dir}.lock`);
+  return [
     'chmod 755 "$tmp"',
     // A lock left by a publisher that died between its two steps is taken over after ten seconds.
     `i=0; until mkdir ${lock} 2>/dev/null; do i=$((i + 1)); [ "$i" -lt 100 ] || { rmdir ${lock} 2>/dev/null || true; }; sleep 0.1; done`,
     `if [ -d ${name}/. ]; then rm -rf "$tmp"; else rm -f ${name}; ln -s "$(basename "$tmp")" ${name}; fi`,
     `rmdir ${lock}`,
+  ].join('\n');
+}
+
+/**
+ * Without `tar` on the machine, a snapshot arrives in three steps: this script makes a fresh
+ * folder with the tree's folders and links and prints its path; each file then comes through a
+ * channel of its own into `cat` ({@link receiveFileScript}); {@link publishScript} publishes it.
+ */
+export function prepareTreeScript(dir: string, entries: readonly SnapshotEntry[]): string {
+  return [
+    'set -e',
+    `base=$(dirname ${shellQuote(dir)})`,
+    'mkdir -p "$base"',
+    `tmp=$(mktemp -d "$base/.incoming.XXXXXX")`,
+    ...entries.flatMap((entry) =>
+      entry.type === 'directory'
+        ? [`mkdir -p "$tmp"/${shellQuote(entry.path)}`]
+        : entry.type === 'symlink'
+          ? [`ln -s ${shellQuote(entry.target)} "$tmp"/${shellQuote(entry.path)}`]
+          : [],
+    ),
+    'printf %s "$tmp"',
     '',
   ].join('\n');
+}
+
+/** Writes stdin into one file of a tree being received, with its mode. */
+export function receiveFileScript(path: string, mode: number): string {
+  return `cat > ${shellQuote(path)} && chmod ${mode.toString(8)} ${shellQuote(path)}`;
+}
+
+/** Publishes a tree received without `tar` into `tmp`. */
+export function publishScript(dir: string, tmp: string): string {
+  return `set -e\ntmp=${shellQuote(tmp)}\n${publishLines(dir)}\n`;
+}
+
+/** Writes one file of a job's folder to stdout, for a machine without `tar`. */
+export function sendFileScript(dir: string, path: string): string {
+  return `cd ${shellQuote(dir)} && exec cat -- ${shellQuote(path)}`;
 }
 
 /**

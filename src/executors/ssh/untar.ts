@@ -4,6 +4,14 @@ import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Extract } from 'tar-stream';
 
+/** Where a path from a machine lands below `root`, or undefined when it would land outside (absolute, `..`). */
+export function insideOf(root: string, path: string): string | undefined {
+  if (path.startsWith('/')) return undefined;
+  const target = join(root, path);
+  const rel = relative(root, target);
+  return rel === '..' || rel.startsWith(`..${sep}`) ? undefined : target;
+}
+
 /**
  * A writable tar stream that puts its files and folders below `root`. Entries whose names would
  * land outside it (absolute, `..`) and links are skipped: what comes from a machine never writes
@@ -12,10 +20,9 @@ import { extract, type Extract } from 'tar-stream';
 export function untarInto(root: string): Extract {
   const tar = extract();
   tar.on('entry', (header, stream, next) => {
-    const target = join(root, header.name);
-    const inside = !relative(root, target).startsWith(`..${sep}`) && relative(root, target) !== '..' && !header.name.startsWith('/');
+    const target = insideOf(root, header.name);
     const write = async () => {
-      if (!inside || (header.type !== 'file' && header.type !== 'directory')) return void stream.resume();
+      if (!target || (header.type !== 'file' && header.type !== 'directory')) return void stream.resume();
       if (header.type === 'directory') {
         await mkdir(target, { recursive: true });
         return void stream.resume();
