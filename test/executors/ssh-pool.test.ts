@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,40 @@ describe('the remote backend on a pool of machines', () => {
     );
   });
 
+  it('sends the code to each of three machines once and brings every job output back from the machine it ran on', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const project = tempDir();
+    writeFileSync(join(project, 'work.sh'), 'mkdir -p out && echo "$1 on $(hostname)" > out/result.txt\n');
+    // The three machines share this machine's disk: each keeps its data in a folder of its own.
+    const tag = `pool-upload-${process.pid}`;
+    const own = machines(2).map((m, i) => ({ ...m, data_dir: `~/${tag}-${i}` }));
+    const jobs: JobConfig[] = Array.from({ length: 9 }, (_, i) => ({
+      name: `j${i}`,
+      params: { i },
+      execution: { command: `sh work.sh ${i}`, outputs: ['out/result.txt'] },
+    }));
+    const events: BatchEvent[] = [];
+    try {
+      const result = await runBatch(
+        { name: 'shipped', jobs, backend: { type: 'remote', conf: { machines: own, known_hosts_file: knownHosts, upload: { dir: project } } } },
+        { batchesDataDir: root, onEvent: (e) => events.push(e) },
+      );
+      expect(result.status).toBe('succeed');
+      expect(events.filter((e) => e.type === 'host:down')).toEqual([]);
+      expect(events.filter((e) => e.type === 'host:upload').map((e) => (e as { sent: boolean }).sent)).toEqual([true, true, true]);
+      for (const job of result.jobs) {
+        const box = `box${network.hosts.findIndex((h) => h.address === job.host)}`;
+        expect(readFileSync(join(root, 'shipped', job.name, 'out', 'result.txt'), 'utf8')).toBe(`${job.name.slice(1)} on ${box}\n`);
+      }
+      expect(new Set(result.jobs.map((j) => j.host)).size).toBe(3);
+      expect(result.transfers?.map((t) => t.outputs?.files).reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(9);
+    } finally {
+      for (let i = 0; i < 3; i++) rmSync(`/home/${testUser.name}/${tag}-${i}`, { recursive: true, force: true });
+    }
+  });
+
+  // It stops a machine for good: it comes last.
   it('finishes the batch on the other machines when one goes away mid-batch; its jobs run again elsewhere', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
