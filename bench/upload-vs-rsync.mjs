@@ -12,12 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJiti } from 'jiti';
-
-const jiti = createJiti(import.meta.url);
-const { clientHome, makeClientKey, sshUnavailable, startSshd, testUser } = await jiti.import('../test/helpers/sshd.ts');
-const { createNetwork } = await jiti.import('../test/helpers/netns.ts');
-const { ensureCommand } = await jiti.import('../test/helpers/system.ts');
+import { ensureCommand, sshUnavailable, startBenchHosts, testUser } from './bench-hosts.mjs';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fileCount = Number(process.argv[2] ?? 5000);
@@ -44,14 +39,9 @@ function run(command, args) {
 
 const dir = mkdtempSync(join(tmpdir(), 'hyperctl-bench-'));
 chmodSync(dir, 0o755);
-const network = createNetwork(3);
-const hosts = [];
+const machinesUp = await startBenchHosts(dir, 3);
 try {
-  const client = makeClientKey(dir);
-  for (const [i, h] of network.hosts.entries())
-    hosts.push(await startSshd(join(dir, `host${i}`), { address: h.address, port: 22, authorizedKeys: [client.publicKey], netns: h.namespace }));
-  const knownHosts = join(clientHome(join(dir, 'home'), hosts), '.ssh', 'known_hosts');
-
+  const { addresses, key, knownHosts, wrapper } = machinesUp;
   // The tree: files of random bytes (no compression helps either side), 100 to a folder.
   const tree = join(dir, 'project');
   const size = Math.round((megabytes * 1024 * 1024) / fileCount);
@@ -63,7 +53,7 @@ try {
   chmodSync(dir, 0o755);
 
   const tag = `${Date.now()}`;
-  const machines = network.hosts.map((h, i) => ({ hostname: h.address, username: testUser.name, ssh_rsa_file: client.key, data_dir: `~/bench-${tag}-h${i}` }));
+  const machines = addresses.map((address, i) => ({ hostname: address, username: testUser.name, ssh_rsa_file: key, data_dir: `~/bench-${tag}-h${i}` }));
   let round = 0;
   const hyperctl = async () => {
     round++;
@@ -90,27 +80,9 @@ try {
     return { slowest: Math.max(...transfers.map((t) => t.upload.ms)), sent: transfers.every((t) => t.upload.sent), wall: ms };
   };
 
-  const sshConfig = join(dir, 'ssh_config');
-  writeFileSync(
-    sshConfig,
-    [
-      `Host *`,
-      `  User ${testUser.name}`,
-      `  IdentityFile ${client.key}`,
-      `  UserKnownHostsFile ${knownHosts}`,
-      '  StrictHostKeyChecking yes',
-      '  ControlMaster auto',
-      `  ControlPath ${dir}/cm-%r@%h:%p`,
-      '  ControlPersist 120',
-      '',
-    ].join('\n'),
-  );
-  const wrapper = join(dir, 'sshw');
-  writeFileSync(wrapper, `#!/bin/sh\nexec ssh -F ${sshConfig} "$@"\n`, { mode: 0o755 });
-  for (const h of network.hosts) await run(wrapper, [h.address, 'true']);
   const rsync = async () => {
     const start = performance.now();
-    await Promise.all(network.hosts.map((h, i) => run('rsync', ['-a', '-e', wrapper, `${tree}/`, `${h.address}:bench-${tag}-rsync${i}/`])));
+    await Promise.all(addresses.map((address, i) => run('rsync', ['-a', '-e', wrapper, `${tree}/`, `${address}:bench-${tag}-rsync${i}/`])));
     return performance.now() - start;
   };
 
@@ -134,9 +106,7 @@ try {
       `| ${what} | ${ours.slowest.toFixed(0)} ms${ours.sent ? '' : ' (not sent)'} | ${theirs.toFixed(0)} ms | ${(ours.slowest / theirs).toFixed(2)} | ${ours.wall.toFixed(0)} ms |`,
     );
 } finally {
-  for (const h of network.hosts) spawnSync('ssh', ['-F', join(dir, 'ssh_config'), '-O', 'exit', h.address], { stdio: 'ignore' });
-  await Promise.all(hosts.map((h) => h.stop()));
-  await network.remove();
+  await machinesUp.stop();
   spawnSync('sh', ['-c', `rm -rf /home/${testUser.name}/bench-*`]);
   rmSync(dir, { recursive: true, force: true });
 }

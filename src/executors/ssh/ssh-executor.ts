@@ -18,7 +18,7 @@ import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript } from './remote-script.js';
 import { shellQuote } from './shell-quote.js';
 import {
-  collectSnapshotsScript,
+  checkSnapshotScript,
   hasSnapshotScript,
   listFilesScript,
   prepareTreeScript,
@@ -136,7 +136,8 @@ export class SshExecutor implements Executor {
   async #putSnapshot(snapshot: Snapshot): Promise<void> {
     const started = Date.now();
     const dir = posix.join(this.#remoteBase, '.snapshots', snapshot.id);
-    const have = (await this.#capture(hasSnapshotScript(dir))).trim() === 'yes';
+    // One round trip for an unchanged tree: it is there (and old snapshots are cleared away).
+    const have = (await this.#capture(`sh -c ${shellQuote(checkSnapshotScript(dir, this.#options.upload!.spec.keepDays))}`)).trim() === 'yes';
     if (!have) {
       if (this.#hasTar) {
         const archive = await this.#options.upload!.archive();
@@ -155,7 +156,6 @@ export class SshExecutor implements Executor {
       } else await this.#sendTreeWithoutTar(snapshot, dir);
     }
     this.#snapshotDir = dir;
-    await this.#capture(`sh -c ${shellQuote(collectSnapshotsScript(dir, this.#options.upload!.spec.keepDays))}`);
     this.upload = { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started };
   }
 

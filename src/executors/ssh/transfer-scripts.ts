@@ -82,15 +82,16 @@ export function sendFileScript(dir: string, path: string): string {
 }
 
 /**
- * Keeps the snapshot in use fresh and removes old ones: those not used for `days` days (their
- * link's time is refreshed at each use), and folders of uploads that never finished, a day old.
- * A job already running keeps its view: its files are links to the data, not to the snapshot.
+ * Prints `yes` when the snapshot is on the machine, else `no`, in the same round trip keeping it
+ * fresh and removing old ones: those no run used for `days` days (a link's time is refreshed at
+ * each use), and folders of uploads that never finished, a day old. A job already running keeps
+ * its view: its files are links to the data, not to the snapshot.
  */
-export function collectSnapshotsScript(dir: string, days: number): string {
+export function checkSnapshotScript(dir: string, days: number): string {
   const base = shellQuote(dir.slice(0, dir.lastIndexOf('/')));
   const name = shellQuote(dir.slice(dir.lastIndexOf('/') + 1));
   return [
-    `cd ${base} 2>/dev/null || exit 0`,
+    `cd ${base} 2>/dev/null || { echo no; exit 0; }`,
     `touch -h ${name} 2>/dev/null || true`,
     `find . -maxdepth 1 -type l -mtime +${Math.max(0, Math.floor(days))} -print | while IFS= read -r link; do target=$(readlink "$link"); rm -f "$link"; case "$target" in .incoming.*) rm -rf "./$target" ;; esac; done`,
     'for d in .incoming.*; do',
@@ -99,7 +100,7 @@ export function collectSnapshotsScript(dir: string, days: number): string {
     '  for l in *; do [ -L "$l" ] && [ "$(readlink "$l")" = "$d" ] && used=yes; done',
     '  [ "$used" = no ] && [ -n "$(find "$d" -maxdepth 0 -mtime +0 -print)" ] && rm -rf "./$d"',
     'done',
-    'exit 0',
+    `if [ -d ${name}/. ]; then echo yes; else echo no; fi`,
     '',
   ].join('\n');
 }
