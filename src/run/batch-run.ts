@@ -90,9 +90,6 @@ export class BatchRun implements RunView {
   readonly #pruner: Pruner | undefined;
   /** Jobs stopped early, and why. */
   readonly #pruned = new Map<string, PruneDecision>();
-  /** Per running job, how many of its reports the pruner has seen. */
-  readonly #reportsSeen = new Map<string, number>();
-  #pruning = false;
   /** The store of this run, once open: early stopping journals the reports it judges. */
   #store: BatchStore | undefined;
   /** Called whenever a job's exit is recorded: a search waits on it for a free slot. */
@@ -106,7 +103,10 @@ export class BatchRun implements RunView {
     this.#showAll();
     this.#metrics = new LiveMetrics(
       (name) => this.#state.spec(name)?.dataDir,
-      (job, step, values) => this.#emit({ type: 'job:metrics', job, step, values }),
+      (job, step, values) => {
+        this.#emit({ type: 'job:metrics', job, step, values });
+        this.#judge(job, step, values);
+      },
     );
     // Every running job listens to these: many slots are many listeners, not a leak.
     setMaxListeners(0, this.#kill.signal, this.#drain.signal);
@@ -116,34 +116,21 @@ export class BatchRun implements RunView {
   }
 
   /**
-   * Feeds the running jobs' new reports of the metric to the pruner, and stops the jobs it says
-   * lose: they are killed as by `job kill` and recorded as pruned, with the rule's reason.
+   * Judges a running job's report of the early-stopping metric as it is read, and stops the job
+   * if the rule says it loses: it is killed as by `job kill` and recorded as pruned, with the
+   * rule's reason.
    */
-  async #prune(): Promise<void> {
+  #judge(name: string, step: number, values: Readonly<Record<string, number | string>>): void {
     const rule = this.spec.earlyStopping;
-    if (!this.#pruner || !rule || this.#pruning) return;
-    this.#pruning = true;
-    try {
-      for (const [name, controller] of [...this.#running]) {
-        if (this.#pruned.has(name)) continue;
-        const history = (await this.#metrics.of(name).catch(() => undefined))?.history ?? [];
-        const seen = this.#reportsSeen.get(name) ?? 0;
-        this.#reportsSeen.set(name, history.length);
-        for (const { step, values } of history.slice(seen)) {
-          const value = values[rule.metric];
-          if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-          // Journalled before it is judged: a re-run replays what this run decided on.
-          if (this.#store && !this.#record(this.#store, { e: 'report', job: name, step, value })) return;
-          const decision = this.#pruner.report(name, step, value);
-          if (!decision) continue;
-          this.#pruned.set(name, decision);
-          controller.abort();
-          break;
-        }
-      }
-    } finally {
-      this.#pruning = false;
-    }
+    const controller = this.#running.get(name);
+    const value = rule && values[rule.metric];
+    if (!this.#pruner || !controller || !this.#store || this.#pruned.has(name) || typeof value !== 'number' || !Number.isFinite(value)) return;
+    // Journalled before it is judged: a re-run replays what this run decided on.
+    if (!this.#record(this.#store, { e: 'report', job: name, step, value })) return;
+    const decision = this.#pruner.report(name, step, value);
+    if (!decision) return;
+    this.#pruned.set(name, decision);
+    controller.abort();
   }
 
   get startedAt(): number {
@@ -226,7 +213,6 @@ export class BatchRun implements RunView {
     this.#startedAt = store.startedAt;
     let result: BatchResult | undefined;
     let serve = false;
-    let pruning: NodeJS.Timeout | undefined;
     try {
       await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
@@ -255,12 +241,9 @@ export class BatchRun implements RunView {
       });
       // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
       const inFlight = Math.min(slots * 2 + 2, maxInFlight);
-      // Reports are looked at as they come: a few times a second.
-      if (this.#pruner) pruning = setInterval(() => void this.#prune(), pruneEveryMs);
       if (this.#search) await this.#scheduleSearch(this.#search, toRun, Number.isFinite(slots) ? slots : inFlight, inFlight, pool, store, daemon);
       else await this.#schedule(toRun, inFlight, pool, store, daemon);
     } finally {
-      clearInterval(pruning);
       const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
       const interrupted = this.#kill.signal.aborted && !faulted;
       serve =
@@ -690,7 +673,6 @@ function removeIfThere(path: string): void {
 const maxInFlight = 256;
 
 /** How often running jobs' new reports are judged, when the batch stops losers early. */
-const pruneEveryMs = 200;
 
 function onAbort(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));

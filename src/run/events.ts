@@ -90,7 +90,7 @@ export type BatchEvent =
   | { readonly type: 'job:output'; readonly job: string; readonly stream: 'stdout' | 'stderr'; readonly chunk: Buffer }
   | { readonly type: 'job:exit'; readonly job: JobResult }
   /**
-   * A running job reported metrics (a `hyperctl:metrics` line on its stdout, read within a quarter
+   * A running job reported metrics (a `hyperctl:metrics` line on its stdout, read within a fifth
    * of a second, or a report posted to the daemon): `step` is its `_step`, else the count of its
    * reports so far.
    */

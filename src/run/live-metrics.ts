@@ -4,8 +4,8 @@ import type { JobSpec } from '../batch/spec.js';
 import type { Metrics, MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, MetricsTracker, type JobMetrics } from '../metrics/metrics-tracker.js';
 
-/** How often a running job's new output is looked at for metrics. */
-const catchUpEveryMs = 250;
+/** How often a running job's new output is looked at for metrics: early stopping judges each report as it is read. */
+const catchUpEveryMs = 200;
 
 /** A report a running job made, as it is read: from its output or posted to the daemon. */
 export type ReportListener = (name: string, step: number, values: Metrics) => void;
