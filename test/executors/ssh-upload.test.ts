@@ -110,6 +110,12 @@ describe('uploading the code to the machines and bringing outputs back', () => {
     }
     const upload = events.find((e) => e.type === 'host:upload');
     expect(upload).toMatchObject({ type: 'host:upload', host: '127.0.0.1', sent: true });
+    // Progress came before it: bytes of the tar stream sent so far, of its whole.
+    const progress = events.filter((e) => e.type === 'host:upload-progress');
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress) expect(p).toMatchObject({ host: '127.0.0.1', sent: expect.any(Number), total: expect.any(Number) });
+    expect(progress.every((p) => p.type === 'host:upload-progress' && p.sent > 0 && p.sent <= p.total)).toBe(true);
+    expect(events.indexOf(progress.at(-1)!)).toBeLessThan(events.indexOf(upload!));
     // The result says what moved, per machine: the upload, and the two outputs of 70,300 bytes.
     expect(result.transfers).toMatchObject([{ host: '127.0.0.1', upload: { sent: true }, outputs: { files: 2, bytes: 70_300 } }]);
     // More files later: the SDK's fetch and the CLI's `job fetch`, from the job's view on the machine.

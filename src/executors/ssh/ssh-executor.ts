@@ -103,16 +103,24 @@ export class SshExecutor implements Executor {
   #snapshotDir: string | undefined;
   /** Whether the machine has `tar`; without it, files move one channel each. */
   #hasTar = true;
-  /** How the upload went, after `open()`. */
-  upload: UploadReport | undefined;
-  /** Jobs' outputs brought back so far. */
-  fetched: TransferReport = { files: 0, bytes: 0, ms: 0 };
+  #upload: UploadReport | undefined;
+  #fetched: TransferReport = { files: 0, bytes: 0, ms: 0 };
 
   constructor(options: SshExecutorOptions) {
     this.#options = options;
     this.host = options.machine.hostname;
     this.slots = options.slots ?? options.machine.slots ?? 1;
     this.#policy = { checking: options.hostKeyChecking ?? 'yes', knownHostsFile: options.knownHostsFile };
+  }
+
+  /** How the upload went, after `open()`. */
+  get upload(): UploadReport | undefined {
+    return this.#upload;
+  }
+
+  /** Jobs' outputs brought back so far. */
+  get fetched(): TransferReport {
+    return this.#fetched;
   }
 
   /** `up`, `down` while reconnecting, `gone` once reconnecting failed. */
@@ -156,7 +164,7 @@ export class SshExecutor implements Executor {
       } else await this.#sendTreeWithoutTar(snapshot, dir);
     }
     this.#snapshotDir = dir;
-    this.upload = { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started };
+    this.#upload = { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started };
   }
 
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
@@ -258,8 +266,8 @@ export class SshExecutor implements Executor {
       };
     const started = Date.now();
     await this.#receiveFiles(workingDir, paths, localDir);
-    const before = this.fetched;
-    this.fetched = { files: before.files + paths.length, bytes: before.bytes + total, ms: before.ms + Date.now() - started };
+    const before = this.#fetched;
+    this.#fetched = { files: before.files + paths.length, bytes: before.bytes + total, ms: before.ms + Date.now() - started };
     return { files: paths, bytes: total, notes };
   }
 
