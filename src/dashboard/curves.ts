@@ -1,6 +1,6 @@
 import type { JobInfo } from '../daemon/protocol.js';
 import { el, replace } from './dom.js';
-import { axisX, axisY, type Box, clippedNote, nearest, onHover, plotIn, say } from './figure.js';
+import { axisX, axisY, type Box, nearest, onHover, plotIn, say } from './figure.js';
 import { byMetric, type History, metricOf, model } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { formatNumber, linearScale, scaleFor } from './scales.js';
@@ -94,8 +94,6 @@ export function drawCurves(figure: HTMLElement, legend: HTMLElement, shown: read
       ]),
     );
   });
-  clippedNote(plot, yScale.clippedHigh, box.right, box.top + 10, 'the top');
-  clippedNote(plot, yScale.clippedLow, box.right, box.bottom - 6, 'the bottom');
   figure.dataset.curves = String(curves.length);
 }
 
@@ -148,8 +146,6 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
     }
   });
   ctx.stroke();
-  clippedNote(plot, yScale.clippedHigh, box.right, box.top + 10, 'the top');
-  clippedNote(plot, yScale.clippedLow, box.right, box.bottom - 6, 'the bottom');
   figure.dataset.curves = '1';
   figure.dataset.best = String(best);
   legend.appendChild(el('li', { class: 'best' }, [el('span', { class: 'name', text: `best so far: ${formatNumber(best)} after ${trials.length} trials` })]));

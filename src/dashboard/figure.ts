@@ -95,8 +95,11 @@ export function axisX(plot: Plot, scale: Scale, box: Box, title: string): void {
   plot.svg.appendChild(g);
 }
 
-/** An axis up the left of the box, with ticks, gridlines and a title. */
-export function axisY(plot: Plot, scale: Scale, box: Box, title: string): void {
+/**
+ * An axis up the left of the box, with ticks, gridlines and a title; values its range leaves out
+ * (see `shownRange`) are counted at its ends.
+ */
+export function axisY(plot: Plot, scale: Scale & { readonly clippedLow?: number; readonly clippedHigh?: number }, box: Box, title: string): void {
   const y = (v: number) => box.bottom - scale.at(v) * (box.bottom - box.top);
   const g = svg('g', { class: 'axis y', 'data-scale': scale.log ? 'log' : 'linear' });
   g.appendChild(svg('line', { class: 'domain', x1: String(box.left), x2: String(box.left), y1: String(box.top), y2: String(box.bottom) }));
@@ -111,10 +114,12 @@ export function axisY(plot: Plot, scale: Scale, box: Box, title: string): void {
     }),
   );
   plot.svg.appendChild(g);
+  clippedNote(plot, scale.clippedHigh ?? 0, box.right, box.top + 10, 'the top');
+  clippedNote(plot, scale.clippedLow ?? 0, box.right, box.bottom - 6, 'the bottom');
 }
 
 /** Says how many values lie beyond an axis's range (drawn at its edge), where that edge is. */
-export function clippedNote(plot: Plot, count: number, x: number, y: number, where: string): void {
+function clippedNote(plot: Plot, count: number, x: number, y: number, where: string): void {
   if (count > 0) plot.svg.appendChild(label(x, y, `${count} beyond ${where} ▸ drawn at the edge`, 'end', { class: 'clipped', 'data-count': String(count) }));
 }
 

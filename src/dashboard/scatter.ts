@@ -1,6 +1,6 @@
 import type { JobInfo } from '../daemon/protocol.js';
 import { svg } from './dom.js';
-import { axisX, axisY, type Box, clippedNote, nearest, onHover, plotIn, say } from './figure.js';
+import { axisX, axisY, type Box, nearest, onHover, plotIn, say } from './figure.js';
 import { metricOf, model, type ParamAxis } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { formatNumber, scaleFor } from './scales.js';
@@ -94,8 +94,6 @@ export function drawScatter(figure: HTMLElement, axis: ParamAxis | undefined, jo
     }
     ctx.fill();
   }
-  clippedNote(plot, yScale.clippedHigh, box.right, box.top + 10, 'the top');
-  clippedNote(plot, yScale.clippedLow, box.right, box.bottom - 6, 'the bottom');
   figure.dataset.points = String(drawn.length);
 }
 
