@@ -1,11 +1,34 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDaemonClient, isHyperctlError, reportMetrics, runBatch } from '../../src/index.js';
+import { type BatchEvent, createDaemonClient, isHyperctlError, reportMetrics, runBatch } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { metricJobs, reportedMetrics } from '../helpers/metric-jobs.js';
 import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * Runs one job named `train` with `command` in a batch served by its daemon; `portal` is the
+ * daemon's address once it serves, `events` every event so far.
+ */
+function runTrain(name: string, command: string) {
+  const root = tempDir();
+  const state = { portal: '', events: [] as BatchEvent[] };
+  const run = runBatch(
+    { name, jobs: [{ name: 'train', params: {}, execution: { command } }] },
+    {
+      batchesDataDir: root,
+      daemon: true,
+      port: 0,
+      exitOnFinish: true,
+      onEvent: (e) => {
+        state.events.push(e);
+        if (e.type === 'batch:start') state.portal = e.portal!;
+      },
+    },
+  );
+  return { root, state, run };
+}
 
 describe('metrics', () => {
   it("come from the library, stdout lines, metrics.json and the daemon, and are part of the job's state", async () => {
@@ -24,35 +47,15 @@ describe('metrics', () => {
   });
 
   it('keeps each report as a step of the history, served by the daemon while the job runs', async () => {
-    const root = tempDir();
     const gate = join(tempDir(), 'gate');
-    let portal = '';
-    const run = runBatch(
-      {
-        name: 'curve',
-        jobs: [
-          {
-            name: 'train',
-            params: {},
-            execution: {
-              command: `for s in 0 1 2; do echo "hyperctl:metrics {\\"loss\\": $s, \\"_step\\": $((s * 10))}"; done; while [ ! -e ${gate} ]; do sleep 0.02; done`,
-            },
-          },
-        ],
-      },
-      {
-        batchesDataDir: root,
-        daemon: true,
-        port: 0,
-        exitOnFinish: true,
-        onEvent: (e) => {
-          if (e.type === 'batch:start') portal = e.portal!;
-        },
-      },
+    const { root, state, run } = runTrain(
+      'curve',
+      `for s in 0 1 2; do echo "hyperctl:metrics {\\"loss\\": $s, \\"_step\\": $((s * 10))}"; done; while [ ! -e ${gate} ]; do sleep 0.02; done`,
     );
     let body: { last: Record<string, number>; history: { step: number }[] } = { last: {}, history: [] };
     for (let i = 0; i < 200 && body.history.length < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
+      const { portal } = state;
       if (!portal) continue;
       const token = readFileSync(join(root, 'curve', 'token'), 'utf8');
       body = (await (await fetch(`${portal}/api/v1/jobs/train/metrics`, { headers: { authorization: `Bearer ${token}` } })).json()) as typeof body;
@@ -66,49 +69,27 @@ describe('metrics', () => {
   });
 
   it('reach onEvent and the event stream as job:metrics while the job runs, stdout lines and posted reports alike', async () => {
-    const root = tempDir();
     const [posting, ending] = [join(tempDir(), 'posting'), join(tempDir(), 'ending')];
     const post = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL + '/api/v1/jobs/train/metrics', { method: 'POST', body: JSON.stringify({ f1: 0.5 }) })"`;
-    const seen: { job: string; step: number; values: Record<string, unknown> }[] = [];
-    let portal = '';
-    const run = runBatch(
-      {
-        name: 'stream',
-        jobs: [
-          {
-            name: 'train',
-            params: {},
-            execution: {
-              command: `echo 'hyperctl:metrics {"loss": 3}'; echo 'hyperctl:metrics {"loss": 2, "_step": 5}'; while [ ! -e ${posting} ]; do sleep 0.02; done; ${post}; while [ ! -e ${ending} ]; do sleep 0.02; done`,
-            },
-          },
-        ],
-      },
-      {
-        batchesDataDir: root,
-        daemon: true,
-        port: 0,
-        exitOnFinish: true,
-        onEvent: (e) => {
-          if (e.type === 'batch:start') portal = e.portal!;
-          if (e.type === 'job:metrics') seen.push({ job: e.job, step: e.step, values: e.values });
-        },
-      },
+    const { root, state, run } = runTrain(
+      'stream',
+      `echo 'hyperctl:metrics {"loss": 3}'; echo 'hyperctl:metrics {"loss": 2, "_step": 5}'; while [ ! -e ${posting} ]; do sleep 0.02; done; ${post}; while [ ! -e ${ending} ]; do sleep 0.02; done`,
     );
+    const seen = () => state.events.flatMap((e) => (e.type === 'job:metrics' ? [{ job: e.job, step: e.step, values: e.values }] : []));
     // Its stdout reports, while it waits to post.
-    await waitFor(() => seen.length === 2, 'two reports from stdout');
+    await waitFor(() => seen().length === 2, 'two reports from stdout');
     // The daemon's event stream carries the same reports to the dashboard.
     const token = readFileSync(join(root, 'stream', 'token'), 'utf8');
-    const stream = await fetch(`${portal}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+    const stream = await fetch(`${state.portal}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
     const reader = stream.body!.getReader();
     let said = '';
     const streamed = (async () => {
       while (!said.includes('"f1":0.5')) said += new TextDecoder().decode((await reader.read()).value);
     })();
     writeFileSync(posting, '');
-    await waitFor(() => seen.length === 3, 'the posted report');
+    await waitFor(() => seen().length === 3, 'the posted report');
     // Each before the job ends: it still waits.
-    expect(seen).toEqual([
+    expect(seen()).toEqual([
       { job: 'train', step: 1, values: { loss: 3 } },
       { job: 'train', step: 5, values: { loss: 2 } },
       { job: 'train', step: 1, values: { f1: 0.5 } },
