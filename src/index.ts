@@ -50,7 +50,7 @@ export type { RunBatchOptions } from './run/options.js';
 export { runBatch, runBatchFile } from './run-batch.js';
 export { listBatches, openBatch } from './batches/open-batch.js';
 export type { Batch, BatchesOptions, BatchOverview, BestJob, JobDetails } from './batches/open-batch.js';
-export type { FetchedFiles } from './executors/ssh/ssh-executor.js';
+export type { FetchedFiles } from './executors/ssh/transfers.js';
 export type { JobPage, JobQuery, LogChunk } from './batches/batch-source.js';
 export type { JobMetrics } from './metrics/metrics-tracker.js';
 export { parseWhere } from './results/compare.js';

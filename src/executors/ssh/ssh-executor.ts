@@ -1,13 +1,10 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import picomatch from 'picomatch';
-import { dirname, posix } from 'node:path';
+import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
-import { HyperctlError } from '../../errors.js';
-import { mapLimited, type Snapshot } from '../../upload/snapshot.js';
 import type { Upload } from '../../upload/upload.js';
 import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
@@ -16,21 +13,8 @@ import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, Uplo
 import { openConnection, type HostKeyPolicy } from './connect.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript } from './remote-script.js';
-import { shellQuote } from './shell-quote.js';
-import {
-  checkSnapshotScript,
-  hasSnapshotScript,
-  listFilesScript,
-  prepareTreeScript,
-  publishScript,
-  receiveFileScript,
-  receiveSnapshotScript,
-  removeScript,
-  sendFileScript,
-  sendFilesScript,
-  sizesScript,
-} from './transfer-scripts.js';
-import { insideOf, untarInto } from './untar.js';
+import { removeScript } from './transfer-scripts.js';
+import { type FetchedFiles, fetchFiles, type MachineChannels, putSnapshot } from './transfers.js';
 
 /**
  * Options of {@link SshExecutor}.
@@ -67,13 +51,6 @@ interface Connection {
   limit: number;
 }
 
-/** What a fetch brought: the files (relative to the job's working folder), their bytes, and what to tell. */
-export interface FetchedFiles {
-  readonly files: readonly string[];
-  readonly bytes: number;
-  readonly notes: readonly string[];
-}
-
 /** Waits between reconnection attempts after a connection was lost; then the machine is gone. */
 const reconnectDelaysMs = [250, 500, 1000, 2000, 4000];
 
@@ -101,8 +78,6 @@ export class SshExecutor implements Executor {
   #extra: Promise<Connection> | undefined;
   /** The upload's snapshot on the machine, once it is there. */
   #snapshotDir: string | undefined;
-  /** Whether the machine has `tar`; without it, files move one channel each. */
-  #hasTar = true;
   #upload: UploadReport | undefined;
   #fetched: TransferReport = { files: 0, bytes: 0, ms: 0 };
 
@@ -110,6 +85,7 @@ export class SshExecutor implements Executor {
     this.#options = options;
     this.host = options.machine.hostname;
     this.slots = options.slots ?? options.machine.slots ?? 1;
+    this.#channels.host = this.host;
     this.#policy = { checking: options.hostKeyChecking ?? 'yes', knownHostsFile: options.knownHostsFile };
   }
 
@@ -134,37 +110,14 @@ export class SshExecutor implements Executor {
     await this.#connect();
     const [home = '', ...found] = (await this.#capture('printf \'%s\\n\' "$HOME"; command -v tar >/dev/null 2>&1 && echo tar; :')).split('\n');
     this.#remoteHome = home.trim();
-    this.#hasTar = found.includes('tar');
+    this.#channels.hasTar = found.includes('tar');
     this.#remoteBase = this.#remotePath(this.#machine.dataDir, this.#remoteHome);
-    if (this.#options.upload) await this.#putSnapshot(await this.#options.upload.snapshot());
-    this.#health = 'up';
-  }
-
-  /** Sends the snapshot unless the machine has it: one round trip when it does. */
-  async #putSnapshot(snapshot: Snapshot): Promise<void> {
-    const started = Date.now();
-    const dir = posix.join(this.#remoteBase, '.snapshots', snapshot.id);
-    // One round trip for an unchanged tree: it is there (and old snapshots are cleared away).
-    const have = (await this.#capture(`sh -c ${shellQuote(checkSnapshotScript(dir, this.#options.upload!.spec.keepDays))}`)).trim() === 'yes';
-    if (!have) {
-      if (this.#hasTar) {
-        const archive = await this.#options.upload!.archive();
-        const total = (await stat(archive)).size;
-        await this.#pipeInto(`sh -c ${shellQuote(receiveSnapshotScript(dir))}`, () => {
-          const source = createReadStream(archive);
-          let [sent, told] = [0, 0];
-          source.on('data', (chunk) => {
-            sent += chunk.length;
-            if (Date.now() - told < 250) return;
-            told = Date.now();
-            this.#options.onUploadProgress?.(sent, total);
-          });
-          return source;
-        });
-      } else await this.#sendTreeWithoutTar(snapshot, dir);
+    if (this.#options.upload) {
+      const { dir, report } = await putSnapshot(this.#channels, this.#options.upload, this.#remoteBase, this.#options.onUploadProgress);
+      this.#snapshotDir = dir;
+      this.#upload = report;
     }
-    this.#snapshotDir = dir;
-    this.#upload = { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started };
+    this.#health = 'up';
   }
 
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
@@ -227,78 +180,13 @@ export class SshExecutor implements Executor {
   async #afterJob(job: JobLaunch, dataDir: string, workingDir: string, result: JobExit): Promise<void> {
     const notes: string[] = [];
     try {
-      if (job.outputs) notes.push(...(await this.#fetchOutputs(job.outputs, workingDir, job.dataDir)).notes);
+      if (job.outputs) notes.push(...(await this.#fetch(job.outputs, workingDir, job.dataDir)).notes);
       const cleanup = this.#options.cleanup ?? 'never';
       if (cleanup === 'always' || (cleanup === 'on_success' && result.exitCode === 0 && !result.killed)) await this.#capture(removeScript(dataDir));
     } catch (error) {
       notes.push(`hyperctl: after the job: ${(error as Error).message}`);
     }
     if (notes.length > 0) await appendFile(job.stderrPath, `${notes.join('\n')}\n`).catch(() => undefined);
-  }
-
-  /** Fetches the files the globs match (after a size check) into the local data folder. */
-  async #fetchOutputs(globs: readonly string[], workingDir: string, localDir: string): Promise<FetchedFiles> {
-    const files = (await this.#capture(listFilesScript(workingDir)))
-      .split('\n')
-      .filter(Boolean)
-      .map((path) => path.replace(/^\.\//, ''));
-    const notes: string[] = [];
-    const chosen = new Set<string>();
-    for (const glob of globs) {
-      const matches = picomatch(glob, { dot: true });
-      const hits = files.filter((file) => matches(file));
-      if (hits.length === 0) notes.push(`hyperctl: no file matched the output "${glob}" in ${workingDir}`);
-      for (const hit of hits) chosen.add(hit);
-    }
-    if (chosen.size === 0) return { files: [], bytes: 0, notes };
-    const paths = [...chosen];
-    const sizes = (await this.#capture(`sh -c ${shellQuote(sizesScript(workingDir))}`, `${paths.join('\n')}\n`))
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => Number(line.split('\t')[0]));
-    const total = sizes.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
-    const cap = this.#options.maxOutputBytes ?? 1024 ** 3;
-    if (total > cap)
-      return {
-        files: [],
-        bytes: 0,
-        notes: [...notes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`],
-      };
-    const started = Date.now();
-    await this.#receiveFiles(workingDir, paths, localDir);
-    const before = this.#fetched;
-    this.#fetched = { files: before.files + paths.length, bytes: before.bytes + total, ms: before.ms + Date.now() - started };
-    return { files: paths, bytes: total, notes };
-  }
-
-  /** Receives files of a folder on the machine as one tar stream (one `cat` each without `tar`), written below `localDir`. */
-  async #receiveFiles(dir: string, paths: readonly string[], localDir: string): Promise<void> {
-    if (!this.#hasTar) {
-      for (const path of paths) {
-        const target = insideOf(localDir, path);
-        if (!target) continue;
-        await mkdir(dirname(target), { recursive: true });
-        const { connection, channel } = await this.#openChannel(`sh -c ${shellQuote(sendFileScript(dir, path))}`);
-        channel.stderr.resume();
-        channel.end();
-        try {
-          await pipeline(channel, createWriteStream(target));
-        } finally {
-          connection.channels--;
-        }
-      }
-      return;
-    }
-    const { connection, channel } = await this.#openChannel(`sh -c ${shellQuote(sendFilesScript(dir, paths))}`);
-    let said = '';
-    channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
-    channel.end();
-    try {
-      await pipeline(channel, untarInto(localDir));
-    } finally {
-      connection.channels--;
-    }
-    if (said.trim()) throw new Error(said.trim());
   }
 
   /** A job's folders on the machine; with an upload (`viewed`) it runs in its own view of it, and `working_dir` is a folder within. */
@@ -319,40 +207,17 @@ export class SshExecutor implements Executor {
     globs: readonly string[],
     viewed: boolean,
   ): Promise<FetchedFiles> {
-    return this.#fetchOutputs(globs, this.#jobDirs(job, viewed).workingDir, job.dataDir);
+    return this.#fetch(globs, this.#jobDirs(job, viewed).workingDir, job.dataDir);
   }
 
-  /** Runs `command` with what `source` makes as its stdin (made once the channel is open); throws `E_UPLOAD` with what it said when it fails. */
-  async #pipeInto(command: string, source: () => NodeJS.ReadableStream): Promise<void> {
-    const { connection, channel } = await this.#openChannel(command);
-    let said = '';
-    channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
-    channel.resume();
-    let code: number | null = null;
-    channel.on('exit', (c: number | null) => (code = c));
-    const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-    try {
-      await pipeline(source(), channel);
-    } catch (error) {
-      said ||= (error as Error).message;
-    }
-    await closed;
-    connection.channels--;
-    if (code !== 0)
-      throw new HyperctlError('E_UPLOAD', `${this.host}: the upload of ${this.#options.upload!.spec.dir} failed: ${said.trim() || `exit ${code}`}`);
-  }
-
-  /** A snapshot for a machine without `tar`: its folders and links by one script, each file through `cat`, four at a time. */
-  async #sendTreeWithoutTar(snapshot: Snapshot, dir: string): Promise<void> {
-    const tmp = (await this.#capture('sh -s', prepareTreeScript(dir, snapshot.entries))).trim();
-    if (!tmp) throw new HyperctlError('E_UPLOAD', `${this.host}: could not make a folder for the upload under ${dir}`);
-    const files = snapshot.entries.flatMap((entry) => (entry.type === 'file' ? [entry] : []));
-    await mapLimited(files, 4, (file) =>
-      this.#pipeInto(`sh -c ${shellQuote(receiveFileScript(`${tmp}/${file.path}`, file.mode))}`, () => createReadStream(file.absolute)),
-    );
-    await this.#capture('sh -s', publishScript(dir, tmp));
-    if ((await this.#capture(hasSnapshotScript(dir))).trim() !== 'yes')
-      throw new HyperctlError('E_UPLOAD', `${this.host}: the upload could not be published at ${dir}`);
+  /** Fetches files into a job's local folder, counting what came. */
+  async #fetch(globs: readonly string[], workingDir: string, localDir: string): Promise<FetchedFiles> {
+    const started = Date.now();
+    const fetched = await fetchFiles(this.#channels, globs, workingDir, localDir, this.#options.maxOutputBytes ?? 1024 ** 3);
+    const before = this.#fetched;
+    if (fetched.files.length > 0)
+      this.#fetched = { files: before.files + fetched.files.length, bytes: before.bytes + fetched.bytes, ms: before.ms + Date.now() - started };
+    return fetched;
   }
 
   /** A path on the machine: `~` is the remote home, a relative path is relative to `base`. */
@@ -440,6 +305,42 @@ export class SshExecutor implements Executor {
       await this.#extra;
     }
   }
+
+  /** This machine's connection, as moving files needs it. */
+  readonly #channels: Omit<MachineChannels, 'host' | 'hasTar'> & { host: string; hasTar: boolean } = {
+    host: '',
+    hasTar: true,
+    capture: (command, input) => this.#capture(command, input),
+    pipeInto: async (command, source) => {
+      const { connection, channel } = await this.#openChannel(command);
+      let said = '';
+      channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+      channel.resume();
+      let code: number | null = null;
+      channel.on('exit', (c: number | null) => (code = c));
+      const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+      try {
+        await pipeline(source(), channel);
+      } catch (error) {
+        said ||= (error as Error).message;
+      }
+      await closed;
+      connection.channels--;
+      return { code, said };
+    },
+    pipeFrom: async (command, sink) => {
+      const { connection, channel } = await this.#openChannel(command);
+      let said = '';
+      channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+      channel.end();
+      try {
+        await pipeline(channel, sink);
+      } finally {
+        connection.channels--;
+      }
+      return said;
+    },
+  };
 
   /** Runs `command` on the machine (with `input` on its stdin) and returns its stdout. */
   async #capture(command: string, input?: string): Promise<string> {

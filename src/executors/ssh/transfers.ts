@@ -1,0 +1,143 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, posix } from 'node:path';
+import picomatch from 'picomatch';
+import { HyperctlError } from '../../errors.js';
+import { mapLimited, type Snapshot } from '../../upload/snapshot.js';
+import type { Upload } from '../../upload/upload.js';
+import type { UploadReport } from '../executor.js';
+import { shellQuote } from './shell-quote.js';
+import {
+  checkSnapshotScript,
+  hasSnapshotScript,
+  listFilesScript,
+  prepareTreeScript,
+  publishScript,
+  receiveFileScript,
+  receiveSnapshotScript,
+  sendFileScript,
+  sendFilesScript,
+  sizesScript,
+} from './transfer-scripts.js';
+import { insideOf, untarInto } from './untar.js';
+
+/*
+ * Files to and from a machine over its SSH connection: the run's upload there, jobs' outputs back.
+ */
+
+/** What moving files needs of a machine's connection. */
+export interface MachineChannels {
+  /** The machine's name, for messages. */
+  readonly host: string;
+  /** Whether the machine has `tar`; without it, files move one channel each. */
+  readonly hasTar: boolean;
+  /** Runs `command` (with `input` on its stdin) and returns its stdout. */
+  capture(command: string, input?: string): Promise<string>;
+  /** Runs `command` with what `source` makes (once the channel is open) as its stdin; its exit code and what it said on stderr. */
+  pipeInto(command: string, source: () => NodeJS.ReadableStream): Promise<{ code: number | null; said: string }>;
+  /** Runs `command` with its stdout piped into `sink`; what it said on stderr. */
+  pipeFrom(command: string, sink: NodeJS.WritableStream): Promise<string>;
+}
+
+/** What a fetch brought: the files (relative to the job's working folder), their bytes, and what to tell. */
+export interface FetchedFiles {
+  readonly files: readonly string[];
+  readonly bytes: number;
+  readonly notes: readonly string[];
+}
+
+/** Sends `command` `source` as stdin; `E_UPLOAD`, with what it said, when it fails. */
+async function sendInto(machine: MachineChannels, upload: Upload, command: string, source: () => NodeJS.ReadableStream): Promise<void> {
+  const { code, said } = await machine.pipeInto(command, source);
+  if (code !== 0) throw new HyperctlError('E_UPLOAD', `${machine.host}: the upload of ${upload.spec.dir} failed: ${said.trim() || `exit ${code}`}`);
+}
+
+/**
+ * Puts the run's snapshot under `{base}/.snapshots/{id}` on the machine unless it is there (one
+ * round trip when it is); returns where it is and what it took.
+ */
+export async function putSnapshot(
+  machine: MachineChannels,
+  upload: Upload,
+  base: string,
+  onProgress?: (sent: number, total: number) => void,
+): Promise<{ dir: string; report: UploadReport }> {
+  const snapshot = await upload.snapshot();
+  const started = Date.now();
+  const dir = posix.join(base, '.snapshots', snapshot.id);
+  // One round trip for an unchanged tree: it is there (and old snapshots are cleared away).
+  const have = (await machine.capture(`sh -c ${shellQuote(checkSnapshotScript(dir, upload.spec.keepDays))}`)).trim() === 'yes';
+  if (!have) {
+    if (machine.hasTar) {
+      const archive = await upload.archive();
+      const total = (await stat(archive)).size;
+      await sendInto(machine, upload, `sh -c ${shellQuote(receiveSnapshotScript(dir))}`, () => {
+        const source = createReadStream(archive);
+        let [sent, told] = [0, 0];
+        source.on('data', (chunk) => {
+          sent += chunk.length;
+          if (Date.now() - told < 250) return;
+          told = Date.now();
+          onProgress?.(sent, total);
+        });
+        return source;
+      });
+    } else await sendTreeWithoutTar(machine, upload, snapshot, dir);
+  }
+  return { dir, report: { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started } };
+}
+
+/** A snapshot for a machine without `tar`: its folders and links by one script, each file through `cat`, four at a time. */
+async function sendTreeWithoutTar(machine: MachineChannels, upload: Upload, snapshot: Snapshot, dir: string): Promise<void> {
+  const tmp = (await machine.capture('sh -s', prepareTreeScript(dir, snapshot.entries))).trim();
+  if (!tmp) throw new HyperctlError('E_UPLOAD', `${machine.host}: could not make a folder for the upload under ${dir}`);
+  const files = snapshot.entries.flatMap((entry) => (entry.type === 'file' ? [entry] : []));
+  await mapLimited(files, 4, (file) =>
+    sendInto(machine, upload, `sh -c ${shellQuote(receiveFileScript(`${tmp}/${file.path}`, file.mode))}`, () => createReadStream(file.absolute)),
+  );
+  await machine.capture('sh -s', publishScript(dir, tmp));
+  if ((await machine.capture(hasSnapshotScript(dir))).trim() !== 'yes')
+    throw new HyperctlError('E_UPLOAD', `${machine.host}: the upload could not be published at ${dir}`);
+}
+
+/** Fetches the files the globs match in `workingDir` on the machine (after a size check against `cap`) into `localDir`. */
+export async function fetchFiles(machine: MachineChannels, globs: readonly string[], workingDir: string, localDir: string, cap: number): Promise<FetchedFiles> {
+  const files = (await machine.capture(listFilesScript(workingDir)))
+    .split('\n')
+    .filter(Boolean)
+    .map((path) => path.replace(/^\.\//, ''));
+  const notes: string[] = [];
+  const chosen = new Set<string>();
+  for (const glob of globs) {
+    const matches = picomatch(glob, { dot: true });
+    const hits = files.filter((file) => matches(file));
+    if (hits.length === 0) notes.push(`hyperctl: no file matched the output "${glob}" in ${workingDir}`);
+    for (const hit of hits) chosen.add(hit);
+  }
+  if (chosen.size === 0) return { files: [], bytes: 0, notes };
+  const paths = [...chosen];
+  const sizes = (await machine.capture(`sh -c ${shellQuote(sizesScript(workingDir))}`, `${paths.join('\n')}\n`))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number(line.split('\t')[0]));
+  const total = sizes.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  if (total > cap)
+    return { files: [], bytes: 0, notes: [...notes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`] };
+  await receiveFiles(machine, workingDir, paths, localDir);
+  return { files: paths, bytes: total, notes };
+}
+
+/** Receives files of a folder on the machine as one tar stream (one `cat` each without `tar`), written below `localDir`. */
+async function receiveFiles(machine: MachineChannels, dir: string, paths: readonly string[], localDir: string): Promise<void> {
+  if (!machine.hasTar) {
+    for (const path of paths) {
+      const target = insideOf(localDir, path);
+      if (!target) continue;
+      await mkdir(dirname(target), { recursive: true });
+      await machine.pipeFrom(`sh -c ${shellQuote(sendFileScript(dir, path))}`, createWriteStream(target));
+    }
+    return;
+  }
+  const said = await machine.pipeFrom(`sh -c ${shellQuote(sendFilesScript(dir, paths))}`, untarInto(localDir) as unknown as NodeJS.WritableStream);
+  if (said.trim()) throw new Error(said.trim());
+}
