@@ -143,7 +143,7 @@ function toBackendSpec(input: Pick<BatchInput, 'backend' | 'jobs'>, options: Pic
 }
 
 /** The upload as the run uses it: its folder resolved against the config's, the limits' defaults filled in. */
-export function uploadSpecOf(upload: UploadConfig, baseDir: string): UploadSpec {
+function uploadSpecOf(upload: UploadConfig, baseDir: string): UploadSpec {
   return {
     dir: resolveUserPath(upload.dir, baseDir),
     exclude: upload.exclude ?? [],

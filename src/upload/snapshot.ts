@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { isAbsolute, join, relative as relativePath, resolve, sep } from 'node:path';
+import PQueue from 'p-queue';
 import { HyperctlError } from '../errors.js';
 import { IgnoreRules } from './ignore-rules.js';
 import type { UploadSpec } from './upload-spec.js';
@@ -37,18 +38,10 @@ function sha256Of(file: string, size: number): Promise<string> {
   });
 }
 
-/** Maps `items` with at most `limit` calls at once, keeping their order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await map(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/** Maps `items` with at most `limit` calls at once (p-queue's slots), keeping their order. */
+export function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const queue = new PQueue({ concurrency: limit });
+  return Promise.all(items.map((item) => queue.add(() => map(item))));
 }
 
 /**
