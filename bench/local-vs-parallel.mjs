@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timed } from './timed.mjs';
+import { runArgs, timed } from './timed.mjs';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const sizes = process.argv
@@ -38,20 +38,7 @@ for (const n of sizes.length ? sizes : [1000, 10000]) {
     const jobs = Array.from({ length: n }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: 'true' } }));
     writeFileSync(join(dir, 'batch.json'), JSON.stringify({ name: 'bench', jobs }));
     const input = Array.from({ length: n }, (_, i) => `${i}\n`).join('');
-    const hyperctl = timed(process.execPath, [
-      cli,
-      'run',
-      '--exit-on-finish',
-      '--port',
-      '0',
-      '-c',
-      join(dir, 'batch.json'),
-      '-p',
-      '2',
-      '--json',
-      '--batches-data-dir',
-      join(dir, 'data'),
-    ]);
+    const hyperctl = timed(process.execPath, runArgs(cli, join(dir, 'batch.json'), join(dir, 'data'), '-p', '2'));
     const parallel = timed('parallel', ['-j2', 'true'], { input });
     const joblog = timed('parallel', ['-j2', '--joblog', join(dir, 'joblog'), 'true'], { input });
     const row = [

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createJiti } from 'jiti';
-import { timed } from './timed.mjs';
+import { runArgs, timed } from './timed.mjs';
 
 const jiti = createJiti(import.meta.url);
 const { slurmUnavailable, startSlurm } = await jiti.import('../test/helpers/slurm.ts');
@@ -31,11 +31,7 @@ try {
 
   const jobs = Array.from({ length: n }, (_, i) => ({ name: `j${i}`, params: { i }, execution: { command: 'true' } }));
   writeFileSync(join(dir, 'batch.json'), JSON.stringify({ name: 'bench', jobs, backend: { type: 'slurm', conf: { poll_interval: 0.25 } } }));
-  const hyperctl = timed(
-    process.execPath,
-    [cli, 'run', '--exit-on-finish', '--port', '0', '-c', join(dir, 'batch.json'), '--json', '--batches-data-dir', join(dir, 'data')],
-    { env },
-  );
+  const hyperctl = timed(process.execPath, runArgs(cli, join(dir, 'batch.json'), join(dir, 'data')), { env });
 
   const start = process.hrtime.bigint();
   const id = execFileSync('sbatch', ['--parsable', `--array=0-${n - 1}`, '--output=/dev/null', '--wrap', 'true'], { env, encoding: 'utf8' }).trim();

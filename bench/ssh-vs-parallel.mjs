@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCommand, sshUnavailable, startBenchHosts, testUser } from './bench-hosts.mjs';
-import { timed } from './timed.mjs';
+import { runArgs, timed } from './timed.mjs';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const n = Number(process.argv[2] ?? 1000);
@@ -34,18 +34,7 @@ try {
   const servers = addresses.map((address) => `${slots}/${address}`).join(',');
   const input = Array.from({ length: n }, (_, i) => `${i}\n`).join('');
 
-  const hyperctl = timed(process.execPath, [
-    cli,
-    'run',
-    '--exit-on-finish',
-    '--port',
-    '0',
-    '-c',
-    join(dir, 'batch.json'),
-    '--json',
-    '--batches-data-dir',
-    join(dir, 'data'),
-  ]);
+  const hyperctl = timed(process.execPath, runArgs(cli, join(dir, 'batch.json'), join(dir, 'data')));
   const parallel = timed('parallel', ['--ssh', wrapper, '-S', servers, 'true'], { input });
   const version = execFileSync('parallel', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   console.log(`node ${process.version}, ${version}; ${n} jobs on 3 machines × ${slots} slots`);

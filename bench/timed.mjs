@@ -8,3 +8,8 @@ export function timed(command, args, options = {}) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
   return ms;
 }
+
+/** The arguments of a `hyperctl run` of `config` to its end, on a port of its own, writing under `dataDir`; `more` are added. */
+export function runArgs(cli, config, dataDir, ...more) {
+  return [cli, 'run', '--exit-on-finish', '--port', '0', '-c', config, '--json', '--batches-data-dir', dataDir, ...more];
+}

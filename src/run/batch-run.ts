@@ -189,7 +189,7 @@ export class BatchRun implements RunView {
       // The folder is read before any machine is asked: one too big fails the run with nothing sent or written.
       for (const message of (await upload?.snapshot())?.warnings ?? []) this.#emit({ type: 'warning', message: `upload: ${message}` });
       const executors = await openExecutors(all, (host, reason) => this.#emit({ type: 'host:down', host, reason }));
-      // Every machine has the upload now (it is sent when a machine opens): its tar file can go.
+      // Every machine has the upload now (it is sent when a machine opens): its archive can go.
       await upload?.close();
       for (const { host, upload: report } of executors) if (report) this.#emit({ type: 'host:upload', host, ...report });
       stopIfAborted();

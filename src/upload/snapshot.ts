@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isAbsolute, join, relative as relativePath, resolve, sep } from 'node:path';
-import PQueue from 'p-queue';
 import { HyperctlError } from '../errors.js';
 import { IgnoreRules } from './ignore-rules.js';
+import { TimeSlices } from './time-slices.js';
 import type { UploadSpec } from './upload-spec.js';
 
 /** One thing in a snapshot. */
@@ -27,8 +26,9 @@ export interface Snapshot {
 /** Files up to this size are read whole (one call); larger ones are streamed. */
 export const wholeFileBytes = 1 << 20;
 
-function sha256Of(file: string, size: number): Promise<string> {
-  if (size <= wholeFileBytes) return readFile(file).then((data) => createHash('sha256').update(data).digest('hex'));
+/** A file's SHA-256: read whole and at once if small (the thread pool's round trip costs more than the read), else streamed. */
+function sha256Of(file: string, size: number): string | Promise<string> {
+  if (size <= wholeFileBytes) return createHash('sha256').update(readFileSync(file)).digest('hex');
   return new Promise((done, fail) => {
     const hash = createHash('sha256');
     createReadStream(file)
@@ -38,38 +38,31 @@ function sha256Of(file: string, size: number): Promise<string> {
   });
 }
 
-/** Maps `items` with at most `limit` calls at once (p-queue's slots), keeping their order. */
-export function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const queue = new PQueue({ concurrency: limit });
-  return Promise.all(items.map((item) => queue.add(() => map(item))));
-}
-
 /**
  * Walks the upload's folder (not following links), leaves out what the rules say, and hashes
  * each file; throws `E_UPLOAD_TOO_BIG`, naming the largest folders, past a limit.
  */
 export async function takeSnapshot(spec: UploadSpec): Promise<Snapshot> {
   const rules = new IgnoreRules(spec);
+  const slices = new TimeSlices();
   const entries: SnapshotEntry[] = [];
   const warnings: string[] = [];
   let bytes = 0;
   let files = 0;
   const walk = async (absolute: string, relative: string): Promise<void> => {
     const leave = rules.enter(absolute, relative);
-    const names = (await readdir(absolute)).sort();
-    // A folder's entries are looked at together, in its order.
-    const stats = await mapLimited(names, 32, (name) => lstat(join(absolute, name)));
-    for (const [i, name] of names.entries()) {
+    for (const name of readdirSync(absolute).sort()) {
+      await slices.breathe();
       const path = relative ? `${relative}/${name}` : name;
       const full = join(absolute, name);
-      const stat = stats[i]!;
+      const stat = lstatSync(full);
       if (stat.isDirectory()) {
         if (rules.ignores(`${path}/`)) continue;
         entries.push({ type: 'directory', path, mode: stat.mode & 0o7777 });
         await walk(full, path);
       } else if (rules.ignores(path)) {
       } else if (stat.isSymbolicLink()) {
-        const target = await readlink(full);
+        const target = readlinkSync(full);
         if (isAbsolute(target)) warnings.push(`${path} links to the absolute path ${target}, which may not exist on the machines`);
         else if (relativePath(spec.dir, resolve(absolute, target)).startsWith(`..${sep}`))
           warnings.push(`${path} links to ${target}, outside the uploaded folder`);
@@ -85,9 +78,11 @@ export async function takeSnapshot(spec: UploadSpec): Promise<Snapshot> {
   await walk(spec.dir, '');
   if (bytes > spec.maxBytes || files > spec.maxFiles) throw tooBig(spec, entries, bytes, files);
   // Hashed once the tree is known to be of a sensible size.
-  const hashed = await mapLimited(entries, 16, async (entry) =>
-    entry.type === 'file' ? { ...entry, sha256: await sha256Of(entry.absolute, entry.size) } : entry,
-  );
+  const hashed: SnapshotEntry[] = [];
+  for (const entry of entries) {
+    await slices.breathe();
+    hashed.push(entry.type === 'file' ? { ...entry, sha256: await sha256Of(entry.absolute, entry.size) } : entry);
+  }
   const id = createHash('sha256');
   for (const entry of hashed) {
     if (entry.type === 'directory') id.update(`d ${entry.mode.toString(8)} ${entry.path}\n`);

@@ -1,35 +1,21 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { pack, type Pack } from 'tar-stream';
 import { type Snapshot, wholeFileBytes } from './snapshot.js';
 
-/** Small files read ahead of the one being packed: reading overlaps packing and sending. */
-const readAhead = 16;
-
 /**
  * A snapshot as one tar stream (POSIX ustar, with long names in PAX headers): folders, files with
- * their modes, links as links. Small files are read whole, a few ahead; large ones streamed: memory
- * stays flat whatever the tree's size.
+ * their modes, links as links. Small files are read whole and at once (the stream's back-pressure
+ * gives the event loop its turns); large ones streamed: memory stays flat whatever the tree's size.
  */
 export function tarOf(snapshot: Snapshot): Pack {
   const tar = pack();
-  const { entries } = snapshot;
-  const reads = new Map<number, Promise<Buffer>>();
-  const readSoon = (from: number) => {
-    for (let i = from; i < Math.min(entries.length, from + readAhead); i++) {
-      const entry = entries[i]!;
-      if (entry.type === 'file' && entry.size <= wholeFileBytes && !reads.has(i)) reads.set(i, readFile(entry.absolute));
-    }
-  };
   (async () => {
-    for (const [i, entry] of entries.entries()) {
-      readSoon(i);
+    for (const entry of snapshot.entries) {
       if (entry.type === 'directory') tar.entry({ name: `${entry.path}/`, type: 'directory', mode: entry.mode | 0o700 });
       else if (entry.type === 'symlink') tar.entry({ name: entry.path, type: 'symlink', linkname: entry.target });
-      else if (reads.has(i)) {
-        const data = await reads.get(i)!;
-        reads.delete(i);
+      else if (entry.size <= wholeFileBytes) {
+        const data = readFileSync(entry.absolute);
         // A file that changed size since it was hashed would make a wrong archive: it fails instead.
         if (data.length !== entry.size) throw new Error(`${entry.path} changed while it was being sent`);
         await new Promise<void>((resolve, reject) =>
@@ -40,4 +26,26 @@ export function tarOf(snapshot: Snapshot): Pack {
     tar.finalize();
   })().catch((error: Error) => tar.destroy(error));
   return tar;
+}
+
+/** Chunks joined up to at least `size` bytes: a channel sends one packet per write, so few large writes beat many small ones. */
+export async function* coalesced(source: AsyncIterable<unknown>, size = 256 * 1024): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of source) {
+    held.push(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+    if (bytes < size) continue;
+    yield Buffer.concat(held, bytes);
+    [held, bytes] = [[], 0];
+  }
+  if (bytes > 0) yield Buffer.concat(held, bytes);
+}
+
+/** The size of `snapshot`'s tar stream, or a little less where long names need extra headers: a total to show progress against. */
+export function tarSizeOf(snapshot: Snapshot): number {
+  const block = 512;
+  let size = 2 * block;
+  for (const entry of snapshot.entries) size += block + (entry.type === 'file' ? Math.ceil(entry.size / block) * block : 0);
+  return size;
 }

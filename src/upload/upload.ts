@@ -1,11 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { BatchSpec } from '../batch/spec.js';
 import { type Snapshot, takeSnapshot } from './snapshot.js';
-import { tarOf } from './tar-pack.js';
+import { Spool } from './spool.js';
+import { coalesced, tarOf } from './tar-pack.js';
 import type { UploadSpec } from './upload-spec.js';
 
 /**
@@ -15,8 +14,7 @@ import type { UploadSpec } from './upload-spec.js';
 export class Upload {
   readonly spec: UploadSpec;
   #snapshot: Promise<Snapshot> | undefined;
-  #archive: Promise<string> | undefined;
-  #tempDir: string | undefined;
+  #spool: Spool | undefined;
 
   constructor(spec: UploadSpec) {
     this.spec = spec;
@@ -28,24 +26,17 @@ export class Upload {
   }
 
   /**
-   * The snapshot as a tar file, written once in a temporary folder for every machine that needs
-   * it: the tree is read and packed once, however many machines it goes to.
+   * The snapshot as a tar stream, packed once for every machine that needs it and read by each
+   * from the start while the packing goes on; `onRead` hears how many bytes this reader has had.
    */
-  archive(): Promise<string> {
-    this.#archive ??= (async () => {
-      const snapshot = await this.snapshot();
-      this.#tempDir = await mkdtemp(join(tmpdir(), 'hyperctl-upload-'));
-      const file = join(this.#tempDir, `${snapshot.id}.tar`);
-      await pipeline(tarOf(snapshot), createWriteStream(file));
-      return file;
-    })();
-    return this.#archive;
+  archive(snapshot: Snapshot, onRead?: (bytes: number) => void): AsyncIterable<Buffer> {
+    this.#spool ??= new Spool(join(tmpdir(), `hyperctl-upload-${randomBytes(8).toString('hex')}.tar`), coalesced(tarOf(snapshot)));
+    return this.#spool.read(onRead);
   }
 
-  /** Removes the tar file, once every machine has what it needs. */
+  /** Frees the packed archive, once every machine has what it needs. */
   async close(): Promise<void> {
-    await this.#archive?.catch(() => undefined);
-    if (this.#tempDir) await rm(this.#tempDir, { recursive: true, force: true });
+    await this.#spool?.close();
   }
 }
 

@@ -4,7 +4,7 @@ import { extract } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { isHyperctlError } from '../../src/index.js';
 import { takeSnapshot } from '../../src/upload/snapshot.js';
-import { tarOf } from '../../src/upload/tar-pack.js';
+import { coalesced, tarOf, tarSizeOf } from '../../src/upload/tar-pack.js';
 import { uploadFor } from '../../src/upload/upload.js';
 import { defaultUploadLimits, type UploadSpec } from '../../src/upload/upload-spec.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -133,5 +133,20 @@ describe('a snapshot of the folder to upload', () => {
     await done;
     const lib = (statSync(join(dir, 'lib')).mode & 0o777).toString(8);
     expect(seen).toEqual([`directory lib/ ${lib} `, 'file lib/m.py 644 x = 1', 'symlink m.py 644 lib/m.py', 'file run.sh 755 echo hi']);
+  });
+
+  it('knows the size of its tar stream beforehand (for progress), and joins it into large chunks without changing a byte', async () => {
+    const dir = tree({ 'a.txt': 'x'.repeat(700), 'lib/b.py': 'y = 2', 'lib/empty': '' });
+    const snapshot = await takeSnapshot(spec(dir));
+    const whole = async (source: AsyncIterable<unknown>) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of source) chunks.push(chunk as Buffer);
+      return chunks;
+    };
+    const plain = Buffer.concat(await whole(tarOf(snapshot)));
+    expect(plain.length).toBe(tarSizeOf(snapshot));
+    const joined = await whole(coalesced(tarOf(snapshot), 1024));
+    expect(Buffer.concat(joined).equals(plain)).toBe(true);
+    expect(joined.slice(0, -1).every((chunk) => chunk.length >= 1024)).toBe(true);
   });
 });

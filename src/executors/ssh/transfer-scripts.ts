@@ -84,8 +84,10 @@ export function sendFileScript(dir: string, path: string): string {
 /**
  * Prints `yes` when the snapshot is on the machine, else `no`, in the same round trip keeping it
  * fresh and removing old ones: those no run used for `days` days (a link's time is refreshed at
- * each use), and folders of uploads that never finished, a day old. A job already running keeps
- * its view: its files are links to the data, not to the snapshot.
+ * each use), and folders of uploads that never finished, a day old. The removing goes on in the
+ * background, its output nowhere, so the answer (and the channel's end) does not wait for it; it
+ * never touches this snapshot (just refreshed) or an upload under way (younger than a day). A job
+ * already running keeps its view: its files are links to the data, not to the snapshot.
  */
 export function checkSnapshotScript(dir: string, days: number): string {
   const base = shellQuote(dir.slice(0, dir.lastIndexOf('/')));
@@ -93,14 +95,16 @@ export function checkSnapshotScript(dir: string, days: number): string {
   return [
     `cd ${base} 2>/dev/null || { echo no; exit 0; }`,
     `touch -h ${name} 2>/dev/null || true`,
-    `find . -maxdepth 1 -type l -mtime +${Math.max(0, Math.floor(days))} -print | while IFS= read -r link; do target=$(readlink "$link"); rm -f "$link"; case "$target" in .incoming.*) rm -rf "./$target" ;; esac; done`,
-    'for d in .incoming.*; do',
-    '  [ -d "$d" ] || continue',
-    '  used=no',
-    '  for l in *; do [ -L "$l" ] && [ "$(readlink "$l")" = "$d" ] && used=yes; done',
-    '  [ "$used" = no ] && [ -n "$(find "$d" -maxdepth 0 -mtime +0 -print)" ] && rm -rf "./$d"',
-    'done',
     `if [ -d ${name}/. ]; then echo yes; else echo no; fi`,
+    '(',
+    `  find . -maxdepth 1 -type l -mtime +${Math.max(0, Math.floor(days))} -print | while IFS= read -r link; do target=$(readlink "$link"); rm -f "$link"; case "$target" in .incoming.*) rm -rf "./$target" ;; esac; done`,
+    '  for d in .incoming.*; do',
+    '    [ -d "$d" ] || continue',
+    '    used=no',
+    '    for l in *; do [ -L "$l" ] && [ "$(readlink "$l")" = "$d" ] && used=yes; done',
+    '    [ "$used" = no ] && [ -n "$(find "$d" -maxdepth 0 -mtime +0 -print)" ] && rm -rf "./$d"',
+    '  done',
+    ') </dev/null >/dev/null 2>&1 &',
     '',
   ].join('\n');
 }

@@ -1,9 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
+import PQueue from 'p-queue';
 import picomatch from 'picomatch';
 import { HyperctlError } from '../../errors.js';
-import { mapLimited, type Snapshot } from '../../upload/snapshot.js';
+import type { Snapshot } from '../../upload/snapshot.js';
+import { tarSizeOf } from '../../upload/tar-pack.js';
 import type { Upload } from '../../upload/upload.js';
 import type { UploadReport } from '../executor.js';
 import { shellQuote } from './shell-quote.js';
@@ -33,8 +35,8 @@ export interface MachineChannels {
   readonly hasTar: boolean;
   /** Runs `command` (with `input` on its stdin) and returns its stdout. */
   capture(command: string, input?: string): Promise<string>;
-  /** Runs `command` with what `source` makes (once the channel is open) as its stdin; its exit code and what it said on stderr. */
-  pipeInto(command: string, source: () => NodeJS.ReadableStream): Promise<{ code: number | null; said: string }>;
+  /** Runs `command` with the bytes `source` makes (once the channel is open) as its stdin; its exit code and what it said on stderr. */
+  pipeInto(command: string, source: () => AsyncIterable<unknown>): Promise<{ code: number | null; said: string }>;
   /** Runs `command` with its stdout piped into `sink`; what it said on stderr. */
   pipeFrom(command: string, sink: NodeJS.WritableStream): Promise<string>;
 }
@@ -47,7 +49,7 @@ export interface FetchedFiles {
 }
 
 /** Sends `command` `source` as stdin; `E_UPLOAD`, with what it said, when it fails. */
-async function sendInto(machine: MachineChannels, upload: Upload, command: string, source: () => NodeJS.ReadableStream): Promise<void> {
+async function sendInto(machine: MachineChannels, upload: Upload, command: string, source: () => AsyncIterable<unknown>): Promise<void> {
   const { code, said } = await machine.pipeInto(command, source);
   if (code !== 0) throw new HyperctlError('E_UPLOAD', `${machine.host}: the upload of ${upload.spec.dir} failed: ${said.trim() || `exit ${code}`}`);
 }
@@ -69,19 +71,15 @@ export async function putSnapshot(
   const have = (await machine.capture(`sh -c ${shellQuote(checkSnapshotScript(dir, upload.spec.keepDays))}`)).trim() === 'yes';
   if (!have) {
     if (machine.hasTar) {
-      const archive = await upload.archive();
-      const total = (await stat(archive)).size;
-      await sendInto(machine, upload, `sh -c ${shellQuote(receiveSnapshotScript(dir))}`, () => {
-        const source = createReadStream(archive);
-        let [sent, told] = [0, 0];
-        source.on('data', (chunk) => {
-          sent += chunk.length;
+      const total = tarSizeOf(snapshot);
+      let told = 0;
+      await sendInto(machine, upload, `sh -c ${shellQuote(receiveSnapshotScript(dir))}`, () =>
+        upload.archive(snapshot, (sent) => {
           if (Date.now() - told < 250) return;
           told = Date.now();
-          onProgress?.(sent, total);
-        });
-        return source;
-      });
+          onProgress?.(Math.min(sent, total), total);
+        }),
+      );
     } else await sendTreeWithoutTar(machine, upload, snapshot, dir);
   }
   return { dir, report: { snapshot: snapshot.id, sent: !have, bytes: have ? 0 : snapshot.bytes, ms: Date.now() - started } };
@@ -92,8 +90,13 @@ async function sendTreeWithoutTar(machine: MachineChannels, upload: Upload, snap
   const tmp = (await machine.capture('sh -s', prepareTreeScript(dir, snapshot.entries))).trim();
   if (!tmp) throw new HyperctlError('E_UPLOAD', `${machine.host}: could not make a folder for the upload under ${dir}`);
   const files = snapshot.entries.flatMap((entry) => (entry.type === 'file' ? [entry] : []));
-  await mapLimited(files, 4, (file) =>
-    sendInto(machine, upload, `sh -c ${shellQuote(receiveFileScript(`${tmp}/${file.path}`, file.mode))}`, () => createReadStream(file.absolute)),
+  const channels = new PQueue({ concurrency: 4 });
+  await Promise.all(
+    files.map((file) =>
+      channels.add(() =>
+        sendInto(machine, upload, `sh -c ${shellQuote(receiveFileScript(`${tmp}/${file.path}`, file.mode))}`, () => createReadStream(file.absolute)),
+      ),
+    ),
   );
   await machine.capture('sh -s', publishScript(dir, tmp));
   if ((await machine.capture(hasSnapshotScript(dir))).trim() !== 'yes')
