@@ -46,6 +46,7 @@ export type { Metrics } from './metrics/metrics-line.js';
 export type { BatchCounts, BatchEvent, BatchResult, MachineTransfers, SearchResult } from './run/events.js';
 export type { JobResult } from './state/job-result.js';
 export type { Capacity } from './executors/capacity.js';
+export type { GpuLease } from './executors/gpu-lease.js';
 export type { RunBatchOptions } from './run/options.js';
 export { runBatch, runBatchFile } from './run-batch.js';
 export { listBatches, openBatch } from './batches/open-batch.js';

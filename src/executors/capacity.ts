@@ -11,6 +11,13 @@ export interface Capacity {
   readonly ram: number;
   /** Indices of its GPUs. */
   readonly gpus: readonly number[];
+  /** The UUIDs of its GPUs by index, where `nvidia-smi` told them. */
+  readonly gpuUuids?: Readonly<Record<number, string>>;
+}
+
+/** A GPU's name in lease files: its UUID where known (the same GPU whatever the numbering), else `index-N`. */
+export function gpuKey(capacity: Capacity, index: number): string {
+  return capacity.gpuUuids?.[index] ?? `index-${index}`;
 }
 
 /** Detected capacity with the config's overrides applied. */
@@ -21,5 +28,6 @@ export function withOverride(detected: Capacity, override: CapacityConfig | unde
     cpu: override.cpu ?? detected.cpu,
     ram: override.ram ?? detected.ram,
     gpus: gpu === undefined ? detected.gpus : typeof gpu === 'number' ? Array.from({ length: gpu }, (_, i) => i) : gpu,
+    ...(detected.gpuUuids ? { gpuUuids: detected.gpuUuids } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { JobParams, ResourceConfig } from '../batch/types.js';
 import type { Capacity } from './capacity.js';
+import type { GpuLease } from './gpu-lease.js';
 
 /**
  * Everything an executor needs to start one job. The runner has already created the job's local
@@ -43,6 +44,11 @@ export interface JobLaunch {
    * journalled at once, so a later run can follow the job).
    */
   readonly onQueued?: (handle: string) => void;
+  /**
+   * The lease the job must take on its GPUs before it starts, on machines that other runs share
+   * (the local machine, SSH machines); a scheduler that places GPUs itself ignores it.
+   */
+  readonly gpuLease?: GpuLease;
   /** Called once the job's process runs, with what identifies it where that is known. */
   readonly onSpawn?: (process: { pid?: number; startTicks?: number | null; handle?: string }) => void;
 }
@@ -67,6 +73,8 @@ export interface JobExit {
   readonly lost?: boolean;
   /** True when the job was left running to its scheduler on an interrupt (see `Executor.detach`). */
   readonly detached?: boolean;
+  /** True when the job did not start because another run on the machine holds its GPUs (see {@link GpuLease}). */
+  readonly leaseBusy?: boolean;
 }
 
 /**

@@ -29,3 +29,8 @@ export function failedExit(reason: string, exitCode: number | null = null): JobE
 export function detachedExit(): JobExit {
   return { exitCode: null, signal: null, killed: false, detached: true };
 }
+
+/** It did not start: another run on its machine holds the GPUs it was given (see `GpuLease`); it is placed again. */
+export function leaseBusyExit(reason: string): JobExit {
+  return { exitCode: null, signal: null, killed: false, leaseBusy: true, reason };
+}

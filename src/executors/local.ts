@@ -6,7 +6,8 @@ import { withOverride, type Capacity } from './capacity.js';
 import { capacityProbe, parseCapacity } from './capacity-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
-import { exited, failedExit, killedExit } from './job-exit.js';
+import { exited, failedExit, killedExit, leaseBusyExit } from './job-exit.js';
+import { leaseBusyStatus, leaseScript } from './gpu-lease.js';
 import { terminateGroup } from './process-group.js';
 
 /**
@@ -62,13 +63,19 @@ export class LocalExecutor implements Executor {
       closeSync(out);
       closeSync(err);
     };
-    const child = spawn('/bin/sh', ['-c', job.command], {
+    const lease = job.gpuLease;
+    // With a GPU lease the command runs once the lease is taken, and fd 3 says when (then closes).
+    // A watcher on stdin ends the job's whole group when this runner is gone (its end of the pipe
+    // closes, whatever killed it), so a lease never outlives the run that took it.
+    const script = lease ? `${runnerWatch}\n${leaseScript(lease, 'printf ok >&3; exec 3>&-', job.command)}` : job.command;
+    const child = spawn('/bin/sh', ['-c', script], {
       cwd: job.workingDir,
       env: { ...this.#baseEnv, ...job.env },
       // A session of its own makes the job a process group leader, so a kill reaches every process it starts.
       detached: true,
-      stdio: live ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, err],
+      stdio: [lease ? 'pipe' : 'ignore', ...(live ? (['pipe', 'pipe'] as const) : [out, err]), ...(lease ? (['pipe'] as const) : [])],
     });
+    let started = !lease;
     if (!live) closeFiles();
     else {
       const tee = (fd: number, stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
@@ -86,20 +93,43 @@ export class LocalExecutor implements Executor {
     try {
       const exit = await new Promise<JobExit>((resolve) => {
         child.once('error', (error) => resolve(failedExit(`cannot start: ${error.message}`)));
-        child.once(live ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) =>
-          resolve(killing !== undefined ? killedExit(code, sig) : exited(code, sig)),
+        // With a lease, 'close' comes after whatever fd 3 said: a quick job's exit cannot overtake its start.
+        child.once(live || lease ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) =>
+          resolve(killing !== undefined ? killedExit(code, sig) : started ? exited(code, sig) : leaseRefused(code, sig)),
         );
         if (child.pid !== undefined) {
+          const pid = child.pid;
           // Listening first: recording the start may itself end the run (a full disk), and the job with it.
           signal.addEventListener('abort', onAbort, { once: true });
-          job.onSpawn?.({ pid: child.pid, startTicks: processStartTicks(child.pid) });
+          const spawned = () => job.onSpawn?.({ pid, startTicks: processStartTicks(pid) });
+          if (started) spawned();
+          else
+            child.stdio[3]!.once('data', () => {
+              started = true;
+              spawned();
+            });
         }
       });
       await killing;
       return exit;
     } finally {
+      // The watcher's pipe: ending it ends the watcher (and what the job left behind in its group).
+      child.stdin?.end();
       signal.removeEventListener('abort', onAbort);
       closeFiles();
     }
   }
 }
+
+/** How a lease wrapper that never started its job ended: the GPUs were held elsewhere, or the lease could not be taken. */
+function leaseRefused(code: number | null, sig: NodeJS.Signals | null): JobExit {
+  if (code === leaseBusyStatus) return leaseBusyExit('its GPUs are held by another run on this machine');
+  return failedExit(`could not take its GPU lease (${sig ?? `exit ${code}`}); its stderr says why`, code);
+}
+
+/**
+ * Kills the job's process group once stdin (a pipe from the runner) ends; holds none of the job's
+ * other pipes, so it never keeps the runner waiting for them. The job itself gets `/dev/null`. (A
+ * background list's stdin is `/dev/null` unless redirected: the pipe goes to it as fd 5.)
+ */
+const runnerWatch = ['exec 5<&0', '( cat <&5 >/dev/null 2>&1; kill -s KILL 0 ) 3>&- >/dev/null 2>&1 &', 'exec 5<&- </dev/null'].join('\n');

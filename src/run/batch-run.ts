@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { userInfo } from 'node:os';
 import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { HyperctlError, isHyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
 import { metricsFiles, type JobMetrics } from '../metrics/metrics-tracker.js';
 import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
+import type { GpuLease } from '../executors/gpu-lease.js';
 import { BatchStore } from '../store/batch-store.js';
 import { isEnvironmentFault, stateWriteError } from '../store/write-fault.js';
 import type { ExitRecord, JournalRecord } from '../state/records.js';
@@ -25,8 +27,8 @@ import { startLongTimer } from './long-timer.js';
 import type { RunBatchOptions } from './options.js';
 import { LiveMetrics } from './live-metrics.js';
 import type { RunView, ServingDaemon } from './run-view.js';
-import { demandOf, slotOnly } from './capacity.js';
-import { backoffMs, failureCause, gpuEnvironment, shouldRetry } from './job-attempts.js';
+import { demandOf, type Grant, slotOnly } from './capacity.js';
+import { backoffMs, failureCause, gpuEnvironment, gpuLeaseFor, shouldRetry } from './job-attempts.js';
 import type { ResourcePool, Placement } from './resource-pool.js';
 import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
 import { failedExit, killedExit } from '../executors/job-exit.js';
@@ -463,6 +465,14 @@ export class BatchRun implements RunView {
         const run = await this.#runJob(job, placement, store, daemon, handle);
         // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
         if (run.exit.detached) return this.#metrics.unfollow(job.name);
+        if (run.exit.leaseBusy) {
+          // Another run holds its GPUs there: nothing started, nothing recorded; it waits to be placed again.
+          this.#metrics.unfollow(job.name);
+          pool.holdElsewhere(placement.executor, placement.grant.gpus, leaseRetryMs);
+          give();
+          attempt--;
+          continue;
+        }
         // A job stopped by early stopping lost on its metric: no failure, no retry.
         const cause = this.#pruned.has(job.name) ? undefined : failureCause(run.exit, run.timedOut);
         if (cause !== undefined && shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
@@ -523,6 +533,7 @@ export class BatchRun implements RunView {
         dataDir: job.dataDir,
         ...(job.outputs ? { outputs: job.outputs } : {}),
         env: { ...jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal), ...(this.#resourceMode ? gpuEnvironment(grant) : {}) },
+        ...this.#gpuLease(job, grant),
         stdoutPath: join(job.dataDir, 'stdout'),
         stderrPath: join(job.dataDir, 'stderr'),
         ...(capture ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => this.#emit({ type: 'job:output', job: job.name, stream, chunk }) } : {}),
@@ -557,6 +568,13 @@ export class BatchRun implements RunView {
       this.#running.delete(job.name);
     }
     return { exit, startedAt, timedOut };
+  }
+
+  /** The lease on its GPUs a job takes where it runs, with who holds it as `hyperctl gpus` shows it. */
+  #gpuLease(job: JobSpec, grant: Grant): { gpuLease?: GpuLease } {
+    const holder = `batch ${this.spec.name} · job ${job.name} · user ${currentUser()} · since ${new Date().toISOString()}`;
+    const lease = this.#resourceMode ? gpuLeaseFor(grant, holder, this.#options.gpuLockDir) : undefined;
+    return lease ? { gpuLease: lease } : {};
   }
 
   async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {
@@ -671,6 +689,17 @@ function removeIfThere(path: string): void {
 
 /** Jobs waiting for a place at once, at most: a bound on memory and on the pool's work per change. */
 const maxInFlight = 256;
+
+/** How long GPUs another run holds are left alone before a job tries them again. */
+const leaseRetryMs = 1000;
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
+}
 
 /** How often running jobs' new reports are judged, when the batch stops losers early. */
 

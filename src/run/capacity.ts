@@ -1,5 +1,5 @@
 import type { ResourceConfig } from '../batch/types.js';
-import type { Capacity } from '../executors/capacity.js';
+import { type Capacity, gpuKey } from '../executors/capacity.js';
 
 /** What a job takes of a machine: all of it, or some CPUs, MB and GPUs (a share below 1). */
 export type Demand = { readonly whole: true } | { readonly whole: false; readonly cpu: number; readonly ram: number; readonly gpu: number };
@@ -32,10 +32,11 @@ export function describeCapacity(capacity: Capacity): string {
   return `cpu ${n(capacity.cpu)}, ram ${n(capacity.ram)} MB, gpu ${capacity.gpus.length}`;
 }
 
-/** What a job was given: its GPUs (indices), and the demand to give back. */
+/** What a job was given: its GPUs (indices, and their names in lease files), and the demand to give back. */
 export interface Grant {
   readonly demand: Demand;
   readonly gpus: readonly number[];
+  readonly gpuKeys: readonly string[];
 }
 
 /** GPU shares are counted in thousandths, so that halves and thirds add up exactly. */
@@ -50,6 +51,8 @@ export class MachineLoad {
   #jobs = 0;
   #wholeTaken = false;
   readonly #gpuFree: Map<number, number>;
+  /** GPUs another run holds, by when to look again. */
+  readonly #heldElsewhere = new Map<number, number>();
 
   constructor(capacity: Capacity, slots: number) {
     this.capacity = capacity;
@@ -62,9 +65,10 @@ export class MachineLoad {
     if (this.#wholeTaken || this.#jobs >= this.slots) return undefined;
     if (demand.whole) {
       if (this.#jobs > 0) return undefined;
+      if (this.capacity.gpus.some((index) => this.#isHeldElsewhere(index))) return undefined;
       this.#wholeTaken = true;
       this.#jobs++;
-      return { demand, gpus: this.capacity.gpus };
+      return this.#grant(demand, this.capacity.gpus);
     }
     const epsilon = 1e-9;
     if (this.#cpu + demand.cpu > this.capacity.cpu + epsilon || this.#ram + demand.ram > this.capacity.ram + epsilon) return undefined;
@@ -75,7 +79,24 @@ export class MachineLoad {
     this.#cpu += demand.cpu;
     this.#ram += demand.ram;
     this.#jobs++;
-    return { demand, gpus };
+    return this.#grant(demand, gpus);
+  }
+
+  /** Marks GPUs as held by another run on this machine: none of them is given before `ms` have passed. */
+  holdElsewhere(gpus: readonly number[], ms: number): void {
+    for (const index of gpus) this.#heldElsewhere.set(index, Date.now() + ms);
+  }
+
+  #isHeldElsewhere(index: number): boolean {
+    const until = this.#heldElsewhere.get(index);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#heldElsewhere.delete(index);
+    return false;
+  }
+
+  #grant(demand: Demand, gpus: readonly number[]): Grant {
+    return { demand, gpus, gpuKeys: gpus.map((index) => gpuKey(this.capacity, index)) };
   }
 
   release(grant: Grant): void {
@@ -93,7 +114,7 @@ export class MachineLoad {
   /** GPUs for a demand: none; the fullest GPU a share still fits on; or that many entirely free ones. */
   #pickGpus(gpu: number): number[] | undefined {
     if (gpu === 0) return [];
-    const free = [...this.#gpuFree];
+    const free = [...this.#gpuFree].filter(([index]) => !this.#isHeldElsewhere(index));
     if (gpu < 1) {
       const share = Math.round(gpu * whole);
       // Best fit: fill shared GPUs up before starting on an empty one.

@@ -1,5 +1,6 @@
 import type { BatchSpec, JobSpec, RetryCause } from '../batch/spec.js';
 import type { JobExit } from '../executors/executor.js';
+import type { GpuLease } from '../executors/gpu-lease.js';
 import type { Grant } from './capacity.js';
 
 /** Why an attempt failed, for the retry policy; undefined for a success or a kill the user asked for. */
@@ -22,9 +23,20 @@ export function backoffMs(spec: BatchSpec, cause: RetryCause, attempt: number): 
 
 /**
  * The GPU variables of a job given `grant`: its GPUs in `CUDA_VISIBLE_DEVICES` and
- * `HYPERCTL_GPUS` (an empty list hides every GPU). A whole-machine job sees every GPU, unchanged.
+ * `HYPERCTL_GPUS` (an empty list hides every GPU), `nvidia-smi`'s indices; with
+ * `CUDA_DEVICE_ORDER=PCI_BUS_ID`, so that CUDA numbers GPUs as `nvidia-smi` does (its default is
+ * fastest first) and the GPU a job is given is the GPU it uses. A whole-machine job sees every
+ * GPU, unchanged.
  */
 export function gpuEnvironment(grant: Grant): Record<string, string> {
   const list = grant.gpus.join(',');
-  return grant.demand.whole ? { HYPERCTL_GPUS: list } : { CUDA_VISIBLE_DEVICES: list, HYPERCTL_GPUS: list };
+  const order: Record<string, string> = grant.gpus.length > 0 ? { CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } : {};
+  return grant.demand.whole ? { HYPERCTL_GPUS: list, ...order } : { CUDA_VISIBLE_DEVICES: list, HYPERCTL_GPUS: list, ...order };
+}
+
+/** The lease a job given `grant` takes on its machine's GPUs, or none when it has none. */
+export function gpuLeaseFor(grant: Grant, holder: string, lockDir: string | undefined): GpuLease | undefined {
+  if (grant.gpus.length === 0) return undefined;
+  const gpu = grant.demand.whole ? 1 : grant.demand.gpu;
+  return { keys: grant.gpuKeys, share: gpu < 1 ? Math.round(gpu * 1000) : 1000, holder, ...(lockDir ? { lockDir } : {}) };
 }

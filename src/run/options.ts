@@ -33,6 +33,11 @@ export interface RunBatchOptions {
   /** Time between SIGTERM and SIGKILL when a job is killed. @defaultValue 5000 */
   readonly killGraceMs?: number;
   /**
+   * The folder of GPU lease files on every machine of the run (the local one, SSH machines): runs
+   * that are to respect each other's GPUs must use the same. @defaultValue `/run/lock/hyperctl`, else `/tmp/hyperctl-locks`
+   */
+  readonly gpuLockDir?: string;
+  /**
    * Serve the batch's HTTP API at `daemon.host:daemon.port` while it runs (jobs get its portal in
    * `HYPERCTL_SERVER_PORTAL`). When `exitOnFinish` is false, the run keeps serving after the last
    * job until `signal` aborts, then resolves with the batch's result. @defaultValue false

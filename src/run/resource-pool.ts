@@ -61,6 +61,11 @@ export class ResourcePool {
     });
   }
 
+  /** Marks GPUs of an executor's machine as held by another run for `ms`; the jobs waiting for them are placed again then. */
+  holdElsewhere(executor: Executor, gpus: readonly number[], ms: number): void {
+    this.#machines.find((m) => m.executor === executor)!.load.holdElsewhere(gpus, ms);
+  }
+
   /** Returns what a job took. */
   give(placement: Placement): void {
     this.#machines.find((m) => m.executor === placement.executor)!.load.release(placement.grant);

@@ -1,0 +1,131 @@
+import { shellQuote } from './ssh/shell-quote.js';
+
+/**
+ * A job's lease on its GPUs, taken on the machine by the process that runs it, so that every run
+ * there (another batch, another user) sees them taken. The lock files live in one folder all users
+ * can write; `flock` locks held on them by the job's own processes are released by the kernel when
+ * the job ends in any way, `kill -9` included.
+ * @public
+ */
+export interface GpuLease {
+  /** The GPUs' names in lock files: their UUIDs where `nvidia-smi` told them, else `index-N`. */
+  readonly keys: readonly string[];
+  /** Thousandths of one GPU for a share below one (one key), 1000 for whole GPUs. */
+  readonly share: number;
+  /** Who holds it, one line: what `hyperctl gpus` shows (`batch b · job j · user u · since …`). */
+  readonly holder: string;
+  /** The folder of lock files; by default `/run/lock/hyperctl`, else `/tmp/hyperctl-locks`. */
+  readonly lockDir?: string;
+}
+
+/** Exit status of a lease wrapper that found its GPUs held by another run; the job did not start. */
+export const leaseBusyStatus = 75;
+
+/** The default folders of lock files, the first whose parent exists and is writable. */
+export const defaultLockDirs = ['/run/lock/hyperctl', '/tmp/hyperctl-locks'] as const;
+
+/** Shell lines that set `$d` to the lock folder (made, open to every user) or exit 70. */
+function lockDirLines(lockDir: string | undefined): string[] {
+  const pick = lockDir ? `d=${shellQuote(lockDir)}` : `if [ -d /run/lock ] && [ -w /run/lock ]; then d=${defaultLockDirs[0]}; else d=${defaultLockDirs[1]}; fi`;
+  return [
+    pick,
+    // Sticky and open to all, as /tmp: every user's runs take leases here, none removes another's files.
+    '[ -d "$d" ] || { mkdir -p "$d" && chmod 1777 "$d"; } 2>/dev/null',
+    '[ -d "$d" ] && [ -w "$d" ] || { echo "hyperctl: cannot use the GPU lock folder $d" >&2; exit 70; }',
+  ];
+}
+
+/** Shell lines that make lock file `$f` (open to every user) if it is missing. */
+const ensureFile = '[ -e "$f" ] || { : > "$f" && chmod 666 "$f"; } 2>/dev/null';
+
+/**
+ * A `sh` script that takes `lease`, runs `acquired` (which tells the runner the job starts), then
+ * becomes `command`; exits {@link leaseBusyStatus} without starting it when another run holds the
+ * GPUs. With `flock` (util-linux): whole GPUs are held exclusively, each by a `flock` process
+ * around the job (any number, all or none); a share holds its GPU's lock shared plus a file of its
+ * own holding the share, counted against the others' under a short ledger lock. Without `flock`, a
+ * `mkdir` per GPU marks it, with the holder's pid: a dead holder's mark is taken over, and shares
+ * take their GPU whole.
+ */
+export function leaseScript(lease: GpuLease, acquired: string, command: string): string {
+  const holder = shellQuote(lease.holder);
+  const run = `exec sh -c ${shellQuote(command)}`;
+  return [
+    ...lockDirLines(lease.lockDir),
+    'if command -v flock >/dev/null 2>&1; then',
+    ...(lease.share >= 1000 ? wholeWithFlock(lease.keys, holder, acquired, run) : shareWithFlock(lease.keys[0]!, lease.share, holder, acquired, run)),
+    'else',
+    ...withMkdir(lease.keys, holder, acquired, run),
+    'fi',
+    '',
+  ].join('\n');
+}
+
+function wholeWithFlock(keys: readonly string[], holder: string, acquired: string, run: string): string[] {
+  const inner = [
+    ...keys.map((key) => `f="$HYPERCTL_LOCK_DIR"/${shellQuote(`gpu-${key}.holder`)}; ${ensureFile}; printf '%s\\n' ${holder} > "$f" 2>/dev/null`),
+    acquired,
+    run,
+  ].join('\n');
+  return [
+    ...keys.flatMap((key) => [`f="$d"/${shellQuote(`gpu-${key}`)}`, ensureFile]),
+    // Each flock holds one GPU's lock and waits for what it runs: the next flock, at last the job.
+    `exec ${keys.map((key) => `flock -n -E ${leaseBusyStatus} "$d"/${shellQuote(`gpu-${key}`)}`).join(' ')} env HYPERCTL_LOCK_DIR="$d" sh -c ${shellQuote(inner)}`,
+  ];
+}
+
+function shareWithFlock(key: string, share: number, holder: string, acquired: string, run: string): string[] {
+  const gpu = `"$d"/${shellQuote(`gpu-${key}`)}`;
+  const shares = `"$d"/${shellQuote(`gpu-${key}.share.`)}`;
+  return [
+    `f=${gpu}`,
+    ensureFile,
+    `f="$d"/${shellQuote(`gpu-${key}.ledger`)}`,
+    ensureFile,
+    // Held shared for the job's life: a run that wants the GPU whole waits for every share.
+    `exec 7<${gpu} && flock -n -s 7 || exit ${leaseBusyStatus}`,
+    // The ledger lock makes counting the shares and adding one a single step.
+    'exec 8<"$f" && flock 8 || exit 70',
+    'used=0',
+    `for h in ${shares}*; do`,
+    '  [ -f "$h" ] || continue',
+    // A share file nobody holds is a dead job's: it counts no more.
+    '  if flock -n "$h" true 2>/dev/null; then rm -f "$h"; else used=$((used + $(head -n 1 "$h" 2>/dev/null || echo 0))); fi',
+    'done',
+    `[ $((used + ${share})) -le 1000 ] || exit ${leaseBusyStatus}`,
+    `h=${shares}$$`,
+    `printf '%s\\n%s\\n' ${share} ${holder} > "$h" && chmod 666 "$h" 2>/dev/null`,
+    `exec 9<"$h" && flock -n 9 || exit ${leaseBusyStatus}`,
+    'flock -u 8; exec 8<&-',
+    acquired,
+    run,
+  ];
+}
+
+function withMkdir(keys: readonly string[], holder: string, acquired: string, run: string): string[] {
+  return [
+    'taken=""',
+    // Gives back what this job marked: on a busy GPU, and when the job ends.
+    'release() { for m in $taken; do rm -rf "$m"; done; }',
+    // Alive: its /proc entry, or else kill -0 (which fails for another user's live process too: then it counts as alive).
+    'alive() { if [ -d /proc/self ]; then [ -d "/proc/$1" ]; else kill -0 "$1" 2>/dev/null; fi; }',
+    ...keys.flatMap((key) => [
+      `m="$d"/${shellQuote(`gpu-${key}.d`)}`,
+      'if ! mkdir "$m" 2>/dev/null; then',
+      '  p=$(cat "$m/pid" 2>/dev/null)',
+      // A mark whose holder is gone is taken over.
+      `  if [ -n "$p" ] && ! alive "$p"; then rm -rf "$m"; mkdir "$m" 2>/dev/null || { release; exit ${leaseBusyStatus}; }`,
+      `  else release; exit ${leaseBusyStatus}; fi`,
+      'fi',
+      'taken="$taken $m"',
+      `echo $$ > "$m/pid"; printf '%s\\n' ${holder} > "$m/holder"`,
+    ]),
+    // The wrapper stays, to give the marks back when the job ends (a kill -9 of it leaves them to be taken over).
+    "trap 'release' EXIT",
+    "trap 'exit 143' TERM",
+    "trap 'exit 130' INT",
+    acquired,
+    run.replace(/^exec /, ''),
+    'exit $?',
+  ];
+}

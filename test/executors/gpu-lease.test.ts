@@ -1,0 +1,183 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type GpuLease, leaseBusyStatus, leaseScript } from '../../src/executors/gpu-lease.js';
+import { quickRun, runCli, startCli } from '../helpers/cli.js';
+import { isRunning, waitFor } from '../helpers/processes.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** Runs a lease wrapper around `command` with `sh`; its exit status and what it printed (`ACQ` once the lease is taken). */
+function leased(lease: GpuLease, command: string, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn('/bin/sh', ['-c', leaseScript(lease, 'echo ACQ', command)], { env: { ...process.env, ...env }, detached: true });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk));
+  const done = new Promise<{ code: number | null; out: string }>((resolve) => child.on('close', (code) => resolve({ code, out: out.trim() })));
+  const acquired = () => waitFor(() => out.includes('ACQ'), 'the lease to be taken');
+  return { child, done, acquired };
+}
+
+/** True while someone holds a flock on `file`. */
+const held = (file: string) => spawnSync('flock', ['-n', file, 'true']).status !== 0;
+
+describe('a GPU lease taken by the job on its machine', () => {
+  it('is all or nothing: a GPU held elsewhere refuses the job (exit 75, nothing run) and gives back the others', async () => {
+    const lockDir = tempDir();
+    const whole = (keys: string[]): GpuLease => ({ keys, share: 1000, holder: 'batch a · job j', lockDir });
+    const first = leased(whole(['g1']), 'sleep 30');
+    await first.acquired();
+    expect(await leased(whole(['g0', 'g1']), 'echo ran').done).toEqual({ code: leaseBusyStatus, out: '' });
+    expect(held(join(lockDir, 'gpu-g0'))).toBe(false);
+    expect(readFileSync(join(lockDir, 'gpu-g1.holder'), 'utf8')).toBe('batch a · job j\n');
+    // The job's own exit status 75 is the job's: the lease was taken, the job ran.
+    expect(await leased(whole(['g0']), 'exit 75').done).toEqual({ code: 75, out: 'ACQ' });
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await waitFor(() => !held(join(lockDir, 'gpu-g1')), 'the killed job to let go of g1');
+    expect(await leased(whole(['g0', 'g1']), 'echo ran').done).toEqual({ code: 0, out: 'ACQ\nran' });
+  });
+
+  it('adds shares of one GPU up to one, counts no share of a job that died, and keeps a whole-GPU job out meanwhile', async () => {
+    const lockDir = tempDir();
+    const share = (n: number): GpuLease => ({ keys: ['g0'], share: n, holder: 'h', lockDir });
+    const a = leased(share(500), 'sleep 30');
+    await a.acquired();
+    const b = leased(share(300), 'sleep 30');
+    await b.acquired();
+    expect((await leased(share(300), 'echo ran').done).code).toBe(leaseBusyStatus);
+    expect((await leased({ ...share(1000) }, 'echo ran').done).code).toBe(leaseBusyStatus);
+    expect(await leased(share(200), 'echo fits').done).toEqual({ code: 0, out: 'ACQ\nfits' });
+    process.kill(-a.child.pid!, 'SIGKILL');
+    await a.done;
+    // The dead job's share file is still there, held by nobody: it no longer counts.
+    expect(await leased(share(700), 'echo fits').done).toEqual({ code: 0, out: 'ACQ\nfits' });
+    process.kill(-b.child.pid!, 'SIGKILL');
+    await b.done;
+    expect(await leased(share(1000), 'echo whole').done).toEqual({ code: 0, out: 'ACQ\nwhole' });
+  });
+
+  it('without flock, marks GPUs by mkdir with the holder pid, and takes over the mark of a dead holder', async () => {
+    const lockDir = tempDir();
+    // A PATH with a shell and the tools the script uses, but no flock.
+    const bin = tempDir();
+    for (const tool of ['sh', 'mkdir', 'rm', 'cat', 'sleep', 'echo', 'chmod', 'env', 'kill', 'printf']) {
+      const path = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (path.startsWith('/')) spawnSync('ln', ['-s', path, join(bin, tool)]);
+    }
+    const lease: GpuLease = { keys: ['g0'], share: 1000, holder: 'h', lockDir };
+    const first = leased(lease, 'sleep 30', { PATH: bin });
+    await first.acquired();
+    expect((await leased(lease, 'echo ran', { PATH: bin }).done).code).toBe(leaseBusyStatus);
+    // As a kill reaches a job: its whole process group; the wrapper gives the mark back on its way out.
+    process.kill(-first.child.pid!, 'SIGTERM');
+    await first.done;
+    expect(await leased(lease, 'echo ran', { PATH: bin }).done).toEqual({ code: 0, out: 'ACQ\nran' });
+    // A mark left by a holder that is gone (as after a kill -9) blocks nothing.
+    mkdirSync(join(lockDir, 'gpu-g0.d'));
+    writeFileSync(join(lockDir, 'gpu-g0.d', 'pid'), '999999999\n');
+    expect(await leased(lease, 'echo ran', { PATH: bin }).done).toEqual({ code: 0, out: 'ACQ\nran' });
+  });
+});
+
+/** A batch of `count` jobs, each taking `gpu`, logging its start and end (ns) and its GPUs into `log`. */
+function gpuBatch(dir: string, name: string, count: number, gpu: number, gpus: number, seconds = 0.3): string {
+  const log = join(dir, 'log');
+  const line = (what: string) => `echo "${name}/$HYPERCTL_JOB_NAME ${what} $(date +%s%N) $CUDA_VISIBLE_DEVICES $CUDA_DEVICE_ORDER" >> ${log}`;
+  const jobs = Array.from({ length: count }, (_, i) => ({
+    name: `j${i}`,
+    params: { i },
+    resource: { gpu },
+    execution: { command: `${line('start')}; sleep ${seconds}; ${line('end')}` },
+  }));
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ name, jobs, backend: { type: 'local', conf: { capacity: { gpu: gpus, cpu: 64, ram: 100_000 } } } }));
+  return file;
+}
+
+interface Interval {
+  readonly job: string;
+  readonly gpu: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+function intervals(log: string): Interval[] {
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  const starts = new Map<string, { at: number; gpu: string }>();
+  const out: Interval[] = [];
+  for (const line of lines) {
+    const [job, what, at, gpu = ''] = line.split(' ');
+    if (what === 'start') starts.set(job!, { at: Number(at), gpu });
+    else out.push({ job: job!, gpu, start: starts.get(job!)!.at, end: Number(at) });
+  }
+  return out;
+}
+
+/** The most jobs on one GPU at any instant. */
+function mostAtOnce(all: readonly Interval[], gpu: string): number {
+  const events = all
+    .filter((i) => i.gpu === gpu)
+    .flatMap((i) => [
+      [i.start, 1],
+      [i.end, -1],
+    ])
+    .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let now = 0;
+  let most = 0;
+  for (const [, step] of events) {
+    now += step!;
+    most = Math.max(most, now);
+  }
+  return most;
+}
+
+describe('two independent runs on one machine', () => {
+  it('never put two jobs on one GPU at once, and both finish', async () => {
+    const dir = tempDir();
+    const env = { HYPERCTL_LOCK_DIR: join(dir, 'locks') };
+    const runs = ['a', 'b'].map((name) => runCli(['run', ...quickRun, '-c', gpuBatch(dir, name, 4, 1, 2), '--batches-data-dir', join(dir, 'data')], { env }));
+    for (const result of await Promise.all(runs)) expect(result.code, result.stderr).toBe(0);
+    const all = intervals(join(dir, 'log'));
+    expect(all).toHaveLength(8);
+    expect(new Set(all.map((i) => i.gpu))).toEqual(new Set(['0', '1']));
+    expect(mostAtOnce(all, '0')).toBe(1);
+    expect(mostAtOnce(all, '1')).toBe(1);
+    // CUDA numbers GPUs as nvidia-smi does, so the index given is the GPU used.
+    expect(readFileSync(join(dir, 'log'), 'utf8')).toContain(' PCI_BUS_ID');
+  });
+
+  it('share a GPU in halves: never more than two half-GPU jobs on it', async () => {
+    const dir = tempDir();
+    const env = { HYPERCTL_LOCK_DIR: join(dir, 'locks') };
+    const runs = ['a', 'b'].map((name) => runCli(['run', ...quickRun, '-c', gpuBatch(dir, name, 3, 0.5, 1), '--batches-data-dir', join(dir, 'data')], { env }));
+    for (const result of await Promise.all(runs)) expect(result.code, result.stderr).toBe(0);
+    const all = intervals(join(dir, 'log'));
+    expect(all).toHaveLength(6);
+    expect(mostAtOnce(all, '0')).toBe(2);
+  });
+
+  it('let go of the GPUs at once when a runner is killed with SIGKILL: its jobs end with it', async () => {
+    const dir = tempDir();
+    const locks = join(dir, 'locks');
+    const running = startCli(['run', ...quickRun, '-c', gpuBatch(dir, 'a', 1, 1, 1, 60), '--batches-data-dir', join(dir, 'data')], {
+      env: { HYPERCTL_LOCK_DIR: locks },
+    });
+    await waitFor(() => {
+      try {
+        return readFileSync(join(dir, 'log'), 'utf8').includes('start');
+      } catch {
+        return false;
+      }
+    }, 'the job to start');
+    expect(held(join(locks, 'gpu-index-0'))).toBe(true);
+    running.child.kill('SIGKILL');
+    await running.done;
+    await waitFor(() => !held(join(locks, 'gpu-index-0')), 'the lease to be let go', 5000);
+    // A stale lock file blocks nothing: the next run takes the GPU at once.
+    const next = await runCli(['run', ...quickRun, '-c', gpuBatch(dir, 'b', 1, 1, 1), '--batches-data-dir', join(dir, 'data')], {
+      env: { HYPERCTL_LOCK_DIR: locks },
+    });
+    expect(next.code, next.stderr).toBe(0);
+    expect(isRunning(running.child.pid!)).toBe(false);
+  });
+});
