@@ -1,10 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GpuLease, leaseBusyStatus, leaseScript } from '../../src/executors/gpu-lease.js';
+import { type BatchConfig, runBatch } from '../../src/index.js';
 import { quickRun, runCli, startCli } from '../helpers/cli.js';
 import { isRunning, waitFor } from '../helpers/processes.js';
+import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Runs a lease wrapper around `command` with `sh`; its exit status and what it printed (`ACQ` once the lease is taken). */
@@ -179,5 +183,69 @@ describe('two independent runs on one machine', () => {
     });
     expect(next.code, next.stderr).toBe(0);
     expect(isRunning(running.child.pid!)).toBe(false);
+  });
+});
+
+describe('two independent runs on one SSH machine', () => {
+  let skipReason: string | undefined;
+  let host: TestHost;
+  let key: string;
+  let knownHosts: string;
+  let shared: string;
+  beforeAll(async () => {
+    skipReason = sshUnavailable();
+    if (skipReason) return;
+    shared = mkdtempSync(join(tmpdir(), 'hyperctl-gpu-'));
+    chmodSync(shared, 0o755);
+    const client = makeClientKey(shared);
+    key = client.key;
+    host = await startSshd(join(shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [client.publicKey] });
+    knownHosts = join(clientHome(join(shared, 'home'), [host]), '.ssh', 'known_hosts');
+  });
+  afterAll(async () => {
+    await host?.stop();
+    if (shared) rmSync(shared, { recursive: true, force: true });
+  });
+
+  it('never put two jobs on one of its GPUs at once, and both finish', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    // The machine is this one: its folders are the test user's, the log and the lock folder among them.
+    const machineDir = `/home/${testUser.name}/hyperctl-gpu-${randomBytes(4).toString('hex')}`;
+    mkdirSync(machineDir, { recursive: true });
+    execFileSync('chown', [`${testUser.name}:`, machineDir]);
+    try {
+      const log = join(machineDir, 'log');
+      const line = (what: string) => `echo "$HYPERCTL_BATCH_NAME/$HYPERCTL_JOB_NAME ${what} $(date +%s%N) $CUDA_VISIBLE_DEVICES" >> ${log}`;
+      const config = (name: string): BatchConfig => ({
+        name,
+        jobs: Array.from({ length: 4 }, (_, i) => ({
+          name: `j${i}`,
+          params: { i },
+          resource: { gpu: 1 },
+          execution: { command: `${line('start')}; sleep 0.3; ${line('end')}` },
+        })),
+        backend: {
+          type: 'remote',
+          conf: {
+            machines: [
+              { hostname: host.address, port: host.port, username: testUser.name, ssh_rsa_file: key, data_dir: `${machineDir}/data`, capacity: { gpu: 2 } },
+            ],
+            known_hosts_file: knownHosts,
+          },
+        },
+      });
+      const root = tempDir();
+      const options = { batchesDataDir: root, gpuLockDir: join(machineDir, 'locks') };
+      const results = await Promise.all([runBatch(config('a'), options), runBatch(config('b'), options)]);
+      expect(results.map((r) => r.status)).toEqual(['succeed', 'succeed']);
+      const all = intervals(log);
+      expect(all).toHaveLength(8);
+      expect(mostAtOnce(all, '0')).toBe(1);
+      expect(mostAtOnce(all, '1')).toBe(1);
+      // The wrapper's line that the lease was taken is not the job's output.
+      expect(readFileSync(join(root, 'a', 'j0', 'stdout'), 'utf8')).toBe('');
+    } finally {
+      rmSync(machineDir, { recursive: true, force: true });
+    }
   });
 });

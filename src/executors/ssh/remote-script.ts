@@ -1,4 +1,5 @@
 import { metricsMarker } from '../../metrics/marker.js';
+import { type GpuLease, leaseScript } from '../gpu-lease.js';
 import { shellQuote } from './shell-quote.js';
 
 /** Paths of a job on its remote machine. */
@@ -22,8 +23,16 @@ export interface RemoteJobPaths {
  * the shell has read all of it before the job starts. Only POSIX `sh` is needed, plus `setsid`
  * (util-linux, busybox) or else `perl` to start the session.
  */
-export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: string, env: Readonly<Record<string, string>>): string {
+export function jobScript(
+  command: string,
+  paths: RemoteJobPaths,
+  paramsJson: string,
+  env: Readonly<Record<string, string>>,
+  lease?: GpuLease,
+): string {
   const data = shellQuote(paths.dataDir);
+  // With a GPU lease the session's first process takes it, says so on stdout, then becomes the command.
+  const run = lease ? leaseScript(lease, `printf '%s\\n' ${shellQuote(leaseTakenLine)}`, command) : command;
   const exports = Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
   return [
     '{',
@@ -45,9 +54,9 @@ export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: st
     ...exports,
     'set +e',
     'if command -v setsid >/dev/null 2>&1; then',
-    `  setsid sh -c ${shellQuote(command)} </dev/null &`,
+    `  setsid sh -c ${shellQuote(run)} </dev/null &`,
     'else',
-    `  perl -MPOSIX -e 'POSIX::setsid(); exec @ARGV or die' -- sh -c ${shellQuote(command)} </dev/null &`,
+    `  perl -MPOSIX -e 'POSIX::setsid(); exec @ARGV or die' -- sh -c ${shellQuote(run)} </dev/null &`,
     'fi',
     'pid=$!',
     `echo "$pid" > ${data}/pid`,
@@ -80,4 +89,28 @@ export function killScript(dataDir: string, graceMs: number): string {
     'exit 0',
     '',
   ].join('\n');
+}
+
+/** The line a remote job's lease wrapper prints first on stdout once its GPUs are leased: the job starts then. */
+export const leaseTakenLine = 'hyperctl: GPU lease taken';
+
+/**
+ * Passes a leased job's stdout on without its first line, once that line says the lease was taken
+ * (then `onTaken` is called); output that does not start with it passes whole.
+ */
+export function leaseTakenFilter(onTaken: () => void): (chunk: Buffer) => Buffer {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  return (chunk) => {
+    if (!head) return chunk;
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf(10);
+    if (end < 0 && head.length <= leaseTakenLine.length) return Buffer.alloc(0);
+    const seen = head;
+    head = undefined;
+    if (end >= 0 && seen.subarray(0, end).toString() === leaseTakenLine) {
+      onTaken();
+      return seen.subarray(end + 1);
+    }
+    return seen;
+  };
 }

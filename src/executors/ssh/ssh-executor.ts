@@ -8,11 +8,12 @@ import type { RemoteMachineConfig } from '../../batch/types.js';
 import type { Upload } from '../../upload/upload.js';
 import { withOverride, type Capacity } from '../capacity.js';
 import { capacityProbe, parseCapacity } from '../capacity-probe.js';
-import { exited, killedExit, lostExit } from '../job-exit.js';
+import { exited, failedExit, killedExit, leaseBusyExit, lostExit } from '../job-exit.js';
+import { leaseBusyStatus } from '../gpu-lease.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
-import { jobScript, killScript } from './remote-script.js';
+import { jobScript, killScript, leaseTakenFilter } from './remote-script.js';
 import { removeScript } from './transfer-scripts.js';
 import { type FetchedFiles, fetchFiles, type MachineChannels, putSnapshot } from './transfers.js';
 
@@ -148,18 +149,26 @@ export class SshExecutor implements Executor {
     const err = createWriteStream(job.stderrPath);
     let exit: { code: number | null; signal: string | null } | undefined;
     let killing: Promise<void> | undefined;
+    let started = !job.gpuLease;
     const onAbort = () => (killing ??= this.#kill(dataDir));
     try {
       channel.on(
         'exit',
         (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null }),
       );
-      forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk));
+      // A leased job has started once its wrapper said so on stdout (the line is not the job's output).
+      const taken = job.gpuLease
+        ? leaseTakenFilter(() => {
+            started = true;
+            job.onSpawn?.({});
+          })
+        : undefined;
+      forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk), taken);
       forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      channel.end(jobScript(job.command, { dataDir, workingDir, ...(view ? { view } : {}) }, JSON.stringify(job.params), env));
+      channel.end(jobScript(job.command, { dataDir, workingDir, ...(view ? { view } : {}) }, JSON.stringify(job.params), env, job.gpuLease));
       signal.addEventListener('abort', onAbort, { once: true });
-      job.onSpawn?.({});
+      if (started) job.onSpawn?.({});
       await closed;
       await killing;
     } finally {
@@ -168,6 +177,10 @@ export class SshExecutor implements Executor {
       await Promise.all([finish(out), finish(err)]);
     }
     if (!killing && !exit) return lostExit(`lost the connection to ${this.host} while the job ran`);
+    if (!killing && !started)
+      return exit!.code === leaseBusyStatus
+        ? leaseBusyExit(`its GPUs are held by another run on ${this.host}`)
+        : failedExit(`could not take its GPU lease on ${this.host} (exit ${exit!.code}); its stderr says why`, exit!.code);
     const result = killing ? killedExit(exit?.code ?? null, exit?.signal ?? null) : exited(exit!.code, exit!.signal);
     await this.#afterJob(job, dataDir, workingDir, result);
     return result;
@@ -378,8 +391,10 @@ function finish(stream: WriteStream): Promise<void> {
  * Copies a job's output from the connection into its local file, pausing the connection while the
  * file is behind: a job that prints faster than the disk takes never fills the runner's memory.
  */
-function forward(from: NodeJS.ReadableStream, to: WriteStream, onChunk: (chunk: Buffer) => void): void {
-  from.on('data', (chunk: Buffer) => {
+function forward(from: NodeJS.ReadableStream, to: WriteStream, onChunk: (chunk: Buffer) => void, filter?: (chunk: Buffer) => Buffer): void {
+  from.on('data', (raw: Buffer) => {
+    const chunk = filter ? filter(raw) : raw;
+    if (chunk.length === 0) return;
     onChunk(chunk);
     if (!to.write(chunk)) {
       from.pause();
