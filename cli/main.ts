@@ -4,6 +4,7 @@ import { HyperctlError, isHyperctlError, version as hyperctlVersion } from '../s
 import { batchCommand } from './commands/batch.js';
 import { generateCommand } from './commands/generate.js';
 import { jobCommand } from './commands/job.js';
+import { gpusCommand } from './commands/gpus.js';
 import { runCommand as runBatchCommand } from './commands/run.js';
 import type { CommandData } from './command-data.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
@@ -12,7 +13,7 @@ import { SignalTrap } from './signals.js';
 
 export const rootCommand = defineCommand({
   meta: { name: 'hyperctl', version: hyperctlVersion, description: 'hyperctl runs and manages batches of parameterised jobs' },
-  subCommands: { run: runBatchCommand, generate: generateCommand, batch: batchCommand, job: jobCommand },
+  subCommands: { run: runBatchCommand, generate: generateCommand, batch: batchCommand, job: jobCommand, gpus: gpusCommand },
 });
 
 /**

@@ -14,6 +14,7 @@ export type {
   BackendConfig,
   BatchConfig,
   CapacityConfig,
+  GpuPolicyConfig,
   DaemonConfig,
   ExecutionConfig,
   HaltConfig,
@@ -47,6 +48,8 @@ export type { BatchCounts, BatchEvent, BatchResult, MachineTransfers, SearchResu
 export type { JobResult } from './state/job-result.js';
 export type { Capacity } from './executors/capacity.js';
 export type { GpuLease } from './executors/gpu-lease.js';
+export type { GpuLeaseHeld, GpuProcess, GpuState } from './executors/gpu-probe.js';
+export { inspectGpus, type InspectGpusOptions, type MachineGpus } from './gpus/inspect-gpus.js';
 export type { RunBatchOptions } from './run/options.js';
 export { runBatch, runBatchFile } from './run-batch.js';
 export { listBatches, openBatch } from './batches/open-batch.js';

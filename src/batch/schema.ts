@@ -47,6 +47,9 @@ const capacity = object({
   cpu: v.optional(v.pipe(finite, v.minValue(0))),
   ram: v.optional(v.pipe(finite, v.minValue(0))),
   gpu: v.optional(v.union([v.pipe(count), v.array(count)], 'expected a number of GPUs or a list of GPU indices')),
+  gpu_policy: v.optional(
+    v.union([v.picklist(['avoid', 'ignore']), object({ min_free_mb: v.pipe(finite, v.minValue(0)) })], 'expected "avoid", "ignore" or { "min_free_mb": N }'),
+  ),
 });
 
 /** Jobs at once: more than this many processes is not a plan but a typo. */

@@ -29,7 +29,19 @@ export interface CapacityConfig {
   readonly ram?: number;
   /** GPUs: how many (indices 0…n-1), or their indices. */
   readonly gpu?: number | readonly number[];
+  /**
+   * GPUs that processes other than hyperctl jobs use (another user's, one started by hand), as
+   * `nvidia-smi` lists them when the run starts: `avoid` them, `ignore` them, or use those with at
+   * least `min_free_mb` MB free. @defaultValue `"avoid"`
+   */
+  readonly gpu_policy?: GpuPolicyConfig;
 }
+
+/**
+ * What to do with GPUs that processes other than hyperctl jobs use.
+ * @public
+ */
+export type GpuPolicyConfig = 'avoid' | 'ignore' | { readonly min_free_mb: number };
 
 /**
  * Defaults for every job of a batch: how long it may run and when it runs again.

@@ -1,19 +1,77 @@
+import type { CapacityConfig, GpuPolicyConfig } from '../batch/types.js';
 import type { Capacity } from './capacity.js';
+import { type GpuState, gpuProbe, parseGpus } from './gpu-probe.js';
 
 /**
  * A `sh` command that prints what a machine offers, one fact a line: CPUs, total memory in kB,
- * then one line per GPU from `nvidia-smi` (none where it is missing). POSIX `sh` and coreutils
- * (or `getconf`) suffice.
+ * then its GPUs, their processes and the leases held on them ({@link gpuProbe}; no GPU where
+ * `nvidia-smi` is missing). POSIX `sh` and coreutils (or `getconf`) suffice.
  */
-export const capacityProbe = [
-  '(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)',
-  "(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)",
-  '(nvidia-smi --query-gpu=index,memory.total --format=csv,noheader 2>/dev/null || true)',
-].join('; ');
+export function capacityProbe(lockDir: string | undefined): string {
+  return [
+    '(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)',
+    "(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)",
+    gpuProbe(lockDir),
+  ].join('\n');
+}
+
+/** What {@link capacityProbe} printed: the machine's CPUs, memory and GPUs, as detected. */
+export interface ProbedMachine {
+  readonly cpu: number;
+  /** Memory in MB. */
+  readonly ram: number;
+  readonly gpus: readonly GpuState[];
+}
 
 /** Reads what {@link capacityProbe} printed. */
-export function parseCapacity(text: string): Capacity {
-  const [cpu = '1', memKb = '0', ...gpuLines] = text.split('\n').map((l) => l.trim());
-  const gpus = gpuLines.filter((line) => /^\d+\s*,/.test(line)).map((line) => Number(line.split(',')[0]));
-  return { cpu: Number(cpu) || 1, ram: Math.floor(Number(memKb) / 1024) || 0, gpus };
+export function parseProbe(text: string): ProbedMachine {
+  const [cpu = '1', memKb = '0'] = text.split('\n').map((l) => l.trim());
+  return { cpu: Number(cpu) || 1, ram: Math.floor(Number(memKb) / 1024) || 0, gpus: parseGpus(text) };
+}
+
+/**
+ * What a machine offers its jobs: what was probed with the config's overrides, less the GPUs that
+ * processes of others use, as `gpu_policy` says (`avoid` them, the default; `ignore` them; or keep
+ * those with at least `min_free_mb` free). `notes` says which GPUs were left out, and why.
+ */
+export function capacityOf(probed: ProbedMachine, override: CapacityConfig | undefined): Capacity {
+  const indices = gpuIndices(probed, override);
+  const policy: GpuPolicyConfig = override?.gpu_policy ?? 'avoid';
+  const notes: string[] = [];
+  const gpus = indices.filter((index) => {
+    const why = leftOut(
+      probed.gpus.find((g) => g.index === index),
+      policy,
+    );
+    if (why) notes.push(`GPU ${index} left out (capacity.gpu_policy): ${why}`);
+    return !why;
+  });
+  const uuids = Object.fromEntries(probed.gpus.flatMap((g) => (g.uuid ? [[g.index, g.uuid]] : [])));
+  return {
+    cpu: override?.cpu ?? probed.cpu,
+    ram: override?.ram ?? probed.ram,
+    gpus,
+    ...(Object.keys(uuids).length > 0 ? { gpuUuids: uuids } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+}
+
+/** Why a GPU is left out under `policy`, or undefined to use it. */
+function leftOut(gpu: GpuState | undefined, policy: GpuPolicyConfig): string | undefined {
+  if (!gpu || policy === 'ignore') return undefined;
+  if (policy === 'avoid') {
+    const [first, ...more] = gpu.foreign;
+    return first
+      ? `in use by pid ${first.pid} (${first.name || 'unknown'})${more.length > 0 ? ` and ${more.length} more` : ''}, not a hyperctl job`
+      : undefined;
+  }
+  if (gpu.memoryMb === undefined || gpu.memoryUsedMb === undefined) return undefined;
+  const free = gpu.memoryMb - gpu.memoryUsedMb;
+  return free < policy.min_free_mb ? `${free} MB free, less than min_free_mb ${policy.min_free_mb}` : undefined;
+}
+
+/** The GPUs a machine offers by index: those detected, or those the config names. */
+export function gpuIndices(probed: ProbedMachine, override: CapacityConfig | undefined): readonly number[] {
+  const gpu = override?.gpu;
+  return gpu === undefined ? probed.gpus.map((g) => g.index) : typeof gpu === 'number' ? Array.from({ length: gpu }, (_, i) => i) : gpu;
 }

@@ -1,6 +1,7 @@
 import type { JobParams, ResourceConfig } from '../batch/types.js';
 import type { Capacity } from './capacity.js';
 import type { GpuLease } from './gpu-lease.js';
+import type { GpuState } from './gpu-probe.js';
 
 /**
  * Everything an executor needs to start one job. The runner has already created the job's local
@@ -135,6 +136,8 @@ export interface Executor {
    * does. Without it the executor counts as unlimited but for its slots.
    */
   capacity?(): Promise<Capacity>;
+  /** Its machine's GPUs as they are now: leases held on them by any run there, and processes of others; after `open()`. */
+  gpus?(): Promise<readonly GpuState[]>;
   /** Whether it can take jobs now. @defaultValue `up` */
   readonly health?: ExecutorHealth;
   /** What `open()` did to put the run's upload on its machine, for executors that send one. */

@@ -2,8 +2,9 @@ import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { CapacityConfig } from '../batch/types.js';
-import { withOverride, type Capacity } from './capacity.js';
-import { capacityProbe, parseCapacity } from './capacity-probe.js';
+import type { Capacity } from './capacity.js';
+import { capacityOf, capacityProbe, gpuIndices, type ProbedMachine, parseProbe } from './capacity-probe.js';
+import { type GpuState, parseGpus } from './gpu-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
 import { exited, failedExit, killedExit, leaseBusyExit } from './job-exit.js';
@@ -21,6 +22,8 @@ export interface LocalExecutorOptions {
   readonly killGraceMs?: number;
   /** What to offer jobs instead of what is detected. */
   readonly capacity?: CapacityConfig;
+  /** The folder of GPU lease files. @defaultValue `/run/lock/hyperctl`, else `/tmp/hyperctl-locks` */
+  readonly gpuLockDir?: string;
 }
 
 /**
@@ -36,19 +39,32 @@ export class LocalExecutor implements Executor {
   readonly #killGraceMs: number;
   readonly #baseEnv: NodeJS.ProcessEnv;
   readonly #capacity: CapacityConfig | undefined;
+  readonly #gpuLockDir: string | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
     this.slots = options.slots ?? 1;
     this.#killGraceMs = options.killGraceMs ?? 5000;
     this.#baseEnv = { ...process.env };
     this.#capacity = options.capacity;
+    this.#gpuLockDir = options.gpuLockDir;
   }
 
-  /** This machine's CPUs, memory and (from `nvidia-smi`) GPUs, with the configured overrides. */
+  /** This machine's CPUs, memory and (from `nvidia-smi`) GPUs, with the configured overrides and GPU policy. */
   async capacity(): Promise<Capacity> {
-    const probed = await new Promise<string>((resolve) => execFile('/bin/sh', ['-c', capacityProbe], { timeout: 10_000 }, (_error, stdout) => resolve(stdout)));
-    const { gpus } = parseCapacity(probed);
-    return withOverride({ cpu: availableParallelism(), ram: Math.floor(totalmem() / 2 ** 20), gpus }, this.#capacity);
+    return capacityOf(await this.#probe(), this.#capacity);
+  }
+
+  /** This machine's GPUs: leases held on them by any run, processes of others. */
+  async gpus(): Promise<readonly GpuState[]> {
+    const probed = await this.#probe();
+    return parseGpus(probed.text, gpuIndices(probed, this.#capacity));
+  }
+
+  async #probe(): Promise<ProbedMachine & { text: string }> {
+    const text = await new Promise<string>((resolve) =>
+      execFile('/bin/sh', ['-c', capacityProbe(this.#gpuLockDir)], { timeout: 10_000 }, (_error, stdout) => resolve(String(stdout))),
+    );
+    return { ...parseProbe(text), cpu: availableParallelism(), ram: Math.floor(totalmem() / 2 ** 20), text };
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */

@@ -195,7 +195,7 @@ export class BatchRun implements RunView {
       await upload?.close();
       for (const { host, upload: report } of executors) if (report) this.#emit({ type: 'host:upload', host, ...report });
       stopIfAborted();
-      const pool = await placeJobs(this.spec, executors, this.#resourceMode);
+      const pool = await placeJobs(this.spec, executors, this.#resourceMode, (message) => this.#emit({ type: 'warning', message }));
       stopIfAborted();
       const store = BatchStore.open(this.spec, {
         ...(daemon ? { daemon: { portal: daemon.url, token: daemon.token } } : {}),

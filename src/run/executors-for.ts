@@ -28,10 +28,13 @@ export function createExecutors(
   onUploadProgress?: (host: string, sent: number, total: number) => void,
 ): Executor[] {
   const killGrace = options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {};
+  const lockDir = options.gpuLockDir !== undefined ? { gpuLockDir: options.gpuLockDir } : {};
   const defaultSlots = usesResources(spec) ? Number.POSITIVE_INFINITY : 1;
   const backend = spec.backend;
   if (backend.type === 'local')
-    return [new LocalExecutor({ slots: backend.parallelism ?? defaultSlots, ...(backend.capacity ? { capacity: backend.capacity } : {}), ...killGrace })];
+    return [
+      new LocalExecutor({ slots: backend.parallelism ?? defaultSlots, ...(backend.capacity ? { capacity: backend.capacity } : {}), ...killGrace, ...lockDir }),
+    ];
   if (backend.type === 'slurm') return [new SlurmExecutor({ conf: backend.conf, batchDataDir: spec.dataDir })];
   return backend.machines.map(
     (machine) =>
@@ -45,6 +48,7 @@ export function createExecutors(
           : {}),
         cleanup: backend.cleanup,
         ...killGrace,
+        ...lockDir,
       }),
   );
 }

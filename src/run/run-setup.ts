@@ -30,9 +30,14 @@ export async function openExecutors(executors: readonly Executor[], onDown: (hos
 /**
  * The pool that places jobs on the executors' machines: each one's capacity (asked only when jobs
  * declare resources), checked against every job: a job that never could fit is an error now, not
- * a hang later.
+ * a hang later. What a machine's capacity notes (GPUs left out) goes to `onWarning` first.
  */
-export async function placeJobs(spec: BatchSpec, executors: readonly Executor[], resourceMode: boolean): Promise<ResourcePool> {
+export async function placeJobs(
+  spec: BatchSpec,
+  executors: readonly Executor[],
+  resourceMode: boolean,
+  onWarning: (message: string) => void,
+): Promise<ResourcePool> {
   const capacityOf = async (executor: Executor) => {
     if (!resourceMode || !executor.capacity) return unlimited;
     try {
@@ -44,6 +49,7 @@ export async function placeJobs(spec: BatchSpec, executors: readonly Executor[],
     }
   };
   const capacities = await Promise.all(executors.map(async (executor) => ({ executor, capacity: await capacityOf(executor) })));
+  for (const { executor, capacity } of capacities) for (const note of capacity.notes ?? []) onWarning(`${executor.host}: ${note}`);
   if (resourceMode) {
     const largest = capacities.reduce((a, b) => (b.capacity.gpus.length > a.capacity.gpus.length || b.capacity.cpu > a.capacity.cpu ? b : a));
     // A search's trials all take its template's resources: one pseudo-job stands for them.

@@ -54,6 +54,11 @@ describe('batch config validation', () => {
       { jobs: [], backend: { type: 'local', conf: { capacity: { gpu: 'all' } } } },
       'backend.conf.capacity.gpu: expected a number of GPUs or a list of GPU indices',
     ],
+    [
+      'an unknown GPU policy',
+      { jobs: [], backend: { type: 'local', conf: { capacity: { gpu_policy: 'share' } } } },
+      'backend.conf.capacity.gpu_policy: expected "avoid", "ignore" or { "min_free_mb": N }',
+    ],
     ['no remote machines', { jobs: [], backend: { type: 'remote', conf: { machines: [] } } }, 'backend.conf.machines: expected at least one machine'],
     [
       'zero slots on a machine',

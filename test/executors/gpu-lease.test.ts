@@ -1,14 +1,13 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type GpuLease, leaseBusyStatus, leaseScript } from '../../src/executors/gpu-lease.js';
 import { type BatchConfig, runBatch } from '../../src/index.js';
 import { quickRun, runCli, startCli } from '../helpers/cli.js';
-import { isRunning, waitFor } from '../helpers/processes.js';
-import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
+import { fileContains, isRunning, waitFor } from '../helpers/processes.js';
+import { testUser, useSharedSshd } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Runs a lease wrapper around `command` with `sh`; its exit status and what it printed (`ACQ` once the lease is taken). */
@@ -135,13 +134,20 @@ function mostAtOnce(all: readonly Interval[], gpu: string): number {
   return most;
 }
 
+/** Two runs of the built CLI at once, `count` jobs each of `gpu` on a machine of `gpus`; both must succeed. What their jobs logged. */
+async function twoRuns(dir: string, count: number, gpu: number, gpus: number): Promise<Interval[]> {
+  const env = { HYPERCTL_LOCK_DIR: join(dir, 'locks') };
+  const runs = ['a', 'b'].map((name) =>
+    runCli(['run', ...quickRun, '-c', gpuBatch(dir, name, count, gpu, gpus), '--batches-data-dir', join(dir, 'data')], { env }),
+  );
+  for (const result of await Promise.all(runs)) expect(result.code, result.stderr).toBe(0);
+  return intervals(join(dir, 'log'));
+}
+
 describe('two independent runs on one machine', () => {
   it('never put two jobs on one GPU at once, and both finish', async () => {
     const dir = tempDir();
-    const env = { HYPERCTL_LOCK_DIR: join(dir, 'locks') };
-    const runs = ['a', 'b'].map((name) => runCli(['run', ...quickRun, '-c', gpuBatch(dir, name, 4, 1, 2), '--batches-data-dir', join(dir, 'data')], { env }));
-    for (const result of await Promise.all(runs)) expect(result.code, result.stderr).toBe(0);
-    const all = intervals(join(dir, 'log'));
+    const all = await twoRuns(dir, 4, 1, 2);
     expect(all).toHaveLength(8);
     expect(new Set(all.map((i) => i.gpu))).toEqual(new Set(['0', '1']));
     expect(mostAtOnce(all, '0')).toBe(1);
@@ -151,11 +157,7 @@ describe('two independent runs on one machine', () => {
   });
 
   it('share a GPU in halves: never more than two half-GPU jobs on it', async () => {
-    const dir = tempDir();
-    const env = { HYPERCTL_LOCK_DIR: join(dir, 'locks') };
-    const runs = ['a', 'b'].map((name) => runCli(['run', ...quickRun, '-c', gpuBatch(dir, name, 3, 0.5, 1), '--batches-data-dir', join(dir, 'data')], { env }));
-    for (const result of await Promise.all(runs)) expect(result.code, result.stderr).toBe(0);
-    const all = intervals(join(dir, 'log'));
+    const all = await twoRuns(tempDir(), 3, 0.5, 1);
     expect(all).toHaveLength(6);
     expect(mostAtOnce(all, '0')).toBe(2);
   });
@@ -166,13 +168,7 @@ describe('two independent runs on one machine', () => {
     const running = startCli(['run', ...quickRun, '-c', gpuBatch(dir, 'a', 1, 1, 1, 60), '--batches-data-dir', join(dir, 'data')], {
       env: { HYPERCTL_LOCK_DIR: locks },
     });
-    await waitFor(() => {
-      try {
-        return readFileSync(join(dir, 'log'), 'utf8').includes('start');
-      } catch {
-        return false;
-      }
-    }, 'the job to start');
+    await waitFor(() => fileContains(join(dir, 'log'), 'start'), 'the job to start');
     expect(held(join(locks, 'gpu-index-0'))).toBe(true);
     running.child.kill('SIGKILL');
     await running.done;
@@ -187,28 +183,11 @@ describe('two independent runs on one machine', () => {
 });
 
 describe('two independent runs on one SSH machine', () => {
-  let skipReason: string | undefined;
-  let host: TestHost;
-  let key: string;
-  let knownHosts: string;
-  let shared: string;
-  beforeAll(async () => {
-    skipReason = sshUnavailable();
-    if (skipReason) return;
-    shared = mkdtempSync(join(tmpdir(), 'hyperctl-gpu-'));
-    chmodSync(shared, 0o755);
-    const client = makeClientKey(shared);
-    key = client.key;
-    host = await startSshd(join(shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [client.publicKey] });
-    knownHosts = join(clientHome(join(shared, 'home'), [host]), '.ssh', 'known_hosts');
-  });
-  afterAll(async () => {
-    await host?.stop();
-    if (shared) rmSync(shared, { recursive: true, force: true });
-  });
+  const sshd = useSharedSshd('hyperctl-gpu-');
 
   it('never put two jobs on one of its GPUs at once, and both finish', async ({ skip }) => {
-    if (skipReason) return skip(skipReason);
+    if (sshd.skipReason) return skip(sshd.skipReason);
+    const { host, key, knownHosts } = sshd;
     // The machine is this one: its folders are the test user's, the log and the lock folder among them.
     const machineDir = `/home/${testUser.name}/hyperctl-gpu-${randomBytes(4).toString('hex')}`;
     mkdirSync(machineDir, { recursive: true });

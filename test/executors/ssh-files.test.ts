@@ -2,7 +2,6 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCapacity } from '../../src/executors/capacity-probe.js';
 import { readKnownKeys } from '../../src/executors/ssh/known-hosts.js';
 import { readSshConfig } from '../../src/executors/ssh/ssh-config.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -75,12 +74,5 @@ describe('reading ~/.ssh/config', () => {
     });
     expect(readSshConfig(file, 'gpu9')).toEqual({ port: 22, identityFiles: ['~/.ssh/id_default'] });
     expect(readSshConfig(join(tempDir(), 'absent'), 'x')).toEqual({ identityFiles: [] });
-  });
-});
-
-describe('reading a capacity probe', () => {
-  it('reads CPUs, memory and nvidia-smi GPUs, and no GPU where nvidia-smi printed nothing', () => {
-    expect(parseCapacity('8\n32768000\n0, 16384 MiB\n1, 16384 MiB\n')).toEqual({ cpu: 8, ram: 32000, gpus: [0, 1] });
-    expect(parseCapacity('2\n2048000\n')).toEqual({ cpu: 2, ram: 2000, gpus: [] });
   });
 });

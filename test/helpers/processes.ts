@@ -11,6 +11,15 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** True when `file` exists and holds `text`. */
+export function fileContains(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').includes(text);
+  } catch {
+    return false;
+  }
+}
+
 /** Waits until `check` is true, polling; throws with `what` after `ms`. */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,8 +1,10 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { ensureCommand, rootUnavailable } from './system.js';
 
 /** The account jobs log in as on every test host. */
@@ -192,4 +194,37 @@ export function clientHome(dir: string, hosts: readonly TestHost[], files: { con
   if (files.config) writeFileSync(join(ssh, 'config'), files.config);
   for (const [name, source] of Object.entries(files.keys ?? {})) copyFileSync(source, join(ssh, name));
   return dir;
+}
+
+/** One sshd on this machine for a test file's tests: its key, its known_hosts, and why it is missing, if it is. */
+export interface SharedSshd {
+  readonly skipReason: string | undefined;
+  readonly host: TestHost;
+  /** The client's private key file, and its public key. */
+  readonly key: string;
+  readonly publicKey: string;
+  readonly knownHosts: string;
+  /** A folder open to the test user, removed after the file's tests. */
+  readonly shared: string;
+}
+
+/** Starts an sshd before a test file's tests (unless `sshUnavailable()`) and stops it after them. */
+export function useSharedSshd(prefix: string): SharedSshd {
+  const state: { -readonly [K in keyof SharedSshd]?: SharedSshd[K] } = {};
+  beforeAll(async () => {
+    state.skipReason = sshUnavailable();
+    if (state.skipReason) return;
+    state.shared = mkdtempSync(join(tmpdir(), prefix));
+    chmodSync(state.shared, 0o755);
+    const client = makeClientKey(state.shared);
+    state.key = client.key;
+    state.publicKey = client.publicKey;
+    state.host = await startSshd(join(state.shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [client.publicKey] });
+    state.knownHosts = join(clientHome(join(state.shared, 'home'), [state.host]), '.ssh', 'known_hosts');
+  });
+  afterAll(async () => {
+    await state.host?.stop();
+    if (state.shared) rmSync(state.shared, { recursive: true, force: true });
+  });
+  return state as SharedSshd;
 }

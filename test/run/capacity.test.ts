@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withOverride } from '../../src/executors/capacity.js';
+import { capacityOf } from '../../src/executors/capacity-probe.js';
 import { demandOf, fitsEmpty, MachineLoad } from '../../src/run/capacity.js';
 
 const machine = { cpu: 8, ram: 1000, gpus: [0, 1] };
@@ -31,7 +31,8 @@ describe('capacity', () => {
   it('tells a job that could never fit, and applies configured overrides', () => {
     expect(fitsEmpty(demandOf({ gpu: 3 }), machine)).toBe(false);
     expect(fitsEmpty(demandOf({ gpu: 2, cpu: 8 }), machine)).toBe(true);
-    expect(withOverride(machine, { gpu: 4, cpu: 2 })).toEqual({ cpu: 2, ram: 1000, gpus: [0, 1, 2, 3] });
-    expect(withOverride(machine, { gpu: [1] })).toEqual({ cpu: 8, ram: 1000, gpus: [1] });
+    const probed = { cpu: 8, ram: 1000, gpus: [0, 1].map((index) => ({ index, leases: [], foreign: [] })) };
+    expect(capacityOf(probed, { gpu: 4, cpu: 2 })).toEqual({ cpu: 2, ram: 1000, gpus: [0, 1, 2, 3] });
+    expect(capacityOf(probed, { gpu: [1] })).toEqual({ cpu: 8, ram: 1000, gpus: [1] });
   });
 });

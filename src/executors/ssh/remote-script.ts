@@ -23,13 +23,7 @@ export interface RemoteJobPaths {
  * the shell has read all of it before the job starts. Only POSIX `sh` is needed, plus `setsid`
  * (util-linux, busybox) or else `perl` to start the session.
  */
-export function jobScript(
-  command: string,
-  paths: RemoteJobPaths,
-  paramsJson: string,
-  env: Readonly<Record<string, string>>,
-  lease?: GpuLease,
-): string {
+export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: string, env: Readonly<Record<string, string>>, lease?: GpuLease): string {
   const data = shellQuote(paths.dataDir);
   // With a GPU lease the session's first process takes it, says so on stdout, then becomes the command.
   const run = lease ? leaseScript(lease, `printf '%s\\n' ${shellQuote(leaseTakenLine)}`, command) : command;

@@ -6,8 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import type { Upload } from '../../upload/upload.js';
-import { withOverride, type Capacity } from '../capacity.js';
-import { capacityProbe, parseCapacity } from '../capacity-probe.js';
+import type { Capacity } from '../capacity.js';
+import { capacityOf, capacityProbe, gpuIndices, parseProbe } from '../capacity-probe.js';
+import { type GpuState, parseGpus } from '../gpu-probe.js';
 import { exited, failedExit, killedExit, leaseBusyExit, lostExit } from '../job-exit.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
@@ -40,6 +41,8 @@ export interface SshExecutorOptions {
   readonly maxOutputBytes?: number;
   /** Told how far an upload has come, a few times a second while it is sent. */
   readonly onUploadProgress?: (sent: number, total: number) => void;
+  /** The folder of GPU lease files on the machine. @defaultValue `/run/lock/hyperctl`, else `/tmp/hyperctl-locks` */
+  readonly gpuLockDir?: string;
 }
 
 interface Connection {
@@ -123,7 +126,13 @@ export class SshExecutor implements Executor {
 
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
   async capacity(): Promise<Capacity> {
-    return withOverride(parseCapacity(await this.#capture(capacityProbe)), this.#options.machine.capacity);
+    return capacityOf(parseProbe(await this.#capture(capacityProbe(this.#options.gpuLockDir))), this.#options.machine.capacity);
+  }
+
+  /** The machine's GPUs: leases held on them by any run there, processes of others. */
+  async gpus(): Promise<readonly GpuState[]> {
+    const text = await this.#capture(capacityProbe(this.#options.gpuLockDir));
+    return parseGpus(text, gpuIndices(parseProbe(text), this.#options.machine.capacity));
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */
