@@ -20,6 +20,7 @@ describe('the public API', () => {
       'getJobDataDir',
       'getJobName',
       'getJobParams',
+      'inspectGpus',
       'isHyperctlError',
       'listBatches',
       'openBatch',

@@ -11,11 +11,11 @@ export const gpusCommand = defineCommand({
   meta: { name: 'gpus', description: "each machine's GPUs: the leases runs hold on them, and processes of others" },
   args: {
     config: { type: 'string', alias: 'c', description: 'a batch config: ask its machines (default: this machine)', valueHint: 'FILE' },
-    machine: { type: 'string', alias: 'm', description: 'only this machine of the config (repeat for more)', valueHint: 'NAME' },
+    machine: { type: 'string', alias: 'm', description: 'only these machines of the config (comma-separated)', valueHint: 'NAME,…' },
     ...jsonArg,
   },
   async run({ args }): Promise<number> {
-    const named = args.machine === undefined ? [] : ([] as string[]).concat(args.machine as string | string[]);
+    const named = (args.machine ?? '').split(',').filter(Boolean);
     const machines = await inspectGpus({
       ...(args.config ? { config: args.config } : {}),
       ...(named.length > 0 ? { machines: named } : {}),

@@ -54,7 +54,7 @@ export async function inspectGpus(options: InspectGpusOptions = {}): Promise<Mac
     if (unknown.length > 0)
       throw new HyperctlError(
         'E_USAGE',
-        `no machine ${unknown.join(', ')} in ${options.config ?? 'this run'} (it has ${executors.map((e) => e.host).join(', ')})`,
+        `no machine ${unknown.join(', ')} in ${options.config ?? 'the list'} (it has ${executors.map((e) => e.host).join(', ')})`,
       );
     executors = executors.filter((e) => options.machines!.includes(e.host));
   }

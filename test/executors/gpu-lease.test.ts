@@ -223,6 +223,19 @@ describe('two independent runs on one SSH machine', () => {
       expect(mostAtOnce(all, '1')).toBe(1);
       // The wrapper's line that the lease was taken is not the job's output.
       expect(readFileSync(join(root, 'a', 'j0', 'stdout'), 'utf8')).toBe('');
+      // hyperctl gpus asks the config's machine over SSH: its two GPUs, free again.
+      const file = join(root, 'a.json');
+      writeFileSync(file, JSON.stringify(config('a')));
+      const gpus = await runCli(['gpus', '-c', file, '-m', host.address, '--json'], { env: { HYPERCTL_LOCK_DIR: options.gpuLockDir } });
+      expect(JSON.parse(gpus.stdout)).toEqual([
+        {
+          host: host.address,
+          gpus: [
+            { index: 0, leases: [], foreign: [] },
+            { index: 1, leases: [], foreign: [] },
+          ],
+        },
+      ]);
     } finally {
       rmSync(machineDir, { recursive: true, force: true });
     }

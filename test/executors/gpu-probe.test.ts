@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +131,19 @@ describe('GPUs others use, with nvidia-smi answering', () => {
       running.child.kill('SIGINT');
       await running.done;
     }
+  });
+});
+
+/** Whether this machine has GPUs nvidia-smi can see; the test below then checks the real thing. */
+const realGpus = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8' });
+const noRealGpu = realGpus.status === 0 && realGpus.stdout.includes('UUID') ? undefined : 'no GPU on this machine (nvidia-smi -L lists none)';
+
+describe("this machine's own GPUs, where it has some", () => {
+  it('are read with the UUIDs nvidia-smi -L lists', async ({ skip }) => {
+    if (noRealGpu) return skip(noRealGpu);
+    const listed = [...realGpus.stdout.matchAll(/UUID: (GPU-[0-9a-f-]+)/g)].map((m) => m[1]);
+    const result = await runCli(['gpus', '--json'], { env: { HYPERCTL_LOCK_DIR: join(tempDir(), 'locks') } });
+    const [local] = JSON.parse(result.stdout);
+    expect(local.gpus.map((gpu: { uuid: string }) => gpu.uuid)).toEqual(listed);
   });
 });
