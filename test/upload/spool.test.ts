@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Spool } from '../../src/upload/spool.js';
@@ -64,10 +64,19 @@ describe('a spool: bytes written once, read by many while they are written', () 
 
   it('refuses a path that exists: it never writes through a file or link someone left there', async () => {
     const dir = tempDir();
-    const path = join(dir, 'archive.tar');
-    const first = new Spool(path, (async function* () {})());
-    const second = new Spool(path, (async function* () {})());
-    await expect(all(second.read())).rejects.toThrow(/EEXIST/);
-    await Promise.all([first.close(), second.close()]);
+    const target = join(dir, 'target');
+    writeFileSync(target, 'keep');
+    symlinkSync(target, join(dir, 'link.tar'));
+    for (const path of [target, join(dir, 'link.tar')]) {
+      const spool = new Spool(
+        path,
+        (async function* () {
+          yield Buffer.from('x');
+        })(),
+      );
+      await expect(all(spool.read())).rejects.toThrow(/EEXIST/);
+      await spool.close();
+    }
+    expect(readFileSync(target, 'utf8')).toBe('keep');
   });
 });
