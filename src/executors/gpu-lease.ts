@@ -49,13 +49,17 @@ const ensureFile = '[ -e "$f" ] || { : > "$f" && chmod 666 "$f"; } 2>/dev/null';
  */
 export function leaseScript(lease: GpuLease, acquired: string, command: string): string {
   const holder = shellQuote(lease.holder);
-  const run = `exec sh -c ${shellQuote(command)}`;
+  // With flock the shell that took the lease goes on as the job's `sh -c`: one process less per
+  // job. The command is last, after the script's own variables are gone.
+  const inline = (names: string) => `unset ${names}\n${command}`;
   return [
     ...lockDirLines(lease.lockDir),
     'if command -v flock >/dev/null 2>&1; then',
-    ...(lease.share >= 1000 ? wholeWithFlock(lease.keys, holder, acquired, run) : shareWithFlock(lease.keys[0]!, lease.share, holder, acquired, run)),
+    ...(lease.share >= 1000
+      ? wholeWithFlock(lease.keys, holder, acquired, inline('f'))
+      : shareWithFlock(lease.keys[0]!, lease.share, holder, acquired, inline('d f h used'))),
     'else',
-    ...withMkdir(lease.keys, holder, acquired, run),
+    ...withMkdir(lease.keys, holder, acquired, `sh -c ${shellQuote(command)}`),
     'fi',
     '',
   ].join('\n');
@@ -69,8 +73,9 @@ function wholeWithFlock(keys: readonly string[], holder: string, acquired: strin
   ].join('\n');
   return [
     ...keys.flatMap((key) => [`f="$d"/${shellQuote(`gpu-${key}`)}`, ensureFile]),
+    'export HYPERCTL_LOCK_DIR="$d"',
     // Each flock holds one GPU's lock and waits for what it runs: the next flock, at last the job.
-    `exec ${keys.map((key) => `flock -n -E ${leaseBusyStatus} "$d"/${shellQuote(`gpu-${key}`)}`).join(' ')} env HYPERCTL_LOCK_DIR="$d" sh -c ${shellQuote(inner)}`,
+    `exec ${keys.map((key) => `flock -n -E ${leaseBusyStatus} "$d"/${shellQuote(`gpu-${key}`)}`).join(' ')} sh -c ${shellQuote(inner)}`,
   ];
 }
 
@@ -125,7 +130,7 @@ function withMkdir(keys: readonly string[], holder: string, acquired: string, ru
     "trap 'exit 143' TERM",
     "trap 'exit 130' INT",
     acquired,
-    run.replace(/^exec /, ''),
+    run,
     'exit $?',
   ];
 }

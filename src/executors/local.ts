@@ -148,4 +148,4 @@ function leaseRefused(code: number | null, sig: NodeJS.Signals | null): JobExit 
  * other pipes, so it never keeps the runner waiting for them. The job itself gets `/dev/null`. (A
  * background list's stdin is `/dev/null` unless redirected: the pipe goes to it as fd 5.)
  */
-const runnerWatch = ['exec 5<&0', '( cat <&5 >/dev/null 2>&1; kill -s KILL 0 ) 3>&- >/dev/null 2>&1 &', 'exec 5<&- </dev/null'].join('\n');
+const runnerWatch = ['exec 5<&0', '( while read -r line; do :; done <&5; kill -s KILL 0 ) 3>&- >/dev/null 2>&1 &', 'exec 5<&- </dev/null'].join('\n');
