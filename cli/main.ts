@@ -1,20 +1,12 @@
-import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
+import { runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { stripVTControlCharacters } from 'node:util';
-import { HyperctlError, isHyperctlError, version as hyperctlVersion } from '../src/index.js';
-import { batchCommand } from './commands/batch.js';
-import { generateCommand } from './commands/generate.js';
-import { jobCommand } from './commands/job.js';
-import { gpusCommand } from './commands/gpus.js';
-import { runCommand as runBatchCommand } from './commands/run.js';
+import { HyperctlError, isHyperctlError } from '../src/index.js';
+import { commandMeta } from './commands/meta.js';
 import type { CommandData } from './command-data.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 import { guardOutput } from './output.js';
+import { answeredAtRoot, commandLoaders, rootCommand, showUsage } from './root.js';
 import { SignalTrap } from './signals.js';
-
-export const rootCommand = defineCommand({
-  meta: { name: 'hyperctl', version: hyperctlVersion, description: 'hyperctl runs and manages batches of parameterised jobs' },
-  subCommands: { run: runBatchCommand, generate: generateCommand, batch: batchCommand, job: jobCommand, gpus: gpusCommand },
-});
 
 /**
  * Runs the CLI on `argv` (without node and script) and resolves with the exit code. A command
@@ -24,14 +16,7 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
   const args = [...argv];
   guardOutput();
   try {
-    if (args.length === 0 || args[0] === '-h' || args[0] === '--help') {
-      await showUsage(rootCommand as CommandDef);
-      return exitCodes.ok;
-    }
-    if (args[0] === '-v' || args[0] === '-V' || args[0] === '--version') {
-      process.stdout.write(`${hyperctlVersion}\n`);
-      return exitCodes.ok;
-    }
+    if (await answeredAtRoot(args)) return exitCodes.ok;
     const [command, parent, depth] = await findCommand(args);
     if (args.includes('-h') || args.includes('--help')) {
       await showUsage(command, parent);
@@ -47,7 +32,7 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
     const ownArgs = args.slice(depth);
     const dashDash = ownArgs.indexOf('--');
     const rest = dashDash === -1 ? undefined : ownArgs.slice(dashDash + 1);
-    if (rest !== undefined && command !== runBatchCommand)
+    if (rest !== undefined && (await resolveValue(command.meta))?.name !== commandMeta.run.name)
       throw new HyperctlError('E_USAGE', `unexpected "--": only hyperctl run takes a command after it (hyperctl run --param … -- COMMAND)`);
     const rawArgs = await joinNegativeValues(command, dashDash === -1 ? ownArgs : ownArgs.slice(0, dashDash));
     await rejectUnknownFlags(command, rawArgs);
@@ -61,13 +46,15 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
 
 /** The command `args` name, its parent, and how many leading args named it. */
 async function findCommand(args: readonly string[]): Promise<[CommandDef, CommandDef | undefined, number]> {
-  let command: CommandDef = rootCommand as CommandDef;
+  let command: CommandDef = rootCommand;
   let parent: CommandDef | undefined;
   let depth = 0;
   for (const arg of args) {
     if (arg.startsWith('-')) break;
-    const subs = (await resolveValue(command.subCommands)) as Record<string, CommandDef> | undefined;
-    const next = subs?.[arg];
+    // A top-level command is loaded once named; below it, its own sub-commands.
+    const loader = command === rootCommand && Object.hasOwn(commandLoaders, arg) ? commandLoaders[arg as keyof typeof commandLoaders] : undefined;
+    const subs = loader ? undefined : ((await resolveValue(command.subCommands)) as Record<string, CommandDef> | undefined);
+    const next = loader ? await loader() : subs?.[arg];
     if (!next) break;
     [parent, command] = [command, next];
     depth++;
@@ -119,13 +106,6 @@ async function rejectUnknownFlags(command: CommandDef, args: readonly string[]):
         `unknown option ${arg.split('=')[0]}; see hyperctl ${command === rootCommand ? '' : `${(await resolveValue(command.meta))?.name ?? ''} `}--help`,
       );
   }
-}
-
-/** Prints a command's usage; plain text unless stdout is a terminal and NO_COLOR is unset. */
-async function showUsage(command: CommandDef, parent?: CommandDef): Promise<void> {
-  const text = await renderUsage(command, parent);
-  const colour = process.stdout.isTTY && !process.env.NO_COLOR;
-  process.stdout.write(`${colour ? text : stripVTControlCharacters(text)}\n`);
 }
 
 async function resolveValue<T>(value: T | (() => T | Promise<T>) | Promise<T>): Promise<T> {

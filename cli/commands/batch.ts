@@ -6,6 +6,7 @@ import { batchArgs, batchesDataDirArg, batchesDataDirFrom, batchFrom, printJson 
 import { exitCodes } from '../exit-codes.js';
 import { renderBatchList, renderBatchSummary, renderJobTable } from '../render/batch-views.js';
 import { comparisonJson, renderComparisonCsv, renderComparisonMarkdown, renderComparisonTable } from '../render/comparison.js';
+import { commandMeta } from './meta.js';
 
 const nameArg = { name: { type: 'positional', required: true, description: 'batch name' } } as const;
 
@@ -149,6 +150,6 @@ const serve = defineCommand({
 });
 
 export const batchCommand = defineCommand({
-  meta: { name: 'batch', description: 'inspect, compare and control batches' },
+  meta: commandMeta.batch,
   subCommands: { list, show, compare, best, dashboard, serve, stop },
 });

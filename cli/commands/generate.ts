@@ -1,9 +1,10 @@
 import { defineCommand } from 'citty';
 import { generateBatchFile, HyperctlError, isHyperctlError } from '../../src/index.js';
 import { exitCodes } from '../exit-codes.js';
+import { commandMeta } from './meta.js';
 
 export const generateCommand = defineCommand({
-  meta: { name: 'generate', description: 'expand a job template (params: lists of values) into a batch config' },
+  meta: commandMeta.generate,
   args: {
     template: { type: 'string', alias: 't', required: true, description: 'job template: .yaml, .yml or .json', valueHint: 'FILE' },
     output: { type: 'string', alias: 'o', default: 'batch.json', description: 'batch config to write: .json, .yaml or .yml', valueHint: 'FILE' },

@@ -3,12 +3,13 @@ import { type GpuState, inspectGpus } from '../../src/index.js';
 import { jsonArg, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
 import { renderTable } from '../render/table.js';
+import { commandMeta } from './meta.js';
 
 const leases = (gpu: GpuState) => gpu.leases.map((lease) => (lease.share >= 1000 ? lease.holder : `${lease.share / 10}%: ${lease.holder}`)).join('; ') || '-';
 const others = (gpu: GpuState) => gpu.foreign.map((p) => `pid ${p.pid} ${p.name} (${p.memoryMb} MB)`).join('; ') || '-';
 
 export const gpusCommand = defineCommand({
-  meta: { name: 'gpus', description: "each machine's GPUs: the leases runs hold on them, and processes of others" },
+  meta: commandMeta.gpus,
   args: {
     config: { type: 'string', alias: 'c', description: 'a batch config: ask its machines (default: this machine)', valueHint: 'FILE' },
     machine: { type: 'string', alias: 'm', description: 'only these machines of the config (comma-separated)', valueHint: 'NAME,…' },

@@ -4,6 +4,7 @@ import { batchArgs, batchFrom, batchNameArg, printJson } from '../common-args.js
 import { exitCodes } from '../exit-codes.js';
 import { writeOut } from '../output.js';
 import { renderJobTable } from '../render/batch-views.js';
+import { commandMeta } from './meta.js';
 
 const statuses: readonly JobStatus[] = ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'];
 const jobNameArg = { job: { type: 'string', alias: 'j', required: true, description: 'job name', valueHint: 'NAME' } } as const;
@@ -87,6 +88,6 @@ const fetch = defineCommand({
 });
 
 export const jobCommand = defineCommand({
-  meta: { name: 'job', description: "inspect and control a batch's jobs" },
+  meta: commandMeta.job,
   subCommands: { list, describe, kill, logs, fetch },
 });

@@ -6,13 +6,10 @@ import type { CommandData } from '../command-data.js';
 import { exitCodes } from '../exit-codes.js';
 import { repeatedFlag, sweepTemplate } from '../param-sweep.js';
 import { createReporter } from '../reporters/create-reporter.js';
+import { commandMeta } from './meta.js';
 
 export const runCommand = defineCommand({
-  meta: {
-    name: 'run',
-    description:
-      'run a batch (resumes it when run again), from a config or as a grid of --param values: hyperctl run --param lr=0.1,0.2 -- python3 train.py --lr {lr}',
-  },
+  meta: commandMeta.run,
   args: {
     file: { type: 'positional', required: false, description: 'batch config, as with --config', valueHint: 'FILE' },
     config: {

@@ -571,9 +571,14 @@ export class BatchRun implements RunView {
   }
 
   /** The lease on its GPUs a job takes where it runs, with who holds it as `hyperctl gpus` shows it. */
+  /** Who runs this run, as GPU leases name it: asked once (it reads the user database). */
+  #user: string | undefined;
+
   #gpuLease(job: JobSpec, grant: Grant): { gpuLease?: GpuLease } {
-    const holder = `batch ${this.spec.name} · job ${job.name} · user ${currentUser()} · since ${new Date().toISOString()}`;
-    const lease = this.#resourceMode ? gpuLeaseFor(grant, holder, this.#options.gpuLockDir) : undefined;
+    if (!this.#resourceMode || grant.gpus.length === 0) return {};
+    this.#user ??= currentUser();
+    const holder = `batch ${this.spec.name} · job ${job.name} · user ${this.#user} · since ${new Date().toISOString()}`;
+    const lease = gpuLeaseFor(grant, holder, this.#options.gpuLockDir);
     return lease ? { gpuLease: lease } : {};
   }
 
