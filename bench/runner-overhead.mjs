@@ -36,7 +36,9 @@ for (const n of sizes.length ? sizes : [1000, 10000, 100000]) {
     if (out.status !== 0) throw new Error(out.stderr);
     const { ms, succeed, rssMiB } = JSON.parse(out.stdout.trim().split('\n').at(-1));
     if (succeed !== n) throw new Error(`${succeed} of ${n} jobs succeeded`);
-    console.log(`${String(n).padEnd(10)} ${`${(ms / 1000).toFixed(2)} s`.padEnd(10)} ${`${((ms * 1000) / n).toFixed(0)} µs`.padEnd(10)} ${rssMiB.toFixed(0)} MiB`);
+    console.log(
+      `${String(n).padEnd(10)} ${`${(ms / 1000).toFixed(2)} s`.padEnd(10)} ${`${((ms * 1000) / n).toFixed(0)} µs`.padEnd(10)} ${rssMiB.toFixed(0)} MiB`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -39,6 +39,14 @@ function lockDirLines(lockDir: string | undefined): string[] {
 const ensureFile = '[ -e "$f" ] || { : > "$f" && chmod 666 "$f"; } 2>/dev/null';
 
 /**
+ * Shell lines that make a GPU's lock, the folder `$g`, if it is missing. A folder, not a file:
+ * where the kernel protects files in sticky folders (`fs.protected_regular`), a file another user
+ * made cannot be opened with O_CREAT, which `flock FILE` does; a folder can. Sticky and open to
+ * all, so each holder writes its own `holder.PID` inside.
+ */
+const ensureGpuDir = '[ -d "$g" ] || { mkdir -p "$g" && chmod 1777 "$g"; } 2>/dev/null';
+
+/**
  * A `sh` script that takes `lease`, runs `acquired` (which tells the runner the job starts), then
  * becomes `command`; exits {@link leaseBusyStatus} without starting it when another run holds the
  * GPUs. With `flock` (util-linux): whole GPUs are held exclusively, each by a `flock` process
@@ -56,8 +64,8 @@ export function leaseScript(lease: GpuLease, acquired: string, command: string):
     ...lockDirLines(lease.lockDir),
     'if command -v flock >/dev/null 2>&1; then',
     ...(lease.share >= 1000
-      ? wholeWithFlock(lease.keys, holder, acquired, inline('f'))
-      : shareWithFlock(lease.keys[0]!, lease.share, holder, acquired, inline('d f h used'))),
+      ? wholeWithFlock(lease.keys, holder, acquired, inline('g'))
+      : shareWithFlock(lease.keys[0]!, lease.share, holder, acquired, inline('d f g h used'))),
     'else',
     ...withMkdir(lease.keys, holder, acquired, `sh -c ${shellQuote(command)}`),
     'fi',
@@ -67,12 +75,15 @@ export function leaseScript(lease: GpuLease, acquired: string, command: string):
 
 function wholeWithFlock(keys: readonly string[], holder: string, acquired: string, run: string): string[] {
   const inner = [
-    ...keys.map((key) => `f="$HYPERCTL_LOCK_DIR"/${shellQuote(`gpu-${key}.holder`)}; ${ensureFile}; printf '%s\\n' ${holder} > "$f" 2>/dev/null`),
+    // The holder's own file (others' stale ones go where this user may remove them).
+    ...keys.map(
+      (key) => `g="$HYPERCTL_LOCK_DIR"/${shellQuote(`gpu-${key}`)}; rm -f "$g"/holder.* 2>/dev/null; printf '%s\\n' ${holder} > "$g/holder.$$" 2>/dev/null`,
+    ),
     acquired,
     run,
   ].join('\n');
   return [
-    ...keys.flatMap((key) => [`f="$d"/${shellQuote(`gpu-${key}`)}`, ensureFile]),
+    ...keys.flatMap((key) => [`g="$d"/${shellQuote(`gpu-${key}`)}`, ensureGpuDir]),
     'export HYPERCTL_LOCK_DIR="$d"',
     // Each flock holds one GPU's lock and waits for what it runs: the next flock, at last the job.
     `exec ${keys.map((key) => `flock -n -E ${leaseBusyStatus} "$d"/${shellQuote(`gpu-${key}`)}`).join(' ')} sh -c ${shellQuote(inner)}`,
@@ -80,26 +91,25 @@ function wholeWithFlock(keys: readonly string[], holder: string, acquired: strin
 }
 
 function shareWithFlock(key: string, share: number, holder: string, acquired: string, run: string): string[] {
-  const gpu = `"$d"/${shellQuote(`gpu-${key}`)}`;
   const shares = `"$d"/${shellQuote(`gpu-${key}.share.`)}`;
   return [
-    `f=${gpu}`,
-    ensureFile,
+    `g="$d"/${shellQuote(`gpu-${key}`)}`,
+    ensureGpuDir,
     `f="$d"/${shellQuote(`gpu-${key}.ledger`)}`,
     ensureFile,
     // Held shared for the job's life: a run that wants the GPU whole waits for every share.
-    `exec 7<${gpu} && flock -n -s 7 || exit ${leaseBusyStatus}`,
+    `exec 7<"$g" && flock -n -s 7 || exit ${leaseBusyStatus}`,
     // The ledger lock makes counting the shares and adding one a single step.
     'exec 8<"$f" && flock 8 || exit 70',
     'used=0',
     `for h in ${shares}*; do`,
     '  [ -f "$h" ] || continue',
-    // A share file nobody holds is a dead job's: it counts no more.
-    '  if flock -n "$h" true 2>/dev/null; then rm -f "$h"; else used=$((used + $(head -n 1 "$h" 2>/dev/null || echo 0))); fi',
+    // A share file nobody holds is a dead job's: it counts no more (opened without O_CREAT: it may be another user's).
+    '  if ( exec 6<"$h" && flock -n 6 ) 2>/dev/null; then rm -f "$h" 2>/dev/null; else used=$((used + $(head -n 1 "$h" 2>/dev/null || echo 0))); fi',
     'done',
     `[ $((used + ${share})) -le 1000 ] || exit ${leaseBusyStatus}`,
-    `h=${shares}$$`,
-    `printf '%s\\n%s\\n' ${share} ${holder} > "$h" && chmod 666 "$h" 2>/dev/null`,
+    `h=$(mktemp ${shares}XXXXXX) || exit 70`,
+    `printf '%s\\n%s\\n' ${share} ${holder} > "$h" && chmod 644 "$h"`,
     `exec 9<"$h" && flock -n 9 || exit ${leaseBusyStatus}`,
     'flock -u 8; exec 8<&-',
     acquired,

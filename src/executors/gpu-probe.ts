@@ -44,7 +44,8 @@ export interface GpuState {
 /**
  * A `sh` script printing a machine's GPUs (`gpu, …`), the processes on them (`app, …`) and the
  * leases held in the lock folder (`lease, …`), one a line. A lease is held when the kernel lists a
- * lock on its file (`/proc/locks`: WRITE for a whole GPU), or, for a `mkdir` mark, while its pid lives.
+ * lock on its GPU's folder (`/proc/locks`: WRITE for a whole GPU) or share file, or, for a `mkdir`
+ * mark, while its pid lives.
  */
 export function gpuProbe(lockDir: string | undefined): string {
   const pick = lockDir ? `d=${shellQuote(lockDir)}` : `if [ -d /run/lock ] && [ -w /run/lock ]; then d=${defaultLockDirs[0]}; else d=${defaultLockDirs[1]}; fi`;
@@ -53,15 +54,14 @@ export function gpuProbe(lockDir: string | undefined): string {
     "(nvidia-smi --query-compute-apps=gpu_uuid,pid,used_memory,process_name --format=csv,noheader,nounits 2>/dev/null | sed 's/^/app, /') || true",
     pick,
     'for f in "$d"/gpu-*; do',
-    '  [ -f "$f" ] || continue',
-    '  case "$f" in *.holder|*.ledger) continue ;; esac',
-    '  locks=$(grep ":$(ls -i "$f" | awk \'{ print $1 }\') " /proc/locks 2>/dev/null)',
-    '  [ -n "$locks" ] || continue',
     '  name=$(basename "$f")',
+    '  case "$name" in *.ledger|*.d|"gpu-*") continue ;; esac',
+    '  locks=$(grep ":$(ls -di "$f" | awk \'{ print $1 }\') " /proc/locks 2>/dev/null)',
+    '  [ -n "$locks" ] || continue',
     '  case "$name" in',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     '    *.share.*) echo "lease, ${name%%.share.*}, $(head -n 1 "$f"), $(sed -n 2p "$f")" ;;',
-    '    *) case "$locks" in *WRITE*) echo "lease, $name, 1000, $(cat "$f.holder" 2>/dev/null)" ;; esac ;;',
+    '    *) case "$locks" in *WRITE*) echo "lease, $name, 1000, $(cat "$(ls -t "$f"/holder.* 2>/dev/null | head -n 1)" 2>/dev/null)" ;; esac ;;',
     '  esac',
     'done',
     'for m in "$d"/gpu-*.d; do',

@@ -1,18 +1,18 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type GpuLease, leaseBusyStatus, leaseScript } from '../../src/executors/gpu-lease.js';
 import { type BatchConfig, runBatch } from '../../src/index.js';
 import { quickRun, runCli, startCli } from '../helpers/cli.js';
 import { fileContains, isRunning, waitFor } from '../helpers/processes.js';
-import { testUser, useSharedSshd } from '../helpers/sshd.js';
+import { sshUnavailable, testUser, useSharedSshd } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Runs a lease wrapper around `command` with `sh`; its exit status and what it printed (`ACQ` once the lease is taken). */
-function leased(lease: GpuLease, command: string, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn('/bin/sh', ['-c', leaseScript(lease, 'echo ACQ', command)], { env: { ...process.env, ...env }, detached: true });
+function leased(lease: GpuLease, command: string, env: NodeJS.ProcessEnv = {}, user?: { uid: number; gid: number }) {
+  const child = spawn('/bin/sh', ['-c', leaseScript(lease, 'echo ACQ', command)], { env: { ...process.env, ...env }, detached: true, ...user });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk));
@@ -32,12 +32,39 @@ describe('a GPU lease taken by the job on its machine', () => {
     await first.acquired();
     expect(await leased(whole(['g0', 'g1']), 'echo ran').done).toEqual({ code: leaseBusyStatus, out: '' });
     expect(held(join(lockDir, 'gpu-g0'))).toBe(false);
-    expect(readFileSync(join(lockDir, 'gpu-g1.holder'), 'utf8')).toBe('batch a · job j\n');
+    // Who holds it, in the holder's own file in the GPU's lock folder.
+    const holders = readdirSync(join(lockDir, 'gpu-g1')).filter((name) => name.startsWith('holder.'));
+    expect(holders.map((name) => readFileSync(join(lockDir, 'gpu-g1', name), 'utf8'))).toEqual(['batch a · job j\n']);
     // The job's own exit status 75 is the job's: the lease was taken, the job ran.
     expect(await leased(whole(['g0']), 'exit 75').done).toEqual({ code: 75, out: 'ACQ' });
     process.kill(-first.child.pid!, 'SIGKILL');
     await waitFor(() => !held(join(lockDir, 'gpu-g1')), 'the killed job to let go of g1');
     expect(await leased(whole(['g0', 'g1']), 'echo ran').done).toEqual({ code: 0, out: 'ACQ\nran' });
+  });
+
+  it("is respected across users: one user's lease keeps another's job off the GPU, in one folder both can use", async ({ skip }) => {
+    const noUser = sshUnavailable();
+    if (noUser) return skip(noUser);
+    const user = {
+      uid: Number(execFileSync('id', ['-u', testUser.name], { encoding: 'utf8' })),
+      gid: Number(execFileSync('id', ['-g', testUser.name], { encoding: 'utf8' })),
+    };
+    const parent = tempDir();
+    chmodSync(parent, 0o755);
+    const lockDir = join(parent, 'locks');
+    const whole = (key: string): GpuLease => ({ keys: [key], share: 1000, holder: 'h', lockDir });
+    const mine = leased(whole('g0'), 'sleep 30');
+    await mine.acquired();
+    expect((statSync(lockDir).mode & 0o7777).toString(8)).toBe('1777');
+    expect((await leased(whole('g0'), 'echo ran', {}, user).done).code).toBe(leaseBusyStatus);
+    const theirs = leased(whole('g1'), 'sleep 30', {}, user);
+    await theirs.acquired();
+    expect((await leased(whole('g1'), 'echo ran').done).code).toBe(leaseBusyStatus);
+    for (const job of [mine, theirs]) process.kill(-job.child.pid!, 'SIGKILL');
+    await Promise.all([mine.done, theirs.done]);
+    // Their files, in the sticky folder, serve everyone once free.
+    expect(await leased(whole('g1'), 'echo ran').done).toEqual({ code: 0, out: 'ACQ\nran' });
+    expect(await leased(whole('g0'), 'echo ran', {}, user).done).toEqual({ code: 0, out: 'ACQ\nran' });
   });
 
   it('adds shares of one GPU up to one, counts no share of a job that died, and keeps a whole-GPU job out meanwhile', async () => {
