@@ -468,6 +468,7 @@ export class BatchRun implements RunView {
         if (run.exit.leaseBusy) {
           // Another run holds its GPUs there: nothing started, nothing recorded; it waits to be placed again.
           this.#metrics.unfollow(job.name);
+          this.#tellLeasedElsewhere(placement);
           pool.holdElsewhere(placement.executor, placement.grant.gpus, leaseRetryMs);
           give();
           attempt--;
@@ -571,6 +572,18 @@ export class BatchRun implements RunView {
   }
 
   /** The lease on its GPUs a job takes where it runs, with who holds it as `hyperctl gpus` shows it. */
+  /** Machines where GPUs were found held by another run: said once each, not at every try. */
+  readonly #leasedElsewhere = new Set<string>();
+
+  #tellLeasedElsewhere({ executor, grant }: Placement): void {
+    if (this.#leasedElsewhere.has(executor.host)) return;
+    this.#leasedElsewhere.add(executor.host);
+    this.#emit({
+      type: 'warning',
+      message: `${executor.host}: GPU ${grant.gpus.join(', ')} held by another run (see hyperctl gpus); jobs that need it wait for it`,
+    });
+  }
+
   /** Who runs this run, as GPU leases name it: asked once (it reads the user database). */
   #user: string | undefined;
 

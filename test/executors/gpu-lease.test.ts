@@ -197,14 +197,20 @@ describe('two independent runs on one machine', () => {
     });
     await waitFor(() => fileContains(join(dir, 'log'), 'start'), 'the job to start');
     expect(held(join(locks, 'gpu-index-0'))).toBe(true);
+    // Another run's job waits for the GPU, and says why once.
+    const next = startCli(['run', ...quickRun, '-c', gpuBatch(dir, 'b', 1, 1, 1), '--batches-data-dir', join(dir, 'data')], {
+      env: { HYPERCTL_LOCK_DIR: locks },
+    });
+    let said = '';
+    next.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
+    await waitFor(() => said.includes('GPU 0 held by another run'), 'the waiting run to say why');
     running.child.kill('SIGKILL');
     await running.done;
     await waitFor(() => !held(join(locks, 'gpu-index-0')), 'the lease to be let go', 5000);
-    // A stale lock file blocks nothing: the next run takes the GPU at once.
-    const next = await runCli(['run', ...quickRun, '-c', gpuBatch(dir, 'b', 1, 1, 1), '--batches-data-dir', join(dir, 'data')], {
-      env: { HYPERCTL_LOCK_DIR: locks },
-    });
-    expect(next.code, next.stderr).toBe(0);
+    // Its lock folder is stale now, and blocks nothing: the waiting run takes the GPU.
+    const result = await next.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.match(/held by another run/g)).toHaveLength(1);
     expect(isRunning(running.child.pid!)).toBe(false);
   });
 });
