@@ -17,3 +17,11 @@ export function resolveBatchesDataDir(explicit?: string, env: NodeJS.ProcessEnv 
   const chosen = explicit ?? env.HYPERCTL_BATCHES_DATA_DIR;
   return chosen ? resolveUserPath(chosen, process.cwd()) : join(homedir(), 'hyperctl-batches-data-dir');
 }
+
+/**
+ * The folder of GPU lease files: `explicit`, else `HYPERCTL_LOCK_DIR`, else undefined (then the
+ * machine's own default, `/run/lock/hyperctl` or `/tmp/hyperctl-locks`).
+ */
+export function resolveGpuLockDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return explicit ?? (env.HYPERCTL_LOCK_DIR || undefined);
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,8 +43,13 @@ export default function setup(): () => void {
   const home = mkdtempSync(join(tmpdir(), 'hyperctl-test-home-'));
   const saved = process.env.HOME;
   process.env.HOME = home;
+  // GPU lock folders of the suite's own (see worker-setup.ts), never the machine's.
+  const locks = mkdtempSync(join(tmpdir(), 'hyperctl-test-locks-'));
+  chmodSync(locks, 0o1777);
+  process.env.HYPERCTL_TEST_LOCKS = locks;
   return () => {
     process.env.HOME = saved;
     rmSync(home, { recursive: true, force: true });
+    rmSync(locks, { recursive: true, force: true });
   };
 }

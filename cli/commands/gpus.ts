@@ -20,7 +20,6 @@ export const gpusCommand = defineCommand({
     const machines = await inspectGpus({
       ...(args.config ? { config: args.config } : {}),
       ...(named.length > 0 ? { machines: named } : {}),
-      ...(process.env.HYPERCTL_LOCK_DIR ? { gpuLockDir: process.env.HYPERCTL_LOCK_DIR } : {}),
     });
     if (args.json) printJson(machines);
     else {

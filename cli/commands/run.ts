@@ -110,8 +110,8 @@ export const runCommand = defineCommand({
       name: start.sweeps ? undefined : batchName,
       defaultName: undefined,
       captureOutput: Boolean(args.tail),
-      // The same folder for every run that is to respect the others' GPUs; tests give each their own.
-      gpuLockDir: process.env.HYPERCTL_LOCK_DIR,
+      // HYPERCTL_LOCK_DIR, which the SDK reads itself.
+      gpuLockDir: undefined,
       killGraceMs: graceSeconds === undefined ? undefined : graceSeconds * 1000,
       daemon: true,
       port,

@@ -5,6 +5,7 @@ import type { Executor } from '../executors/executor.js';
 import type { GpuState } from '../executors/gpu-probe.js';
 import { LocalExecutor } from '../executors/local.js';
 import { createExecutors } from '../run/executors-for.js';
+import { resolveGpuLockDir } from '../paths.js';
 import { prepareBatch } from '../run/prepare.js';
 
 /**
@@ -16,7 +17,7 @@ export interface InspectGpusOptions {
   readonly config?: string;
   /** Names of the config's machines to ask (as its `hostname`s write them). */
   readonly machines?: readonly string[];
-  /** The folder of GPU lease files, as the runs use it. @defaultValue `/run/lock/hyperctl`, else `/tmp/hyperctl-locks` */
+  /** The folder of GPU lease files, as the runs use it. @defaultValue `HYPERCTL_LOCK_DIR`, else `/run/lock/hyperctl`, else `/tmp/hyperctl-locks` */
   readonly gpuLockDir?: string;
 }
 
@@ -42,7 +43,8 @@ export interface MachineGpus {
  * @public
  */
 export async function inspectGpus(options: InspectGpusOptions = {}): Promise<MachineGpus[]> {
-  const lockDir = options.gpuLockDir !== undefined ? { gpuLockDir: options.gpuLockDir } : {};
+  const gpuLockDir = resolveGpuLockDir(options.gpuLockDir);
+  const lockDir = gpuLockDir !== undefined ? { gpuLockDir } : {};
   let executors: Executor[] = [new LocalExecutor(lockDir)];
   if (options.config !== undefined) {
     const path = resolve(options.config);

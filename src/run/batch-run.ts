@@ -32,6 +32,7 @@ import { backoffMs, failureCause, gpuEnvironment, gpuLeaseFor, shouldRetry } fro
 import type { ResourcePool, Placement } from './resource-pool.js';
 import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
 import { failedExit, killedExit } from '../executors/job-exit.js';
+import { resolveGpuLockDir } from '../paths.js';
 
 /** What a run has once it is set up: nothing is written before the store opens. */
 interface SetUp {
@@ -591,7 +592,7 @@ export class BatchRun implements RunView {
     if (!this.#resourceMode || grant.gpus.length === 0) return {};
     this.#user ??= currentUser();
     const holder = `batch ${this.spec.name} · job ${job.name} · user ${this.#user} · since ${new Date().toISOString()}`;
-    const lease = gpuLeaseFor(grant, holder, this.#options.gpuLockDir);
+    const lease = gpuLeaseFor(grant, holder, resolveGpuLockDir(this.#options.gpuLockDir));
     return lease ? { gpuLease: lease } : {};
   }
 

@@ -6,6 +6,7 @@ import { SlurmExecutor } from '../executors/slurm/slurm-executor.js';
 import { SshExecutor } from '../executors/ssh/ssh-executor.js';
 import type { Upload } from '../upload/upload.js';
 import type { RunBatchOptions } from './options.js';
+import { resolveGpuLockDir } from '../paths.js';
 
 /** True when capacity decides where jobs run: some job declares `resource`, or a machine's capacity is set. */
 export function usesResources(spec: BatchSpec): boolean {
@@ -28,7 +29,8 @@ export function createExecutors(
   onUploadProgress?: (host: string, sent: number, total: number) => void,
 ): Executor[] {
   const killGrace = options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {};
-  const lockDir = options.gpuLockDir !== undefined ? { gpuLockDir: options.gpuLockDir } : {};
+  const gpuLockDir = resolveGpuLockDir(options.gpuLockDir);
+  const lockDir = gpuLockDir !== undefined ? { gpuLockDir } : {};
   const defaultSlots = usesResources(spec) ? Number.POSITIVE_INFINITY : 1;
   const backend = spec.backend;
   if (backend.type === 'local')

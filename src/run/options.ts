@@ -34,7 +34,7 @@ export interface RunBatchOptions {
   readonly killGraceMs?: number;
   /**
    * The folder of GPU lease files on every machine of the run (the local one, SSH machines): runs
-   * that are to respect each other's GPUs must use the same. @defaultValue `/run/lock/hyperctl`, else `/tmp/hyperctl-locks`
+   * that are to respect each other's GPUs must use the same. @defaultValue `HYPERCTL_LOCK_DIR`, else `/run/lock/hyperctl`, else `/tmp/hyperctl-locks`
    */
   readonly gpuLockDir?: string;
   /**

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative as relativePath, resolve, sep } from 'node:path';
 import { HyperctlError } from '../errors.js';
+import type { HashCache } from './hash-cache.js';
 import { IgnoreRules } from './ignore-rules.js';
 import { TimeSlices } from './time-slices.js';
 import type { UploadSpec } from './upload-spec.js';
@@ -40,12 +41,14 @@ function sha256Of(file: string, size: number): string | Promise<string> {
 
 /**
  * Walks the upload's folder (not following links), leaves out what the rules say, and hashes
- * each file; throws `E_UPLOAD_TOO_BIG`, naming the largest folders, past a limit.
+ * each file (or takes its hash from `cache` when the file is unchanged since); throws
+ * `E_UPLOAD_TOO_BIG`, naming the largest folders, past a limit.
  */
-export async function takeSnapshot(spec: UploadSpec): Promise<Snapshot> {
+export async function takeSnapshot(spec: UploadSpec, cache?: HashCache): Promise<Snapshot> {
   const rules = new IgnoreRules(spec);
   const slices = new TimeSlices();
   const entries: SnapshotEntry[] = [];
+  const stats = new Map<string, Stats>();
   const warnings: string[] = [];
   let bytes = 0;
   let files = 0;
@@ -71,6 +74,7 @@ export async function takeSnapshot(spec: UploadSpec): Promise<Snapshot> {
         files++;
         bytes += stat.size;
         entries.push({ type: 'file', path, mode: stat.mode & 0o7777, size: stat.size, absolute: full, sha256: '' });
+        stats.set(path, stat);
       }
     }
     leave();
@@ -81,8 +85,16 @@ export async function takeSnapshot(spec: UploadSpec): Promise<Snapshot> {
   const hashed: SnapshotEntry[] = [];
   for (const entry of entries) {
     await slices.breathe();
-    hashed.push(entry.type === 'file' ? { ...entry, sha256: await sha256Of(entry.absolute, entry.size) } : entry);
+    if (entry.type !== 'file') {
+      hashed.push(entry);
+      continue;
+    }
+    const stat = stats.get(entry.path)!;
+    const sha256 = cache?.get(entry.path, stat) ?? (await sha256Of(entry.absolute, entry.size));
+    cache?.set(entry.path, stat, sha256);
+    hashed.push({ ...entry, sha256 });
   }
+  cache?.save();
   const id = createHash('sha256');
   for (const entry of hashed) {
     if (entry.type === 'directory') id.update(`d ${entry.mode.toString(8)} ${entry.path}\n`);

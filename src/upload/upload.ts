@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
+import { HashCache } from './hash-cache.js';
 import { type Snapshot, takeSnapshot } from './snapshot.js';
 import { Spool } from './spool.js';
 import { coalesced, tarOf } from './tar-pack.js';
@@ -13,15 +14,18 @@ import type { UploadSpec } from './upload-spec.js';
  */
 export class Upload {
   readonly spec: UploadSpec;
+  readonly #hashCacheFile: string | undefined;
   #snapshot: Promise<Snapshot> | undefined;
   #spool: Spool | undefined;
 
-  constructor(spec: UploadSpec) {
+  /** `hashCacheFile` keeps the files' hashes between runs (see {@link HashCache}). */
+  constructor(spec: UploadSpec, hashCacheFile?: string) {
     this.spec = spec;
+    this.#hashCacheFile = hashCacheFile;
   }
 
   snapshot(): Promise<Snapshot> {
-    this.#snapshot ??= takeSnapshot(this.spec);
+    this.#snapshot ??= takeSnapshot(this.spec, this.#hashCacheFile ? HashCache.read(this.#hashCacheFile) : undefined);
     return this.#snapshot;
   }
 
@@ -42,12 +46,15 @@ export class Upload {
 
 /**
  * The upload a batch's backend asks for, if any (only machines of their own need one). A batches
- * folder inside the uploaded one is left out: the outputs of earlier runs are not code.
+ * folder inside the uploaded one is left out: the outputs of earlier runs are not code. The files'
+ * hashes are kept in the batches folder, one file per uploaded folder.
  */
 export function uploadFor(spec: Pick<BatchSpec, 'backend' | 'dataDir'>): Upload | undefined {
   const { backend } = spec;
   if (backend.type !== 'remote' || !backend.upload) return undefined;
-  const batches = relative(backend.upload.dir, dirname(spec.dataDir));
+  const batchesDir = dirname(spec.dataDir);
+  const batches = relative(backend.upload.dir, batchesDir);
   const inside = batches !== '' && !batches.startsWith('..') && !isAbsolute(batches);
-  return new Upload(inside ? { ...backend.upload, exclude: [...backend.upload.exclude, `/${batches.split(sep).join('/')}/`] } : backend.upload);
+  const cache = join(batchesDir, `.upload-hashes-${createHash('sha256').update(backend.upload.dir).digest('hex').slice(0, 16)}.json`);
+  return new Upload(inside ? { ...backend.upload, exclude: [...backend.upload.exclude, `/${batches.split(sep).join('/')}/`] } : backend.upload, cache);
 }
