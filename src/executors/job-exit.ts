@@ -30,7 +30,11 @@ export function detachedExit(): JobExit {
   return { exitCode: null, signal: null, killed: false, detached: true };
 }
 
-/** It did not start: another run on its machine holds the GPUs it was given (see `GpuLease`); it is placed again. */
-export function leaseBusyExit(reason: string): JobExit {
-  return { exitCode: null, signal: null, killed: false, leaseBusy: true, reason };
+/**
+ * How a GPU lease wrapper that never started its job ended on `host`: exit `busyStatus` when
+ * another run holds the GPUs (it is placed again), else the lease could not be taken (a failure).
+ */
+export function leaseRefusedExit(host: string, code: number | null, signal: string | null, busyStatus: number): JobExit {
+  if (code === busyStatus) return { exitCode: null, signal: null, killed: false, leaseBusy: true, reason: `its GPUs are held by another run on ${host}` };
+  return failedExit(`could not take its GPU lease on ${host} (${signal ?? `exit ${code}`}); its stderr says why`, code);
 }

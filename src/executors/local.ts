@@ -7,7 +7,7 @@ import { capacityOf, capacityProbe, gpuIndices, type ProbedMachine, parseProbe }
 import { type GpuState, parseGpus } from './gpu-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
-import { exited, failedExit, killedExit, leaseBusyExit } from './job-exit.js';
+import { exited, failedExit, killedExit, leaseRefusedExit } from './job-exit.js';
 import { leaseBusyStatus, leaseScript } from './gpu-lease.js';
 import { terminateGroup } from './process-group.js';
 
@@ -111,7 +111,7 @@ export class LocalExecutor implements Executor {
         child.once('error', (error) => resolve(failedExit(`cannot start: ${error.message}`)));
         // With a lease, 'close' comes after whatever fd 3 said: a quick job's exit cannot overtake its start.
         child.once(live || lease ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) =>
-          resolve(killing !== undefined ? killedExit(code, sig) : started ? exited(code, sig) : leaseRefused(code, sig)),
+          resolve(killing !== undefined ? killedExit(code, sig) : started ? exited(code, sig) : leaseRefusedExit(this.host, code, sig, leaseBusyStatus)),
         );
         if (child.pid !== undefined) {
           const pid = child.pid;
@@ -135,12 +135,6 @@ export class LocalExecutor implements Executor {
       closeFiles();
     }
   }
-}
-
-/** How a lease wrapper that never started its job ended: the GPUs were held elsewhere, or the lease could not be taken. */
-function leaseRefused(code: number | null, sig: NodeJS.Signals | null): JobExit {
-  if (code === leaseBusyStatus) return leaseBusyExit('its GPUs are held by another run on this machine');
-  return failedExit(`could not take its GPU lease (${sig ?? `exit ${code}`}); its stderr says why`, code);
 }
 
 /**

@@ -592,8 +592,7 @@ export class BatchRun implements RunView {
     if (!this.#resourceMode || grant.gpus.length === 0) return {};
     this.#user ??= currentUser();
     const holder = `batch ${this.spec.name} · job ${job.name} · user ${this.#user} · since ${new Date().toISOString()}`;
-    const lease = gpuLeaseFor(grant, holder, resolveGpuLockDir(this.#options.gpuLockDir));
-    return lease ? { gpuLease: lease } : {};
+    return { gpuLease: gpuLeaseFor(grant, holder, resolveGpuLockDir(this.#options.gpuLockDir)) };
   }
 
   async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {

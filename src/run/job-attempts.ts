@@ -34,9 +34,8 @@ export function gpuEnvironment(grant: Grant): Record<string, string> {
   return grant.demand.whole ? { HYPERCTL_GPUS: list, ...order } : { CUDA_VISIBLE_DEVICES: list, HYPERCTL_GPUS: list, ...order };
 }
 
-/** The lease a job given `grant` takes on its machine's GPUs, or none when it has none. */
-export function gpuLeaseFor(grant: Grant, holder: string, lockDir: string | undefined): GpuLease | undefined {
-  if (grant.gpus.length === 0) return undefined;
+/** The lease a job given `grant` (with GPUs) takes on its machine's GPUs. */
+export function gpuLeaseFor(grant: Grant, holder: string, lockDir: string | undefined): GpuLease {
   const gpu = grant.demand.whole ? 1 : grant.demand.gpu;
   return { keys: grant.gpuKeys, share: gpu < 1 ? Math.round(gpu * 1000) : 1000, holder, ...(lockDir ? { lockDir } : {}) };
 }

@@ -9,7 +9,7 @@ import type { Upload } from '../../upload/upload.js';
 import type { Capacity } from '../capacity.js';
 import { capacityOf, capacityProbe, gpuIndices, parseProbe } from '../capacity-probe.js';
 import { type GpuState, parseGpus } from '../gpu-probe.js';
-import { exited, failedExit, killedExit, leaseBusyExit, lostExit } from '../job-exit.js';
+import { exited, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
@@ -186,10 +186,7 @@ export class SshExecutor implements Executor {
       await Promise.all([finish(out), finish(err)]);
     }
     if (!killing && !exit) return lostExit(`lost the connection to ${this.host} while the job ran`);
-    if (!killing && !started)
-      return exit!.code === leaseBusyStatus
-        ? leaseBusyExit(`its GPUs are held by another run on ${this.host}`)
-        : failedExit(`could not take its GPU lease on ${this.host} (exit ${exit!.code}); its stderr says why`, exit!.code);
+    if (!killing && !started) return leaseRefusedExit(this.host, exit!.code, exit!.signal, leaseBusyStatus);
     const result = killing ? killedExit(exit?.code ?? null, exit?.signal ?? null) : exited(exit!.code, exit!.signal);
     await this.#afterJob(job, dataDir, workingDir, result);
     return result;
