@@ -1,40 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isHyperctlError, openBatch, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type UploadConfig } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/processes.js';
-import { clientHome, freePort, makeClientKey, sshUnavailable, startSshd, testUser, type TestHost } from '../helpers/sshd.js';
+import { freePort, startSshd, testUser, type TestHost, useSharedSshd } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
 
-let skipReason: string | undefined;
-let host: TestHost;
-let key: string;
-let publicKey: string;
-let knownHosts: string;
-let shared: string;
-
-beforeAll(async () => {
-  skipReason = sshUnavailable();
-  if (skipReason) return;
-  shared = mkdtempSync(join(tmpdir(), 'hyperctl-upload-'));
-  chmodSync(shared, 0o755);
-  const client = makeClientKey(shared);
-  key = client.key;
-  publicKey = client.publicKey;
-  host = await startSshd(join(shared, 'sshd'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [client.publicKey] });
-  knownHosts = join(clientHome(join(shared, 'home'), [host]), '.ssh', 'known_hosts');
-});
+const sshd = useSharedSshd('hyperctl-upload-');
 
 /** Folders the tests had the machine make (the test sshd's machine is this one). */
 const machineDirs: string[] = [];
 
 afterAll(async () => {
-  await host?.stop();
-  if (shared) rmSync(shared, { recursive: true, force: true });
   for (const dir of machineDirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,7 +31,7 @@ function batch(
   upload: UploadConfig,
   machineDir: string,
   extra: Record<string, unknown> = {},
-  on: TestHost = host,
+  on: TestHost = sshd.host,
 ): BatchConfig {
   return {
     name,
@@ -59,8 +39,8 @@ function batch(
     backend: {
       type: 'remote',
       conf: {
-        machines: [{ hostname: on.address, port: on.port, username: testUser.name, ssh_rsa_file: key, data_dir: machineDir, slots: 4 }],
-        known_hosts_file: knownHosts,
+        machines: [{ hostname: on.address, port: on.port, username: testUser.name, ssh_rsa_file: sshd.key, data_dir: machineDir, slots: 4 }],
+        known_hosts_file: sshd.knownHosts,
         upload,
         ...extra,
       },
@@ -91,7 +71,7 @@ describe('uploading the code to the machines and bringing outputs back', () => {
   it('runs jobs in views of the uploaded tree, brings their outputs back byte-exact, says which output is missing, and fetches more later', async ({
     skip,
   }) => {
-    if (skipReason) return skip(skipReason);
+    if (sshd.skipReason) return skip(sshd.skipReason);
     const root = tempDir();
     const dir = project();
     const machine = remoteDir();
@@ -136,7 +116,7 @@ describe('uploading the code to the machines and bringing outputs back', () => {
   });
 
   it('sends an unchanged tree once, a changed one again, and removes snapshots unused for keep_days and uploads that never finished', async ({ skip }) => {
-    if (skipReason) return skip(skipReason);
+    if (sshd.skipReason) return skip(sshd.skipReason);
     const root = tempDir();
     const dir = project();
     const machine = remoteDir();
@@ -170,7 +150,7 @@ describe('uploading the code to the machines and bringing outputs back', () => {
   });
 
   it('shares one snapshot between two batches that upload the same tree at once', async ({ skip }) => {
-    if (skipReason) return skip(skipReason);
+    if (sshd.skipReason) return skip(sshd.skipReason);
     const root = tempDir();
     const dir = project();
     const machine = remoteDir();
@@ -187,7 +167,7 @@ describe('uploading the code to the machines and bringing outputs back', () => {
   });
 
   it('removes a job folder on the machine after success with cleanup: on_success, and keeps a failed one', async ({ skip }) => {
-    if (skipReason) return skip(skipReason);
+    if (sshd.skipReason) return skip(sshd.skipReason);
     const root = tempDir();
     const dir = project();
     const machine = remoteDir();
@@ -207,11 +187,11 @@ describe('uploading the code to the machines and bringing outputs back', () => {
   });
 
   it('sends the tree and brings outputs back on a machine without tar, with sh and cat', async ({ skip }) => {
-    if (skipReason) return skip(skipReason);
+    if (sshd.skipReason) return skip(sshd.skipReason);
     // A machine whose sessions find every usual command but tar.
-    const bin = join(shared, 'no-tar-bin');
+    const bin = join(sshd.shared, 'no-tar-bin');
     mkdirSync(bin, { recursive: true });
-    chmodSync(shared, 0o755);
+    chmodSync(sshd.shared, 0o755);
     for (const name of [
       'sh',
       'cat',
@@ -236,7 +216,12 @@ describe('uploading the code to the machines and bringing outputs back', () => {
       'head',
     ])
       symlinkSync(execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim(), join(bin, name));
-    const bare = await startSshd(join(shared, 'sshd-no-tar'), { address: '127.0.0.1', port: await freePort(), authorizedKeys: [publicKey], path: bin });
+    const bare = await startSshd(join(sshd.shared, 'sshd-no-tar'), {
+      address: '127.0.0.1',
+      port: await freePort(),
+      authorizedKeys: [sshd.publicKey],
+      path: bin,
+    });
     try {
       const root = tempDir();
       const dir = project();
@@ -258,7 +243,7 @@ describe('uploading the code to the machines and bringing outputs back', () => {
   });
 
   it('refuses a tree past its limits before anything is sent, naming the largest folders', async ({ skip }) => {
-    if (skipReason) return skip(skipReason);
+    if (sshd.skipReason) return skip(sshd.skipReason);
     const root = tempDir();
     const dir = project();
     mkdirSync(join(dir, 'datasets'));
