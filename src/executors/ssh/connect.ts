@@ -1,4 +1,4 @@
-import { connect as connectTcp } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import type { AnyAuthMethod, AuthenticationType, Client } from 'ssh2';
 import { HyperctlError } from '../../errors.js';
 import { addKnownKey, fingerprint, keyType, knownHostsName, readKnownKeys } from './known-hosts.js';
@@ -21,12 +21,19 @@ const algorithmsFor: Record<string, readonly string[]> = {
 
 const connectTimeoutMs = 20_000;
 
+/** An SSH connection and the socket it runs on. */
+export interface OpenConnection {
+  readonly client: Client;
+  /** Its TCP socket: every byte from the machine arrives here first. */
+  readonly socket: Socket;
+}
+
 /**
  * Opens one SSH connection to `machine`: TCP no-delay and keep-alive on, the host key checked
  * against the known-hosts file, the machine's auth methods tried in order. Rejects with
  * `E_SSH_CONNECT`, `E_SSH_HOST_KEY` or `E_SSH_AUTH`, never naming a secret.
  */
-export async function openConnection(machine: ResolvedMachine, policy: HostKeyPolicy): Promise<Client> {
+export async function openConnection(machine: ResolvedMachine, policy: HostKeyPolicy): Promise<OpenConnection> {
   const { Client: SshClient } = (await import('ssh2')).default;
   const where = `${machine.name} (${machine.address}:${machine.port})`;
   const known = readKnownKeys(policy.knownHostsFile, machine.address, machine.port).concat(
@@ -85,7 +92,7 @@ export async function openConnection(machine: ResolvedMachine, policy: HostKeyPo
     client.once('ready', () => {
       clearTimeout(timer);
       client.removeAllListeners('error');
-      resolve(client);
+      resolve({ client, socket });
     });
     client.on('error', (error: Error & { level?: string }) => {
       if (hostKeyProblem) return fail(hostKeyProblem);

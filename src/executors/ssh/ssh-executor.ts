@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +14,7 @@ import { exited, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
+import { pacedFor } from './paced-send.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript, leaseTakenFilter } from './remote-script.js';
 import { removeScript } from './transfer-scripts.js';
@@ -47,6 +49,8 @@ export interface SshExecutorOptions {
 
 interface Connection {
   readonly client: Client;
+  /** Its socket, where the machine's bytes arrive. */
+  readonly socket: Socket;
   /** Channels open, or being opened. */
   channels: number;
   /** Channels the server has accepted and not yet closed. */
@@ -259,8 +263,8 @@ export class SshExecutor implements Executor {
   }
 
   async #connect(): Promise<Connection> {
-    const client = await openConnection(this.#machine!, this.#policy);
-    const connection: Connection = { client, channels: 0, accepted: 0, limit: Number.POSITIVE_INFINITY };
+    const { client, socket } = await openConnection(this.#machine!, this.#policy);
+    const connection: Connection = { client, socket, channels: 0, accepted: 0, limit: Number.POSITIVE_INFINITY };
     this.#connections.push(connection);
     client.on('error', () => undefined);
     client.on('close', () => {
@@ -339,7 +343,7 @@ export class SshExecutor implements Executor {
       channel.on('exit', (c: number | null) => (code = c));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
       try {
-        await pipeline(source(), channel);
+        await pipeline(pacedFor(channel, connection.socket, source()), channel);
       } catch (error) {
         said ||= (error as Error).message;
       }
