@@ -30,7 +30,7 @@ function windowOf(channel: ClientChannel): number | undefined {
 export async function* pacedFor(
   channel: ClientChannel,
   incoming: EventEmitter,
-  source: AsyncIterable<unknown>,
+  source: AsyncIterable<unknown> | Iterable<unknown>,
   limit = inFlightLimit,
 ): AsyncGenerator<unknown> {
   const initial = windowOf(channel);
