@@ -33,6 +33,7 @@ import type { ResourcePool, Placement } from './resource-pool.js';
 import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
 import { failedExit, killedExit } from '../executors/job-exit.js';
 import { resolveGpuLockDir } from '../paths.js';
+import { onAbort, untilAborted } from './abortable-wait.js';
 
 /** What a run has once it is set up: nothing is written before the store opens. */
 interface SetUp {
@@ -370,10 +371,9 @@ export class BatchRun implements RunView {
   async #schedule(jobs: readonly JobSpec[], inFlight: number, pool: ResourcePool, store: BatchStore, daemon: ServingDaemon | undefined): Promise<void> {
     const queue = new PQueue({ concurrency: inFlight });
     const drained = this.#drain.signal;
-    const whenDrained = onAbort(drained);
     for (const job of jobs) {
       // Feed the queue a little ahead of the slots, so a huge batch never sits in it at once.
-      if (queue.size >= inFlight) await Promise.race([queue.onSizeLessThan(inFlight), whenDrained]);
+      if (queue.size >= inFlight) await untilAborted(queue.onSizeLessThan(inFlight), drained);
       if (drained.aborted) break;
       void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
     }
@@ -404,12 +404,11 @@ export class BatchRun implements RunView {
   ): Promise<void> {
     const queue = new PQueue({ concurrency: inFlight });
     const drained = this.#drain.signal;
-    const whenDrained = onAbort(drained);
     for (const job of leftovers) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
     try {
       for (;;) {
         while (!drained.aborted && search.unfinishedJobs() >= slots)
-          await Promise.race([new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), whenDrained]);
+          await untilAborted(new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), drained);
         if (drained.aborted) break;
         const reason = search.stopReason(this.#startedAt);
         let trial: Awaited<ReturnType<SearchDriver['next']>>;
@@ -482,7 +481,8 @@ export class BatchRun implements RunView {
           if (cause === 'lost') lostOn.add(placement.executor);
           const reason = run.exit.reason ?? (cause === 'failed' ? `exit code ${run.exit.exitCode}` : cause);
           this.#emit({ type: 'job:retry', job: job.name, host: placement.executor.host, reason, attempt: attempt + 1 });
-          await Promise.race([sleep(backoffMs(this.spec, cause, attempt)), onAbort(this.#drain.signal)]);
+          // A drain ends the wait and its timer (a back-off can be long).
+          await sleep(backoffMs(this.spec, cause, attempt), undefined, { signal: this.#drain.signal }).catch(() => undefined);
           if (!this.#drain.signal.aborted) continue;
         }
         await this.#recordExit(job, placement.executor, run, store);
@@ -717,12 +717,6 @@ function currentUser(): string {
   } catch {
     return String(process.getuid?.() ?? 'unknown');
   }
-}
-
-/** How often running jobs' new reports are judged, when the batch stops losers early. */
-
-function onAbort(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 }
 
 function aborted(reason: unknown): HyperctlError {
