@@ -24,19 +24,23 @@ export interface JobFields {
  */
 export function jobSpecOf(fields: JobFields, batch: string): { spec: JobSpec; unknown?: string } {
   const expanded = expandCommand(fields.command, { params: fields.params, job: fields.name, batch });
-  const { command, resource, timeoutMs, workingDirAsWritten, outputs, ...rest } = fields;
-  return {
-    spec: {
-      ...rest,
-      ...(outputs && outputs.length > 0 ? { outputs } : {}),
-      ...(resource ? { resource } : {}),
-      command: 'command' in expanded ? expanded.command : command,
-      ...(workingDirAsWritten !== undefined ? { workingDirAsWritten } : {}),
-      hash: shortHash(canonicalJson({ params: fields.params, command, workingDir: fields.workingDir, resource }), 16),
-      ...(timeoutMs !== undefined && timeoutMs > 0 ? { timeoutMs } : {}),
-    },
-    ...('unknown' in expanded ? { unknown: expanded.unknown } : {}),
+  const { name, params, command, workingDir, workingDirAsWritten, dataDir, outputs, resource, timeoutMs, retries } = fields;
+  // Named field by field: a spread of the rest gave every job's spec a hidden class of its own
+  // (about 300 bytes a job, a 100,000-job batch's 30 MB).
+  const spec: JobSpec = {
+    name,
+    params,
+    command: 'command' in expanded ? expanded.command : command,
+    workingDir,
+    dataDir,
+    hash: shortHash(canonicalJson({ params, command, workingDir, resource }), 16),
+    retries,
+    ...(outputs && outputs.length > 0 ? { outputs } : {}),
+    ...(resource ? { resource } : {}),
+    ...(workingDirAsWritten !== undefined ? { workingDirAsWritten } : {}),
+    ...(timeoutMs !== undefined && timeoutMs > 0 ? { timeoutMs } : {}),
   };
+  return 'unknown' in expanded ? { spec, unknown: expanded.unknown } : { spec };
 }
 
 /** The spec of one of a search trial's jobs, from the search's template and the params the trial was given. */
