@@ -1,4 +1,5 @@
-import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MarkerLineScanner } from './marker-lines.js';
 import { parseMetrics, type Metrics, type MetricsReport } from './metrics-line.js';
@@ -85,13 +86,10 @@ export class MetricsTracker {
 
   async #readStdout(minBytes: number): Promise<void> {
     const file = join(this.#dataDir, 'stdout');
-    if (minBytes > 0) {
-      const size = await stat(file).then(
-        (s) => s.size,
-        () => 0,
-      );
-      if (size >= this.#offset && size - this.#offset < minBytes) return;
-    }
+    // A look with nothing new (most looks, and every job that prints nothing) costs one stat, taken
+    // at once: a run of many short jobs makes one per job and per look.
+    const seen = sizeOf(file) ?? 0;
+    if (seen >= this.#offset && seen - this.#offset < Math.max(1, minBytes)) return;
     let handle: FileHandle;
     try {
       handle = await open(file, 'r');
@@ -124,11 +122,17 @@ export class MetricsTracker {
 /** The largest `metrics.json` read: one report of metrics, not a dump. */
 export const maxMetricsFileBytes = 1 << 20;
 
+/** A file's size, or undefined when it cannot be read. */
+function sizeOf(file: string): number | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.size;
+  } catch {
+    return undefined;
+  }
+}
+
 async function readFinal(file: string): Promise<MetricsReport | undefined> {
-  const size = await stat(file).then(
-    (s) => s.size,
-    () => undefined,
-  );
+  const size = sizeOf(file);
   if (size === undefined || size > maxMetricsFileBytes) return undefined;
   return readFile(file, 'utf8').then(parseMetrics, () => undefined);
 }
