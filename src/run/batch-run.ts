@@ -60,8 +60,6 @@ export class BatchRun implements RunView {
   readonly #options: RunBatchOptions;
   /** Every job's state, folded from the records this run reads and writes. */
   readonly #state: BatchState;
-  /** Each job's state as results show it, kept as it changes: the daemon's lists are served from it without building anything. */
-  readonly #results = new Map<string, JobResult>();
   readonly #metrics: LiveMetrics;
   readonly #running = new Map<string, AbortController>();
   /** Aborted to end the run: stop starting jobs and kill the running ones. */
@@ -104,7 +102,6 @@ export class BatchRun implements RunView {
     this.spec = spec;
     this.#options = options;
     this.#state = new BatchState(spec);
-    this.#showAll();
     this.#metrics = new LiveMetrics(
       (name) => this.#state.spec(name)?.dataDir,
       (job, step, values) => {
@@ -221,7 +218,6 @@ export class BatchRun implements RunView {
       await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
       this.#state.applyAll([...store.trials, ...store.previous.values()]).apply(store.runRecord);
-      this.#showAll();
       // A search's earlier trials that did not finish run again with their params, before any new one.
       const toRun = [...this.#state.all()].filter((job) => job.status === 'init').map((job) => this.#state.spec(job.name)!);
       // Early stopping goes on from where the earlier runs left it: their reports, in order; a job
@@ -295,23 +291,11 @@ export class BatchRun implements RunView {
     this.#kill.abort(error);
   }
 
-  #show(name: string): void {
-    const job = this.#state.get(name);
-    if (job) this.#results.set(name, toJobResult(job, this.#state.runStartedAt));
-  }
-
-  #showAll(): void {
-    for (const job of this.#state.all()) this.#results.set(job.name, toJobResult(job, this.#state.runStartedAt));
-  }
-
   /** Appends to the journal; false (and the run is ending) when that failed. */
   #record(store: BatchStore, record: JournalRecord): boolean {
     try {
       store.record(record);
       this.#state.apply(record);
-      if (record.e === 'start' || record.e === 'exit') this.#show(record.job);
-      // A trial brings jobs: the lists show them from now on.
-      else if (record.e === 'trial') for (const job of record.jobs) this.#show(job.name);
       return true;
     } catch (error) {
       this.#failState(error);
@@ -320,11 +304,13 @@ export class BatchRun implements RunView {
   }
 
   jobs(): JobResult[] {
-    return [...this.#results.values()];
+    // Made when asked, from the state: a job's result is not kept beside its state.
+    return this.#state.all().map((job) => toJobResult(job, this.#state.runStartedAt));
   }
 
   job(name: string): JobResult | undefined {
-    return this.#results.get(name);
+    const job = this.#state.get(name);
+    return job && toJobResult(job, this.#state.runStartedAt);
   }
 
   jobSpec(name: string): JobSpec | undefined {
@@ -629,7 +615,6 @@ export class BatchRun implements RunView {
     const endedAt = Date.now();
     // Nothing runs any more: what the journal left open ends as a reader of the disk will see it.
     this.#state.settle(endedAt);
-    this.#showAll();
     const jobs = this.jobs();
     const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
     // A pruned job lost by its metric, as asked: the batch did what it was told.

@@ -12,9 +12,12 @@ export type StatusCounts = Record<JobStatus, number> & { total: number };
  * Every job's state in batch order, folded from journal records with {@link reduceJob}: the live
  * run applies each record as it writes it, a reader of the disk applies the journal; both get the
  * same state. Counts per status are kept as jobs change, so no reader scans a huge batch for them.
+ * A job nothing happened to has no state stored (it is made from its spec when asked for): a huge
+ * batch does not hold, and then throw away, one object per job that has not run yet.
  */
 export class BatchState {
   readonly #specs = new Map<string, JobSpec>();
+  /** The jobs whose state is not their initial one. */
   readonly #jobs = new Map<string, JobState>();
   readonly #counts: StatusCounts;
   /** When the current (or last) run started: the time of its `run` record. */
@@ -43,11 +46,15 @@ export class BatchState {
     }
     if (record.e === 'run') {
       this.runStartedAt = record.at;
-      for (const name of this.#jobs.keys()) this.#set(reduceJob(this.#jobs.get(name)!, record, this.#specs.get(name)!));
+      // A run record sends jobs back to their initial state, which those without a state are in.
+      for (const [name, job] of [...this.#jobs]) this.#set(job, reduceJob(job, record, this.#specs.get(name)!));
       return;
     }
     const spec = this.#specs.get(record.job);
-    if (spec) this.#set(reduceJob(this.#jobs.get(record.job)!, record, spec));
+    if (spec) {
+      const before = this.#jobs.get(record.job) ?? initialJobState(spec);
+      this.#set(before, reduceJob(before, record, spec));
+    }
   }
 
   /** Folds records in, in order. */
@@ -58,7 +65,7 @@ export class BatchState {
 
   /** What is left once no runner runs the batch (see {@link settleJob}). */
   settle(at: number): this {
-    for (const job of this.#jobs.values()) this.#set(settleJob(job, at));
+    for (const job of [...this.#jobs.values()]) this.#set(job, settleJob(job, at));
     return this;
   }
 
@@ -69,13 +76,15 @@ export class BatchState {
 
   #add(spec: JobSpec): void {
     this.#specs.set(spec.name, spec);
-    this.#jobs.set(spec.name, initialJobState(spec));
     this.#counts.total++;
     this.#counts.init++;
   }
 
   get(name: string): JobState | undefined {
-    return this.#jobs.get(name);
+    const job = this.#jobs.get(name);
+    if (job) return job;
+    const spec = this.#specs.get(name);
+    return spec && initialJobState(spec);
   }
 
   spec(name: string): JobSpec | undefined {
@@ -84,18 +93,20 @@ export class BatchState {
 
   /** Every job, in batch order. */
   all(): JobState[] {
-    return [...this.#jobs.values()];
+    const all: JobState[] = [];
+    for (const spec of this.#specs.values()) all.push(this.#jobs.get(spec.name) ?? initialJobState(spec));
+    return all;
   }
 
   counts(): StatusCounts {
     return { ...this.#counts };
   }
 
-  #set(job: JobState): void {
-    const before = this.#jobs.get(job.name)!;
+  #set(before: JobState, job: JobState): void {
     if (before === job) return;
     this.#counts[before.status]--;
     this.#counts[job.status]++;
-    this.#jobs.set(job.name, job);
+    if (job.status === 'init' && !job.queued) this.#jobs.delete(job.name);
+    else this.#jobs.set(job.name, job);
   }
 }

@@ -88,4 +88,21 @@ describe('the reducer', () => {
     const state = new BatchState(batchOf([spec('a')])).applyAll([exit('gone', 'succeed', 1), start('a', 2), exit('a', 'killed', 3)]);
     expect(state.counts()).toEqual({ total: 1, init: 0, running: 0, succeed: 0, failed: 0, killed: 1, pruned: 0 });
   });
+
+  it('makes the state of a job nothing happened to from its spec, in batch order, with queued jobs settled like running ones', () => {
+    const state = new BatchState(batchOf([spec('a'), spec('b'), spec('c')])).applyAll([start('b', 1, { queued: true, handle: '7_0' }), start('c', 2)]);
+    expect(state.get('a')).toEqual(initialJobState(spec('a')));
+    expect(state.get('nope')).toBeUndefined();
+    expect(state.all().map((j) => [j.name, j.status])).toEqual([
+      ['a', 'init'],
+      ['b', 'init'],
+      ['c', 'running'],
+    ]);
+    expect(state.counts()).toMatchObject({ init: 2, running: 1 });
+    state.settle(9);
+    expect(state.all().map((j) => j.status)).toEqual(['init', 'failed', 'failed']);
+    expect(state.counts()).toMatchObject({ total: 3, init: 1, failed: 2 });
+    state.apply({ e: 'run', at: 10 });
+    expect(state.counts()).toMatchObject({ total: 3, init: 3, failed: 0 });
+  });
 });
