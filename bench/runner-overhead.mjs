@@ -1,9 +1,12 @@
 // What the runner itself costs, without processes: N jobs through runBatch on an executor that
-// finishes each job at once (state persistence on), each N in a fresh process: wall time per job
-// and the process's peak RSS. Also the CLI's cold start (`hyperctl --help`) against `node -e 0`.
-// Usage: npm run build && node bench/runner-overhead.mjs [N ...]   (default: 1000 10000 100000)
+// finishes each job at once (state persistence on), each N in a fresh process: wall time per job,
+// the process's peak RSS and its live heap at the end (after a full GC). The batches folder is in
+// a tmpfs (/dev/shm) unless --disk is given: this machine's cloud disk takes 2-3 times longer for
+// the same mkdir from one run to the next, which would decide more than the runner does. Also the
+// CLI's cold start (`hyperctl --help`) against `node -e 0`.
+// Usage: npm run build && node bench/runner-overhead.mjs [--disk] [N ...]   (default: 1000 10000 100000)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,20 +27,23 @@ const jobs = Array.from({ length: n }, (_, i) => ({ name: 'j' + i, params: { i }
 const start = performance.now();
 const result = await runBatch({ name: 'noop', jobs }, { batchesDataDir: process.argv[2], executors: [executor], parallelism: 2 });
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, succeed: result.counts.succeed, rssMiB: process.resourceUsage().maxRSS / 1024 }));
+const rssMiB = process.resourceUsage().maxRSS / 1024;
+globalThis.gc();
+console.log(JSON.stringify({ ms, succeed: result.counts.succeed, rssMiB, liveMiB: process.memoryUsage().heapUsed / 2 ** 20 }));
 `;
 
-console.log(`node ${process.version}; no-op executor, 2 slots, through runBatch (journal on)\n`);
-console.log('jobs       wall       per job    peak RSS');
+const where = process.argv.includes('--disk') || !existsSync('/dev/shm') ? tmpdir() : '/dev/shm';
+console.log(`node ${process.version}; no-op executor, 2 slots, through runBatch (journal on), batches folder in ${where}\n`);
+console.log('jobs       wall       per job    peak RSS   live heap at the end');
 for (const n of sizes.length ? sizes : [1000, 10000, 100000]) {
-  const dir = mkdtempSync(join(tmpdir(), 'hyperctl-bench-'));
+  const dir = mkdtempSync(join(where, 'hyperctl-bench-'));
   try {
-    const out = spawnSync(process.execPath, ['--input-type=module', '-e', child, String(n), dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const out = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', child, String(n), dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (out.status !== 0) throw new Error(out.stderr);
-    const { ms, succeed, rssMiB } = JSON.parse(out.stdout.trim().split('\n').at(-1));
+    const { ms, succeed, rssMiB, liveMiB } = JSON.parse(out.stdout.trim().split('\n').at(-1));
     if (succeed !== n) throw new Error(`${succeed} of ${n} jobs succeeded`);
     console.log(
-      `${String(n).padEnd(10)} ${`${(ms / 1000).toFixed(2)} s`.padEnd(10)} ${`${((ms * 1000) / n).toFixed(0)} µs`.padEnd(10)} ${rssMiB.toFixed(0)} MiB`,
+      `${String(n).padEnd(10)} ${`${(ms / 1000).toFixed(2)} s`.padEnd(10)} ${`${((ms * 1000) / n).toFixed(0)} µs`.padEnd(10)} ${`${rssMiB.toFixed(0)} MiB`.padEnd(10)} ${liveMiB.toFixed(0)} MiB`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
