@@ -1,4 +1,4 @@
-// How long `hyperctl batch compare` takes on a batch of N jobs with metrics (default 10,000): the
+// How long `hyperctl batch compare`, `batch best` and `batch show` take on a batch of N jobs with metrics (default 10,000): the
 // batch is made by runBatch with an executor that only writes each job's metrics line (no
 // processes), then the built CLI is timed reading it back, sorting and printing.
 // Usage: npm run build && node bench/compare-10k.mjs [N]
@@ -34,11 +34,13 @@ try {
   const table = timed(process.execPath, args('--sort', 'accuracy', '--desc', '--top', '10'));
   const all = timed(process.execPath, args('--sort', 'accuracy', '--csv'));
   const best = timed(process.execPath, [cli, 'batch', 'best', 'bench', '--metric', 'accuracy', '--batches-data-dir', dir]);
+  const show = timed(process.execPath, [cli, 'batch', 'show', 'bench', '--batches-data-dir', dir]);
   const start = timed(process.execPath, [cli, '--version']);
   console.log(`node ${process.version}; a batch of ${jobs.length} jobs with 2 metrics each`);
   console.log(`batch compare --sort accuracy --desc --top 10   ${table.toFixed(0)} ms`);
   console.log(`batch compare --sort accuracy --csv (all rows)  ${all.toFixed(0)} ms`);
   console.log(`batch best --metric accuracy                    ${best.toFixed(0)} ms`);
+  console.log(`batch show (every job)                          ${show.toFixed(0)} ms`);
   console.log(`(hyperctl --version, the CLI's start alone:      ${start.toFixed(0)} ms)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import type { JobRecord, JournalRecord, ReportRecord, RunRecord, TrialRecord } f
 import { compactJournal, JournalWriter, latestByJob, readJournal } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
 import { stateWriteError } from './write-fault.js';
+import { storedSpec } from './spec-file.js';
 
 /** Who runs a batch now: written when a run starts, removed when it ends. */
 export interface RunnerInfo extends ProcessIdentity {
@@ -89,7 +90,7 @@ export class BatchStore {
       const previous = latestByJob(records);
       const trials = records.filter((r): r is TrialRecord => r.e === 'trial');
       const reports = records.filter((r): r is ReportRecord => r.e === 'report');
-      if (previous.size > 0 || trials.length > 0) compactJournal(journalPath, previous, trials, reports);
+      if (records.length > 0) compactJournal(journalPath, records);
       writeJsonAtomic(join(spec.dataDir, batchFiles.spec), storedSpec(spec));
       let journal: JournalWriter;
       try {
@@ -121,6 +122,13 @@ export class BatchStore {
     this.#closed = true;
     try {
       this.#journal.close();
+      // Readers fold one record per job, not each start and exit; the journal is whole either way,
+      // so a compaction that fails (a full disk) only leaves it longer.
+      try {
+        compactJournal(join(this.dir, batchFiles.journal));
+      } catch {
+        // the journal as written stays
+      }
       const endedAt = Date.now();
       writeJsonAtomic(join(this.dir, batchFiles.lastRun), { startedAt: this.startedAt, endedAt, interrupted } satisfies LastRunInfo);
       if (serving) writeJsonAtomic(join(this.dir, batchFiles.runner), { ...this.#runner, finishedAt: endedAt } satisfies RunnerInfo);
@@ -213,15 +221,4 @@ function lockBatch(dir: string, name: string, portal: string | undefined, finish
     unlinkSync(path);
   }
   throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is being started by another process`);
-}
-
-/** The spec as stored: secrets are never written to disk. */
-function storedSpec(spec: BatchSpec): unknown {
-  if (spec.backend.type !== 'remote') return spec;
-  const machines = spec.backend.machines.map((m) => ({
-    ...m,
-    ...(m.password === undefined ? {} : { password: '***' }),
-    ...(m.passphrase === undefined ? {} : { passphrase: '***' }),
-  }));
-  return { ...spec, backend: { ...spec.backend, machines } };
 }

@@ -1,39 +1,62 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { writeAtomic } from './atomic-file.js';
 import { stateWriteError } from './write-fault.js';
-import type { JobRecord, JournalRecord, ReportRecord, TrialRecord } from '../state/records.js';
+import type { JobRecord, JournalRecord, RunRecord } from '../state/records.js';
+
+/** How much of a journal is read at a time: a big journal is never held whole, as bytes or as text. */
+const readChunkBytes = 1 << 20;
 
 /**
  * Reads every whole record. A `kill -9` can leave at most the last line torn; such a line (or any
- * that does not parse) is skipped, so the journal is always readable.
+ * that does not parse) is skipped, so the journal is always readable. The file is read a chunk at
+ * a time into one buffer: a 40 MB journal read whole cost as much in fresh memory as in parsing.
  */
-export function readJournal(path: string): JournalRecord[] {
-  let text: string;
+export function readJournal(path: string, chunkBytes = readChunkBytes): JournalRecord[] {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
   const records: JournalRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const record = JSON.parse(line) as JournalRecord;
-      if (
-        record &&
-        (record.e === 'run'
-          ? typeof record.at === 'number'
-          : record.e === 'trial'
-            ? typeof record.n === 'number' && Array.isArray(record.jobs)
-            : (record.e === 'start' || record.e === 'exit' || record.e === 'report') && typeof record.job === 'string')
-      )
-        records.push(record);
-    } catch {
-      // a torn tail from a killed writer
+  try {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    // A character split between two chunks is decoded whole.
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (let position = 0; ; ) {
+      const read = readSync(fd, buffer, 0, buffer.length, position);
+      if (read === 0) break;
+      position += read;
+      const lines = (rest + decoder.write(buffer.subarray(0, read))).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) addRecord(records, line);
     }
+    addRecord(records, rest + decoder.end());
+  } finally {
+    closeSync(fd);
   }
   return records;
+}
+
+function addRecord(records: JournalRecord[], line: string): void {
+  if (!line) return;
+  try {
+    const record = JSON.parse(line) as JournalRecord;
+    if (
+      record &&
+      (record.e === 'run'
+        ? typeof record.at === 'number'
+        : record.e === 'trial'
+          ? typeof record.n === 'number' && Array.isArray(record.jobs)
+          : (record.e === 'start' || record.e === 'exit' || record.e === 'report') && typeof record.job === 'string')
+    )
+      records.push(record);
+  } catch {
+    // a torn tail from a killed writer
+  }
 }
 
 /** The last record of each job, in journal order (`run` records concern no one job). */
@@ -116,20 +139,55 @@ export class JournalWriter {
 }
 
 /**
- * Rewrites the journal with a search's trials and one record per job (the latest), atomically (temp file + rename), so a
- * batch re-run many times does not grow without bound. A torn line ends up dropped.
+ * The records a journal can be cut down to with every job's state folded from it unchanged: a
+ * search's trials (they bring the jobs the other records are about), the reports early stopping
+ * judged, in their order; then the latest record of each job (of each version of it, by hash),
+ * those written before the last `run`
+ * record, that record, and those after it (a run record sends the jobs before it back to `init`
+ * as it did). A job whose latest record a forced run came after is `init` whatever it was: its
+ * record goes.
  */
-export function compactJournal(
-  path: string,
-  latest: ReadonlyMap<string, JobRecord>,
-  trials: readonly TrialRecord[] = [],
-  reports: readonly ReportRecord[] = [],
-): void {
+export function compactedRecords(records: readonly JournalRecord[]): JournalRecord[] {
+  const trials: JournalRecord[] = [];
+  const reports: JournalRecord[] = [];
+  const latest = new Map<string, { readonly record: JobRecord; readonly at: number }>();
+  let lastRun: { readonly record: RunRecord; readonly at: number } | undefined;
+  let lastForced = -1;
+  records.forEach((record, at) => {
+    if (record.e === 'trial') trials.push(record);
+    else if (record.e === 'report') reports.push(record);
+    else if (record.e === 'run') {
+      lastRun = { record, at };
+      if (record.force) lastForced = at;
+    } else {
+      // Per version of the job: a fold skips records of another hash than its spec's, so an older
+      // version's latest record may be what a reader with that spec folds. Deleted first, so the
+      // map's order is that of the latest records.
+      const key = `${record.job}\0${record.hash}`;
+      latest.delete(key);
+      latest.set(key, { record, at });
+    }
+  });
+  const before: JournalRecord[] = [];
+  const after: JournalRecord[] = [];
+  const runAt = lastRun?.at ?? -1;
+  for (const { record, at } of latest.values()) {
+    if (at < runAt) {
+      if (at > lastForced || lastForced === runAt) before.push(record);
+    } else after.push(record);
+  }
+  return [...trials, ...reports, ...before, ...(lastRun ? [lastRun.record] : []), ...after];
+}
+
+/**
+ * Rewrites the journal as {@link compactedRecords} of it, atomically (temp file + rename), so a
+ * batch re-run many times does not grow without bound and a reader folds one record per job, not
+ * every start and exit. A torn line ends up dropped.
+ */
+export function compactJournal(path: string, records: readonly JournalRecord[] = readJournal(path)): void {
   writeAtomic(path, (write) => {
     let chunk = '';
-    // A search's trials first: they bring the jobs the other records are about; then the reports
-    // early stopping judged, in their order.
-    for (const record of [...trials, ...reports, ...latest.values()]) {
+    for (const record of compactedRecords(records)) {
       chunk += `${JSON.stringify(record)}\n`;
       if (chunk.length > 1 << 16) {
         write(chunk);

@@ -8,6 +8,7 @@ import { toJobResult, type JobResult } from '../state/job-result.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { batchFiles } from '../batch/batch-folder.js';
 import { readJournal } from './journal.js';
+import { specFromStored } from './spec-file.js';
 import { closestNames } from '../text/closest-names.js';
 
 /** A batch as the state on disk tells it. */
@@ -28,7 +29,7 @@ export interface StoredBatch {
 export function readSpec(batchesDataDir: string, name: string): BatchSpec {
   const file = join(batchesDataDir, name, batchFiles.spec);
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as BatchSpec;
+    return specFromStored(JSON.parse(readFileSync(file, 'utf8')) as BatchSpec);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')

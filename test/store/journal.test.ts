@@ -2,7 +2,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/state/records.js';
-import { compactJournal, JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
+import { BatchState } from '../../src/state/batch-state.js';
+import { compactedRecords, compactJournal, JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const records: JournalRecord[] = [
@@ -13,6 +14,17 @@ const records: JournalRecord[] = [
 ];
 
 describe('the journal', () => {
+  it('reads records whose lines, and characters, cross the chunks it is read in', () => {
+    const path = join(tempDir(), 'journal.jsonl');
+    const writer = new JournalWriter(path);
+    const many: JournalRecord[] = Array.from({ length: 50 }, (_, i) => ({ e: 'start', job: `é${'ü'.repeat(i)}€${i}`, hash: 'h', at: i, host: 'local' }));
+    for (const record of many) writer.append(record);
+    writer.close();
+    // Chunks of every small size split lines and two- and three-byte characters everywhere.
+    for (const chunk of [1, 2, 3, 5, 7, 64]) expect(readJournal(path, chunk)).toEqual(many);
+    expect(readJournal(path)).toEqual(many);
+  });
+
   it('reads back what was appended, skipping a torn last line', () => {
     const path = join(tempDir(), 'journal.jsonl');
     const writer = new JournalWriter(path);
@@ -22,16 +34,50 @@ describe('the journal', () => {
     expect(readJournal(path)).toEqual(records);
   });
 
-  it('compacts to the last record of each job, in journal order', () => {
+  it('compacts to the last record of each job, keeping the last run record where it was', () => {
     const path = join(tempDir(), 'journal.jsonl');
     const latest = latestByJob(records);
     expect([...latest.values()]).toEqual([records[3], records[2]]);
-    compactJournal(path, latest);
+    compactJournal(path, records);
     expect(
       readFileSync(path, 'utf8')
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line)),
-    ).toEqual([records[3], records[2]]);
+    ).toEqual([records[0], records[2], records[3]]);
+  });
+
+  it('compacts any journal to records that fold into the same state, at random', () => {
+    const jobs = ['a', 'b', 'c', 'd'].map((name) => ({
+      name,
+      params: {},
+      command: 'true',
+      workingDir: '/w',
+      dataDir: `/d/${name}`,
+      hash: 'h',
+      retries: 0,
+    }));
+    const statuses = ['succeed', 'failed', 'killed', 'pruned'] as const;
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const fold = (list: readonly JournalRecord[]) => {
+      const state = new BatchState({ name: 'b', dataDir: '/d', jobs }).applyAll(list);
+      return { jobs: state.all(), counts: state.counts(), runStartedAt: state.runStartedAt };
+    };
+    for (let round = 0; round < 500; round++) {
+      const list: JournalRecord[] = [];
+      for (let at = 0, length = random(30); at < length; at++) {
+        const job = jobs[random(jobs.length)]!.name;
+        const kind = random(10);
+        if (kind === 0) list.push({ e: 'run', at, ...(random(3) === 0 ? { force: true } : {}) });
+        else if (kind < 5)
+          list.push({ e: 'start', job, hash: random(8) === 0 ? 'old' : 'h', at, host: 'local', ...(random(6) === 0 ? { queued: true, handle: `${at}` } : {}) });
+        else list.push({ e: 'exit', job, hash: 'h', status: statuses[random(4)]!, code: 0, signal: null, startedAt: at, at, host: 'local' });
+      }
+      expect(fold(compactedRecords(list)), JSON.stringify(list)).toEqual(fold(list));
+    }
   });
 });
