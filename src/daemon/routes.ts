@@ -6,6 +6,8 @@ import * as v from 'valibot';
 import type { BatchEvent } from '../run/events.js';
 import { batchStatus } from '../state/batch-status.js';
 import { type JobResult, withLiveMetrics } from '../state/job-result.js';
+import type { JobState } from '../state/job-state.js';
+import type { JobStatus } from '../batch/types.js';
 import type { RunView } from '../run/run-view.js';
 import { toReport } from '../metrics/metrics-line.js';
 import { unknownJob } from '../text/closest-names.js';
@@ -51,7 +53,7 @@ export async function route(ctx: RouteContext): Promise<void> {
   if (c === 'jobs' && d === undefined && method === 'GET') return listJobs(ctx);
   if (c === 'jobs' && d !== undefined) {
     const job = ctx.view.job(d);
-    if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', unknownJob(ctx.view.spec.name, d, ctx.view.jobs()).message);
+    if (!job) return sendError(res, 404, 'E_JOB_NOT_FOUND', unknownJob(ctx.view.spec.name, d, [...ctx.view.states()]).message);
     if (e === undefined && method === 'GET') return sendJob(ctx, job);
     if (e === 'metrics' && rest.length === 0 && method === 'GET') return sendJson(res, 200, (await ctx.view.metrics(job.name)) ?? { last: {}, history: [] });
     if (e === 'metrics' && rest.length === 0 && method === 'POST') return postMetrics(ctx, job);
@@ -94,13 +96,28 @@ async function listJobs({ req, res, view, query }: RouteContext): Promise<void> 
   const parsed = v.safeParse(jobsQuery, Object.fromEntries(query));
   if (!parsed.success) return sendError(res, 400, 'E_BAD_REQUEST', `${parsed.issues[0].path?.[0]?.key ?? 'query'}: ${parsed.issues[0].message}`);
   const { status, offset = 0, limit } = parsed.output;
-  const all = status ? view.jobs().filter((j) => j.status === status) : view.jobs();
-  const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
+  const counts = view.counts();
+  const total = status ? counts[status] : counts.total;
+  const count = Math.max(0, Math.min(total - offset, limit ?? Number.POSITIVE_INFINITY));
+  const page = pageOf(view.states(), status, offset, count);
   // Running jobs are few (as many as there are slots): their live metrics are worth a look each;
-  // the others go out as they are, a chunk at a time, without a promise each.
-  const running = page.filter((job) => job.status === 'running');
-  const live = new Map(await Promise.all(running.map(async (job) => [job.name, await withLiveMetrics(job, () => view.metrics(job.name))] as const)));
-  await streamJsonArray(req, res, `{"total":${all.length},"offset":${offset},"jobs":`, page, (job) => toJobInfo(live.get(job.name) ?? job), '}');
+  // the others are made into results as they are written, a chunk at a time.
+  const info = (job: JobState) =>
+    job.status === 'running' ? withLiveMetrics(view.result(job), () => view.metrics(job.name)).then(toJobInfo) : toJobInfo(view.result(job));
+  await streamJsonArray(req, res, `{"total":${total},"offset":${offset},"jobs":`, page, info, '}', count);
+}
+
+/** The jobs of a status (any, without one) from `offset` on, at most `limit` of them, as they are read. */
+function* pageOf(states: Iterable<JobState>, status: JobStatus | undefined, offset: number, limit: number): Generator<JobState> {
+  if (limit <= 0) return;
+  let seen = 0;
+  let given = 0;
+  for (const job of states) {
+    if (status !== undefined && job.status !== status) continue;
+    if (seen++ < offset) continue;
+    yield job;
+    if (++given >= limit) return;
+  }
 }
 
 /** The dashboard page; its address holds the token, which must not leak through a Referer. */
@@ -208,7 +225,8 @@ async function compatRoute({ req, res, view }: RouteContext, method: string, pat
   }
   if (path[0] !== 'api' || path[1] !== 'job') return fail(404, { msg: 'resource not found' });
   const [, , name, operation, ...rest] = path;
-  if (name === undefined && method === 'GET') return streamJsonArray(req, res, '{"code":0,"data":{"jobs":', view.jobs(), compatJob, '}}');
+  if (name === undefined && method === 'GET')
+    return streamJsonArray(req, res, '{"code":0,"data":{"jobs":', view.states(), (job) => compatJob(view.result(job)), '}}', view.counts().total);
   const job = name === undefined ? undefined : view.job(name);
   if (!job) return fail(404, { msg: 'resource not found' });
   if (operation === undefined && method === 'GET') return sendJson(res, 200, { code: 0, data: compatJob(job) });

@@ -3,7 +3,8 @@ import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
 import type { RunView } from '../run/run-view.js';
 import type { StatusCounts } from '../state/batch-state.js';
-import type { JobResult } from '../state/job-result.js';
+import { type JobResult, toJobResult } from '../state/job-result.js';
+import type { JobState } from '../state/job-state.js';
 import type { StoredBatch } from '../store/read-batch.js';
 
 /**
@@ -29,8 +30,12 @@ export class StoredRunView implements RunView {
     this.#onStop = onStop;
   }
 
-  jobs(): JobResult[] {
-    return [...this.#batch.jobs];
+  states(): Iterable<JobState> {
+    return this.#batch.state.each();
+  }
+
+  result(job: JobState): JobResult {
+    return this.#jobs.get(job.name) ?? toJobResult(job, this.#batch.state.runStartedAt);
   }
 
   job(name: string): JobResult | undefined {

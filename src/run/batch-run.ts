@@ -19,6 +19,7 @@ import type { ExitRecord, JournalRecord } from '../state/records.js';
 import type { BatchCounts, BatchEvent, BatchResult, SearchResult } from './events.js';
 import { BatchState } from '../state/batch-state.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
+import type { JobState } from '../state/job-state.js';
 import { settleJob } from '../state/reduce.js';
 import { backendWarnings, createExecutors, usesResources } from './executors-for.js';
 import { type Upload, uploadFor } from '../upload/upload.js';
@@ -303,9 +304,13 @@ export class BatchRun implements RunView {
     }
   }
 
-  jobs(): JobResult[] {
-    // Made when asked, from the state: a job's result is not kept beside its state.
-    return this.#state.all().map((job) => toJobResult(job, this.#state.runStartedAt));
+  states(): Iterable<JobState> {
+    return this.#state.each();
+  }
+
+  // Made when asked, from the state: a job's result is not kept beside its state.
+  result(job: JobState): JobResult {
+    return toJobResult(job, this.#state.runStartedAt);
   }
 
   job(name: string): JobResult | undefined {
@@ -615,7 +620,7 @@ export class BatchRun implements RunView {
     const endedAt = Date.now();
     // Nothing runs any more: what the journal left open ends as a reader of the disk will see it.
     this.#state.settle(endedAt);
-    const jobs = this.jobs();
+    const jobs = this.#state.all().map((job) => this.result(job));
     const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
     // A pruned job lost by its metric, as asked: the batch did what it was told.
     const status = interrupted ? 'interrupted' : counts.succeed + counts.pruned === counts.total && !this.#samplerFailed ? 'succeed' : 'failed';

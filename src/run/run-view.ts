@@ -4,6 +4,7 @@ import type { MetricsReport } from '../metrics/metrics-line.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import type { BatchEvent } from './events.js';
 import type { JobResult } from '../state/job-result.js';
+import type { JobState } from '../state/job-state.js';
 
 /** What the daemon and other observers see of a run while it goes on. */
 export interface RunView {
@@ -11,8 +12,10 @@ export interface RunView {
   readonly startedAt: number;
   /** When its last job ended, once it has. */
   readonly endedAt: number | undefined;
-  /** Every job's current state, in batch order. */
-  jobs(): JobResult[];
+  /** Every job's current state, in batch order, made as it is read (a list of a huge batch is streamed). */
+  states(): Iterable<JobState>;
+  /** A job's state as results show it. */
+  result(job: JobState): JobResult;
   job(name: string): JobResult | undefined;
   jobSpec(name: string): JobSpec | undefined;
   /** A job's metrics: live while it runs, else as recorded when it ended. */

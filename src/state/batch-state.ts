@@ -93,9 +93,12 @@ export class BatchState {
 
   /** Every job, in batch order. */
   all(): JobState[] {
-    const all: JobState[] = [];
-    for (const spec of this.#specs.values()) all.push(this.#jobs.get(spec.name) ?? initialJobState(spec));
-    return all;
+    return [...this.each()];
+  }
+
+  /** Every job, in batch order, one at a time: a reader of part of a huge batch makes only what it reads. */
+  *each(): Generator<JobState> {
+    for (const spec of this.#specs.values()) yield this.#jobs.get(spec.name) ?? initialJobState(spec);
   }
 
   counts(): StatusCounts {
