@@ -220,7 +220,10 @@ export class BatchRun implements RunView {
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
       this.#state.applyAll([...store.trials, ...store.previous.values()]).apply(store.runRecord);
       // A search's earlier trials that did not finish run again with their params, before any new one.
-      const toRun = [...this.#state.all()].filter((job) => job.status === 'init').map((job) => this.#state.spec(job.name)!);
+      const toRun = this.#state
+        .all()
+        .filter((job) => job.status === 'init')
+        .map((job) => this.#state.spec(job.name)!);
       // Early stopping goes on from where the earlier runs left it: their reports, in order; a job
       // that runs again is judged afresh.
       if (this.#pruner) {
@@ -315,7 +318,7 @@ export class BatchRun implements RunView {
 
   job(name: string): JobResult | undefined {
     const job = this.#state.get(name);
-    return job && toJobResult(job, this.#state.runStartedAt);
+    return job && this.result(job);
   }
 
   jobSpec(name: string): JobSpec | undefined {
