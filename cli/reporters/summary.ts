@@ -89,6 +89,8 @@ export function summaryJson(result: BatchResult): unknown {
       signal: j.signal,
       skipped: j.skipped,
       ...(j.reason ? { reason: j.reason } : {}),
+      ...(j.host ? { host: j.host } : {}),
+      ...(j.startedAt !== undefined ? { startedAt: new Date(j.startedAt).toISOString() } : {}),
       ...(j.durationMs !== undefined ? { durationMs: j.durationMs } : {}),
       params: j.params,
       dataDir: j.dataDir,

@@ -192,6 +192,16 @@ describe('the estimate of time left', () => {
   });
 });
 
+describe('the --json summary', () => {
+  it('says where and when each job that started ran', () => {
+    const ran = { ...jobResult('a', 'succeed'), host: 'gpu1', startedAt: Date.UTC(2026, 0, 2, 3, 4, 5), endedAt: Date.UTC(2026, 0, 2, 3, 4, 6) };
+    const jobs = (summaryJson({ ...result, jobs: [ran, jobResult('c', 'init')] }) as { jobs: Record<string, unknown>[] }).jobs;
+    expect(jobs[0]).toMatchObject({ name: 'a', host: 'gpu1', startedAt: '2026-01-02T03:04:05.000Z', durationMs: 10 });
+    expect(jobs[1]).not.toHaveProperty('host');
+    expect(jobs[1]).not.toHaveProperty('startedAt');
+  });
+});
+
 describe('the summary of a run with an upload', () => {
   it('says per machine what was sent and what came back, in text and in --json', () => {
     const transfers = [
