@@ -1,5 +1,7 @@
-// Per-job overhead of hyperctl's local backend against GNU Parallel: N trivial jobs (`true`),
-// two at a time, state persistence on, both measured in the same run.
+// Per-job overhead of hyperctl's local backend against GNU Parallel and the floor of starting a
+// process: N trivial jobs (`true`, each through `sh -c` as hyperctl runs a command), two at a
+// time, state persistence on, all measured in the same run; the floor is `xargs -P2 -n1 sh -c
+// true` (a process each, nothing recorded).
 // Usage: npm run build && node bench/local-vs-parallel.mjs [N ...]   (default: 1000 10000)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +33,7 @@ function ensureParallel() {
 ensureParallel();
 const version = execFileSync('parallel', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 console.log(`node ${process.version}, ${version}, parallelism 2\n`);
-console.log('jobs     hyperctl   parallel   parallel --joblog   ratio (hyperctl / parallel --joblog)');
+console.log('jobs     hyperctl   parallel   parallel --joblog   xargs -P2   hyperctl / parallel --joblog   hyperctl / xargs');
 for (const n of sizes.length ? sizes : [1000, 10000]) {
   const dir = mkdtempSync(join(tmpdir(), 'hyperctl-bench-'));
   try {
@@ -41,16 +43,20 @@ for (const n of sizes.length ? sizes : [1000, 10000]) {
     const hyperctl = timed(process.execPath, runArgs(cli, join(dir, 'batch.json'), join(dir, 'data'), '-p', '2'));
     const parallel = timed('parallel', ['-j2', 'true'], { input });
     const joblog = timed('parallel', ['-j2', '--joblog', join(dir, 'joblog'), 'true'], { input });
+    // xargs hands each input line to `sh -c true` as $0: one shell per job, as hyperctl starts.
+    const xargs = timed('xargs', ['-P2', '-n1', 'sh', '-c', 'true'], { input });
     const row = [
       String(n).padEnd(8),
       `${(hyperctl / 1000).toFixed(2)}s`.padEnd(10),
       `${(parallel / 1000).toFixed(2)}s`.padEnd(10),
       `${(joblog / 1000).toFixed(2)}s`.padEnd(19),
-      (hyperctl / joblog).toFixed(2),
+      `${(xargs / 1000).toFixed(2)}s`.padEnd(11),
+      (hyperctl / joblog).toFixed(2).padEnd(30),
+      (hyperctl / xargs).toFixed(2),
     ];
     console.log(row.join(' '));
     console.log(
-      `         per job: hyperctl ${(hyperctl / n).toFixed(2)} ms, parallel ${(parallel / n).toFixed(2)} ms, parallel --joblog ${(joblog / n).toFixed(2)} ms`,
+      `         per job: hyperctl ${(hyperctl / n).toFixed(2)} ms, parallel ${(parallel / n).toFixed(2)} ms, parallel --joblog ${(joblog / n).toFixed(2)} ms, xargs ${(xargs / n).toFixed(2)} ms`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
