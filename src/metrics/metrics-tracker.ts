@@ -59,7 +59,7 @@ export class MetricsTracker {
 
   /** Scans what the job wrote to stdout since the last look, if anything: called while it runs. */
   catchUp(): Promise<void> {
-    return this.#inTurn(() => this.#readStdout(1));
+    return this.#inTurn(() => this.#readStdout());
   }
 
   #inTurn<T>(look: () => Promise<T>): Promise<T> {
@@ -69,7 +69,7 @@ export class MetricsTracker {
   }
 
   async #read(): Promise<JobMetrics | undefined> {
-    await this.#readStdout(0);
+    await this.#readStdout();
     const posted = this.posted ? await readLines(join(this.#dataDir, metricsFiles.posted)) : [];
     const final = await readFinal(join(this.#dataDir, metricsFiles.final));
     const reports = [...this.#fromStdout, ...posted, ...(final ? [final] : [])];
@@ -84,12 +84,12 @@ export class MetricsTracker {
     return { last, history };
   }
 
-  async #readStdout(minBytes: number): Promise<void> {
+  async #readStdout(): Promise<void> {
     const file = join(this.#dataDir, 'stdout');
     // A look with nothing new (most looks, and every job that prints nothing) costs one stat, taken
-    // at once: a run of many short jobs makes one per job and per look.
-    const seen = sizeOf(file) ?? 0;
-    if (seen >= this.#offset && seen - this.#offset < Math.max(1, minBytes)) return;
+    // at once: a run of many short jobs makes one per job and per look. A file that shrank goes on
+    // to be read anew.
+    if ((sizeOf(file) ?? 0) === this.#offset) return;
     let handle: FileHandle;
     try {
       handle = await open(file, 'r');
