@@ -47,7 +47,8 @@ export class BatchState {
     if (record.e === 'run') {
       this.runStartedAt = record.at;
       // A run record sends jobs back to their initial state, which those without a state are in.
-      for (const [name, job] of [...this.#jobs]) this.#set(job, reduceJob(job, record, this.#specs.get(name)!));
+      // (#set may delete the entry being visited: a Map's iteration allows that.)
+      for (const [name, job] of this.#jobs) this.#set(job, reduceJob(job, record, this.#specs.get(name)!));
       return;
     }
     const spec = this.#specs.get(record.job);
@@ -65,7 +66,7 @@ export class BatchState {
 
   /** What is left once no runner runs the batch (see {@link settleJob}). */
   settle(at: number): this {
-    for (const job of [...this.#jobs.values()]) this.#set(job, settleJob(job, at));
+    for (const job of this.#jobs.values()) this.#set(job, settleJob(job, at));
     return this;
   }
 

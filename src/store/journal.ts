@@ -89,8 +89,14 @@ export class JournalWriter {
 
   constructor(path: string) {
     this.#path = path;
-    this.#fd = openSync(path, 'a');
+    this.#fd = openSync(path, 'a+');
     this.#size = fstatSync(this.#fd).size;
+    // A writer killed mid-line left a torn tail: the first record goes on a line of its own.
+    if (this.#size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(this.#fd, last, 0, 1, this.#size - 1);
+      this.#torn = last[0] !== 0x0a;
+    }
   }
 
   /** Appends one record; throws `E_STATE_WRITE` when it is not (wholly) written. */
@@ -182,12 +188,15 @@ export function compactedRecords(records: readonly JournalRecord[]): JournalReco
 /**
  * Rewrites the journal as {@link compactedRecords} of it, atomically (temp file + rename), so a
  * batch re-run many times does not grow without bound and a reader folds one record per job, not
- * every start and exit. A torn line ends up dropped.
+ * every start and exit; a journal with nothing to leave out is left as it is.
  */
 export function compactJournal(path: string, records: readonly JournalRecord[] = readJournal(path)): void {
+  const compacted = compactedRecords(records);
+  // Nothing to leave out (a journal compacted when the last run ended): not written again.
+  if (compacted.length === records.length) return;
   writeAtomic(path, (write) => {
     let chunk = '';
-    for (const record of compactedRecords(records)) {
+    for (const record of compacted) {
       chunk += `${JSON.stringify(record)}\n`;
       if (chunk.length > 1 << 16) {
         write(chunk);
