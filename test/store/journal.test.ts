@@ -1,8 +1,11 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/state/records.js';
+import type { JobLaunch } from '../../src/executors/executor.js';
+import { runBatch } from '../../src/index.js';
 import { BatchState } from '../../src/state/batch-state.js';
+import { readBatch } from '../../src/store/read-batch.js';
 import { compactedRecords, compactJournal, JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -32,6 +35,19 @@ describe('the journal', () => {
     writer.close();
     appendFileSync(path, '{"e":"exit","job":"b","ha');
     expect(readJournal(path)).toEqual(records);
+  });
+
+  it('starts the next record on a line of its own after a torn tail, and leaves a compact journal unwritten', () => {
+    const path = join(tempDir(), 'journal.jsonl');
+    compactJournal(path, records);
+    const compacted = statSync(path);
+    compactJournal(path);
+    expect(statSync(path).ino).toBe(compacted.ino);
+    appendFileSync(path, '{"e":"exit","job":"b","ha');
+    const writer = new JournalWriter(path);
+    writer.append(records[2]!);
+    writer.close();
+    expect(readJournal(path)).toEqual([records[0], records[2], records[3], records[2]]);
   });
 
   it('compacts to the last record of each job, keeping the last run record where it was', () => {
@@ -79,5 +95,22 @@ describe('the journal', () => {
       }
       expect(fold(compactedRecords(list)), JSON.stringify(list)).toEqual(fold(list));
     }
+  });
+
+  it('is left compact by a run that ends: its run record and one exit per job, folding as before', async () => {
+    const root = tempDir();
+    const instant = {
+      host: 'instant',
+      slots: 2,
+      run: async (job: JobLaunch) => {
+        job.onSpawn?.({});
+        return { exitCode: 0, signal: null, killed: false };
+      },
+    };
+    const jobs = ['a', 'b', 'c'].map((name) => ({ name, params: {}, execution: { command: 'true' } }));
+    const result = await runBatch({ name: 'b', jobs }, { batchesDataDir: root, executors: [instant] });
+    const journal = readJournal(join(root, 'b', 'journal.jsonl'));
+    expect(journal.map((r) => r.e)).toEqual(['run', 'exit', 'exit', 'exit']);
+    expect(readBatch(root, 'b').jobs).toEqual(result.jobs);
   });
 });
