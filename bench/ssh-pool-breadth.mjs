@@ -2,7 +2,9 @@
 // 4 slots each run N short jobs (`true`, default 3,000) from one `hyperctl run`. Reported: whether
 // every machine ran jobs, how long after the run's start each machine's first job started (the
 // connections are set up at once, not one after another), the wall time, and the runner's peak
-// resident memory and open file descriptors (sampled from /proc every 50 ms). Needs root.
+// resident memory and open file descriptors (sampled from /proc every 50 ms). The floor, in the
+// same run: OpenSSH's client connecting to every machine at once and running `true` (one process
+// per machine), when each of those ended. Needs root.
 // Usage: npm run build && node bench/ssh-pool-breadth.mjs [machines] [jobs] [slots each]
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,35 @@ try {
     JSON.stringify({ name: 'bench', jobs, backend: { type: 'remote', conf: { machines, known_hosts_file: knownHosts } } }),
   );
 
+  // The floor: every machine's sshd and key exchange, on this machine's cores, without hyperctl.
+  const floorStart = performance.now();
+  const floor = (
+    await Promise.all(
+      addresses.map(
+        (address) =>
+          new Promise((resolve, reject) => {
+            const ssh = spawn(
+              'ssh',
+              [
+                '-i',
+                key,
+                '-o',
+                'BatchMode=yes',
+                '-o',
+                `UserKnownHostsFile=${knownHosts}`,
+                '-o',
+                'StrictHostKeyChecking=yes',
+                `${testUser.name}@${address}`,
+                'true',
+              ],
+              { stdio: 'ignore' },
+            );
+            ssh.on('close', (code) => (code === 0 ? resolve(performance.now() - floorStart) : reject(new Error(`ssh ${address} true: exit ${code}`))));
+          }),
+      ),
+    )
+  ).sort((a, b) => a - b);
+
   const start = performance.now();
   const child = spawn(process.execPath, runArgs(cli, join(dir, 'batch.json'), join(dir, 'data')), { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -70,6 +101,9 @@ try {
   console.log(`succeeded                          ${result.counts.succeed} of ${n}`);
   console.log(`machines that ran jobs             ${first.size} of ${machineCount}`);
   console.log(`first job on each machine, after the run's start: median ${delays[Math.floor(delays.length / 2)]} ms, last ${delays.at(-1)} ms`);
+  console.log(
+    `floor: ssh HOST true, all at once:  median ${floor[Math.floor(floor.length / 2)].toFixed(0)} ms, last ${floor.at(-1).toFixed(0)} ms after they began`,
+  );
   console.log(`wall time (CLI start to end)       ${(wall / 1000).toFixed(2)} s  (${(wall / n).toFixed(2)} ms/job)`);
   console.log(`runner peak RSS                    ${(peakRss / 1024).toFixed(0)} MiB`);
   console.log(`runner peak open descriptors       ${peakFds}`);

@@ -9,7 +9,8 @@ import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
 import { exited, failedExit, killedExit, leaseRefusedExit } from './job-exit.js';
 import { leaseBusyStatus, leaseScript } from './gpu-lease.js';
-import { terminateGroup } from './process-group.js';
+import { terminateGroup, untilGroupEnds } from './process-group.js';
+import { ProcessStarter, type StartedProcess } from './process-starter.js';
 
 /**
  * Options of {@link LocalExecutor}.
@@ -24,11 +25,21 @@ export interface LocalExecutorOptions {
   readonly capacity?: CapacityConfig;
   /** The folder of GPU lease files. @defaultValue `/run/lock/hyperctl`, else `/tmp/hyperctl-locks` */
   readonly gpuLockDir?: string;
+  /**
+   * How jobs are started. `auto`: through one small long-lived `python3` helper (3.8 or later)
+   * that starts each with `posix_spawn`, about half the cost of Node's own spawn, which forks the
+   * whole runner; `node`: with Node's spawn. `auto` falls back to `node` where no such Python is
+   * on the PATH; jobs with live output or a GPU lease always start with Node's spawn.
+   * @defaultValue 'auto'
+   */
+  readonly starter?: 'auto' | 'node';
 }
 
 /**
- * Runs jobs as child processes of this one: `/bin/sh -c command`, each in a process group of its
- * own, output straight into the job's `stdout` and `stderr` files.
+ * Runs jobs on this machine: `/bin/sh -c command`, each the leader of a session (and process
+ * group) of its own, output straight into the job's `stdout` and `stderr` files. Jobs are started
+ * by a small helper process where one can run (see {@link LocalExecutorOptions.starter}); call
+ * `close()` when done with it (a run closes the executors it was given).
  * @public
  */
 export class LocalExecutor implements Executor {
@@ -40,6 +51,8 @@ export class LocalExecutor implements Executor {
   readonly #baseEnv: NodeJS.ProcessEnv;
   readonly #capacity: CapacityConfig | undefined;
   readonly #gpuLockDir: string | undefined;
+  readonly #starterWanted: boolean;
+  #starter: Promise<ProcessStarter | undefined> | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
     this.slots = options.slots ?? 1;
@@ -47,6 +60,7 @@ export class LocalExecutor implements Executor {
     this.#baseEnv = { ...process.env };
     this.#capacity = options.capacity;
     this.#gpuLockDir = options.gpuLockDir;
+    this.#starterWanted = options.starter !== 'node';
   }
 
   /** This machine's CPUs, memory and (from `nvidia-smi`) GPUs, with the configured overrides and GPU policy. */
@@ -69,6 +83,62 @@ export class LocalExecutor implements Executor {
 
   /** Runs one job to its end; see {@link Executor.run}. */
   async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
+    if (this.#starterWanted && job.onOutput === undefined && job.gpuLease === undefined) {
+      const starter = await this.#openStarter();
+      if (starter) return this.#runStarted(starter, job, signal);
+    }
+    return this.#runSpawned(job, signal);
+  }
+
+  /** Ends the process starter, if one was opened; a later job opens another. */
+  async close(): Promise<void> {
+    const starter = this.#starter;
+    this.#starter = undefined;
+    await (await starter)?.close();
+  }
+
+  async #openStarter(): Promise<ProcessStarter | undefined> {
+    this.#starter ??= ProcessStarter.open(this.#baseEnv);
+    const opening = this.#starter;
+    const starter = await opening;
+    // One that ended under the run (killed, out of memory) is replaced; where none could run, none is tried again.
+    if (!starter?.gone) return starter;
+    if (this.#starter === opening) this.#starter = ProcessStarter.open(this.#baseEnv);
+    return this.#starter;
+  }
+
+  async #runStarted(starter: ProcessStarter, job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
+    let started: StartedProcess;
+    try {
+      started = await starter.start({ command: job.command, cwd: job.workingDir, env: job.env, stdoutPath: job.stdoutPath, stderrPath: job.stderrPath });
+    } catch (error) {
+      return failedExit(`cannot start: ${(error as Error).message}`);
+    }
+    const { pid } = started;
+    let killing: Promise<void> | undefined;
+    const onAbort = () => {
+      killing ??= terminateGroup(pid, this.#killGraceMs);
+    };
+    // Listening first: recording the start may itself end the run (a full disk), and the job with it.
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (signal.aborted) onAbort();
+      job.onSpawn?.({ pid, startTicks: started.startTicks });
+      const end = await started.end;
+      if ('lost' in end) {
+        // Nothing can say how it ended now; it is reported once it has, not while it may still write.
+        await untilGroupEnds(pid, signal);
+        await killing;
+        return killing !== undefined ? killedExit() : failedExit(`its exit status was lost: ${end.lost}`);
+      }
+      await killing;
+      return killing !== undefined ? killedExit(end.code, end.signal) : exited(end.code, end.signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #runSpawned(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
     const live = job.onOutput !== undefined;
     const out = openSync(job.stdoutPath, 'w');
     const err = openSync(job.stderrPath, 'w');

@@ -52,3 +52,8 @@ export async function terminateGroup(pgid: number, graceMs: number): Promise<voi
   signalGroup(pgid, 'SIGKILL');
   for (let i = 0; i < 40 && (await groupRuns(pgid)); i++) await sleep(25);
 }
+
+/** Resolves once no process of the group runs, or `signal` aborts. */
+export async function untilGroupEnds(pgid: number, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted && (await groupRuns(pgid))) await sleep(200, undefined, { signal }).catch(() => {});
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalExecutor } from '../../src/executors/local.js';
+import type { JobLaunch } from '../../src/executors/executor.js';
+import { ProcessStarter } from '../../src/executors/process-starter.js';
+import { processStartTicks } from '../../src/store/process-identity.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const opened: LocalExecutor[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((executor) => executor.close()));
+});
+
+function executor(starter: 'auto' | 'node', killGraceMs = 5000): LocalExecutor {
+  const made = new LocalExecutor({ slots: 2, starter, killGraceMs });
+  opened.push(made);
+  return made;
+}
+
+function launch(dir: string, command: string, more: Partial<JobLaunch> = {}): JobLaunch {
+  return {
+    name: 'job',
+    batchName: 'batch',
+    command,
+    params: {},
+    workingDir: dir,
+    dataDir: dir,
+    env: { HYPERCTL_JOB_NAME: 'job', SPACED: 'a b\n"c"' },
+    stdoutPath: join(dir, 'stdout'),
+    stderrPath: join(dir, 'stderr'),
+    ...more,
+  };
+}
+
+const never = new AbortController().signal;
+
+describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) => {
+  it('runs sh -c in its working folder with the run environment and its own variables, output into its files', async () => {
+    const dir = tempDir();
+    const exit = await executor(starter).run(launch(dir, 'pwd; printf "%s|" "$SPACED" "$HYPERCTL_JOB_NAME" "$PATH"; echo oops >&2; exit 3'), never);
+    expect(exit).toEqual({ exitCode: 3, signal: null, killed: false });
+    expect(readFileSync(join(dir, 'stdout'), 'utf8')).toBe(`${dir}\na b\n"c"|job|${process.env.PATH}|`);
+    expect(readFileSync(join(dir, 'stderr'), 'utf8')).toBe('oops\n');
+  });
+
+  it('leads a session of its own, with stdin closed, no signal ignored and none blocked, and is identified as it runs', async () => {
+    const dir = tempDir();
+    let spawned: { pid?: number; startTicks?: number | null } = {};
+    let ticksSeen: number | null = null;
+    const exit = await executor(starter).run(
+      launch(dir, 'ps -o pid=,pgid=,sid= -p $$; grep -E "^Sig(Ign|Blk)" /proc/$$/status; cat; sleep 0.2', {
+        onSpawn: (process) => {
+          spawned = process;
+          ticksSeen = processStartTicks(process.pid!);
+        },
+      }),
+      never,
+    );
+    expect(exit.exitCode).toBe(0);
+    const [ids, blocked, ignored] = readFileSync(join(dir, 'stdout'), 'utf8').trim().split('\n');
+    expect(ids!.trim().split(/\s+/).map(Number)).toEqual([spawned.pid, spawned.pid, spawned.pid]);
+    // Standard signals only: glibc's posix_spawn leaves its two reserved real-time signals (32, 33) ignored, which glibc programs reset.
+    expect(BigInt(`0x${ignored!.split('\t')[1]}`) & 0x7fff_ffffn).toBe(0n);
+    expect(blocked).toBe('SigBlk:\t0000000000000000');
+    expect(spawned.startTicks).toBe(ticksSeen);
+  });
+
+  it('reports the signal that ended it', async () => {
+    const exit = await executor(starter).run(launch(tempDir(), 'kill -USR1 $$'), never);
+    expect(exit).toEqual({ exitCode: null, signal: 'SIGUSR1', killed: false });
+  });
+
+  it('on abort ends its whole group, SIGKILL after the grace period, and says it was killed', async () => {
+    const dir = tempDir();
+    const abort = new AbortController();
+    const exit = executor(starter, 300).run(
+      launch(dir, 'trap "" TERM; sleep 30 & echo started; wait', { onSpawn: () => setTimeout(() => abort.abort(), 100) }),
+      abort.signal,
+    );
+    expect(await exit).toEqual({ exitCode: null, signal: 'SIGKILL', killed: true });
+  });
+
+  it('fails with the reason when it cannot start', async () => {
+    const exit = await executor(starter).run(launch(tempDir(), 'true', { workingDir: '/nonexistent/folder' }), never);
+    expect(exit.exitCode).toBeNull();
+    expect(exit.reason).toMatch(/^cannot start: /);
+    if (starter === 'auto') expect(exit.reason).toBe('cannot start: working directory /nonexistent/folder: No such file or directory');
+  });
+});
+
+describe('the process starter', () => {
+  it('is not used where its interpreter cannot run', async () => {
+    expect(await ProcessStarter.open(process.env, '/nonexistent/python3')).toBeUndefined();
+    expect(await ProcessStarter.open(process.env, 'false')).toBeUndefined();
+  });
+
+  it('starts many jobs at once and tells their ends apart', async () => {
+    const starter = (await ProcessStarter.open(process.env))!;
+    const dir = tempDir();
+    try {
+      const jobs = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          starter.start({ command: `exit ${i}`, cwd: dir, env: {}, stdoutPath: join(dir, `${i}.out`), stderrPath: '/dev/null' }),
+        ),
+      );
+      expect(await Promise.all(jobs.map((job) => job.end))).toEqual(Array.from({ length: 40 }, (_, i) => ({ code: i, signal: null })));
+    } finally {
+      await starter.close();
+    }
+  });
+
+  it('when it is killed under a running job, reports that job failed once the job has ended, and a new one starts the next job', async () => {
+    const local = executor('auto');
+    const dir = tempDir();
+    const exit = await local.run(launch(dir, 'kill -KILL $PPID; sleep 0.3; echo done; exit 5'), never);
+    expect(exit).toEqual({ exitCode: null, signal: null, killed: false, reason: 'its exit status was lost: the process starter ended' });
+    expect(readFileSync(join(dir, 'stdout'), 'utf8')).toBe('done\n');
+    expect(await local.run(launch(dir, 'exit 4'), never)).toEqual({ exitCode: 4, signal: null, killed: false });
+  });
+});
