@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from '../search/nni-space.js';
-import { gridCombinations, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
+import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
 import { canonicalJson, shortHash } from './names.js';
 import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from './normalize.js';
 import { expandCommand, placeholderNames } from './placeholders.js';
@@ -35,7 +35,7 @@ export function normalizeSearch(
     issues.push('search.algorithm: grid takes every param as a list of values; a space with distributions needs random, sobol or tpe');
   if (algorithm !== 'grid' && algorithm !== 'command' && space.dims.length === 0 && issues.length === 0)
     issues.push(`search.algorithm: ${algorithm} needs a param with a distribution (uniform, loguniform, int, choice); lists alone are a grid`);
-  const finite = algorithm === 'grid' ? gridCombinations(space).length : space.size;
+  const finite = algorithm === 'grid' ? gridSize(space) : space.size;
   // A sampler of the user's may end the search itself.
   if (algorithm !== 'command' && s.max_trials === undefined && !Number.isFinite(finite) && s.max_duration === undefined && s.target === undefined)
     issues.push('search.max_trials: required: the space is infinite (or give max_duration or target)');
@@ -47,7 +47,7 @@ export function normalizeSearch(
   if (issues.length === 0) {
     // Every placeholder must be one a trial can fill: checked on one sample, before anything runs.
     const one = sample(space, () => 0);
-    const params = algorithm === 'grid' ? (gridCombinations(space)[0] ?? {}) : jobParams(space, one.params, gridCombinations(space)[0]!);
+    const params = algorithm === 'grid' ? (gridCombination(space, 0) ?? {}) : jobParams(space, one.params, gridCombination(space, 0)!);
     const expanded = expandCommand(input.execution.command, { params, job: 'trial-0001', batch: 'batch' });
     if ('unknown' in expanded) {
       issues.push(`execution.command: unknown placeholder {${expanded.unknown}} (a trial has ${placeholderNames(params)}; {{ and }} are literal braces)`);
@@ -84,7 +84,7 @@ export function normalizeSearch(
     },
   };
   if (search.maxTrials === undefined) delete (search as { maxTrials?: number }).maxTrials;
-  const jobsPerTrial = algorithm === 'grid' ? 1 : gridCombinations(space).length;
+  const jobsPerTrial = algorithm === 'grid' ? 1 : gridSize(space);
   const halt = input.halt ? { failures: haltFailures(input.halt.fail, (search.maxTrials ?? 100) * jobsPerTrial), when: input.halt.when ?? 'soon' } : undefined;
   return { ...batch, ...(halt ? { halt } : {}), search };
 }

@@ -31,6 +31,11 @@ export class SearchDriver {
   readonly #sampler: ExternalSampler | undefined;
   /** Trials whose outcome the sampler was told. */
   readonly #told = new Set<number>();
+  /** Trials not known to have ended, in the order they were proposed; those before are looked at no more. */
+  readonly #open = new Set<TrialRecord>();
+  /** How many of the state's trials have been taken into {@link SearchDriver.#open}. */
+  #seen = 0;
+  #best: BestTrial | undefined;
 
   constructor(spec: BatchSpec & { search: SearchSpec }, state: BatchState) {
     this.search = spec.search;
@@ -127,10 +132,32 @@ export class SearchDriver {
     });
   }
 
+  /**
+   * Takes in the trials proposed since, and drops those that ended from the open ones, keeping the
+   * best as they end: each trial is looked at while it runs and once more, never again, so a
+   * search of a million trials costs what each does, not the square of their number. (A trial's
+   * jobs end once per run; a new run makes a new driver.)
+   */
+  #refresh(): void {
+    const trials = this.#state.trials();
+    for (; this.#seen < trials.length; this.#seen++) this.#open.add(trials[this.#seen]!);
+    for (const trial of this.#open) {
+      const { ended, value } = this.#value(trial);
+      if (!ended) continue;
+      this.#open.delete(trial);
+      if (value === undefined) continue;
+      const best = this.#best;
+      // Ties go to the earlier trial, whichever ended first.
+      const better = !best || (this.search.goal === 'min' ? value < best.value : value > best.value) || (value === best.value && trial.n < best.trial);
+      if (better) this.#best = { trial: trial.n, value, params: trial.params, jobs: trial.jobs.map((j) => j.name) };
+    }
+  }
+
   /** Jobs of proposed trials that have not ended: the search proposes only when fewer than its slots. */
   unfinishedJobs(): number {
+    this.#refresh();
     let n = 0;
-    for (const trial of this.#state.trials())
+    for (const trial of this.#open)
       for (const { name } of trial.jobs) {
         const status = this.#state.get(name)?.status;
         if (status === 'init' || status === 'running') n++;
@@ -157,7 +184,11 @@ export class SearchDriver {
   async next(at = Date.now()): Promise<TrialRecord | string> {
     const trials = this.#state.trials();
     const n = trials.length + 1;
-    const views = this.views();
+    // What the proposal knows, taken at one moment: the record says which trials were still running then.
+    this.#refresh();
+    const running = [...this.#open].map((trial) => trial.n);
+    // The grid needs no history: made only for the algorithms that learn from it, or avoid repeats.
+    const views = this.search.algorithm === 'grid' ? [] : this.views();
     const proposal = this.#sampler
       ? await this.#askSampler(n, views)
       : (proposeTrial(this.space, this.search, n, views) ?? 'every point of the space was tried');
@@ -167,7 +198,6 @@ export class SearchDriver {
       name: Object.keys(combo).length === 0 ? base : `${base},${jobNameFromParams(combo)}`,
       params: this.search.algorithm === 'grid' ? proposal.params : jobParams(this.space, proposal.params, combo),
     }));
-    const running = trials.flatMap((trial, i) => (views[i]!.loss === undefined ? [trial.n] : []));
     return { e: 'trial', at, n, point: proposal.point, params: proposal.params, jobs, seen: trials.length - running.length, running };
   }
 
@@ -178,13 +208,7 @@ export class SearchDriver {
 
   /** The trial with the best value of the metric, among those that ended with one. */
   best(): BestTrial | undefined {
-    let best: BestTrial | undefined;
-    for (const trial of this.#state.trials()) {
-      const { value } = this.#value(trial);
-      if (value === undefined) continue;
-      if (!best || (this.search.goal === 'min' ? value < best.value : value > best.value))
-        best = { trial: trial.n, value, params: trial.params, jobs: trial.jobs.map((j) => j.name) };
-    }
-    return best;
+    this.#refresh();
+    return this.#best;
   }
 }

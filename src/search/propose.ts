@@ -3,7 +3,7 @@ import type { JsonValue } from '../batch/types.js';
 import { canonicalJson } from '../batch/names.js';
 import { randomFor } from './prng.js';
 import { sobolPoint } from './sobol.js';
-import { type Dimension, fromUnit, gridCombinations, type Point, sample, type SearchSpace } from './space.js';
+import { type Dimension, fromUnit, gridCombination, type Point, sample, type SearchSpace } from './space.js';
 import { proposeDimension, proposeJoint, splitByLoss } from './tpe.js';
 
 /** A trial as a sampler sees it: where it was, and its loss (lower is better), or undefined while it runs. */
@@ -30,7 +30,7 @@ const redraws = 64;
  */
 export function proposeTrial(space: SearchSpace, search: SearchSpec, n: number, history: readonly TrialView[]): Proposal | undefined {
   if (search.algorithm === 'grid') {
-    const combo = gridCombinations(space)[n - 1];
+    const combo = gridCombination(space, n - 1);
     return combo ? { point: {}, params: combo } : undefined;
   }
   const tried = new Set(history.map((t) => canonicalJson(t.params)));

@@ -220,12 +220,32 @@ export function sample(space: SearchSpace, pick: (dim: Dimension) => number): { 
 
 /** The grid axes' combinations (one empty combination when there are none), the last axis varying fastest. */
 export function gridCombinations(space: SearchSpace): Record<string, JsonValue>[] {
-  let combos: Record<string, JsonValue>[] = [{}];
-  for (const [key, n] of space.params) {
-    if (n.t !== 'grid') continue;
-    combos = combos.flatMap((combo) => n.values.map((value) => ({ ...combo, [key]: value })));
+  return Array.from({ length: gridSize(space) }, (_, index) => gridCombination(space, index)!);
+}
+
+/** How many combinations the grid axes make (1 when there are none). */
+export function gridSize(space: SearchSpace): number {
+  let size = 1;
+  for (const [, n] of space.params) if (n.t === 'grid') size *= n.values.length;
+  return size;
+}
+
+/**
+ * Combination `index` (from 0) in the order of {@link gridCombinations}, made without the others:
+ * a grid of a million combinations is walked in constant memory. Undefined past the last one.
+ */
+export function gridCombination(space: SearchSpace, index: number): Record<string, JsonValue> | undefined {
+  if (!Number.isInteger(index) || index < 0 || index >= gridSize(space)) return undefined;
+  const axes = space.params.flatMap(([key, n]) => (n.t === 'grid' ? [[key, n.values] as const] : []));
+  const combo: Record<string, JsonValue> = {};
+  let rest = index;
+  // The last axis varies fastest: it is the lowest digit of the index in mixed radix.
+  for (let i = axes.length - 1; i >= 0; i--) {
+    const [key, values] = axes[i]!;
+    combo[key] = values[rest % values.length]!;
+    rest = Math.floor(rest / values.length);
   }
-  return combos;
+  return Object.fromEntries(axes.map(([key]) => [key, combo[key]!]));
 }
 
 /** A job's params: the sample's and one grid combination's, in the config's key order. */

@@ -1,8 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { fromNniSpace } from '../../src/search/nni-space.js';
-import { fromUnit, gridCombinations, isSearchParams, jobParams, normalQuantile, parseSearchSpace, sample } from '../../src/search/space.js';
+import {
+  fromUnit,
+  gridCombination,
+  gridCombinations,
+  gridSize,
+  isSearchParams,
+  jobParams,
+  normalQuantile,
+  parseSearchSpace,
+  sample,
+} from '../../src/search/space.js';
 
 describe('a search space', () => {
+  it('makes any grid combination from its index alone, in the order of the whole list: the last axis fastest', () => {
+    const { space } = parseSearchSpace({ a: [1, 2], lr: { uniform: [0, 1] }, b: ['x', 'y', 'z'], c: [true, false] });
+    expect(gridSize(space)).toBe(12);
+    const all = gridCombinations(space);
+    expect(all.slice(0, 3)).toEqual([
+      { a: 1, b: 'x', c: true },
+      { a: 1, b: 'x', c: false },
+      { a: 1, b: 'y', c: true },
+    ]);
+    expect(Array.from({ length: 12 }, (_, i) => gridCombination(space, i))).toEqual(all);
+    expect(new Set(all.map((combo) => JSON.stringify(combo))).size).toBe(12);
+    expect(gridCombination(space, 12)).toBeUndefined();
+    expect(gridCombination(space, -1)).toBeUndefined();
+    const million = parseSearchSpace({ i: Array.from({ length: 1000 }, (_, i) => i), j: Array.from({ length: 1000 }, (_, j) => j) }).space;
+    expect(gridSize(million)).toBe(1_000_000);
+    expect(gridCombination(million, 123_456)).toEqual({ i: 123, j: 456 });
+  });
+
   it('reads distributions, choices of sub-spaces, constants and grid axes, in the order written', () => {
     const { space, issues } = parseSearchSpace({
       lr: { loguniform: [1e-5, 1e-1] },
