@@ -52,7 +52,7 @@ describe('a search as it runs', () => {
 
   it('keeps the best trial as trials end in any order; a tie goes to the earlier trial, a failed one counts for nothing', async () => {
     const { state, driver } = gridSearch();
-    const trials = [];
+    const trials: TrialRecord[] = [];
     for (let i = 0; i < 5; i++) trials.push(await propose(driver, state));
     const job = (i: number) => trials[i]!.jobs[0]!.name;
     end(state, job(3), 2);
