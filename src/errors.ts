@@ -20,6 +20,7 @@ export type HyperctlErrorCode =
   | 'E_STATE_WRITE'
   | 'E_JOB_NOT_FOUND'
   | 'E_NOT_RUNNING'
+  | 'E_CONFLICT'
   | 'E_NOT_IN_JOB'
   | 'E_DAEMON_PORT_IN_USE'
   | 'E_DAEMON_UNREACHABLE'

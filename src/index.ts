@@ -31,7 +31,7 @@ export type {
   UploadConfig,
 } from './batch/types.js';
 export { createDaemonClient } from './daemon/client.js';
-export type { DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/client.js';
+export type { BatchUpdate, DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/client.js';
 export type { BatchInfo, JobInfo } from './daemon/protocol.js';
 export { HyperctlError, isHyperctlError } from './errors.js';
 export type { HyperctlErrorCode } from './errors.js';

@@ -50,6 +50,63 @@ const stop = defineCommand({
   },
 });
 
+const update = defineCommand({
+  meta: {
+    name: 'update',
+    description: "change a running batch's parallelism (or one machine's slots, or a search's trial budget); journalled, a re-run keeps it",
+  },
+  args: {
+    ...nameArg,
+    parallelism: { type: 'string', alias: 'p', description: 'jobs at once from now on (lowering it kills no running job)', valueHint: 'N' },
+    machine: { type: 'string', description: 'with --parallelism: set the slots of this one machine (its host, remote backend)', valueHint: 'HOST' },
+    'max-trials': { type: 'string', description: "a search's trial budget from now on", valueHint: 'N' },
+    ...batchArgs,
+  },
+  async run({ args }): Promise<number> {
+    const parallelism = integerFlag('parallelism', args.parallelism, 1);
+    const maxTrials = integerFlag('max-trials', args['max-trials'], 1);
+    if (parallelism === undefined && maxTrials === undefined) throw new HyperctlError('E_USAGE', 'batch update: give --parallelism N or --max-trials N');
+    if (args.machine !== undefined && parallelism === undefined) throw new HyperctlError('E_USAGE', '--machine: goes with --parallelism');
+    const info = await batchFrom(args, args.name).update({
+      ...(parallelism !== undefined ? { parallelism } : {}),
+      ...(args.machine !== undefined ? { machine: args.machine } : {}),
+      ...(maxTrials !== undefined ? { maxTrials } : {}),
+    });
+    if (args.json) printJson(info);
+    else {
+      const what = [
+        ...(parallelism !== undefined ? [`${args.machine !== undefined ? `machine ${args.machine}: ` : ''}parallelism ${parallelism}`] : []),
+        ...(maxTrials !== undefined ? [`max trials ${maxTrials}`] : []),
+      ];
+      process.stdout.write(`batch ${args.name}: ${what.join(', ')} from now on\n`);
+    }
+    return exitCodes.ok;
+  },
+});
+
+const pause = defineCommand({
+  meta: { name: 'pause', description: 'pause a running batch: no job starts until resume; with --kill, running jobs are killed and start again on resume' },
+  args: { ...nameArg, kill: { type: 'boolean', description: 'also kill the running jobs (default: let them finish)' }, ...batchArgs },
+  async run({ args }): Promise<number> {
+    const kill = Boolean(args.kill);
+    const info = await batchFrom(args, args.name).pause({ kill });
+    if (args.json) printJson(info);
+    else process.stdout.write(`batch ${args.name}: paused; ${kill ? 'running jobs are being killed (they start again on resume)' : 'running jobs go on'}\n`);
+    return exitCodes.ok;
+  },
+});
+
+const resume = defineCommand({
+  meta: { name: 'resume', description: 'resume a paused batch: jobs start again' },
+  args: { ...nameArg, ...batchArgs },
+  async run({ args }): Promise<number> {
+    const info = await batchFrom(args, args.name).resume();
+    if (args.json) printJson(info);
+    else process.stdout.write(`batch ${args.name}: resumed\n`);
+    return exitCodes.ok;
+  },
+});
+
 const compare = defineCommand({
   meta: { name: 'compare', description: "line up a batch's jobs by params and metrics" },
   args: {
@@ -151,5 +208,5 @@ const serve = defineCommand({
 
 export const batchCommand = defineCommand({
   meta: commandMeta.batch,
-  subCommands: { list, show, compare, best, dashboard, serve, stop },
+  subCommands: { list, show, compare, best, dashboard, serve, stop, update, pause, resume },
 });

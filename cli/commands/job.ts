@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { HyperctlError, type JobStatus } from '../../src/index.js';
+import { integerFlag } from '../args.js';
 import { batchArgs, batchFrom, batchNameArg, printJson } from '../common-args.js';
 import { exitCodes } from '../exit-codes.js';
 import { writeOut } from '../output.js';
@@ -48,6 +49,43 @@ const kill = defineCommand({
   },
 });
 
+const retry = defineCommand({
+  meta: { name: 'retry', description: 'run an ended job of a running batch again (or --failed: every failed one), after those waiting' },
+  args: {
+    ...batchNameArg,
+    job: { type: 'string', alias: 'j', description: 'job name', valueHint: 'NAME' },
+    failed: { type: 'boolean', description: 'every failed job' },
+    ...batchArgs,
+  },
+  async run({ args }): Promise<number> {
+    if ((args.job === undefined) === !args.failed) throw new HyperctlError('E_USAGE', 'job retry: give -j JOB or --failed');
+    const batch = batchFrom(args, args.batch);
+    const retried = args.failed ? await batch.retryFailed() : await batch.retry(args.job!);
+    if (args.json) printJson({ retried });
+    else process.stdout.write(retried.length ? `queued again: ${retried.join(', ')}\n` : 'no failed job to retry\n');
+    return exitCodes.ok;
+  },
+});
+
+const priority = defineCommand({
+  meta: { name: 'priority', description: "set a waiting job's priority: higher starts first (default 0; --first: above every other)" },
+  args: {
+    ...batchNameArg,
+    ...jobNameArg,
+    priority: { type: 'positional', required: false, description: 'a whole number', valueHint: 'N' },
+    first: { type: 'boolean', description: 'above every other waiting job' },
+    ...batchArgs,
+  },
+  async run({ args }): Promise<number> {
+    if ((args.priority === undefined) === !args.first) throw new HyperctlError('E_USAGE', 'job priority: give a priority N or --first');
+    const wanted = args.first ? 'first' : integerFlag('priority', args.priority, Number.MIN_SAFE_INTEGER);
+    const value = await batchFrom(args, args.batch).prioritize(args.job, wanted!);
+    if (args.json) printJson({ name: args.job, priority: value });
+    else process.stdout.write(`job ${args.job}: priority ${value}\n`);
+    return exitCodes.ok;
+  },
+});
+
 const logs = defineCommand({
   meta: { name: 'logs', description: "print a job's stdout (or stderr)" },
   args: {
@@ -89,5 +127,5 @@ const fetch = defineCommand({
 
 export const jobCommand = defineCommand({
   meta: commandMeta.job,
-  subCommands: { list, describe, kill, logs, fetch },
+  subCommands: { list, describe, kill, retry, priority, logs, fetch },
 });

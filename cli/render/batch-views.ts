@@ -48,7 +48,7 @@ export function renderBatchSummary(batch: BatchInfo, source: string): string {
   const c = batch.counts;
   return [
     `batch:    ${batch.name}`,
-    `status:   ${batch.status} (${source})`,
+    `status:   ${batch.status}${batch.pausedAt !== undefined ? `, paused since ${batch.pausedAt}` : ''} (${source})`,
     `jobs:     ${c.total} total, ${statuses.map((s) => `${c[s]} ${s}`).join(', ')}`,
     `elapsed:  ${batch.elapsedMs === null ? '-' : formatDuration(batch.elapsedMs)}`,
     `data dir: ${batch.dataDir}`,

@@ -21,6 +21,8 @@ export class PlainReporter implements RunReporter {
   protected endedMs = 0;
   /** Set once no more jobs start (a stop, a halt, a signal). */
   protected stopping = false;
+  /** While the batch is paused: no job starts. */
+  protected paused = false;
   protected startedAt = Date.now();
   readonly #tail: TailPrinter;
 
@@ -84,6 +86,11 @@ export class PlainReporter implements RunReporter {
           stderr,
           style.yellow(`stopping: ${event.reason}; ${event.kill ? 'killing the running jobs' : 'letting the running jobs finish'}, starting no more`),
         );
+        break;
+      case 'batch:steer':
+        this.paused = event.paused;
+        this.toRun += event.queued;
+        this.say(stderr, style.yellow(event.change));
         break;
       case 'warning':
         this.say(stderr, style.yellow(`warning: ${event.message}`));

@@ -76,7 +76,7 @@ export class TtyReporter extends PlainReporter {
       ...(this.killed > 0 ? [style.yellow(`${this.killed} killed`)] : []),
       ...(this.pruned > 0 ? [`${this.pruned} pruned`] : []),
       formatDuration(now - this.startedAt),
-      ...(this.stopping ? [style.yellow('stopping')] : []),
+      ...(this.stopping ? [style.yellow('stopping')] : this.paused ? [style.yellow('paused')] : []),
       ...(left !== undefined && (pending > 0 || this.running.size > 0) ? [`ETA ${formatDuration(left)}`] : []),
     ];
     // The last column of a terminal wraps on some terminals: keep one free.

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchSpec } from '../batch/spec.js';
 import type { JobParams } from '../batch/types.js';
 import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
+import type { BatchUpdate } from '../daemon/client.js';
 import { serveStoredBatch } from '../daemon/serve-stored.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
 import { SshExecutor } from '../executors/ssh/ssh-executor.js';
@@ -84,6 +85,18 @@ export interface Batch {
   kill(name: string): Promise<void>;
   /** Starts no more jobs (with `kill`, kills the running ones) and ends the run; `E_NOT_RUNNING` when it does not run. */
   stop(options?: { kill?: boolean }): Promise<void>;
+  /** Changes the running batch's parallelism or a search's trial budget, journalled (a re-run keeps it); `E_NOT_RUNNING` when it does not run. */
+  update(change: BatchUpdate): Promise<BatchInfo>;
+  /** No job starts until `resume()`; with `kill`, running jobs are killed and start again on resume. */
+  pause(options?: { kill?: boolean }): Promise<BatchInfo>;
+  /** Jobs start again after a pause. */
+  resume(): Promise<BatchInfo>;
+  /** Runs an ended job of the running batch again, after those waiting; resolves with the names queued. */
+  retry(job: string): Promise<string[]>;
+  /** Runs every failed job of the running batch again; resolves with their names. */
+  retryFailed(): Promise<string[]>;
+  /** A waiting job's priority: higher starts first (`first`: above all others); resolves with it. */
+  prioritize(job: string, priority: number | 'first'): Promise<number>;
   /**
    * Serves a batch no run holds — its API and dashboard — from its files, until `signal` aborts
    * or a client stops it; `onServing` gets the dashboard's address. `E_BATCH_LOCKED` while a run holds it.
@@ -167,7 +180,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       );
     throw new HyperctlError(
       'E_NOT_RUNNING',
-      `batch "${name}" is not running (it is ${readBatch(batchesDataDir, name).status}); there is nothing to kill or stop`,
+      `batch "${name}" is not running (it is ${readBatch(batchesDataDir, name).status}); there is nothing to kill, stop or steer`,
     );
   };
   const allJobs = async () => (await ask((source) => source.jobs({}))).jobs;
@@ -227,6 +240,12 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     },
     kill: async (job) => control().kill(job),
     stop: async (stopOptions = {}) => control().stop(stopOptions),
+    update: async (change) => control().update(change),
+    pause: async (pauseOptions = {}) => control().pause(pauseOptions),
+    resume: async () => control().resume(),
+    retry: async (job) => control().retry(job),
+    retryFailed: async () => control().retryFailed(),
+    prioritize: async (job, priority) => control().prioritize(job, priority),
     serve: ({ host = 'localhost', port, signal, onServing = () => undefined }) => serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),
     fetch: async (job, globs) => fetchJobFiles(disk.spec, await batch.job(job), globs),
   };

@@ -1,4 +1,4 @@
-import { HyperctlError } from '../errors.js';
+import { HyperctlError, type HyperctlErrorCode } from '../errors.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import type { BatchInfo, JobInfo } from './protocol.js';
 
@@ -28,6 +28,20 @@ export interface DaemonEvent {
 }
 
 /**
+ * A change to a live batch's settings: its parallelism (the whole batch's, or with `machine` one
+ * machine's slots) or a search's trial budget.
+ * @public
+ */
+export interface BatchUpdate {
+  /** Jobs at once from now on; lowering it kills no running job. */
+  readonly parallelism?: number;
+  /** With `parallelism`: the host of the one machine whose slots it sets (remote backend). */
+  readonly machine?: string;
+  /** A search's trial budget. */
+  readonly maxTrials?: number;
+}
+
+/**
  * A typed client of a running batch's daemon.
  * @public
  */
@@ -44,6 +58,18 @@ export interface DaemonClient {
   kill(name: string): Promise<void>;
   /** Stops starting jobs; with `kill`, kills the running ones too. */
   stop(options?: { kill?: boolean }): Promise<void>;
+  /** Changes the live batch's parallelism or trial budget (journalled); resolves with its summary. */
+  update(change: BatchUpdate): Promise<BatchInfo>;
+  /** No job starts until {@link DaemonClient.resume}; with `kill`, running jobs are killed and start again on resume. */
+  pause(options?: { kill?: boolean }): Promise<BatchInfo>;
+  /** Jobs start again. */
+  resume(): Promise<BatchInfo>;
+  /** Runs an ended job again in the live batch; resolves with the names queued. */
+  retry(name: string): Promise<string[]>;
+  /** Runs every failed job again in the live batch; resolves with their names. */
+  retryFailed(): Promise<string[]>;
+  /** Sets a waiting job's priority (higher starts first; `first`: above all others); resolves with it. */
+  prioritize(name: string, priority: number | 'first'): Promise<number>;
   /** A byte range of a job's stdout or stderr, and the stream's whole size so far. */
   logs(
     name: string,
@@ -95,14 +121,12 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
       } catch {
         // not JSON: keep the text
       }
-      throw new HyperctlError(
-        code === 'E_NOT_RUNNING' ? 'E_NOT_RUNNING' : code === 'E_JOB_NOT_FOUND' ? 'E_JOB_NOT_FOUND' : 'E_DAEMON_REQUEST',
-        message || `HTTP ${response.statusCode}`,
-      );
+      throw new HyperctlError(passedOn.has(code) ? (code as HyperctlErrorCode) : 'E_DAEMON_REQUEST', message || `HTTP ${response.statusCode}`);
     }
     return response;
   }
   const getJson = async <T>(path: string): Promise<T> => (await (await call('GET', path)).body.json()) as T;
+  const postJson = async <T>(path: string, body?: unknown): Promise<T> => (await (await call('POST', path, body)).body.json()) as T;
 
   return {
     batch: () => getJson<BatchInfo>('/api/v1/batch'),
@@ -115,6 +139,13 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
     metrics: (name) => getJson<JobMetrics>(`/api/v1/jobs/${enc(name)}/metrics`),
     kill: async (name) => void (await (await call('POST', `/api/v1/jobs/${enc(name)}/kill`)).body.dump()),
     stop: async ({ kill = false } = {}) => void (await (await call('POST', '/api/v1/batch/stop', { kill })).body.dump()),
+    update: ({ parallelism, machine, maxTrials }) => postJson<BatchInfo>('/api/v1/batch/update', { parallelism, machine, max_trials: maxTrials }),
+    pause: ({ kill = false } = {}) => postJson<BatchInfo>('/api/v1/batch/pause', { kill }),
+    resume: () => postJson<BatchInfo>('/api/v1/batch/resume'),
+    retry: async (name) => (await postJson<{ retried: string[] }>(`/api/v1/jobs/${enc(name)}/retry`)).retried,
+    retryFailed: async () => (await postJson<{ retried: string[] }>('/api/v1/batch/retry-failed')).retried,
+    prioritize: async (name, priority) =>
+      (await postJson<{ priority: number }>(`/api/v1/jobs/${enc(name)}/priority`, priority === 'first' ? { first: true } : { priority })).priority,
     logs: async (name, { stream = 'stdout', offset = 0, length } = {}) => {
       const response = await call('GET', `/api/v1/jobs/${enc(name)}/logs/${stream}?offset=${offset}${length === undefined ? '' : `&length=${length}`}`);
       const data = Buffer.from(await response.body.arrayBuffer());
@@ -140,6 +171,9 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
     },
   };
 }
+
+/** Codes of the daemon's refusals that mean what they mean here too. */
+const passedOn = new Set(['E_NOT_RUNNING', 'E_JOB_NOT_FOUND', 'E_CONFLICT', 'E_USAGE', 'E_STATE_WRITE']);
 
 /** A portal's path may be the token: never put it in a message. */
 function redact(url: string): string {

@@ -23,6 +23,38 @@ export const openApiDocument = {
         responses: { 202: { description: 'stopping' }, 400: error, 401: error, 413: error },
       },
     },
+    '/api/v1/batch/update': {
+      post: {
+        summary: "change the running batch's parallelism (with machine, that machine's slots) or a search's trial budget; journalled, a re-run keeps it",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { parallelism: { type: 'integer', minimum: 1 }, machine: { type: 'string' }, max_trials: { type: 'integer', minimum: 1 } },
+              },
+            },
+          },
+        },
+        responses: { 200: json('Batch'), 400: error, 401: error, 409: error, 413: error },
+      },
+    },
+    '/api/v1/batch/pause': {
+      post: {
+        summary: 'start no job until resumed (with kill, kill the running ones, which start again on resume)',
+        requestBody: {
+          required: false,
+          content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } },
+        },
+        responses: { 200: json('Batch'), 400: error, 401: error, 409: error, 413: error },
+      },
+    },
+    '/api/v1/batch/resume': { post: { summary: 'start jobs again after a pause', responses: { 200: json('Batch'), 401: error, 409: error } } },
+    '/api/v1/batch/retry-failed': {
+      post: { summary: 'run every failed job again, after those waiting', responses: { 200: json('Retried'), 401: error, 409: error } },
+    },
     '/api/v1/jobs': {
       get: {
         summary: 'jobs, optionally by status, paged',
@@ -62,6 +94,47 @@ export const openApiDocument = {
         responses: { 202: { description: 'killing' }, 401: error, 404: error, 409: error },
       },
     },
+    '/api/v1/jobs/{name}/retry': {
+      post: {
+        summary: 'run an ended job again, after those waiting',
+        parameters: [jobName],
+        responses: { 200: json('Retried'), 400: error, 401: error, 404: error, 409: error },
+      },
+    },
+    '/api/v1/jobs/{name}/priority': {
+      post: {
+        summary: "a waiting job's priority: higher starts first (default 0); {first: true} puts it above every other",
+        parameters: [jobName],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                oneOf: [
+                  { type: 'object', additionalProperties: false, required: ['priority'], properties: { priority: { type: 'integer' } } },
+                  { type: 'object', additionalProperties: false, required: ['first'], properties: { first: { const: true } } },
+                ],
+              },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description: 'the priority given',
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['name', 'priority'], properties: { name: { type: 'string' }, priority: { type: 'integer' } } },
+              },
+            },
+          },
+          400: error,
+          401: error,
+          404: error,
+          409: error,
+          413: error,
+        },
+      },
+    },
     '/api/v1/jobs/{name}/logs/{stream}': {
       get: {
         summary: "a byte range of a job's stdout or stderr; X-Log-Size gives the whole size",
@@ -76,7 +149,8 @@ export const openApiDocument = {
     },
     '/api/v1/events': {
       get: {
-        summary: "server-sent events: batch, job:start, job:metrics (a running job's report: job, step, values), job:exit, batch:end",
+        summary:
+          "server-sent events: batch, job:start, job:metrics (a running job's report: job, step, values), job:exit, batch:steer (a change, and the batch), batch:end",
         responses: { 200: { description: 'event stream', content: { 'text/event-stream': {} } }, 401: error },
       },
     },
@@ -119,6 +193,11 @@ export const openApiDocument = {
           },
         },
       },
+      Retried: {
+        type: 'object',
+        required: ['retried'],
+        properties: { retried: { type: 'array', items: { type: 'string' }, description: 'the jobs queued again' } },
+      },
       JobPage: {
         type: 'object',
         required: ['total', 'offset', 'jobs'],
@@ -135,6 +214,7 @@ export const openApiDocument = {
           elapsedMs: { type: ['number', 'null'] },
           dataDir: { type: 'string' },
           readOnly: { type: 'boolean' },
+          pausedAt: { type: 'string', format: 'date-time' },
           objective: { type: 'object', required: ['metric', 'goal'], properties: { metric: { type: 'string' }, goal: { enum: ['min', 'max'] } } },
           search: {
             type: 'object',

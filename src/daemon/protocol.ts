@@ -53,6 +53,8 @@ export interface BatchInfo {
   readonly dataDir: string;
   /** True when the batch is served from its files (`batch serve`): nothing runs, nothing can be killed. */
   readonly readOnly?: boolean;
+  /** When it was paused (`batch pause`), ISO 8601, while it is: no job starts until it is resumed. */
+  readonly pausedAt?: string;
   /** What its jobs are ranked by, when the batch says: its search's metric, else its early-stopping rule's. */
   readonly objective?: { readonly metric: string; readonly goal: 'min' | 'max' };
   /** For a search: its algorithm, and the params it draws on a log scale (charts show those on one). */

@@ -11,6 +11,7 @@ import type { JobStatus } from '../batch/types.js';
 import type { RunView } from '../run/run-view.js';
 import { toReport } from '../metrics/metrics-line.js';
 import { unknownJob } from '../text/closest-names.js';
+import { isHyperctlError } from '../errors.js';
 import { dashboardCsp, dashboardPage } from './dashboard-page.js';
 import { openApiDocument } from './openapi.js';
 import { objectiveOf, toJobInfo, type BatchInfo } from './protocol.js';
@@ -24,6 +25,25 @@ const stopBody = v.optional(
   v.pipe(
     v.custom<object>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), 'expected an object such as {"kill": true}'),
     v.strictObject({ kill: v.optional(v.boolean()) }),
+  ),
+);
+
+const positive = v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(1, 'expected at least 1'));
+const anObject = (example: string) =>
+  v.custom<object>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), `expected an object such as ${example}`);
+const updateBody = v.pipe(
+  anObject('{"parallelism": 4}'),
+  v.pipe(
+    v.strictObject({ parallelism: v.optional(positive), machine: v.optional(v.pipe(v.string(), v.minLength(1))), max_trials: v.optional(positive) }),
+    v.check((body) => body.parallelism !== undefined || body.max_trials !== undefined, 'expected parallelism or max_trials'),
+    v.check((body) => body.machine === undefined || body.parallelism !== undefined, 'machine: goes with parallelism'),
+  ),
+);
+const priorityBody = v.pipe(
+  anObject('{"priority": 5}'),
+  v.union(
+    [v.strictObject({ priority: v.pipe(v.number(), v.integer('expected a whole number')) }), v.strictObject({ first: v.literal(true) })],
+    'expected {"priority": N} or {"first": true}',
   ),
 );
 
@@ -48,6 +68,8 @@ export async function route(ctx: RouteContext): Promise<void> {
   if (a !== 'api' || b !== 'v1') return sendError(res, 404, 'E_NOT_FOUND', `no route ${method} /${path.join('/')}`);
   if (c === 'batch' && d === undefined && method === 'GET') return sendJson(res, 200, batchInfo(ctx.view));
   if (c === 'batch' && d === 'stop' && e === undefined && method === 'POST') return stopBatch(ctx);
+  if (c === 'batch' && e === undefined && method === 'POST' && (d === 'update' || d === 'pause' || d === 'resume' || d === 'retry-failed'))
+    return steerBatch(ctx, d);
   if (c === 'openapi.json' && d === undefined && method === 'GET') return sendJson(res, 200, openApiDocument);
   if (c === 'events' && d === undefined && method === 'GET') return streamEvents(ctx);
   if (c === 'jobs' && d === undefined && method === 'GET') return listJobs(ctx);
@@ -58,6 +80,7 @@ export async function route(ctx: RouteContext): Promise<void> {
     if (e === 'metrics' && rest.length === 0 && method === 'GET') return sendJson(res, 200, (await ctx.view.metrics(job.name)) ?? { last: {}, history: [] });
     if (e === 'metrics' && rest.length === 0 && method === 'POST') return postMetrics(ctx, job);
     if (e === 'kill' && rest.length === 0 && method === 'POST') return killJob(ctx, job);
+    if ((e === 'retry' || e === 'priority') && rest.length === 0 && method === 'POST') return steerJob(ctx, job, e);
     if (e === 'logs' && rest.length === 1 && (rest[0] === 'stdout' || rest[0] === 'stderr') && method === 'GET') return sendLogs(ctx, job, rest[0]);
   }
   return sendError(res, 404, 'E_NOT_FOUND', `no route ${method} /${path.join('/')}`);
@@ -73,6 +96,7 @@ export function batchInfo(view: RunView): BatchInfo {
     elapsedMs: (view.endedAt ?? Date.now()) - view.startedAt,
     dataDir: view.spec.dataDir,
     ...(view.readOnly ? { readOnly: true } : {}),
+    ...(view.pausedAt !== undefined && view.active ? { pausedAt: new Date(view.pausedAt).toISOString() } : {}),
     ...objectiveOf(view.spec),
   };
 }
@@ -90,6 +114,68 @@ async function stopBatch({ req, res, view }: RouteContext): Promise<void> {
   view.stop(kill);
   // After the last job this ends the daemon's serving, which is all that is left of the run.
   sendJson(res, 202, { name: view.spec.name, stopping: true, kill });
+}
+
+/** Reads a request's JSON body against `schema`; undefined (the answer sent) when it does not fit. */
+async function bodyOf<T extends v.GenericSchema>(req: IncomingMessage, res: ServerResponse, schema: T): Promise<v.InferOutput<T> | undefined> {
+  let body: unknown;
+  try {
+    body = await readJsonBody(req);
+  } catch (error) {
+    sendBodyError(res, error);
+    return undefined;
+  }
+  const parsed = v.safeParse(schema, body);
+  if (parsed.success) return parsed.output;
+  const key = parsed.issues[0].path?.map((item) => item.key).join('.');
+  sendError(res, 400, 'E_BAD_REQUEST', `request body${key ? `.${key}` : ''}: ${parsed.issues[0].message}`);
+  return undefined;
+}
+
+/** Answers a steering request with what it did, or its refusal with the status its code means. */
+function steered(res: ServerResponse, change: () => unknown): void {
+  try {
+    sendJson(res, 200, change());
+  } catch (error) {
+    if (!isHyperctlError(error)) throw error;
+    const status = ({ E_NOT_RUNNING: 409, E_CONFLICT: 409, E_JOB_NOT_FOUND: 404, E_USAGE: 400 } as Record<string, number>)[error.code] ?? 500;
+    sendError(res, status, error.code, error.message);
+  }
+}
+
+async function steerBatch(ctx: RouteContext, action: 'update' | 'pause' | 'resume' | 'retry-failed'): Promise<void> {
+  const { req, res, view } = ctx;
+  if (action === 'update') {
+    const body = await bodyOf(req, res, updateBody);
+    if (!body) return;
+    return steered(res, () => {
+      if (body.parallelism !== undefined) view.steer().setParallelism(body.parallelism, body.machine);
+      if (body.max_trials !== undefined) view.steer().setMaxTrials(body.max_trials);
+      return batchInfo(view);
+    });
+  }
+  if (action === 'pause') {
+    const body = await bodyOf(req, res, stopBody);
+    if (body === undefined && res.headersSent) return;
+    return steered(res, () => {
+      view.steer().pause(body?.kill ?? false);
+      return batchInfo(view);
+    });
+  }
+  if (action === 'resume')
+    return steered(res, () => {
+      view.steer().resume();
+      return batchInfo(view);
+    });
+  return steered(res, () => ({ retried: view.steer().retry('failed') }));
+}
+
+async function steerJob(ctx: RouteContext, job: JobResult, action: 'retry' | 'priority'): Promise<void> {
+  const { req, res, view } = ctx;
+  if (action === 'retry') return steered(res, () => ({ retried: view.steer().retry([job.name]) }));
+  const body = await bodyOf(req, res, priorityBody);
+  if (!body) return;
+  steered(res, () => ({ name: job.name, priority: view.steer().prioritize(job.name, 'first' in body ? 'first' : body.priority) }));
 }
 
 async function listJobs({ req, res, view, query }: RouteContext): Promise<void> {
@@ -192,6 +278,7 @@ function streamEvents({ req, res, view, streams }: RouteContext): void {
     else if (event.type === 'job:exit') send(event.type, toJobInfo(event.job));
     else if (event.type === 'job:metrics') send(event.type, { job: event.job, step: event.step, values: event.values });
     else if (event.type === 'batch:end') send(event.type, batchInfo(view));
+    else if (event.type === 'batch:steer') send(event.type, { change: event.change, ...batchInfo(view) });
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();
   streams.add(res);

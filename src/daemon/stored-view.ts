@@ -1,7 +1,8 @@
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
-import type { RunView } from '../run/run-view.js';
+import type { RunSteering, RunView } from '../run/run-view.js';
+import { HyperctlError } from '../errors.js';
 import type { StatusCounts } from '../state/batch-state.js';
 import { type JobResult, toJobResult } from '../state/job-result.js';
 import type { JobState } from '../state/job-state.js';
@@ -61,6 +62,10 @@ export class StoredRunView implements RunView {
 
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {
     return this.#jobs.has(name) ? 'not-running' : 'unknown';
+  }
+
+  steer(): RunSteering {
+    throw new HyperctlError('E_NOT_RUNNING', `batch ${this.spec.name} is not running (its files are served): it cannot be steered`);
   }
 
   /** Ends the serving. */

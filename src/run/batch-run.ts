@@ -27,7 +27,7 @@ import { jobEnvironment } from './job-env.js';
 import { startLongTimer } from './long-timer.js';
 import type { RunBatchOptions } from './options.js';
 import { LiveMetrics } from './live-metrics.js';
-import type { RunView, ServingDaemon } from './run-view.js';
+import type { RunSteering, RunView, ServingDaemon } from './run-view.js';
 import { demandOf, type Grant, slotOnly } from './capacity.js';
 import { backoffMs, failureCause, gpuEnvironment, gpuLeaseFor, shouldRetry } from './job-attempts.js';
 import type { ResourcePool, Placement } from './resource-pool.js';
@@ -35,6 +35,8 @@ import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
 import { failedExit, killedExit } from '../executors/job-exit.js';
 import { resolveGpuLockDir } from '../paths.js';
 import { onAbort, untilAborted } from './abortable-wait.js';
+import { BatchSteer } from './batch-steer.js';
+import { JobFeed } from './job-feed.js';
 
 /** What a run has once it is set up: nothing is written before the store opens. */
 interface SetUp {
@@ -98,6 +100,10 @@ export class BatchRun implements RunView {
   /** Called whenever a job's exit is recorded: a search waits on it for a free slot. */
   #onJobEnded: (() => void)[] = [];
   #endedAt: number | undefined;
+  /** Steers the run once it schedules; undefined before and after. */
+  #steer: BatchSteer | undefined;
+  /** Its scheduler's queue, whose width follows the slots. */
+  #queue: PQueue | undefined;
 
   constructor(spec: BatchSpec, options: RunBatchOptions) {
     this.spec = spec;
@@ -218,7 +224,7 @@ export class BatchRun implements RunView {
     try {
       await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
-      this.#state.applyAll([...store.trials, ...store.previous.values()]).apply(store.runRecord);
+      this.#state.applyAll([...store.trials, ...store.steering, ...store.previous.values()]).apply(store.runRecord);
       // A search's earlier trials that did not finish run again with their params, before any new one.
       const toRun = this.#state
         .all()
@@ -231,8 +237,26 @@ export class BatchRun implements RunView {
         for (const job of toRun) this.#pruner.restart(job.name);
       }
       this.#store = store;
-      const slots = executors.reduce((sum, e) => sum + e.slots, 0);
       if (this.spec.search) this.#search = new SearchDriver(this.spec as BatchSpec & { search: SearchSpec }, this.#state);
+      const feed = this.spec.search ? undefined : new JobFeed(toRun, this.#state.steering.priorities);
+      const steer = new BatchSteer({
+        spec: this.spec,
+        state: this.#state,
+        pool,
+        feed,
+        search: this.#search,
+        record: (record) => this.#record(store, record),
+        running: () => this.#running,
+        restart: (job) => {
+          this.#pruned.delete(job);
+          this.#pruner?.restart(job);
+        },
+        emit: (event) => this.#emit(event),
+        onSlots: () => this.#onSlots(pool),
+      });
+      steer.replay(this.#options.parallelism !== undefined);
+      // What the machines allow, as steered: an earlier run's `batch update` is in force.
+      const slots = pool.slots;
       this.#emit({
         type: 'batch:start',
         batch: this.spec.name,
@@ -243,11 +267,12 @@ export class BatchRun implements RunView {
         slots,
         ...(daemon ? { portal: daemon.url } : {}),
       });
-      // More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot.
-      const inFlight = Math.min(slots * 2 + 2, maxInFlight);
-      if (this.#search) await this.#scheduleSearch(this.#search, toRun, Number.isFinite(slots) ? slots : inFlight, inFlight, pool, store, daemon);
-      else await this.#schedule(toRun, inFlight, pool, store, daemon);
+      this.#steer = steer;
+      steer.sayPaused();
+      if (this.#search) await this.#scheduleSearch(this.#search, toRun, pool, store, daemon);
+      else await this.#schedule(feed!, pool, store, daemon);
     } finally {
+      this.#steer = undefined;
       const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
       const interrupted = this.#kill.signal.aborted && !faulted;
       serve =
@@ -351,6 +376,19 @@ export class BatchRun implements RunView {
     if (kill && this.#active) this.#kill.abort(new HyperctlError('E_ABORTED', 'the batch was stopped'));
   }
 
+  steer(): RunSteering {
+    if (!this.#steer)
+      throw new HyperctlError(
+        'E_NOT_RUNNING',
+        `batch ${this.spec.name} is not running${this.#active ? ' (it is starting, or its last jobs are ending)' : ''}: it cannot be steered`,
+      );
+    return this.#steer;
+  }
+
+  get pausedAt(): number | undefined {
+    return this.#state.steering.pausedAt;
+  }
+
   /** Says that no more jobs start, and why (a search's result says it too). */
   #stopping(reason: string, kill: boolean): void {
     this.#stoppedBecause ??= reason;
@@ -362,23 +400,49 @@ export class BatchRun implements RunView {
     return () => this.#listeners.delete(listener);
   }
 
-  async #schedule(jobs: readonly JobSpec[], inFlight: number, pool: ResourcePool, store: BatchStore, daemon: ServingDaemon | undefined): Promise<void> {
-    const queue = new PQueue({ concurrency: inFlight });
+  /** More jobs in flight than slots: while one finishes its bookkeeping, the next already waits at the pool for its slot. */
+  #window(pool: ResourcePool): number {
+    const slots = pool.slots;
+    return Number.isFinite(slots) ? Math.min(slots * 2 + 2, maxInFlight) : maxInFlight;
+  }
+
+  /** The slots changed (steered): the queue's width follows, and a search waiting for a free slot looks again. */
+  #onSlots(pool: ResourcePool): void {
+    if (this.#queue) this.#queue.concurrency = this.#window(pool);
+    for (const resolve of this.#onJobEnded.splice(0)) resolve();
+  }
+
+  /**
+   * Feeds the queue from `feed` a little ahead of the slots, so a huge batch never sits in it at
+   * once; ends when nothing waits and nothing runs (jobs added or retried before then are run).
+   */
+  async #schedule(feed: JobFeed, pool: ResourcePool, store: BatchStore, daemon: ServingDaemon | undefined): Promise<void> {
+    const queue = new PQueue({ concurrency: this.#window(pool) });
+    this.#queue = queue;
     const drained = this.#drain.signal;
-    for (const job of jobs) {
-      // Feed the queue a little ahead of the slots, so a huge batch never sits in it at once.
-      if (queue.size >= inFlight) await untilAborted(queue.onSizeLessThan(inFlight), drained);
+    for (;;) {
+      const window = this.#window(pool);
+      if (queue.size >= window) await untilAborted(queue.onSizeLessThan(window), drained);
       if (drained.aborted) break;
-      void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
+      const job = feed.take();
+      if (job) {
+        void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
+        continue;
+      }
+      if (queue.size === 0 && queue.pending === 0) break;
+      await untilAborted(Promise.race([feed.whenPushed(), queue.onIdle()]), drained);
     }
+    // Nothing more is fed: steering that would add jobs is refused from here on.
+    this.#steer = undefined;
     await queue.onIdle();
   }
 
   /** Jobs a search is still to propose within its trial budget (0 for a batch, or a search without one). */
   #expectedNewJobs(): number {
     const search = this.spec.search;
-    if (!search?.maxTrials || !this.#search) return 0;
-    return Math.max(0, search.maxTrials - this.#state.trials().length) * this.#search.jobsPerTrial;
+    const maxTrials = this.#search?.maxTrials;
+    if (!search || !maxTrials || !this.#search) return 0;
+    return Math.max(0, maxTrials - this.#state.trials().length) * this.#search.jobsPerTrial;
   }
 
   /**
@@ -390,21 +454,26 @@ export class BatchRun implements RunView {
   async #scheduleSearch(
     search: SearchDriver,
     leftovers: readonly JobSpec[],
-    slots: number,
-    inFlight: number,
     pool: ResourcePool,
     store: BatchStore,
     daemon: ServingDaemon | undefined,
   ): Promise<void> {
-    const queue = new PQueue({ concurrency: inFlight });
+    const queue = new PQueue({ concurrency: this.#window(pool) });
+    this.#queue = queue;
+    const slots = () => (Number.isFinite(pool.slots) ? pool.slots : this.#window(pool));
     const drained = this.#drain.signal;
     for (const job of leftovers) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
     try {
       for (;;) {
-        while (!drained.aborted && search.unfinishedJobs() >= slots)
+        while (!drained.aborted && search.unfinishedJobs() >= slots())
           await untilAborted(new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), drained);
         if (drained.aborted) break;
         const reason = search.stopReason(this.#startedAt);
+        // The budget is spent but trials still run: it may yet be raised while they do.
+        if (reason?.startsWith('max_trials') && search.unfinishedJobs() > 0) {
+          await untilAborted(new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), drained);
+          continue;
+        }
         let trial: Awaited<ReturnType<SearchDriver['next']>>;
         try {
           trial = reason ?? (await search.next());
@@ -438,7 +507,7 @@ export class BatchRun implements RunView {
     const demand = this.#resourceMode ? demandOf(job.resource) : slotOnly;
     const lostOn = new Set<Executor>();
     for (let attempt = 0; ; attempt++) {
-      const placement = await pool.take(demand, lostOn, this.#drain.signal);
+      const placement = await pool.take(demand, lostOn, this.#drain.signal, () => this.#state.steering.priorities.get(job.name) ?? 0);
       if (!placement) {
         // Every machine that could run it is gone: start no more jobs; those left stay `init` for a re-run.
         if (!this.#drain.signal.aborted) this.#noMachineLeft = true;

@@ -45,7 +45,8 @@ const whole = 1000;
 /** What is in use on one machine: CPUs, memory, each GPU's share, and jobs against its slots. */
 export class MachineLoad {
   readonly capacity: Capacity;
-  readonly slots: number;
+  /** Jobs at once; may change while jobs run (lowered, those running go on). */
+  slots: number;
   #cpu = 0;
   #ram = 0;
   #jobs = 0;

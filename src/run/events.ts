@@ -108,6 +108,12 @@ export type BatchEvent =
    * its `halt` policy gave up; with `kill`, the running jobs are being killed, else they finish.
    */
   | { readonly type: 'batch:stopping'; readonly reason: string; readonly kill: boolean }
+  /**
+   * The live batch was steered (`batch update`, `pause`, `resume`, `job retry`, `job priority`),
+   * or starts paused as an earlier run left it: `change` says what, as a sentence; `queued` is how
+   * many jobs it added to those to run (retries).
+   */
+  | { readonly type: 'batch:steer'; readonly change: string; readonly paused: boolean; readonly queued: number }
   /** A machine cannot take jobs: left out at the start, or lost during the run. */
   | { readonly type: 'host:down'; readonly host: string; readonly reason: string }
   /** How far the upload to a machine has come (bytes of its tar stream), a few times a second while it is sent. */

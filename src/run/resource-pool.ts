@@ -16,6 +16,8 @@ interface Machine {
 interface Waiter {
   readonly demand: Demand;
   readonly avoid: ReadonlySet<Executor>;
+  /** Higher is placed first; equal ones in the order they came. */
+  readonly priority: () => number;
   readonly resolve: (placement: Placement | undefined) => void;
 }
 
@@ -31,6 +33,10 @@ export class ResourcePool {
   readonly #machines: readonly Machine[];
   readonly #waiting: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Jobs at once over all machines (a steered batch's parallelism). */
+  #limit = Number.POSITIVE_INFINITY;
+  #placed = 0;
+  #paused = false;
 
   constructor(executors: readonly { executor: Executor; capacity: Capacity }[]) {
     this.#machines = executors.map(({ executor, capacity }) => ({ executor, load: new MachineLoad(capacity, executor.slots) }));
@@ -40,13 +46,15 @@ export class ResourcePool {
    * A place for `demand` on an executor not in `avoid` (unless only those are left); undefined
    * when `signal` aborts or no machine that could ever fit the demand is left.
    */
-  take(demand: Demand, avoid: ReadonlySet<Executor>, signal: AbortSignal): Promise<Placement | undefined> {
+  take(demand: Demand, avoid: ReadonlySet<Executor>, signal: AbortSignal, priority: () => number = () => 0): Promise<Placement | undefined> {
     if (signal.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const waiter: Waiter = {
         demand,
         avoid,
+        priority,
         resolve: (placement) => {
+          if (placement) this.#placed++;
           signal.removeEventListener('abort', onAbort);
           resolve(placement);
         },
@@ -69,6 +77,45 @@ export class ResourcePool {
   /** Returns what a job took. */
   give(placement: Placement): void {
     this.#machines.find((m) => m.executor === placement.executor)!.load.release(placement.grant);
+    this.#placed--;
+    this.#dispatch();
+  }
+
+  /** Jobs at once on the machine of `host` (all machines of that host), from now on; running ones go on. */
+  setSlots(host: string, slots: number): boolean {
+    const machines = this.#machines.filter((m) => m.executor.host === host);
+    for (const machine of machines) machine.load.slots = slots;
+    this.#dispatch();
+    return machines.length > 0;
+  }
+
+  /** Jobs at once over all machines, from now on; running ones go on. */
+  setLimit(limit: number): void {
+    this.#limit = limit;
+    this.#dispatch();
+  }
+
+  /** Jobs at once the machines allow now: the limit, or the sum of their slots. */
+  get slots(): number {
+    return Math.min(
+      this.#limit,
+      this.#machines.reduce((sum, m) => sum + m.load.slots, 0),
+    );
+  }
+
+  /** The machines' hosts. */
+  get hosts(): string[] {
+    return [...new Set(this.#machines.map((m) => m.executor.host))];
+  }
+
+  /** While paused no job is placed; waiting ones keep their turn. */
+  setPaused(paused: boolean): void {
+    this.#paused = paused;
+    this.#dispatch();
+  }
+
+  /** Places waiting jobs again now: a waiting job's priority changed. */
+  reorder(): void {
     this.#dispatch();
   }
 
@@ -78,9 +125,12 @@ export class ResourcePool {
   }
 
   #dispatch(): void {
+    if (this.#paused) return;
     const reserved = new Set<Machine>();
-    for (const waiter of [...this.#waiting]) {
-      if (reserved.size === this.#machines.length) break;
+    // Higher priority first; the sort is stable, so equal ones keep the order they came in.
+    const order = this.#waiting.map((waiter) => ({ waiter, priority: waiter.priority() })).sort((a, b) => b.priority - a.priority);
+    for (const { waiter } of order) {
+      if (reserved.size === this.#machines.length || this.#placed >= this.#limit) break;
       const able = this.#machines.filter((m) => fitsEmpty(waiter.demand, m.load.capacity));
       if (able.every((m) => m.executor.health === 'gone')) {
         this.#remove(waiter);

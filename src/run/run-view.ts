@@ -3,6 +3,7 @@ import type { JobStatus } from '../batch/types.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import type { BatchEvent } from './events.js';
+import type { BatchSteer } from './batch-steer.js';
 import type { JobResult } from '../state/job-result.js';
 import type { JobState } from '../state/job-state.js';
 
@@ -31,9 +32,16 @@ export interface RunView {
   killJob(name: string): 'killed' | 'not-running' | 'unknown';
   /** Starts no more jobs (with `kill`, kills the running ones), then ends the run and its serving. */
   stop(kill: boolean): void;
+  /** Steers the live run; throws `E_NOT_RUNNING` when it does not run (served from its files, starting or ending). */
+  steer(): RunSteering;
+  /** When the batch was paused, while it is. */
+  readonly pausedAt?: number | undefined;
   /** Calls `listener` with every event from now on; returns the unsubscribe function. */
   subscribe(listener: (event: BatchEvent) => void): () => void;
 }
+
+/** What steers a live run: see {@link BatchSteer}. */
+export type RunSteering = Pick<BatchSteer, 'setParallelism' | 'pause' | 'resume' | 'retry' | 'prioritize' | 'setMaxTrials'>;
 
 /** A daemon that serves a run, as the run knows it: where it listens, its secret, and how to end it. */
 export interface ServingDaemon {

@@ -36,6 +36,8 @@ export class SearchDriver {
   /** How many of the state's trials have been taken into {@link SearchDriver.#open}. */
   #seen = 0;
   #best: BestTrial | undefined;
+  /** The trial budget as steered while it runs, over the search's own. */
+  #maxTrials: number | undefined;
 
   constructor(spec: BatchSpec & { search: SearchSpec }, state: BatchState) {
     this.search = spec.search;
@@ -153,6 +155,16 @@ export class SearchDriver {
     }
   }
 
+  /** Sets the trial budget from now on. */
+  setMaxTrials(maxTrials: number): void {
+    this.#maxTrials = maxTrials;
+  }
+
+  /** The trial budget in force. */
+  get maxTrials(): number | undefined {
+    return this.#maxTrials ?? this.search.maxTrials;
+  }
+
   /** Jobs of proposed trials that have not ended: the search proposes only when fewer than its slots. */
   unfinishedJobs(): number {
     this.#refresh();
@@ -168,7 +180,8 @@ export class SearchDriver {
   /** Why the search asks for no more trials, or undefined while it goes on. */
   stopReason(startedAt: number, now = Date.now()): string | undefined {
     const trials = this.#state.trials().length;
-    const { maxTrials, maxDurationMs, target } = this.search;
+    const { maxDurationMs, target } = this.search;
+    const maxTrials = this.#maxTrials ?? this.search.maxTrials;
     const best = this.best();
     if (target !== undefined && best && (this.search.goal === 'min' ? best.value <= target : best.value >= target))
       return `target ${target} reached by trial ${best.trial} (${this.search.metric} = ${best.value})`;

@@ -4,6 +4,8 @@ import type { JobStatus } from '../batch/types.js';
 import type { JournalRecord, TrialRecord } from './records.js';
 import { initialJobState, type JobState } from './job-state.js';
 import { reduceJob, settleJob } from './reduce.js';
+import { jobFromStored } from '../batch/stored-job.js';
+import { type Steering, steer, unsteered } from './steering.js';
 
 /** Jobs per status, and the total. */
 export type StatusCounts = Record<JobStatus, number> & { total: number };
@@ -26,10 +28,14 @@ export class BatchState {
   /** A search's trials, in the order they were proposed. */
   readonly #trials: TrialRecord[] = [];
   readonly #trialJobs: ((record: TrialRecord) => JobSpec[]) | undefined;
+  readonly #dataDir: string;
+  /** What steer records said, folded: parallelism, pause, priorities, a search's budget. */
+  readonly steering: Steering = unsteered();
 
   /** The jobs of a batch: those it lists and, for a search, those its trial records bring. */
   constructor(batch: Pick<BatchSpec, 'name' | 'dataDir' | 'jobs' | 'search'>) {
     const search = batch.search;
+    this.#dataDir = batch.dataDir;
     this.#trialJobs = search ? (record) => record.jobs.map((job) => trialJobSpec(search.template, batch, job.name, job.params)) : undefined;
     this.#counts = { total: 0, init: 0, running: 0, succeed: 0, failed: 0, killed: 0, pruned: 0 };
     for (const spec of batch.jobs) this.#add(spec);
@@ -42,6 +48,15 @@ export class BatchState {
     if (record.e === 'trial') {
       this.#trials.push(record);
       for (const spec of this.#trialJobs?.(record) ?? []) if (!this.#specs.has(spec.name)) this.#add(spec);
+      return;
+    }
+    if (record.e === 'steer') {
+      steer(this.steering, record);
+      return;
+    }
+    if (record.e === 'add') {
+      // Added to a live batch: jobs of the batch from then on, whatever its config lists.
+      for (const job of record.jobs) if (!this.#specs.has(job.name)) this.#add(jobFromStored(this.#dataDir, { ...job }));
       return;
     }
     if (record.e === 'run') {

@@ -1,5 +1,6 @@
 import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
+import type { StoredJob } from '../batch/stored-job.js';
 
 /** A job was started (`pid`/`ticks` identify its process group leader, to clean up after a crash). */
 export interface StartRecord {
@@ -68,8 +69,44 @@ export interface ReportRecord {
   readonly value: number;
 }
 
+/**
+ * A job of a live batch was asked to run again (`job retry`): it goes back to `init` and waits
+ * for a slot like any other; a later run that finds this as its last record runs it too.
+ */
+export interface RetryRecord {
+  readonly e: 'retry';
+  readonly job: string;
+  readonly hash: string;
+  readonly at: number;
+}
+
+/**
+ * A change to how a live batch runs, asked through its daemon; a later run of the batch replays
+ * every one of them, in order. Each record holds one change.
+ */
+export interface SteerRecord {
+  readonly e: 'steer';
+  readonly at: number;
+  /** Jobs at once: the whole batch's, or with `host`, that machine's. */
+  readonly parallelism?: number;
+  readonly host?: string;
+  /** A search's trial budget. */
+  readonly maxTrials?: number;
+  /** Paused (no job starts) or resumed. */
+  readonly paused?: boolean;
+  /** A waiting job's priority: higher starts first; equal ones in batch order. */
+  readonly priority?: { readonly job: string; readonly value: number };
+}
+
+/** Jobs added to a live batch (`batch add`), as the batch's spec file stores jobs. */
+export interface AddRecord {
+  readonly e: 'add';
+  readonly at: number;
+  readonly jobs: readonly StoredJob[];
+}
+
 /** A record of the journal: the events a batch's state is folded from. */
-export type JournalRecord = RunRecord | TrialRecord | ReportRecord | StartRecord | ExitRecord;
+export type JournalRecord = RunRecord | TrialRecord | ReportRecord | StartRecord | ExitRecord | RetryRecord | SteerRecord | AddRecord;
 
 /** The records that concern one job. */
-export type JobRecord = StartRecord | ExitRecord;
+export type JobRecord = StartRecord | ExitRecord | RetryRecord;

@@ -6,12 +6,14 @@ import { type EndedJob, type InitJob, initialJobState, type JobState, type Runni
  * The one rule for what a journal record does to a job. A `run` record starts a run: every job
  * that has not succeeded (and, with `force`, every job) goes back to `init`. A start or exit record
  * of another version of the job (another hash: its params or command changed since) is history of
- * a job that no longer exists: it changes nothing.
+ * a job that no longer exists: it changes nothing. A retry record sends an ended job back to `init`.
  */
 export function reduceJob(job: JobState, record: RunRecord | JobRecord, spec: JobSpec): JobState {
   // A pruned job was judged on its metric: like a success, it is not run again unless forced.
   if (record.e === 'run') return record.force || (job.status !== 'succeed' && job.status !== 'pruned') ? initialJobState(spec) : job;
   if (record.hash !== spec.hash) return job;
+  // Asked to run again (only an ended job is): it waits for a slot like a job that never ran.
+  if (record.e === 'retry') return initialJobState(spec);
   // Built field by field, not by spreading: a journal of a million records folds without garbage to spare.
   if (record.e === 'start') {
     if (record.queued) {

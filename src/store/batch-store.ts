@@ -5,7 +5,7 @@ import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
 import { batchFiles } from '../batch/batch-folder.js';
-import type { JobRecord, JournalRecord, ReportRecord, RunRecord, TrialRecord } from '../state/records.js';
+import type { AddRecord, JobRecord, JournalRecord, ReportRecord, RunRecord, SteerRecord, TrialRecord } from '../state/records.js';
 import { compactJournal, JournalWriter, latestByJob, readJournal } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
 import { stateWriteError } from './write-fault.js';
@@ -47,6 +47,8 @@ export class BatchStore {
   readonly trials: readonly TrialRecord[];
   /** Reports early stopping judged in earlier runs, in their order. */
   readonly reports: readonly ReportRecord[];
+  /** Jobs added to the batch and changes it was steered by in earlier runs, in their order. */
+  readonly steering: readonly (AddRecord | SteerRecord)[];
   readonly startedAt = Date.now();
   /** The record that starts this run, journalled when the store opens. */
   readonly runRecord: RunRecord;
@@ -57,7 +59,12 @@ export class BatchStore {
 
   private constructor(
     dir: string,
-    previous: { jobs: ReadonlyMap<string, JobRecord>; trials: readonly TrialRecord[]; reports: readonly ReportRecord[] },
+    previous: {
+      jobs: ReadonlyMap<string, JobRecord>;
+      trials: readonly TrialRecord[];
+      reports: readonly ReportRecord[];
+      steering: readonly (AddRecord | SteerRecord)[];
+    },
     runner: RunnerInfo,
     journal: JournalWriter,
     force: boolean,
@@ -67,6 +74,7 @@ export class BatchStore {
     this.previous = previous.jobs;
     this.trials = previous.trials;
     this.reports = previous.reports;
+    this.steering = previous.steering;
     this.#runner = runner;
     this.#journal = journal;
   }
@@ -90,6 +98,7 @@ export class BatchStore {
       const previous = latestByJob(records);
       const trials = records.filter((r): r is TrialRecord => r.e === 'trial');
       const reports = records.filter((r): r is ReportRecord => r.e === 'report');
+      const steering = records.filter((r): r is AddRecord | SteerRecord => r.e === 'add' || r.e === 'steer');
       if (records.length > 0) compactJournal(journalPath, records);
       writeJsonAtomic(join(spec.dataDir, batchFiles.spec), storedSpec(spec));
       let journal: JournalWriter;
@@ -98,7 +107,7 @@ export class BatchStore {
       } catch (error) {
         throw stateWriteError(journalPath, error);
       }
-      const store = new BatchStore(spec.dataDir, { jobs: previous, trials, reports }, runner, journal, force);
+      const store = new BatchStore(spec.dataDir, { jobs: previous, trials, reports, steering }, runner, journal, force);
       store.record(store.runRecord);
       return store;
     } catch (error) {

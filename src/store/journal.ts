@@ -47,11 +47,13 @@ function addRecord(records: JournalRecord[], line: string): void {
     const record = JSON.parse(line) as JournalRecord;
     if (
       record &&
-      (record.e === 'run'
+      (record.e === 'run' || record.e === 'steer'
         ? typeof record.at === 'number'
         : record.e === 'trial'
           ? typeof record.n === 'number' && Array.isArray(record.jobs)
-          : (record.e === 'start' || record.e === 'exit' || record.e === 'report') && typeof record.job === 'string')
+          : record.e === 'add'
+            ? Array.isArray(record.jobs)
+            : (record.e === 'start' || record.e === 'exit' || record.e === 'report' || record.e === 'retry') && typeof record.job === 'string')
     )
       records.push(record);
   } catch {
@@ -62,7 +64,7 @@ function addRecord(records: JournalRecord[], line: string): void {
 /** The last record of each job, in journal order (`run` records concern no one job). */
 export function latestByJob(records: readonly JournalRecord[]): Map<string, JobRecord> {
   const latest = new Map<string, JobRecord>();
-  for (const record of records) if (record.e === 'start' || record.e === 'exit') latest.set(record.job, record);
+  for (const record of records) if (record.e === 'start' || record.e === 'exit' || record.e === 'retry') latest.set(record.job, record);
   return latest;
 }
 
@@ -146,7 +148,8 @@ export class JournalWriter {
 
 /**
  * The records a journal can be cut down to with every job's state folded from it unchanged: a
- * search's trials (they bring the jobs the other records are about), the reports early stopping
+ * search's trials and jobs added to a live batch (they bring the jobs the other records are
+ * about) and the changes it was steered by, in their order; the reports early stopping
  * judged, in their order; then the latest record of each job (of each version of it, by hash),
  * those written before the last `run`
  * record, that record, and those after it (a run record sends the jobs before it back to `init`
@@ -154,13 +157,28 @@ export class JournalWriter {
  * record goes.
  */
 export function compactedRecords(records: readonly JournalRecord[]): JournalRecord[] {
+  // Trials and added jobs bring jobs, steer records change no job: all kept, in their order.
   const trials: JournalRecord[] = [];
   const reports: JournalRecord[] = [];
   const latest = new Map<string, { readonly record: JobRecord; readonly at: number }>();
   let lastRun: { readonly record: RunRecord; readonly at: number } | undefined;
   let lastForced = -1;
+  const added = new Set<string>();
+  /** Each job's keys in `latest`, one per hash. */
+  const keysOf = new Map<string, Set<string>>();
   records.forEach((record, at) => {
-    if (record.e === 'trial') trials.push(record);
+    if (record.e === 'add') {
+      // Jobs are added under names the batch did not have: records of such a name before were
+      // history a fold skipped. The add record goes first, so they go.
+      for (const { name } of record.jobs) {
+        // A second add of a name changes nothing: the first one brought the job.
+        if (added.has(name)) continue;
+        added.add(name);
+        for (const key of keysOf.get(name) ?? []) latest.delete(key);
+        keysOf.delete(name);
+      }
+    }
+    if (record.e === 'trial' || record.e === 'add' || record.e === 'steer') trials.push(record);
     else if (record.e === 'report') reports.push(record);
     else if (record.e === 'run') {
       lastRun = { record, at };
@@ -172,6 +190,9 @@ export function compactedRecords(records: readonly JournalRecord[]): JournalReco
       const key = `${record.job}\0${record.hash}`;
       latest.delete(key);
       latest.set(key, { record, at });
+      const keys = keysOf.get(record.job) ?? new Set<string>();
+      keys.add(key);
+      keysOf.set(record.job, keys);
     }
   });
   const before: JournalRecord[] = [];

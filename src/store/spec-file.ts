@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import type { BatchSpec, JobSpec } from '../batch/spec.js';
+import type { BatchSpec } from '../batch/spec.js';
+import { jobFromStored, type StoredJob, storedJob } from '../batch/stored-job.js';
 
 /*
  * A batch's spec as its folder keeps it. What a job's fields repeat of the batch is left out:
@@ -25,20 +25,6 @@ export function storedSpec(spec: BatchSpec): unknown {
  * jobs are completed where they are: the spec was just parsed and is no one else's.
  */
 export function specFromStored(stored: BatchSpec): BatchSpec {
-  for (const job of stored.jobs as StoredJob[]) {
-    job.dataDir ??= join(stored.dataDir, job.name);
-    job.workingDir ??= job.dataDir;
-  }
+  for (const job of stored.jobs as StoredJob[]) jobFromStored(stored.dataDir, job);
   return stored;
-}
-
-type StoredJob = Omit<JobSpec, 'dataDir' | 'workingDir'> & { dataDir?: string; workingDir?: string };
-
-function storedJob(batchDir: string, job: JobSpec): StoredJob {
-  const { dataDir, workingDir, ...rest } = job;
-  return {
-    ...rest,
-    ...(dataDir === join(batchDir, job.name) ? {} : { dataDir }),
-    ...(workingDir === dataDir ? {} : { workingDir }),
-  };
 }

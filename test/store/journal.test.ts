@@ -63,7 +63,7 @@ describe('the journal', () => {
     ).toEqual([records[0], records[2], records[3]]);
   });
 
-  it('compacts any journal to records that fold into the same state, at random', () => {
+  it('compacts any journal to records that fold into the same state, at random: retries, steering and added jobs too', () => {
     const jobs = ['a', 'b', 'c', 'd'].map((name) => ({
       name,
       params: {},
@@ -77,18 +77,24 @@ describe('the journal', () => {
     let seed = 7;
     const random = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
+      // The high bits: an LCG's low bits repeat in short cycles, which would leave whole sequences untried.
+      return Math.floor(seed / 65536) % n;
     };
     const fold = (list: readonly JournalRecord[]) => {
       const state = new BatchState({ name: 'b', dataDir: '/d', jobs }).applyAll(list);
-      return { jobs: state.all(), counts: state.counts(), runStartedAt: state.runStartedAt };
+      const { hostSlots, priorities, ...steering } = state.steering;
+      return { jobs: state.all(), counts: state.counts(), runStartedAt: state.runStartedAt, steering, hostSlots: [...hostSlots], priorities: [...priorities] };
     };
-    for (let round = 0; round < 500; round++) {
+    for (let round = 0; round < 2000; round++) {
       const list: JournalRecord[] = [];
       for (let at = 0, length = random(30); at < length; at++) {
-        const job = jobs[random(jobs.length)]!.name;
-        const kind = random(10);
+        const job = [...jobs.map((j) => j.name), 'added'][random(jobs.length + 1)]!;
+        const kind = random(14);
         if (kind === 0) list.push({ e: 'run', at, ...(random(3) === 0 ? { force: true } : {}) });
+        else if (kind === 10) list.push({ e: 'retry', job, hash: 'h', at });
+        else if (kind === 11) list.push({ e: 'add', at, jobs: [{ name: 'added', params: {}, command: 'true', hash: 'h', retries: 0 }] });
+        else if (kind === 12) list.push({ e: 'steer', at, ...(random(2) === 0 ? { paused: random(2) === 0 } : { priority: { job, value: random(3) } }) });
+        else if (kind === 13) list.push({ e: 'steer', at, parallelism: 1 + random(4), ...(random(2) === 0 ? { host: 'm' } : {}) });
         else if (kind < 5)
           list.push({ e: 'start', job, hash: random(8) === 0 ? 'old' : 'h', at, host: 'local', ...(random(6) === 0 ? { queued: true, handle: `${at}` } : {}) });
         else list.push({ e: 'exit', job, hash: 'h', status: statuses[random(4)]!, code: 0, signal: null, startedAt: at, at, host: 'local' });

@@ -1,0 +1,166 @@
+import type { BatchSpec } from '../batch/spec.js';
+import { HyperctlError } from '../errors.js';
+import { unknownJob } from '../text/closest-names.js';
+import type { BatchState } from '../state/batch-state.js';
+import type { JournalRecord } from '../state/records.js';
+import type { BatchEvent } from './events.js';
+import type { JobFeed } from './job-feed.js';
+import type { ResourcePool } from './resource-pool.js';
+import type { SearchDriver } from './search-driver.js';
+
+/** What steering needs of the run it steers. */
+export interface SteeredRun {
+  readonly spec: BatchSpec;
+  readonly state: BatchState;
+  readonly pool: ResourcePool;
+  /** The jobs still to start; undefined for a search (its trials are proposed, not listed). */
+  readonly feed: JobFeed | undefined;
+  readonly search: SearchDriver | undefined;
+  /** Journals a record and folds it into the state; false when it could not be written (the run is ending). */
+  record(record: JournalRecord): boolean;
+  /** The running jobs' kill switches. */
+  running(): ReadonlyMap<string, AbortController>;
+  /** A job about to run again: early stopping judges it afresh. */
+  restart(job: string): void;
+  emit(event: BatchEvent): void;
+  /** Jobs at once changed: the scheduler widens or narrows what it feeds ahead. */
+  onSlots(): void;
+}
+
+/**
+ * Steers a live run: its parallelism, a pause, retries, priorities, a search's budget. Every
+ * change is journalled before it takes effect, so a later run of the batch replays it; one that
+ * cannot be journalled is refused.
+ */
+export class BatchSteer {
+  readonly #run: SteeredRun;
+  /** Jobs a pause killed: they start again on resume. */
+  readonly #pauseKilled = new Set<string>();
+
+  constructor(run: SteeredRun) {
+    this.#run = run;
+  }
+
+  /** Applies what earlier runs steered (their journalled records, already folded into the state); `ownParallelism`: this run was given one, which wins. */
+  replay(ownParallelism: boolean): void {
+    const steering = this.#run.state.steering;
+    for (const [host, slots] of steering.hostSlots) this.#run.pool.setSlots(host, slots);
+    if (steering.parallelism !== undefined && !ownParallelism) this.#setParallelism(steering.parallelism);
+    if (steering.maxTrials !== undefined) this.#run.search?.setMaxTrials(steering.maxTrials);
+    if (steering.pausedAt !== undefined) this.#run.pool.setPaused(true);
+  }
+
+  get pausedAt(): number | undefined {
+    return this.#run.state.steering.pausedAt;
+  }
+
+  /** Jobs at once, for the whole batch or (with `host`) one machine, from now on; running jobs go on. */
+  setParallelism(parallelism: number, host?: string): void {
+    if (!Number.isInteger(parallelism) || parallelism < 1) throw usage(`parallelism: expected a whole number of at least 1, got ${parallelism}`);
+    if (host !== undefined && !this.#run.pool.hosts.includes(host))
+      throw usage(`machine "${host}": not a machine of batch ${this.#run.spec.name} (its machines: ${this.#run.pool.hosts.join(', ')})`);
+    this.#journal({ e: 'steer', at: Date.now(), parallelism, ...(host !== undefined ? { host } : {}) });
+    if (host !== undefined) this.#run.pool.setSlots(host, parallelism);
+    else this.#setParallelism(parallelism);
+    this.#run.onSlots();
+    this.#said(`${host !== undefined ? `machine ${host}: ` : ''}parallelism ${parallelism} from now on`);
+  }
+
+  /** No job starts until {@link BatchSteer.resume}; with `kill`, the running ones are killed now and start again on resume. */
+  pause(kill: boolean): void {
+    if (this.pausedAt === undefined) this.#journal({ e: 'steer', at: Date.now(), paused: true });
+    this.#run.pool.setPaused(true);
+    const running = kill ? [...this.#run.running()] : [];
+    this.#said(`paused; ${kill ? `killing ${running.length} running job(s), to start again on resume` : 'running jobs go on'}`);
+    for (const [name, controller] of running) {
+      this.#pauseKilled.add(name);
+      controller.abort();
+    }
+  }
+
+  /** Jobs start again; those a pause killed are queued again. */
+  resume(): void {
+    if (this.pausedAt !== undefined) this.#journal({ e: 'steer', at: Date.now(), paused: false });
+    const again = [...this.#pauseKilled].filter((name) => this.#run.state.get(name)?.status === 'killed');
+    this.#pauseKilled.clear();
+    this.#run.pool.setPaused(false);
+    this.#said('resumed');
+    if (again.length > 0 && this.#run.feed) this.retry(again);
+  }
+
+  /**
+   * Runs ended jobs again (`failed`: every failed one), after those waiting; the names that will
+   * run. A running or waiting job is refused, as is a search's (its trials are its own).
+   */
+  retry(jobs: readonly string[] | 'failed'): string[] {
+    const feed = this.#run.feed;
+    if (!feed) throw new HyperctlError('E_USAGE', `batch ${this.#run.spec.name} is a search: its trials are proposed by the search, not retried one by one`);
+    const state = this.#run.state;
+    const names = jobs === 'failed' ? [...state.each()].filter((job) => job.status === 'failed').map((job) => job.name) : [...jobs];
+    for (const name of names) {
+      const job = state.get(name);
+      if (!job) throw unknownJob(this.#run.spec.name, name, [...state.each()]);
+      if (job.status === 'running' || job.status === 'init')
+        throw new HyperctlError('E_CONFLICT', `job ${name} is ${job.status === 'init' ? 'waiting to run' : 'running'}; only an ended job can be retried`);
+    }
+    for (const name of names) {
+      const spec = state.spec(name)!;
+      this.#journal({ e: 'retry', job: name, hash: spec.hash, at: Date.now() });
+      this.#run.restart(name);
+      feed.push(spec, state.steering.priorities.get(name) ?? 0);
+    }
+    if (names.length > 0) this.#said(`queued again: ${names.join(', ')}`, names.length);
+    return names;
+  }
+
+  /** A waiting job's priority (higher starts first; `first`: above every other); the priority given. */
+  prioritize(job: string, priority: number | 'first'): number {
+    const state = this.#run.state;
+    const found = state.get(job);
+    if (!found) throw unknownJob(this.#run.spec.name, job, [...state.each()]);
+    if (found.status !== 'init') throw new HyperctlError('E_CONFLICT', `job ${job} is ${found.status}; only a waiting job has a priority`);
+    const value = priority === 'first' ? Math.max(0, ...state.steering.priorities.values()) + 1 : priority;
+    if (!Number.isInteger(value)) throw usage(`priority: expected a whole number, got ${priority}`);
+    this.#journal({ e: 'steer', at: Date.now(), priority: { job, value } });
+    this.#run.feed?.setPriority(job, value);
+    this.#run.pool.reorder();
+    this.#said(`job ${job}: priority ${value}`);
+    return value;
+  }
+
+  /** A search's trial budget, from now on: lowered below the trials proposed, it proposes no more. */
+  setMaxTrials(maxTrials: number): void {
+    const search = this.#run.search;
+    if (!search) throw usage(`batch ${this.#run.spec.name} is not a search: it has no trial budget`);
+    if (!Number.isInteger(maxTrials) || maxTrials < 1) throw usage(`max-trials: expected a whole number of at least 1, got ${maxTrials}`);
+    this.#journal({ e: 'steer', at: Date.now(), maxTrials });
+    search.setMaxTrials(maxTrials);
+    this.#run.onSlots();
+    this.#said(`max trials ${maxTrials} from now on`);
+  }
+
+  /** Says that the run starts paused, as an earlier run left it. */
+  sayPaused(): void {
+    const at = this.pausedAt;
+    if (at !== undefined) this.#said(`paused since ${new Date(at).toISOString()}: \`hyperctl batch resume ${this.#run.spec.name}\` starts jobs`);
+  }
+
+  #said(change: string, queued = 0): void {
+    this.#run.emit({ type: 'batch:steer', change, paused: this.pausedAt !== undefined, queued });
+  }
+
+  #setParallelism(parallelism: number): void {
+    // The local backend's parallelism is its machine's slots; elsewhere it caps all machines together.
+    if (this.#run.spec.backend.type === 'local') this.#run.pool.setSlots('local', parallelism);
+    else this.#run.pool.setLimit(parallelism);
+  }
+
+  #journal(record: JournalRecord): void {
+    if (!this.#run.record(record))
+      throw new HyperctlError('E_STATE_WRITE', `batch ${this.#run.spec.name}: the change could not be journalled; nothing changed`);
+  }
+}
+
+function usage(message: string): HyperctlError {
+  return new HyperctlError('E_USAGE', message);
+}

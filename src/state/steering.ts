@@ -1,0 +1,41 @@
+import type { SteerRecord } from './records.js';
+
+/**
+ * How a batch is steered now: what its steer records said, each later one over the earlier. The
+ * runner starts from it when it runs the batch again; readers show it (`paused`).
+ */
+export interface Steering {
+  /** Jobs at once for the whole batch, when a steer record set it. */
+  readonly parallelism?: number;
+  /** Jobs at once on a machine, by host, where a steer record set it. */
+  readonly hostSlots: ReadonlyMap<string, number>;
+  /** A search's trial budget, when a steer record set it. */
+  readonly maxTrials?: number;
+  /** When it was paused, while it is. */
+  readonly pausedAt?: number;
+  /** Waiting jobs' priorities, where set (the default is 0). */
+  readonly priorities: ReadonlyMap<string, number>;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** No steering: as the config says. */
+export function unsteered(): Steering {
+  return { hostSlots: new Map(), priorities: new Map() };
+}
+
+/** Folds one steer record in, in place. */
+export function steer(steering: Steering, record: SteerRecord): void {
+  const s = steering as Mutable<Steering> & { hostSlots: Map<string, number>; priorities: Map<string, number> };
+  if (record.parallelism !== undefined) {
+    if (record.host !== undefined) s.hostSlots.set(record.host, record.parallelism);
+    else s.parallelism = record.parallelism;
+  }
+  if (record.maxTrials !== undefined) s.maxTrials = record.maxTrials;
+  if (record.paused === true) s.pausedAt ??= record.at;
+  if (record.paused === false) delete s.pausedAt;
+  if (record.priority) {
+    if (record.priority.value === 0) s.priorities.delete(record.priority.job);
+    else s.priorities.set(record.priority.job, record.priority.value);
+  }
+}

@@ -1,0 +1,202 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/*
+ * Steering a live batch through the built CLI. Every job waits for a gate file of its own and
+ * writes its name to `order` as it starts, so each test opens gates and waits for states, never
+ * for time.
+ */
+
+const runs: { child: { kill(signal?: NodeJS.Signals): boolean }; done: Promise<CliResult> }[] = [];
+afterEach(async () => {
+  for (const run of runs.splice(0)) {
+    run.child.kill('SIGKILL');
+    await run.done;
+  }
+});
+
+interface Sweep {
+  readonly dir: string;
+  readonly config: string;
+  open(...jobs: string[]): void;
+  order(): string[];
+  statuses(): Promise<Record<string, string>>;
+  cli(...args: string[]): Promise<CliResult>;
+  run(...args: string[]): ReturnType<typeof startCli>;
+}
+
+function sweep(name: string, jobs: readonly string[], commands: Record<string, string> = {}): Sweep {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'gates'));
+  const gated = (job: string) => `echo ${job} >> ${join(dir, 'order')}; while [ ! -e ${join(dir, 'gates', job)} ]; do sleep 0.02; done`;
+  const config = join(dir, 'batch.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ name, jobs: jobs.map((job) => ({ name: job, params: {}, execution: { command: commands[job] ?? gated(job) } })), daemon: { port: 0 } }),
+  );
+  const data = ['--batches-data-dir', join(dir, 'data')];
+  const cli = (...args: string[]) => runCli([...args, ...data]);
+  return {
+    dir,
+    config,
+    open: (...names) => {
+      for (const job of names) writeFileSync(join(dir, 'gates', job), '');
+    },
+    order: () => (existsSync(join(dir, 'order')) ? readFileSync(join(dir, 'order'), 'utf8').split('\n').filter(Boolean) : []),
+    statuses: async () => {
+      const { stdout } = await cli('job', 'list', '-b', name, '--json');
+      // Before the run has made the batch, it has no jobs to list.
+      if (!stdout) return {};
+      return Object.fromEntries((JSON.parse(stdout) as { name: string; status: string }[]).map((job) => [job.name, job.status]));
+    },
+    cli,
+    run: (...args) => {
+      const run = startCli(['run', '-c', config, '--exit-on-finish', ...data, ...args]);
+      runs.push(run);
+      return run;
+    },
+  };
+}
+
+async function until(s: Sweep, what: string, check: (statuses: Record<string, string>) => boolean): Promise<Record<string, string>> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const statuses = await s.statuses();
+    if (check(statuses)) return statuses;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(statuses)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const running = (statuses: Record<string, string>) => Object.keys(statuses).filter((job) => statuses[job] === 'running');
+
+describe('steering a running batch', () => {
+  it('batch update --parallelism raises the jobs at once at once, and lowered kills no running job', async () => {
+    const s = sweep('wide', ['a', 'b', 'c', 'd', 'e']);
+    const run = s.run('-p', '1');
+    await until(s, 'a running', (st) => st.a === 'running');
+    expect(await s.cli('batch', 'update', 'wide', '--parallelism', '3')).toMatchObject({ code: 0, stdout: 'batch wide: parallelism 3 from now on\n' });
+    await until(s, 'three running', (st) => running(st).length === 3);
+    expect(await s.cli('batch', 'update', 'wide', '-p', '1')).toMatchObject({ code: 0 });
+    expect(running(await s.statuses())).toEqual(['a', 'b', 'c']);
+    s.open('a', 'b');
+    // Two ended, one runs, and the limit is one: nothing starts.
+    expect(await until(s, 'a and b ended', (st) => st.a === 'succeed' && st.b === 'succeed')).toMatchObject({ c: 'running', d: 'init', e: 'init' });
+    s.open('c');
+    await until(s, 'd running', (st) => st.d === 'running');
+    expect(running(await s.statuses())).toEqual(['d']);
+    s.open('d', 'e');
+    const { code, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('parallelism 3 from now on');
+    expect(s.order()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('batch pause starts no job until batch resume; batch show says paused; --kill kills the running ones and runs them again on resume', async () => {
+    const s = sweep('hold', ['a', 'b', 'c', 'd']);
+    const run = s.run('-p', '2');
+    await until(s, 'a and b running', (st) => st.a === 'running' && st.b === 'running');
+    expect(await s.cli('batch', 'pause', 'hold')).toMatchObject({ code: 0, stdout: 'batch hold: paused; running jobs go on\n' });
+    expect((await s.cli('batch', 'show', 'hold')).stdout).toMatch(/^status: {3}running, paused since \d{4}-\d\d-\d\dT[\d:.]+Z \(live/m);
+    expect(JSON.parse((await s.cli('batch', 'show', 'hold', '--json')).stdout).pausedAt).toMatch(/Z$/);
+    s.open('a');
+    expect(await until(s, 'a ended', (st) => st.a === 'succeed')).toMatchObject({ b: 'running', c: 'init', d: 'init' });
+    expect(await s.cli('batch', 'pause', 'hold', '--kill')).toMatchObject({ code: 0 });
+    expect(await until(s, 'b killed', (st) => st.b === 'killed')).toMatchObject({ c: 'init', d: 'init' });
+    expect(await s.cli('batch', 'resume', 'hold')).toMatchObject({ code: 0, stdout: 'batch hold: resumed\n' });
+    s.open('b', 'c', 'd');
+    const { code, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('paused; running jobs go on');
+    expect(stderr).toContain('queued again: b');
+    expect(await s.statuses()).toEqual({ a: 'succeed', b: 'succeed', c: 'succeed', d: 'succeed' });
+    expect(s.order()).toEqual(['a', 'b', 'c', 'd', 'b']);
+    expect(JSON.parse((await s.cli('batch', 'show', 'hold', '--json')).stdout).pausedAt).toBeUndefined();
+  });
+
+  it('job retry runs an ended job again after those waiting, --failed every failed one; job priority puts a waiting job ahead', async () => {
+    const marker = (job: string) => `if [ -e ${job}.ran ]; then exit 0; fi; touch ${job}.ran; exit 3`;
+    const s = sweep('again', ['x', 'y', 'a', 'b', 'c', 'd'], {});
+    writeFileSync(
+      s.config,
+      JSON.stringify({
+        name: 'again',
+        jobs: [
+          { name: 'x', params: {}, execution: { command: marker('x'), working_dir: s.dir } },
+          { name: 'y', params: {}, execution: { command: marker('y'), working_dir: s.dir } },
+          ...['a', 'b', 'c', 'd'].map((job) => ({
+            name: job,
+            params: {},
+            execution: { command: `echo ${job} >> order; while [ ! -e gates/${job} ]; do sleep 0.02; done`, working_dir: s.dir },
+          })),
+        ],
+        daemon: { port: 0 },
+      }),
+    );
+    const run = s.run('-p', '1');
+    await until(s, 'a running, x and y failed', (st) => st.a === 'running' && st.x === 'failed' && st.y === 'failed');
+    expect(await s.cli('job', 'retry', '-b', 'again', '-j', 'x')).toMatchObject({ code: 0, stdout: 'queued again: x\n' });
+    expect(await s.cli('job', 'priority', '-b', 'again', '-j', 'd', '--first')).toMatchObject({ code: 0, stdout: 'job d: priority 1\n' });
+    expect(await s.cli('job', 'priority', '-b', 'again', '-j', 'c', '5')).toMatchObject({ code: 0, stdout: 'job c: priority 5\n' });
+    // Refused, with the reason: a running job, a waiting one, an ended one's priority, a job that does not exist.
+    const refused = [
+      await s.cli('job', 'retry', '-b', 'again', '-j', 'a'),
+      await s.cli('job', 'retry', '-b', 'again', '-j', 'b'),
+      await s.cli('job', 'priority', '-b', 'again', '-j', 'y', '1'),
+      await s.cli('job', 'retry', '-b', 'again', '-j', 'nope'),
+    ];
+    expect(refused.map((r) => [r.code, r.stderr.trim()])).toEqual([
+      [1, 'hyperctl: job a is running; only an ended job can be retried'],
+      [1, 'hyperctl: job b is waiting to run; only an ended job can be retried'],
+      [1, 'hyperctl: job y is failed; only a waiting job has a priority'],
+      [2, 'hyperctl: batch "again" has no job "nope"; the jobs are x, y, a, b, c, d'],
+    ]);
+    expect(await s.cli('job', 'retry', '-b', 'again', '--failed', '--json')).toMatchObject({ code: 0, stdout: '{\n  "retried": [\n    "y"\n  ]\n}\n' });
+    s.open('a', 'b', 'c', 'd');
+    const { code } = await run.done;
+    expect(code).toBe(0);
+    expect(await s.statuses()).toEqual({ x: 'succeed', y: 'succeed', a: 'succeed', b: 'succeed', c: 'succeed', d: 'succeed' });
+    expect(s.order()).toEqual(['a', 'c', 'd', 'b']);
+  });
+
+  it('is refused on a batch that is not running, naming why', async () => {
+    const s = sweep('over', ['a']);
+    s.open('a');
+    expect((await s.run().done).code).toBe(0);
+    for (const args of [
+      ['batch', 'update', 'over', '-p', '2'],
+      ['batch', 'pause', 'over'],
+      ['batch', 'resume', 'over'],
+      ['job', 'retry', '-b', 'over', '-j', 'a'],
+      ['job', 'priority', '-b', 'over', '-j', 'a', '--first'],
+    ]) {
+      const { code, stderr } = await s.cli(...args);
+      expect([code, stderr], args.join(' ')).toEqual([1, 'hyperctl: batch "over" is not running (it is finished); there is nothing to kill, stop or steer\n']);
+    }
+    expect(await s.cli('batch', 'update', 'over')).toMatchObject({ code: 2, stderr: 'hyperctl: batch update: give --parallelism N or --max-trials N\n' });
+    expect(await s.cli('batch', 'update', 'over', '-p', '0')).toMatchObject({
+      code: 2,
+      stderr: 'hyperctl: --parallelism: expected a whole number ≥ 1, got "0"\n',
+    });
+  });
+
+  it('after kill -9 of the runner, a re-run keeps the parallelism the batch was updated to', async () => {
+    const s = sweep('crash', ['a', 'b', 'c', 'd']);
+    const first = s.run('-p', '1');
+    await until(s, 'a running', (st) => st.a === 'running');
+    expect((await s.cli('batch', 'update', 'crash', '-p', '2')).code).toBe(0);
+    await until(s, 'b running', (st) => st.b === 'running');
+    first.child.kill('SIGKILL');
+    await first.done;
+    s.open('a', 'b');
+    const again = s.run();
+    await until(s, 'c and d running at once', (st) => st.c === 'running' && st.d === 'running');
+    s.open('c', 'd');
+    const { code, stdout } = await again.done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/to run on 2 slots/);
+  });
+});
