@@ -32,8 +32,9 @@ export async function main(argv: readonly string[], signals: SignalTrap = new Si
     const ownArgs = args.slice(depth);
     const dashDash = ownArgs.indexOf('--');
     const rest = dashDash === -1 ? undefined : ownArgs.slice(dashDash + 1);
-    if (rest !== undefined && (await resolveValue(command.meta))?.name !== commandMeta.run.name)
-      throw new HyperctlError('E_USAGE', `unexpected "--": only hyperctl run takes a command after it (hyperctl run --param … -- COMMAND)`);
+    const name = (await resolveValue(command.meta))?.name;
+    if (rest !== undefined && name !== commandMeta.run.name && name !== 'add')
+      throw new HyperctlError('E_USAGE', `unexpected "--": only hyperctl run and hyperctl batch add take a command after it (--param … -- COMMAND)`);
     const rawArgs = await joinNegativeValues(command, dashDash === -1 ? ownArgs : ownArgs.slice(0, dashDash));
     await rejectUnknownFlags(command, rawArgs);
     // Run the leaf command directly: citty does not hand a sub-command's result back up.

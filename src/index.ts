@@ -52,6 +52,7 @@ export type { GpuLeaseHeld, GpuProcess, GpuState } from './executors/gpu-probe.j
 export { inspectGpus, type InspectGpusOptions, type MachineGpus } from './gpus/inspect-gpus.js';
 export type { RunBatchOptions } from './run/options.js';
 export { runBatch, runBatchFile } from './run-batch.js';
+export { loadConfigFile } from './batch/load-file.js';
 export { listBatches, openBatch } from './batches/open-batch.js';
 export type { Batch, BatchesOptions, BatchOverview, BestJob, JobDetails } from './batches/open-batch.js';
 export type { FetchedFiles } from './executors/ssh/transfers.js';

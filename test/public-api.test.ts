@@ -23,6 +23,7 @@ describe('the public API', () => {
       'inspectGpus',
       'isHyperctlError',
       'listBatches',
+      'loadConfigFile',
       'openBatch',
       'parseWhere',
       'reportMetrics',

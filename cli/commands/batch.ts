@@ -1,5 +1,7 @@
 import { defineCommand } from 'citty';
-import { HyperctlError, listBatches, parseWhere } from '../../src/index.js';
+import { dirname, resolve } from 'node:path';
+import { HyperctlError, listBatches, loadConfigFile, parseWhere } from '../../src/index.js';
+import { repeatedFlag, sweepTemplate } from '../param-sweep.js';
 import { integerFlag } from '../args.js';
 import type { CommandData } from '../command-data.js';
 import { batchArgs, batchesDataDirArg, batchesDataDirFrom, batchFrom, printJson } from '../common-args.js';
@@ -107,6 +109,41 @@ const resume = defineCommand({
   },
 });
 
+const add = defineCommand({
+  meta: {
+    name: 'add',
+    description:
+      'add jobs to a running batch (-c FILE: its jobs, or a job template; or --param NAME=V1,V2,… -- COMMAND); they run after those waiting, and a later run of the batch keeps them',
+  },
+  args: {
+    ...nameArg,
+    config: { type: 'string', alias: 'c', description: 'a file of jobs (as a batch config writes them) or a job template', valueHint: 'FILE' },
+    param: { type: 'string', description: 'NAME=V1,V2,… a param to sweep (repeatable), with the command after --', valueHint: 'NAME=VALUES' },
+    ...batchArgs,
+  },
+  async run({ args, rawArgs, data }): Promise<number> {
+    const { rest } = data as CommandData;
+    const paramFlags = repeatedFlag(rawArgs, 'param');
+    const sweep = paramFlags.length > 0 || rest !== undefined;
+    if ((args.config !== undefined) === sweep) throw new HyperctlError('E_USAGE', 'batch add: give -c FILE, or --param NAME=V1,V2,… -- COMMAND');
+    let config: unknown;
+    let baseDir = process.cwd();
+    if (args.config !== undefined) {
+      config = await loadConfigFile(args.config);
+      baseDir = dirname(resolve(args.config));
+    } else {
+      if (!rest?.length || paramFlags.length === 0) throw new HyperctlError('E_USAGE', 'batch add: --param NAME=V1,V2,… needs the command after --');
+      // The batch keeps its own name: the sweep's is left out.
+      const { name: _name, ...template } = sweepTemplate(paramFlags, rest, undefined);
+      config = template;
+    }
+    const added = await batchFrom(args, args.name).add(config, { baseDir });
+    if (args.json) printJson({ added });
+    else process.stdout.write(`batch ${args.name}: added ${added.length} job(s): ${added.join(', ')}\n`);
+    return exitCodes.ok;
+  },
+});
+
 const compare = defineCommand({
   meta: { name: 'compare', description: "line up a batch's jobs by params and metrics" },
   args: {
@@ -208,5 +245,5 @@ const serve = defineCommand({
 
 export const batchCommand = defineCommand({
   meta: commandMeta.batch,
-  subCommands: { list, show, compare, best, dashboard, serve, stop, update, pause, resume },
+  subCommands: { list, show, compare, best, dashboard, serve, stop, update, pause, resume, add },
 });

@@ -26,6 +26,7 @@ export const configFileNames = [
 /**
  * Reads a batch config or template: JSON, YAML, or a TypeScript/JavaScript module whose default
  * export is the config (or a function returning it). Syntax errors name file, line and column.
+ * @public
  */
 export async function loadConfigFile(path: string): Promise<unknown> {
   const file = resolve(path);

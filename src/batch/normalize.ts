@@ -20,6 +20,8 @@ export interface NormalizeOptions {
   readonly defaultName?: string;
   /** CLI or SDK override of the local backend's parallelism. */
   readonly parallelism?: number;
+  /** Working folders are on other machines (jobs added to a remote batch): not checked here. */
+  readonly workingDirsElsewhere?: boolean;
 }
 
 /** Fills in the seed's defaults and checks what the schema cannot: names, duplicates, directories. */
@@ -49,7 +51,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     if (job.execution.working_dir) {
       workingDir = resolveUserPath(job.execution.working_dir, options.baseDir);
       // On remote machines the folder is theirs: it is made there when missing.
-      const problemDir = input.backend?.type === 'remote' ? undefined : directoryProblem(workingDir);
+      const problemDir = input.backend?.type === 'remote' || options.workingDirsElsewhere ? undefined : directoryProblem(workingDir);
       if (problemDir) issues.push(`jobs[${index}].execution.working_dir: ${problemDir}`);
     }
     const timeout = job.timeout ?? input.job_defaults?.timeout;

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchSpec } from '../batch/spec.js';
 import type { JobParams } from '../batch/types.js';
@@ -95,6 +95,12 @@ export interface Batch {
   retry(job: string): Promise<string[]>;
   /** Runs every failed job of the running batch again; resolves with their names. */
   retryFailed(): Promise<string[]>;
+  /**
+   * Adds jobs to the running batch: `config` holds them as a batch config does (`jobs`, and
+   * `job_defaults`), or is a job template (its grid); relative paths against `baseDir` (the
+   * current folder). They run after those waiting, and a later run of the batch has them too.
+   */
+  add(config: unknown, options?: { baseDir?: string }): Promise<string[]>;
   /** A waiting job's priority: higher starts first (`first`: above all others); resolves with it. */
   prioritize(job: string, priority: number | 'first'): Promise<number>;
   /**
@@ -246,6 +252,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     retry: async (job) => control().retry(job),
     retryFailed: async () => control().retryFailed(),
     prioritize: async (job, priority) => control().prioritize(job, priority),
+    add: async (config, addOptions = {}) => control().add(config, resolve(addOptions.baseDir ?? '.')),
     serve: ({ host = 'localhost', port, signal, onServing = () => undefined }) => serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),
     fetch: async (job, globs) => fetchJobFiles(disk.spec, await batch.job(job), globs),
   };

@@ -68,6 +68,11 @@ export interface DaemonClient {
   retry(name: string): Promise<string[]>;
   /** Runs every failed job again in the live batch; resolves with their names. */
   retryFailed(): Promise<string[]>;
+  /**
+   * Adds jobs to the live batch — `config` as a batch config's `jobs` (and `job_defaults`), or a
+   * job template — their relative paths against `baseDir`; resolves with their names.
+   */
+  add(config: unknown, baseDir?: string): Promise<string[]>;
   /** Sets a waiting job's priority (higher starts first; `first`: above all others); resolves with it. */
   prioritize(name: string, priority: number | 'first'): Promise<number>;
   /** A byte range of a job's stdout or stderr, and the stream's whole size so far. */
@@ -144,6 +149,7 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
     resume: () => postJson<BatchInfo>('/api/v1/batch/resume'),
     retry: async (name) => (await postJson<{ retried: string[] }>(`/api/v1/jobs/${enc(name)}/retry`)).retried,
     retryFailed: async () => (await postJson<{ retried: string[] }>('/api/v1/batch/retry-failed')).retried,
+    add: async (config, baseDir) => (await postJson<{ added: string[] }>('/api/v1/batch/jobs', { config, ...(baseDir ? { base_dir: baseDir } : {}) })).added,
     prioritize: async (name, priority) =>
       (await postJson<{ priority: number }>(`/api/v1/jobs/${enc(name)}/priority`, priority === 'first' ? { first: true } : { priority })).priority,
     logs: async (name, { stream = 'stdout', offset = 0, length } = {}) => {
@@ -173,7 +179,7 @@ export function createDaemonClient(options: DaemonClientOptions): DaemonClient {
 }
 
 /** Codes of the daemon's refusals that mean what they mean here too. */
-const passedOn = new Set(['E_NOT_RUNNING', 'E_JOB_NOT_FOUND', 'E_CONFLICT', 'E_USAGE', 'E_STATE_WRITE']);
+const passedOn = new Set(['E_NOT_RUNNING', 'E_JOB_NOT_FOUND', 'E_CONFLICT', 'E_USAGE', 'E_STATE_WRITE', 'E_CONFIG_INVALID', 'E_TEMPLATE_INVALID']);
 
 /** A portal's path may be the token: never put it in a message. */
 function redact(url: string): string {

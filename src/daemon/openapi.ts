@@ -52,6 +52,37 @@ export const openApiDocument = {
       },
     },
     '/api/v1/batch/resume': { post: { summary: 'start jobs again after a pause', responses: { 200: json('Batch'), 401: error, 409: error } } },
+    '/api/v1/batch/jobs': {
+      post: {
+        summary:
+          'add jobs to the running batch: config holds them as a batch config does (jobs, job_defaults) or is a job template; relative paths against base_dir; they run after those waiting, and a later run keeps them',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['config'],
+                properties: { config: { type: 'object' }, base_dir: { type: 'string' } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description: 'the jobs added',
+            content: {
+              'application/json': { schema: { type: 'object', required: ['added'], properties: { added: { type: 'array', items: { type: 'string' } } } } },
+            },
+          },
+          400: error,
+          401: error,
+          409: error,
+          413: error,
+        },
+      },
+    },
     '/api/v1/batch/retry-failed': {
       post: { summary: 'run every failed job again, after those waiting', responses: { 200: json('Retried'), 401: error, 409: error } },
     },

@@ -39,6 +39,10 @@ const updateBody = v.pipe(
     v.check((body) => body.machine === undefined || body.parallelism !== undefined, 'machine: goes with parallelism'),
   ),
 );
+const addBody = v.pipe(
+  anObject('{"config": {"jobs": […]}, "base_dir": "/path"}'),
+  v.strictObject({ config: v.unknown(), base_dir: v.optional(v.pipe(v.string(), v.minLength(1))) }),
+);
 const priorityBody = v.pipe(
   anObject('{"priority": 5}'),
   v.union(
@@ -68,6 +72,7 @@ export async function route(ctx: RouteContext): Promise<void> {
   if (a !== 'api' || b !== 'v1') return sendError(res, 404, 'E_NOT_FOUND', `no route ${method} /${path.join('/')}`);
   if (c === 'batch' && d === undefined && method === 'GET') return sendJson(res, 200, batchInfo(ctx.view));
   if (c === 'batch' && d === 'stop' && e === undefined && method === 'POST') return stopBatch(ctx);
+  if (c === 'batch' && d === 'jobs' && e === undefined && method === 'POST') return addJobs(ctx);
   if (c === 'batch' && e === undefined && method === 'POST' && (d === 'update' || d === 'pause' || d === 'resume' || d === 'retry-failed'))
     return steerBatch(ctx, d);
   if (c === 'openapi.json' && d === undefined && method === 'GET') return sendJson(res, 200, openApiDocument);
@@ -138,7 +143,10 @@ function steered(res: ServerResponse, change: () => unknown): void {
     sendJson(res, 200, change());
   } catch (error) {
     if (!isHyperctlError(error)) throw error;
-    const status = ({ E_NOT_RUNNING: 409, E_CONFLICT: 409, E_JOB_NOT_FOUND: 404, E_USAGE: 400 } as Record<string, number>)[error.code] ?? 500;
+    const status =
+      ({ E_NOT_RUNNING: 409, E_CONFLICT: 409, E_JOB_NOT_FOUND: 404, E_USAGE: 400, E_CONFIG_INVALID: 400, E_TEMPLATE_INVALID: 400 } as Record<string, number>)[
+        error.code
+      ] ?? 500;
     sendError(res, status, error.code, error.message);
   }
 }
@@ -168,6 +176,13 @@ async function steerBatch(ctx: RouteContext, action: 'update' | 'pause' | 'resum
       return batchInfo(view);
     });
   return steered(res, () => ({ retried: view.steer().retry('failed') }));
+}
+
+async function addJobs({ req, res, view }: RouteContext): Promise<void> {
+  const body = await bodyOf(req, res, addBody);
+  if (!body) return;
+  // Relative paths in the jobs are the client's: without its folder, the batch's own folder.
+  steered(res, () => ({ added: view.steer().add(body.config, body.base_dir ?? view.spec.dataDir) }));
 }
 
 async function steerJob(ctx: RouteContext, job: JobResult, action: 'retry' | 'priority'): Promise<void> {

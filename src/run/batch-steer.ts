@@ -1,6 +1,8 @@
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { unknownJob } from '../text/closest-names.js';
+import { storedJob } from '../batch/stored-job.js';
+import { jobsToAdd } from './added-jobs.js';
 import type { BatchState } from '../state/batch-state.js';
 import type { JournalRecord } from '../state/records.js';
 import type { BatchEvent } from './events.js';
@@ -110,6 +112,22 @@ export class BatchSteer {
       feed.push(spec, state.steering.priorities.get(name) ?? 0);
     }
     if (names.length > 0) this.#said(`queued again: ${names.join(', ')}`, names.length);
+    return names;
+  }
+
+  /**
+   * Adds jobs (a config with `jobs`, or a job template; paths against `baseDir`) to run after
+   * those waiting; their names. They are the batch's from then on: a later run has them too.
+   */
+  add(config: unknown, baseDir: string): string[] {
+    const feed = this.#run.feed;
+    if (!feed) throw new HyperctlError('E_USAGE', `batch ${this.#run.spec.name} is a search: its jobs are its trials`);
+    const state = this.#run.state;
+    const jobs = jobsToAdd(config, baseDir, this.#run.spec, (name) => state.spec(name) !== undefined);
+    this.#journal({ e: 'add', at: Date.now(), jobs: jobs.map((job) => storedJob(this.#run.spec.dataDir, job)) });
+    const names = jobs.map((job) => job.name);
+    for (const name of names) feed.push(state.spec(name)!, state.steering.priorities.get(name) ?? 0);
+    this.#said(`added ${names.length} job(s): ${names.join(', ')}`, names.length);
     return names;
   }
 

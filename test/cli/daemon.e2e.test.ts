@@ -170,7 +170,7 @@ describe('hyperctl run with its daemon', () => {
     ]) {
       const { code, stderr } = await runCli([...args, '--batches-data-dir', dir]);
       expect(code).toBe(1);
-      expect(stderr).toBe('hyperctl: batch "over" is not running (it is finished); there is nothing to kill or stop\n');
+      expect(stderr).toBe('hyperctl: batch "over" is not running (it is finished); there is nothing to kill, stop or steer\n');
     }
     const running = writeBatch(dir, { name: 'busy', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 30' } }], daemon: { port: 0 } });
     const run = startCli(['run', '-c', running, '--batches-data-dir', dir]);

@@ -98,7 +98,7 @@ describe('hyperctl run --param … -- COMMAND', () => {
     const list = await runCli(['batch', 'list', '--', 'x', '--batches-data-dir', root]);
     expect(list).toMatchObject({
       code: 2,
-      stderr: 'hyperctl: unexpected "--": only hyperctl run takes a command after it (hyperctl run --param … -- COMMAND)\n',
+      stderr: 'hyperctl: unexpected "--": only hyperctl run and hyperctl batch add take a command after it (--param … -- COMMAND)\n',
     });
     expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
   });

@@ -12,8 +12,9 @@ import { tempDir } from '../helpers/tmp.js';
 
 const runs: { child: { kill(signal?: NodeJS.Signals): boolean }; done: Promise<CliResult> }[] = [];
 afterEach(async () => {
+  // A run still going (a failed test) ends its jobs on SIGTERM: none is left waiting for its gate.
   for (const run of runs.splice(0)) {
-    run.child.kill('SIGKILL');
+    run.child.kill('SIGTERM');
     await run.done;
   }
 });
@@ -31,7 +32,9 @@ interface Sweep {
 function sweep(name: string, jobs: readonly string[], commands: Record<string, string> = {}): Sweep {
   const dir = tempDir();
   mkdirSync(join(dir, 'gates'));
-  const gated = (job: string) => `echo ${job} >> ${join(dir, 'order')}; while [ ! -e ${join(dir, 'gates', job)} ]; do sleep 0.02; done`;
+  // A job whose folder is gone (its test ended) stops waiting.
+  const gated = (job: string) =>
+    `echo ${job} >> ${join(dir, 'order')}; while [ ! -e ${join(dir, 'gates', job)} ]; do [ -d ${dir} ] || exit 9; sleep 0.02; done`;
   const config = join(dir, 'batch.json');
   writeFileSync(
     config,
@@ -130,7 +133,7 @@ describe('steering a running batch', () => {
           ...['a', 'b', 'c', 'd'].map((job) => ({
             name: job,
             params: {},
-            execution: { command: `echo ${job} >> order; while [ ! -e gates/${job} ]; do sleep 0.02; done`, working_dir: s.dir },
+            execution: { command: `echo ${job} >> order; while [ ! -e gates/${job} ]; do [ -d gates ] || exit 9; sleep 0.02; done`, working_dir: s.dir },
           })),
         ],
         daemon: { port: 0 },
@@ -183,10 +186,56 @@ describe('steering a running batch', () => {
     });
   });
 
-  it('after kill -9 of the runner, a re-run keeps the parallelism the batch was updated to', async () => {
+  it('batch add runs more jobs after those waiting, from a file or --param, and refuses names the batch has, naming the field', async () => {
+    const s = sweep('grow', ['a', 'b']);
+    const run = s.run('-p', '1');
+    await until(s, 'a running', (st) => st.a === 'running');
+    const gated = (job: string) => `echo ${job} >> order; while [ ! -e gates/${job} ]; do [ -d gates ] || exit 9; sleep 0.02; done`;
+    writeFileSync(join(s.dir, 'more.json'), JSON.stringify({ jobs: [{ name: 'c', params: { n: 1 }, execution: { command: gated('c'), working_dir: '.' } }] }));
+    expect(await s.cli('batch', 'add', 'grow', '-c', join(s.dir, 'more.json'))).toMatchObject({ code: 0, stdout: 'batch grow: added 1 job(s): c\n' });
+    const sweepAdd = await runCli(['batch', 'add', 'grow', '--param', 'k=1,2', '--batches-data-dir', join(s.dir, 'data'), '--', 'echo k{k} >> order'], {
+      cwd: s.dir,
+    });
+    expect(sweepAdd).toMatchObject({ code: 0, stdout: 'batch grow: added 2 job(s): k=1, k=2\n' });
+    writeFileSync(
+      join(s.dir, 'clash.json'),
+      JSON.stringify({ name: 'other', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }, { params: {} }] }),
+    );
+    const clash = await s.cli('batch', 'add', 'grow', '-c', join(s.dir, 'clash.json'));
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain('jobs[1].execution: ');
+    writeFileSync(join(s.dir, 'clash.json'), JSON.stringify({ name: 'other', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }] }));
+    const named = await s.cli('batch', 'add', 'grow', '-c', join(s.dir, 'clash.json'));
+    expect([named.code, named.stderr]).toEqual([
+      2,
+      'hyperctl: invalid batch config:\n  name: the batch\'s own is kept; jobs added to it take jobs and job_defaults only\n  jobs[0].name: batch grow has a job "a" already\n',
+    ]);
+    expect((await s.statuses()).c).toBe('init');
+    s.open('a', 'b', 'c');
+    const { code, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('added 2 job(s): k=1, k=2');
+    expect(s.order()).toEqual(['a', 'b', 'c', 'k1', 'k2']);
+    expect(await s.statuses()).toEqual({ a: 'succeed', b: 'succeed', c: 'succeed', 'k=1': 'succeed', 'k=2': 'succeed' });
+  });
+
+  it('after kill -9 of the runner, a re-run finds the jobs added and keeps the parallelism the batch was updated to', async () => {
     const s = sweep('crash', ['a', 'b', 'c', 'd']);
     const first = s.run('-p', '1');
     await until(s, 'a running', (st) => st.a === 'running');
+    writeFileSync(
+      join(s.dir, 'more.json'),
+      JSON.stringify({
+        jobs: [
+          {
+            name: 'e',
+            params: {},
+            execution: { command: 'echo e >> order; while [ ! -e gates/e ]; do [ -d gates ] || exit 9; sleep 0.02; done', working_dir: '.' },
+          },
+        ],
+      }),
+    );
+    expect((await s.cli('batch', 'add', 'crash', '-c', join(s.dir, 'more.json'))).code).toBe(0);
     expect((await s.cli('batch', 'update', 'crash', '-p', '2')).code).toBe(0);
     await until(s, 'b running', (st) => st.b === 'running');
     first.child.kill('SIGKILL');
@@ -194,9 +243,10 @@ describe('steering a running batch', () => {
     s.open('a', 'b');
     const again = s.run();
     await until(s, 'c and d running at once', (st) => st.c === 'running' && st.d === 'running');
-    s.open('c', 'd');
+    s.open('c', 'd', 'e');
     const { code, stdout } = await again.done;
     expect(code).toBe(0);
-    expect(stdout).toMatch(/to run on 2 slots/);
+    expect(stdout).toMatch(/5 jobs, 0 already succeeded, 5 to run on 2 slots/);
+    expect(await s.statuses()).toEqual({ a: 'succeed', b: 'succeed', c: 'succeed', d: 'succeed', e: 'succeed' });
   });
 });
