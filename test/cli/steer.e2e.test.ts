@@ -41,7 +41,11 @@ function sweep(name: string, jobs: readonly string[], commands: Record<string, s
     JSON.stringify({ name, jobs: jobs.map((job) => ({ name: job, params: {}, execution: { command: commands[job] ?? gated(job) } })), daemon: { port: 0 } }),
   );
   const data = ['--batches-data-dir', join(dir, 'data')];
-  const cli = (...args: string[]) => runCli([...args, ...data]);
+  // Before a `--`: what follows it is the command.
+  const cli = (...args: string[]) => {
+    const dash = args.indexOf('--');
+    return runCli(dash < 0 ? [...args, ...data] : [...args.slice(0, dash), ...data, ...args.slice(dash)]);
+  };
   return {
     dir,
     config,
@@ -163,6 +167,33 @@ describe('steering a running batch', () => {
     expect(code).toBe(0);
     expect(await s.statuses()).toEqual({ x: 'succeed', y: 'succeed', a: 'succeed', b: 'succeed', c: 'succeed', d: 'succeed' });
     expect(s.order()).toEqual(['a', 'c', 'd', 'b']);
+  });
+
+  it("batch update --max-trials raises a search's budget while it runs, even once it was spent; add and retry are refused on a search", async () => {
+    const s = sweep('hunt', []);
+    writeFileSync(
+      s.config,
+      JSON.stringify({
+        name: 'hunt',
+        params: { x: { uniform: [0, 1] } },
+        execution: { command: 'echo t >> order; while [ ! -e gates/go ]; do [ -d gates ] || exit 9; sleep 0.02; done', working_dir: s.dir },
+        search: { algorithm: 'random', max_trials: 2, seed: 1 },
+        daemon: { port: 0 },
+      }),
+    );
+    const run = s.run('-p', '2');
+    await until(s, 'both trials running', (st) => running(st).length === 2);
+    expect(await s.cli('batch', 'update', 'hunt', '--max-trials', '4')).toMatchObject({ code: 0, stdout: 'batch hunt: max trials 4 from now on\n' });
+    const refused = [await s.cli('job', 'retry', '-b', 'hunt', '--failed'), await s.cli('batch', 'add', 'hunt', '--param', 'x=1', '--', 'true')];
+    expect(refused.map((r) => [r.code, r.stderr])).toEqual([
+      [2, 'hyperctl: batch hunt is a search: its trials are proposed by the search, not retried one by one\n'],
+      [2, 'hyperctl: batch hunt is a search: its jobs are its trials\n'],
+    ]);
+    s.open('go');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toContain('search (random): 4 trials; stopped: max_trials reached (4)');
+    expect(s.order()).toHaveLength(4);
   });
 
   it('is refused on a batch that is not running, naming why', async () => {
