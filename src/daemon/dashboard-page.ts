@@ -23,6 +23,8 @@ export const dashboardPage = `<!doctype html>
 <header>
   <h1 id="title">hyperctl</h1>
   <span id="readonly" class="badge" hidden>read-only · served from disk</span>
+  <span id="paused" class="badge paused" hidden>paused</span>
+  <button id="pause" class="steer" type="button" hidden>pause</button>
   <div class="bar" id="bar" title="progress"></div>
   <div id="progress" class="muted"></div>
   <div class="counts" id="counts"></div>

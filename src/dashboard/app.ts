@@ -35,6 +35,13 @@ function renderSummary(): void {
   const done = c.succeed + c.failed + c.killed + c.pruned;
   byId('title').textContent = `hyperctl · ${batch.name} · ${batch.status}`;
   byId('readonly').hidden = batch.readOnly !== true;
+  // Pause and resume steer a running batch; a batch served from disk runs nothing.
+  const paused = batch.pausedAt !== undefined;
+  byId('paused').hidden = !paused;
+  const pause = byId<HTMLButtonElement>('pause');
+  pause.hidden = batch.status !== 'running' || batch.readOnly === true;
+  pause.textContent = paused ? 'resume' : 'pause';
+  pause.dataset.action = paused ? 'resume' : 'pause';
   replace(
     byId('bar'),
     statuses.map((status) => {
@@ -263,8 +270,31 @@ function followLog(): void {
     });
 }
 
+byId('pause').addEventListener('click', () => {
+  const button = byId<HTMLButtonElement>('pause');
+  button.disabled = true;
+  api(`batch/${button.dataset.action === 'resume' ? 'resume' : 'pause'}`, { method: 'POST' })
+    .then(async (response) => {
+      model.batch = (await response.json()) as BatchInfo;
+      renderSummary();
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      button.disabled = false;
+    });
+});
+
 byId('jobs').addEventListener('click', (event) => {
   const target = event.target as Element;
+  const retry = target.closest<HTMLButtonElement>('[data-retry]');
+  if (retry) {
+    retry.disabled = true;
+    // The row shows the job waiting once the list is read again (the batch:steer event); its start comes as an event.
+    api(`jobs/${encodeURIComponent(retry.dataset.retry!)}/retry`, { method: 'POST' }).catch(() => {
+      retry.disabled = false;
+    });
+    return;
+  }
   const kill = target.closest<HTMLButtonElement>('[data-kill]');
   if (kill) {
     kill.disabled = true;
@@ -323,41 +353,68 @@ followCurveHover(byId('curves'), () => (byId<HTMLSelectElement>('curve-mode').va
 // Charts fit their section's width: drawn again when it changes.
 for (const id of ['parallel', 'scatter', 'curves']) followWidth(byId(id), () => schedule());
 
-Promise.all([loadBatch(), loadJobs()])
-  .then(() => {
-    // A search is seen best by its progress: the best value so far over its trials.
-    if (model.batch?.search) byId<HTMLSelectElement>('curve-mode').value = 'best';
-    render();
-    const events = new EventSource('api/v1/events');
-    events.addEventListener('job:start', (event) => {
-      const started = JSON.parse(event.data) as { job: string; host: string };
-      const before = model.jobs.get(started.job);
-      // A search's trial is new to the page when it starts.
-      if (!before) void api(`jobs/${encodeURIComponent(started.job)}`).then(async (response) => update((await response.json()) as JobInfo));
-      else update({ ...before, status: 'running', host: started.host });
-      recount(before?.status, 'running');
-    });
-    events.addEventListener('job:metrics', (event) => {
-      const report = JSON.parse(event.data) as { job: string; step: number; values: Record<string, number | string> };
-      const job = model.jobs.get(report.job);
-      if (!job) return;
-      model.jobs.set(report.job, { ...job, metrics: { ...job.metrics, ...report.values } });
-      model.histories.get(report.job)?.push({ step: report.step, values: report.values });
-      schedule();
-    });
-    events.addEventListener('job:exit', (event) => {
-      const ended = JSON.parse(event.data) as JobInfo;
-      const before = model.jobs.get(ended.name)?.status;
-      update(ended);
-      recount(before, ended.status);
-    });
-    events.addEventListener('batch:end', (event) => {
-      model.batch = JSON.parse(event.data) as BatchInfo;
-      renderSummary();
-    });
-    // Elapsed time and ETA move on between events.
-    setInterval(() => {
-      if (model.batch?.status === 'running') loadBatch().catch(offline);
-    }, 1000);
-  })
-  .catch(offline);
+/*
+ * The stream is opened first and the lists read once it is open (again after a reconnect), with
+ * what it says meanwhile held and applied after them, in order: nothing that happens between the
+ * page's first read and its stream is missed.
+ */
+const events = new EventSource('api/v1/events');
+let held: [(event: MessageEvent) => void, MessageEvent][] | null = [];
+let first = true;
+const on = (type: string, handler: (event: MessageEvent) => void) =>
+  events.addEventListener(type, (event) => (held ? held.push([handler, event as MessageEvent]) : handler(event as MessageEvent)));
+/** Reads the lists again, holding what the stream says meanwhile to apply after them: a list read before an event never overwrites it. */
+function loadAll(): void {
+  held ??= [];
+  Promise.all([loadBatch(), loadJobs()])
+    .then(() => {
+      // A search is seen best by its progress: the best value so far over its trials.
+      if (first && model.batch?.search) byId<HTMLSelectElement>('curve-mode').value = 'best';
+      first = false;
+      for (const [handler, event] of held ?? []) handler(event);
+      held = null;
+      render();
+    })
+    .catch(offline);
+}
+events.addEventListener('open', loadAll);
+// A stream that cannot open at all still leaves the page what the lists say.
+events.addEventListener('error', () => {
+  if (first) loadAll();
+});
+on('job:start', (event) => {
+  const started = JSON.parse(event.data) as { job: string; host: string };
+  const before = model.jobs.get(started.job);
+  // A search's trial is new to the page when it starts.
+  if (!before) void api(`jobs/${encodeURIComponent(started.job)}`).then(async (response) => update((await response.json()) as JobInfo));
+  else update({ ...before, status: 'running', host: started.host });
+  recount(before?.status, 'running');
+});
+on('job:metrics', (event) => {
+  const report = JSON.parse(event.data) as { job: string; step: number; values: Record<string, number | string> };
+  const job = model.jobs.get(report.job);
+  if (!job) return;
+  model.jobs.set(report.job, { ...job, metrics: { ...job.metrics, ...report.values } });
+  model.histories.get(report.job)?.push({ step: report.step, values: report.values });
+  schedule();
+});
+on('job:exit', (event) => {
+  const ended = JSON.parse(event.data) as JobInfo;
+  const before = model.jobs.get(ended.name)?.status;
+  update(ended);
+  recount(before, ended.status);
+});
+// Steered (from here, the CLI or a script): the summary says paused or not; added jobs join the list.
+on('batch:steer', (event) => {
+  model.batch = JSON.parse(event.data) as BatchInfo;
+  renderSummary();
+  loadJobs().then(render).catch(offline);
+});
+on('batch:end', (event) => {
+  model.batch = JSON.parse(event.data) as BatchInfo;
+  renderSummary();
+});
+// Elapsed time and ETA move on between events.
+setInterval(() => {
+  if (model.batch?.status === 'running') loadBatch().catch(offline);
+}, 1000);

@@ -110,7 +110,13 @@ export class JobTable {
       return el('td', { class: `st-${job.status}`, ...(job.reason ? { title: job.reason } : {}) }, [document.createTextNode(shown), why]);
     });
     // Served from disk, nothing runs: no kill buttons.
-    const kill = job.status === 'running' && model.batch?.readOnly !== true ? el('button', { class: 'kill', 'data-kill': job.name, text: 'kill' }) : null;
-    return el('tr', { class: `job${job.name === model.selected ? ' selected' : ''}`, 'data-job': job.name }, [...cells, el('td', {}, [kill])]);
+    // A running batch's own: none on one served from disk; a search's trials are not retried one by one.
+    const live = model.batch?.status === 'running' && model.batch.readOnly !== true;
+    const kill = live && job.status === 'running' ? el('button', { class: 'kill', 'data-kill': job.name, text: 'kill' }) : null;
+    const retry =
+      live && !model.batch?.search && (job.status === 'failed' || job.status === 'killed')
+        ? el('button', { class: 'retry', 'data-retry': job.name, text: 'retry' })
+        : null;
+    return el('tr', { class: `job${job.name === model.selected ? ' selected' : ''}`, 'data-job': job.name }, [...cells, el('td', {}, [kill, retry])]);
   }
 }

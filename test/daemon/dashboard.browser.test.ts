@@ -67,6 +67,46 @@ describe('the dashboard, in a real browser', () => {
     await page.close();
   });
 
+  it('pauses and resumes the running batch, and retries a failed job, from the page', async ({ skip }) => {
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
+    const root = tempDir();
+    const gate = join(root, 'gate');
+    const jobs = [
+      { name: 'bad', params: {}, execution: { command: `if [ -e '${root}/bad.ran' ]; then exit 0; fi; touch '${root}/bad.ran'; exit 3` } },
+      { name: 'a', params: {}, execution: { command: `while [ ! -e '${gate}' ]; do [ -d '${root}' ] || exit 9; sleep 0.05; done` } },
+      { name: 'b', params: {}, execution: { command: 'true' } },
+    ];
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'steered', jobs, daemon: { port: 0, exit_on_finish: true } }));
+    const run = startCli(['run', '-c', join(root, 'b.json'), '-p', '1', '--batches-data-dir', root]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(await dashboardOf(root, 'steered'));
+    await page.locator('tr[data-job="a"] .st-running').waitFor();
+    await page.locator('tr[data-job="bad"] .st-failed').waitFor();
+    expect(await page.locator('#paused').isVisible()).toBe(false);
+
+    await page.locator('#pause').click();
+    await page.locator('#paused').waitFor();
+    expect(await page.locator('#pause').textContent()).toBe('resume');
+    await page.locator('button[data-retry="bad"]').click();
+    await page.locator('tr[data-job="bad"] .st-init').waitFor();
+    writeFileSync(gate, '');
+    await page.locator('tr[data-job="a"] .st-succeed').waitFor();
+    // Paused: neither the job after it nor the one retried starts.
+    expect(await page.locator('tr[data-job="b"] .st-init').count()).toBe(1);
+    expect(await page.locator('tr[data-job="bad"] .st-init').count()).toBe(1);
+
+    await page.locator('#pause').click();
+    await page.locator('tr[data-job="bad"] .st-succeed').waitFor();
+    await page.locator('tr[data-job="b"] .st-succeed').waitFor();
+    expect(await page.locator('#paused').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    expect((await run.done).code).toBe(0);
+    await page.close();
+  });
+
   it('shows a pruned job as pruned, with the reason under its status, and filters by it', async ({ skip }) => {
     const { browser } = chrome;
     if (!browser) return skip(chrome.skipReason ?? 'no browser');
