@@ -237,6 +237,46 @@ describe('the remote backend on a real sshd', () => {
     expect(readFileSync(file, 'utf8')).toBe('first\nsecond\n');
   });
 
+  it("is steered through the CLI: a machine's slots raised, a pause that holds jobs back until resume, the whole batch's parallelism lowered", async ({
+    skip,
+  }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const gates = openDir();
+    const gated = (job: string): JobConfig => ({
+      name: job,
+      params: {},
+      execution: { command: `while [ ! -e ${gates}/${job} ]; do [ -d ${gates} ] || exit 9; sleep 0.05; done` },
+    });
+    const config = join(root, 'b.json');
+    writeFileSync(config, JSON.stringify({ ...remoteBatch('steer', ['a', 'b', 'c', 'd', 'e'].map(gated), [machine({ slots: 1 })]), daemon: { port: 0 } }));
+    const data = ['--batches-data-dir', root];
+    const run = startCli(['run', '-c', config, ...quickRun, ...data]);
+    const statuses = async () => {
+      const { stdout } = await runCli(['job', 'list', '-b', 'steer', '--json', ...data]);
+      return stdout ? Object.fromEntries((JSON.parse(stdout) as { name: string; status: string }[]).map((j) => [j.name, j.status])) : {};
+    };
+    const running = async () => Object.entries(await statuses()).flatMap(([name, status]) => (status === 'running' ? [name] : []));
+    await waitFor(async () => (await running()).length === 1, 'a running');
+    const wrong = await runCli(['batch', 'update', 'steer', '-p', '3', '--machine', 'elsewhere', ...data]);
+    expect([wrong.code, wrong.stderr]).toEqual([2, `hyperctl: machine "elsewhere": not a machine of batch steer (its machines: ${host.address})\n`]);
+    expect((await runCli(['batch', 'update', 'steer', '-p', '3', '--machine', host.address, ...data])).code).toBe(0);
+    await waitFor(async () => (await running()).length === 3, 'three running on the machine');
+    expect((await runCli(['batch', 'pause', 'steer', ...data])).code).toBe(0);
+    for (const job of ['a', 'b', 'c']) writeFileSync(join(gates, job), '');
+    await waitFor(async () => Object.values(await statuses()).filter((status) => status === 'succeed').length === 3, 'a, b and c ended');
+    expect(await statuses()).toMatchObject({ d: 'init', e: 'init' });
+    expect((await runCli(['batch', 'update', 'steer', '-p', '1', ...data])).code).toBe(0);
+    expect((await runCli(['batch', 'resume', 'steer', ...data])).code).toBe(0);
+    await waitFor(async () => (await statuses()).d === 'running', 'd running');
+    expect(await statuses()).toMatchObject({ d: 'running', e: 'init' });
+    writeFileSync(join(gates, 'd'), '');
+    await waitFor(async () => (await statuses()).e === 'running', 'e running');
+    writeFileSync(join(gates, 'e'), '');
+    expect((await run.done).code).toBe(0);
+    expect(Object.values(await statuses())).toEqual(['succeed', 'succeed', 'succeed', 'succeed', 'succeed']);
+  });
+
   it('a kill ends the whole remote process group and leaves no process behind', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
