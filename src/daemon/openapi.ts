@@ -1,5 +1,6 @@
 const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 const json = (ref: string, description = 'ok') => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const body = (schema: object, required = true) => ({ required, content: { 'application/json': { schema } } });
 const jobName = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'job name, percent-encoded; matched exactly' };
 
 /** The OpenAPI 3.1 description of the daemon's native API (`/api/v1`); a test keeps it true. */
@@ -16,38 +17,25 @@ export const openApiDocument = {
     '/api/v1/batch/stop': {
       post: {
         summary: 'stop starting jobs (with kill, also kill the running ones), then end the run and stop serving',
-        requestBody: {
-          required: false,
-          content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } },
-        },
+        requestBody: body({ type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } }, false),
         responses: { 202: { description: 'stopping' }, 400: error, 401: error, 413: error },
       },
     },
     '/api/v1/batch/update': {
       post: {
         summary: "change the running batch's parallelism (with machine, that machine's slots) or a search's trial budget; journalled, a re-run keeps it",
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                properties: { parallelism: { type: 'integer', minimum: 1 }, machine: { type: 'string' }, max_trials: { type: 'integer', minimum: 1 } },
-              },
-            },
-          },
-        },
+        requestBody: body({
+          type: 'object',
+          additionalProperties: false,
+          properties: { parallelism: { type: 'integer', minimum: 1 }, machine: { type: 'string' }, max_trials: { type: 'integer', minimum: 1 } },
+        }),
         responses: { 200: json('Batch'), 400: error, 401: error, 409: error, 413: error },
       },
     },
     '/api/v1/batch/pause': {
       post: {
         summary: 'start no job until resumed (with kill, kill the running ones, which start again on resume)',
-        requestBody: {
-          required: false,
-          content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } } } },
-        },
+        requestBody: body({ type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } }, false),
         responses: { 200: json('Batch'), 400: error, 401: error, 409: error, 413: error },
       },
     },
@@ -56,19 +44,12 @@ export const openApiDocument = {
       post: {
         summary:
           'add jobs to the running batch: config holds them as a batch config does (jobs, job_defaults) or is a job template; relative paths against base_dir; they run after those waiting, and a later run keeps them',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['config'],
-                properties: { config: { type: 'object' }, base_dir: { type: 'string' } },
-              },
-            },
-          },
-        },
+        requestBody: body({
+          type: 'object',
+          additionalProperties: false,
+          required: ['config'],
+          properties: { config: { type: 'object' }, base_dir: { type: 'string' } },
+        }),
         responses: {
           200: {
             description: 'the jobs added',
