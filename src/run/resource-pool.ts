@@ -127,9 +127,15 @@ export class ResourcePool {
   #dispatch(): void {
     if (this.#paused) return;
     const reserved = new Set<Machine>();
-    // Higher priority first; the sort is stable, so equal ones keep the order they came in.
-    const order = this.#waiting.map((waiter) => ({ waiter, priority: waiter.priority() })).sort((a, b) => b.priority - a.priority);
-    for (const { waiter } of order) {
+    // Higher priority first; the sort is stable, so equal ones keep the order they came in (and
+    // without priorities, which is most runs, nothing is sorted).
+    const order = this.#waiting.some((waiter) => waiter.priority() !== 0)
+      ? this.#waiting
+          .map((waiter) => ({ waiter, priority: waiter.priority() }))
+          .sort((a, b) => b.priority - a.priority)
+          .map(({ waiter }) => waiter)
+      : [...this.#waiting];
+    for (const waiter of order) {
       if (reserved.size === this.#machines.length || this.#placed >= this.#limit) break;
       const able = this.#machines.filter((m) => fitsEmpty(waiter.demand, m.load.capacity));
       if (able.every((m) => m.executor.health === 'gone')) {
