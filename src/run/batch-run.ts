@@ -514,6 +514,12 @@ export class BatchRun implements RunView {
         this.#drain.abort();
         return;
       }
+      // Placed, then the run stopped starting jobs before this turn came (a halt decided on an exit
+      // read in the same moment): it does not start, and stays `init`.
+      if (this.#drain.signal.aborted) {
+        pool.give(placement);
+        return;
+      }
       // A job an earlier runner left queued or running on a scheduler is followed, not submitted again.
       const before = attempt === 0 ? store.previous.get(job.name) : undefined;
       const handle = before?.e === 'start' && before.host === placement.executor.host ? before.handle : undefined;
