@@ -1,5 +1,6 @@
-import { defaultLockDirs } from './gpu-lease.js';
-import { shellQuote } from './ssh/shell-quote.js';
+import { withoutControlCharacters } from '../text/control-characters.js';
+import { gpuKeyPattern } from './gpu-lease.js';
+import { lockFolderToLook } from './gpu-lock-folder.js';
 
 /**
  * A process on a GPU, from `nvidia-smi --query-compute-apps`.
@@ -43,32 +44,40 @@ export interface GpuState {
 
 /**
  * A `sh` script printing a machine's GPUs (`gpu, …`), the processes on them (`app, …`) and the
- * leases held in the lock folder (`lease, …`), one a line. A lease is held when the kernel lists a
- * lock on its GPU's folder (`/proc/locks`: WRITE for a whole GPU) or share file, or, for a `mkdir`
- * mark, while its pid lives.
+ * leases held in the lock folder (`lease, gpu-KEY, SHARE, HOLDER`), one a line. A claim is held
+ * while the kernel lists a lock on it (`/proc/locks`); a `mkdir` mark while its pid lives. Names
+ * are read as data; a holder line is read from a regular file only, at most 300 bytes of it.
  */
 export function gpuProbe(lockDir: string | undefined): string {
-  const pick = lockDir ? `d=${shellQuote(lockDir)}` : `if [ -d /run/lock ] && [ -w /run/lock ]; then d=${defaultLockDirs[0]}; else d=${defaultLockDirs[1]}; fi`;
   return [
     "(nvidia-smi --query-gpu=index,uuid,memory.total,memory.used,name --format=csv,noheader,nounits 2>/dev/null | sed 's/^/gpu, /') || true",
     "(nvidia-smi --query-compute-apps=gpu_uuid,pid,used_memory,process_name --format=csv,noheader,nounits 2>/dev/null | sed 's/^/app, /') || true",
-    pick,
-    'for f in "$d"/gpu-*; do',
-    '  name=$(basename "$f")',
-    '  case "$name" in *.ledger|*.d|"gpu-*") continue ;; esac',
-    '  locks=$(grep ":$(ls -di "$f" | awk \'{ print $1 }\') " /proc/locks 2>/dev/null)',
-    '  [ -n "$locks" ] || continue',
-    '  case "$name" in',
+    ...lockFolderToLook(lockDir),
+    'holder() { if [ -f "$1" ] && [ ! -L "$1" ]; then head -c 300 -- "$1" 2>/dev/null | head -n 1; fi; }',
+    'if [ -n "$d" ]; then',
+    '  locks=$(cat /proc/locks 2>/dev/null)',
+    '  for f in "$d"/claim.*; do',
+    '    [ -f "$f" ] && [ ! -L "$f" ] || continue',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not a template
+    '    i=$(ls -di -- "$f" 2>/dev/null) || continue; i=${i#"${i%%[! ]*}"}; i=${i%% *}',
+    '    case "$locks" in *":$i "*) ;; *) continue ;; esac',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not a template
+    '    n=${f##*/}; n=${n#claim.}; fs=${n%%.*}; n=${n#*.}; fk=${n%.*}',
+    '    case "$fs" in [1-9]|[1-9][0-9]|[1-9][0-9][0-9]|1000) ;; *) continue ;; esac',
+    '    h=$(holder "$f")',
+    '    (set -f; IFS=,; for k in $fk; do echo "lease, gpu-$k, $fs, $h"; done)',
+    '  done',
+    '  for m in "$d"/mark.*; do',
+    '    [ -d "$m" ] && [ ! -L "$m" ] || continue',
+    '    for p in "$m"/pid.*; do',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
-    '    *.share.*) echo "lease, ${name%%.share.*}, $(head -n 1 "$f"), $(sed -n 2p "$f")" ;;',
-    '    *) case "$locks" in *WRITE*) echo "lease, $name, 1000, $(cat "$(ls -t "$f"/holder.* 2>/dev/null | head -n 1)" 2>/dev/null)" ;; esac ;;',
-    '  esac',
-    'done',
-    'for m in "$d"/gpu-*.d; do',
-    '  [ -d "$m" ] || continue',
-    '  p=$(cat "$m/pid" 2>/dev/null)',
-    '  [ -n "$p" ] && [ -d "/proc/$p" ] && echo "lease, $(basename "$m" .d), 1000, $(cat "$m/holder" 2>/dev/null)"',
-    'done',
+    '      p=${p##*/pid.}',
+    '      case "$p" in ""|*[!0-9]*|0*) continue ;; esac',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+    '      [ -d "/proc/$p" ] && echo "lease, gpu-${m##*/mark.}, 1000, $(holder "$m/holder")"',
+    '    done',
+    '  done',
+    'fi',
     ':',
   ].join('\n');
 }
@@ -82,8 +91,9 @@ function fields(line: string, n: number): string[] {
 const number = (text: string | undefined): number | undefined => (text !== undefined && /^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined);
 
 /**
- * Reads what {@link gpuProbe} printed (other lines are left alone): the GPUs `nvidia-smi` listed,
- * or those of `indices` (a configured capacity) with what it said of them.
+ * Reads what {@link gpuProbe} printed (other lines are left alone): the GPUs `nvidia-smi` listed;
+ * or, for a view, those of `indices` (the machine's capacity) and those leases name, with what it
+ * said of them.
  */
 export function parseGpus(text: string, indices?: readonly number[]): GpuState[] {
   const lines = text.split('\n').map((line) => line.trim());
@@ -96,7 +106,8 @@ export function parseGpus(text: string, indices?: readonly number[]): GpuState[]
         : [
             {
               index: number(index)!,
-              ...(uuid ? { uuid } : {}),
+              // A UUID names lock files: one that is not a plain name is not taken.
+              ...(uuid && gpuKeyPattern.test(uuid) ? { uuid } : {}),
               ...(name ? { name } : {}),
               ...(number(total) !== undefined ? { memoryMb: number(total)! } : {}),
               ...(number(used) !== undefined ? { memoryUsedMb: number(used)! } : {}),
@@ -106,8 +117,16 @@ export function parseGpus(text: string, indices?: readonly number[]): GpuState[]
   const apps = lines.filter((line) => line.startsWith('app,')).map((line) => fields(line, 5));
   const leases = lines.filter((line) => line.startsWith('lease,')).map((line) => fields(line, 4));
   const leasesOf = (key: string) =>
-    leases.filter(([, file]) => file === `gpu-${key}`).map(([, , share, holder]) => ({ share: number(share) ?? 1000, holder: holder ?? '' }));
-  const chosen = indices ? indices.map((index) => gpus.find((gpu) => gpu.index === index) ?? { index }) : gpus;
+    leases
+      .filter(([, file]) => file === `gpu-${key}`)
+      .map(([, , share, holder]) => ({ share: number(share) ?? 1000, holder: withoutControlCharacters(holder ?? '') }));
+  // A view lists a GPU a lease names by index even where nvidia-smi is missing or did not list it.
+  const leased = leases.flatMap(([, file]) => {
+    const index = /^gpu-index-(\d{1,4})$/.exec(file ?? '')?.[1];
+    return index === undefined ? [] : [Number(index)];
+  });
+  const wanted = indices ? [...new Set([...indices, ...leased])].sort((a, b) => a - b) : gpus.map((gpu) => gpu.index);
+  const chosen = wanted.map((index) => gpus.find((gpu) => gpu.index === index) ?? { index });
   return chosen.map((gpu: { index: number; uuid?: string }) => {
     const held = [...(gpu.uuid ? leasesOf(gpu.uuid) : []), ...leasesOf(`index-${gpu.index}`)];
     const processes = apps

@@ -21,8 +21,17 @@ function leased(lease: GpuLease, command: string, env: NodeJS.ProcessEnv = {}, u
   return { child, done, acquired };
 }
 
-/** True while someone holds a flock on `file`. */
-const held = (file: string) => spawnSync('flock', ['-n', file, 'true']).status !== 0;
+/** True while a job holds a lease on GPU `key` in `lockDir`: a claim naming it that the kernel lists a lock on. */
+function held(lockDir: string, key: string): boolean {
+  const locked = new Set(
+    readFileSync('/proc/locks', 'utf8')
+      .split('\n')
+      .map((line) => line.split(/\s+/)[5]?.split(':')[2]),
+  );
+  return readdirSync(lockDir)
+    .filter((name) => name.startsWith('claim.') && name.split('.')[2]!.split(',').includes(key))
+    .some((name) => locked.has(String(statSync(join(lockDir, name)).ino)));
+}
 
 describe('a GPU lease taken by the job on its machine', () => {
   it('is all or nothing: a GPU held elsewhere refuses the job (exit 75, nothing run) and gives back the others', async () => {
@@ -31,14 +40,14 @@ describe('a GPU lease taken by the job on its machine', () => {
     const first = leased(whole(['g1']), 'sleep 30');
     await first.acquired();
     expect(await leased(whole(['g0', 'g1']), 'echo ran').done).toEqual({ code: leaseBusyStatus, out: '' });
-    expect(held(join(lockDir, 'gpu-g0'))).toBe(false);
-    // Who holds it, in the holder's own file in the GPU's lock folder.
-    const holders = readdirSync(join(lockDir, 'gpu-g1')).filter((name) => name.startsWith('holder.'));
-    expect(holders.map((name) => readFileSync(join(lockDir, 'gpu-g1', name), 'utf8'))).toEqual(['batch a · job j\n']);
+    expect(held(lockDir, 'g0')).toBe(false);
+    // Who holds it, in the holder's own claim file; the refused job's claim is gone.
+    const claims = readdirSync(lockDir).filter((name) => name.startsWith('claim.'));
+    expect(claims.map((name) => [name.replace(/\.[^.]+$/, ''), readFileSync(join(lockDir, name), 'utf8')])).toEqual([['claim.1000.g1', 'batch a · job j\n']]);
     // The job's own exit status 75 is the job's: the lease was taken, the job ran.
     expect(await leased(whole(['g0']), 'exit 75').done).toEqual({ code: 75, out: 'ACQ' });
     process.kill(-first.child.pid!, 'SIGKILL');
-    await waitFor(() => !held(join(lockDir, 'gpu-g1')), 'the killed job to let go of g1');
+    await waitFor(() => !held(lockDir, 'g1'), 'the killed job to let go of g1');
     expect(await leased(whole(['g0', 'g1']), 'echo ran').done).toEqual({ code: 0, out: 'ACQ\nran' });
   });
 
@@ -86,11 +95,23 @@ describe('a GPU lease taken by the job on its machine', () => {
     expect(await leased(share(1000), 'echo whole').done).toEqual({ code: 0, out: 'ACQ\nwhole' });
   });
 
+  it('is listed by hyperctl gpus on a machine without nvidia-smi, control characters made harmless', async () => {
+    const lockDir = tempDir();
+    chmodSync(lockDir, 0o1777);
+    const job = leased({ keys: ['index-1'], share: 1000, holder: 'batch a · job \x1b[2Jj', lockDir }, 'sleep 30');
+    await job.acquired();
+    const gpus = await runCli(['gpus', '--json'], { env: { HYPERCTL_LOCK_DIR: lockDir } });
+    process.kill(-job.child.pid!, 'SIGKILL');
+    await job.done;
+    expect(gpus.code, gpus.stderr).toBe(0);
+    expect(JSON.parse(gpus.stdout)[0].gpus).toEqual([{ index: 1, leases: [{ share: 1000, holder: 'batch a · job ?[2Jj' }], foreign: [] }]);
+  });
+
   it('without flock, marks GPUs by mkdir with the holder pid, and takes over the mark of a dead holder', async () => {
     const lockDir = tempDir();
     // A PATH with a shell and the tools the script uses, but no flock.
     const bin = tempDir();
-    for (const tool of ['sh', 'mkdir', 'rm', 'cat', 'sleep', 'echo', 'chmod', 'env', 'kill', 'printf']) {
+    for (const tool of ['sh', 'mkdir', 'rm', 'cat', 'sleep', 'echo', 'chmod', 'env', 'kill', 'printf', 'id', 'ls', 'dirname', 'find']) {
       const path = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
       if (path.startsWith('/')) spawnSync('ln', ['-s', path, join(bin, tool)]);
     }
@@ -103,8 +124,8 @@ describe('a GPU lease taken by the job on its machine', () => {
     await first.done;
     expect(await leased(lease, 'echo ran', { PATH: bin }).done).toEqual({ code: 0, out: 'ACQ\nran' });
     // A mark left by a holder that is gone (as after a kill -9) blocks nothing.
-    mkdirSync(join(lockDir, 'gpu-g0.d'));
-    writeFileSync(join(lockDir, 'gpu-g0.d', 'pid'), '999999999\n');
+    mkdirSync(join(lockDir, 'mark.g0'));
+    writeFileSync(join(lockDir, 'mark.g0', 'pid.999999999'), '');
     expect(await leased(lease, 'echo ran', { PATH: bin }).done).toEqual({ code: 0, out: 'ACQ\nran' });
   });
 });
@@ -196,7 +217,7 @@ describe('two independent runs on one machine', () => {
       env: { HYPERCTL_LOCK_DIR: locks },
     });
     await waitFor(() => fileContains(join(dir, 'log'), 'start'), 'the job to start');
-    expect(held(join(locks, 'gpu-index-0'))).toBe(true);
+    expect(held(locks, 'index-0')).toBe(true);
     // Another run's job waits for the GPU, and says why once.
     const next = startCli(['run', ...quickRun, '-c', gpuBatch(dir, 'b', 1, 1, 1), '--batches-data-dir', join(dir, 'data')], {
       env: { HYPERCTL_LOCK_DIR: locks },
@@ -206,7 +227,7 @@ describe('two independent runs on one machine', () => {
     await waitFor(() => said.includes('GPU 0 held by another run'), 'the waiting run to say why');
     running.child.kill('SIGKILL');
     await running.done;
-    await waitFor(() => !held(join(locks, 'gpu-index-0')), 'the lease to be let go', 5000);
+    await waitFor(() => !held(locks, 'index-0'), 'the lease to be let go', 5000);
     // Its lock folder is stale now, and blocks nothing: the waiting run takes the GPU.
     const result = await next.done;
     expect(result.code, result.stderr).toBe(0);

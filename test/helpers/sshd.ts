@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
 import { ensureCommand, rootUnavailable } from './system.js';
+import { ensureTestUser, testUser } from './users.js';
 
-/** The account jobs log in as on every test host. */
-export const testUser = { name: 'hctest', password: 'hctest-pass' } as const;
+export { testUser } from './users.js';
 
 /**
  * Why SSH tests cannot run here, or undefined when they can: they need root (a test user, sshd's
@@ -22,8 +22,8 @@ export function sshUnavailable(): string | undefined {
     ensureCommand('ssh-keygen', 'openssh-client') ??
     ensureCommand('ps', 'procps');
   if (missing) return missing;
-  spawnSync('useradd', ['-m', '-s', '/bin/sh', testUser.name], { stdio: 'ignore' });
-  execFileSync('chpasswd', { input: `${testUser.name}:${testUser.password}\n` });
+  const user = ensureTestUser();
+  if (typeof user === 'string') return user;
   mkdirSync('/run/sshd', { recursive: true });
   return undefined;
 }
