@@ -12,7 +12,8 @@
  * one JSON request per job, `{"id", "command", "cwd", "env", "stdout", "stderr"}`. Out: `ready`
  * once; `s ID PID TICKS` when a job started (TICKS: its start time from `/proc`, `-` where
  * unknown), `f ID "message"` when it could not start, `e ID CODE SIGNAL` when it ended (`-` for
- * the one that does not apply). It ends when its input does, leaving running jobs to run.
+ * the one that does not apply). It ends when its input does, leaving running jobs to run, and
+ * before it would start a job once the runner that started it is gone.
  */
 export const starterProgram = String.raw`
 import json, os, selectors, signal, sys
@@ -30,6 +31,8 @@ signal.set_wakeup_fd(wake_out)
 signal.signal(signal.SIGCHLD, lambda *_: None)
 out = sys.stdout.buffer
 running = {}
+# The runner that started this; once it is gone (this is handed to another parent), nothing starts.
+runner = os.getppid()
 
 def start_ticks(pid):
     try:
@@ -39,6 +42,9 @@ def start_ticks(pid):
         return b'-'
 
 def start(base, request):
+    # Requests still in the pipe when the runner died have no start record: run, they would run twice.
+    if os.getppid() != runner:
+        os._exit(0)
     key = str(int(request['id'])).encode()
     try:
         cwd = request['cwd']

@@ -222,7 +222,7 @@ export class BatchRun implements RunView {
     let result: BatchResult | undefined;
     let serve = false;
     try {
-      await endOrphans(store, this.spec.name, executors, this.#options.killGraceMs ?? 5000);
+      await endOrphans(store, this.spec, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
       this.#state.applyAll([...store.trials, ...store.steering, ...store.previous.values()]).apply(store.runRecord);
       // A search's earlier trials that did not finish run again with their params, before any new one.

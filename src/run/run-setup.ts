@@ -1,6 +1,7 @@
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import type { Executor } from '../executors/executor.js';
+import { findLeftoverJobGroups } from '../executors/leftover-jobs.js';
 import { terminateGroup } from '../executors/process-group.js';
 import type { BatchStore } from '../store/batch-store.js';
 import { isAlive } from '../store/process-identity.js';
@@ -70,19 +71,26 @@ export async function placeJobs(
 
 /**
  * Jobs that were running when an earlier runner died may still run: ends them before they run
- * again — local ones by pid and start time, remote ones through their executor. Jobs a scheduler
- * holds (a `handle`) are followed instead, not ended.
+ * again — local ones by pid and start time, and every process group of this machine that runs a
+ * job of the batch (recorded or not: a start the runner died before it recorded); remote ones
+ * through their executor. Jobs a scheduler holds (a `handle`) are followed instead, not ended.
  */
-export async function endOrphans(store: BatchStore, batchName: string, executors: readonly Executor[], killGraceMs: number): Promise<void> {
+export async function endOrphans(store: BatchStore, spec: BatchSpec, executors: readonly Executor[], killGraceMs: number): Promise<void> {
+  const groups = new Set<number>();
   const waits: Promise<void>[] = [];
   for (const record of store.previous.values()) {
     if (record.e !== 'start' || record.handle !== undefined) continue;
     if (record.host === 'local') {
-      if (record.pid !== undefined && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) waits.push(terminateGroup(record.pid, killGraceMs));
+      if (record.pid !== undefined && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) groups.add(record.pid);
       continue;
     }
     const executor = executors.find((e) => e.host === record.host);
-    if (executor?.endOrphan) waits.push(executor.endOrphan(batchName, record.job).catch(() => undefined));
+    if (executor?.endOrphan) waits.push(executor.endOrphan(spec.name, record.job).catch(() => undefined));
   }
+  if (executors.some((e) => e.host === 'local')) {
+    const elsewhere = new Set(spec.jobs.map((job) => job.dataDir).filter((dir) => !dir.startsWith(`${spec.dataDir}/`)));
+    for (const group of await findLeftoverJobGroups({ batchName: spec.name, batchDir: spec.dataDir, jobDataDirs: elsewhere })) groups.add(group);
+  }
+  for (const group of groups) waits.push(terminateGroup(group, killGraceMs));
   await Promise.all(waits);
 }
