@@ -7,10 +7,13 @@ import { capacityOf, capacityProbe, gpuIndices, type ProbedMachine, parseProbe }
 import { type GpuState, parseGpus } from './gpu-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
-import { exited, failedExit, killedExit, leaseRefusedExit } from './job-exit.js';
+import { exited, failedExit, killedExit, leaseRefusedExit, lostExit } from './job-exit.js';
 import { leaseBusyStatus, leaseScript } from './gpu-lease.js';
 import { terminateGroup, untilGroupEnds } from './process-group.js';
-import { ProcessStarter, type StartedProcess } from './process-starter.js';
+import { NotStartedError, ProcessStarter, type StartedProcess } from './process-starter.js';
+import { childState, type EndStatus } from './process-status.js';
+import { onAbort } from '../abortable-wait.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Options of {@link LocalExecutor}.
@@ -33,6 +36,8 @@ export interface LocalExecutorOptions {
    * @defaultValue 'auto'
    */
   readonly starter?: 'auto' | 'node';
+  /** Told what the user should hear: the process starter stopped answering and was replaced. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -52,6 +57,9 @@ export class LocalExecutor implements Executor {
   readonly #capacity: CapacityConfig | undefined;
   readonly #gpuLockDir: string | undefined;
   readonly #starterWanted: boolean;
+  readonly #onWarning: ((message: string) => void) | undefined;
+  // Aborted by close(): a starter still being opened is given up.
+  #closing = new AbortController();
   #starter: Promise<ProcessStarter | undefined> | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
@@ -61,6 +69,7 @@ export class LocalExecutor implements Executor {
     this.#capacity = options.capacity;
     this.#gpuLockDir = options.gpuLockDir;
     this.#starterWanted = options.starter !== 'node';
+    this.#onWarning = options.onWarning;
   }
 
   /** This machine's CPUs, memory and (from `nvidia-smi`) GPUs, with the configured overrides and GPU policy. */
@@ -84,7 +93,9 @@ export class LocalExecutor implements Executor {
   /** Runs one job to its end; see {@link Executor.run}. */
   async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
     if (this.#starterWanted && job.onOutput === undefined && job.gpuLease === undefined) {
-      const starter = await this.#openStarter();
+      const starter = await Promise.race([this.#openStarter(), onAbort(signal)]);
+      // Stopped while a starter was being made: nothing starts after a stop.
+      if (signal.aborted) return killedExit();
       if (starter) return this.#runStarted(starter, job, signal);
     }
     return this.#runSpawned(job, signal);
@@ -94,16 +105,19 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> {
     const starter = this.#starter;
     this.#starter = undefined;
+    this.#closing.abort();
+    this.#closing = new AbortController();
     await (await starter)?.close();
   }
 
   async #openStarter(): Promise<ProcessStarter | undefined> {
-    this.#starter ??= ProcessStarter.open(this.#baseEnv);
+    const open = () => ProcessStarter.open(this.#baseEnv, { signal: this.#closing.signal, ...(this.#onWarning ? { onStall: this.#onWarning } : {}) });
+    this.#starter ??= open();
     const opening = this.#starter;
     const starter = await opening;
-    // One that ended under the run (killed, out of memory) is replaced; where none could run, none is tried again.
+    // One that ended or stalled under the run is replaced; where none could run or answer, none is tried again.
     if (!starter?.gone) return starter;
-    if (this.#starter === opening) this.#starter = ProcessStarter.open(this.#baseEnv);
+    if (this.#starter === opening) this.#starter = open();
     return this.#starter;
   }
 
@@ -112,29 +126,37 @@ export class LocalExecutor implements Executor {
     try {
       started = await starter.start({ command: job.command, cwd: job.workingDir, env: job.env, stdoutPath: job.stdoutPath, stderrPath: job.stderrPath });
     } catch (error) {
-      return failedExit(`cannot start: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      return error instanceof NotStartedError ? lostExit(`it did not start: ${message}`) : failedExit(`cannot start: ${message}`);
     }
     const { pid } = started;
     let killing: Promise<void> | undefined;
-    const onAbort = () => {
-      killing ??= terminateGroup(pid, this.#killGraceMs);
+    let endedFirst: EndStatus | undefined;
+    const abort = () => {
+      // One that ended by itself and waits to be told of (a stalled starter) is no kill.
+      const state = childState(pid);
+      if (typeof state === 'object') endedFirst = state;
+      else killing ??= terminateGroup(pid, this.#killGraceMs);
     };
     // Listening first: recording the start may itself end the run (a full disk), and the job with it.
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', abort, { once: true });
     try {
-      if (signal.aborted) onAbort();
+      if (signal.aborted) abort();
       job.onSpawn?.({ pid, startTicks: started.startTicks });
-      const end = await started.end;
-      if ('lost' in end) {
+      // A kill is over once the job's group is: a starter that does not tell its end then is not waited for.
+      const killed = () => (killing ?? new Promise<never>(() => {})).then(() => sleep(500));
+      const end = endedFirst ?? (await Promise.race([started.end, onAbort(signal).then(killed)]));
+      const status = end ?? endedFirst ?? childState(pid);
+      if (typeof status !== 'object' || 'lost' in status) {
         // Nothing can say how it ended now; it is reported once it has, not while it may still write.
         await untilGroupEnds(pid, signal);
         await killing;
-        return killing !== undefined ? killedExit() : failedExit(`its exit status was lost: ${end.lost}`);
+        return killing !== undefined ? killedExit() : lostExit(typeof status === 'object' ? status.lost : 'its exit status was lost');
       }
       await killing;
-      return killing !== undefined ? killedExit(end.code, end.signal) : exited(end.code, end.signal);
+      return killing !== undefined ? killedExit(status.code, status.signal) : exited(status.code, status.signal);
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', abort);
     }
   }
 

@@ -9,14 +9,17 @@
  * spawn where no Python 3.8 or later is found.
  *
  * Protocol, one line each way per message. In: the base environment as a JSON object first, then
- * one JSON request per job, `{"id", "command", "cwd", "env", "stdout", "stderr"}`. Out: `ready`
- * once; `s ID PID TICKS` when a job started (TICKS: its start time from `/proc`, `-` where
- * unknown), `f ID "message"` when it could not start, `e ID CODE SIGNAL` when it ended (`-` for
- * the one that does not apply). It ends when its input does, leaving running jobs to run, and
- * before it would start a job once the runner that started it is gone.
+ * one JSON request per job, `{"id", "command", "cwd", "env", "stdout", "stderr", "late"}`, or
+ * `{"ping": 1}`. Out: `ready` once; `s ID PID TICKS` when a job started (TICKS: its start time from
+ * `/proc`, `-` where unknown), `f ID "message"` when it could not start, `l ID` when its request
+ * came after `late` (epoch milliseconds: the runner may have given up on it) and it was not
+ * started, `e ID CODE SIGNAL` when it ended (`-` for the one that does not apply), `p` for a ping.
+ * It ends when its input does, leaving running jobs to run, and before it would start a job once
+ * the runner that started it is gone. It does not start at all (exit 3) where it cannot start a
+ * job as it must (no `posix_spawn` with a session of its own): the run uses Node's spawn there.
  */
 export const starterProgram = String.raw`
-import json, os, selectors, signal, sys
+import json, os, selectors, signal, sys, time
 if sys.version_info < (3, 8):
     sys.exit(3)
 # Terminal signals are for the runner, which ends this by closing its input once its jobs are done.
@@ -24,6 +27,12 @@ for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT):
     signal.signal(number, signal.SIG_IGN)
 # What this process ignores would stay ignored in its jobs: each starts with every signal's default.
 defaults = tuple(s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP))
+try:
+    probe = os.posix_spawn('/bin/sh', ['/bin/sh', '-c', ':'], dict(os.environ), setsid=True, setsigdef=defaults, setsigmask=(),
+        file_actions=[(os.POSIX_SPAWN_OPEN, 0, '/dev/null', os.O_RDONLY, 0)])
+    os.waitpid(probe, 0)
+except Exception:
+    sys.exit(3)
 wake_in, wake_out = os.pipe()
 os.set_blocking(wake_in, False)
 os.set_blocking(wake_out, False)
@@ -46,6 +55,9 @@ def start(base, request):
     if os.getppid() != runner:
         os._exit(0)
     key = str(int(request['id'])).encode()
+    if time.time() * 1000 > request['late']:
+        out.write(b'l %s\n' % key)
+        return
     try:
         cwd = request['cwd']
         try:
@@ -58,8 +70,8 @@ def start(base, request):
                 (os.POSIX_SPAWN_OPEN, 0, '/dev/null', os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_OPEN, 1, request['stdout'], created, 0o666),
                 (os.POSIX_SPAWN_OPEN, 2, request['stderr'], created, 0o666)])
-    except (OSError, ValueError) as error:
-        message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    except Exception as error:
+        message = error.strerror if isinstance(error, OSError) and error.strerror else str(error) or type(error).__name__
         out.write(b'f %s %s\n' % (key, json.dumps(message).encode()))
         return
     running[pid] = key
@@ -108,8 +120,12 @@ def main():
             for line in lines:
                 if base is None:
                     base = json.loads(line)
+                    continue
+                request = json.loads(line)
+                if 'ping' in request:
+                    out.write(b'p\n')
                 else:
-                    start(base, json.loads(line))
+                    start(base, request)
         out.flush()
 
 try:

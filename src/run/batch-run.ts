@@ -34,7 +34,7 @@ import type { ResourcePool, Placement } from './resource-pool.js';
 import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
 import { failedExit, killedExit } from '../executors/job-exit.js';
 import { resolveGpuLockDir } from '../paths.js';
-import { onAbort, untilAborted } from './abortable-wait.js';
+import { onAbort, untilAborted } from '../abortable-wait.js';
 import { BatchSteer } from './batch-steer.js';
 import { JobFeed } from './job-feed.js';
 
@@ -167,7 +167,10 @@ export class BatchRun implements RunView {
     const upload = this.#options.executors ? undefined : uploadFor(this.spec);
     const all =
       this.#options.executors ??
-      createExecutors(this.spec, this.#options, upload, (host, sent, total) => this.#emit({ type: 'host:upload-progress', host, sent, total }));
+      createExecutors(this.spec, this.#options, upload, {
+        onUploadProgress: (host, sent, total) => this.#emit({ type: 'host:upload-progress', host, sent, total }),
+        onWarning: (message) => this.#emit({ type: 'warning', message: `local: ${message}` }),
+      });
     // Listening from the very start: a Ctrl-C while machines are probed must not be lost.
     const onOuterAbort = () => {
       // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.

@@ -26,8 +26,9 @@ export function createExecutors(
   spec: BatchSpec,
   options: RunBatchOptions,
   upload?: Upload,
-  onUploadProgress?: (host: string, sent: number, total: number) => void,
+  hooks: { onUploadProgress?: (host: string, sent: number, total: number) => void; onWarning?: (message: string) => void } = {},
 ): Executor[] {
+  const { onUploadProgress, onWarning } = hooks;
   const killGrace = options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {};
   const gpuLockDir = resolveGpuLockDir(options.gpuLockDir);
   const lockDir = gpuLockDir !== undefined ? { gpuLockDir } : {};
@@ -35,7 +36,13 @@ export function createExecutors(
   const backend = spec.backend;
   if (backend.type === 'local')
     return [
-      new LocalExecutor({ slots: backend.parallelism ?? defaultSlots, ...(backend.capacity ? { capacity: backend.capacity } : {}), ...killGrace, ...lockDir }),
+      new LocalExecutor({
+        slots: backend.parallelism ?? defaultSlots,
+        ...(backend.capacity ? { capacity: backend.capacity } : {}),
+        ...killGrace,
+        ...lockDir,
+        ...(onWarning ? { onWarning } : {}),
+      }),
     ];
   if (backend.type === 'slurm') return [new SlurmExecutor({ conf: backend.conf, batchDataDir: spec.dataDir })];
   return backend.machines.map(
