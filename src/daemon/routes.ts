@@ -138,9 +138,9 @@ async function bodyOf<T extends v.GenericSchema>(req: IncomingMessage, res: Serv
 }
 
 /** Answers a steering request with what it did, or its refusal with the status its code means. */
-function steered(res: ServerResponse, change: () => unknown): void {
+async function steered(res: ServerResponse, change: () => unknown): Promise<void> {
   try {
-    sendJson(res, 200, change());
+    sendJson(res, 200, await change());
   } catch (error) {
     if (!isHyperctlError(error)) throw error;
     const status =
@@ -157,8 +157,11 @@ async function steerBatch(ctx: RouteContext, action: 'update' | 'pause' | 'resum
     const body = await bodyOf(req, res, updateBody);
     if (!body) return;
     return steered(res, () => {
-      if (body.parallelism !== undefined) view.steer().setParallelism(body.parallelism, body.machine);
-      if (body.max_trials !== undefined) view.steer().setMaxTrials(body.max_trials);
+      view.steer().update({
+        ...(body.parallelism !== undefined ? { parallelism: body.parallelism } : {}),
+        ...(body.machine !== undefined ? { host: body.machine } : {}),
+        ...(body.max_trials !== undefined ? { maxTrials: body.max_trials } : {}),
+      });
       return batchInfo(view);
     });
   }
@@ -182,7 +185,7 @@ async function addJobs({ req, res, view }: RouteContext): Promise<void> {
   const body = await bodyOf(req, res, addBody);
   if (!body) return;
   // Relative paths in the jobs are the client's: without its folder, the batch's own folder.
-  steered(res, () => ({ added: view.steer().add(body.config, body.base_dir ?? view.spec.dataDir) }));
+  await steered(res, async () => ({ added: await view.steer().add(body.config, body.base_dir ?? view.spec.dataDir) }));
 }
 
 async function steerJob(ctx: RouteContext, job: JobResult, action: 'retry' | 'priority'): Promise<void> {
@@ -190,7 +193,7 @@ async function steerJob(ctx: RouteContext, job: JobResult, action: 'retry' | 'pr
   if (action === 'retry') return steered(res, () => ({ retried: view.steer().retry([job.name]) }));
   const body = await bodyOf(req, res, priorityBody);
   if (!body) return;
-  steered(res, () => ({ name: job.name, priority: view.steer().prioritize(job.name, 'first' in body ? 'first' : body.priority) }));
+  await steered(res, () => ({ name: job.name, priority: view.steer().prioritize(job.name, 'first' in body ? 'first' : body.priority) }));
 }
 
 async function listJobs({ req, res, view, query }: RouteContext): Promise<void> {

@@ -10,6 +10,15 @@ import type { JobFeed } from './job-feed.js';
 import type { ResourcePool } from './resource-pool.js';
 import type { SearchDriver } from './search-driver.js';
 
+/** A change of a live batch's pace; see {@link BatchSteer.update}. */
+export interface SteerUpdate {
+  /** Jobs at once: the whole batch's, or with `host`, that machine's. */
+  readonly parallelism?: number;
+  readonly host?: string;
+  /** A search's trial budget: lowered below the trials proposed, it proposes no more. */
+  readonly maxTrials?: number;
+}
+
 /** What steering needs of the run it steers. */
 export interface SteeredRun {
   readonly spec: BatchSpec;
@@ -56,16 +65,39 @@ export class BatchSteer {
     return this.#run.state.steering.pausedAt;
   }
 
-  /** Jobs at once, for the whole batch or (with `host`) one machine, from now on; running jobs go on. */
-  setParallelism(parallelism: number, host?: string): void {
-    if (!Number.isInteger(parallelism) || parallelism < 1) throw usage(`parallelism: expected a whole number of at least 1, got ${parallelism}`);
+  /**
+   * Jobs at once, for the whole batch or (with `host`) one machine, and a search's trial budget,
+   * from now on; running jobs go on. The whole change is checked first and journalled as one
+   * record: all of it takes effect, or (refused) none.
+   */
+  update(change: SteerUpdate): void {
+    const { parallelism, host, maxTrials } = change;
+    const search = this.#run.search;
+    if (parallelism === undefined && maxTrials === undefined) throw usage('nothing to change: give parallelism or max trials');
+    if (parallelism !== undefined && (!Number.isSafeInteger(parallelism) || parallelism < 1))
+      throw usage(`parallelism: expected a whole number of at least 1, got ${parallelism}`);
+    if (host !== undefined && parallelism === undefined) throw usage(`machine "${host}": give the parallelism it is to take`);
     if (host !== undefined && !this.#run.pool.hosts.includes(host))
       throw usage(`machine "${host}": not a machine of batch ${this.#run.spec.name} (its machines: ${this.#run.pool.hosts.join(', ')})`);
-    this.#journal({ e: 'steer', at: Date.now(), parallelism, ...(host !== undefined ? { host } : {}) });
-    if (host !== undefined) this.#run.pool.setSlots(host, parallelism);
-    else this.#setParallelism(parallelism);
+    if (maxTrials !== undefined && !search) throw usage(`batch ${this.#run.spec.name} is not a search: it has no trial budget`);
+    if (maxTrials !== undefined && (!Number.isSafeInteger(maxTrials) || maxTrials < 1))
+      throw usage(`max-trials: expected a whole number of at least 1, got ${maxTrials}`);
+    this.#journal({
+      e: 'steer',
+      at: Date.now(),
+      ...(parallelism !== undefined ? { parallelism, ...(host !== undefined ? { host } : {}) } : {}),
+      ...(maxTrials !== undefined ? { maxTrials } : {}),
+    });
+    if (parallelism !== undefined) {
+      if (host !== undefined) this.#run.pool.setSlots(host, parallelism);
+      else this.#setParallelism(parallelism);
+      this.#said(`${host !== undefined ? `machine ${host}: ` : ''}parallelism ${parallelism} from now on`);
+    }
+    if (maxTrials !== undefined) {
+      search?.setMaxTrials(maxTrials);
+      this.#said(`max trials ${maxTrials} from now on`);
+    }
     this.#run.onSlots();
-    this.#said(`${host !== undefined ? `machine ${host}: ` : ''}parallelism ${parallelism} from now on`);
   }
 
   /** No job starts until {@link BatchSteer.resume}; with `kill`, the running ones are killed now and start again on resume. */
@@ -119,15 +151,18 @@ export class BatchSteer {
    * Adds jobs (a config with `jobs`, or a job template; paths against `baseDir`) to run after
    * those waiting; their names. They are the batch's from then on: a later run has them too.
    */
-  add(config: unknown, baseDir: string): string[] {
+  async add(config: unknown, baseDir: string): Promise<string[]> {
     const feed = this.#run.feed;
     if (!feed) throw new HyperctlError('E_USAGE', `batch ${this.#run.spec.name} is a search: its jobs are its trials`);
     const state = this.#run.state;
-    const jobs = jobsToAdd(config, baseDir, this.#run.spec, (name) => state.spec(name) !== undefined);
+    const jobs = await jobsToAdd(config, baseDir, this.#run.spec, (name) => state.spec(name) !== undefined);
+    // Names may have come meanwhile (another add): checked again where nothing can come between.
+    const taken = jobs.find((job) => state.spec(job.name) !== undefined);
+    if (taken) throw new HyperctlError('E_CONFIG_INVALID', `batch ${this.#run.spec.name} has a job "${taken.name}" already`);
     this.#journal({ e: 'add', at: Date.now(), jobs: jobs.map((job) => storedJob(this.#run.spec.dataDir, job)) });
     const names = jobs.map((job) => job.name);
     for (const name of names) feed.push(state.spec(name)!, state.steering.priorities.get(name) ?? 0);
-    this.#said(`added ${names.length} job(s): ${names.join(', ')}`, names.length);
+    this.#said(`added ${names.length} job(s): ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`, names.length);
     return names;
   }
 
@@ -144,17 +179,6 @@ export class BatchSteer {
     this.#run.pool.reorder();
     this.#said(`job ${job}: priority ${value}`);
     return value;
-  }
-
-  /** A search's trial budget, from now on: lowered below the trials proposed, it proposes no more. */
-  setMaxTrials(maxTrials: number): void {
-    const search = this.#run.search;
-    if (!search) throw usage(`batch ${this.#run.spec.name} is not a search: it has no trial budget`);
-    if (!Number.isInteger(maxTrials) || maxTrials < 1) throw usage(`max-trials: expected a whole number of at least 1, got ${maxTrials}`);
-    this.#journal({ e: 'steer', at: Date.now(), maxTrials });
-    search.setMaxTrials(maxTrials);
-    this.#run.onSlots();
-    this.#said(`max trials ${maxTrials} from now on`);
   }
 
   /** Says that the run starts paused, as an earlier run left it. */

@@ -41,7 +41,7 @@ export interface RunView {
 }
 
 /** What steers a live run: see {@link BatchSteer}. */
-export type RunSteering = Pick<BatchSteer, 'setParallelism' | 'pause' | 'resume' | 'retry' | 'prioritize' | 'setMaxTrials' | 'add'>;
+export type RunSteering = Pick<BatchSteer, 'update' | 'pause' | 'resume' | 'retry' | 'prioritize' | 'add'>;
 
 /** A daemon that serves a run, as the run knows it: where it listens, its secret, and how to end it. */
 export interface ServingDaemon {

@@ -249,6 +249,13 @@ describe('steering a running batch', () => {
       2,
       'hyperctl: invalid batch config:\n  name: the batch\'s own is kept; jobs added to it take jobs and job_defaults only\n  jobs[0].name: batch grow has a job "a" already\n',
     ]);
+    // A grid too large for one add is refused by its size before any job is made; the run goes on.
+    const thousand = `=${Array.from({ length: 1000 }, (_, i) => i).join(',')}`;
+    const huge = await s.cli('batch', 'add', 'grow', '--param', `x${thousand}`, '--param', `y${thousand}`, '--param', `z${thousand}`, '--', 'true');
+    expect([huge.code, huge.stderr]).toEqual([
+      2,
+      'hyperctl: params: 1,000,000,000 jobs; one batch add takes at most 10,000 (add them in parts, or run them as a batch of their own)\n',
+    ]);
     expect((await s.statuses()).c).toBe('init');
     s.open('a', 'b', 'c');
     const { code, stderr } = await run.done;
