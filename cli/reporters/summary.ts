@@ -51,7 +51,13 @@ function prunedLine(result: BatchResult): string {
 function transferLine({ host, upload, outputs }: MachineTransfers): string {
   const parts = [
     ...(upload ? [upload.sent ? `upload ${megabytes(upload.bytes)} in ${formatDuration(upload.ms)}` : `upload there already (${upload.ms} ms)`] : []),
-    ...(outputs ? [`outputs ${outputs.files} file${outputs.files === 1 ? '' : 's'}, ${megabytes(outputs.bytes)} in ${formatDuration(outputs.ms)}`] : []),
+    ...(outputs
+      ? [
+          `outputs ${outputs.files} file${outputs.files === 1 ? '' : 's'}, ${megabytes(outputs.bytes)} in ${formatDuration(outputs.ms)}${
+            outputs.skipped ? `, ${outputs.skipped} skipped (not regular files: see the jobs' stderr)` : ''
+          }`,
+        ]
+      : []),
   ];
   return `${host}: ${parts.join(' · ')}`;
 }

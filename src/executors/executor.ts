@@ -102,6 +102,8 @@ export interface TransferReport {
   readonly bytes: number;
   /** Wall time, in milliseconds. */
   readonly ms: number;
+  /** Matches that were not brought because they are no regular files (links, FIFOs, sockets, devices); each is said in its job's stderr. */
+  readonly skipped?: number;
 }
 
 /**

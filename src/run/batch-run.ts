@@ -754,7 +754,7 @@ export class BatchRun implements RunView {
 /** What the executors moved to and from their machines, when any did. */
 function transfersOf(executors: readonly Executor[]): Pick<BatchResult, 'transfers'> {
   const transfers = executors.flatMap(({ host, upload, fetched }) =>
-    upload || fetched ? [{ host, ...(upload ? { upload } : {}), ...(fetched && fetched.files > 0 ? { outputs: fetched } : {}) }] : [],
+    upload || fetched ? [{ host, ...(upload ? { upload } : {}), ...(fetched && (fetched.files > 0 || fetched.skipped) ? { outputs: fetched } : {}) }] : [],
   );
   return transfers.length > 0 ? { transfers } : {};
 }

@@ -238,8 +238,14 @@ export class SshExecutor implements Executor {
     const started = Date.now();
     const fetched = await fetchFiles(this.#channels, globs, workingDir, localDir, this.#options.maxOutputBytes ?? 1024 ** 3);
     const before = this.#fetched;
-    if (fetched.files.length > 0)
-      this.#fetched = { files: before.files + fetched.files.length, bytes: before.bytes + fetched.bytes, ms: before.ms + Date.now() - started };
+    const skipped = (before.skipped ?? 0) + (fetched.skipped ?? 0);
+    if (fetched.files.length > 0 || skipped > 0)
+      this.#fetched = {
+        files: before.files + fetched.files.length,
+        bytes: before.bytes + fetched.bytes,
+        ms: before.ms + Date.now() - started,
+        ...(skipped > 0 ? { skipped } : {}),
+      };
     return fetched;
   }
 

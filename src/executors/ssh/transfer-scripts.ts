@@ -109,14 +109,21 @@ export function checkSnapshotScript(dir: string, days: number): string {
   ].join('\n');
 }
 
-/** Lists the files below a job's working folder, one path a line, relative (`./a/b`). */
+/**
+ * Lists what is below a job's working folder, relative (`./a/b`), each path ended by a NUL: its
+ * regular files, an empty entry, then everything else but folders (links, FIFOs, sockets,
+ * devices), which are never read or followed.
+ */
 export function listFilesScript(dir: string): string {
-  return `cd ${shellQuote(dir)} 2>/dev/null || exit 0\nfind . \\( -type f -o -type l \\) -print\n`;
+  return `cd ${shellQuote(dir)} 2>/dev/null || exit 0\nfind . -type f -print0\nprintf '\\0'\nfind . ! -type d ! -type f -print0\n`;
 }
 
-/** Prints the size and path of each file named on stdin (one a line), tab-separated. */
+/**
+ * Prints the size and path of each file named on stdin (one a line), tab-separated; `-` for one
+ * that is no longer a regular file (never read: a link or a FIFO could be endless).
+ */
 export function sizesScript(dir: string): string {
-  return `cd ${shellQuote(dir)} || exit 1\nwhile IFS= read -r f; do printf '%s\\t%s\\n' "$(wc -c < "$f" | tr -d ' ')" "$f"; done\n`;
+  return `cd ${shellQuote(dir)} || exit 1\nwhile IFS= read -r f; do if [ -f "$f" ] && [ ! -L "$f" ]; then s=$(wc -c < "$f" | tr -d ' '); else s=-; fi; printf '%s\\t%s\\n' "$s" "$f"; done\n`;
 }
 
 /** Writes the files named (relative to `dir`) to stdout as one tar stream. */

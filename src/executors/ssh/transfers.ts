@@ -46,6 +46,8 @@ export interface FetchedFiles {
   readonly files: readonly string[];
   readonly bytes: number;
   readonly notes: readonly string[];
+  /** Matches that were not brought: not regular files. */
+  readonly skipped?: number;
 }
 
 /** Sends `command` `source` as stdin; `E_UPLOAD`, with what it said, when it fails. */
@@ -103,31 +105,66 @@ async function sendTreeWithoutTar(machine: MachineChannels, upload: Upload, snap
     throw new HyperctlError('E_UPLOAD', `${machine.host}: the upload could not be published at ${dir}`);
 }
 
-/** Fetches the files the globs match in `workingDir` on the machine (after a size check against `cap`) into `localDir`. */
+/**
+ * Fetches the regular files the globs match in `workingDir` on the machine (after a size check
+ * against `cap`) into `localDir`. Links, FIFOs, sockets and devices that match are skipped, each
+ * said in `notes`; nothing on the machine is followed or read but regular files.
+ */
 export async function fetchFiles(machine: MachineChannels, globs: readonly string[], workingDir: string, localDir: string, cap: number): Promise<FetchedFiles> {
-  const files = (await machine.capture(listFilesScript(workingDir)))
-    .split('\n')
-    .filter(Boolean)
-    .map((path) => path.replace(/^\.\//, ''));
+  const listed = (await machine.capture(listFilesScript(workingDir))).split('\0');
+  const boundary = listed.indexOf('');
+  const relative = (path: string) => path.replace(/^\.\//, '');
+  const files = listed.slice(0, boundary < 0 ? listed.length : boundary).map(relative);
+  const others =
+    boundary < 0
+      ? []
+      : listed
+          .slice(boundary + 1)
+          .filter(Boolean)
+          .map(relative);
   const notes: string[] = [];
   const chosen = new Set<string>();
+  const passedOver = new Set<string>();
   for (const glob of globs) {
     const matches = picomatch(glob, { dot: true });
     const hits = files.filter((file) => matches(file));
-    if (hits.length === 0) notes.push(`hyperctl: no file matched the output "${glob}" in ${workingDir}`);
+    const skipped = others.filter((file) => matches(file));
+    if (hits.length === 0 && skipped.length === 0) notes.push(`hyperctl: no file matched the output "${glob}" in ${workingDir}`);
     for (const hit of hits) chosen.add(hit);
+    for (const skip of skipped) passedOver.add(skip);
   }
-  if (chosen.size === 0) return { files: [], bytes: 0, notes };
-  const paths = [...chosen];
-  const sizes = (await machine.capture(`sh -c ${shellQuote(sizesScript(workingDir))}`, `${paths.join('\n')}\n`))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => Number(line.split('\t')[0]));
-  const total = sizes.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  for (const path of chosen)
+    if (path.includes('\n')) {
+      chosen.delete(path);
+      passedOver.add(path);
+    }
+  const sized = chosen.size === 0 ? [] : await sizesOf(machine, workingDir, [...chosen]);
+  for (const { path, size } of sized) if (size === undefined) passedOver.add(path);
+  const skipNotes = [...passedOver].map(
+    (path) => `hyperctl: output ${JSON.stringify(path)} skipped: not a regular file (a link, FIFO, socket or device), or a name with a newline`,
+  );
+  const paths = sized.flatMap(({ path, size }) => (size === undefined ? [] : [path]));
+  const total = sized.reduce((sum, { size }) => sum + (size ?? 0), 0);
+  const skipped = passedOver.size > 0 ? { skipped: passedOver.size } : {};
+  if (paths.length === 0) return { files: [], bytes: 0, notes: [...notes, ...skipNotes], ...skipped };
   if (total > cap)
-    return { files: [], bytes: 0, notes: [...notes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`] };
+    return {
+      files: [],
+      bytes: 0,
+      notes: [...notes, ...skipNotes, `hyperctl: outputs not fetched: ${paths.length} files of ${total} bytes, more than the ${cap}-byte cap`],
+      ...skipped,
+    };
   await receiveFiles(machine, workingDir, paths, localDir);
-  return { files: paths, bytes: total, notes };
+  return { files: paths, bytes: total, notes: [...notes, ...skipNotes], ...skipped };
+}
+
+/** The size of each file on the machine; undefined for one that is no longer a regular file. */
+async function sizesOf(machine: MachineChannels, dir: string, paths: readonly string[]): Promise<{ path: string; size: number | undefined }[]> {
+  const lines = (await machine.capture(`sh -c ${shellQuote(sizesScript(dir))}`, `${paths.join('\n')}\n`)).split('\n');
+  return paths.map((path, i) => {
+    const size = Number(lines[i]?.split('\t')[0]);
+    return { path, size: lines[i]?.startsWith('-\t') || !Number.isSafeInteger(size) ? undefined : size };
+  });
 }
 
 /** Receives files of a folder on the machine as one tar stream (one `cat` each without `tar`), written below `localDir`. */
