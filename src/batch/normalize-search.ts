@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from '../search/nni-space.js';
 import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
+import { configShapeIssues } from './config-shape.js';
 import { canonicalJson, shortHash } from './names.js';
+import { readRegularFile } from './regular-file.js';
 import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from './normalize.js';
 import { expandCommand, placeholderNames } from './placeholders.js';
 import type { SearchTemplateInput } from './schema.js';
@@ -89,6 +90,9 @@ export function normalizeSearch(
   return { ...batch, ...(halt ? { halt } : {}), search };
 }
 
+/** An NNI space file is a few kilobytes; far more is no space file. */
+const maxSpaceFileBytes = 10 * 1024 * 1024;
+
 /** The params of a search: its `params`, and those of its NNI `search.space_file`, which must not name the same param. */
 function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string[]): Record<string, JsonValue> {
   const own = (input.params ?? {}) as Record<string, JsonValue>;
@@ -99,7 +103,7 @@ function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string
   }
   let text: string;
   try {
-    text = readFileSync(resolveUserPath(file, baseDir), 'utf8');
+    text = readRegularFile(resolveUserPath(file, baseDir), maxSpaceFileBytes);
   } catch (error) {
     issues.push(`search.space_file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     return own;
@@ -109,6 +113,12 @@ function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string
     parsed = JSON.parse(text);
   } catch (error) {
     issues.push(`search.space_file: ${file} is not JSON (${(error as Error).message})`);
+    return own;
+  }
+  // Read from a file the config names, so checked as a config is: nesting, keys that are no plain names.
+  const shape = configShapeIssues(parsed);
+  if (shape.length > 0) {
+    issues.push(...shape.map((issue) => `search.space_file ${file}: ${issue}`));
     return own;
   }
   const converted = fromNniSpace(parsed, `search.space_file ${file}`);

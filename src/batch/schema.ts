@@ -2,9 +2,24 @@ import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { heavyFolders } from '../upload/upload-spec.js';
 
+/** The longest a Node timer waits (2^31 - 1 ms), in whole seconds: a longer timeout would fire at once. */
+const maxTimerSeconds = 2_147_483;
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
 const finite = v.pipe(v.number(), v.finite('expected a finite number'));
-const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+/** A whole number from `min` to `max`; anything else is refused saying so (`expected a whole number ≥ 1, got 1.5`). */
+function whole(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+  const message = (issue: { input: unknown }) => `expected a whole number ${range}, got ${describeValue(issue.input)}`;
+  return v.pipe(v.number(), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+}
+const count = whole(0);
+/** A metric's name, as jobs report it: text for a column, a log line, a terminal. */
+const metricName = v.pipe(
+  nonEmpty,
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  v.regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
+  v.maxLength(200, 'expected at most 200 characters'),
+);
 
 /** What valibot's object schemas miss: they take an array (`[]` passes as `{}`), so one is refused first. */
 const plainObject = v.custom<Record<string, unknown>>(
@@ -53,8 +68,8 @@ const capacity = object({
 });
 
 /** Jobs at once: more than this many processes is not a plan but a typo. */
-const parallelism = v.pipe(count, v.minValue(1), v.maxValue(100_000, 'expected at most 100000'));
-const retries = v.pipe(count, v.maxValue(1000, 'expected at most 1000'));
+const parallelism = whole(1, 100_000);
+const retries = whole(0, 1000);
 
 /** A host name (RFC 1123) or an IP address for the daemon to listen on. */
 const listenHost = v.pipe(
@@ -78,21 +93,21 @@ const jobDefaults = object({
 /** Stop losing jobs early, from the metrics they report as they run. */
 const earlyStopping = object({
   rule: v.picklist(['median', 'asha'], (issue) => `expected median or asha, got ${issue.received}`),
-  metric: v.optional(nonEmpty),
+  metric: v.optional(metricName),
   goal: v.optional(v.picklist(['min', 'max'], (issue) => `expected min or max, got ${issue.received}`)),
-  min_steps: v.optional(v.pipe(count, v.maxValue(1_000_000_000))),
+  min_steps: v.optional(whole(0, 1_000_000_000)),
   reduction_factor: v.optional(
     v.pipe(
       finite,
       v.check((n) => n > 1, 'expected a number more than 1'),
     ),
   ),
-  min_trials: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),
+  min_trials: v.optional(whole(1)),
 });
 
 const halt = object({
   fail: v.union(
-    [v.pipe(count, v.minValue(1)), v.pipe(v.string(), v.regex(/^(100|[1-9]?\d(\.\d+)?)%$/, 'expected a percentage such as "10%"'))],
+    [whole(1), v.pipe(v.string(), v.regex(/^(100|[1-9]?\d(\.\d+)?)%$/, 'expected a percentage such as "10%"'))],
     'expected a number of failures or a percentage such as "10%"',
   ),
   when: v.optional(v.picklist(['soon', 'now'], (issue) => `expected "soon" or "now", got ${issue.received}`)),
@@ -119,8 +134,8 @@ const upload = object({
   exclude: v.optional(v.array(nonEmpty)),
   include: v.optional(v.array(v.picklist(heavyFolders, (issue) => `expected one of ${heavyFolders.join(', ')}, got ${issue.received}`))),
   max_mb: v.optional(v.pipe(finite, v.minValue(0.001, 'expected a size in MB, more than 0'))),
-  max_files: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),
-  keep_days: v.optional(v.pipe(count, v.maxValue(100_000))),
+  max_files: v.optional(whole(1)),
+  keep_days: v.optional(whole(0, 100_000)),
 });
 const cleanup = v.picklist(['on_success', 'always', 'never'], (issue) => `expected "on_success", "always" or "never", got ${issue.received}`);
 
@@ -149,7 +164,7 @@ const remoteBackend = v.strictObject({
           password: v.optional(v.string()),
           ssh_rsa_file: v.optional(nonEmpty),
           passphrase: v.optional(v.string()),
-          port: v.optional(v.pipe(count, v.minValue(1), v.maxValue(65535))),
+          port: v.optional(whole(1, 65535)),
           slots: v.optional(parallelism),
           environments: v.optional(environments),
           data_dir: v.optional(nonEmpty),
@@ -174,7 +189,7 @@ const slurmBackend = v.strictObject({
       qos: v.optional(nonEmpty),
       time: v.optional(nonEmpty),
       sbatch_args: v.optional(v.array(v.string())),
-      max_array_size: v.optional(v.pipe(count, v.minValue(1), v.maxValue(100_000_000))),
+      max_array_size: v.optional(whole(1, 100_000_000)),
       parallelism: v.optional(parallelism),
       poll_interval: v.optional(v.pipe(finite, v.minValue(0.1), v.maxValue(3600))),
     }),
@@ -185,7 +200,7 @@ const backend = v.variant('type', [localBackend, remoteBackend, slurmBackend], (
 
 const daemon = object({
   host: v.optional(listenHost),
-  port: v.optional(v.pipe(count, v.maxValue(65535))),
+  port: v.optional(whole(0, 65535)),
   exit_on_finish: v.optional(v.boolean()),
 });
 
@@ -254,12 +269,12 @@ export const searchSchema = object({
   ask_timeout: v.optional(
     v.pipe(
       finite,
-      v.check((n) => n > 0, 'expected seconds, more than 0'),
+      v.check((n) => n > 0 && n <= maxTimerSeconds, `expected seconds, more than 0 and at most ${maxTimerSeconds} (24 days)`),
     ),
   ),
-  metric: v.optional(nonEmpty),
+  metric: v.optional(metricName),
   goal: v.optional(v.picklist(['min', 'max'], (issue) => `expected min or max, got ${issue.received}`)),
-  max_trials: v.optional(v.pipe(count, v.minValue(1, 'expected at least 1'))),
+  max_trials: v.optional(whole(1)),
   max_duration: v.optional(
     v.pipe(
       finite,
@@ -268,8 +283,8 @@ export const searchSchema = object({
     ),
   ),
   target: v.optional(finite),
-  seed: v.optional(v.pipe(count, v.maxValue(2 ** 32 - 1, 'expected a whole number from 0 to 4294967295'))),
-  startup_trials: v.optional(v.pipe(count, v.maxValue(100_000))),
+  seed: v.optional(whole(0, 2 ** 32 - 1)),
+  startup_trials: v.optional(whole(0, 100_000)),
   multivariate: v.optional(v.boolean()),
   /** An NNI search-space file, relative to the config's folder. */
   space_file: v.optional(nonEmpty),

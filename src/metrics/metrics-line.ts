@@ -6,7 +6,12 @@ import * as v from 'valibot';
  */
 export type Metrics = { readonly [name: string]: number | string };
 
-const metricsSchema = v.record(v.pipe(v.string(), v.minLength(1)), v.union([v.pipe(v.number(), v.finite()), v.string()]));
+// A name is text for a column, a log line, a terminal: no control characters, at most 200 characters.
+const metricsSchema = v.record(
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.regex(/^[^\u0000-\u001f\u007f]*$/)),
+  v.union([v.pipe(v.number(), v.finite()), v.string()]),
+);
 
 /** One report of metrics, with the step it belongs to when the job said. */
 export interface MetricsReport {

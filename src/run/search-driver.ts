@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { batchFiles } from '../batch/batch-folder.js';
 import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
+import { valueProblem } from '../search/space-values.js';
+import { withoutControlCharacters } from '../text/control-characters.js';
 import type { JsonValue } from '../batch/types.js';
 import { jobNameFromParams } from '../batch/names.js';
 import { proposeTrial, type TrialView } from '../search/propose.js';
@@ -84,7 +86,10 @@ export class SearchDriver {
     this.tellSampler();
     const { metric, goal, seed, space } = this.search;
     const answer = await this.#sampler!.ask({ trial: n, metric: metric ?? null, goal, seed, space, history: this.#history(views) });
-    if (typeof answer === 'object' && answer !== null && 'stop' in answer) return `the sampler stopped: ${String((answer as { stop: unknown }).stop)}`;
+    if (typeof answer === 'object' && answer !== null && 'stop' in answer) {
+      const why = withoutControlCharacters(String((answer as { stop: unknown }).stop));
+      return `the sampler stopped: ${why.length > 300 ? `${why.slice(0, 300)}…` : why}`;
+    }
     const params = typeof answer === 'object' && answer !== null ? (answer as { params?: unknown }).params : undefined;
     const expected = this.space.params.filter(([, n]) => n.t !== 'grid').map(([key]) => key);
     if (typeof params !== 'object' || params === null || Array.isArray(params))
@@ -99,6 +104,9 @@ export class SearchDriver {
         'E_SAMPLER',
         `the search's sampler gave trial ${n} the params ${Object.keys(params).join(', ') || 'none'}; expected ${expected.join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}${extra.length ? ` (not in the space: ${extra.join(', ')})` : ''}`,
       );
+    const wrong = expected.map((key) => valueProblem(this.space, key, (params as Record<string, unknown>)[key])).filter((problem) => problem !== undefined);
+    if (wrong.length > 0)
+      throw new HyperctlError('E_SAMPLER', `the search's sampler gave trial ${n} params outside the space: ${wrong.map(withoutControlCharacters).join('; ')}`);
     // In the space's order, whatever order the sampler wrote them in.
     return { point: {}, params: Object.fromEntries(expected.map((key) => [key, (params as Record<string, JsonValue>)[key]!])) };
   }

@@ -30,6 +30,9 @@ export interface SearchSpace {
 /** A sample's coordinates: dimension id → value (a choice's option index); only the dimensions it uses. */
 export type Point = Readonly<Record<string, number>>;
 
+/** The largest x whose exp(x) is a finite double. */
+const maxLogDouble = 709;
+
 const distributionKeys = {
   uniform: ['step'],
   loguniform: ['step'],
@@ -109,15 +112,21 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
     if (normal) {
       const [mu, sigma] = body as [number, number];
       if (!(sigma > 0)) issues.push(`${path}: sigma must be > 0, got ${sigma}`);
+      // Draws reach about 7 sigma out: beyond what a double holds they would be Infinity (null in JSON).
+      if (kind === 'lognormal' && mu + 8 * sigma > maxLogDouble)
+        issues.push(`${path}: exp(mu + 8·sigma) must be a finite number: expected mu + 8·sigma ≤ ${maxLogDouble}, got ${mu + 8 * sigma}`);
+      if (kind === 'normal' && !Number.isFinite(Math.abs(mu) + 8 * sigma)) issues.push(`${path}: mu ± 8·sigma must be finite numbers`);
       return { kind: 'normal', id, mu, sigma, log: kind === 'lognormal', ...(typeof step === 'number' ? { step } : {}) };
     }
     const [low, high] = body as [number, number];
     const log = kind === 'loguniform' || spec.log === true;
     if (spec.log !== undefined && typeof spec.log !== 'boolean') issues.push(`${path.replace(/\.int$/, '')}.log: expected true or false`);
     if (low > high) issues.push(`${path}: low must be ≤ high, got [${low}, ${high}]`);
+    else if (!Number.isFinite(high - low)) issues.push(`${path}: high - low must be a finite number, got [${low}, ${high}]`);
     if (log && low <= 0) issues.push(`${path}: bounds must be > 0 on a log scale, got [${low}, ${high}]`);
     if (kind === 'int') {
-      if (!Number.isInteger(low) || !Number.isInteger(high)) issues.push(`${path}: bounds must be whole numbers, got [${low}, ${high}]`);
+      if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high))
+        issues.push(`${path}: bounds must be whole numbers within ±${Number.MAX_SAFE_INTEGER}, got [${low}, ${high}]`);
       if (step !== undefined && !Number.isInteger(step)) issues.push(`${path.replace(/\.int$/, '')}.step: expected a whole number > 0`);
       if (log && step !== undefined && step !== 1) issues.push(`${path.replace(/\.int$/, '')}.step: a log-scaled int takes no step`);
       return { kind: 'int', id, low, high, log, step: typeof step === 'number' ? step : 1 };

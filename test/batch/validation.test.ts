@@ -28,8 +28,12 @@ describe('batch config validation', () => {
     ['a typo in a key', { jobs: [{ ...ok, exectuion: {} }] }, 'jobs[0].exectuion: unknown key (did you mean "execution"?)'],
     ['an unknown top-level key', { jobs: [], scheduler: {} }, 'scheduler: unknown key'],
     ['an unknown backend', { jobs: [], backend: { type: 'k8s' } }, 'backend.type: expected "local", "remote" or "slurm", got "k8s"'],
-    ['a bad parallelism', { jobs: [], backend: { type: 'local', conf: { parallelism: 0 } } }, 'backend.conf.parallelism: expected >=1, got 0'],
-    ['a bad port', { jobs: [], daemon: { port: 70000 } }, 'daemon.port: expected <=65535, got 70000'],
+    [
+      'a bad parallelism',
+      { jobs: [], backend: { type: 'local', conf: { parallelism: 0 } } },
+      'backend.conf.parallelism: expected a whole number from 1 to 100000, got 0 (number)',
+    ],
+    ['a bad port', { jobs: [], daemon: { port: 70000 } }, 'daemon.port: expected a whole number from 0 to 65535, got 70000 (number)'],
     ['a negative resource', { jobs: [{ ...ok, resource: { gpu: -1 } }] }, 'jobs[0].resource.gpu: expected >=0, got -1'],
     [
       'a remote machine without hostname',
@@ -63,7 +67,7 @@ describe('batch config validation', () => {
     [
       'zero slots on a machine',
       { jobs: [], backend: { type: 'remote', conf: { machines: [{ hostname: 'h', slots: 0 }] } } },
-      'backend.conf.machines[0].slots: expected >=1, got 0',
+      'backend.conf.machines[0].slots: expected a whole number from 1 to 100000, got 0 (number)',
     ],
     [
       'an environment variable name with a space',
@@ -119,7 +123,17 @@ describe('batch config validation', () => {
     ['a 300-character daemon host', { jobs: [ok], daemon: { host: 'a'.repeat(300) } }, 'daemon.host: expected a host name or an IP address'],
     ['an endless timeout', { jobs: [{ ...ok, timeout: Infinity }] }, 'jobs[0].timeout: expected a finite number'],
     ['a retry backoff over a day', { jobs: [ok], job_defaults: { retry_backoff: 1e9 } }, 'job_defaults.retry_backoff: expected at most 86400 seconds'],
-    ['a parallelism of a billion', { jobs: [ok], backend: { type: 'local', conf: { parallelism: 1e9 } } }, 'backend.conf.parallelism: expected at most 100000'],
+    [
+      'a parallelism of a billion',
+      { jobs: [ok], backend: { type: 'local', conf: { parallelism: 1e9 } } },
+      'backend.conf.parallelism: expected a whole number from 1 to 100000, got 1000000000 (number)',
+    ],
+    [
+      'a parallelism past the safe integers',
+      { jobs: [ok], backend: { type: 'local', conf: { parallelism: 9007199254740993 } } },
+      'backend.conf.parallelism: expected a whole number from 1 to 100000, got 9007199254740992 (number)',
+    ],
+    ['a fractional retry count', { jobs: [{ ...ok, retries: 1.5 }] }, 'jobs[0].retries: expected a whole number from 0 to 1000, got 1.5 (number)'],
     [
       'a working_dir that does not exist',
       { jobs: [{ params: {}, execution: { command: 'true', working_dir: '/no/such/dir' } }] },

@@ -1,3 +1,4 @@
+import { valueProblem } from '../../src/search/space-values.js';
 import { describe, expect, it } from 'vitest';
 import { fromNniSpace } from '../../src/search/nni-space.js';
 import {
@@ -108,12 +109,20 @@ describe('a search space', () => {
       'params.wd.step: expected a number > 0',
       'params.wd.uniform: low must be ≤ high, got [0.2, 0.1]',
       'params.n.foo: unknown key (int takes int, log, step)',
-      'params.n.int: bounds must be whole numbers, got [1.5, 3]',
+      'params.n.int: bounds must be whole numbers within ±9007199254740991, got [1.5, 3]',
       'params.o.choice: expected a non-empty list of options',
       'params.p.choice: a param takes one distribution, got uniform and choice',
       'params.q.choice: duplicate option 1',
       'params.r.uniform: expected [low, high], two numbers',
       'params.s: a grid axis needs at least one value',
+    ]);
+    // Numbers that pass as numbers but would come out as null or beyond what a double counts exactly.
+    expect(
+      parseSearchSpace({ big: { lognormal: [1000, 1] }, wide: { uniform: [-1e308, 1e308] }, huge: { int: [0, 1e300] }, ok: { lognormal: [0, 1] } }).issues,
+    ).toEqual([
+      'params.big.lognormal: exp(mu + 8·sigma) must be a finite number: expected mu + 8·sigma ≤ 709, got 1008',
+      'params.wide.uniform: high - low must be a finite number, got [-1e+308, 1e+308]',
+      'params.huge.int: bounds must be whole numbers within ±9007199254740991, got [0, 1e+300]',
     ]);
     expect(isSearchParams({ a: [1, 2], b: { x: 1 } })).toBe(false);
     expect(isSearchParams({ a: [1, 2], b: { x: { int: [1, 2] } } })).toBe(true);
@@ -175,5 +184,28 @@ describe('normal distributions and NNI search-space files', () => {
       'f.json: b._value: uniform takes 2 numbers',
       'f.json: c: expected {"_type": …, "_value": …}',
     ]);
+  });
+});
+
+describe('a value a sampler gives', () => {
+  const { space } = parseSearchSpace({
+    x: { uniform: [0, 1] },
+    n: { int: [0, 10], step: 2 },
+    opt: { choice: ['sgd', { name: 'adam', beta: { uniform: [0.8, 0.99] } }] },
+    g: [1, 2],
+  });
+
+  it('is taken when it is in the space, and refused naming the param and the bound otherwise', () => {
+    expect(valueProblem(space, 'x', 0.5)).toBeUndefined();
+    expect(valueProblem(space, 'n', 4)).toBeUndefined();
+    expect(valueProblem(space, 'opt', 'sgd')).toBeUndefined();
+    expect(valueProblem(space, 'opt', { name: 'adam', beta: 0.9 })).toBeUndefined();
+    expect(valueProblem(space, 'x', 99)).toBe('x: expected a number from 0 to 1, got 99');
+    expect(valueProblem(space, 'x', '0.5')).toBe('x: expected a finite number, got "0.5"');
+    expect(valueProblem(space, 'x', Number.POSITIVE_INFINITY)).toBe('x: expected a finite number, got null');
+    expect(valueProblem(space, 'n', 3)).toBe('n: expected 0 plus a multiple of 2, got 3');
+    expect(valueProblem(space, 'opt', 'rmsprop')).toBe('opt: not one of the choice\'s options, got "rmsprop"');
+    expect(valueProblem(space, 'opt', { name: 'adam', beta: 2 })).toBe('opt: not one of the choice\'s options, got {"name":"adam","beta":2}');
+    expect(valueProblem(space, 'g', 1)).toBe('g: not a sampled param of the space');
   });
 });
