@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import type { CapacityConfig } from '../batch/types.js';
 import type { Capacity } from './capacity.js';
@@ -9,7 +10,7 @@ import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
 import { exited, failedExit, killedExit, leaseRefusedExit, lostExit } from './job-exit.js';
 import { leaseBusyStatus, leaseScript } from './gpu-lease.js';
-import { terminateGroup, untilGroupEnds } from './process-group.js';
+import { endLeftovers, terminateGroup, untilGroupEnds } from './process-group.js';
 import { NotStartedError, ProcessStarter, type StartedProcess } from './process-starter.js';
 import { childState, type EndStatus } from './process-status.js';
 import { onAbort } from '../abortable-wait.js';
@@ -154,10 +155,20 @@ export class LocalExecutor implements Executor {
         return killing !== undefined ? killedExit() : lostExit(typeof status === 'object' ? status.lost : 'its exit status was lost');
       }
       await killing;
-      return killing !== undefined ? killedExit(status.code, status.signal) : exited(status.code, status.signal);
+      if (killing !== undefined) return killedExit(status.code, status.signal);
+      await this.#endLeftovers(job, pid);
+      return exited(status.code, status.signal);
     } finally {
       signal.removeEventListener('abort', abort);
     }
+  }
+
+  /** Ends what a job that ended by itself left in its process group, and says so in its stderr. */
+  async #endLeftovers(job: JobLaunch, pgid: number): Promise<void> {
+    const left = await endLeftovers(pgid, this.#killGraceMs);
+    if (left === 0) return;
+    const note = `hyperctl: the job ended; ${left === 1 ? '1 process it left in its process group was' : `${left} processes it left in its process group were`} ended\n`;
+    await appendFile(job.stderrPath, note).catch(() => undefined);
   }
 
   async #runSpawned(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
@@ -198,11 +209,13 @@ export class LocalExecutor implements Executor {
     const onAbort = () => {
       if (child.pid !== undefined) killing ??= terminateGroup(child.pid, this.#killGraceMs);
     };
+    // Live output is whole once its pipes close, which a process the job left behind could hold open.
+    const outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     try {
       const exit = await new Promise<JobExit>((resolve) => {
         child.once('error', (error) => resolve(failedExit(`cannot start: ${error.message}`)));
         // With a lease, 'close' comes after whatever fd 3 said: a quick job's exit cannot overtake its start.
-        child.once(live || lease ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) =>
+        child.once(lease ? 'close' : 'exit', (code: number | null, sig: NodeJS.Signals | null) =>
           resolve(killing !== undefined ? killedExit(code, sig) : started ? exited(code, sig) : leaseRefusedExit(this.host, code, sig, leaseBusyStatus)),
         );
         if (child.pid !== undefined) {
@@ -219,6 +232,9 @@ export class LocalExecutor implements Executor {
         }
       });
       await killing;
+      // A GPU job's watcher (in its group) ends what it left when its pipe closes, below.
+      if (!lease && killing === undefined && child.pid !== undefined) await this.#endLeftovers(job, child.pid);
+      if (live) await outputClosed;
       return exit;
     } finally {
       // The watcher's pipe: ending it ends the watcher (and what the job left behind in its group).

@@ -12,18 +12,19 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 }
 
 /**
- * True while some process of the group still runs. Members that died but wait to be reaped by
- * an init that reaps slowly (containers) still count for `kill(-pgid, 0)`; on Linux, `/proc`
- * tells them apart.
+ * How many processes of the group still run (`first`: stop at the first one found). Members that
+ * died but wait to be reaped by an init that reaps slowly (containers) still count for
+ * `kill(-pgid, 0)`; on Linux, `/proc` tells them apart. Without `/proc`, 1 while the group answers.
  */
-async function groupRuns(pgid: number): Promise<boolean> {
-  if (!signalGroup(pgid, 0)) return false;
+async function liveMembers(pgid: number, first: boolean): Promise<number> {
+  if (!signalGroup(pgid, 0)) return 0;
   let pids: string[];
   try {
     pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
   } catch {
-    return true;
+    return 1;
   }
+  let count = 0;
   for (const pid of pids) {
     let stat: string;
     try {
@@ -33,9 +34,25 @@ async function groupRuns(pgid: number): Promise<boolean> {
     }
     // Fields after the command name: state, ppid, pgrp.
     const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X' && ++count > 0 && first) return count;
   }
-  return false;
+  return count;
+}
+
+/** True while some process of the group still runs. */
+async function groupRuns(pgid: number): Promise<boolean> {
+  return (await liveMembers(pgid, true)) > 0;
+}
+
+/**
+ * Ends what a job left in its process group once its own process ended (a `sleep 300 &`, a
+ * daemon that closed its output): SIGTERM, SIGKILL after `graceMs`. Resolves with how many
+ * processes were left: 0, in one system call, for a job that left none.
+ */
+export async function endLeftovers(pgid: number, graceMs: number): Promise<number> {
+  const left = await liveMembers(pgid, false);
+  if (left > 0) await terminateGroup(pgid, graceMs);
+  return left;
 }
 
 /**

@@ -130,7 +130,7 @@ describe('batch config validation', () => {
     ],
     [
       'a parallelism past the safe integers',
-      { jobs: [ok], backend: { type: 'local', conf: { parallelism: 9007199254740993 } } },
+      JSON.parse('{"jobs": [{"params": {}, "execution": {"command": "true"}}], "backend": {"type": "local", "conf": {"parallelism": 9007199254740993}}}'),
       'backend.conf.parallelism: expected a whole number from 1 to 100000, got 9007199254740992 (number)',
     ],
     ['a fractional retry count', { jobs: [{ ...ok, retries: 1.5 }] }, 'jobs[0].retries: expected a whole number from 0 to 1000, got 1.5 (number)'],

@@ -231,7 +231,9 @@ describe('hyperctl run on a search', () => {
     );
     const { code, stderr } = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
     expect(code).toBe(2);
-    expect(stderr).toBe(`hyperctl: ${bad}: invalid batch config:\n  search.goal: expected min or max, got "down"\n  search.max_trials: expected a whole number ≥ 1, got 0 (number)\n`);
+    expect(stderr).toBe(
+      `hyperctl: ${bad}: invalid batch config:\n  search.goal: expected min or max, got "down"\n  search.max_trials: expected a whole number ≥ 1, got 0 (number)\n`,
+    );
     writeFileSync(bad, JSON.stringify({ params: { lr: { loguniform: [0, 0.1] } }, execution: { command: 'echo {lr} {zz}' }, search: { algorithm: 'tpe' } }));
     const second = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
     expect(second.stderr).toBe(

@@ -5,6 +5,7 @@ import { LocalExecutor } from '../../src/executors/local.js';
 import type { JobLaunch } from '../../src/executors/executor.js';
 import { ProcessStarter } from '../../src/executors/process-starter.js';
 import { processStartTicks } from '../../src/store/process-identity.js';
+import { isRunning } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const opened: LocalExecutor[] = [];
@@ -65,6 +66,23 @@ describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) 
     expect(BigInt(`0x${ignored!.split('\t')[1]}`) & 0x7fff_ffffn).toBe(0n);
     expect(blocked).toBe('SigBlk:\t0000000000000000');
     expect(spawned.startTicks).toBe(ticksSeen);
+  });
+
+  it('ends what the job left in its process group when it ends, and says so; what left the group is its own', async () => {
+    const dir = tempDir();
+    const exit = await executor(starter, 1000).run(
+      launch(dir, `sleep 300 & echo $! > ${join(dir, 'left')}; setsid sleep 300 & echo $! > ${join(dir, 'gone')}; exit 0`),
+      never,
+    );
+    expect(exit).toEqual({ exitCode: 0, signal: null, killed: false });
+    const [left, gone] = ['left', 'gone'].map((name) => Number(readFileSync(join(dir, name), 'utf8')));
+    try {
+      expect(isRunning(left!)).toBe(false);
+      expect(isRunning(gone!)).toBe(true);
+      expect(readFileSync(join(dir, 'stderr'), 'utf8')).toBe('hyperctl: the job ended; 1 process it left in its process group was ended\n');
+    } finally {
+      process.kill(gone!, 'SIGKILL');
+    }
   });
 
   it('reports the signal that ended it', async () => {

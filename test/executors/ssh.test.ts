@@ -81,6 +81,17 @@ describe('the remote backend on a real sshd', () => {
     expect(JSON.parse(readFileSync(join(root, 'keys', 'who', 'params.json'), 'utf8'))).toEqual({ lr: 0.1, note: "it's $HOME" });
   });
 
+  it('ends what a job left in its process group on the machine when it ends, and says so in its stderr', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const dir = openDir();
+    const command = `sleep 300 & echo $! > ${dir}/left; sleep 300 & echo $! >> ${dir}/left; echo done`;
+    const result = await runBatch(remoteBatch('leftovers', [{ name: 'j', params: {}, execution: { command } }]), { batchesDataDir: root, killGraceMs: 1000 });
+    expect(result.status).toBe('succeed');
+    for (const pid of readFileSync(join(dir, 'left'), 'utf8').trim().split('\n').map(Number)) expect(isRunning(pid)).toBe(false);
+    expect(readFileSync(join(root, 'leftovers', 'j', 'stderr'), 'utf8')).toBe('hyperctl: the job ended; 2 processes it left in its process group were ended\n');
+  });
+
   it('puts params into the command on the machine, shell-quoted, with its name, batch and data folder', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();

@@ -23,7 +23,14 @@ export interface RemoteJobPaths {
  * the shell has read all of it before the job starts. Only POSIX `sh` is needed, plus `setsid`
  * (util-linux, busybox) or else `perl` to start the session.
  */
-export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: string, env: Readonly<Record<string, string>>, lease?: GpuLease): string {
+export function jobScript(
+  command: string,
+  paths: RemoteJobPaths,
+  paramsJson: string,
+  env: Readonly<Record<string, string>>,
+  graceMs: number,
+  lease?: GpuLease,
+): string {
   const data = shellQuote(paths.dataDir);
   // With a GPU lease the session's first process takes it, says so on stdout, then becomes the command.
   const run = lease ? leaseScript(lease, `printf '%s\\n' ${shellQuote(leaseTakenLine)}`, command) : command;
@@ -56,6 +63,7 @@ export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: st
     `echo "$pid" > ${data}/pid`,
     'wait "$pid"',
     'status=$?',
+    ...leftoverLines(graceMs),
     // Emptied, not removed: a builtin, so no process more per job; the kill script reads nothing then.
     `: > ${data}/pid`,
     // A metrics.json the job left comes home as a metrics line: the local side reads only stdout.
@@ -67,19 +75,49 @@ export function jobScript(command: string, paths: RemoteJobPaths, paramsJson: st
 }
 
 /**
+ * Shell lines that end what the job (session leader `$pid`, now ended) left in its process group —
+ * SIGTERM, SIGKILL after the grace — and say how many on stderr (counted from `/proc` where there is
+ * one). A process that left the group (`setsid`) is the job's own business.
+ */
+function leftoverLines(graceMs: number): string[] {
+  return [
+    'if kill -s 0 -- "-$pid" 2>/dev/null; then',
+    '  n=0',
+    '  for s in /proc/[0-9]*/stat; do',
+    '    read -r l < "$s" 2>/dev/null || continue',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+    '    set -- ${l##*) }',
+    '    [ "$3" = "$pid" ] && [ "$1" != Z ] && n=$((n + 1))',
+    '  done',
+    '  [ "$n" -gt 0 ] || n=some',
+    ...endGroupLines('$pid', graceMs).map((line) => `  ${line}`),
+    '  if [ "$n" = 1 ]; then n="1 process it left in its process group was"; else n="$n processes it left in its process group were"; fi',
+    '  echo "hyperctl: the job ended; $n ended" >&2',
+    'fi',
+  ];
+}
+
+/** Shell lines that end the process group `pgid` (a shell word): SIGTERM, then SIGKILL to what is left after `graceMs`. */
+function endGroupLines(pgid: string, graceMs: number): string[] {
+  return [
+    // The POSIX spelling (`-s NAME --`) is the one every sh accepts for a process group.
+    `kill -s TERM -- "-${pgid}" 2>/dev/null`,
+    'i=0',
+    `while kill -s 0 -- "-${pgid}" 2>/dev/null && [ "$i" -lt ${Math.ceil(graceMs / 100)} ]; do sleep 0.1; i=$((i + 1)); done`,
+    `kill -s KILL -- "-${pgid}" 2>/dev/null`,
+  ];
+}
+
+/**
  * The script that ends a remote job's whole process group: SIGTERM, then SIGKILL to whatever is
  * left after `graceMs`. Does nothing when the job has already ended.
  */
 export function killScript(dataDir: string, graceMs: number): string {
-  const tenths = Math.ceil(graceMs / 100);
   return [
     `pgid=$(cat ${shellQuote(`${dataDir}/pid`)} 2>/dev/null) || exit 0`,
     '[ -n "$pgid" ] || exit 0',
-    // The POSIX spelling (`-s NAME --`) is the one every sh accepts for a process group.
-    'kill -s TERM -- "-$pgid" 2>/dev/null || exit 0',
-    'i=0',
-    `while kill -s 0 -- "-$pgid" 2>/dev/null && [ "$i" -lt ${tenths} ]; do sleep 0.1; i=$((i + 1)); done`,
-    'kill -s KILL -- "-$pgid" 2>/dev/null',
+    'kill -s 0 -- "-$pgid" 2>/dev/null || exit 0',
+    ...endGroupLines('$pgid', graceMs),
     'exit 0',
     '',
   ].join('\n');

@@ -179,7 +179,16 @@ export class SshExecutor implements Executor {
       forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk), taken);
       forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
       const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      channel.end(jobScript(job.command, { dataDir, workingDir, ...(view ? { view } : {}) }, JSON.stringify(job.params), env, job.gpuLease));
+      channel.end(
+        jobScript(
+          job.command,
+          { dataDir, workingDir, ...(view ? { view } : {}) },
+          JSON.stringify(job.params),
+          env,
+          this.#options.killGraceMs ?? 5000,
+          job.gpuLease,
+        ),
+      );
       signal.addEventListener('abort', onAbort, { once: true });
       if (started) job.onSpawn?.({});
       await closed;
