@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
@@ -196,6 +197,12 @@ export function holdForServing(dir: string, name: string, daemon: DaemonAccess):
   };
 }
 
+/**
+ * Takes the batch's runner lock: `runner.json` published whole (written to a file of its own, then
+ * linked into place, which fails if one is there), so a reader never sees half of it. A lock whose
+ * owner is dead is taken over under a second lock, `runner.json.takeover`, and only if it is still
+ * the stale one: two runs that find the same dead owner never both take the batch.
+ */
 function lockBatch(dir: string, name: string, portal: string | undefined, finishedAt?: number): RunnerInfo {
   const path = join(dir, batchFiles.runner);
   const me: RunnerInfo = {
@@ -205,29 +212,74 @@ function lockBatch(dir: string, name: string, portal: string | undefined, finish
     ...(portal ? { portal } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
   };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(path, 'wx');
-      writeSync(fd, JSON.stringify(me));
-      return me;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        if (fd !== undefined) rmSync(path, { force: true });
-        throw stateWriteError(path, error);
-      }
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+  const mine = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSync(mine, JSON.stringify(me), { flag: 'wx' });
+  } catch (error) {
+    throw stateWriteError(path, error);
+  }
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (linked(mine, path)) return me;
+      const seen = readText(path);
+      const owner = readRunner(dir);
+      if (owner?.finishedAt !== undefined)
+        throw new HyperctlError(
+          'E_BATCH_LOCKED',
+          `batch "${name}" has ended, but its runner (pid ${owner.pid}) still serves its daemon; end it with "hyperctl batch stop ${name}" or Ctrl-C first`,
+        );
+      if (owner) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is already running (pid ${owner.pid}); stop it first or choose another name`);
+      // The owner died without cleaning up (kill -9, power loss): its lock is stale.
+      if (seen !== undefined && takeOver(path, seen, mine)) return me;
     }
-    const owner = readRunner(dir);
-    if (owner?.finishedAt !== undefined)
-      throw new HyperctlError(
-        'E_BATCH_LOCKED',
-        `batch "${name}" has ended, but its runner (pid ${owner.pid}) still serves its daemon; end it with "hyperctl batch stop ${name}" or Ctrl-C first`,
-      );
-    if (owner) throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is already running (pid ${owner.pid}); stop it first or choose another name`);
-    // The owner died without cleaning up (kill -9, power loss): its lock is stale.
-    unlinkSync(path);
+  } finally {
+    rmSync(mine, { force: true });
   }
   throw new HyperctlError('E_BATCH_LOCKED', `batch "${name}" is being started by another process`);
+}
+
+/** Replaces the stale lock `seen` at `path` by `mine`, under the takeover lock; false when another process got there first. */
+function takeOver(path: string, seen: string, mine: string): boolean {
+  const takeover = `${path}.takeover`;
+  if (!linked(mine, takeover)) {
+    // Another taker is at it, or died at it (its lock holds who it was, as the runner lock does).
+    const holder = parseRunner(readText(takeover));
+    if (holder && (holder.host !== hostname() || isAlive(holder))) return false;
+    rmSync(takeover, { force: true });
+    if (!linked(mine, takeover)) return false;
+  }
+  try {
+    if (readText(path) !== seen) return false;
+    rmSync(path, { force: true });
+    return linked(mine, path);
+  } finally {
+    rmSync(takeover, { force: true });
+  }
+}
+
+/** Makes `to` a second name of `from`; false when `to` exists. */
+function linked(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw stateWriteError(to, error);
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function parseRunner(text: string | undefined): RunnerInfo | undefined {
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as RunnerInfo);
+  } catch {
+    return undefined;
+  }
 }
