@@ -88,6 +88,9 @@ export class JournalWriter {
   #torn = false;
   #syncTimer: NodeJS.Timeout | undefined;
   #syncError: unknown;
+  /** An `fdatasync` runs in the thread pool: the descriptor is closed only once it is done. */
+  #syncing = false;
+  #closed = false;
 
   constructor(path: string) {
     this.#path = path;
@@ -125,14 +128,19 @@ export class JournalWriter {
     } catch (error) {
       this.#syncError = error;
     } finally {
-      closeSync(this.#fd);
+      this.#closed = true;
+      // A sync still running would otherwise run on a closed descriptor, or on another file given its number.
+      if (!this.#syncing) closeSync(this.#fd);
     }
     if (this.#syncError !== undefined) throw stateWriteError(this.#path, this.#syncError);
   }
 
   #sync(): void {
     this.#syncTimer = undefined;
+    this.#syncing = true;
     fdatasync(this.#fd, (error) => {
+      this.#syncing = false;
+      if (this.#closed) return closeSync(this.#fd);
       if (error) this.#syncError ??= error;
     });
   }

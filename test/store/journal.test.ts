@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/state/records.js';
@@ -7,6 +7,7 @@ import { runBatch } from '../../src/index.js';
 import { BatchState } from '../../src/state/batch-state.js';
 import { readBatch } from '../../src/store/read-batch.js';
 import { compactedRecords, compactJournal, JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
+import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const records: JournalRecord[] = [
@@ -118,5 +119,30 @@ describe('the journal', () => {
     const journal = readJournal(join(root, 'b', 'journal.jsonl'));
     expect(journal.map((r) => r.e)).toEqual(['run', 'exit', 'exit', 'exit']);
     expect(readBatch(root, 'b').jobs).toEqual(result.jobs);
+  });
+});
+
+describe('closing a journal', () => {
+  /** Whether this process holds `path` open. */
+  const holds = (path: string) =>
+    readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    });
+
+  it('while its background sync runs keeps the file open until the sync is done, then closes it', async () => {
+    const path = join(tempDir(), 'journal.jsonl');
+    const journal = new JournalWriter(path);
+    journal.append({ e: 'run', at: 1 } as JournalRecord);
+    // Made in the same turn as the journal's own sync timer, with its delay: both fire in one pass of
+    // the timers, and its fdatasync, then under way in the thread pool, can finish only after this.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    journal.close();
+    expect(holds(path)).toBe(true);
+    await waitFor(() => !holds(path), 'the journal to be closed once its sync is done');
+    expect(readFileSync(path, 'utf8')).toBe('{"e":"run","at":1}\n');
   });
 });
