@@ -30,6 +30,23 @@ export function parseProbe(text: string): ProbedMachine {
 }
 
 /**
+ * What {@link capacityProbe} printed, once it is known to have run: it exited 0 and its first two
+ * lines are whole numbers (CPUs, memory). Else an error saying `probe failed:` and why — a machine
+ * whose probe failed is not one with 1 CPU, no memory and no GPUs.
+ */
+export function probeOutput(run: { readonly text: string; readonly code: number | null; readonly said: string }): string {
+  const [cpu, memKb] = run.text.split('\n').map((l) => l.trim());
+  const why =
+    run.code !== 0
+      ? `${run.code === null ? 'it was ended by a signal' : `exit ${run.code}`}${run.said.trim() ? `: ${run.said.trim().slice(0, 500)}` : ''}`
+      : !/^[1-9]\d*$/.test(cpu ?? '') || !/^\d+$/.test(memKb ?? '')
+        ? `it printed ${JSON.stringify(run.text.slice(0, 80))}, not a CPU count and memory size`
+        : undefined;
+  if (why !== undefined) throw new Error(`probe failed: ${why}`);
+  return run.text;
+}
+
+/**
  * What a machine offers its jobs: what was probed with the config's overrides, less the GPUs that
  * processes of others use, as `gpu_policy` says (`avoid` them, the default; `ignore` them; or keep
  * those with at least `min_free_mb` free). `notes` says which GPUs were left out, and why.

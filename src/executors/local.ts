@@ -4,7 +4,7 @@ import { appendFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import type { CapacityConfig } from '../batch/types.js';
 import type { Capacity } from './capacity.js';
-import { capacityOf, capacityProbe, gpuIndices, type ProbedMachine, parseProbe } from './capacity-probe.js';
+import { capacityOf, capacityProbe, gpuIndices, type ProbedMachine, parseProbe, probeOutput } from './capacity-probe.js';
 import { type GpuState, parseGpus } from './gpu-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
@@ -85,8 +85,15 @@ export class LocalExecutor implements Executor {
   }
 
   async #probe(): Promise<ProbedMachine & { text: string }> {
-    const text = await new Promise<string>((resolve) =>
-      execFile('/bin/sh', ['-c', capacityProbe(this.#gpuLockDir)], { timeout: 10_000 }, (_error, stdout) => resolve(String(stdout))),
+    const text = await new Promise<string>((resolve, reject) =>
+      execFile('/bin/sh', ['-c', capacityProbe(this.#gpuLockDir)], { timeout: 10_000 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        try {
+          resolve(probeOutput({ text: String(stdout), code, said: String(stderr) || (error?.message ?? '') }));
+        } catch (failure) {
+          reject(failure);
+        }
+      }),
     );
     return { ...parseProbe(text), cpu: availableParallelism(), ram: Math.floor(totalmem() / 2 ** 20), text };
   }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { capacityOf, parseProbe } from '../../src/executors/capacity-probe.js';
+import { capacityOf, parseProbe, probeOutput } from '../../src/executors/capacity-probe.js';
 import type { GpuPolicyConfig } from '../../src/index.js';
 import { fixturesDir, quickRun, runCli, startCli } from '../helpers/cli.js';
 import { fileContains, waitFor } from '../helpers/processes.js';
@@ -145,5 +145,16 @@ describe("this machine's own GPUs, where it has some", () => {
     const result = await runCli(['gpus', '--json'], { env: { HYPERCTL_LOCK_DIR: join(tempDir(), 'locks') } });
     const [local] = JSON.parse(result.stdout);
     expect(local.gpus.map((gpu: { uuid: string }) => gpu.uuid)).toEqual(listed);
+  });
+});
+
+describe('a capacity probe that failed', () => {
+  it('is said as such, with what it said, never read as a machine of 1 CPU and no memory', () => {
+    expect(() => probeOutput({ text: '', code: 127, said: 'sh: 1: nproc: Permission denied\n' })).toThrow(
+      'probe failed: exit 127: sh: 1: nproc: Permission denied',
+    );
+    expect(() => probeOutput({ text: 'oops\n', code: 0, said: '' })).toThrow('probe failed: it printed "oops\\n", not a CPU count and memory size');
+    expect(() => probeOutput({ text: '8\n', code: null, said: '' })).toThrow('probe failed: it was ended by a signal');
+    expect(probeOutput({ text: '8\n16000000\n', code: 0, said: '' })).toBe('8\n16000000\n');
   });
 });

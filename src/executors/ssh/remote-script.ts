@@ -84,7 +84,8 @@ function leftoverLines(graceMs: number): string[] {
     'if kill -s 0 -- "-$pid" 2>/dev/null; then',
     '  n=0',
     '  for s in /proc/[0-9]*/stat; do',
-    '    read -r l < "$s" 2>/dev/null || continue',
+    // A process gone meanwhile: its file cannot be opened (said on the braces' stderr, not the job's).
+    '    { read -r l < "$s"; } 2>/dev/null || continue',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     '    set -- ${l##*) }',
     '    [ "$3" = "$pid" ] && [ "$1" != Z ] && n=$((n + 1))',

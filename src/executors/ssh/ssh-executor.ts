@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -8,7 +9,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import type { Upload } from '../../upload/upload.js';
 import type { Capacity } from '../capacity.js';
-import { capacityOf, capacityProbe, gpuIndices, parseProbe } from '../capacity-probe.js';
+import { capacityOf, capacityProbe, gpuIndices, parseProbe, probeOutput } from '../capacity-probe.js';
 import { type GpuState, parseGpus } from '../gpu-probe.js';
 import { exited, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
@@ -130,13 +131,17 @@ export class SshExecutor implements Executor {
 
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
   async capacity(): Promise<Capacity> {
-    return capacityOf(parseProbe(await this.#capture(capacityProbe(this.#options.gpuLockDir))), this.#options.machine.capacity);
+    return capacityOf(parseProbe(await this.#probe()), this.#options.machine.capacity);
   }
 
   /** The machine's GPUs: leases held on them by any run there, processes of others. */
   async gpus(): Promise<readonly GpuState[]> {
-    const text = await this.#capture(capacityProbe(this.#options.gpuLockDir));
+    const text = await this.#probe();
     return parseGpus(text, gpuIndices(parseProbe(text), this.#options.machine.capacity));
+  }
+
+  async #probe(): Promise<string> {
+    return probeOutput(await this.#run(capacityProbe(this.#options.gpuLockDir)));
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */
@@ -351,61 +356,74 @@ export class SshExecutor implements Executor {
     capture: (command, input) => this.#capture(command, input),
     pipeInto: async (command, source) => {
       const { connection, channel } = await this.#openChannel(command);
-      let said = '';
-      channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
-      channel.resume();
-      let code: number | null = null;
-      channel.on('exit', (c: number | null) => (code = c));
-      const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
       try {
-        await pipeline(pacedFor(channel, connection.socket, source()), channel);
-      } catch (error) {
-        said ||= (error as Error).message;
-      }
-      await closed;
-      connection.channels--;
-      return { code, said };
-    },
-    pipeFrom: async (command, sink) => {
-      const { connection, channel } = await this.#openChannel(command);
-      let said = '';
-      channel.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
-      channel.end();
-      try {
-        await pipeline(channel, sink);
+        const stderr = textOf(channel.stderr);
+        channel.resume();
+        let code: number | null = null;
+        channel.on('exit', (c: number | null) => (code = c));
+        const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+        let failed = '';
+        try {
+          await pipeline(pacedFor(channel, connection.socket, source()), channel);
+        } catch (error) {
+          failed = (error as Error).message;
+        }
+        await closed;
+        return { code, said: stderr() || failed };
       } finally {
         connection.channels--;
       }
-      return said;
+    },
+    pipeFrom: async (command, sink) => {
+      const { connection, channel } = await this.#openChannel(command);
+      try {
+        const stderr = textOf(channel.stderr);
+        channel.end();
+        await pipeline(channel, sink);
+        return stderr();
+      } finally {
+        connection.channels--;
+      }
     },
   };
 
   /** Runs `command` on the machine (with `input` on its stdin) and returns its stdout. */
   async #capture(command: string, input?: string): Promise<string> {
+    return (await this.#run(command, input)).text;
+  }
+
+  /** Runs `command` on the machine (with `input` on its stdin): its stdout, exit code and stderr. */
+  async #run(command: string, input?: string): Promise<{ text: string; code: number | null; said: string }> {
     const { connection, channel } = await this.#openChannel(command);
-    let text = '';
-    channel.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    channel.stderr.resume();
-    if (input !== undefined) channel.end(input);
-    await new Promise<void>((resolve) => channel.once('close', () => resolve()));
-    connection.channels--;
-    return text;
+    try {
+      const stdout = textOf(channel);
+      const stderr = textOf(channel.stderr);
+      let code: number | null = null;
+      channel.on('exit', (c: number | null) => (code = c));
+      if (input !== undefined) channel.end(input);
+      await new Promise<void>((resolve) => channel.once('close', () => resolve()));
+      return { text: stdout(), code, said: stderr() };
+    } finally {
+      connection.channels--;
+    }
   }
 
   /** Ends a remote job's process group, through a channel of its own. */
   async #kill(dataDir: string): Promise<void> {
     try {
-      const { connection, channel } = await this.#openChannel('sh -s');
-      channel.resume();
-      channel.stderr.resume();
-      const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      channel.end(killScript(dataDir, this.#options.killGraceMs ?? 5000));
-      await closed;
-      connection.channels--;
+      await this.#run('sh -s', killScript(dataDir, this.#options.killGraceMs ?? 5000));
     } catch {
       // The connection is gone: so is the job's output channel, and the job ends as lost.
     }
   }
+}
+
+/** Collects what `stream` says as text, decoded whole: a character split between two chunks stays whole. */
+function textOf(stream: NodeJS.ReadableStream): () => string {
+  const decoder = new StringDecoder('utf8');
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += decoder.write(chunk)));
+  return () => text + decoder.end();
 }
 
 function finish(stream: WriteStream): Promise<void> {
