@@ -29,7 +29,7 @@ export interface StoredBatch {
 export function readSpec(batchesDataDir: string, name: string): BatchSpec {
   const file = join(batchesDataDir, name, batchFiles.spec);
   try {
-    return specFromStored(JSON.parse(readFileSync(file, 'utf8')) as BatchSpec);
+    return specFromStored(JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')

@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+import { formatPath } from '../batch/field-path.js';
 import type { BatchSpec } from '../batch/spec.js';
 import { jobFromStored, type StoredJob, storedJob } from '../batch/stored-job.js';
 
@@ -20,11 +22,45 @@ export function storedSpec(spec: BatchSpec): unknown {
   return { ...spec, backend: { ...spec.backend, machines }, jobs };
 }
 
+const text = v.string();
+const whole = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** What a stored spec must hold for the code that reads it; its jobs are checked one by one, below. */
+const storedSchema = v.looseObject({
+  name: text,
+  version: text,
+  dataDir: text,
+  backend: v.looseObject({ type: v.picklist(['local', 'remote', 'slurm']) }),
+  daemon: v.looseObject({ host: text, exitOnFinish: v.boolean() }),
+  jobs: v.array(v.unknown()),
+  retryOn: v.array(v.picklist(['lost', 'failed', 'timeout'])),
+  retryBackoffMs: v.pipe(v.number(), v.minValue(0)),
+  search: v.optional(v.looseObject({ algorithm: text, goal: v.picklist(['min', 'max']), seed: whole, space: v.record(v.string(), v.unknown()) })),
+});
+
 /**
- * A stored spec read back (either form: older specs have every job's folders written out). The
- * jobs are completed where they are: the spec was just parsed and is no one else's.
+ * A stored spec read back (either form: older specs have every job's folders written out), checked
+ * to have what the code reads of it: a damaged file fails here, naming the field, not later with a
+ * TypeError. The jobs are completed where they are: the spec was just parsed and is no one else's.
  */
-export function specFromStored(stored: BatchSpec): BatchSpec {
-  for (const job of stored.jobs as StoredJob[]) jobFromStored(stored.dataDir, job);
-  return stored;
+export function specFromStored(stored: unknown): BatchSpec {
+  const top = v.safeParse(storedSchema, stored);
+  if (!top.success) throw new Error(`${formatPath((top.issues[0].path ?? []).map((p) => p.key as string | number))}: ${top.issues[0].message}`);
+  const spec = stored as BatchSpec;
+  (spec.jobs as unknown[]).forEach((job, i) => {
+    const problem = storedJobProblem(job);
+    if (problem) throw new Error(`jobs[${i}]${problem}`);
+    jobFromStored(spec.dataDir, job as StoredJob);
+  });
+  return spec;
+}
+
+/** What is wrong with a stored job (`.command: …`), by hand: a spec holds up to millions, read by every command. */
+function storedJobProblem(job: unknown): string | undefined {
+  if (typeof job !== 'object' || job === null || Array.isArray(job)) return ': expected an object';
+  const j = job as Record<string, unknown>;
+  for (const key of ['name', 'command', 'hash'] as const) if (typeof j[key] !== 'string') return `.${key}: expected a string`;
+  if (typeof j.params !== 'object' || j.params === null || Array.isArray(j.params)) return '.params: expected an object';
+  if (typeof j.retries !== 'number') return '.retries: expected a number';
+  for (const key of ['dataDir', 'workingDir'] as const) if (j[key] !== undefined && typeof j[key] !== 'string') return `.${key}: expected a string`;
+  return undefined;
 }

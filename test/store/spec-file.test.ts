@@ -13,7 +13,17 @@ const job = (name: string, more: Partial<JobSpec> = {}): JobSpec => ({
   ...more,
 });
 
-const batch = (jobs: JobSpec[]) => ({ name: 'batch', dataDir: '/b/batch', backend: { type: 'local', environments: {} }, jobs }) as unknown as BatchSpec;
+const batch = (jobs: JobSpec[]) =>
+  ({
+    name: 'batch',
+    version: '2.5',
+    dataDir: '/b/batch',
+    backend: { type: 'local', environments: {} },
+    daemon: { host: '127.0.0.1', exitOnFinish: false },
+    jobs,
+    retryOn: ['lost'],
+    retryBackoffMs: 0,
+  }) as unknown as BatchSpec;
 
 describe('the stored spec', () => {
   it('leaves out the folders a job repeats of its batch, and gets them back', () => {
@@ -41,5 +51,23 @@ describe('the stored spec', () => {
     const text = JSON.stringify(storedSpec(spec));
     expect(text).not.toContain('secret');
     expect(text).not.toContain('words');
+  });
+});
+
+describe('a damaged stored spec', () => {
+  it('is refused naming the field, not read into a spec that fails later', () => {
+    const stored = () => JSON.parse(JSON.stringify(storedSpec(batch([job('a'), job('b')])))) as Record<string, unknown> & { jobs: Record<string, unknown>[] };
+    const cases: [(s: ReturnType<typeof stored>) => void, string][] = [
+      [(s) => delete s.dataDir, 'dataDir: Invalid key: Expected "dataDir" but received undefined'],
+      [(s) => (s.jobs = {} as never), 'jobs: Invalid type: Expected Array but received Object'],
+      [(s) => (s.jobs[1]!.command = 7), 'jobs[1].command: expected a string'],
+      [(s) => (s.jobs[0]!.params = null), 'jobs[0].params: expected an object'],
+      [(s) => (s.backend = { type: 'cloud' }), 'backend.type: Invalid type: Expected ("local" | "remote" | "slurm") but received "cloud"'],
+    ];
+    for (const [damage, message] of cases) {
+      const s = stored();
+      damage(s);
+      expect(() => specFromStored(s)).toThrow(message);
+    }
   });
 });
