@@ -13,6 +13,7 @@ import { toReport } from '../metrics/metrics-line.js';
 import { unknownJob } from '../text/closest-names.js';
 import { isHyperctlError } from '../errors.js';
 import { dashboardCsp, dashboardPage } from './dashboard-page.js';
+import { EventStream } from './event-stream.js';
 import { openApiDocument } from './openapi.js';
 import { objectiveOf, toJobInfo, type BatchInfo } from './protocol.js';
 import { readJsonBody, sendBodyError, sendError, sendJson, streamJsonArray } from './http-util.js';
@@ -289,16 +290,17 @@ async function sendLogs({ res, query }: RouteContext, job: JobResult, stream: 's
 
 function streamEvents({ req, res, view, streams }: RouteContext): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-  const send = (type: string, data: unknown) => res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  const stream = new EventStream(res);
+  const send = (type: string, data: unknown) => stream.send(type, data);
   send('batch', batchInfo(view));
   const unsubscribe = view.subscribe((event: BatchEvent) => {
     if (event.type === 'job:start') send(event.type, { job: event.job, host: event.host, at: new Date(event.at).toISOString() });
     else if (event.type === 'job:exit') send(event.type, toJobInfo(event.job));
-    else if (event.type === 'job:metrics') send(event.type, { job: event.job, step: event.step, values: event.values });
+    else if (event.type === 'job:metrics') stream.sendMetrics(event.job, { job: event.job, step: event.step, values: event.values });
     else if (event.type === 'batch:end') send(event.type, batchInfo(view));
     else if (event.type === 'batch:steer') send(event.type, { change: event.change, ...batchInfo(view) });
   });
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();
+  const heartbeat = setInterval(() => stream.keepAlive(), 15_000).unref();
   streams.add(res);
   const done = () => {
     clearInterval(heartbeat);
