@@ -141,15 +141,7 @@ describe('the Slurm backend on a real Slurm', () => {
       timeout: 90,
       execution: { command: 's=$(date +%s%N); sleep 1; echo "$s $(date +%s%N)"' },
     }));
-    let running = 0;
-    let most = 0;
-    const run = runBatch(slurmBatch('array', jobs, { parallelism: 2 }), {
-      batchesDataDir: root,
-      onEvent: (e) => {
-        if (e.type === 'job:start') most = Math.max(most, ++running);
-        if (e.type === 'job:exit') running--;
-      },
-    });
+    const run = runBatch(slurmBatch('array', jobs, { parallelism: 2 }), { batchesDataDir: root });
     await waitFor(() => handles(root, 'array').size === 5, 'all five submitted', 20_000);
     // Queued is not running: the jobs Slurm holds back show as not started yet.
     const queued = JSON.parse((await runCli(['job', 'list', '-b', 'array', '--status', 'init', '--json', '--batches-data-dir', root])).stdout) as {
@@ -167,7 +159,8 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(shown).toMatch(/TimeLimit=00:02:00/);
     const result = await run;
     expect(result.status).toBe('succeed');
-    expect(most).toBeLessThanOrEqual(2);
+    // What ran at once, from the jobs' own clocks (the runner sees starts and ends only as often as it
+    // polls the queue: a start and an end seen in one look may be told in either order).
     const spans = result.jobs.map((j) => readFileSync(j.stdoutPath, 'utf8').trim().split(' ').map(Number) as [number, number]);
     for (const [start] of spans) expect(spans.filter(([s, e]) => s <= start && start < e).length).toBeLessThanOrEqual(2);
   });
