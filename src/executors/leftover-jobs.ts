@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 /** Which processes are a batch's jobs: by the variables every job is started with. */
@@ -54,4 +55,35 @@ async function groupOf(pid: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The pid of the session leader on this machine started with the variables `env` gives a job
+ * (`HYPERCTL_BATCH_NAME` and `HYPERCTL_JOB_DATA_DIR`), or undefined: whether a start that was
+ * asked for, but never told of, happened. Linux only (`/proc`).
+ */
+export function findStartedJob(env: Readonly<Record<string, string>>): number | undefined {
+  const batch = env.HYPERCTL_BATCH_NAME;
+  const dataDir = env.HYPERCTL_JOB_DATA_DIR;
+  if (batch === undefined || dataDir === undefined) return undefined;
+  const wanted = [`HYPERCTL_BATCH_NAME=${batch}`, `HYPERCTL_JOB_DATA_DIR=${dataDir}`];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    try {
+      const vars = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+      if (!wanted.every((line) => vars.includes(line))) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name: state, ppid, pgrp, session.
+      const [state, , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 4);
+      if (Number(session) === Number(pid) && state !== 'Z') return Number(pid);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
 }

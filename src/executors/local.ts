@@ -13,7 +13,7 @@ import { leaseBusyStatus, leaseScript } from './gpu-lease.js';
 import { endLeftovers, terminateGroup, untilGroupEnds } from './process-group.js';
 import { NotStartedError, ProcessStarter, type StartedProcess } from './process-starter.js';
 import { childState, type EndStatus } from './process-status.js';
-import { onAbort } from '../abortable-wait.js';
+import { untilAborted } from '../abortable-wait.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -101,9 +101,11 @@ export class LocalExecutor implements Executor {
   /** Runs one job to its end; see {@link Executor.run}. */
   async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
     if (this.#starterWanted && job.onOutput === undefined && job.gpuLease === undefined) {
-      const starter = await Promise.race([this.#openStarter(), onAbort(signal)]);
+      const opening = this.#openStarter();
+      await untilAborted(opening, signal);
       // Stopped while a starter was being made: nothing starts after a stop.
       if (signal.aborted) return killedExit();
+      const starter = await opening;
       if (starter) return this.#runStarted(starter, job, signal);
     }
     return this.#runSpawned(job, signal);
@@ -151,10 +153,11 @@ export class LocalExecutor implements Executor {
     try {
       if (signal.aborted) abort();
       job.onSpawn?.({ pid, startTicks: started.startTicks });
+      await untilAborted(started.end, signal);
       // A kill is over once the job's group is: a starter that does not tell its end then is not waited for.
-      const killed = () => (killing ?? new Promise<never>(() => {})).then(() => sleep(500));
-      const end = endedFirst ?? (await Promise.race([started.end, onAbort(signal).then(killed)]));
-      const status = end ?? endedFirst ?? childState(pid);
+      const end =
+        endedFirst ?? (killing === undefined ? await started.end : await Promise.race([started.end, killing.then(() => sleep(500)).then(() => undefined)]));
+      const status = end ?? childState(pid);
       if (typeof status !== 'object' || 'lost' in status) {
         // Nothing can say how it ended now; it is reported once it has, not while it may still write.
         await untilGroupEnds(pid, signal);

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { onAbort } from '../abortable-wait.js';
+import { processStartTicks } from '../store/process-identity.js';
+import { findStartedJob } from './leftover-jobs.js';
 import { signalGroup } from './process-group.js';
 import { childrenOf, childState, type EndStatus, signalName } from './process-status.js';
 import { starterProgram } from './starter-program.js';
@@ -47,6 +49,8 @@ interface Waiting {
   failed?: (error: Error) => void;
   ended?: (end: ProcessEnd) => void;
   pid?: number;
+  /** The job's own variables: what finds it when the starter died before telling of its start. */
+  env: Readonly<Record<string, string>>;
 }
 
 /** How often a busy starter is asked whether it still answers, and how often a stalled one's jobs are looked at. */
@@ -143,7 +147,7 @@ export class ProcessStarter {
     const late = Date.now() + this.#answerMs / 2;
     const message = { id, command, env, cwd: resolvePath(request.cwd), stdout: resolvePath(request.stdoutPath), stderr: resolvePath(request.stderrPath), late };
     return new Promise<StartedProcess>((started, failed) => {
-      this.#waiting.set(id, { started, failed });
+      this.#waiting.set(id, { started, failed, env });
       this.#child.stdin!.write(`${JSON.stringify(message)}\n`);
     });
   }
@@ -232,7 +236,10 @@ export class ProcessStarter {
     this.#gone ??= reason;
     this.#stopTimers();
     for (const waiting of this.#waiting.values()) {
-      waiting.failed?.(new NotStartedError(reason));
+      // A job may have started, and ended the starter, before the start was told: it runs, its end unknown.
+      const pid = waiting.started ? findStartedJob(waiting.env) : undefined;
+      if (pid !== undefined) waiting.started?.({ pid, startTicks: processStartTicks(pid), end: Promise.resolve({ lost: reason }) });
+      else waiting.failed?.(new NotStartedError(reason));
       waiting.ended?.({ lost: reason });
     }
     this.#waiting.clear();

@@ -27,7 +27,7 @@ function launch(dir: string, command: string, more: Partial<JobLaunch> = {}): Jo
     params: {},
     workingDir: dir,
     dataDir: dir,
-    env: { HYPERCTL_JOB_NAME: 'job', SPACED: 'a b\n"c"' },
+    env: { HYPERCTL_JOB_NAME: 'job', HYPERCTL_BATCH_NAME: 'batch', HYPERCTL_JOB_DATA_DIR: dir, SPACED: 'a b\n"c"' },
     stdoutPath: join(dir, 'stdout'),
     stderrPath: join(dir, 'stderr'),
     ...more,
@@ -129,6 +129,7 @@ describe('the process starter', () => {
     }
   });
 
+  // Killed by the job itself at once: before or after it told of the start, the outcome is the same.
   it('when it is killed under a running job, reports that job lost once the job has ended, and a new one starts the next job', async () => {
     const local = executor('auto');
     const dir = tempDir();

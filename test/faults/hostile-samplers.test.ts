@@ -111,4 +111,22 @@ describe('a search space file that is no regular file', () => {
       expect([run.code, run.stderr]).toEqual([2, `hyperctl: ${config}: search.space_file: cannot read ${file} (${why})\n`]);
     }
   });
+
+  it('is checked as a config is: no __proto__ param, no nesting past 64 levels', async () => {
+    const dir = tempDir();
+    let deep: unknown = { _type: 'uniform', _value: [0, 1] };
+    for (let i = 0; i < 70; i++) deep = { _type: 'choice', _value: [{ _name: `n${i}`, inner: deep }] };
+    for (const [file, space, why] of [
+      ['proto.json', '{"__proto__": {"_type": "uniform", "_value": [0, 1]}}', '__proto__: "__proto__" cannot be used as a key'],
+      ['deep.json', JSON.stringify({ x: deep }), 'nested deeper than 64 levels'],
+    ] as const) {
+      writeFileSync(join(dir, file), space);
+      const config = join(dir, `${file}.yml`);
+      writeFileSync(config, `params:\n  seed: [1]\nexecution:\n  command: echo {args}\nsearch:\n  space_file: ${file}\n  algorithm: random\n  max_trials: 2\n`);
+      const run = await runCli(['run', ...quickRun, config, '--batches-data-dir', join(dir, 'data')]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`search.space_file ${file}: `);
+      expect(run.stderr).toContain(why);
+    }
+  });
 });

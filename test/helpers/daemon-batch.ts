@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDaemonClient, runBatch, type BatchResult, type DaemonClient, type JobConfig } from '../../src/index.js';
+import { afterEach } from 'vitest';
 import { tempDir } from './tmp.js';
 
 export interface DaemonBatch {
@@ -50,4 +51,36 @@ export async function startDaemonBatch(name: string, jobs: (gate: string) => Job
   const url = await Promise.race([started, done.then(() => Promise.reject(new Error('the batch ended before it served')))]);
   const token = readFileSync(join(root, name, 'token'), 'utf8');
   return { root, url, token, client: createDaemonClient({ portal: url, token }), gate, stop: () => controller.abort(), done };
+}
+
+/**
+ * Batches a test file starts with {@link startDaemonBatch}, each stopped (its gate opened) after
+ * its test; and a wait for one of their jobs to run.
+ */
+export function useDaemonBatches(): {
+  start: (...args: Parameters<typeof startDaemonBatch>) => Promise<DaemonBatch>;
+  untilRunning: (batch: DaemonBatch, name: string) => Promise<void>;
+} {
+  const running: DaemonBatch[] = [];
+  afterEach(async () => {
+    for (const batch of running.splice(0)) {
+      batch.stop();
+      writeFileSync(batch.gate, '');
+      await batch.done.catch(() => undefined);
+    }
+  });
+  return {
+    start: async (...args) => {
+      const batch = await startDaemonBatch(...args);
+      running.push(batch);
+      return batch;
+    },
+    untilRunning: async (batch, name) => {
+      for (let i = 0; i < 500; i++) {
+        if ((await batch.client.job(name)).status === 'running') return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`job ${name} never ran`);
+    },
+  };
 }
