@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { jobStatuses } from '../helpers/daemon-batch.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /*
@@ -53,12 +54,8 @@ function sweep(name: string, jobs: readonly string[], commands: Record<string, s
       for (const job of names) writeFileSync(join(dir, 'gates', job), '');
     },
     order: () => (existsSync(join(dir, 'order')) ? readFileSync(join(dir, 'order'), 'utf8').split('\n').filter(Boolean) : []),
-    statuses: async () => {
-      const { stdout } = await cli('job', 'list', '-b', name, '--json');
-      // Before the run has made the batch, it has no jobs to list.
-      if (!stdout) return {};
-      return Object.fromEntries((JSON.parse(stdout) as { name: string; status: string }[]).map((job) => [job.name, job.status]));
-    },
+    // Read in this process: a CLI for every look would make the tests as slow as a loaded machine starts Node.
+    statuses: async () => jobStatuses(join(dir, 'data'), name),
     cli,
     run: (...args) => {
       const run = startCli(['run', '-c', config, '--exit-on-finish', ...data, ...args]);
@@ -87,7 +84,8 @@ const inGroups = (names: readonly string[], sizes: readonly number[]) =>
 
 const running = (statuses: Record<string, string>) => Object.keys(statuses).filter((job) => statuses[job] === 'running');
 
-describe('steering a running batch', () => {
+// Each test is a scenario of a dozen CLI calls: on a loaded 2-core machine that is a minute, not 30 s.
+describe('steering a running batch', { timeout: 90_000 }, () => {
   it('batch update --parallelism raises the jobs at once at once, and lowered kills no running job', async () => {
     const s = sweep('wide', ['a', 'b', 'c', 'd', 'e']);
     const run = s.run('-p', '1');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHyperctlError, runBatch, type BatchConfig, type BatchEvent, type JobConfig, type RemoteMachineConfig } from '../../src/index.js';
 import { runCli, quickRun, startCli } from '../helpers/cli.js';
+import { jobStatuses } from '../helpers/daemon-batch.js';
 import { exampleCopy } from '../helpers/examples.js';
 import { metricJobs, reportedMetrics, stageForTestUser } from '../helpers/metric-jobs.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
@@ -248,9 +249,10 @@ describe('the remote backend on a real sshd', () => {
     expect(readFileSync(file, 'utf8')).toBe('first\nsecond\n');
   });
 
-  it("is steered through the CLI: a machine's slots raised, a pause that holds jobs back until resume, the whole batch's parallelism lowered", async ({
-    skip,
-  }) => {
+  // A scenario of a dozen CLI calls: on a loaded 2-core machine that is a minute, not 30 s.
+  it("is steered through the CLI: a machine's slots raised, a pause that holds jobs back until resume, the whole batch's parallelism lowered", {
+    timeout: 90_000,
+  }, async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();
     const gates = openDir();
@@ -263,10 +265,7 @@ describe('the remote backend on a real sshd', () => {
     writeFileSync(config, JSON.stringify({ ...remoteBatch('steer', ['a', 'b', 'c', 'd', 'e'].map(gated), [machine({ slots: 1 })]), daemon: { port: 0 } }));
     const data = ['--batches-data-dir', root];
     const run = startCli(['run', '-c', config, ...quickRun, ...data]);
-    const statuses = async () => {
-      const { stdout } = await runCli(['job', 'list', '-b', 'steer', '--json', ...data]);
-      return stdout ? Object.fromEntries((JSON.parse(stdout) as { name: string; status: string }[]).map((j) => [j.name, j.status])) : {};
-    };
+    const statuses = async () => jobStatuses(root, 'steer');
     const running = async () => Object.entries(await statuses()).flatMap(([name, status]) => (status === 'running' ? [name] : []));
     await waitFor(async () => (await running()).length === 1, 'a running');
     const wrong = await runCli(['batch', 'update', 'steer', '-p', '3', '--machine', 'elsewhere', ...data]);

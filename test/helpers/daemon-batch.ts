@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDaemonClient, runBatch, type BatchResult, type DaemonClient, type JobConfig } from '../../src/index.js';
+import { createDaemonClient, isHyperctlError, runBatch, type BatchResult, type DaemonClient, type JobConfig } from '../../src/index.js';
+import { readBatch } from '../../src/store/read-batch.js';
 import { afterEach } from 'vitest';
 import { tempDir } from './tmp.js';
 
@@ -83,4 +84,17 @@ export function useDaemonBatches(): {
       throw new Error(`job ${name} never ran`);
     },
   };
+}
+
+/**
+ * Each job's status as the batch's folder says (its journal folded, in this process): what a test
+ * polls while a run goes on, without starting a CLI for every look. Empty before the run made it.
+ */
+export function jobStatuses(batchesDataDir: string, name: string): Record<string, string> {
+  try {
+    return Object.fromEntries(readBatch(batchesDataDir, name).jobs.map((job) => [job.name, job.status]));
+  } catch (error) {
+    if (isHyperctlError(error) && error.code === 'E_BATCH_NOT_FOUND') return {};
+    throw error;
+  }
 }
