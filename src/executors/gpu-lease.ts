@@ -46,10 +46,11 @@ export function leaseScript(lease: GpuLease, acquired: string, command: string):
     ...lockFolderForLease(lease.lockDir),
     'if command -v flock >/dev/null 2>&1 && [ -r /proc/locks ]; then',
     ...withFlock(lease, holder),
-    acquired,
-    // The shell that took the lease goes on as the job's `sh -c`; the command comes last, after the script's own variables are gone.
-    `unset a c d f fk fs i locks me n p ${lease.keys.map((_, j) => `u${j}`).join(' ')}`,
-    command,
+    // A `flock` process holds the claim for the job's life, whatever descriptors the job itself opens
+    // or closes (fd 9 is a common one to lock with); the job's shell lets go of the script's own.
+    `exec flock -n -s -E ${leaseBusyStatus} "$c" sh -c ${shellQuote(`exec 9<&-
+${acquired}
+${command}`)}`,
     'else',
     ...withMkdir(lease.keys, holder, acquired, `sh -c ${shellQuote(command)}`),
     'fi',
@@ -63,7 +64,8 @@ function withFlock(lease: GpuLease, holder: string): string[] {
   return [
     // mktemp makes the file new and ours (O_EXCL); in a sticky folder nobody else can replace it.
     `c=$(mktemp "$d/claim.${lease.share}.${keys}.XXXXXX") || { echo "hyperctl: cannot make a GPU claim in $d" >&2; exit 70; }`,
-    `printf '%s\\n' ${holder} > "$c" && chmod 644 "$c" && exec 9<"$c" && flock -n 9 || ${busy}`,
+    // Shared: the job's `flock` below takes it too before this one lets go; others only look for a lock on it.
+    `printf '%s\\n' ${holder} > "$c" && chmod 644 "$c" && exec 9<"$c" && flock -n -s 9 || ${busy}`,
     'locks=$(cat /proc/locks)',
     ...lease.keys.map((_, j) => `u${j}=0`),
     'for f in "$d"/claim.*; do',

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type GpuLease, leaseBusyStatus, leaseScript } from '../../src/executors/gpu-lease.js';
@@ -93,6 +93,17 @@ describe('a GPU lease taken by the job on its machine', () => {
     process.kill(-b.child.pid!, 'SIGKILL');
     await b.done;
     expect(await leased(share(1000), 'echo whole').done).toEqual({ code: 0, out: 'ACQ\nwhole' });
+  });
+
+  it('is held for the job whatever descriptors the job closes or reuses (fd 9 is a common one to lock with)', async () => {
+    const lockDir = tempDir();
+    const lease: GpuLease = { keys: ['g0'], share: 1000, holder: 'h', lockDir };
+    const job = leased(lease, `exec 9>&-; exec 9>${join(lockDir, 'mine.lock')}; flock 9; sleep 30`);
+    await job.acquired();
+    await waitFor(() => existsSync(join(lockDir, 'mine.lock')), 'the job to lock a file of its own on fd 9');
+    expect((await leased(lease, 'echo ran').done).code).toBe(leaseBusyStatus);
+    process.kill(-job.child.pid!, 'SIGKILL');
+    await job.done;
   });
 
   it('is listed by hyperctl gpus on a machine without nvidia-smi, control characters made harmless', async () => {
