@@ -23,7 +23,7 @@ export function seededRandom(): { seed: number; next: () => number } {
 
 /** One line of `fixtures/side-effect.sh`: a job started (with its pid) or finished, in run `run`. */
 export interface SideEffect {
-  readonly kind: 'start' | 'done';
+  readonly kind: 'start' | 'done' | 'overlap';
   readonly job: string;
   readonly run: string;
   readonly pid?: number;
