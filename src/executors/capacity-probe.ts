@@ -29,16 +29,32 @@ export function parseProbe(text: string): ProbedMachine {
   return { cpu: Number(cpu) || 1, ram: Math.floor(Number(memKb) / 1024) || 0, gpus: parseGpus(text) };
 }
 
+/** How one run of {@link capacityProbe} went. */
+export interface ProbeRun {
+  readonly text: string;
+  /** Its exit code; null when it told none (ended by a signal, or its channel closed first). */
+  readonly code: number | null;
+  /** The signal that ended it, where told. */
+  readonly signal?: string | null;
+  /** What it said on stderr. */
+  readonly said: string;
+}
+
+function endOf(run: ProbeRun): string {
+  if (run.code !== null) return `exit ${run.code}`;
+  return run.signal ? `it was ended by ${run.signal}` : 'it told no exit status';
+}
+
 /**
  * What {@link capacityProbe} printed, once it is known to have run: it exited 0 and its first two
  * lines are whole numbers (CPUs, memory). Else an error saying `probe failed:` and why — a machine
  * whose probe failed is not one with 1 CPU, no memory and no GPUs.
  */
-export function probeOutput(run: { readonly text: string; readonly code: number | null; readonly said: string }): string {
+export function probeOutput(run: ProbeRun): string {
   const [cpu, memKb] = run.text.split('\n').map((l) => l.trim());
   const why =
     run.code !== 0
-      ? `${run.code === null ? 'it was ended by a signal' : `exit ${run.code}`}${run.said.trim() ? `: ${run.said.trim().slice(0, 500)}` : ''}`
+      ? `${endOf(run)}${run.said.trim() ? `: ${run.said.trim().slice(0, 500)}` : ''}`
       : !/^[1-9]\d*$/.test(cpu ?? '') || !/^\d+$/.test(memKb ?? '')
         ? `it printed ${JSON.stringify(run.text.slice(0, 80))}, not a CPU count and memory size`
         : undefined;

@@ -89,7 +89,7 @@ export class LocalExecutor implements Executor {
       execFile('/bin/sh', ['-c', capacityProbe(this.#gpuLockDir)], { timeout: 10_000 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         try {
-          resolve(probeOutput({ text: String(stdout), code, said: String(stderr) || (error?.message ?? '') }));
+          resolve(probeOutput({ text: String(stdout), code, signal: error?.signal ?? null, said: String(stderr) || (error?.message ?? '') }));
         } catch (failure) {
           reject(failure);
         }

@@ -154,7 +154,8 @@ describe('a capacity probe that failed', () => {
       'probe failed: exit 127: sh: 1: nproc: Permission denied',
     );
     expect(() => probeOutput({ text: 'oops\n', code: 0, said: '' })).toThrow('probe failed: it printed "oops\\n", not a CPU count and memory size');
-    expect(() => probeOutput({ text: '8\n', code: null, said: '' })).toThrow('probe failed: it was ended by a signal');
+    expect(() => probeOutput({ text: '8\n', code: null, signal: 'SIGKILL', said: '' })).toThrow('probe failed: it was ended by SIGKILL');
+    expect(() => probeOutput({ text: '8\n', code: null, said: '' })).toThrow('probe failed: it told no exit status');
     expect(probeOutput({ text: '8\n16000000\n', code: 0, said: '' })).toBe('8\n16000000\n');
   });
 });

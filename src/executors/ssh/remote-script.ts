@@ -105,7 +105,8 @@ function endGroupLines(pgid: string, graceMs: number): string[] {
     `kill -s TERM -- "-${pgid}" 2>/dev/null`,
     'i=0',
     `while kill -s 0 -- "-${pgid}" 2>/dev/null && [ "$i" -lt ${Math.ceil(graceMs / 100)} ]; do sleep 0.1; i=$((i + 1)); done`,
-    `kill -s KILL -- "-${pgid}" 2>/dev/null`,
+    // Only a group still there: an ended group's number may be a new process's by now.
+    `kill -s 0 -- "-${pgid}" 2>/dev/null && kill -s KILL -- "-${pgid}" 2>/dev/null`,
   ];
 }
 

@@ -9,7 +9,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import type { Upload } from '../../upload/upload.js';
 import type { Capacity } from '../capacity.js';
-import { capacityOf, capacityProbe, gpuIndices, parseProbe, probeOutput } from '../capacity-probe.js';
+import { capacityOf, capacityProbe, gpuIndices, type ProbeRun, parseProbe, probeOutput } from '../capacity-probe.js';
 import { type GpuState, parseGpus } from '../gpu-probe.js';
 import { exited, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
@@ -141,7 +141,11 @@ export class SshExecutor implements Executor {
   }
 
   async #probe(): Promise<string> {
-    return probeOutput(await this.#run(capacityProbe(this.#options.gpuLockDir)));
+    const probe = capacityProbe(this.#options.gpuLockDir);
+    let run = await this.#run(probe);
+    // It only reads: one that told no exit status (its session cut, a stray signal) is asked again once.
+    if (run.code === null) run = await this.#run(probe);
+    return probeOutput(run);
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */
@@ -170,10 +174,7 @@ export class SshExecutor implements Executor {
     let started = !job.gpuLease;
     const onAbort = () => (killing ??= this.#kill(dataDir));
     try {
-      channel.on(
-        'exit',
-        (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null }),
-      );
+      channel.on('exit', (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: signalName(sig) }));
       // A leased job has started once its wrapper said so on stdout (the line is not the job's output).
       const taken = job.gpuLease
         ? leaseTakenFilter(() => {
@@ -393,16 +394,20 @@ export class SshExecutor implements Executor {
   }
 
   /** Runs `command` on the machine (with `input` on its stdin): its stdout, exit code and stderr. */
-  async #run(command: string, input?: string): Promise<{ text: string; code: number | null; said: string }> {
+  async #run(command: string, input?: string): Promise<ProbeRun> {
     const { connection, channel } = await this.#openChannel(command);
     try {
       const stdout = textOf(channel);
       const stderr = textOf(channel.stderr);
       let code: number | null = null;
-      channel.on('exit', (c: number | null) => (code = c));
+      let signal: string | null = null;
+      channel.on('exit', (c: number | null, s?: string) => {
+        code = c ?? null;
+        signal = signalName(s);
+      });
       if (input !== undefined) channel.end(input);
       await new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      return { text: stdout(), code, said: stderr() };
+      return { text: stdout(), code, signal, said: stderr() };
     } finally {
       connection.channels--;
     }
@@ -416,6 +421,11 @@ export class SshExecutor implements Executor {
       // The connection is gone: so is the job's output channel, and the job ends as lost.
     }
   }
+}
+
+/** A signal as SSH names it (`KILL`), as Node does (`SIGKILL`). */
+function signalName(sig: string | undefined): string | null {
+  return sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null;
 }
 
 /** Collects what `stream` says as text, decoded whole: a character split between two chunks stays whole. */
