@@ -8,6 +8,8 @@ import { batchArgs, batchesDataDirArg, batchesDataDirFrom, batchFrom, printJson 
 import { exitCodes } from '../exit-codes.js';
 import { renderBatchList, renderBatchSummary, renderJobTable } from '../render/batch-views.js';
 import { comparisonJson, renderComparisonCsv, renderComparisonMarkdown, renderComparisonTable } from '../render/comparison.js';
+import { goalSource } from '../render/goal-source.js';
+import { formatNumber } from '../style.js';
 import { commandMeta } from './meta.js';
 
 const nameArg = { name: { type: 'positional', required: true, description: 'batch name' } } as const;
@@ -182,20 +184,22 @@ const best = defineCommand({
   meta: { name: 'best', description: 'print the job with the best value of a metric, and its params' },
   args: {
     ...nameArg,
-    metric: { type: 'string', required: true, description: 'the metric', valueHint: 'NAME' },
-    min: { type: 'boolean', description: 'lowest is best (e.g. a loss)' },
-    max: { type: 'boolean', description: 'highest is best (the default, e.g. an accuracy)' },
+    metric: { type: 'string', description: "the metric (default: the batch's search or early_stopping metric)", valueHint: 'NAME' },
+    min: { type: 'boolean', description: "lowest is best (default: the batch's goal for the metric, else a guess from its name)" },
+    max: { type: 'boolean', description: 'highest is best' },
     ...batchArgs,
   },
   async run({ args }): Promise<number> {
     if (args.min && args.max) throw new HyperctlError('E_USAGE', 'choose one of --min and --max');
-    const winner = await batchFrom(args, args.name).best(args.metric, args.min ? 'min' : 'max');
-    if (!winner) throw new HyperctlError('E_JOB_NOT_FOUND', `no job of batch "${args.name}" succeeded with a numeric metric "${args.metric}"`);
+    const goal = args.min ? 'min' : args.max ? 'max' : undefined;
+    const winner = await batchFrom(args, args.name).best(args.metric, goal);
+    if (!winner)
+      throw new HyperctlError('E_JOB_NOT_FOUND', `no job of batch "${args.name}" succeeded with a numeric metric "${args.metric ?? 'of its objective'}"`);
     const { among, ...found } = winner;
     if (args.json) printJson(found);
     else
       process.stdout.write(
-        `${winner.name}: ${winner.metric}=${winner.value} (${winner.goal} of ${among} succeeded jobs)\nparams: ${JSON.stringify(winner.params)}\n`,
+        `${winner.name}: ${winner.metric} = ${formatNumber(winner.value)} (best of ${among} succeeded jobs by ${goalSource({ metric: winner.metric, goal: winner.goal, from: winner.goalFrom })})\nparams: ${JSON.stringify(winner.params)}\n`,
       );
     return exitCodes.ok;
   },

@@ -1,4 +1,5 @@
 import type { Comparison, JsonValue } from '../../src/index.js';
+import { goalSource } from './goal-source.js';
 import { formatDuration, formatNumber } from '../style.js';
 import { renderTable } from './table.js';
 
@@ -14,9 +15,14 @@ function readableCell(value: JsonValue | undefined, column: string): string {
   return column === 'duration' ? formatDuration(value * 1000) : formatNumber(value);
 }
 
+/** What all jobs share, and what ranks the rows when the batch's objective does. */
 function constantsLine(comparison: Comparison): string {
   const entries = Object.entries(comparison.constants);
-  return entries.length ? `same for every job: ${entries.map(([k, v]) => `${k}=${readableCell(v, k)}`).join(', ')}\n` : '';
+  const { ranking } = comparison;
+  return [
+    ...(entries.length ? [`same for every job: ${entries.map(([k, v]) => `${k}=${readableCell(v, k)}`).join(', ')}\n`] : []),
+    ...(ranking ? [`ranked by ${ranking.metric}, best first (${goalSource(ranking)})\n`] : []),
+  ].join('');
 }
 
 /** A row's cells for people. */

@@ -11,6 +11,7 @@ import type { FetchedFiles } from '../executors/ssh/transfers.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { bestJob, compareJobs, type CompareOptions, type Comparison } from '../results/compare.js';
+import { type Goal, type Objective, rankingObjective, statedObjective } from '../results/objective.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
 import { listBatches as listStoredBatches, readBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
@@ -43,7 +44,9 @@ export interface BestJob {
   readonly name: string;
   readonly metric: string;
   readonly value: number;
-  readonly goal: 'min' | 'max';
+  readonly goal: Goal;
+  /** Who decided the metric's goal: the batch's search or early-stopping rule, the caller, or a guess from its name. */
+  readonly goalFrom: Objective['from'];
   readonly params: JobParams;
   readonly metrics: Readonly<Record<string, number | string>>;
   readonly dataDir: string;
@@ -72,13 +75,16 @@ export interface Batch {
   readLogs(name: string, options?: { stream?: 'stdout' | 'stderr'; follow?: boolean; signal?: AbortSignal }): AsyncIterable<Buffer>;
   /** A job's metrics: the last value of each, and every report with its step. */
   metrics(name: string): Promise<JobMetrics>;
-  /** Its jobs side by side: the params that vary, the metrics, the duration; sorted, filtered, cut. */
+  /** Its jobs side by side: the params that vary, the metrics, the duration; sorted (by default, best first by the batch's search or early-stopping metric), filtered, cut. */
   compare(options?: CompareOptions): Promise<Comparison>;
   /**
    * The succeeded job with the best value of a metric, or undefined when no succeeded job reported
-   * it as a number; `E_USAGE`, naming the closest metrics, when no job at all reported it.
+   * it as a number; `E_USAGE`, naming the closest metrics, when no job at all reported it. The
+   * metric and its goal are decided by {@link rankingObjective}: the batch's search or early
+   * stopping rule, else what is asked, else a guess from the name; `E_USAGE` when none names a
+   * metric, or the goal asked contradicts the batch's.
    */
-  best(metric: string, goal?: 'min' | 'max'): Promise<BestJob | undefined>;
+  best(metric?: string, goal?: Goal): Promise<BestJob | undefined>;
   /** The dashboard's address while a run serves it (it holds the token), else null. */
   dashboard(): string | null;
   /** Kills a running job's process group; `E_NOT_RUNNING` when the batch or the job does not run. */
@@ -221,10 +227,20 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       }
     },
     metrics: (job) => ask((source) => source.metrics(job)),
-    compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions),
-    best: async (metric, goal = 'max') => {
+    compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions, statedObjective(disk.spec)),
+    best: async (askedMetric, askedGoal) => {
       const jobs = await allJobs();
       const metrics = new Set(jobs.flatMap((j) => Object.keys(j.metrics ?? {})));
+      const objective = rankingObjective(disk.spec, {
+        ...(askedMetric !== undefined ? { metric: askedMetric } : {}),
+        ...(askedGoal ? { goal: askedGoal } : {}),
+      });
+      if (!objective)
+        throw new HyperctlError(
+          'E_USAGE',
+          `batch "${name}" has no search or early_stopping metric to rank by: name one${metrics.size > 0 ? ` (its jobs reported ${[...metrics].sort().join(', ')})` : ''}`,
+        );
+      const { metric, goal } = objective;
       if (!metrics.has(metric))
         throw new HyperctlError('E_USAGE', `no job of batch "${name}" reported a metric "${metric}"${closestNames(metric, metrics, 'metrics')}`);
       const winner = bestJob(jobs, metric, goal);
@@ -234,6 +250,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
         metric,
         value: winner.metrics[metric] as number,
         goal,
+        goalFrom: objective.from,
         params: winner.params,
         metrics: winner.metrics,
         dataDir: winner.dataDir,

@@ -227,7 +227,11 @@ export const openApiDocument = {
           dataDir: { type: 'string' },
           readOnly: { type: 'boolean' },
           pausedAt: { type: 'string', format: 'date-time' },
-          objective: { type: 'object', required: ['metric', 'goal'], properties: { metric: { type: 'string' }, goal: { enum: ['min', 'max'] } } },
+          objective: {
+            type: 'object',
+            required: ['metric', 'goal', 'from'],
+            properties: { metric: { type: 'string' }, goal: { enum: ['min', 'max'] }, from: { enum: ['search', 'early_stopping'] } },
+          },
           search: {
             type: 'object',
             required: ['algorithm', 'logParams'],

@@ -1,6 +1,7 @@
 import type { BatchSpec } from '../batch/spec.js';
 import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
+import { type Objective, statedObjective } from '../results/objective.js';
 import { parseSearchSpace } from '../search/space.js';
 
 /**
@@ -56,7 +57,7 @@ export interface BatchInfo {
   /** When it was paused (`batch pause`), ISO 8601, while it is: no job starts until it is resumed. */
   readonly pausedAt?: string;
   /** What its jobs are ranked by, when the batch says: its search's metric, else its early-stopping rule's. */
-  readonly objective?: { readonly metric: string; readonly goal: 'min' | 'max' };
+  readonly objective?: Objective;
   /** For a search: its algorithm, and the params it draws on a log scale (charts show those on one). */
   readonly search?: { readonly algorithm: string; readonly logParams: readonly string[] };
 }
@@ -95,11 +96,7 @@ export function toJobInfo(job: {
 /** The ranking and scales a batch's spec states, as {@link BatchInfo} carries them. */
 export function objectiveOf(spec: Pick<BatchSpec, 'search' | 'earlyStopping'>): Pick<BatchInfo, 'objective' | 'search'> {
   const { search, earlyStopping } = spec;
-  const objective = search?.metric
-    ? { metric: search.metric, goal: search.goal }
-    : earlyStopping
-      ? { metric: earlyStopping.metric, goal: earlyStopping.goal }
-      : undefined;
+  const objective = statedObjective({ ...(search ? { search } : {}), ...(earlyStopping ? { earlyStopping } : {}) });
   // Top-level params drawn log-uniformly (or log-normally, or as log-spaced integers).
   const logParams = search
     ? parseSearchSpace(search.space).space.params.flatMap(([name, node]) => (node.t === 'dim' && node.dim.kind !== 'choice' && node.dim.log ? [name] : []))

@@ -8,7 +8,8 @@ import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
 import { curveJobs, drawBestSoFar, drawCurves, followCurveHover } from './curves.js';
 import { byId, duration, el, replace } from './dom.js';
 import { followWidth } from './figure.js';
-import { fieldOf, guessGoal, type History, metricKeys, model, paramAxes, paramValues, sharedParams, varyingParams, visible } from './model.js';
+import { guessGoal } from '../results/objective.js';
+import { fieldOf, type History, metricKeys, model, paramAxes, paramValues, sharedParams, varyingParams, visible } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { drawParallel, followBrushing } from './parallel.js';
 import { drawScatter, followScatterHover } from './scatter.js';
@@ -370,6 +371,9 @@ function loadAll(): void {
     .then(() => {
       // A search is seen best by its progress: the best value so far over its trials.
       if (first && model.batch?.search) byId<HTMLSelectElement>('curve-mode').value = 'best';
+      // Ranked as `batch compare` ranks it: by the batch's objective, best first, until the reader sorts.
+      const objective = model.batch?.objective;
+      if (first && objective) [model.sortKey, model.sortDesc] = [objective.metric, objective.goal === 'max'];
       first = false;
       for (const [handler, event] of held ?? []) handler(event);
       held = null;

@@ -1,11 +1,10 @@
 import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
+import type { Goal } from '../results/objective.js';
 
 /*
  * What the page knows: the batch, its jobs, and what the reader chose (sort, filters, brushes,
  * the metric). The views read it and draw; the app changes it and asks them to.
  */
-
-export type Goal = 'min' | 'max';
 
 /** A job's reports in order, each with its step. */
 export type History = { readonly step: number; readonly values: Readonly<Record<string, number | string>> }[];
@@ -103,11 +102,6 @@ export function visible(job: JobInfo): boolean {
   for (const within of model.brushes.values()) if (!within(job)) return false;
   const filter = model.filter.toLowerCase();
   return !filter || `${job.name} ${JSON.stringify(job.params)} ${JSON.stringify(job.metrics ?? {})}`.toLowerCase().includes(filter);
-}
-
-/** The goal a metric's name suggests when the batch does not say: losses and errors down, the rest up. */
-export function guessGoal(metric: string): Goal {
-  return /loss|err|mse|mae|rmse|regret|time|latency|cost|perplexity|ppl/i.test(metric) ? 'min' : 'max';
 }
 
 /** Better first, by the goal; jobs without the metric last. */

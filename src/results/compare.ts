@@ -2,6 +2,7 @@ import type { JobStatus, JsonValue } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import { closestNames } from '../text/closest-names.js';
+import type { Objective } from './objective.js';
 
 /** A job as a comparison sees it. */
 export interface ComparedJob {
@@ -34,6 +35,8 @@ export interface Comparison {
   readonly columns: readonly string[];
   readonly rows: readonly (readonly (JsonValue | undefined)[])[];
   readonly constants: Readonly<Record<string, JsonValue>>;
+  /** Set when no sort was asked and the rows are ranked by the batch's own objective, best first. */
+  readonly ranking?: Objective;
 }
 
 const builtins = ['name', 'status', 'duration'] as const;
@@ -99,7 +102,10 @@ function compareValues(a: JsonValue | undefined, b: JsonValue | undefined, desc:
  * Lines up jobs by params and metrics: filters, sorts (jobs missing the sort key last), keeps the
  * top N, and shows by default only the params that vary (the rest are `constants`).
  */
-export function compareJobs(jobs: readonly ComparedJob[], options: CompareOptions = {}): Comparison {
+export function compareJobs(jobs: readonly ComparedJob[], options: CompareOptions = {}, objective?: Objective): Comparison {
+  // With no sort asked, the batch's objective ranks the rows, best first, once some job reported it.
+  const ranking = options.sort === undefined && objective && jobs.some((j) => j.metrics && objective.metric in j.metrics) ? objective : undefined;
+  if (ranking) return { ...compareJobs(jobs, { ...options, sort: ranking.metric, desc: ranking.goal === 'max' }), ranking };
   const paramKeys = [...new Set(jobs.flatMap((j) => Object.keys(j.params)))];
   const metricKeys = [...new Set(jobs.flatMap((j) => Object.keys(j.metrics ?? {})))];
   const known = new Set<string>([...builtins, ...paramKeys, ...metricKeys]);

@@ -86,9 +86,18 @@ describe('hyperctl batch compare', () => {
 describe('hyperctl batch best', () => {
   it('prints the best succeeded job by a metric, highest or lowest, for people and scripts', async () => {
     const max = await runCli(['batch', 'best', 'sweep', '--metric', 'accuracy', '--batches-data-dir', root]);
-    expect(max.stdout).toBe('b: accuracy=0.93 (max of 4 succeeded jobs)\nparams: {"lr":0.1,"depth":5,"model":"tree"}\n');
-    const min = JSON.parse((await runCli(['batch', 'best', 'sweep', '--metric', 'loss', '--min', '--json', '--batches-data-dir', root])).stdout);
-    expect(min).toMatchObject({ name: 'b', metric: 'loss', value: 0.2, goal: 'min', params: { lr: 0.1, depth: 5 } });
+    expect(max.stdout).toBe(
+      'b: accuracy = 0.93 (best of 4 succeeded jobs by max, guessed from the name: --min or --max to say)\nparams: {"lr":0.1,"depth":5,"model":"tree"}\n',
+    );
+    // A loss is lowest-best without being told; told, it says just that.
+    const guessed = JSON.parse((await runCli(['batch', 'best', 'sweep', '--metric', 'loss', '--json', '--batches-data-dir', root])).stdout);
+    expect(guessed).toMatchObject({ name: 'b', metric: 'loss', value: 0.2, goal: 'min', goalFrom: 'guess', params: { lr: 0.1, depth: 5 } });
+    const told = JSON.parse((await runCli(['batch', 'best', 'sweep', '--metric', 'loss', '--max', '--json', '--batches-data-dir', root])).stdout);
+    expect(told).toMatchObject({ name: 'c', value: 0.6, goal: 'max', goalFrom: 'asked' });
+    // A batch with no search or early stopping names no metric of its own.
+    const unnamed = await runCli(['batch', 'best', 'sweep', '--batches-data-dir', root]);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toBe('hyperctl: batch "sweep" has no search or early_stopping metric to rank by: name one (its jobs reported accuracy, loss, note)\n');
     const none = await runCli(['batch', 'best', 'sweep', '--metric', 'acc', '--batches-data-dir', root]);
     expect(none.code).toBe(2);
     expect(none.stderr).toBe('hyperctl: no job of batch "sweep" reported a metric "acc"; the metrics are accuracy, loss, note\n');

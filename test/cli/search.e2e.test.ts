@@ -45,10 +45,16 @@ describe('hyperctl run on a search', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('batch search-example: 32 jobs, 0 already succeeded, 32 to run on 2 slots');
     expect(stdout).toMatch(/search \(tpe\): 16 trials; stopped: max_trials reached \(16\)\nbest: trial \d+, loss = [\d.]+ \(min\) · \{"lr":/);
-    const best = JSON.parse((await runCli(['batch', 'best', 'search-example', '--metric', 'loss', '--min', '--json', '--batches-data-dir', root])).stdout);
-    expect(best.name).toMatch(/^trial-\d{4},seed=1$/);
-    const compared = (await runCli(['batch', 'compare', 'search-example', '--sort', 'loss', '--top', '1', '--batches-data-dir', root])).stdout;
+    // The search's metric and goal rank its jobs in every view, unasked.
+    const best = JSON.parse((await runCli(['batch', 'best', 'search-example', '--json', '--batches-data-dir', root])).stdout);
+    expect(best).toMatchObject({ name: expect.stringMatching(/^trial-\d{4},seed=1$/), metric: 'loss', goal: 'min', goalFrom: 'search' });
+    const all = JSON.parse((await runCli(['job', 'list', '-b', 'search-example', '--json', '--batches-data-dir', root])).stdout) as { metrics: { loss: number } }[];
+    expect(best.value).toBe(Math.min(...all.map((j) => j.metrics.loss)));
+    const compared = (await runCli(['batch', 'compare', 'search-example', '--top', '1', '--batches-data-dir', root])).stdout;
+    expect(compared).toContain('ranked by loss, best first (min, as its search says)');
     expect(compared).toContain(best.name);
+    const contrary = await runCli(['batch', 'best', 'search-example', '--max', '--batches-data-dir', root]);
+    expect([contrary.code, contrary.stderr]).toEqual([2, 'hyperctl: the batch ranks loss by min, as its search says, not by max\n']);
     // Each trial's jobs share its sampled params and differ in the grid axis.
     const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'search-example', '--json', '--batches-data-dir', root])).stdout) as {
       name: string;

@@ -101,6 +101,10 @@ describe('the dashboard views, in a real browser', () => {
     expect(await page.locator('#scatter .axis.y .title').textContent()).toBe('loss');
     expect((await page.locator('#scatter .axis.y .tick').allTextContents()).length).toBeGreaterThanOrEqual(3);
 
+    // Its goal and ranking are the search's: lowest loss first, as `batch compare` ranks them.
+    expect(await page.locator('#goal').inputValue()).toBe('min');
+    const ranked = [...jobs].sort((a, b) => a.metrics!.loss! - b.metrics!.loss!).map((job) => job.name);
+    expect((await rowNames(page))[0]).toBe(ranked[0]);
     // A search opens on its best value so far over the trials.
     expect(await page.locator('#curve-mode').inputValue()).toBe('best');
     const best = Math.min(...jobs.map((job) => job.metrics!.loss!));
