@@ -97,7 +97,9 @@ describe('hyperctl batch best', () => {
     // A batch with no search or early stopping names no metric of its own.
     const unnamed = await runCli(['batch', 'best', 'sweep', '--batches-data-dir', root]);
     expect(unnamed.code).toBe(2);
-    expect(unnamed.stderr).toBe('hyperctl: batch "sweep" has no search or early_stopping metric to rank by: name one (its jobs reported accuracy, loss, note)\n');
+    expect(unnamed.stderr).toBe(
+      'hyperctl: batch "sweep" has no search or early_stopping metric to rank by: name one (its jobs reported accuracy, loss, note)\n',
+    );
     const none = await runCli(['batch', 'best', 'sweep', '--metric', 'acc', '--batches-data-dir', root]);
     expect(none.code).toBe(2);
     expect(none.stderr).toBe('hyperctl: no job of batch "sweep" reported a metric "acc"; the metrics are accuracy, loss, note\n');

@@ -48,7 +48,9 @@ describe('hyperctl run on a search', () => {
     // The search's metric and goal rank its jobs in every view, unasked.
     const best = JSON.parse((await runCli(['batch', 'best', 'search-example', '--json', '--batches-data-dir', root])).stdout);
     expect(best).toMatchObject({ name: expect.stringMatching(/^trial-\d{4},seed=1$/), metric: 'loss', goal: 'min', goalFrom: 'search' });
-    const all = JSON.parse((await runCli(['job', 'list', '-b', 'search-example', '--json', '--batches-data-dir', root])).stdout) as { metrics: { loss: number } }[];
+    const all = JSON.parse((await runCli(['job', 'list', '-b', 'search-example', '--json', '--batches-data-dir', root])).stdout) as {
+      metrics: { loss: number };
+    }[];
     expect(best.value).toBe(Math.min(...all.map((j) => j.metrics.loss)));
     const compared = (await runCli(['batch', 'compare', 'search-example', '--top', '1', '--batches-data-dir', root])).stdout;
     expect(compared).toContain('ranked by loss, best first (min, as its search says)');
