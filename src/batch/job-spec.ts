@@ -1,7 +1,7 @@
 import type { JobSpec, TrialTemplate } from './spec.js';
 import type { JobParams, ResourceConfig } from './types.js';
 import { canonicalJson, shortHash } from './names.js';
-import { expandCommand } from './placeholders.js';
+import { expandCommand, shellWord } from './placeholders.js';
 
 /** What a job is made of once its paths are resolved: the command still as written. */
 export interface JobFields {
@@ -20,9 +20,9 @@ export interface JobFields {
 /**
  * A job's spec: its command with the placeholders filled in from its params, and the hash of what
  * decides its outcome (a success counts on resume only under the same hash). `unknown` names a
- * placeholder its params cannot fill.
+ * placeholder its params cannot fill; `refused` says why one stands where no value can be quoted.
  */
-export function jobSpecOf(fields: JobFields, batch: string): { spec: JobSpec; unknown?: string } {
+export function jobSpecOf(fields: JobFields, batch: string): { spec: JobSpec; unknown?: string; refused?: string } {
   const expanded = expandCommand(fields.command, { params: fields.params, job: fields.name, batch });
   const { name, params, command, workingDir, workingDirAsWritten, dataDir, outputs, resource, timeoutMs, retries } = fields;
   // Named field by field: a spread of the rest gave every job's spec a hidden class of its own
@@ -40,13 +40,14 @@ export function jobSpecOf(fields: JobFields, batch: string): { spec: JobSpec; un
     ...(workingDirAsWritten !== undefined ? { workingDirAsWritten } : {}),
     ...(timeoutMs !== undefined && timeoutMs > 0 ? { timeoutMs } : {}),
   };
-  return 'unknown' in expanded ? { spec, unknown: expanded.unknown } : { spec };
+  if ('unknown' in expanded) return { spec, unknown: expanded.unknown };
+  return 'refused' in expanded ? { spec, refused: expanded.refused } : { spec };
 }
 
 /** The spec of one of a search trial's jobs, from the search's template and the params the trial was given. */
 export function trialJobSpec(template: TrialTemplate, batch: { readonly name: string; readonly dataDir: string }, name: string, params: JobParams): JobSpec {
   const dataDir = `${batch.dataDir}/${name}`;
-  const { spec, unknown } = jobSpecOf(
+  const { spec, unknown, refused } = jobSpecOf(
     {
       name,
       params,
@@ -62,6 +63,8 @@ export function trialJobSpec(template: TrialTemplate, batch: { readonly name: st
     batch.name,
   );
   // A placeholder only some of the space fills (a sub-space's param): this trial's job fails, saying why.
-  if (unknown === undefined) return spec;
-  return { ...spec, command: `echo 'hyperctl: the command has {${unknown}}, which these params do not fill' >&2; exit 2` };
+  if (unknown !== undefined) return { ...spec, command: `echo 'hyperctl: the command has {${unknown}}, which these params do not fill' >&2; exit 2` };
+  // Where a value cannot be quoted is the command's, checked before the search starts: never run unquoted.
+  if (refused !== undefined) return { ...spec, command: `echo ${shellWord(`hyperctl: ${refused}`)} >&2; exit 2` };
+  return spec;
 }

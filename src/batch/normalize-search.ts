@@ -53,6 +53,7 @@ export function normalizeSearch(
     if ('unknown' in expanded) {
       issues.push(`execution.command: unknown placeholder {${expanded.unknown}} (a trial has ${placeholderNames(params)}; {{ and }} are literal braces)`);
     }
+    if ('refused' in expanded) issues.push(`execution.command: ${expanded.refused}`);
   }
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
 

@@ -55,7 +55,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
       if (problemDir) issues.push(`jobs[${index}].execution.working_dir: ${problemDir}`);
     }
     const timeout = job.timeout ?? input.job_defaults?.timeout;
-    const { spec, unknown } = jobSpecOf(
+    const { spec, unknown, refused } = jobSpecOf(
       {
         name: jobName,
         params: job.params,
@@ -75,6 +75,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
         `jobs[${index}].execution.command: unknown placeholder {${unknown}} in job "${jobName}" (it has ${placeholderNames(job.params)}; {{ and }} are literal braces)`,
       );
     }
+    if (refused !== undefined) issues.push(`jobs[${index}].execution.command: ${refused}`);
     jobs.push(spec);
   });
   const es = input.early_stopping;

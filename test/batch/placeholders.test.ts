@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +38,78 @@ describe('placeholders in a command', () => {
     expect(result.status).toBe('succeed');
     for (const [i, value] of values.entries()) expect(readFileSync(join(root, 'quoted', `v${i}`, 'stdout'), 'utf8')).toBe(value);
     expect(existsSync(canary)).toBe(false);
+  });
+
+  it('quote a value for where it stands — bare, in double quotes, in single quotes, in $(…) and ${…} — through sh and bash', () => {
+    const dir = tempDir();
+    const canary = join(dir, 'pwned');
+    const hostile = [
+      `$(touch ${canary})`,
+      `\`touch ${canary}\``,
+      `"; touch ${canary}; echo "`,
+      `'; touch ${canary}; echo '`,
+      `\\"$(touch ${canary})`,
+      `x[$(touch ${canary})]`,
+      'my run',
+      `it's "quoted" \\ $HOME`,
+      'two\nlines',
+      '*',
+      '',
+      '-n',
+    ];
+    const contexts: [string, (v: string) => string][] = [
+      ['{v}', (v) => v],
+      ['"[{v}]"', (v) => `[${v}]`],
+      ["'[{v}]'", (v) => `[${v}]`],
+      [`"a '{v}' b"`, (v) => `a '${v}' b`],
+      [`'a "{v}" b'`, (v) => `a "${v}" b`],
+      [`"$(printf '%s' {v})"`, (v) => v],
+      [`"$(printf '%s' "<{v}>")"`, (v) => `<${v}>`],
+      ['--note="{v}"', (v) => `--note=${v}`],
+    ];
+    for (const shell of ['sh', 'bash']) {
+      for (const [written, expected] of contexts) {
+        for (const v of hostile) {
+          const expanded = expandCommand(`printf '%s' ${written}`, { params: { v }, job: 'j', batch: 'b' });
+          expect(expanded, written).toHaveProperty('command');
+          const out = spawnSync(shell, ['-c', (expanded as { command: string }).command], { encoding: 'utf8' });
+          expect([out.stdout, out.stderr], `${shell}: ${written} with ${JSON.stringify(v)}`).toEqual([expected(v), '']);
+        }
+      }
+      // {data_dir} and {args} in every context.
+      const env = { ...process.env, HYPERCTL_JOB_DATA_DIR: "/tmp/a b'c" };
+      for (const [written, expected] of [
+        [`printf '%s|' {data_dir} "[{data_dir}]" '[{data_dir}]'`, "/tmp/a b'c|[/tmp/a b'c]|[/tmp/a b'c]|"],
+        [`printf '%s|' {args} "{args}" '{args}'`, `--a=x y|--b=$(touch ${canary})|--a=x y --b=$(touch ${canary})|--a=x y --b=$(touch ${canary})|`],
+      ]) {
+        const expanded = expandCommand(written!, { params: { a: 'x y', b: `$(touch ${canary})` }, job: 'j', batch: 'b' }) as { command: string };
+        expect(spawnSync(shell, ['-c', expanded.command], { encoding: 'utf8', env }).stdout).toBe(expected);
+      }
+    }
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it.each([
+    ['echo `echo {v}`', '{v} stands inside `…`, where the shell reads text twice: write $(…) instead'],
+    ['echo "`echo {v}`"', '{v} stands inside `…`'],
+    ['echo $(( {v} * 2 ))', '{v} stands inside $((…)), where bash evaluates a value as code'],
+    ["echo $'{v}'", "{v} stands inside $'…'"],
+    ['echo "${X:-{v}}"', '{v} stands inside ${…}'],
+    ["echo ${X:-'{v}'}", '{v} stands inside ${…}'],
+    ['cat <<EOF\nlr: {v}\nEOF', '{v} stands inside a here-document'],
+    ["cat <<-'EOF'\n\tlr: {v}\n\tEOF\necho done", '{v} stands inside a here-document'],
+  ])('refuse a placeholder where no value can be quoted: %j', (command, message) => {
+    const expanded = expandCommand(command, { params: { v: 1 }, job: 'j', batch: 'b' });
+    expect(expanded).toEqual({ refused: expect.stringContaining(message) });
+  });
+
+  it('fill placeholders after a here-document and in a comment as elsewhere', () => {
+    expect(expandCommand('cat <<EOF\nplain\nEOF\necho {v} # {v}\n[ {v} ]', { params: { v: 'a b' }, job: 'j', batch: 'b' })).toEqual({
+      command: "cat <<EOF\nplain\nEOF\necho 'a b' # 'a b'\n[ 'a b' ]",
+    });
+    expect(expandCommand('echo $(( 1 + 2 )) {v} `date` "{v}"', { params: { v: 'a b' }, job: 'j', batch: 'b' })).toEqual({
+      command: `echo $(( 1 + 2 )) 'a b' \`date\` "a b"`,
+    });
   });
 
   it('refuse a config whose command names a placeholder no job can fill, before anything runs', async () => {

@@ -76,6 +76,34 @@ describe('hyperctl run --param … -- COMMAND', () => {
     expect(existsSync(join(cwd, 'pwned'))).toBe(false);
   });
 
+  it('quotes a value for where its placeholder stands: inside double quotes and single quotes too', async () => {
+    const root = tempDir();
+    const cwd = tempDir();
+    const { code, stderr } = await runCli(
+      [
+        'run',
+        ...quickRun,
+        '--batches-data-dir',
+        root,
+        '--batch-name',
+        'quoted',
+        '--param',
+        'x=$(touch pwned),my run,say "hi" `touch pwned`',
+        '--',
+        `${printArgv} "[{x}]" '<{x}>' --note="{x}"`,
+      ],
+      { cwd },
+    );
+    expect(code, stderr).toBe(0);
+    const printed = Object.values(outputs(root, 'quoted')) as string[][];
+    const values = ['$(touch pwned)', 'my run', 'say "hi" `touch pwned`'];
+    expect(printed.sort()).toEqual(values.map((v) => [`[${v}]`, `<${v}>`, `--note=${v}`]).sort());
+    expect(existsSync(join(cwd, 'pwned'))).toBe(false);
+    // Where no value can be quoted, the run is refused before anything runs, with what to write instead.
+    const refused = await runCli(['run', ...quickRun, '--batches-data-dir', root, '--param', 'x=1', '--', 'echo `echo {x}`']);
+    expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('{x} stands inside `…`, where the shell reads text twice: write $(…) instead')]);
+  });
+
   it('says what is wrong with exit 2 and writes nothing', async () => {
     const root = tempDir();
     const config = join(tempDir(), 'batch.json');
