@@ -38,6 +38,7 @@ const unquotable: Partial<Record<ShellContext, string>> = {
   backtick: 'inside `…`, where the shell reads text twice: write $(…) instead',
   arithmetic: "inside $((…)), where bash evaluates a value as code: pass it to a program instead (awk -v n={NAME} 'BEGIN { print n * 2 }')",
   ansi: "inside $'…': write '…' or \"…\" instead",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
   param: 'inside ${…}, whose quoting bash and dash read differently: put it in a variable first (v={NAME}; … ${X:-$v})',
   heredoc:
     "inside a here-document, whose lines are read before any value is quoted: write it with printf '%s\\n' {NAME} > FILE, or read $HYPERCTL_JOB_PARAMS_FILE",

@@ -40,7 +40,7 @@ describe('placeholders in a command', () => {
     expect(existsSync(canary)).toBe(false);
   });
 
-  it('quote a value for where it stands — bare, in double quotes, in single quotes, in $(…) and ${…} — through sh and bash', () => {
+  it('quote a value for where it stands — bare, in double quotes, in single quotes, in $(…) — through sh and bash', () => {
     const dir = tempDir();
     const canary = join(dir, 'pwned');
     const hostile = [
@@ -94,8 +94,8 @@ describe('placeholders in a command', () => {
     ['echo "`echo {v}`"', '{v} stands inside `…`'],
     ['echo $(( {v} * 2 ))', '{v} stands inside $((…)), where bash evaluates a value as code'],
     ["echo $'{v}'", "{v} stands inside $'…'"],
-    ['echo "${X:-{v}}"', '{v} stands inside ${…}'],
-    ["echo ${X:-'{v}'}", '{v} stands inside ${…}'],
+    ['echo "$' + '{X:-{v}}"', '{v} stands inside $' + '{…}'],
+    ['echo $' + "{X:-'{v}'}", '{v} stands inside $' + '{…}'],
     ['cat <<EOF\nlr: {v}\nEOF', '{v} stands inside a here-document'],
     ["cat <<-'EOF'\n\tlr: {v}\n\tEOF\necho done", '{v} stands inside a here-document'],
   ])('refuse a placeholder where no value can be quoted: %j', (command, message) => {
