@@ -60,7 +60,6 @@ export type { JobPage, JobQuery, LogChunk } from './batches/batch-source.js';
 export type { JobMetrics } from './metrics/metrics-tracker.js';
 export { parseWhere } from './results/compare.js';
 export type { CompareOptions, Comparison, Condition } from './results/compare.js';
-export { guessGoal, rankingObjective } from './results/objective.js';
-export type { Goal, Objective, StatedObjectives } from './results/objective.js';
+export type { Goal, Objective } from './results/objective.js';
 export { resolveBatchesDataDir } from './paths.js';
 export { hyperctlVersion as version } from './version.js';

@@ -80,8 +80,8 @@ export interface Batch {
   /**
    * The succeeded job with the best value of a metric, or undefined when no succeeded job reported
    * it as a number; `E_USAGE`, naming the closest metrics, when no job at all reported it. The
-   * metric and its goal are decided by {@link rankingObjective}: the batch's search or early
-   * stopping rule, else what is asked, else a guess from the name; `E_USAGE` when none names a
+   * metric and its goal are decided by one rule, the same in every view: the batch's search or
+   * early-stopping rule, else what is asked, else a guess from the name; `E_USAGE` when none names a
    * metric, or the goal asked contradicts the batch's.
    */
   best(metric?: string, goal?: Goal): Promise<BestJob | undefined>;
