@@ -1,4 +1,5 @@
 import type { JsonValue } from '../batch/types.js';
+import { editDistance } from '../text/closest-names.js';
 
 /** One number a sampler chooses: a float, an integer, or which option of a choice. */
 export type Dimension =
@@ -51,6 +52,26 @@ function distributionOf(value: Record<string, unknown>): DistributionKey | undef
   return (Object.keys(distributionKeys) as DistributionKey[]).find((key) => key in value);
 }
 
+/**
+ * A key of a constant that reads as a distribution mistyped (`choise`, `Choice`, `loguniorm`) and
+ * holds a list, as a distribution does: the distribution it was meant to be. A constant object
+ * such as `{init: xavier}` holds no list there, and is left alone.
+ */
+function misspeltDistribution(key: string, value: unknown): DistributionKey | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const lower = key.toLowerCase();
+  return (Object.keys(distributionKeys) as DistributionKey[]).find((name) => lower === name || editDistance(lower, name) <= (name.length > 4 ? 2 : 1));
+}
+
+/** Issues for the keys of a constant (at `path`) that look like mistyped distributions, at any depth. */
+function misspeltDistributions(value: unknown, path: string): string[] {
+  if (!isObject(value)) return [];
+  return Object.entries(value).flatMap(([key, inner]) => {
+    const meant = misspeltDistribution(key, inner);
+    return meant ? [`${path}: unknown distribution "${key}" (did you mean ${meant}?)`] : misspeltDistributions(inner, `${path}.${key}`);
+  });
+}
+
 /** Whether a value holds a distribution anywhere inside (a sub-space rather than a constant). */
 function holdsDistribution(value: unknown): boolean {
   if (Array.isArray(value)) return false;
@@ -71,7 +92,10 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
   const issues: string[] = [];
   const dims: Dimension[] = [];
   const node = (value: unknown, path: string, id: string): SpaceNode => {
-    if (!isObject(value) || !holdsDistribution(value)) return { t: 'const', value: value as JsonValue };
+    if (!isObject(value) || !holdsDistribution(value)) {
+      issues.push(...misspeltDistributions(value, path));
+      return { t: 'const', value: value as JsonValue };
+    }
     const kind = distributionOf(value);
     if (!kind) return { t: 'object', entries: Object.entries(value).map(([k, v]) => [k, node(v, `${path}.${k}`, `${id}.${k}`)] as const) };
     const allowed = new Set<string>([kind, ...distributionKeys[kind]]);

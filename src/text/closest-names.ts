@@ -1,7 +1,7 @@
 import { HyperctlError } from '../errors.js';
 
 /** Edit distance between two names (insertions, deletions, substitutions), in O(|a|·|b|). */
-function distance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -24,7 +24,7 @@ export function closestNames(name: string, candidates: Iterable<string>, what: s
     .map((candidate) => {
       const other = candidate.toLowerCase();
       // A name that contains what was typed (a part of it remembered) is as good as a small typo.
-      const score = other.includes(lower) ? 1 : distance(lower, other);
+      const score = other.includes(lower) ? 1 : editDistance(lower, other);
       return { candidate, score };
     })
     .filter(({ candidate, score }) => score <= Math.max(2, Math.floor(Math.min(name.length, candidate.length) / 3)))

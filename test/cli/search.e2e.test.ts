@@ -253,6 +253,25 @@ describe('hyperctl run on a search', () => {
     );
     const third = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
     expect(third.stderr).toContain('execution.command: unknown placeholder {zz} (a trial has {lr}, {args}');
+    // A mistyped distribution is no constant object handed to every trial.
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        params: {
+          lr: { loguniform: [0.1, 1] },
+          opt: { choise: ['a', 'b'] },
+          act: { Choice: ['relu', 'tanh'] },
+          net: { init: 'xavier', w: { unifrom: [0, 1] } },
+        },
+        execution: { command: 'echo {lr}' },
+        search: { algorithm: 'random', max_trials: 2 },
+      }),
+    );
+    const fourth = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
+    expect([fourth.code, fourth.stderr]).toEqual([
+      2,
+      `hyperctl: ${bad}: invalid batch config:\n  params.opt: unknown distribution "choise" (did you mean choice?)\n  params.act: unknown distribution "Choice" (did you mean choice?)\n  params.net.w: unknown distribution "unifrom" (did you mean uniform?)\n`,
+    ]);
     expect(await runCli(['batch', 'list', '--batches-data-dir', root])).toMatchObject({ stdout: `no batches in ${root}\n` });
   });
 });
