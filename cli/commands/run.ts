@@ -43,7 +43,14 @@ export const runCommand = defineCommand({
     'continue-search': { type: 'boolean', description: 'run a search again although its space, algorithm, seed, metric or goal changed since it started' },
     tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
     json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },
-    'exit-on-finish': { type: 'boolean', description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish)' },
+    'exit-on-finish': {
+      type: 'boolean',
+      description: 'exit when the batch ends instead of serving it until Ctrl-C (daemon.exit_on_finish); a --param sweep always does unless --serve',
+    },
+    serve: {
+      type: 'boolean',
+      description: 'keep serving the dashboard and API after the batch ends, until Ctrl-C (the default of a config without daemon.exit_on_finish)',
+    },
     port: { type: 'string', description: 'daemon port, 0 for any free one (default: daemon.port, else 8060 or any free one when it is taken)', valueHint: 'N' },
     'kill-grace': { type: 'string', description: 'seconds between SIGTERM and SIGKILL when jobs are killed (default: 5)', valueHint: 'S' },
     'on-interrupt': {
@@ -72,6 +79,7 @@ export const runCommand = defineCommand({
       throw new HyperctlError('E_USAGE', `--on-interrupt: expected cancel or leave, got ${JSON.stringify(onInterrupt)}`);
     if (args.file !== undefined && args.config !== undefined && args.file !== args.config)
       throw new HyperctlError('E_USAGE', `two configs given: ${JSON.stringify(args.file)} and --config ${JSON.stringify(args.config)}; give one`);
+    if (args.serve && args['exit-on-finish']) throw new HyperctlError('E_USAGE', 'choose one of --serve and --exit-on-finish');
     const paramFlags = repeatedFlag(rawArgs, 'param');
     const batchName = args['batch-name'] || undefined;
     const start =
@@ -115,7 +123,8 @@ export const runCommand = defineCommand({
       killGraceMs: graceSeconds === undefined ? undefined : graceSeconds * 1000,
       daemon: true,
       port,
-      exitOnFinish: args['exit-on-finish'] ? true : undefined,
+      // A sweep from the command line returns when its jobs end, as GNU Parallel does; a config says for itself.
+      exitOnFinish: args['exit-on-finish'] ? true : args.serve ? false : start.sweeps ? true : undefined,
       halt,
       onInterrupt,
       executors: undefined,

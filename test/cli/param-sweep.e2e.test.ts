@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, fixturesDir, quickRun, runCli } from '../helpers/cli.js';
+import { cliPath, fixturesDir, quickRun, runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/processes.js';
 import { exampleCopy } from '../helpers/examples.js';
 import { ensureCommand } from '../helpers/system.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -102,6 +103,24 @@ describe('hyperctl run --param … -- COMMAND', () => {
     // Where no value can be quoted, the run is refused before anything runs, with what to write instead.
     const refused = await runCli(['run', ...quickRun, '--batches-data-dir', root, '--param', 'x=1', '--', 'echo `echo {x}`']);
     expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('{x} stands inside `…`, where the shell reads text twice: write $(…) instead')]);
+  });
+
+  it("returns when its jobs end, with the batch's exit code, without being told to; --serve keeps serving", async () => {
+    const root = tempDir();
+    // No --exit-on-finish: a sweep from the command line ends as GNU Parallel does.
+    const ok = await runCli(['run', '--port', '0', '--batches-data-dir', root, '--param', 'n=1,2', '--', 'exit 0']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toContain('stays up');
+    const failed = await runCli(['run', '--port', '0', '--batches-data-dir', root, '--param', 'n=0,3', '--', 'exit {n}']);
+    expect(failed.code).toBe(1);
+    const served = startCli(['run', '--serve', '--port', '0', '--batches-data-dir', root, '--param', 'n=5', '--', 'true']);
+    let said = '';
+    served.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
+    await waitFor(() => said.includes('its dashboard stays up at'), 'the sweep to serve after its job', 30_000);
+    served.child.kill('SIGINT');
+    expect((await served.done).code).toBe(0);
+    const both = await runCli(['run', '--serve', '--exit-on-finish', '--param', 'n=1', '--', 'true']);
+    expect([both.code, both.stderr]).toEqual([2, 'hyperctl: choose one of --serve and --exit-on-finish\n']);
   });
 
   it('says what is wrong with exit 2 and writes nothing', async () => {
