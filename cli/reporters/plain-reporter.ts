@@ -13,10 +13,9 @@ export class PlainReporter implements RunReporter {
   protected readonly running = new Map<string, number>();
   protected batchName = '';
   protected toRun = 0;
-  protected done = 0;
-  protected failed = 0;
-  protected killed = 0;
-  protected pruned = 0;
+  /** The last status of each job that ended in this run: a job counts once, as it ended last. */
+  readonly #ended = new Map<string, string>();
+  readonly #counts = { failed: 0, killed: 0, pruned: 0 } as Record<string, number>;
   /** Durations of the jobs that ended, summed, for the estimate of what is left. */
   protected endedMs = 0;
   /** Set once no more jobs start (a stop, a halt, a signal). */
@@ -29,6 +28,34 @@ export class PlainReporter implements RunReporter {
   constructor(env: ReporterEnv) {
     this.env = env;
     this.#tail = new TailPrinter(env.stdout, env.style, (text) => this.say(env.stdout, text));
+  }
+
+  /** Jobs of this run that have ended, each once. */
+  protected get done(): number {
+    return this.#ended.size;
+  }
+
+  protected get failed(): number {
+    return this.#counts.failed!;
+  }
+
+  protected get killed(): number {
+    return this.#counts.killed!;
+  }
+
+  protected get pruned(): number {
+    return this.#counts.pruned!;
+  }
+
+  /** Sets (or, with undefined, clears: it runs again) a job's last status. */
+  #setEnded(job: string, status: string | undefined): void {
+    const before = this.#ended.get(job);
+    if (before !== undefined && before in this.#counts) this.#counts[before]!--;
+    if (status === undefined) this.#ended.delete(job);
+    else {
+      this.#ended.set(job, status);
+      if (status in this.#counts) this.#counts[status]!++;
+    }
   }
 
   /** Where job lines and the summary go. */
@@ -50,9 +77,14 @@ export class PlainReporter implements RunReporter {
     const { style, stderr } = this.env;
     switch (event.type) {
       case 'batch:start': {
+        // A batch served after its end may start again (jobs retried or added): each start counts afresh.
         this.batchName = event.batch;
         this.toRun = event.toRun;
         this.startedAt = Date.now();
+        this.#ended.clear();
+        for (const status of Object.keys(this.#counts)) this.#counts[status] = 0;
+        this.endedMs = 0;
+        this.stopping = false;
         const slots = Number.isFinite(event.slots) ? `on ${event.slots} slot${event.slots === 1 ? '' : 's'}` : 'as capacity allows';
         if (event.portal) this.say(stderr, style.dim(`daemon: ${event.portal} · dashboard: hyperctl batch dashboard ${event.batch}`));
         this.say(
@@ -63,6 +95,8 @@ export class PlainReporter implements RunReporter {
       }
       case 'job:start':
         this.running.set(event.job, event.at);
+        // A job that ended and runs again (a retry) is not done until it ends again.
+        this.#setEnded(event.job, undefined);
         break;
       case 'job:output':
         if (this.env.tail) this.#tail.output(event.job, event.stream, event.chunk);
@@ -70,11 +104,8 @@ export class PlainReporter implements RunReporter {
       case 'job:exit':
         this.running.delete(event.job.name);
         if (this.env.tail) this.#tail.flush(event.job.name);
-        this.done++;
+        this.#setEnded(event.job.name, event.job.status);
         this.endedMs += event.job.durationMs ?? 0;
-        if (event.job.status === 'failed') this.failed++;
-        if (event.job.status === 'killed') this.killed++;
-        if (event.job.status === 'pruned') this.pruned++;
         if (this.printsJob(event.job.status)) {
           const tail = event.job.status === 'failed' ? lastLines(event.job.stderrPath, 5, Math.max(20, this.env.columns() - 6)) : [];
           this.say(this.main, [jobLine(event.job, this.done, this.toRun, style), ...tail.map((line) => style.dim(`    ${line}`))].join('\n'));

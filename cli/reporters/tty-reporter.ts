@@ -32,8 +32,13 @@ export class TtyReporter extends PlainReporter {
   }
 
   override onEvent(event: BatchEvent): void {
+    // A batch served after its end may start again (jobs retried or added): its block comes back.
+    if (event.type === 'batch:start') this.#closed = false;
     super.onEvent(event);
-    if (event.type === 'batch:start') this.#timer = setInterval(() => this.#draw(), 200).unref();
+    if (event.type === 'batch:start') {
+      clearInterval(this.#timer);
+      this.#timer = setInterval(() => this.#draw(), 200).unref();
+    }
     if (event.type === 'job:start' || event.type === 'job:exit') this.#draw();
     if (event.type === 'host:upload-progress') {
       this.#uploads.set(event.host, { sent: event.sent, total: event.total });

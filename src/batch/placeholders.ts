@@ -36,7 +36,8 @@ function inSingleQuotes(text: string): string {
 /** Why no value can stand in a context, and what to write instead ({NAME}: the placeholder). */
 const unquotable: Partial<Record<ShellContext, string>> = {
   backtick: 'inside `…`, where the shell reads text twice: write $(…) instead',
-  arithmetic: "inside $((…)), where bash evaluates a value as code: pass it to a program instead (awk -v n={NAME} 'BEGIN { print n * 2 }')",
+  arithmetic:
+    "inside $((…)), where bash evaluates a value as code and only a number may stand: this one is not (pass it to a program instead: awk -v n={NAME} 'BEGIN { print n * 2 }')",
   ansi: "inside $'…': write '…' or \"…\" instead",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
   param: 'inside ${…}, whose quoting bash and dash read differently: put it in a variable first (v={NAME}; … ${X:-$v})',
@@ -58,7 +59,7 @@ type Filling = { readonly words: readonly string[] } | { readonly variable: stri
  * `{a.b}` (a param, or a field of one), `{args}` (`--name=value` for every param, in order),
  * `{args_no_hyphens}` (`name=value`), `{job}`, `{batch}`, `{data_dir}`. Returns instead the first
  * placeholder it cannot fill (`unknown`), or why one stands where no value can be quoted
- * (`refused`: in backticks, arithmetic, `$'…'`, a here-document).
+ * (`refused`: in backticks, `$'…'`, `${…}`, a here-document; in arithmetic, anything but a number).
  */
 export function expandCommand(
   command: string,
@@ -81,7 +82,8 @@ export function expandCommand(
       if (filling === undefined) {
         unknown ??= name;
         put = text;
-      } else if (unquotable[where]) {
+      } else if (where === 'arithmetic' && isNumber(filling)) put = (filling as { words: string[] }).words[0]!;
+      else if (unquotable[where]) {
         refused ??= `{${name}} stands ${unquotable[where].replaceAll('{NAME}', `{${name}}`)}`;
         put = text;
       } else put = fill(filling, where);
@@ -93,6 +95,11 @@ export function expandCommand(
   out += command.slice(copied);
   if (unknown !== undefined) return { unknown };
   return refused !== undefined ? { refused } : { command: out };
+}
+
+/** A single number as JSON writes it: the one value that stands in arithmetic as itself. */
+function isNumber(filling: Filling): boolean {
+  return 'words' in filling && filling.words.length === 1 && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(filling.words[0]!);
 }
 
 /** A filling as it reads where it stands. */

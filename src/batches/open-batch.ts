@@ -97,9 +97,12 @@ export interface Batch {
   pause(options?: { kill?: boolean }): Promise<BatchInfo>;
   /** Jobs start again after a pause. */
   resume(): Promise<BatchInfo>;
-  /** Runs an ended job of the running batch again, after those waiting; resolves with the names queued. */
+  /**
+   * Runs an ended job again, after those waiting, while a run serves the batch — running, or
+   * serving it after its end (the job then runs in a round of its own); resolves with the names queued.
+   */
   retry(job: string): Promise<string[]>;
-  /** Runs every failed job of the running batch again; resolves with their names. */
+  /** Runs every failed job again while a run serves the batch, as {@link Batch.retry}; resolves with their names. */
   retryFailed(): Promise<string[]>;
   /**
    * Adds jobs to the running batch: `config` holds them as a batch config does (`jobs`, and
@@ -182,7 +185,8 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     }
     return question(disk);
   };
-  const control = () => {
+  /** The daemon's client while a run serves the batch; `retrying`: the refusal says how its jobs run again. */
+  const control = (retrying = false) => {
     const daemon = live();
     if (daemon?.client) return daemon.client;
     if (readRunner(dir))
@@ -190,9 +194,12 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
         'E_NOT_RUNNING',
         `batch "${name}" runs without a daemon (started by runBatch() without { daemon: true }); it can only be controlled by the program that runs it`,
       );
+    const status = readBatch(batchesDataDir, name).status;
     throw new HyperctlError(
       'E_NOT_RUNNING',
-      `batch "${name}" is not running (it is ${readBatch(batchesDataDir, name).status}); there is nothing to kill, stop or steer`,
+      retrying
+        ? `batch "${name}" is not running (it is ${status}): run it again as it was run (hyperctl run CONFIG, or the same --param line) to run its failed, killed and unstarted jobs again; a retry needs a run that serves the batch`
+        : `batch "${name}" is not running (it is ${status}); there is nothing to kill, stop or steer`,
     );
   };
   const allJobs = async () => (await ask((source) => source.jobs({}))).jobs;
@@ -266,8 +273,8 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     update: async (change) => control().update(change),
     pause: async (pauseOptions = {}) => control().pause(pauseOptions),
     resume: async () => control().resume(),
-    retry: async (job) => control().retry(job),
-    retryFailed: async () => control().retryFailed(),
+    retry: async (job) => control(true).retry(job),
+    retryFailed: async () => control(true).retryFailed(),
     prioritize: async (job, priority) => control().prioritize(job, priority),
     add: async (config, addOptions = {}) => control().add(config, resolve(addOptions.baseDir ?? '.')),
     serve: ({ host = 'localhost', port, signal, onServing = () => undefined }) => serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),

@@ -224,6 +224,12 @@ export class BatchRun implements RunView {
     this.#startedAt = store.startedAt;
     let result: BatchResult | undefined;
     let serve = false;
+    let feed: JobFeed | undefined;
+    let steer: BatchSteer | undefined;
+    let scheduled = false;
+    // A batch of jobs (not a search) served after its end takes jobs queued again meanwhile (`job
+    // retry`, `batch add`) and runs them in a round of their own: its journal and machines stay open.
+    let rounds: { readonly feed: JobFeed; readonly steer: BatchSteer } | undefined;
     try {
       await endOrphans(store, this.spec, executors, this.#options.killGraceMs ?? 5000);
       // The state a reader of the disk sees: what earlier runs left, then this run's start.
@@ -241,8 +247,8 @@ export class BatchRun implements RunView {
       }
       this.#store = store;
       if (this.spec.search) this.#search = new SearchDriver(this.spec as BatchSpec & { search: SearchSpec }, this.#state);
-      const feed = this.spec.search ? undefined : new JobFeed(toRun, this.#state.steering.priorities);
-      const steer = new BatchSteer({
+      feed = this.spec.search ? undefined : new JobFeed(toRun, this.#state.steering.priorities);
+      steer = new BatchSteer({
         spec: this.spec,
         state: this.#state,
         pool,
@@ -274,31 +280,56 @@ export class BatchRun implements RunView {
       steer.sayPaused();
       if (this.#search) await this.#scheduleSearch(this.#search, toRun, pool, store, daemon);
       else await this.#schedule(feed!, pool, store, daemon);
+      scheduled = true;
     } finally {
       this.#steer = undefined;
       const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
       const interrupted = this.#kill.signal.aborted && !faulted;
       serve =
         daemon !== undefined && !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) && !this.#release.signal.aborted && !interrupted && !faulted;
+      rounds = serve && scheduled && feed && steer && !this.#drain.signal.aborted ? { feed, steer } : undefined;
       try {
-        store.finish(interrupted || this.#drain.signal.aborted, serve);
+        if (rounds) store.markServing();
+        else store.finish(interrupted || this.#drain.signal.aborted, serve);
       } catch (error) {
         this.#failState(error);
         serve = false;
+        rounds = undefined;
+        try {
+          store.finish(true);
+        } catch {
+          // The error that made the state unwritable is the one the run ends with.
+        }
       }
-      await Promise.allSettled(executors.map((e) => e.close?.()));
+      if (!rounds) await Promise.allSettled(executors.map((e) => e.close?.()));
       this.#active = false;
       result = this.#result(interrupted, executors);
       this.#endedAt = result.endedAt;
       this.#emit({ type: 'batch:end', result });
     }
     try {
-      if (serve && daemon && this.#listenerError === undefined) {
+      while (serve && daemon && this.#listenerError === undefined && this.#stateError === undefined && result.status !== 'interrupted') {
         this.#emit({ type: 'daemon:serving', url: daemon.url, dashboard: `${daemon.portal}/` });
+        if (rounds) this.#steer = rounds.steer;
         // A batch stop through the API ends the serving too: the user asked the whole run to end.
-        await Promise.race([onAbort(outer ?? new AbortController().signal), onAbort(this.#release.signal)]);
+        const queued = await Promise.race([
+          onAbort(outer ?? new AbortController().signal),
+          onAbort(this.#release.signal),
+          ...(rounds ? [rounds.feed.whenPushed().then(() => true)] : []),
+        ]);
+        if (queued !== true || !rounds || this.#kill.signal.aborted || this.#release.signal.aborted) break;
+        result = await this.#round(rounds.feed, pool, store, daemon, executors);
       }
     } finally {
+      this.#steer = undefined;
+      if (rounds) {
+        try {
+          store.finish(result.status === 'interrupted');
+        } catch (error) {
+          this.#failState(error);
+        }
+        await Promise.allSettled(executors.map((e) => e.close?.()));
+      }
       await daemon?.close();
       store.release();
     }
@@ -307,6 +338,39 @@ export class BatchRun implements RunView {
     if (this.#noMachineLeft)
       throw new HyperctlError('E_NO_MACHINE', `every machine was lost; ${result.counts.init} job(s) did not run; run the batch again to resume it`);
     if (result.status === 'interrupted') throw aborted(outer?.reason);
+    return result;
+  }
+
+  /**
+   * Runs the jobs queued while the ended batch was served (retried, added), as a run of their own
+   * would: it starts, its jobs run, it ends with a result; the batch is served again after it.
+   */
+  async #round(feed: JobFeed, pool: ResourcePool, store: BatchStore, daemon: ServingDaemon, executors: readonly Executor[]): Promise<BatchResult> {
+    this.#active = true;
+    this.#endedAt = undefined;
+    store.markRunning();
+    const total = this.#state.counts().total;
+    this.#emit({
+      type: 'batch:start',
+      batch: this.spec.name,
+      dataDir: this.spec.dataDir,
+      total,
+      toRun: feed.size,
+      skipped: total - feed.size,
+      slots: pool.slots,
+      portal: daemon.url,
+    });
+    await this.#schedule(feed, pool, store, daemon);
+    const interrupted = this.#kill.signal.aborted && this.#listenerError === undefined && this.#stateError === undefined;
+    try {
+      if (!interrupted) store.markServing();
+    } catch (error) {
+      this.#failState(error);
+    }
+    this.#active = false;
+    const result = this.#result(interrupted, executors);
+    this.#endedAt = result.endedAt;
+    this.#emit({ type: 'batch:end', result });
     return result;
   }
 

@@ -149,6 +149,21 @@ export class BatchStore {
     }
   }
 
+  /**
+   * Records that the jobs are over while the journal stays open, for jobs a user queues again
+   * while the daemon serves the batch (`job retry`, `batch add`): the lock says the batch is served.
+   */
+  markServing(): void {
+    const endedAt = Date.now();
+    writeJsonAtomic(join(this.dir, batchFiles.lastRun), { startedAt: this.startedAt, endedAt, interrupted: false } satisfies LastRunInfo);
+    writeJsonAtomic(join(this.dir, batchFiles.runner), { ...this.#runner, finishedAt: endedAt } satisfies RunnerInfo);
+  }
+
+  /** Records that jobs run again after {@link BatchStore.markServing}: the lock says the batch runs. */
+  markRunning(): void {
+    writeJsonAtomic(join(this.dir, batchFiles.runner), this.#runner satisfies RunnerInfo);
+  }
+
   /** Frees the batch for the next run. */
   release(): void {
     rmSync(join(this.dir, batchFiles.runner), { force: true });

@@ -92,15 +92,21 @@ describe('placeholders in a command', () => {
   it.each([
     ['echo `echo {v}`', '{v} stands inside `…`, where the shell reads text twice: write $(…) instead'],
     ['echo "`echo {v}`"', '{v} stands inside `…`'],
-    ['echo $(( {v} * 2 ))', '{v} stands inside $((…)), where bash evaluates a value as code'],
+    ['echo $(( {s} * 2 ))', '{s} stands inside $((…)), where bash evaluates a value as code and only a number may stand: this one is not'],
     ["echo $'{v}'", "{v} stands inside $'…'"],
     ['echo "$' + '{X:-{v}}"', '{v} stands inside $' + '{…}'],
     ['echo $' + "{X:-'{v}'}", '{v} stands inside $' + '{…}'],
     ['cat <<EOF\nlr: {v}\nEOF', '{v} stands inside a here-document'],
     ["cat <<-'EOF'\n\tlr: {v}\n\tEOF\necho done", '{v} stands inside a here-document'],
   ])('refuse a placeholder where no value can be quoted: %j', (command, message) => {
-    const expanded = expandCommand(command, { params: { v: 1 }, job: 'j', batch: 'b' });
+    const expanded = expandCommand(command, { params: { v: 1, s: 'a[$(touch x)]' }, job: 'j', batch: 'b' });
     expect(expanded).toEqual({ refused: expect.stringContaining(message) });
+  });
+
+  it('put a number into arithmetic as itself', () => {
+    expect(expandCommand('echo $(( {n} % 2 )) $(( {f} * {m} ))', { params: { n: 7, f: 1.5e3, m: -2 }, job: 'j', batch: 'b' })).toEqual({
+      command: 'echo $(( 7 % 2 )) $(( 1500 * -2 ))',
+    });
   });
 
   it('fill placeholders after a here-document and in a comment as elsewhere', () => {

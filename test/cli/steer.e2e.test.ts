@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { jobStatuses } from '../helpers/daemon-batch.js';
+import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /*
@@ -175,6 +176,41 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     expect(s.order()).toEqual(['a', 'c', 'd', 'b']);
   });
 
+  it('job retry runs failed jobs again while the run serves the batch after its end, in a round of their own', async () => {
+    const s = sweep('served', []);
+    // Fails until its gate is open.
+    writeFileSync(
+      s.config,
+      JSON.stringify({
+        name: 'served',
+        jobs: [
+          { name: 'ok', params: {}, execution: { command: 'true' } },
+          { name: 'flaky', params: {}, execution: { command: `[ -e ${join(s.dir, 'gates', 'flaky')} ]` } },
+        ],
+        daemon: { port: 0 },
+      }),
+    );
+    const run = startCli(['run', '-c', s.config, '--batches-data-dir', join(s.dir, 'data')]);
+    runs.push(run);
+    let said = '';
+    run.child.stderr!.on('data', (chunk: Buffer) => (said += chunk));
+    await until(s, 'flaky failed', (st) => st.flaky === 'failed');
+    await waitFor(() => said.includes('its dashboard stays up'), 'the run to serve the ended batch', 30_000);
+    s.open('flaky');
+    expect(await s.cli('job', 'retry', '-b', 'served', '--failed')).toMatchObject({ code: 0, stdout: 'queued again: flaky\n' });
+    await until(s, 'flaky succeeded', (st) => st.flaky === 'succeed');
+    await waitFor(() => said.split('its dashboard stays up').length === 3, 'the run to serve the batch again', 30_000);
+    const shown = JSON.parse((await s.cli('batch', 'show', 'served', '--json')).stdout);
+    expect(shown).toMatchObject({ status: 'finished', counts: { total: 2, succeed: 2, failed: 0 } });
+    expect((await s.cli('batch', 'stop', 'served')).code).toBe(0);
+    const { code, stdout } = await run.done;
+    // The exit code is the batch's as it ended last: every job succeeded.
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /batch served failed: 1 succeed .*\n[\s\S]*batch served: 2 jobs, 1 already succeeded, 1 to run[\s\S]*batch served succeeded: 2 succeed/,
+    );
+  });
+
   it("batch update --max-trials raises a search's budget while it runs, even once it was spent; add and retry are refused on a search", async () => {
     const s = sweep('hunt', []);
     writeFileSync(
@@ -210,12 +246,18 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
       ['batch', 'update', 'over', '-p', '2'],
       ['batch', 'pause', 'over'],
       ['batch', 'resume', 'over'],
-      ['job', 'retry', '-b', 'over', '-j', 'a'],
       ['job', 'priority', '-b', 'over', '-j', 'a', '--first'],
     ]) {
       const { code, stderr } = await s.cli(...args);
       expect([code, stderr], args.join(' ')).toEqual([1, 'hyperctl: batch "over" is not running (it is finished); there is nothing to kill, stop or steer\n']);
     }
+    // A retry is told how the jobs run again without a run that serves the batch.
+    expect(await s.cli('job', 'retry', '-b', 'over', '--failed')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(
+        'batch "over" is not running (it is finished): run it again as it was run (hyperctl run CONFIG, or the same --param line)',
+      ),
+    });
     expect(await s.cli('batch', 'update', 'over')).toMatchObject({ code: 2, stderr: 'hyperctl: batch update: give --parallelism N or --max-trials N\n' });
     expect(await s.cli('batch', 'update', 'over', '-p', '0')).toMatchObject({
       code: 2,
