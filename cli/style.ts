@@ -13,12 +13,19 @@ export function styleFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = pr
   return { green: wrap(32, 39), red: wrap(31, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }
 
-/** `1.2s`, `3m05s`, `1h02m`. */
+/** `1.2s`, `42.0s`, `3m05s`, `1h02m`: seconds under a minute, never `0m42s` beside `9.3s`. */
 export function formatDuration(ms: number): string {
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** An ISO time as this machine's local time, `2026-12-07 03:28:52`, as every view shows a time. */
+export function localTime(iso: string): string {
+  const at = new Date(iso);
+  // The Swedish locale writes a local time as ISO 8601 does, without the zone.
+  return Number.isNaN(at.getTime()) ? iso : at.toLocaleString('sv-SE');
 }
 
 /**

@@ -61,5 +61,6 @@ export type { JobMetrics } from './metrics/metrics-tracker.js';
 export { parseWhere } from './results/compare.js';
 export type { CompareOptions, Comparison, Condition } from './results/compare.js';
 export type { Goal, Objective } from './results/objective.js';
+export type { BestTrial, SearchProgress } from './state/search-progress-types.js';
 export { resolveBatchesDataDir } from './paths.js';
 export { hyperctlVersion as version } from './version.js';

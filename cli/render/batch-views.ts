@@ -1,19 +1,25 @@
 import type { BatchInfo, JobInfo } from '../../src/index.js';
-import { formatDuration, formatNumber } from '../style.js';
+import { formatDuration, formatNumber, localTime } from '../style.js';
 import { renderTable } from './table.js';
 
 const statuses = ['succeed', 'failed', 'killed', 'pruned', 'running', 'init'] as const;
 
+/** `12/40`: a search's trials proposed of those planned (`12` when only time or a target ends it). */
+function trialsText(search: NonNullable<BatchInfo['search']>): string {
+  return `${search.proposed}${search.planned !== null ? `/${search.planned}` : ''}`;
+}
+
 export function renderBatchList(batches: readonly (BatchInfo & { portal?: string | null })[]): string {
   return renderTable(
-    ['NAME', 'STATUS', 'TOTAL', 'SUCCEED', 'FAILED', 'KILLED', 'RUNNING', 'INIT', 'STARTED', 'ELAPSED', 'PORTAL'],
+    ['NAME', 'STATUS', 'TOTAL', 'SUCCEED', 'FAILED', 'KILLED', 'PRUNED', 'RUNNING', 'INIT', 'TRIALS', 'STARTED', 'ELAPSED', 'PORTAL'],
     batches.map((b) => {
       const c = b.counts;
       return [
         b.name,
         b.status,
-        ...[c.total, c.succeed, c.failed, c.killed, c.running, c.init].map(String),
-        b.startedAt === null ? '-' : b.startedAt.slice(0, 19).replace('T', ' '),
+        ...[c.total, c.succeed, c.failed, c.killed, c.pruned, c.running, c.init].map(String),
+        b.search ? trialsText(b.search) : '-',
+        b.startedAt === null ? '-' : localTime(b.startedAt),
         b.elapsedMs === null ? '-' : formatDuration(b.elapsedMs),
         b.portal ?? '-',
       ];
@@ -44,12 +50,19 @@ export function renderJobTable(jobs: readonly JobInfo[]): string {
   );
 }
 
+/** `; best: trial 4, loss = 0.0244 (min)`, or nothing before a trial has a value. */
+function searchBest(search: NonNullable<BatchInfo['search']>): string {
+  const { best, metric, goal } = search;
+  return best && metric ? `; best: trial ${best.trial}, ${metric} = ${formatNumber(best.value)} (${goal})` : '';
+}
+
 export function renderBatchSummary(batch: BatchInfo, source: string): string {
   const c = batch.counts;
   return [
     `batch:    ${batch.name}`,
-    `status:   ${batch.status}${batch.pausedAt !== undefined ? `, paused since ${batch.pausedAt}` : ''} (${source})`,
+    `status:   ${batch.status}${batch.pausedAt !== undefined ? `, paused since ${localTime(batch.pausedAt)}` : ''} (${source})`,
     `jobs:     ${c.total} total, ${statuses.map((s) => `${c[s]} ${s}`).join(', ')}`,
+    ...(batch.search ? [`search:   ${batch.search.algorithm}, ${trialsText(batch.search)} trials${searchBest(batch.search)}`] : []),
     `elapsed:  ${batch.elapsedMs === null ? '-' : formatDuration(batch.elapsedMs)}`,
     `data dir: ${batch.dataDir}`,
     '',

@@ -89,7 +89,7 @@ export class PlainReporter implements RunReporter {
         if (event.portal) this.say(stderr, style.dim(`daemon: ${event.portal} · dashboard: hyperctl batch dashboard ${event.batch}`));
         this.say(
           this.main,
-          `batch ${style.bold(event.batch)}: ${event.total} job${event.total === 1 ? '' : 's'}, ${event.skipped} already succeeded, ${event.toRun} to run ${slots} · ${style.dim(event.dataDir)}`,
+          `batch ${style.bold(event.batch)}: ${event.total} job${event.total === 1 ? '' : 's'}, ${event.skipped} already succeeded${event.pruned ? `, ${event.pruned} pruned before` : ''}, ${event.toRun} to run ${slots} · ${style.dim(event.dataDir)}`,
         );
         break;
       }

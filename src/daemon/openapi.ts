@@ -234,8 +234,25 @@ export const openApiDocument = {
           },
           search: {
             type: 'object',
-            required: ['algorithm', 'logParams'],
-            properties: { algorithm: { type: 'string' }, logParams: { type: 'array', items: { type: 'string' } } },
+            required: ['algorithm', 'logParams', 'proposed', 'planned', 'plannedJobs', 'goal', 'best'],
+            properties: {
+              algorithm: { type: 'string' },
+              logParams: { type: 'array', items: { type: 'string' } },
+              proposed: { type: 'integer', description: 'trials proposed so far' },
+              planned: { type: ['integer', 'null'], description: 'trials planned: the budget as steered, or the size of a finite space' },
+              plannedJobs: { type: ['integer', 'null'], description: 'jobs once every planned trial is proposed' },
+              metric: { type: 'string' },
+              goal: { enum: ['min', 'max'] },
+              best: {
+                type: ['object', 'null'],
+                properties: {
+                  trial: { type: 'integer' },
+                  value: { type: 'number' },
+                  params: { type: 'object' },
+                  jobs: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
           },
         },
       },

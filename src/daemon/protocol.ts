@@ -3,6 +3,7 @@ import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import { type Objective, statedObjective } from '../results/objective.js';
 import { parseSearchSpace } from '../search/space.js';
+import type { SearchProgress } from '../state/search-progress-types.js';
 
 /**
  * A job as the daemon's API and the CLI's `--json` show it.
@@ -58,8 +59,11 @@ export interface BatchInfo {
   readonly pausedAt?: string;
   /** What its jobs are ranked by, when the batch says: its search's metric, else its early-stopping rule's. */
   readonly objective?: Objective;
-  /** For a search: its algorithm, and the params it draws on a log scale (charts show those on one). */
-  readonly search?: { readonly algorithm: string; readonly logParams: readonly string[] };
+  /**
+   * For a search: its algorithm, the params it draws on a log scale (charts show those on one),
+   * and how far it has come: trials proposed and planned, and the best so far.
+   */
+  readonly search?: { readonly algorithm: string; readonly logParams: readonly string[] } & SearchProgress;
 }
 
 /** The common fields of a job from memory or from disk, turned into a {@link JobInfo}. */
@@ -93,8 +97,8 @@ export function toJobInfo(job: {
   };
 }
 
-/** The ranking and scales a batch's spec states, as {@link BatchInfo} carries them. */
-export function objectiveOf(spec: Pick<BatchSpec, 'search' | 'earlyStopping'>): Pick<BatchInfo, 'objective' | 'search'> {
+/** The ranking and scales a batch's spec states, and a search's progress, as {@link BatchInfo} carries them. */
+export function objectiveOf(spec: Pick<BatchSpec, 'search' | 'earlyStopping'>, progress: SearchProgress | undefined): Pick<BatchInfo, 'objective' | 'search'> {
   const { search, earlyStopping } = spec;
   const objective = statedObjective({ ...(search ? { search } : {}), ...(earlyStopping ? { earlyStopping } : {}) });
   // Top-level params drawn log-uniformly (or log-normally, or as log-spaced integers).
@@ -103,6 +107,6 @@ export function objectiveOf(spec: Pick<BatchSpec, 'search' | 'earlyStopping'>): 
     : [];
   return {
     ...(objective ? { objective } : {}),
-    ...(search ? { search: { algorithm: search.algorithm, logParams } } : {}),
+    ...(search && progress ? { search: { algorithm: search.algorithm, logParams, ...progress } } : {}),
   };
 }

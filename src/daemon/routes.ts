@@ -103,7 +103,7 @@ export function batchInfo(view: RunView): BatchInfo {
     dataDir: view.spec.dataDir,
     ...(view.readOnly ? { readOnly: true } : {}),
     ...(view.pausedAt !== undefined && view.active ? { pausedAt: new Date(view.pausedAt).toISOString() } : {}),
-    ...objectiveOf(view.spec),
+    ...objectiveOf(view.spec, view.searchProgress()),
   };
 }
 

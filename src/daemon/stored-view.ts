@@ -7,6 +7,7 @@ import type { StatusCounts } from '../state/batch-state.js';
 import { type JobResult, toJobResult } from '../state/job-result.js';
 import type { JobState } from '../state/job-state.js';
 import type { StoredBatch } from '../store/read-batch.js';
+import { type SearchProgress, searchProgress } from '../state/search-progress.js';
 
 /**
  * A batch that no runner runs, read from disk, seen as a run that has ended: what
@@ -58,6 +59,10 @@ export class StoredRunView implements RunView {
 
   counts(): StatusCounts {
     return this.#batch.state.counts();
+  }
+
+  searchProgress(): SearchProgress | undefined {
+    return this.spec.search && searchProgress(this.spec.search, this.#batch.state);
   }
 
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {

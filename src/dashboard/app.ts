@@ -34,6 +34,8 @@ function renderSummary(): void {
   if (!batch) return;
   const c = batch.counts;
   const done = c.succeed + c.failed + c.killed + c.pruned;
+  // A running search counts against the jobs its planned trials make, not those proposed so far.
+  const planned = batch.status === 'running' ? Math.max(c.total, batch.search?.plannedJobs ?? c.total) : c.total;
   byId('title').textContent = `hyperctl · ${batch.name} · ${batch.status}`;
   byId('readonly').hidden = batch.readOnly !== true;
   // Pause and resume steer a running batch; a batch served from disk runs nothing.
@@ -48,18 +50,20 @@ function renderSummary(): void {
     statuses.map((status) => {
       if (!c[status]) return null;
       const span = el('span');
-      span.style.width = `${(100 * c[status]) / c.total}%`;
+      span.style.width = `${(100 * c[status]) / planned}%`;
       span.style.background = statusColor(status);
       return span;
     }),
   );
-  const percent = c.total ? Math.round((100 * done) / c.total) : 100;
+  const percent = planned ? Math.round((100 * done) / planned) : 100;
   const eta =
-    done > 0 && done < c.total && batch.status === 'running' && batch.elapsedMs !== null
-      ? ` · ETA ${duration((batch.elapsedMs / done) * (c.total - done))}`
+    done > 0 && done < planned && batch.status === 'running' && batch.elapsedMs !== null
+      ? ` · ETA ${duration((batch.elapsedMs / done) * (planned - done))}`
       : '';
+  const search = batch.search;
+  const trials = search ? ` · ${search.proposed}${search.planned !== null ? `/${search.planned}` : ''} trials` : '';
   const progress = byId('progress');
-  progress.textContent = `${percent}% · ${done}/${c.total} done · ${duration(batch.elapsedMs)}${eta}`;
+  progress.textContent = `${percent}% · ${done}/${planned} done${trials} · ${duration(batch.elapsedMs)}${eta}`;
   progress.dataset.percent = String(percent);
   replace(
     byId('counts'),

@@ -7,6 +7,7 @@ import PQueue from 'p-queue';
 import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { type PruneDecision, Pruner } from '../search/pruning.js';
 import { SearchDriver } from './search-driver.js';
+import { type SearchProgress, searchProgress } from '../state/search-progress.js';
 import type { JobStatus } from '../batch/types.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
@@ -272,7 +273,9 @@ export class BatchRun implements RunView {
         dataDir: this.spec.dataDir,
         total: this.#state.counts().total + this.#expectedNewJobs(),
         toRun: toRun.length + this.#expectedNewJobs(),
-        skipped: this.#state.counts().total - toRun.length,
+        // Every job not to run ended before: succeeded, or pruned (the run record sent the rest back to run).
+        skipped: this.#state.counts().succeed,
+        pruned: this.#state.counts().pruned,
         slots,
         ...(daemon ? { portal: daemon.url } : {}),
       });
@@ -350,13 +353,15 @@ export class BatchRun implements RunView {
     this.#endedAt = undefined;
     store.markRunning();
     const total = this.#state.counts().total;
+    const { succeed, pruned } = this.#state.counts();
     this.#emit({
       type: 'batch:start',
       batch: this.spec.name,
       dataDir: this.spec.dataDir,
       total,
       toRun: feed.size,
-      skipped: total - feed.size,
+      skipped: succeed,
+      pruned,
       slots: pool.slots,
       portal: daemon.url,
     });
@@ -506,10 +511,12 @@ export class BatchRun implements RunView {
 
   /** Jobs a search is still to propose within its trial budget (0 for a batch, or a search without one). */
   #expectedNewJobs(): number {
-    const search = this.spec.search;
-    const maxTrials = this.#search?.maxTrials;
-    if (!search || !maxTrials || !this.#search) return 0;
-    return Math.max(0, maxTrials - this.#state.trials().length) * this.#search.jobsPerTrial;
+    return this.#search?.expectedNewJobs() ?? 0;
+  }
+
+  searchProgress(): SearchProgress | undefined {
+    if (!this.spec.search) return undefined;
+    return this.#search?.progress() ?? searchProgress(this.spec.search, this.#state);
   }
 
   /**

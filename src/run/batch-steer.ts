@@ -93,9 +93,11 @@ export class BatchSteer {
       else this.#setParallelism(parallelism);
       this.#said(`${host !== undefined ? `machine ${host}: ` : ''}parallelism ${parallelism} from now on`);
     }
-    if (maxTrials !== undefined) {
-      search?.setMaxTrials(maxTrials);
-      this.#said(`max trials ${maxTrials} from now on`);
+    if (maxTrials !== undefined && search) {
+      const before = search.expectedNewJobs();
+      search.setMaxTrials(maxTrials);
+      // The jobs planned change with the budget: every view's total follows.
+      this.#said(`max trials ${maxTrials} from now on`, search.expectedNewJobs() - before);
     }
     this.#run.onSlots();
   }
@@ -184,7 +186,8 @@ export class BatchSteer {
   /** Says that the run starts paused, as an earlier run left it. */
   sayPaused(): void {
     const at = this.pausedAt;
-    if (at !== undefined) this.#said(`paused since ${new Date(at).toISOString()}: \`hyperctl batch resume ${this.#run.spec.name}\` starts jobs`);
+    // Local time, as `batch list` and `batch show` show times (the Swedish locale writes it as ISO does, without the zone).
+    if (at !== undefined) this.#said(`paused since ${new Date(at).toLocaleString('sv-SE')}: \`hyperctl batch resume ${this.#run.spec.name}\` starts jobs`);
   }
 
   #said(change: string, queued = 0): void {

@@ -81,7 +81,10 @@ export type BatchEvent =
       readonly dataDir: string;
       readonly total: number;
       readonly toRun: number;
+      /** Jobs not to run: an earlier run succeeded with them. */
       readonly skipped: number;
+      /** Jobs not to run: early stopping pruned them in an earlier run (a loss, not a failure). */
+      readonly pruned: number;
       readonly slots: number;
       /** The daemon's URL, when it serves one. */
       readonly portal?: string;
@@ -111,7 +114,8 @@ export type BatchEvent =
   /**
    * The live batch was steered (`batch update`, `pause`, `resume`, `job retry`, `job priority`),
    * or starts paused as an earlier run left it: `change` says what, as a sentence; `queued` is how
-   * many jobs it added to those to run (retries).
+   * many jobs it added to those planned to run (retries, jobs added), or took from them when
+   * negative (a search's trial budget lowered).
    */
   | { readonly type: 'batch:steer'; readonly change: string; readonly paused: boolean; readonly queued: number }
   /** A machine cannot take jobs: left out at the start, or lost during the run. */

@@ -6,6 +6,7 @@ import type { BatchEvent } from './events.js';
 import type { BatchSteer } from './batch-steer.js';
 import type { JobResult } from '../state/job-result.js';
 import type { JobState } from '../state/job-state.js';
+import type { SearchProgress } from '../state/search-progress.js';
 
 /** What the daemon and other observers see of a run while it goes on. */
 export interface RunView {
@@ -25,6 +26,8 @@ export interface RunView {
   postMetrics(name: string, report: MetricsReport): Promise<void>;
   /** Jobs per status, kept current as jobs change (no scan of a huge batch per request). */
   counts(): Record<JobStatus, number> & { total: number };
+  /** For a search: trials proposed and planned, and the best so far. */
+  searchProgress(): SearchProgress | undefined;
   /** True until the batch has ended. */
   readonly active: boolean;
   /** True for a batch served from its files: no job can be killed or stopped. */

@@ -10,15 +10,8 @@ import { proposeTrial, type TrialView } from '../search/propose.js';
 import { gridCombinations, jobParams, parseSearchSpace, type SearchSpace } from '../search/space.js';
 import type { BatchState } from '../state/batch-state.js';
 import type { TrialRecord } from '../state/records.js';
+import { type BestTrial, beats, type SearchProgress, searchProgress, trialValue } from '../state/search-progress.js';
 import { ExternalSampler } from './external-sampler.js';
-
-/** The best trial of a search so far. */
-export interface BestTrial {
-  readonly trial: number;
-  readonly value: number;
-  readonly params: Readonly<Record<string, JsonValue>>;
-  readonly jobs: readonly string[];
-}
 
 /**
  * A search while it runs: reads its trials and their results from the batch's state (so what it
@@ -117,20 +110,9 @@ export class SearchDriver {
     await this.#sampler?.close();
   }
 
-  /** Each trial's value of the metric: the mean over its jobs once all succeeded; Infinity-like when one did not. */
+  /** Each trial's value of the metric: see {@link trialValue}. */
   #value(trial: TrialRecord): { ended: boolean; value: number | undefined } {
-    const metric = this.search.metric;
-    let sum = 0;
-    let ok = true;
-    for (const { name } of trial.jobs) {
-      const job = this.#state.get(name);
-      if (!job || job.status === 'init' || job.status === 'running') return { ended: false, value: undefined };
-      // A pruned trial counts with the last value it reported.
-      const value = metric === undefined ? undefined : job.status === 'succeed' || job.status === 'pruned' ? job.metrics?.[metric] : undefined;
-      if (typeof value !== 'number' || !Number.isFinite(value)) ok = false;
-      else sum += value;
-    }
-    return { ended: true, value: ok ? sum / trial.jobs.length : undefined };
+    return trialValue(this.#state, trial, this.search.metric);
   }
 
   /** The trials as the sampler sees them, in the order they were proposed. */
@@ -156,10 +138,9 @@ export class SearchDriver {
       if (!ended) continue;
       this.#open.delete(trial);
       if (value === undefined) continue;
-      const best = this.#best;
       // Ties go to the earlier trial, whichever ended first.
-      const better = !best || (this.search.goal === 'min' ? value < best.value : value > best.value) || (value === best.value && trial.n < best.trial);
-      if (better) this.#best = { trial: trial.n, value, params: trial.params, jobs: trial.jobs.map((j) => j.name) };
+      if (beats(this.search.goal, value, trial.n, this.#best))
+        this.#best = { trial: trial.n, value, params: trial.params, jobs: trial.jobs.map((j) => j.name) };
     }
   }
 
@@ -231,5 +212,16 @@ export class SearchDriver {
   best(): BestTrial | undefined {
     this.#refresh();
     return this.#best;
+  }
+
+  /** How far the search has come, for every view: see {@link SearchProgress}. */
+  progress(): SearchProgress {
+    return searchProgress(this.search, this.#state, this.best() ?? null);
+  }
+
+  /** Jobs of trials still to be proposed within the budget (0 without one). */
+  expectedNewJobs(): number {
+    const maxTrials = this.maxTrials;
+    return maxTrials === undefined ? 0 : Math.max(0, maxTrials - this.#state.trials().length) * this.jobsPerTrial;
   }
 }

@@ -50,7 +50,8 @@ describe('early stopping', () => {
     }[];
     expect(jobs.map((j) => [j.name, j.status, j.reason])).toEqual(ashaOutcome);
     const again = await runCli(['run', ...quickRun, config, '--batches-data-dir', root]);
-    expect(again.stdout).toContain('4 jobs, 4 already succeeded, 0 to run');
+    // Pruned jobs are no successes: the re-run says them apart.
+    expect(again.stdout).toContain('4 jobs, 2 already succeeded, 2 pruned before, 0 to run');
   });
 
   it('after kill -9 of the runner, a re-run rebuilds the rungs from the journal and decides as the uninterrupted run did', async () => {
@@ -171,7 +172,9 @@ describe('early stopping with the rest of hyperctl', () => {
     expect(forced.jobs.every((j) => !j.skipped)).toBe(true);
     // Without --force the pruned trials stay as they are; with it every job, pruned ones too, ran again.
     const again = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
-    expect(again.stdout).toContain('4 jobs, 4 already succeeded, 0 to run');
+    expect(again.stdout).toMatch(/4 jobs, (\d) already succeeded, (\d) pruned before, 0 to run/);
+    const [, succeeded, pruned] = /4 jobs, (\d) already succeeded, (\d) pruned before/.exec(again.stdout)!;
+    expect(Number(succeeded) + Number(pruned)).toBe(4);
     const rerun = await runCli(['run', ...quickRun, '-p', '1', '--force', config, '--batches-data-dir', root]);
     expect(rerun.stdout).toContain('4 jobs, 0 already succeeded, 4 to run');
   });

@@ -55,7 +55,7 @@ function play(mode: 'tty' | 'plain', env: NodeJS.ProcessEnv) {
   const stderr = fakeStream(mode === 'tty');
   // The environment is passed in: the reporters read nothing of the process's own.
   const reporter = createReporter(mode, false, { stdout, stderr, env });
-  reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 2, toRun: 2, skipped: 0, slots: 1 });
+  reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 2, toRun: 2, skipped: 0, pruned: 0, slots: 1 });
   reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: Date.now() });
   reporter.onEvent({ type: 'job:exit', job: jobResult('a', 'succeed') });
   reporter.onEvent({ type: 'job:start', job: 'c', host: 'local', at: Date.now() });
@@ -94,11 +94,39 @@ describe('run progress', () => {
     ]);
   });
 
+  it('counts each job once, by its last status: a failed job retried and then succeeded is no failure', () => {
+    const stdout = fakeStream(true);
+    const stderr = fakeStream(true);
+    const reporter = createReporter('tty', false, { stdout, stderr, env: { NO_COLOR: '1' } });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 3, toRun: 3, skipped: 0, pruned: 0, slots: 1 });
+    for (const [job, status] of [
+      ['a', 'failed'],
+      ['b', 'pruned'],
+    ] as const) {
+      reporter.onEvent({ type: 'job:start', job, host: 'local', at: Date.now() });
+      reporter.onEvent({ type: 'job:exit', job: jobResult(job, status) });
+    }
+    expect(stderr.text().split('\u001b[J').at(-1)).toContain('2/3 done · 0 running · 1 failed · 1 pruned');
+    // `job retry a`: it runs again, and ends well this time.
+    reporter.onEvent({ type: 'batch:steer', change: 'queued again: a', paused: false, queued: 0 });
+    reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: Date.now() });
+    expect(stderr.text().split('\u001b[J').at(-1)).toContain('1/3 done · 1 running · 0 failed · 1 pruned');
+    reporter.onEvent({ type: 'job:exit', job: jobResult('a', 'succeed') });
+    expect(stderr.text().split('\u001b[J').at(-1)).toContain('2/3 done · 0 running · 0 failed · 1 pruned');
+  });
+
+  it('says how many jobs of a re-run ended before, the pruned apart from those that succeeded', () => {
+    const stdout = fakeStream(false);
+    const reporter = createReporter('plain', false, { stdout, stderr: fakeStream(false), env: {} });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 30, toRun: 19, skipped: 9, pruned: 2, slots: 2 });
+    expect(stdout.text()).toBe('batch b: 30 jobs, 9 already succeeded, 2 pruned before, 19 to run on 2 slots · /d\n');
+  });
+
   it('tails output line by line, a line without end in pieces instead of held whole', () => {
     const stdout = fakeStream(false);
     const stderr = fakeStream(false);
     const reporter = createReporter('plain', true, { stdout, stderr, env: {} });
-    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 1, toRun: 1, skipped: 0, slots: 1 });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 1, toRun: 1, skipped: 0, pruned: 0, slots: 1 });
     reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.from('one\ntw') });
     reporter.onEvent({ type: 'job:output', job: 'a', stream: 'stdout', chunk: Buffer.from('o\n') });
     const lines = stdout.text().split('\n');
@@ -123,7 +151,7 @@ describe('the live block', () => {
 
   it('counts a killed job as killed, not failed', () => {
     const { reporter, stderr } = start();
-    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 3, toRun: 3, skipped: 0, slots: 1 });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 3, toRun: 3, skipped: 0, pruned: 0, slots: 1 });
     reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: Date.now() });
     reporter.onEvent({ type: 'job:exit', job: jobResult('a', 'killed') });
     reporter.onEvent({ type: 'job:start', job: 'b', host: 'local', at: Date.now() });
@@ -133,7 +161,7 @@ describe('the live block', () => {
   it('says stopping after a stop, and its ETA counts only the running jobs', () => {
     const { reporter, stderr } = start();
     const now = Date.now();
-    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 100, toRun: 100, skipped: 0, slots: 2 });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 100, toRun: 100, skipped: 0, pruned: 0, slots: 2 });
     reporter.onEvent({ type: 'job:start', job: 'a', host: 'local', at: now });
     reporter.onEvent({ type: 'job:exit', job: { ...jobResult('a', 'succeed'), durationMs: 60_000 } });
     reporter.onEvent({ type: 'job:start', job: 'b', host: 'local', at: now });
@@ -148,7 +176,7 @@ describe('the live block', () => {
 
   it('fits every line in a narrow terminal', () => {
     const { reporter, stderr } = start(30);
-    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 1000, toRun: 1000, skipped: 0, slots: 8 });
+    reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: '/d', total: 1000, toRun: 1000, skipped: 0, pruned: 0, slots: 8 });
     for (const name of ['learning_rate=0.001,depth=12', '学習率=0.001,深さ=12', 'c'])
       reporter.onEvent({ type: 'job:start', job: name, host: 'local', at: Date.now() });
     const lines = blockLines(stderr.text());
@@ -168,7 +196,7 @@ describe('the live block', () => {
       const stdout = fakeStream(mode === 'tty');
       const stderr = fakeStream(mode === 'tty');
       const reporter = createReporter(mode, false, { stdout, stderr, env: { NO_COLOR: '1' } });
-      reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: dir, total: 1, toRun: 1, skipped: 0, slots: 1 });
+      reporter.onEvent({ type: 'batch:start', batch: 'b', dataDir: dir, total: 1, toRun: 1, skipped: 0, pruned: 0, slots: 1 });
       reporter.onEvent({ type: 'job:exit', job: { ...jobResult('c', 'failed'), stderrPath } });
       reporter.close();
       const text = mode === 'tty' ? stderr.text() : stdout.text();

@@ -114,7 +114,7 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     const run = s.run('-p', '2');
     await until(s, 'a and b running', (st) => st.a === 'running' && st.b === 'running');
     expect(await s.cli('batch', 'pause', 'hold')).toMatchObject({ code: 0, stdout: 'batch hold: paused; running jobs go on\n' });
-    expect((await s.cli('batch', 'show', 'hold')).stdout).toMatch(/^status: {3}running, paused since \d{4}-\d\d-\d\dT[\d:.]+Z \(live/m);
+    expect((await s.cli('batch', 'show', 'hold')).stdout).toMatch(/^status: {3}running, paused since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(live/m);
     expect(JSON.parse((await s.cli('batch', 'show', 'hold', '--json')).stdout).pausedAt).toMatch(/Z$/);
     s.open('a');
     expect(await until(s, 'a ended', (st) => st.a === 'succeed')).toMatchObject({ b: 'running', c: 'init', d: 'init' });
@@ -226,6 +226,13 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     const run = s.run('-p', '2');
     await until(s, 'both trials running', (st) => running(st).length === 2);
     expect(await s.cli('batch', 'update', 'hunt', '--max-trials', '4')).toMatchObject({ code: 0, stdout: 'batch hunt: max trials 4 from now on\n' });
+    // Every view counts against the trials planned, as steered: the API's JSON, batch show, batch list.
+    const shown = JSON.parse((await s.cli('batch', 'show', 'hunt', '--json')).stdout);
+    expect(shown.search).toMatchObject({ algorithm: 'random', proposed: 2, planned: 4, plannedJobs: 4, best: null });
+    expect((await s.cli('batch', 'show', 'hunt')).stdout).toContain('search:   random, 2/4 trials\n');
+    expect((await s.cli('batch', 'list')).stdout).toMatch(
+      /^NAME +STATUS +TOTAL +SUCCEED +FAILED +KILLED +PRUNED +RUNNING +INIT +TRIALS .*\nhunt +running +2 +0 +0 +0 +0 +2 +0 +2\/4 /m,
+    );
     const refused = [await s.cli('job', 'retry', '-b', 'hunt', '--failed'), await s.cli('batch', 'add', 'hunt', '--param', 'x=1', '--', 'true')];
     expect(refused.map((r) => [r.code, r.stderr])).toEqual([
       [2, 'hyperctl: batch hunt is a search: its trials are proposed by the search, not retried one by one\n'],
@@ -235,6 +242,10 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     const { code, stdout } = await run.done;
     expect(code).toBe(0);
     expect(stdout).toContain('search (random): 4 trials; stopped: max_trials reached (4)');
+    // Plain lines count against the budget as steered: 2 planned at the start, 4 after the update.
+    expect(stdout).toContain('batch hunt: 2 jobs, 0 already succeeded, 2 to run');
+    expect(stdout).toMatch(/^\[4\/4\] succeed trial-0004 /m);
+    expect(JSON.parse((await s.cli('batch', 'show', 'hunt', '--json')).stdout).search).toMatchObject({ proposed: 4, planned: 4 });
     expect(s.order()).toHaveLength(4);
   });
 

@@ -67,6 +67,36 @@ describe('the dashboard, in a real browser', () => {
     await page.close();
   });
 
+  it('counts a running search against its planned trials, and follows a change of its budget', async ({ skip }) => {
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
+    const root = tempDir();
+    const gate = join(root, 'gate');
+    // The first two trials end at once; the third waits for the gate.
+    const command = `if [ {x} -ge 3 ]; then while [ ! -e '${gate}' ]; do [ -d '${root}' ] || exit 9; sleep 0.05; done; fi; echo 'hyperctl:metrics {"loss": {x}}'`;
+    writeFileSync(
+      join(root, 's.json'),
+      JSON.stringify({
+        name: 'planned',
+        params: { x: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+        execution: { command },
+        search: { algorithm: 'grid', metric: 'loss', goal: 'min', max_trials: 10 },
+        daemon: { port: 0, exit_on_finish: true },
+      }),
+    );
+    const run = startCli(['run', '-c', join(root, 's.json'), '-p', '1', '--batches-data-dir', root]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(await dashboardOf(root, 'planned'));
+    await expect.poll(() => page.locator('#progress').textContent(), { timeout: 15_000 }).toMatch(/^20% · 2\/10 done · 3\/10 trials/);
+    expect(await page.locator('#progress').getAttribute('data-percent')).toBe('20');
+    const budget = startCli(['batch', 'update', 'planned', '--max-trials', '5', '--batches-data-dir', root]);
+    expect((await budget.done).code).toBe(0);
+    await expect.poll(() => page.locator('#progress').textContent(), { timeout: 15_000 }).toMatch(/^40% · 2\/5 done · 3\/5 trials/);
+    writeFileSync(gate, '');
+    expect((await run.done).code).toBe(0);
+    await page.close();
+  });
+
   it('pauses and resumes the running batch, and retries a failed job, from the page', async ({ skip }) => {
     const { browser } = chrome;
     if (!browser) return skip(chrome.skipReason ?? 'no browser');

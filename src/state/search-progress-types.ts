@@ -1,0 +1,26 @@
+import type { JsonValue } from '../batch/types.js';
+
+/** The best trial of a search so far. @public */
+export interface BestTrial {
+  readonly trial: number;
+  /** The metric's value: the mean over the trial's jobs. */
+  readonly value: number;
+  readonly params: Readonly<Record<string, JsonValue>>;
+  readonly jobs: readonly string[];
+}
+
+/**
+ * How far a search has come, as every view shows it: trials proposed so far, the trials planned
+ * (its trial budget as steered, or the size of a finite space; null when only time or a target
+ * ends it), the jobs that makes, and the best trial so far.
+ * @public
+ */
+export interface SearchProgress {
+  readonly proposed: number;
+  readonly planned: number | null;
+  /** Jobs once every planned trial is proposed (null when `planned` is): what progress counts against. */
+  readonly plannedJobs: number | null;
+  readonly metric?: string;
+  readonly goal: 'min' | 'max';
+  readonly best: BestTrial | null;
+}

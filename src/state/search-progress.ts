@@ -1,0 +1,61 @@
+import type { SearchSpec } from '../batch/spec.js';
+import { gridSize, parseSearchSpace } from '../search/space.js';
+import type { BatchState } from './batch-state.js';
+import type { TrialRecord } from './records.js';
+import type { BestTrial, SearchProgress } from './search-progress-types.js';
+
+export type { BestTrial, SearchProgress } from './search-progress-types.js';
+
+/** A trial's value of the metric: the mean over its jobs once all ended with one (a pruned job with its last), undefined when one did not. */
+export function trialValue(state: BatchState, trial: TrialRecord, metric: string | undefined): { ended: boolean; value: number | undefined } {
+  let sum = 0;
+  let ok = true;
+  for (const { name } of trial.jobs) {
+    const job = state.get(name);
+    if (!job || job.status === 'init' || job.status === 'running') return { ended: false, value: undefined };
+    const value = metric === undefined ? undefined : job.status === 'succeed' || job.status === 'pruned' ? job.metrics?.[metric] : undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value)) ok = false;
+    else sum += value;
+  }
+  return { ended: true, value: ok ? sum / trial.jobs.length : undefined };
+}
+
+/** Jobs each trial of a search runs: one per combination of its grid axes (one for the grid algorithm, which walks them itself). */
+export function jobsPerTrial(search: SearchSpec): number {
+  return search.algorithm === 'grid' ? 1 : gridSize(parseSearchSpace(search.space).space);
+}
+
+/** Whether `value` of trial `n` beats `best` by `goal`: ties go to the earlier trial. */
+export function beats(goal: 'min' | 'max', value: number, n: number, best: BestTrial | undefined | null): boolean {
+  return !best || (goal === 'min' ? value < best.value : value > best.value) || (value === best.value && n < best.trial);
+}
+
+/** The trials a search plans: its budget as steered, else its own (a finite space's size when none was given). */
+export function plannedTrials(search: SearchSpec, state: BatchState): number | undefined {
+  return state.steering.maxTrials ?? search.maxTrials;
+}
+
+/**
+ * A search's progress from its state, with `best` given by a caller that keeps it as trials end
+ * (the live run; null for none yet), else found among the trials that ended.
+ */
+export function searchProgress(search: SearchSpec, state: BatchState, best?: BestTrial | null): SearchProgress {
+  const trials = state.trials();
+  const budget = plannedTrials(search, state);
+  const planned = budget === undefined ? null : Math.max(budget, trials.length);
+  let found = best ?? null;
+  if (best === undefined)
+    for (const trial of trials) {
+      const { value } = trialValue(state, trial, search.metric);
+      if (value !== undefined && beats(search.goal, value, trial.n, found))
+        found = { trial: trial.n, value, params: trial.params, jobs: trial.jobs.map((j) => j.name) };
+    }
+  return {
+    proposed: trials.length,
+    planned,
+    plannedJobs: planned === null ? null : state.counts().total + (planned - trials.length) * jobsPerTrial(search),
+    ...(search.metric !== undefined ? { metric: search.metric } : {}),
+    goal: search.goal,
+    best: found,
+  };
+}
