@@ -7,6 +7,7 @@ import PQueue from 'p-queue';
 import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { type PruneDecision, Pruner } from '../search/pruning.js';
 import { SearchDriver } from './search-driver.js';
+import { MetricWatch } from './metric-watch.js';
 import { type SearchProgress, searchProgress } from '../state/search-progress.js';
 import type { JobStatus } from '../batch/types.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
@@ -90,8 +91,13 @@ export class BatchRun implements RunView {
   #searchStopped: string | undefined;
   /** Why no more jobs start, when a stop or a halt said so. */
   #stoppedBecause: string | undefined;
-  /** Set when the search's sampler command failed: the run does not count as a success. */
-  #samplerFailed = false;
+  /**
+   * Set when the search's sampler command failed, or its metric (or early stopping's) went
+   * unreported by the first jobs: the batch did not do its work, and does not count as a success.
+   */
+  #ruleFailed = false;
+  /** Whether jobs report early stopping's metric, where no search watches it already. */
+  readonly #esWatch: MetricWatch | undefined;
   /** Decides which running jobs to stop early, when the batch says so. */
   readonly #pruner: Pruner | undefined;
   /** Jobs stopped early, and why. */
@@ -122,6 +128,8 @@ export class BatchRun implements RunView {
     this.#kill.signal.addEventListener('abort', () => this.#drain.abort(), { once: true });
     this.#resourceMode = usesResources(spec);
     this.#pruner = spec.earlyStopping ? new Pruner(spec.earlyStopping) : undefined;
+    const es = spec.earlyStopping;
+    this.#esWatch = es && es.metric !== spec.search?.metric ? new MetricWatch(es.metric, 'early_stopping.metric', 'job') : undefined;
   }
 
   /**
@@ -539,9 +547,12 @@ export class BatchRun implements RunView {
     for (const job of leftovers) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
     try {
       for (;;) {
-        while (!drained.aborted && search.unfinishedJobs() >= slots())
+        while (!drained.aborted && search.unfinishedJobs() >= slots()) {
           await untilAborted(new Promise<void>((resolve) => this.#onJobEnded.push(resolve)), drained);
+          this.#sayNotes(search);
+        }
         if (drained.aborted) break;
+        this.#sayNotes(search);
         const reason = search.stopReason(this.#startedAt);
         // The budget is spent but trials still run: it may yet be raised while they do.
         if (reason?.startsWith('max_trials') && search.unfinishedJobs() > 0) {
@@ -554,18 +565,21 @@ export class BatchRun implements RunView {
         } catch (error) {
           // A sampler that fails ends the proposing; the trials under way finish.
           if (!isHyperctlError(error) || error.code !== 'E_SAMPLER') throw error;
-          this.#samplerFailed = true;
+          this.#ruleFailed = true;
           this.#emit({ type: 'warning', message: error.message });
           trial = error.message;
         }
         if (typeof trial === 'string') {
           this.#searchStopped = trial;
+          // Trials that report nothing it can learn from: the search did not do its work.
+          if (trial === search.blind) this.#ruleFailed = true;
           break;
         }
         if (drained.aborted || !this.#record(store, trial)) break;
         for (const job of search.jobsOf(trial)) void queue.add(() => this.#runToTheEnd(job, pool, store, daemon));
       }
       await queue.onIdle();
+      this.#sayNotes(search);
     } finally {
       await search.close();
     }
@@ -574,6 +588,22 @@ export class BatchRun implements RunView {
       const reason = search.stopReason(this.#startedAt);
       if (reason?.startsWith('target')) this.#searchStopped = reason;
     }
+  }
+
+  /** Takes in a job that succeeded: early stopping that no job feeds is said, and after the first few, ends the batch. */
+  #watchEarlyStopping(job: string, reported: readonly string[]): void {
+    const note = this.#esWatch?.ended(job, reported);
+    if (note) this.#emit({ type: 'warning', message: note });
+    const reason = this.#esWatch?.stopReason();
+    if (!reason || this.#drain.signal.aborted) return;
+    this.#ruleFailed = true;
+    this.#stopping(reason, false);
+    this.#drain.abort();
+  }
+
+  /** Says the search's warnings of trials that ended without its metric. */
+  #sayNotes(search: SearchDriver): void {
+    for (const message of search.takeNotes()) this.#emit({ type: 'warning', message });
   }
 
   /** Runs a job until it succeeds, or fails in a way (or as often) that the retry policy leaves it at. */
@@ -762,6 +792,7 @@ export class BatchRun implements RunView {
       ...(metrics ? { metrics } : {}),
     };
     const recorded = this.#record(store, record);
+    if (status === 'succeed') this.#watchEarlyStopping(job.name, Object.keys(metrics ?? {}));
     for (const wake of this.#onJobEnded.splice(0)) wake();
     // What was not recorded did not happen, as far as a re-run knows: shown as a reader of the disk will see it.
     const state = this.#state.get(job.name)!;
@@ -775,7 +806,7 @@ export class BatchRun implements RunView {
     const jobs = this.#state.all().map((job) => this.result(job));
     const counts: Record<keyof BatchCounts, number> = { ...this.#state.counts(), skipped: jobs.filter((job) => job.skipped).length };
     // A pruned job lost by its metric, as asked: the batch did what it was told.
-    const status = interrupted ? 'interrupted' : counts.succeed + counts.pruned === counts.total && !this.#samplerFailed ? 'succeed' : 'failed';
+    const status = interrupted ? 'interrupted' : counts.succeed + counts.pruned === counts.total && !this.#ruleFailed ? 'succeed' : 'failed';
     return {
       name: this.spec.name,
       dataDir: this.spec.dataDir,

@@ -12,6 +12,7 @@ import type { BatchState } from '../state/batch-state.js';
 import type { TrialRecord } from '../state/records.js';
 import { type BestTrial, beats, type SearchProgress, searchProgress, trialValue } from '../state/search-progress.js';
 import { ExternalSampler } from './external-sampler.js';
+import { MetricWatch } from './metric-watch.js';
 
 /**
  * A search while it runs: reads its trials and their results from the batch's state (so what it
@@ -33,6 +34,10 @@ export class SearchDriver {
   #best: BestTrial | undefined;
   /** The trial budget as steered while it runs, over the search's own. */
   #maxTrials: number | undefined;
+  /** Whether trials report the metric the search learns from. */
+  readonly #watch: MetricWatch | undefined;
+  /** Warnings for the run to say, as trials end. */
+  readonly #notes: string[] = [];
 
   constructor(spec: BatchSpec & { search: SearchSpec }, state: BatchState) {
     this.search = spec.search;
@@ -40,6 +45,7 @@ export class SearchDriver {
     this.#state = state;
     // The grid algorithm walks the grid itself: each combination is a trial, not crossed again.
     this.#combos = spec.search.algorithm === 'grid' ? [{}] : gridCombinations(this.space);
+    this.#watch = spec.search.metric !== undefined ? new MetricWatch(spec.search.metric, 'search.metric', 'trial') : undefined;
     const sampler = spec.search.sampler;
     this.#sampler = sampler
       ? new ExternalSampler(sampler.command, { cwd: sampler.cwd, stderrPath: join(spec.dataDir, batchFiles.samplerLog), timeoutMs: sampler.askTimeoutMs })
@@ -137,11 +143,38 @@ export class SearchDriver {
       const { ended, value } = this.#value(trial);
       if (!ended) continue;
       this.#open.delete(trial);
+      this.#watchMetric(trial);
       if (value === undefined) continue;
       // Ties go to the earlier trial, whichever ended first.
       if (beats(this.search.goal, value, trial.n, this.#best))
         this.#best = { trial: trial.n, value, params: trial.params, jobs: trial.jobs.map((j) => j.name) };
     }
+  }
+
+  /** Takes in a trial that ended: one whose jobs all ended well tells whether trials report the metric. */
+  #watchMetric(trial: TrialRecord): void {
+    const watch = this.#watch;
+    if (!watch) return;
+    const reported = new Set<string>();
+    for (const { name } of trial.jobs) {
+      const job = this.#state.get(name);
+      if (!job || (job.status !== 'succeed' && job.status !== 'pruned')) return;
+      for (const key of Object.keys(job.metrics ?? {})) reported.add(key);
+    }
+    const note = watch.ended(String(trial.n), [...reported]);
+    if (note) this.#notes.push(note);
+  }
+
+  /** Warnings said since the last call: trials that ended without the metric. */
+  takeNotes(): string[] {
+    this.#refresh();
+    return this.#notes.splice(0);
+  }
+
+  /** Why the search should propose no more because its trials do not report its metric, if so. */
+  get blind(): string | undefined {
+    this.#refresh();
+    return this.#watch?.stopReason();
   }
 
   /** Sets the trial budget from now on. */
@@ -171,6 +204,8 @@ export class SearchDriver {
     const trials = this.#state.trials().length;
     const { maxDurationMs, target } = this.search;
     const maxTrials = this.#maxTrials ?? this.search.maxTrials;
+    const blind = this.blind;
+    if (blind) return blind;
     const best = this.best();
     if (target !== undefined && best && (this.search.goal === 'min' ? best.value <= target : best.value >= target))
       return `target ${target} reached by trial ${best.trial} (${this.search.metric} = ${best.value})`;

@@ -141,6 +141,51 @@ describe('hyperctl run on a search', () => {
     expect(result.search).toMatchObject({ trials: 10, best: { value: 0, params: { x: 0 } } });
   });
 
+  it('says at once that a trial did not report the metric, and stops proposing once the first three all lacked it', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'blind.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'blind',
+        params: { x: { uniform: [0, 1] } },
+        execution: { command: `echo 'hyperctl:metrics {"val_loss": 0.5, "val_acc": 0.8}'` },
+        search: { algorithm: 'tpe', metric: 'accuracy', goal: 'max', max_trials: 40, seed: 1 },
+      }),
+    );
+    const { code, stdout, stderr } = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
+    // Nothing to learn from: the search did not do its work.
+    expect(code).toBe(1);
+    expect(stderr).toContain('warning: trial 1 ended without reporting search.metric "accuracy"; the metrics it reported are val_loss, val_acc');
+    expect(stdout).toContain(
+      'search (tpe): 3 trials; stopped: the first 3 trials ended without reporting search.metric "accuracy" (they reported val_acc, val_loss): check search.metric',
+    );
+    expect(trials(root, 'blind')).toHaveLength(3);
+  });
+
+  it("says a job that did not report early stopping's metric, and stops the batch once the first three all lacked it", async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = join(dir, 'unjudged.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'unjudged',
+        params: { n: [1, 2, 3, 4, 5, 6, 7, 8] },
+        execution: { command: `echo 'hyperctl:metrics {"val_loss": {n}}'` },
+        early_stopping: { rule: 'median', metric: 'loss' },
+      }),
+    );
+    const { code, stdout, stderr } = await runCli(['run', ...quickRun, '-p', '1', config, '--batches-data-dir', root]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('warning: job n=1 ended without reporting early_stopping.metric "loss"; the metrics it reported are val_loss');
+    expect(stderr).toContain(
+      'stopping: the first 3 jobs ended without reporting early_stopping.metric "loss" (they reported val_loss): check early_stopping.metric',
+    );
+    expect(stdout).toMatch(/batch unjudged failed: 3 succeed .*5 not started/);
+  });
+
   it("takes an NNI search-space file unchanged, beside the config's own params", async () => {
     const dir = tempDir();
     const root = tempDir();

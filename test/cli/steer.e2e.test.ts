@@ -244,7 +244,7 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     expect(stdout).toContain('search (random): 4 trials; stopped: max_trials reached (4)');
     // Plain lines count against the budget as steered: 2 planned at the start, 4 after the update.
     expect(stdout).toContain('batch hunt: 2 jobs, 0 already succeeded, 2 to run');
-    expect(stdout).toMatch(/^\[4\/4\] succeed trial-0004 /m);
+    expect(stdout).toMatch(/^\[4\/4\] succeed trial-000[1-4] /m);
     expect(JSON.parse((await s.cli('batch', 'show', 'hunt', '--json')).stdout).search).toMatchObject({ proposed: 4, planned: 4 });
     expect(s.order()).toHaveLength(4);
   });
