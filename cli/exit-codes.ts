@@ -12,6 +12,7 @@ const usageCodes: ReadonlySet<HyperctlErrorCode> = new Set([
   'E_CONFIG_NOT_FOUND',
   'E_TEMPLATE_INVALID',
   'E_SEARCH_CHANGED',
+  'E_BATCH_CHANGED',
   'E_OUTPUT_EXISTS',
   'E_USAGE',
   'E_BACKEND_UNSUPPORTED',

@@ -9,6 +9,7 @@ export type HyperctlErrorCode =
   | 'E_CONFIG_NOT_FOUND'
   | 'E_TEMPLATE_INVALID'
   | 'E_SEARCH_CHANGED'
+  | 'E_BATCH_CHANGED'
   | 'E_SAMPLER'
   | 'E_OUTPUT_EXISTS'
   | 'E_OUTPUT_WRITE'

@@ -41,6 +41,10 @@ export const runCommand = defineCommand({
     },
     force: { type: 'boolean', description: 'run every job again, also those that succeeded before' },
     'continue-search': { type: 'boolean', description: 'run a search again although its space, algorithm, seed, metric or goal changed since it started' },
+    'drop-jobs': {
+      type: 'boolean',
+      description: 'run a batch whose config no longer lists jobs an earlier run had: they leave its views (their folders stay)',
+    },
     tail: { type: 'boolean', description: "print the jobs' output, each line prefixed by the job name" },
     json: { type: 'boolean', description: 'print only a JSON summary when the batch ends' },
     'exit-on-finish': {
@@ -113,6 +117,7 @@ export const runCommand = defineCommand({
       parallelism,
       force: Boolean(args.force),
       continueSearch: Boolean(args['continue-search']),
+      dropJobs: Boolean(args['drop-jobs']),
       // The config file's folder and name, as runBatchFile takes them.
       baseDir: undefined,
       name: start.sweeps ? undefined : batchName,

@@ -26,6 +26,11 @@ export interface RunBatchOptions {
    * (else `E_SEARCH_CHANGED`). @defaultValue false
    */
   readonly continueSearch?: boolean;
+  /**
+   * Run a batch whose config no longer lists jobs an earlier run of it had (else `E_BATCH_CHANGED`):
+   * those jobs leave its views (`batch show`, `compare`); their folders stay. @defaultValue false
+   */
+  readonly dropJobs?: boolean;
   /** Batch name when the config has none. @defaultValue `batch-` and a hash of the jobs */
   readonly defaultName?: string;
   /** Emit `job:output` events with the jobs' output as it comes (it still goes to the files). @defaultValue false */

@@ -25,20 +25,20 @@ export function prepareBatch(config: unknown, options: RunBatchOptions, where?: 
     ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
   };
   const template = isObject && 'params' in config && !('jobs' in config);
+  // The spec an earlier run left, read once: it gives the seed and what must not have changed.
+  const read = new Map<string, BatchSpec | undefined>();
+  const previous = (name: string) => {
+    if (!read.has(name)) {
+      try {
+        read.set(name, readSpec(normalizeOptions.batchesDataDir, name));
+      } catch {
+        read.set(name, undefined);
+      }
+    }
+    return read.get(name);
+  };
   if (template && 'search' in config) {
     const input = parseWith(searchTemplateSchema, withOverrides, 'E_CONFIG_INVALID', where);
-    // The spec an earlier run left, read once: it gives the seed and what must not have changed.
-    const read = new Map<string, BatchSpec | undefined>();
-    const previous = (name: string) => {
-      if (!read.has(name)) {
-        try {
-          read.set(name, readSpec(normalizeOptions.batchesDataDir, name));
-        } catch {
-          read.set(name, undefined);
-        }
-      }
-      return read.get(name);
-    };
     // Without a seed in the config, a search keeps the one it started with: its resume stays exact.
     const spec = normalizeSearch(input, { ...normalizeOptions, seed: (name) => previous(name)?.search?.seed ?? randomBytes(4).readUInt32BE() }, where);
     checkSearchUnchanged(spec, previous(spec.name), options.continueSearch === true);
@@ -46,7 +46,25 @@ export function prepareBatch(config: unknown, options: RunBatchOptions, where?: 
   }
   const batch = template ? generateBatch(parseTemplate(withOverrides, where) as JobTemplate) : withOverrides;
   const input = parseWith(batchSchema, batch, 'E_CONFIG_INVALID', where);
-  return normalizeBatch(input, normalizeOptions, where);
+  const spec = normalizeBatch(input, normalizeOptions, where);
+  if (!options.dropJobs) checkJobsKept(spec, previous(spec.name));
+  return spec;
+}
+
+/**
+ * A batch run again under its name with a config that lists fewer jobs would drop the others from
+ * every view while their folders stay: refused, saying which and how to go on.
+ */
+function checkJobsKept(spec: BatchSpec, previous: BatchSpec | undefined): void {
+  if (!previous || previous.search) return;
+  const now = new Set(spec.jobs.map((job) => job.name));
+  const dropped = previous.jobs.map((job) => job.name).filter((name) => !now.has(name));
+  if (dropped.length === 0) return;
+  const named = `${dropped.slice(0, 5).join(', ')}${dropped.length > 5 ? `, … (${dropped.length} in all)` : ''}`;
+  throw new HyperctlError(
+    'E_BATCH_CHANGED',
+    `batch "${spec.name}" has ${dropped.length} job(s) from an earlier run that this config does not list (${named}): run it under another name (--batch-name, or name: in the config) to keep both, or drop them from its views (hyperctl run --drop-jobs, or dropJobs: true; their folders stay)`,
+  );
 }
 
 /**

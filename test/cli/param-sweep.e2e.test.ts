@@ -150,6 +150,25 @@ describe('hyperctl run --param … -- COMMAND', () => {
     expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
   });
 
+  it('refuses to drop jobs of an earlier run of the batch name from its views, unless told to', async () => {
+    const root = tempDir();
+    const sweepAs = (values: string, ...flags: string[]) =>
+      runCli(['run', ...quickRun, '--batches-data-dir', root, '--batch-name', 'twice', ...flags, '--param', `s=${values}`, '--', 'echo {s}']);
+    expect((await sweepAs('1,2,3')).code).toBe(0);
+    // More values: the earlier jobs stay the batch's.
+    expect((await sweepAs('1,2,3,4')).code).toBe(0);
+    const narrowed = await sweepAs('7');
+    expect([narrowed.code, narrowed.stderr]).toEqual([
+      2,
+      'hyperctl: batch "twice" has 4 job(s) from an earlier run that this config does not list (s=1, s=2, s=3, s=4): run it under another name (--batch-name, or name: in the config) to keep both, or drop them from its views (hyperctl run --drop-jobs, or dropJobs: true; their folders stay)\n',
+    ]);
+    expect(JSON.parse((await runCli(['batch', 'show', 'twice', '--json', '--batches-data-dir', root])).stdout).counts.total).toBe(4);
+    expect((await sweepAs('7', '--drop-jobs')).code).toBe(0);
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'twice', '--json', '--batches-data-dir', root])).stdout) as { name: string }[];
+    expect(jobs.map((j) => j.name)).toEqual(['s=7']);
+    expect(readdirSync(join(root, 'twice')).filter((f) => f.startsWith('s='))).toHaveLength(5);
+  });
+
   it('--batch-name names a batch over its config', async () => {
     const root = tempDir();
     const config = join(tempDir(), 'batch.json');
