@@ -175,7 +175,10 @@ const compare = defineCommand({
     });
     if (args.json) printJson(comparisonJson(comparison));
     else if (args.csv) process.stdout.write(renderComparisonCsv(comparison));
-    else process.stdout.write(args.markdown ? renderComparisonMarkdown(comparison) : renderComparisonTable(comparison));
+    else
+      process.stdout.write(
+        args.markdown ? renderComparisonMarkdown(comparison) : renderComparisonTable(comparison, process.stdout.isTTY ? process.stdout.columns : undefined),
+      );
     return exitCodes.ok;
   },
 });

@@ -1,4 +1,5 @@
 import type { Comparison, JsonValue } from '../../src/index.js';
+import { fitColumns } from './fit-columns.js';
 import { goalSource } from './goal-source.js';
 import { formatDuration, formatNumber } from '../style.js';
 import { renderTable } from './table.js';
@@ -30,12 +31,34 @@ function readableRow(comparison: Comparison, row: readonly (JsonValue | undefine
   return row.map((value, i) => readableCell(value, comparison.columns[i]!));
 }
 
-/** A table that fits the terminal, with the params all jobs share above it. */
-export function renderComparisonTable(comparison: Comparison): string {
-  return `${constantsLine(comparison)}${renderTable(
-    comparison.columns.map((c) => c.toUpperCase()),
-    comparison.rows.map((row) => readableRow(comparison, row)),
-  )}`;
+/**
+ * A table that fits `width` (the terminal's): the name and the metrics always whole, params
+ * shortened or left out first (then status and duration), with a line saying which and how to see
+ * them; the params all jobs share above it.
+ */
+export function renderComparisonTable(comparison: Comparison, width: number | undefined): string {
+  const rows = comparison.rows.map((row) => readableRow(comparison, row));
+  const fitted = fitColumns(
+    comparison.columns.map((column, i) => ({
+      header: column.toUpperCase(),
+      cells: rows.map((row) => row[i]!),
+      yields: comparison.kinds[i] === 'param' ? 'first' : comparison.kinds[i] === 'metric' || column === 'name' ? 'never' : 'later',
+    })),
+    width,
+  );
+  const lower = (headers: readonly string[]) => headers.map((h) => h.toLowerCase()).join(', ');
+  const note = [
+    ...(fitted.shortened.length > 0 ? [`shortened: ${lower(fitted.shortened)}`] : []),
+    ...(fitted.left.length > 0 ? [`left out: ${lower(fitted.left)}`] : []),
+  ];
+  const table = renderTable(
+    fitted.columns.map((column) => column.header),
+    rows.map((_, r) => fitted.columns.map((column) => column.cells[r]!)),
+    null,
+  );
+  return `${constantsLine(comparison)}${table}${
+    note.length > 0 ? `(${note.join('; ')} to fit ${width} columns: --columns name,… picks them, --csv or --json shows every value whole)\n` : ''
+  }`;
 }
 
 /** RFC 4180 CSV: a header line, then a line per job; empty cells for missing values. */

@@ -5,8 +5,10 @@
 export function renderTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
-  width = process.stdout.isTTY ? process.stdout.columns : undefined,
+  /** null: never cut (the caller fitted the columns). */
+  widthOrNull: number | null | undefined = process.stdout.isTTY ? process.stdout.columns : undefined,
 ): string {
+  const width = widthOrNull ?? undefined;
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => {
     const text = cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');

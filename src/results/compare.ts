@@ -35,6 +35,8 @@ export interface Comparison {
   readonly columns: readonly string[];
   readonly rows: readonly (readonly (JsonValue | undefined)[])[];
   readonly constants: Readonly<Record<string, JsonValue>>;
+  /** What each column is, in the order of `columns`: a view that must leave some out drops params first. */
+  readonly kinds: readonly ('builtin' | 'param' | 'metric')[];
   /** Set when no sort was asked and the rows are ranked by the batch's own objective, best first. */
   readonly ranking?: Objective;
 }
@@ -126,8 +128,15 @@ export function compareJobs(jobs: readonly ComparedJob[], options: CompareOption
     rows = [...rows].sort((a, b) => compareValues(fieldOf(a, key), fieldOf(b, key), options.desc ?? false));
   }
   if (options.top !== undefined) rows = rows.slice(0, options.top);
-  const columns = options.columns ?? ['name', 'status', ...varying, ...metricKeys.filter((k) => !varying.includes(k)), 'duration'];
-  return { columns, rows: rows.map((job) => columns.map((key) => fieldOf(job, key))), constants: options.columns ? {} : constants };
+  // The name is in every comparison: a row no one can name is no use.
+  const columns = options.columns
+    ? [...(options.columns.includes('name') ? [] : ['name']), ...options.columns]
+    : ['name', 'status', ...varying, ...metricKeys.filter((k) => !varying.includes(k)), 'duration'];
+  const metrics = new Set(metricKeys);
+  const kinds = columns.map(
+    (key) => ((builtins as readonly string[]).includes(key) ? 'builtin' : metrics.has(key) ? 'metric' : 'param') as 'builtin' | 'param' | 'metric',
+  );
+  return { columns, kinds, rows: rows.map((job) => columns.map((key) => fieldOf(job, key))), constants: options.columns ? {} : constants };
 }
 
 /** The job with the lowest or highest numeric value of `metric`, among those that succeeded. */

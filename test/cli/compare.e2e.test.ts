@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stripVTControlCharacters } from 'node:util';
 import { runCli, quickRun } from '../helpers/cli.js';
+import { onTerminal } from '../helpers/terminal.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let root: string;
 
@@ -80,6 +83,32 @@ describe('hyperctl batch compare', () => {
     const { code, stderr } = await compare(...args);
     expect(code).toBe(2);
     expect(stderr).toBe(`hyperctl: ${message}\n`);
+  });
+});
+
+describe('hyperctl batch compare on an 80-column terminal', () => {
+  it('keeps the name and every metric, shortening or leaving out params first, and says which', async () => {
+    const wide = tempDir();
+    const long = 'a-very-long-model-path/checkpoints/epoch-0042.ckpt';
+    const jobs = [1, 2, 3].map((i) => ({
+      name: `run-${i}`,
+      params: { checkpoint: `${long}-${i}`, optimizer: { kind: 'adamw', betas: [0.9, 0.999], weight_decay: 0.01 * i }, seed: i },
+      execution: { command: `echo 'hyperctl:metrics {"val_accuracy": 0.9${i}, "val_loss_smoothed": 0.1${i}, "throughput_per_second": 123${i}}'` },
+    }));
+    writeFileSync(join(wide, 'b.json'), JSON.stringify({ name: 'wide', jobs }));
+    expect((await runCli(['run', ...quickRun, '-c', join(wide, 'b.json'), '--batches-data-dir', wide])).code).toBe(0);
+    const terminal = onTerminal(['batch', 'compare', 'wide', '--batches-data-dir', wide], 80);
+    expect(await terminal.done).toBe(0);
+    const lines = stripVTControlCharacters(terminal.text()).replace(/\r/g, '').split('\n').filter(Boolean);
+    for (const line of lines.slice(0, -1)) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^NAME +.*VAL_ACCURACY +VAL_LOSS_SMOOTHED +THROUGHPUT_PER_SECOND/);
+    expect(lines[1]).toMatch(/^run-1 .* 0\.91 +0\.11 +1231/);
+    expect(lines.at(-1)).toMatch(
+      /^\((shortened: [^;]+; )?left out: [^)]+ to fit 80 columns: --columns name,… picks them, --csv or --json shows every value whole\)$/,
+    );
+    // --columns keeps the name, whether or not it is asked for.
+    const picked = JSON.parse((await runCli(['batch', 'compare', 'wide', '--columns', 'seed,val_accuracy', '--json', '--batches-data-dir', wide])).stdout);
+    expect(picked[0]).toEqual({ name: 'run-1', seed: 1, val_accuracy: 0.91 });
   });
 });
 

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import stringWidth from 'string-width';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { onTerminal } from '../helpers/terminal.js';
 import { waitFor } from '../helpers/processes.js';
 import { ensureCommand } from '../helpers/system.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -13,19 +13,6 @@ beforeAll(() => {
   const missing = ensureCommand('script', 'bsdutils');
   if (missing) throw new Error(missing);
 });
-
-/** `hyperctl ARGS` on a terminal `columns` wide (a pseudo-terminal made by script(1)); `text()` is what it drew. */
-function onTerminal(args: readonly string[], columns: number) {
-  const line = [process.execPath, cliPath, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qfec', `stty cols ${columns} rows 30; exec ${line}`, '/dev/null'], {
-    env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { text: () => text, done };
-}
 
 /** Each frame of the live block as a terminal shows it: the lines after the last line that stays. */
 function frames(text: string): string[][] {
