@@ -1,6 +1,6 @@
 import { runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { stripVTControlCharacters } from 'node:util';
-import { HyperctlError, isHyperctlError } from '../src/index.js';
+import { closestName, HyperctlError, isHyperctlError } from '../src/index.js';
 import { commandMeta } from './commands/meta.js';
 import type { CommandData } from './command-data.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
@@ -98,14 +98,30 @@ async function rejectUnknownFlags(command: CommandDef, args: readonly string[]):
     if (def.type === 'boolean') known.add(`no-${name}`);
     if ('alias' in def) for (const alias of [def.alias ?? []].flat()) known.add(alias);
   }
+  const commandName = command === rootCommand ? '' : ((await resolveValue(command.meta))?.name ?? '');
+  let words = 0;
   for (const arg of args) {
-    if (!arg.startsWith('-') || arg === '-') continue;
+    if (!arg.startsWith('-') || arg === '-') {
+      words++;
+      continue;
+    }
     const name = arg.replace(/^--?/, '').split('=')[0]!;
-    if (!known.has(name))
+    if (known.has(name)) continue;
+    const flag = arg.split('=')[0]!;
+    // `run --param lr=0.1 python3 train.py --lr {lr}`: the command's own options, the `--` forgotten.
+    if (args.some((a) => a === '--param' || a.startsWith('--param=')) && words > 0 && (commandName === 'run' || commandName === 'add'))
       throw new HyperctlError(
         'E_USAGE',
-        `unknown option ${arg.split('=')[0]}; see hyperctl ${command === rootCommand ? '' : `${(await resolveValue(command.meta))?.name ?? ''} `}--help`,
+        `unknown option ${flag}: the command to run goes after --, as in hyperctl ${commandName === 'add' ? 'batch add NAME' : 'run'} --param lr=0.1,0.2 -- python3 train.py --lr {lr}`,
       );
+    const hint = closestName(
+      name,
+      [...known].filter((flag) => flag.length > 1),
+    );
+    throw new HyperctlError(
+      'E_USAGE',
+      `unknown option ${flag}${hint ? `; did you mean --${hint}?` : ''}; see hyperctl ${commandName ? `${commandName} ` : ''}--help`,
+    );
   }
 }
 

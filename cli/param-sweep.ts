@@ -12,6 +12,10 @@ export function repeatedFlag(rawArgs: readonly string[], name: string): string[]
     if (arg === `--${name}`) {
       const value = rawArgs[++i];
       if (value === undefined) throw new HyperctlError('E_USAGE', `--${name}: expected NAME=V1,V2,…`);
+      // `--param lr 0.1,0.2`: the values given apart from the name.
+      const next = rawArgs[i + 1];
+      if (!value.includes('=') && next !== undefined && next !== '--' && !next.startsWith('-'))
+        throw new HyperctlError('E_USAGE', `--${name} ${value} ${next}: expected NAME=V1,V2,…; did you mean --${name} ${value}=${next}?`);
       values.push(value);
     } else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
   }

@@ -1,7 +1,7 @@
-import { type CommandDef, defineCommand, renderUsage } from 'citty';
+import { type CommandDef, defineCommand } from 'citty';
 import { createRequire } from 'node:module';
-import { stripVTControlCharacters } from 'node:util';
 import { commandMeta } from './commands/meta.js';
+import { usageText } from './render/usage.js';
 
 /*
  * The CLI's root: what `hyperctl`, `hyperctl --help` and `--version` need, and nothing more — no
@@ -28,9 +28,10 @@ export const rootCommand = defineCommand({
 
 /** Prints a command's usage; plain text unless stdout is a terminal and NO_COLOR is unset. */
 export async function showUsage(command: CommandDef, parent?: CommandDef): Promise<void> {
-  const text = await renderUsage(command, parent);
   const colour = process.stdout.isTTY && !process.env.NO_COLOR;
-  process.stdout.write(`${colour ? text : stripVTControlCharacters(text)}\n`);
+  // Fits the terminal (one column free: some wrap at the last one); 80 columns when piped.
+  const width = Math.max(40, (process.stdout.isTTY ? process.stdout.columns : 80) - 1);
+  process.stdout.write(await usageText(command, parent, width, colour ? (text) => `\u001b[1m${text}\u001b[22m` : (text) => text));
 }
 
 /** Answers `hyperctl`, `-h`/`--help` and `-v`/`-V`/`--version`; false for anything else. */

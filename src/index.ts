@@ -59,6 +59,7 @@ export type { FetchedFiles } from './executors/ssh/transfers.js';
 export type { JobPage, JobQuery, LogChunk } from './batches/batch-source.js';
 export type { JobMetrics } from './metrics/metrics-tracker.js';
 export { parseWhere } from './results/compare.js';
+export { closestName } from './text/closest-names.js';
 export type { CompareOptions, Comparison, Condition } from './results/compare.js';
 export type { Goal, Objective } from './results/objective.js';
 export type { BestTrial, SearchProgress } from './state/search-progress-types.js';

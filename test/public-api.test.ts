@@ -10,6 +10,7 @@ describe('the public API', () => {
       'LocalExecutor',
       'SlurmExecutor',
       'SshExecutor',
+      'closestName',
       'configFileNames',
       'createDaemonClient',
       'defineBatch',

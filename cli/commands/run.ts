@@ -158,7 +158,11 @@ interface Start {
 
 /** `run --param … -- COMMAND`: the grid of the values, run in the current folder. */
 function sweepStart(paramFlags: readonly string[], command: readonly string[] | undefined, config: string | undefined, name: string | undefined): Start {
-  if (config !== undefined) throw new HyperctlError('E_USAGE', `give a config (${config}) or --param … -- COMMAND, not both`);
+  if (config !== undefined)
+    throw new HyperctlError(
+      'E_USAGE',
+      `give a config (${config}) or --param … -- COMMAND, not both; the command to run goes after --: hyperctl run --param lr=0.1,0.2 -- ${config} …`,
+    );
   if (!command?.length)
     throw new HyperctlError('E_USAGE', '--param needs the command to run after --: hyperctl run --param lr=0.1,0.2 -- python3 train.py --lr {lr}');
   if (paramFlags.length === 0) throw new HyperctlError('E_USAGE', 'a command after -- needs at least one --param NAME=V1,V2,… to sweep');

@@ -87,7 +87,14 @@ function parseYaml(text: string, path: string): unknown {
   if (error) {
     const pos = error.linePos?.[0];
     const where = pos ? `:${pos.line}:${pos.col}` : '';
-    throw new HyperctlError('E_CONFIG_PARSE', `${path}${where}: invalid YAML: ${error.message.split('\n')[0]}`, { cause: error });
+    // The parser's first line, without its own "at line L, column C:" (said before it), then the line itself with a caret.
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const source = pos ? text.split('\n')[pos.line - 1] : undefined;
+    const shown =
+      source !== undefined
+        ? `\n  ${pos!.line} | ${source.slice(0, 200)}\n  ${' '.repeat(String(pos!.line).length)} | ${' '.repeat(Math.min(pos!.col - 1, 200))}^`
+        : '';
+    throw new HyperctlError('E_CONFIG_PARSE', `${path}${where}: invalid YAML: ${message}${shown}`, { cause: error });
   }
   try {
     return doc.toJS();

@@ -1,7 +1,7 @@
 import type { JobStatus, JsonValue } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics-line.js';
-import { closestNames } from '../text/closest-names.js';
+import { closestName } from '../text/closest-names.js';
 import type { Objective } from './objective.js';
 
 /** A job as a comparison sees it. */
@@ -61,6 +61,13 @@ export function parseWhere(text: string): Condition[] {
     });
 }
 
+/** `; did you mean accuracy? its metrics: …; its params: …`: what a key could have been, and what there is. */
+function columnsHint(key: string, params: readonly string[], metrics: readonly string[]): string {
+  const close = closestName(key, [...builtins, ...params, ...metrics]);
+  const list = (keys: readonly string[]) => (keys.length > 20 ? `${keys.slice(0, 20).join(', ')}, … (${keys.length} in all)` : keys.join(', ') || 'none');
+  return `${close ? `; did you mean ${close}?` : ''}; its metrics: ${list(metrics)}; its params: ${list(params)}; and ${builtins.join(', ')}`;
+}
+
 /** A job's value for a column: a builtin, else a metric, else a param. */
 function fieldOf(job: ComparedJob, key: string): JsonValue | undefined {
   if (key === 'name') return job.name;
@@ -113,7 +120,7 @@ export function compareJobs(jobs: readonly ComparedJob[], options: CompareOption
   const known = new Set<string>([...builtins, ...paramKeys, ...metricKeys]);
   for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {
     if (key !== undefined && !known.has(key))
-      throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch${closestNames(key, known, 'columns')}`);
+      throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch${columnsHint(key, paramKeys, metricKeys)}`);
   }
   const constants: Record<string, JsonValue> = {};
   const varying: string[] = [];

@@ -35,6 +35,21 @@ export function closestNames(name: string, candidates: Iterable<string>, what: s
     : `; none of its ${all.length} ${what} is close`;
 }
 
+/**
+ * The candidate closest to a mistyped name (`paralelism` → `parallelism`), when one is within a
+ * typo of it (a quarter of its letters, at least one), else undefined: for "did you mean" messages.
+ * @public
+ */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  const lower = name.toLowerCase();
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance <= Math.max(1, Math.floor(candidate.length / 4)) && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
 /** `E_JOB_NOT_FOUND`, naming the jobs closest to the one asked for. */
 export function unknownJob(batch: string, job: string, jobs: readonly { readonly name: string }[]): HyperctlError {
   return new HyperctlError(

@@ -72,8 +72,11 @@ describe('hyperctl batch compare', () => {
   });
 
   it.each([
-    [['--sort', 'f1'], 'no metric or param "f1" in this batch; did you mean lr? (9 columns in all)'],
-    [['--sort', 'acuracy'], 'no metric or param "acuracy" in this batch; did you mean accuracy? (9 columns in all)'],
+    [['--sort', 'f1'], 'no metric or param "f1" in this batch; its metrics: accuracy, loss, note; its params: lr, depth, model; and name, status, duration'],
+    [
+      ['--sort', 'acuracy'],
+      'no metric or param "acuracy" in this batch; did you mean accuracy?; its metrics: accuracy, loss, note; its params: lr, depth, model; and name, status, duration',
+    ],
     [['--where', 'accuracy'], '--where: expected KEY=VALUE, KEY!=VALUE, KEY>N, KEY>=N, KEY<N or KEY<=N, separated by commas, got "accuracy"'],
     [['--where', 'lr>>0.1'], '--where: expected KEY=VALUE, KEY!=VALUE, KEY>N, KEY>=N, KEY<N or KEY<=N, separated by commas, got "lr>>0.1"'],
     [['--where', 'lr<'], '--where: expected KEY=VALUE, KEY!=VALUE, KEY>N, KEY>=N, KEY<N or KEY<=N, separated by commas, got "lr<"'],

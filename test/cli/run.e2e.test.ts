@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, runCli, startCli, quickRun } from '../helpers/cli.js';
 import { exampleCopy } from '../helpers/examples.js';
 import { isRunning, readPids, waitFor } from '../helpers/processes.js';
 import { ensureCommand } from '../helpers/system.js';
+import { onTerminal } from '../helpers/terminal.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let noPython: string | undefined;
@@ -31,9 +33,46 @@ describe('hyperctl', () => {
     for (const args of [[], ['-h'], ['--help']]) {
       const { code, stdout } = await runCli(args);
       expect(code).toBe(0);
-      expect(stdout).toMatch(/USAGE hyperctl run\|generate\|batch\|job/);
+      expect(stdout).toContain('USAGE hyperctl COMMAND');
+      expect(stdout).toMatch(/^ {2}run +run a batch/m);
       expect(stdout).not.toContain('\u001b[');
     }
+  });
+
+  it('fits its help to an 80-column terminal: no line wider, none padded at its end', async () => {
+    for (const args of [['--help'], ['run', '--help'], ['batch', '--help'], ['batch', 'compare', '--help']]) {
+      const terminal = onTerminal(args, 80);
+      expect(await terminal.done).toBe(0);
+      const lines = stripVTControlCharacters(terminal.text()).replace(/\r/g, '').split('\n');
+      expect(lines.length, args.join(' ')).toBeGreaterThan(5);
+      for (const line of lines) {
+        expect(line.length, `${args.join(' ')}: ${line}`).toBeLessThan(80);
+        expect(line, `${args.join(' ')}: ${line}`).toBe(line.trimEnd());
+      }
+    }
+    expect((await runCli(['run', '--help'])).stdout).toMatch(/^ {2}-p, --parallelism N +jobs at once:/m);
+  });
+
+  it('says what was meant: a mistyped option, a forgotten --, values given apart from their name, the line of a YAML error', async () => {
+    const dir = tempDir();
+    expect(await runCli(['run', '--paralelism', '2', '--param', 'lr=0.1', '--', 'true'])).toMatchObject({
+      code: 2,
+      stderr: 'hyperctl: unknown option --paralelism; did you mean --parallelism?; see hyperctl run --help\n',
+    });
+    expect(await runCli(['run', '--param', 'lr=0.1,0.2', 'python3', 'train.py', '--lr', '{lr}'])).toMatchObject({
+      code: 2,
+      stderr: 'hyperctl: unknown option --lr: the command to run goes after --, as in hyperctl run --param lr=0.1,0.2 -- python3 train.py --lr {lr}\n',
+    });
+    expect(await runCli(['run', '--param', 'lr', '0.1,0.2', '--', 'echo', '{lr}'])).toMatchObject({
+      code: 2,
+      stderr: 'hyperctl: --param lr 0.1,0.2: expected NAME=V1,V2,…; did you mean --param lr=0.1,0.2?\n',
+    });
+    const yaml = join(dir, 'batch.yaml');
+    writeFileSync(yaml, 'name: x\njobs:\n  - name: a\n   params: {}\n');
+    expect(await runCli(['run', yaml])).toMatchObject({
+      code: 2,
+      stderr: `hyperctl: ${yaml}:4:1: invalid YAML: Sequence item without - indicator\n  4 |    params: {}\n    | ^\n`,
+    });
   });
 
   it('refuses an unknown option or command with exit code 2', async () => {
