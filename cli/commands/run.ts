@@ -137,6 +137,9 @@ export const runCommand = defineCommand({
     try {
       await start.run(options);
     } catch (error) {
+      // The port the flag asked for, named as the flag, not as the config's daemon.port.
+      if (port !== undefined && isHyperctlError(error) && error.code === 'E_DAEMON_PORT_IN_USE')
+        throw new HyperctlError('E_DAEMON_PORT_IN_USE', `--port ${port}: the port is already in use; choose another (0 picks a free one) or stop what uses it`);
       // Each machine's reason was printed as it was left out: the error does not say them again.
       if (!result && !args.json && isHyperctlError(error) && error.code === 'E_NO_MACHINE' && machinesDown > 0 && machinesDown === error.issues.length)
         throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs (${machinesDown === 1 ? 'why is said' : "each one's reason is"} above)`);

@@ -204,7 +204,6 @@ export class BatchRun implements RunView {
       if (this.#kill.signal.aborted) throw aborted(this.#options.signal?.reason);
     };
     try {
-      if (daemon?.notice) this.#emit({ type: 'warning', message: daemon.notice });
       for (const message of backendWarnings(this.spec, daemon !== undefined)) this.#emit({ type: 'warning', message });
       // The folder is read before any machine is asked: one too big fails the run with nothing sent or written.
       for (const message of (await upload?.snapshot())?.warnings ?? []) this.#emit({ type: 'warning', message: `upload: ${message}` });
@@ -219,6 +218,8 @@ export class BatchRun implements RunView {
         ...(daemon ? { daemon: { portal: daemon.url, token: daemon.token } } : {}),
         force: this.#options.force === true,
       });
+      // Said once the batch is this run's: a second run of a running batch ends on that, not on a port.
+      if (daemon?.notice) this.#emit({ type: 'warning', message: daemon.notice });
       return { daemon, executors, pool, store };
     } catch (error) {
       await Promise.allSettled(all.map((e) => e.close?.()));

@@ -263,6 +263,22 @@ describe('hyperctl run with its daemon', () => {
       `hyperctl: daemon.port: port ${port} on localhost is already in use; choose another daemon.port (0 picks a free one) or stop what uses it\n`,
     );
     expect((await runCli(['batch', 'list', '--json', '--batches-data-dir', other])).stdout.trim()).toBe('[]');
+    // Asked for by the flag, it is named as the flag.
+    const flagged = await runCli(['run', '-c', clash, '--port', String(port), '--batches-data-dir', other]);
+    expect([flagged.code, flagged.stderr]).toEqual([
+      2,
+      `hyperctl: --port ${port}: the port is already in use; choose another (0 picks a free one) or stop what uses it\n`,
+    ]);
+    // A second run of the running batch, on the default port while 8060 is taken, ends on that, with no word of ports before it.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.once('error', () => resolve()).listen(8060, '127.0.0.1', () => resolve()));
+    try {
+      const unported = writeBatch(tempDir(), { name: 'first', jobs: [{ name: 'a', params: {}, execution: { command: 'sleep 30' } }] });
+      const again = await runCli(['run', '-c', unported, '--batches-data-dir', dir]);
+      expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/^hyperctl: batch "first" is already running \(pid \d+\)[^\n]*\n$/)]);
+    } finally {
+      holder.close();
+    }
     first.child.kill('SIGTERM');
     await first.done;
   });

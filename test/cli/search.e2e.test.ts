@@ -44,7 +44,7 @@ describe('hyperctl run on a search', () => {
     const { code, stdout, stderr } = await runCli(['run', join(dir, 'search.yml'), '--batches-data-dir', root, '--port', '0']);
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('batch search-example: 32 jobs, 0 already succeeded, 32 to run on 2 slots');
-    expect(stdout).toMatch(/search \(tpe\): 16 trials; stopped: max_trials reached \(16\)\nbest: trial \d+, loss = [\d.]+ \(min\) · \{"lr":/);
+    expect(stdout).toMatch(/search \(tpe\): 16 trials; stopped: max_trials reached \(16\)\nbest: trial \d+, loss = [\d.]+ \(min\) · lr=[\d.e-]+ /);
     // The search's metric and goal rank its jobs in every view, unasked.
     const best = JSON.parse((await runCli(['batch', 'best', 'search-example', '--json', '--batches-data-dir', root])).stdout);
     expect(best).toMatchObject({ name: expect.stringMatching(/^trial-\d{4},seed=1$/), metric: 'loss', goal: 'min', goalFrom: 'search' });
