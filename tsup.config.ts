@@ -5,7 +5,9 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts', job: 'src/job.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // The declarations name Node's types (Buffer, NodeJS.ProcessEnv): they say so, and @types/node is a
+    // dependency, so a project whose tsconfig lists no types (as `tsc --init` makes it) compiles them.
+    dts: { banner: '/// <reference types="node" />' },
     target: 'node20',
     platform: 'node',
     splitting: true,

@@ -143,7 +143,7 @@ export interface Executor {
   /** Whether it can take jobs now. @defaultValue `up` */
   readonly health?: ExecutorHealth;
   /** What `open()` did to put the run's upload on its machine, for executors that send one. */
-  readonly upload?: UploadReport;
+  readonly upload?: UploadReport | undefined;
   /** Jobs' outputs brought back from its machine so far, for executors that fetch them. */
   readonly fetched?: TransferReport;
   /**
