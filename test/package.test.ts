@@ -15,7 +15,7 @@ const bin = (name: string) => join(repoDir, 'node_modules', '.bin', name);
 function freshProject(): string {
   const dir = tempDir();
   const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repoDir, encoding: 'utf8' });
-  const [{ filename }] = JSON.parse(packed) as { filename: string }[];
+  const { filename } = (JSON.parse(packed) as { filename: string }[])[0]!;
   const installed = join(dir, 'node_modules', 'hyperctl');
   mkdirSync(installed, { recursive: true });
   execFileSync('tar', ['xzf', join(dir, filename), '-C', installed, '--strip-components=1']);
