@@ -19,14 +19,14 @@ export const dashboardPage = `<!doctype html>
 <link rel="icon" href="data:,">
 <style>${style}</style>
 </head>
-<body>
+<body data-state="loading">
 <header>
   <h1 id="title">hyperctl</h1>
   <span id="readonly" class="badge" hidden>read-only · served from disk</span>
   <span id="paused" class="badge paused" hidden>paused</span>
   <button id="pause" class="steer" type="button" hidden>pause</button>
   <div class="bar" id="bar" title="progress"></div>
-  <div id="progress" class="muted"></div>
+  <div id="progress" class="muted">loading the batch…</div>
   <div class="counts" id="counts"></div>
 </header>
 <main>

@@ -382,6 +382,7 @@ function loadAll(): void {
       for (const [handler, event] of held ?? []) handler(event);
       held = null;
       render();
+      document.body.dataset.state = 'ready';
     })
     .catch(offline);
 }

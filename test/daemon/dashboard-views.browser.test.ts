@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openServed, rowNames, screenshot, useChromium } from '../helpers/browser.js';
+import { artifacts, openServed, rowNames, screenshot, useChromium } from '../helpers/browser.js';
 import { repoDir, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -165,6 +165,52 @@ describe('the dashboard views, in a real browser', () => {
     await expect.poll(() => page.locator('#curve-legend li').first().getAttribute('data-job')).toBe('poor');
     await screenshot(page, 'dashboard-curves.png');
     await close();
+  });
+
+  it('says it is loading until the data is in, then fills every panel with its chart at 420, 1000 and 1600 px, captions within', async ({ skip }) => {
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
+    const root = tempDir();
+    const losses = [0.31, 0.35, 0.4, 0.42, 0.45, 0.5, 0.52, 0.6, 0.61, 1e6];
+    const jobs = losses.map((loss, x) => ({ name: `x-${x}`, params: { x }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } }));
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'fill', jobs, daemon: { port: 0, exit_on_finish: true } }));
+    expect((await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root])).code).toBe(0);
+    for (const width of [420, 1000, 1600]) {
+      const { page, close } = await openServed(browser, root, 'fill', { viewport: { width, height: 900 } });
+      // Held back: the page is caught before its jobs arrive.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/api/v1/jobs*', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.reload();
+      expect(await page.locator('body').getAttribute('data-state')).toBe('loading');
+      const placeholder = await page.locator('#scatter').evaluate((figure) => getComputedStyle(figure, '::after').content);
+      expect(placeholder).toBe('"loading…"');
+      release();
+      await expect.poll(() => page.locator('body').getAttribute('data-state')).toBe('ready');
+      await expect.poll(() => page.locator('#scatter').getAttribute('data-points')).toBe('10');
+      await page.screenshot({ path: join(artifacts, `dashboard-fill-${width}.png`), fullPage: true });
+      // After a full-page capture too: each chart as wide as its panel's content, its captions inside it.
+      const fits = await page.evaluate(() =>
+        ['parallel', 'scatter', 'curves'].map((id) => {
+          const figure = document.getElementById(id)!;
+          const panel = figure.closest('section')!;
+          const padding = Number.parseFloat(getComputedStyle(panel).paddingLeft) + Number.parseFloat(getComputedStyle(panel).paddingRight);
+          const canvas = figure.querySelector('canvas')!.getBoundingClientRect();
+          const box = figure.getBoundingClientRect();
+          const captions = [...figure.querySelectorAll('svg .clipped')].map((c) => c.getBoundingClientRect());
+          return {
+            id,
+            fills: Math.abs(box.width - (panel.clientWidth - padding)) <= 1 && Math.abs(canvas.width - box.width) <= 1,
+            captionsInside: captions.every((c) => c.left >= box.left - 1 && c.right <= box.right + 1),
+          };
+        }),
+      );
+      expect(fits, `at ${width} px`).toEqual(['parallel', 'scatter', 'curves'].map((id) => ({ id, fills: true, captionsInside: true })));
+      await close();
+    }
   });
 
   it('clips a far-off value to the edge of the scatter and says so, and follows a dark colour scheme', async ({ skip }) => {
