@@ -186,18 +186,19 @@ describe('the dashboard views, in a real browser', () => {
       });
       await page.reload();
       expect(await page.locator('body').getAttribute('data-state')).toBe('loading');
-      const placeholder = await page.locator('#scatter').evaluate((figure) => getComputedStyle(figure, '::after').content);
+      const placeholder = await page.locator('#scatter').evaluate((figure) => figure.ownerDocument.defaultView!.getComputedStyle(figure, '::after').content);
       expect(placeholder).toBe('"loading…"');
       release();
       await expect.poll(() => page.locator('body').getAttribute('data-state')).toBe('ready');
       await expect.poll(() => page.locator('#scatter').getAttribute('data-points')).toBe('10');
       await page.screenshot({ path: join(artifacts, `dashboard-fill-${width}.png`), fullPage: true });
       // After a full-page capture too: each chart as wide as its panel's content, its captions inside it.
-      const fits = await page.evaluate(() =>
+      const fits = await page.locator('body').evaluate((body) =>
         ['parallel', 'scatter', 'curves'].map((id) => {
-          const figure = document.getElementById(id)!;
+          const figure = body.ownerDocument.getElementById(id)!;
           const panel = figure.closest('section')!;
-          const padding = Number.parseFloat(getComputedStyle(panel).paddingLeft) + Number.parseFloat(getComputedStyle(panel).paddingRight);
+          const style = body.ownerDocument.defaultView!.getComputedStyle(panel);
+          const padding = Number.parseFloat(style.paddingLeft) + Number.parseFloat(style.paddingRight);
           const canvas = figure.querySelector('canvas')!.getBoundingClientRect();
           const box = figure.getBoundingClientRect();
           const captions = [...figure.querySelectorAll('svg .clipped')].map((c) => c.getBoundingClientRect());
