@@ -71,7 +71,11 @@ describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) 
   it('ends what the job left in its process group when it ends, and says so; what left the group is its own', async () => {
     const dir = tempDir();
     const exit = await executor(starter, 1000).run(
-      launch(dir, `sleep 300 & echo $! > ${join(dir, 'left')}; setsid sleep 300 & echo $! > ${join(dir, 'gone')}; exit 0`),
+      // The setsid child writes its pid once it has its own session: until then it is still in the job's group.
+      launch(
+        dir,
+        `sleep 300 & echo $! > ${join(dir, 'left')}; setsid sh -c 'echo $$ > ${join(dir, 'gone')}; exec sleep 300' & while [ ! -s ${join(dir, 'gone')} ]; do sleep 0.01; done; exit 0`,
+      ),
       never,
     );
     expect(exit).toEqual({ exitCode: 0, signal: null, killed: false });
