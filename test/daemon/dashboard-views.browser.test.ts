@@ -35,6 +35,16 @@ async function pixelOf(page: Page, figure: string, x: number, y: number): Promis
   return { x: box.x + along(await ticks('x'), x, 0), y: box.y + along(await ticks('y'), y, -4) };
 }
 
+/** A batch of ten jobs whose last loss lies far off the others', run to its end; the folder it is in. */
+async function outlierBatch(name: string): Promise<string> {
+  const root = tempDir();
+  const losses = [0.31, 0.35, 0.4, 0.42, 0.45, 0.5, 0.52, 0.6, 0.61, 1e6];
+  const jobs = losses.map((loss, x) => ({ name: `x-${x}`, params: { x }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } }));
+  writeFileSync(join(root, 'b.json'), JSON.stringify({ name, jobs, daemon: { port: 0, exit_on_finish: true } }));
+  expect((await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root])).code).toBe(0);
+  return root;
+}
+
 describe('the dashboard views, in a real browser', () => {
   it('shows a search in parallel coordinates with log axes, filters the table by brushing, and plots the metric on real axes', async ({ skip }) => {
     const { browser } = chrome;
@@ -170,11 +180,7 @@ describe('the dashboard views, in a real browser', () => {
   it('says it is loading until the data is in, then fills every panel with its chart at 420, 1000 and 1600 px, captions within', async ({ skip }) => {
     const { browser } = chrome;
     if (!browser) return skip(chrome.skipReason ?? 'no browser');
-    const root = tempDir();
-    const losses = [0.31, 0.35, 0.4, 0.42, 0.45, 0.5, 0.52, 0.6, 0.61, 1e6];
-    const jobs = losses.map((loss, x) => ({ name: `x-${x}`, params: { x }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } }));
-    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'fill', jobs, daemon: { port: 0, exit_on_finish: true } }));
-    expect((await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root])).code).toBe(0);
+    const root = await outlierBatch('fill');
     for (const width of [420, 1000, 1600]) {
       const { page, close } = await openServed(browser, root, 'fill', { viewport: { width, height: 900 } });
       // Held back: the page is caught before its jobs arrive.
@@ -217,11 +223,7 @@ describe('the dashboard views, in a real browser', () => {
   it('clips a far-off value to the edge of the scatter and says so, and follows a dark colour scheme', async ({ skip }) => {
     const { browser } = chrome;
     if (!browser) return skip(chrome.skipReason ?? 'no browser');
-    const root = tempDir();
-    const losses = [0.31, 0.35, 0.4, 0.42, 0.45, 0.5, 0.52, 0.6, 0.61, 1e6];
-    const jobs = losses.map((loss, x) => ({ name: `x-${x}`, params: { x }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } }));
-    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'outlier', jobs, daemon: { port: 0, exit_on_finish: true } }));
-    expect((await runCli(['run', '-c', join(root, 'b.json'), '--batches-data-dir', root])).code).toBe(0);
+    const root = await outlierBatch('outlier');
     const { page, close } = await openServed(browser, root, 'outlier', {
       viewport: { width: 1280, height: 900 },
       colorScheme: 'dark',
