@@ -1,3 +1,4 @@
+import { parseDocument } from 'yaml';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from '../search/nni-space.js';
 import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
@@ -94,6 +95,17 @@ export function normalizeSearch(
 /** An NNI space file is a few kilobytes; far more is no space file. */
 const maxSpaceFileBytes = 10 * 1024 * 1024;
 
+/** A space file's text as NNI reads one: JSON, else YAML (which takes what JSON's strictness refuses, such as trailing commas). */
+function parseSpaceText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const doc = parseDocument(text, { uniqueKeys: true });
+    if (doc.errors[0]) throw doc.errors[0];
+    return doc.toJS();
+  }
+}
+
 /** The params of a search: its `params`, and those of its NNI `search.space_file`, which must not name the same param. */
 function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string[]): Record<string, JsonValue> {
   const own = (input.params ?? {}) as Record<string, JsonValue>;
@@ -111,9 +123,9 @@ function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseSpaceText(text);
   } catch (error) {
-    issues.push(`search.space_file: ${file} is not JSON (${(error as Error).message})`);
+    issues.push(`search.space_file: ${file} is neither JSON nor YAML (${(error as Error).message.split('\n')[0]})`);
     return own;
   }
   // Read from a file the config names, so checked as a config is: nesting, keys that are no plain names.

@@ -24,7 +24,12 @@ export function prepareBatch(config: unknown, options: RunBatchOptions, where?: 
     ...(options.defaultName !== undefined ? { defaultName: options.defaultName } : {}),
     ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
   };
-  const template = isObject && 'params' in config && !('jobs' in config);
+  // A search's params may all come from its NNI space file: it needs no `params` of its own.
+  const spaceOnly =
+    isObject &&
+    typeof (config as { search?: unknown }).search === 'object' &&
+    (config as { search?: { space_file?: unknown } }).search?.space_file !== undefined;
+  const template = isObject && ('params' in config || spaceOnly) && !('jobs' in config);
   // The spec an earlier run left, read once: it gives the seed and what must not have changed.
   const read = new Map<string, BatchSpec | undefined>();
   const previous = (name: string) => {

@@ -69,6 +69,15 @@ export function fromNniSpace(space: unknown, where: string): { params: Record<st
       issues.push(`${path}._value: ${type} takes ${arity[type]} numbers`);
       return null;
     }
+    // Said in the file's own words: the bounds as written, before NNI's exclusive upper bound becomes ours.
+    if (type === 'randint' && !(Number.isInteger(value[0]) && Number.isInteger(value[1]))) {
+      issues.push(`${path}: randint [${value.join(', ')}] takes two whole numbers`);
+      return null;
+    }
+    if (type === 'randint' && value[1] <= value[0]) {
+      issues.push(`${path}: randint [${value.join(', ')}] has no values (NNI excludes the upper bound)`);
+      return null;
+    }
     return make(value as number[]);
   };
   if (!isObject(space)) return { params: {}, issues: [`${where}: expected an object of params`] };

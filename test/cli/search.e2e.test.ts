@@ -219,6 +219,30 @@ describe('hyperctl run on a search', () => {
     expect(bad.stderr).toContain('search.space_file search_space.json: lr._type: "gamma" is not one of NNI\'s');
   });
 
+  it('reads a space file as NNI does — JSON, else YAML — with no params of its own, and says a bad range in its own words', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    // NNI's own test asset has trailing commas: its reader falls back to YAML.
+    writeFileSync(join(dir, 'ss_comma.json'), '{\n  "lr": {"_type": "choice", "_value": [0.1, 0.01],},\n  "n": {"_type": "randint", "_value": [1, 4]},\n}\n');
+    const config = join(dir, 'nni-only.yml');
+    writeFileSync(config, 'execution:\n  command: echo {lr} {n}\nsearch:\n  space_file: ss_comma.json\n  algorithm: random\n  max_trials: 4\n  seed: 2\n');
+    const { code, stdout, stderr } = await runCli(['run', ...quickRun, '--json', config, '--batches-data-dir', root]);
+    expect(code, stderr).toBe(0);
+    const { jobs } = JSON.parse(stdout) as { jobs: { params: { lr: number; n: number } }[] };
+    expect(jobs).toHaveLength(4);
+    for (const { params } of jobs) {
+      expect([0.1, 0.01]).toContain(params.lr);
+      expect([1, 2, 3]).toContain(params.n);
+    }
+    writeFileSync(join(dir, 'ss_comma.json'), '{"x": {"_type": "randint", "_value": [0, 0]}}');
+    const empty = await runCli(['run', ...quickRun, config, '--batches-data-dir', root]);
+    expect([empty.code, empty.stderr]).toEqual([
+      2,
+      expect.stringContaining('search.space_file ss_comma.json: x: randint [0, 0] has no values (NNI excludes the upper bound)'),
+    ]);
+    expect(empty.stderr).not.toContain('params.x.int');
+  });
+
   it('stops proposing once max_duration has passed', async () => {
     const dir = tempDir();
     const root = tempDir();
