@@ -228,9 +228,16 @@ export function snap(dim: Extract<Dimension, { kind: 'float' }>, value: number):
   const clip = (v: number) => Math.min(dim.high, Math.max(dim.low, v));
   if (dim.step === undefined) return clip(value);
   if (dim.log) return clip(toMultiple(value, dim.step));
-  const index = Math.round((value - dim.low) / dim.step);
-  const snapped = Math.min(dim.high, Math.max(dim.low, dim.low + index * dim.step));
-  return Number(snapped.toFixed(Math.min(20, decimalsOf(dim.step) + decimalsOf(dim.low))));
+  // The nearest point of the grid: high itself only where the grid reaches it.
+  const last = Math.floor((dim.high - dim.low) / dim.step + 1e-9);
+  const index = Math.min(last, Math.max(0, Math.round((value - dim.low) / dim.step)));
+  return Number((dim.low + index * dim.step).toFixed(Math.min(20, decimalsOf(dim.step) + decimalsOf(dim.low))));
+}
+
+/** An integer of the dimension nearest to `value`: on its step's grid from the low bound, never past its last point. */
+export function snapInt(dim: Extract<Dimension, { kind: 'int' }>, value: number): number {
+  const last = Math.floor((dim.high - dim.low) / dim.step);
+  return dim.low + Math.min(last, Math.max(0, Math.round((value - dim.low) / dim.step))) * dim.step;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { normal, type Random } from './prng.js';
-import { type Dimension, type Point, snap, snapNormal } from './space.js';
+import { type Dimension, type Point, snap, snapInt, snapNormal } from './space.js';
 
 /** A trial as TPE learns from it: where it was, and its loss (lower is better; Infinity for a failure or a running trial). */
 export interface Observation {
@@ -138,10 +138,7 @@ function proposeNumber(dim: Exclude<Dimension, { kind: 'choice' }>, good: readon
   }
   const value = b.from(best);
   if (dim.kind === 'normal') return snapNormal(dim, value);
-  if (dim.kind === 'int') {
-    const index = Math.round((value - dim.low) / dim.step);
-    return Math.min(dim.high, Math.max(dim.low, dim.low + index * dim.step));
-  }
+  if (dim.kind === 'int') return snapInt(dim, value);
   return snap(dim, value);
 }
 
@@ -269,7 +266,7 @@ export function proposeJoint(
     else {
       const value = scale.from(best[d]!);
       if (dim.kind === 'normal') out.set(dim.id, snapNormal(dim, value));
-      else if (dim.kind === 'int') out.set(dim.id, Math.min(dim.high, Math.max(dim.low, dim.low + Math.round((value - dim.low) / dim.step) * dim.step)));
+      else if (dim.kind === 'int') out.set(dim.id, snapInt(dim, value));
       else out.set(dim.id, snap(dim, value));
     }
   });

@@ -107,3 +107,37 @@ describe('proposing trials', () => {
       for (let j = i + 1; j < running.length; j++) expect(Math.hypot(running[i]![0] - running[j]![0], running[i]![1] - running[j]![1])).toBeGreaterThan(0.05);
   });
 });
+
+describe('every algorithm proposes only values of the space', () => {
+  it('keeps stepped ints and floats on their grid, never past its last point, for random spaces and losses that pull to the top', () => {
+    let state = 7;
+    const next = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    for (let round = 0; round < 12; round++) {
+      const low = Math.floor(next() * 10);
+      const step = 1 + Math.floor(next() * 5);
+      const high = low + step * (1 + Math.floor(next() * 4)) + Math.floor(next() * step);
+      const fLow = Math.round(next() * 40) / 10;
+      const fStep = 0.5 + Math.floor(next() * 4) / 2;
+      const fHigh = fLow + fStep * 3 + next() * fStep;
+      const { space } = parseSearchSpace({ n: { int: [low, high], step }, f: { uniform: [fLow, fHigh], step: fStep }, k: { int: [1, 1000], log: true } });
+      const onGrid = (value: number, from: number, by: number, to: number) =>
+        value >= from && value <= to + 1e-9 && Math.abs((value - from) / by - Math.round((value - from) / by)) < 1e-9;
+      for (const algorithm of ['random', 'sobol', 'tpe'] as const) {
+        const history: TrialView[] = [];
+        for (let n = 1; n <= 30; n++) {
+          const proposal = proposeTrial(space, { ...settings(algorithm, round + 1), startupTrials: 5 }, n, history);
+          if (!proposal) break;
+          const { n: int, f, k } = proposal.params as { n: number; f: number; k: number };
+          expect(onGrid(int, low, step, high), `${algorithm}: n=${int} of [${low}, ${high}] step ${step}`).toBe(true);
+          expect(onGrid(f, fLow, fStep, fHigh), `${algorithm}: f=${f} of [${fLow}, ${fHigh}] step ${fStep}`).toBe(true);
+          expect(Number.isInteger(k) && k >= 1 && k <= 1000, `${algorithm}: k=${k}`).toBe(true);
+          // The higher, the better: TPE is pulled to the top of every range.
+          history.push({ point: proposal.point, params: proposal.params, loss: -(int + f) });
+        }
+      }
+    }
+  });
+});
