@@ -172,11 +172,24 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
     if (d.kind === 'int') return d.log ? d.high - d.low + 1 : Math.floor((d.high - d.low) / d.step) + 1;
     if (d.kind === 'normal') return Number.POSITIVE_INFINITY;
     if (d.step === undefined) return Number.POSITIVE_INFINITY;
-    // On a log scale the grid is the step's multiples within the bounds.
-    return d.log ? Math.floor(d.high / d.step + 1e-9) - Math.ceil(d.low / d.step - 1e-9) + 1 : Math.floor((d.high - d.low) / d.step + 1e-9) + 1;
+    // On a log scale, the multiples a draw rounds to, each clipped to the bounds (NNI's qloguniform).
+    if (d.log) {
+      const { first, last } = logStepRange(d);
+      return Math.max(0, last - first + 1);
+    }
+    return Math.floor((d.high - d.low) / d.step + 1e-9) + 1;
   };
   const size = entries.reduce((product, [, n]) => (n.t === 'grid' ? product : product * sizeOf(n)), 1);
   return { space: { params: entries, dims, size }, issues };
+}
+
+/**
+ * The multiples of a log-scaled float's step that its draws round to: `round(x / step)` for x in
+ * its bounds (each value is then clipped to them: qloguniform [1, 10, 3] gives 1, 3, 6 and 9).
+ */
+export function logStepRange(dim: { readonly low: number; readonly high: number; readonly step?: number }): { first: number; last: number } {
+  const step = dim.step ?? 1;
+  return { first: Math.round(dim.low / step), last: Math.round(dim.high / step) };
 }
 
 /** Digits after the point of a step such as 0.01, so snapped values print as 0.07, not 0.07000000000000001. */

@@ -141,3 +141,22 @@ describe('every algorithm proposes only values of the space', () => {
     }
   });
 });
+
+describe('a stepped log-scaled float', () => {
+  it('counts and draws every value it can take: NNI qloguniform [1, 10, 3] is 1, 3, 6 and 9', () => {
+    const { space } = parseSearchSpace({ x: { loguniform: [1, 10], step: 3 } });
+    expect(space.size).toBe(4);
+    for (const algorithm of ['random', 'sobol', 'tpe'] as const) {
+      const history: TrialView[] = [];
+      for (let n = 1; n <= 5; n++) {
+        const proposal = proposeTrial(space, settings(algorithm), n, history);
+        if (!proposal) break;
+        history.push({ point: proposal.point, params: proposal.params, loss: proposal.params.x as number });
+      }
+      expect(
+        history.map((t) => t.params.x).sort((a, b) => (a as number) - (b as number)),
+        algorithm,
+      ).toEqual([1, 3, 6, 9]);
+    }
+  });
+});
