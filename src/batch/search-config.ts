@@ -10,6 +10,8 @@ import type { BackendConfig, DaemonConfig, ExecutionConfig, HaltConfig, JobDefau
  */
 export type Distribution =
   | { readonly uniform: readonly [number, number]; readonly step?: number }
+  /** NNI's quniform: a uniform draw rounded to a multiple of `q`, then clipped to the bounds. */
+  | { readonly uniform: readonly [number, number]; readonly q: number }
   | { readonly loguniform: readonly [number, number]; readonly step?: number }
   | { readonly normal: readonly [number, number]; readonly step?: number }
   | { readonly lognormal: readonly [number, number]; readonly step?: number }

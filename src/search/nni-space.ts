@@ -5,7 +5,8 @@ const converters: Readonly<Record<string, (values: readonly number[]) => JsonVal
   // NNI's randint excludes its upper bound; ours includes it.
   randint: ([low, high]) => ({ int: [low!, high! - 1] }),
   uniform: ([low, high]) => ({ uniform: [low!, high!] }),
-  quniform: ([low, high, q]) => ({ uniform: [low!, high!], step: q! }),
+  // clip(round(uniform(low, high) / q) * q, low, high), as NNI defines it.
+  quniform: ([low, high, q]) => ({ uniform: [low!, high!], q: q! }),
   loguniform: ([low, high]) => ({ loguniform: [low!, high!] }),
   qloguniform: ([low, high, q]) => ({ loguniform: [low!, high!], step: q! }),
   normal: ([mu, sigma]) => ({ normal: [mu!, sigma!] }),

@@ -3,7 +3,7 @@ import type { JsonValue } from '../batch/types.js';
 import { canonicalJson } from '../batch/names.js';
 import { randomFor } from './prng.js';
 import { sobolPoint } from './sobol.js';
-import { type Dimension, fromUnit, gridCombination, logStepRange, type Point, sample, type SearchSpace, snap } from './space.js';
+import { type Dimension, fromUnit, gridCombination, multiplesRange, type Point, sample, type SearchSpace, snap } from './space.js';
 import { proposeDimension, proposeJoint, splitByLoss } from './tpe.js';
 
 /** A trial as a sampler sees it: where it was, and its loss (lower is better), or undefined while it runs. */
@@ -83,8 +83,8 @@ function enumerate(space: SearchSpace): Proposal[] {
     if (dim.kind === 'choice') return dim.options.map((_, i) => i);
     // Never reached: a space with a normal dimension is infinite, and is not listed.
     if (dim.kind === 'normal') return [dim.mu];
-    if (dim.kind === 'float' && dim.log && dim.step !== undefined) {
-      const { first, last } = logStepRange(dim);
+    if (dim.kind === 'float' && dim.multiples && dim.step !== undefined) {
+      const { first, last } = multiplesRange(dim);
       return Array.from({ length: last - first + 1 }, (_, i) => snap(dim, (first + i) * dim.step!));
     }
     const count = dim.kind === 'int' && dim.log ? dim.high - dim.low + 1 : Math.floor((dim.high - dim.low) / (dim.step ?? 1) + 1e-9) + 1;

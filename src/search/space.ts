@@ -3,7 +3,19 @@ import { editDistance } from '../text/closest-names.js';
 
 /** One number a sampler chooses: a float, an integer, or which option of a choice. */
 export type Dimension =
-  | { readonly kind: 'float'; readonly id: string; readonly low: number; readonly high: number; readonly log: boolean; readonly step?: number }
+  /**
+   * A float within bounds; `step` puts it on a grid: from the low bound (a linear `step`), or on the
+   * step's multiples clipped to the bounds (`multiples`: NNI's quniform `q`, and every log scale).
+   */
+  | {
+      readonly kind: 'float';
+      readonly id: string;
+      readonly low: number;
+      readonly high: number;
+      readonly log: boolean;
+      readonly step?: number;
+      readonly multiples?: boolean;
+    }
   | { readonly kind: 'int'; readonly id: string; readonly low: number; readonly high: number; readonly log: boolean; readonly step: number }
   /** A normal distribution (of the value, or of its log: `log`), unbounded; `step` rounds to its multiples. */
   | { readonly kind: 'normal'; readonly id: string; readonly mu: number; readonly sigma: number; readonly log: boolean; readonly step?: number }
@@ -35,7 +47,7 @@ export type Point = Readonly<Record<string, number>>;
 const maxLogDouble = 709;
 
 const distributionKeys = {
-  uniform: ['step'],
+  uniform: ['step', 'q'],
   loguniform: ['step'],
   int: ['log', 'step'],
   choice: [],
@@ -130,9 +142,12 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
       issues.push(`${path}: expected ${normal ? '[mu, sigma]' : '[low, high]'}, two numbers`);
       return undefined;
     }
-    const step = spec.step;
+    // `q` (uniform only): NNI's quniform, values rounded to multiples of q, then clipped to the bounds.
+    const q = spec.q;
+    if (q !== undefined && spec.step !== undefined) issues.push(`${path.replace(/\.\w+$/, '')}: give step or q, not both`);
+    const step = q ?? spec.step;
     if (step !== undefined && (typeof step !== 'number' || !(step > 0) || !Number.isFinite(step)))
-      issues.push(`${path.replace(/\.\w+$/, '')}.step: expected a number > 0`);
+      issues.push(`${path.replace(/\.\w+$/, '')}.${q !== undefined ? 'q' : 'step'}: expected a number > 0`);
     if (normal) {
       const [mu, sigma] = body as [number, number];
       if (!(sigma > 0)) issues.push(`${path}: sigma must be > 0, got ${sigma}`);
@@ -155,7 +170,7 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
       if (log && step !== undefined && step !== 1) issues.push(`${path.replace(/\.int$/, '')}.step: a log-scaled int takes no step`);
       return { kind: 'int', id, low, high, log, step: typeof step === 'number' ? step : 1 };
     }
-    return { kind: 'float', id, low, high, log, ...(typeof step === 'number' ? { step } : {}) };
+    return { kind: 'float', id, low, high, log, ...(typeof step === 'number' ? { step } : {}), ...(log || q !== undefined ? { multiples: true } : {}) };
   };
   const entries: [string, SpaceNode | { t: 'grid'; values: readonly JsonValue[] }][] = [];
   for (const [key, value] of Object.entries(params)) {
@@ -173,8 +188,8 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
     if (d.kind === 'normal') return Number.POSITIVE_INFINITY;
     if (d.step === undefined) return Number.POSITIVE_INFINITY;
     // On a log scale, the multiples a draw rounds to, each clipped to the bounds (NNI's qloguniform).
-    if (d.log) {
-      const { first, last } = logStepRange(d);
+    if (d.multiples) {
+      const { first, last } = multiplesRange(d);
       return Math.max(0, last - first + 1);
     }
     return Math.floor((d.high - d.low) / d.step + 1e-9) + 1;
@@ -184,10 +199,11 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
 }
 
 /**
- * The multiples of a log-scaled float's step that its draws round to: `round(x / step)` for x in
- * its bounds (each value is then clipped to them: qloguniform [1, 10, 3] gives 1, 3, 6 and 9).
+ * The multiples of a float's step that its draws round to, where it rounds to multiples (NNI's q,
+ * every log scale): `round(x / step)` for x in its bounds, each value then clipped to them —
+ * qloguniform [1, 10, 3] gives 1, 3, 6 and 9; quniform [2, 10, 5] gives 2, 5 and 10.
  */
-export function logStepRange(dim: { readonly low: number; readonly high: number; readonly step?: number }): { first: number; last: number } {
+export function multiplesRange(dim: { readonly low: number; readonly high: number; readonly step?: number }): { first: number; last: number } {
   const step = dim.step ?? 1;
   return { first: Math.round(dim.low / step), last: Math.round(dim.high / step) };
 }
@@ -215,12 +231,12 @@ export function fromUnit(dim: Dimension, u: number): number {
     const count = Math.floor((dim.high - dim.low) / dim.step) + 1;
     return dim.low + Math.min(count - 1, Math.floor(u * count)) * dim.step;
   }
-  if (dim.step !== undefined && !dim.log) {
+  if (dim.step !== undefined && !dim.log && !dim.multiples) {
     const count = Math.floor((dim.high - dim.low) / dim.step + 1e-9) + 1;
     return snap(dim, dim.low + Math.min(count - 1, Math.floor(u * count)) * dim.step);
   }
   if (dim.log) return snap(dim, Math.exp(Math.log(dim.low) + u * (Math.log(dim.high) - Math.log(dim.low))));
-  return Math.min(dim.high, dim.low + u * (dim.high - dim.low));
+  return snap(dim, dim.low + u * (dim.high - dim.low));
 }
 
 /** `value` rounded to a multiple of `step`, without floating-point noise. */
@@ -240,7 +256,7 @@ export function snapNormal(dim: Extract<Dimension, { kind: 'normal' }>, value: n
 export function snap(dim: Extract<Dimension, { kind: 'float' }>, value: number): number {
   const clip = (v: number) => Math.min(dim.high, Math.max(dim.low, v));
   if (dim.step === undefined) return clip(value);
-  if (dim.log) return clip(toMultiple(value, dim.step));
+  if (dim.multiples) return clip(toMultiple(value, dim.step));
   // The nearest point of the grid: high itself only where the grid reaches it.
   const last = Math.floor((dim.high - dim.low) / dim.step + 1e-9);
   const index = Math.min(last, Math.max(0, Math.round((value - dim.low) / dim.step)));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchSpec } from '../../src/batch/spec.js';
 import { proposeTrial, type TrialView } from '../../src/search/propose.js';
+import { fromNniSpace } from '../../src/search/nni-space.js';
 import { parseSearchSpace } from '../../src/search/space.js';
 
 const settings = (algorithm: SearchSpec['algorithm'], seed = 1, multivariate = false): SearchSpec => ({
@@ -157,6 +158,36 @@ describe('a stepped log-scaled float', () => {
         history.map((t) => t.params.x).sort((a, b) => (a as number) - (b as number)),
         algorithm,
       ).toEqual([1, 3, 6, 9]);
+    }
+  });
+});
+
+describe("NNI's quniform", () => {
+  it('rounds to multiples of q and clips to the bounds, as NNI defines it: [2, 10, 5] gives 2, 5 and 10', () => {
+    const { params, issues } = fromNniSpace({ x: { _type: 'quniform', _value: [2, 10, 5] }, y: { _type: 'quniform', _value: [-5.5, -0.5, 6] } }, 'ss.json');
+    expect(issues).toEqual([]);
+    const { space } = parseSearchSpace(params);
+    expect(space.size).toBe(3 * 2);
+    for (const algorithm of ['random', 'sobol', 'tpe'] as const) {
+      const seen = { x: new Set<number>(), y: new Set<number>() };
+      const history: TrialView[] = [];
+      for (let n = 1; n <= 7; n++) {
+        const proposal = proposeTrial(space, settings(algorithm), n, history);
+        if (!proposal) break;
+        seen.x.add(proposal.params.x as number);
+        seen.y.add(proposal.params.y as number);
+        history.push({ point: proposal.point, params: proposal.params, loss: (proposal.params.x as number) + (proposal.params.y as number) });
+      }
+      expect(history, algorithm).toHaveLength(6);
+      expect(
+        [...seen.x].sort((a, b) => a - b),
+        algorithm,
+      ).toEqual([2, 5, 10]);
+      // round(x / 6) over [-5.5, -0.5] is -1 or 0: -6 clipped to -5.5, 0 clipped to -0.5.
+      expect(
+        [...seen.y].sort((a, b) => a - b),
+        algorithm,
+      ).toEqual([-5.5, -0.5]);
     }
   });
 });

@@ -170,7 +170,7 @@ describe('normal distributions and NNI search-space files', () => {
       lr: { loguniform: [1e-4, 0.1] },
       batch: { choice: [16, 32] },
       layers: { int: [1, 3] },
-      drop: { uniform: [0, 0.5], step: 0.1 },
+      drop: { uniform: [0, 0.5], q: 0.1 },
       wd: { loguniform: [0.001, 1], step: 0.001 },
       mom: { normal: [0.9, 0.02] },
       n: { normal: [10, 2], step: 1 },
