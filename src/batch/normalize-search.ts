@@ -23,9 +23,17 @@ export function normalizeSearch(
   where?: string,
 ): BatchSpec {
   const issues: string[] = [];
-  const params = spaceParams(input, options.baseDir, issues);
+  const fromFile = new Set<string>();
+  const params = spaceParams(input, options.baseDir, issues, fromFile);
   const { space, issues: spaceIssues } = parseSearchSpace(params);
-  issues.push(...spaceIssues);
+  // A param of the space file is named as the file names it, not as the params it became.
+  const file = input.search.space_file;
+  issues.push(
+    ...spaceIssues.map((issue) => {
+      const key = /^params\.([^.:[]+)/.exec(issue)?.[1];
+      return key !== undefined && fromFile.has(key) ? issue.replace(/^params\.[^:]*/, `search.space_file ${file}: ${key}`) : issue;
+    }),
+  );
   const s = input.search;
   const algorithm = s.algorithm ?? (s.metric !== undefined ? 'tpe' : 'random');
   if (s.multivariate && algorithm !== 'tpe') issues.push(`search.multivariate: only tpe models params jointly (this search is ${algorithm})`);
@@ -107,7 +115,7 @@ function parseSpaceText(text: string): unknown {
 }
 
 /** The params of a search: its `params`, and those of its NNI `search.space_file`, which must not name the same param. */
-function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string[]): Record<string, JsonValue> {
+function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string[], fromFile: Set<string>): Record<string, JsonValue> {
   const own = (input.params ?? {}) as Record<string, JsonValue>;
   const file = input.search.space_file;
   if (file === undefined) {
@@ -137,5 +145,6 @@ function spaceParams(input: SearchTemplateInput, baseDir: string, issues: string
   const converted = fromNniSpace(parsed, `search.space_file ${file}`);
   issues.push(...converted.issues);
   for (const key of Object.keys(own)) if (key in converted.params) issues.push(`params.${key}: also in search.space_file; give each param once`);
+  for (const key of Object.keys(converted.params)) if (!(key in own)) fromFile.add(key);
   return { ...converted.params, ...own };
 }

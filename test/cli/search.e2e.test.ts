@@ -241,6 +241,12 @@ describe('hyperctl run on a search', () => {
       expect.stringContaining('search.space_file ss_comma.json: x: randint [0, 0] has no values (NNI excludes the upper bound)'),
     ]);
     expect(empty.stderr).not.toContain('params.x.int');
+    writeFileSync(join(dir, 'ss_comma.json'), '{"lr": {"_type": "loguniform", "_value": [0, 0.1]}}');
+    const zero = await runCli(['run', ...quickRun, config, '--batches-data-dir', root]);
+    expect([zero.code, zero.stderr]).toEqual([
+      2,
+      `hyperctl: ${config}: search.space_file ss_comma.json: lr: bounds must be > 0 on a log scale, got [0, 0.1]\n`,
+    ]);
   });
 
   it('stops proposing once max_duration has passed', async () => {
