@@ -9,6 +9,9 @@ const systemPackages: readonly (readonly [command: string, pkg: string])[] = [
   ['ssh-keygen', 'openssh-client'],
   ['ip', 'iproute2'],
   ['ps', 'procps'],
+  // script(1) makes the pseudo-terminals of the terminal tests.
+  ['script', 'bsdutils'],
+  ['setpriv', 'util-linux'],
   ['python3', 'python3'],
   ['chromium', 'chromium'],
   ['munged', 'munge'],
