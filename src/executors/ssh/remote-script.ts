@@ -35,6 +35,9 @@ export function jobScript(
   // With a GPU lease the session's first process takes it, says so on stdout, then becomes the command.
   const run = lease ? leaseScript(lease, `printf '%s\\n' ${shellQuote(leaseTakenLine)}`, command) : command;
   const exports = Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  // The session's leader writes its own pid before the command runs: a runner killed at any instant
+  // leaves no job running without it (written by the wrapper after the start, a dying wrapper lost it).
+  const leader = shellQuote(`echo $$ > ${data}/pid; exec sh -c "$1"`);
   return [
     '{',
     'set -e',
@@ -55,12 +58,11 @@ export function jobScript(
     ...exports,
     'set +e',
     'if command -v setsid >/dev/null 2>&1; then',
-    `  setsid sh -c ${shellQuote(run)} </dev/null &`,
+    `  setsid sh -c ${leader} sh ${shellQuote(run)} </dev/null &`,
     'else',
-    `  perl -MPOSIX -e 'POSIX::setsid(); exec @ARGV or die' -- sh -c ${shellQuote(run)} </dev/null &`,
+    `  perl -MPOSIX -e 'POSIX::setsid(); exec @ARGV or die' -- sh -c ${leader} sh ${shellQuote(run)} </dev/null &`,
     'fi',
     'pid=$!',
-    `echo "$pid" > ${data}/pid`,
     'wait "$pid"',
     'status=$?',
     ...leftoverLines(graceMs),
