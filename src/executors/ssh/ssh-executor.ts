@@ -160,21 +160,19 @@ export class SshExecutor implements Executor {
       HYPERCTL_JOB_WORKING_DIR: workingDir,
       HYPERCTL_JOB_PARAMS_FILE: posix.join(dataDir, 'params.json'),
     };
-    let opened: { connection: Connection; channel: ClientChannel };
+    let opened: OpenChannel;
     try {
       opened = await this.#openChannel('sh -s');
     } catch (error) {
       return lostExit(`${this.host}: ${(error as Error).message}`);
     }
-    const { connection, channel } = opened;
+    const { connection, channel, closed } = opened;
     const out = createWriteStream(job.stdoutPath);
     const err = createWriteStream(job.stderrPath);
-    let exit: { code: number | null; signal: string | null } | undefined;
     let killing: Promise<void> | undefined;
     let started = !job.gpuLease;
     const onAbort = () => (killing ??= this.#kill(dataDir));
     try {
-      channel.on('exit', (code: number | null, sig?: string) => (exit = { code: code ?? null, signal: signalName(sig) }));
       // A leased job has started once its wrapper said so on stdout (the line is not the job's output).
       const taken = job.gpuLease
         ? leaseTakenFilter(() => {
@@ -184,7 +182,6 @@ export class SshExecutor implements Executor {
         : undefined;
       forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk), taken);
       forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
-      const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
       channel.end(
         jobScript(
           job.command,
@@ -204,6 +201,7 @@ export class SshExecutor implements Executor {
       connection.channels--;
       await Promise.all([finish(out), finish(err)]);
     }
+    const exit = opened.exit();
     if (!killing && !exit) return lostExit(`lost the connection to ${this.host} while the job ran`);
     if (!killing && !started) return leaseRefusedExit(this.host, exit!.code, exit!.signal, leaseBusyStatus);
     const result = killing ? killedExit(exit?.code ?? null, exit?.signal ?? null) : exited(exit!.code, exit!.signal);
@@ -317,18 +315,26 @@ export class SshExecutor implements Executor {
   }
 
   /** An exec channel on a connection with room for it; a refused channel lowers that connection's limit. */
-  async #openChannel(command: string): Promise<{ connection: Connection; channel: ClientChannel }> {
+  async #openChannel(command: string): Promise<OpenChannel> {
     let refusedBy: Connection | undefined;
     for (let attempt = 0; ; attempt++) {
       const connection = await this.#roomyConnection();
       connection.channels++;
       try {
-        const channel = await new Promise<ClientChannel>((resolve, reject) =>
-          connection.client.exec(command, (error, ch) => (error ? reject(error) : resolve(ch))),
+        const opened = await new Promise<Omit<OpenChannel, 'connection'>>((resolve, reject) =>
+          connection.client.exec(command, (error, channel) => {
+            if (error) return reject(error);
+            // Listened to here, in the same turn: a quick command's exit status and close can come
+            // in the very data that answers the exec, before any await after it would listen.
+            let status: ChannelExit | undefined;
+            channel.on('exit', (code: number | null, sig?: string) => (status = { code: code ?? null, signal: signalName(sig) }));
+            const closed = new Promise<void>((done) => channel.once('close', () => done()));
+            resolve({ channel, closed, exit: () => status });
+          }),
         );
         connection.accepted++;
-        channel.once('close', () => connection.accepted--);
-        return { connection, channel };
+        void opened.closed.then(() => connection.accepted--);
+        return { connection, ...opened };
       } catch (error) {
         connection.channels--;
         if (attempt >= 4 || !/open failure|open failed/i.test((error as Error).message)) throw error;
@@ -356,13 +362,10 @@ export class SshExecutor implements Executor {
     hasTar: true,
     capture: (command, input) => this.#capture(command, input),
     pipeInto: async (command, source) => {
-      const { connection, channel } = await this.#openChannel(command);
+      const { connection, channel, closed, exit } = await this.#openChannel(command);
       try {
         const stderr = textOf(channel.stderr);
         channel.resume();
-        let code: number | null = null;
-        channel.on('exit', (c: number | null) => (code = c));
-        const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
         let failed = '';
         try {
           await pipeline(pacedFor(channel, connection.socket, source()), channel);
@@ -370,7 +373,7 @@ export class SshExecutor implements Executor {
           failed = (error as Error).message;
         }
         await closed;
-        return { code, said: stderr() || failed };
+        return { code: exit()?.code ?? null, said: stderr() || failed };
       } finally {
         connection.channels--;
       }
@@ -395,19 +398,13 @@ export class SshExecutor implements Executor {
 
   /** Runs `command` on the machine (with `input` on its stdin): its stdout, exit code and stderr. */
   async #run(command: string, input?: string): Promise<ProbeRun> {
-    const { connection, channel } = await this.#openChannel(command);
+    const { connection, channel, closed, exit } = await this.#openChannel(command);
     try {
       const stdout = textOf(channel);
       const stderr = textOf(channel.stderr);
-      let code: number | null = null;
-      let signal: string | null = null;
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = c ?? null;
-        signal = signalName(s);
-      });
       if (input !== undefined) channel.end(input);
-      await new Promise<void>((resolve) => channel.once('close', () => resolve()));
-      return { text: stdout(), code, signal, said: stderr() };
+      await closed;
+      return { text: stdout(), code: exit()?.code ?? null, signal: exit()?.signal ?? null, said: stderr() };
     } finally {
       connection.channels--;
     }
@@ -421,6 +418,22 @@ export class SshExecutor implements Executor {
       // The connection is gone: so is the job's output channel, and the job ends as lost.
     }
   }
+}
+
+/** How a command on the machine ended: its exit code, or the signal that ended it. */
+interface ChannelExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+/** A channel running a command, with its end listened to from the moment it opened. */
+interface OpenChannel {
+  readonly connection: Connection;
+  readonly channel: ClientChannel;
+  /** Resolves once the channel closed. */
+  readonly closed: Promise<void>;
+  /** How the command ended, once the machine said (undefined before, or when it never did). */
+  readonly exit: () => ChannelExit | undefined;
 }
 
 /** A signal as SSH names it (`KILL`), as Node does (`SIGKILL`). */
