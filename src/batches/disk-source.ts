@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { objectiveOf, toJobInfo, type BatchInfo, type JobInfo } from '../daemon/protocol.js';
-import { searchProgress } from '../state/search-progress.js';
+import { jobsPerTrial, searchProgress } from '../state/search-progress.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
 import { readBatch, readSpec, type StoredBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
@@ -20,7 +20,7 @@ export function storedBatchInfo(batch: StoredBatch): BatchInfo {
     startedAt: start === undefined ? null : new Date(start).toISOString(),
     elapsedMs: start === undefined || end === undefined ? null : end - start,
     dataDir: batch.dataDir,
-    ...objectiveOf(batch.spec, batch.spec.search && searchProgress(batch.spec.search, batch.state)),
+    ...objectiveOf(batch.spec, batch.spec.search && searchProgress(batch.spec.search, batch.state, jobsPerTrial(batch.spec.search))),
   };
 }
 

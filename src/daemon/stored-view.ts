@@ -7,7 +7,7 @@ import type { StatusCounts } from '../state/batch-state.js';
 import { type JobResult, toJobResult } from '../state/job-result.js';
 import type { JobState } from '../state/job-state.js';
 import type { StoredBatch } from '../store/read-batch.js';
-import { type SearchProgress, searchProgress } from '../state/search-progress.js';
+import { jobsPerTrial, type SearchProgress, searchProgress } from '../state/search-progress.js';
 
 /**
  * A batch that no runner runs, read from disk, seen as a run that has ended: what
@@ -62,7 +62,7 @@ export class StoredRunView implements RunView {
   }
 
   searchProgress(): SearchProgress | undefined {
-    return this.spec.search && searchProgress(this.spec.search, this.#batch.state);
+    return this.spec.search && searchProgress(this.spec.search, this.#batch.state, jobsPerTrial(this.spec.search));
   }
 
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {

@@ -8,7 +8,7 @@ import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { type PruneDecision, Pruner } from '../search/pruning.js';
 import { SearchDriver } from './search-driver.js';
 import { MetricWatch } from './metric-watch.js';
-import { type SearchProgress, searchProgress } from '../state/search-progress.js';
+import { jobsPerTrial, type SearchProgress, searchProgress } from '../state/search-progress.js';
 import type { JobStatus } from '../batch/types.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
 import type { MetricsReport } from '../metrics/metrics-line.js';
@@ -525,7 +525,7 @@ export class BatchRun implements RunView {
 
   searchProgress(): SearchProgress | undefined {
     if (!this.spec.search) return undefined;
-    return this.#search?.progress() ?? searchProgress(this.spec.search, this.#state);
+    return this.#search?.progress() ?? searchProgress(this.spec.search, this.#state, jobsPerTrial(this.spec.search));
   }
 
   /**

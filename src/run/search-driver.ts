@@ -251,7 +251,8 @@ export class SearchDriver {
 
   /** How far the search has come, for every view: see {@link SearchProgress}. */
   progress(): SearchProgress {
-    return searchProgress(this.search, this.#state, this.best() ?? null);
+    // The jobs a trial runs are known here: the space is not parsed again for each look at the batch.
+    return searchProgress(this.search, this.#state, this.jobsPerTrial, this.best() ?? null);
   }
 
   /** Jobs of trials still to be proposed within the budget (0 without one). */

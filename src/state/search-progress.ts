@@ -36,10 +36,11 @@ export function plannedTrials(search: SearchSpec, state: BatchState): number | u
 }
 
 /**
- * A search's progress from its state, with `best` given by a caller that keeps it as trials end
- * (the live run; null for none yet), else found among the trials that ended.
+ * A search's progress from its state, `perTrial` jobs a trial ({@link jobsPerTrial}: the live run
+ * knows it, a reader works it out), with `best` given by a caller that keeps it as trials end (the
+ * live run; null for none yet), else found among the trials that ended.
  */
-export function searchProgress(search: SearchSpec, state: BatchState, best?: BestTrial | null): SearchProgress {
+export function searchProgress(search: SearchSpec, state: BatchState, perTrial: number, best?: BestTrial | null): SearchProgress {
   const trials = state.trials();
   const budget = plannedTrials(search, state);
   const planned = budget === undefined ? null : Math.max(budget, trials.length);
@@ -53,7 +54,7 @@ export function searchProgress(search: SearchSpec, state: BatchState, best?: Bes
   return {
     proposed: trials.length,
     planned,
-    plannedJobs: planned === null ? null : state.counts().total + (planned - trials.length) * jobsPerTrial(search),
+    plannedJobs: planned === null ? null : state.counts().total + (planned - trials.length) * perTrial,
     ...(search.metric !== undefined ? { metric: search.metric } : {}),
     goal: search.goal,
     best: found,
