@@ -8,6 +8,7 @@ export type { Distribution, SampledValue, SearchConfig, SearchParamsOf, SearchSe
 export type { JobParamsOf } from './batch/define.js';
 export { generateBatch, generateJobs } from './batch/generate.js';
 export { generateBatchFile } from './batch/generate-file.js';
+export type { ConfigDialect } from './batch/hypernets-read.js';
 export { configFileNames } from './batch/load-file.js';
 export type { JobTemplate, TemplateJobParams, TemplateParamLists } from './batch/generate.js';
 export type {

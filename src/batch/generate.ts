@@ -43,6 +43,10 @@ export interface JobTemplate<P extends TemplateParamLists = TemplateParamLists> 
   readonly daemon?: DaemonConfig;
   /** Copied to the batch. */
   readonly version?: string;
+  /** Copied to the batch. */
+  readonly independent_tmp?: boolean;
+  /** Copied to the batch. */
+  readonly pause_file?: string;
 }
 
 /** Param name → list of values, as a template writes them. @public */
@@ -101,6 +105,8 @@ export function generateBatch<const P extends TemplateParamLists>(
   job_defaults?: JobDefaultsConfig;
   halt?: HaltConfig;
   early_stopping?: EarlyStoppingConfig;
+  independent_tmp?: boolean;
+  pause_file?: string;
 } {
   const { name, version, ...rest } = batchFieldsOf(parseTemplate(template));
   return { ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}), jobs: [...generateJobs(template)], ...rest };
@@ -116,6 +122,8 @@ export function batchFieldsOf(valid: TemplateInput): Omit<ReturnType<typeof gene
     ...(valid.job_defaults ? { job_defaults: valid.job_defaults } : {}),
     ...(valid.halt ? { halt: valid.halt } : {}),
     ...(valid.early_stopping ? { early_stopping: valid.early_stopping } : {}),
+    ...(valid.independent_tmp !== undefined ? { independent_tmp: valid.independent_tmp } : {}),
+    ...(valid.pause_file !== undefined ? { pause_file: valid.pause_file } : {}),
   };
 }
 

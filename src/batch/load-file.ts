@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import { HyperctlError } from '../errors.js';
 import { formatPath } from './field-path.js';
 import { findDuplicateKey } from './json-duplicate-keys.js';
+import { jsonErrorOffset } from './json-error-offset.js';
 
 const codeExtensions = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 const dataExtensions = new Set(['.json', '.yaml', '.yml']);
@@ -54,7 +55,7 @@ function parseJson(text: string, path: string): unknown {
     value = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message)?.[1];
+    const position = /position (\d+)/.exec(message)?.[1] ?? jsonErrorOffset(text);
     const where = position === undefined ? '' : `:${lineAndColumn(text, Number(position))}`;
     const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
     throw new HyperctlError('E_CONFIG_PARSE', `${path}${where}: invalid JSON: ${reason}`, { cause: error });

@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from '../search/nni-space.js';
 import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
+import { resolveAssets } from './assets.js';
 import { configShapeIssues } from './config-shape.js';
 import { canonicalJson, shortHash } from './names.js';
 import { readRegularFile } from './regular-file.js';
@@ -54,6 +55,7 @@ export function normalizeSearch(
     const problem = directoryProblem(workingDir);
     if (problem) issues.push(`execution.working_dir: ${problem}`);
   }
+  const assets = input.execution.assets && resolveAssets(input.execution.assets, options.baseDir, 'execution.assets', issues, new Map());
   if (issues.length === 0) {
     // Every placeholder must be one a trial can fill: checked on one sample, before anything runs.
     const one = sample(space, () => 0);
@@ -89,6 +91,7 @@ export function normalizeSearch(
       command: input.execution.command,
       ...(workingDir ? { workingDir, workingDirAsWritten: input.execution.working_dir } : {}),
       ...(input.execution.outputs ? { outputs: input.execution.outputs } : {}),
+      ...(assets ? { assets } : {}),
       ...(input.resource ? { resource: input.resource } : {}),
       ...(timeout !== undefined && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
       retries: input.retries ?? input.job_defaults?.retries ?? 1,

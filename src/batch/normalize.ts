@@ -8,6 +8,7 @@ import type { BackendSpec, BatchSpec, JobSpec } from './spec.js';
 import { canonicalJson, jobNameFromParams, shortHash, unsafeNameReason } from './names.js';
 import { jobSpecOf } from './job-spec.js';
 import { placeholderNames } from './placeholders.js';
+import { resolveAssets } from './assets.js';
 import { invalid } from './validate.js';
 import type { UploadConfig } from './types.js';
 import { defaultKeepDays, defaultUploadLimits, type UploadSpec } from '../upload/upload-spec.js';
@@ -33,6 +34,7 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
   const dataDir = join(options.batchesDataDir, name);
 
   const seen = new Map<string, number>();
+  const checkedAssets = new Map<string, string | undefined>();
   const jobs: JobSpec[] = [];
   input.jobs.forEach((job, index) => {
     const jobName = job.name ?? jobNameFromParams(job.params);
@@ -64,6 +66,9 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
         ...(job.execution.working_dir ? { workingDirAsWritten: job.execution.working_dir } : {}),
         dataDir: jobDataDir,
         ...(job.execution.outputs ? { outputs: job.execution.outputs } : {}),
+        ...(job.execution.assets
+          ? { assets: resolveAssets(job.execution.assets, options.baseDir, `jobs[${index}].execution.assets`, issues, checkedAssets) }
+          : {}),
         ...(job.resource ? { resource: job.resource } : {}),
         ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
         retries: job.retries ?? input.job_defaults?.retries ?? 1,
@@ -111,6 +116,8 @@ export function normalizeBatch(input: BatchInput, options: NormalizeOptions, whe
     retryBackoffMs: (input.job_defaults?.retry_backoff ?? 1) * 1000,
     ...(input.halt ? { halt: { failures: haltFailures(input.halt.fail, jobs.length), when: input.halt.when ?? 'soon' } } : {}),
     ...(earlyStopping ? { earlyStopping } : {}),
+    ...(input.independent_tmp ? { privateTmp: true } : {}),
+    ...(input.pause_file !== undefined ? { pauseFile: resolveUserPath(input.pause_file, options.baseDir) } : {}),
   };
 }
 

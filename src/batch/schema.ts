@@ -123,6 +123,7 @@ const execution = object({
   working_dir: v.optional(nonEmpty),
   data_dir: v.optional(nonEmpty),
   outputs: v.optional(v.array(insidePath)),
+  assets: v.optional(v.array(nonEmpty)),
 });
 
 const envName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits, _)'));
@@ -227,6 +228,8 @@ export const batchSchema = object({
   job_defaults: v.optional(jobDefaults),
   halt: v.optional(halt),
   early_stopping: v.optional(earlyStopping),
+  independent_tmp: v.optional(v.boolean()),
+  pause_file: v.optional(nonEmpty),
 });
 
 /** What a template copies into every job and into its batch, besides its params. */
@@ -242,6 +245,8 @@ const templateFields = {
   name: v.optional(v.string()),
   daemon: v.optional(daemon),
   version: v.optional(version),
+  independent_tmp: v.optional(v.boolean()),
+  pause_file: v.optional(nonEmpty),
 };
 
 export const templateSchema = object({

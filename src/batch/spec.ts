@@ -17,6 +17,8 @@ export interface JobSpec {
   readonly dataDir: string;
   /** Globs of files a remote job's machine sends back when it ends. */
   readonly outputs?: readonly string[];
+  /** Absolute paths of files and folders put in its `resources/` folder, where it runs, before it starts. */
+  readonly assets?: readonly string[];
   /** Hash of what decides the job's outcome; a success counts on resume only under the same hash. */
   readonly hash: string;
   /** How long it may run, in milliseconds. */
@@ -33,6 +35,7 @@ export interface TrialTemplate {
   readonly workingDir?: string;
   readonly workingDirAsWritten?: string;
   readonly outputs?: readonly string[];
+  readonly assets?: readonly string[];
   readonly resource?: ResourceConfig;
   readonly timeoutMs?: number;
   readonly retries: number;
@@ -100,4 +103,8 @@ export interface BatchSpec {
   readonly search?: SearchSpec;
   /** Failures after which the batch halts, and how. */
   readonly halt?: { readonly failures: number; readonly when: 'soon' | 'now' };
+  /** Each job gets `tmp/` in its data folder as `TMP` and `TMPDIR`. */
+  readonly privateTmp?: boolean;
+  /** While this file exists no job starts. */
+  readonly pauseFile?: string;
 }

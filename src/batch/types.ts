@@ -102,6 +102,11 @@ export interface ExecutionConfig {
    * failed): globs relative to its working directory, e.g. `["model.pt", "plots/*.png"]`.
    */
   readonly outputs?: readonly string[];
+  /**
+   * Files and folders put in the job's `resources/` folder (in its data folder, on the machine it
+   * runs on) before it starts, each under its own name; relative to the config file's folder.
+   */
+  readonly assets?: readonly string[];
 }
 
 /** A folder sent to the remote machines before jobs run (see the README's remote section). @public */
@@ -260,6 +265,10 @@ export interface BatchConfig<J extends JobConfig = JobConfig> {
   readonly halt?: HaltConfig;
   /** Stop losing jobs early. @defaultValue never */
   readonly early_stopping?: EarlyStoppingConfig;
+  /** Give each job a temporary folder of its own, `tmp/` in its data folder, as `TMP` and `TMPDIR`. @defaultValue false */
+  readonly independent_tmp?: boolean;
+  /** While this file exists no job starts (running ones go on); relative to the config file's folder. */
+  readonly pause_file?: string;
 }
 
 /** The status of a job; the first four are the original tool's strings. @public */

@@ -39,21 +39,21 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The keys a strict object schema accepts at `path` inside `schema`, for "did you mean" hints. */
-function keysAt(schema: v.GenericSchema, path: readonly (string | number)[]): readonly string[] {
-  let node: unknown = schema;
-  for (const key of path) {
-    node = unwrap(node);
-    const n = node as { type?: string; entries?: Record<string, unknown>; item?: unknown; value?: unknown; options?: unknown[] };
-    if (typeof key === 'number' && n.item) node = n.item;
-    else if (n.entries && typeof key === 'string') node = n.entries[key];
-    else if (n.value) node = n.value;
-    else return [];
-  }
-  node = unwrap(node);
-  const n = node as { entries?: Record<string, unknown>; options?: { entries?: Record<string, unknown> }[] };
-  if (n.entries) return Object.keys(n.entries);
-  return [...new Set((n.options ?? []).flatMap((o) => Object.keys(o.entries ?? {})))];
+/**
+ * The keys a strict object schema accepts at `path` inside `schema`, for "did you mean" hints; in
+ * a variant (the backends) those of every option that has the path.
+ */
+function keysAt(schema: unknown, path: readonly (string | number)[]): readonly string[] {
+  const n = unwrap(schema) as
+    | { entries?: Record<string, unknown>; item?: unknown; value?: unknown; options?: { entries?: Record<string, unknown> }[] }
+    | undefined;
+  if (n === undefined) return [];
+  if (n.options) return [...new Set(n.options.flatMap((option) => keysAt(option, path)))];
+  if (path.length === 0) return Object.keys(n.entries ?? {});
+  const [key, ...rest] = path;
+  if (typeof key === 'number' && n.item) return keysAt(n.item, rest);
+  if (n.entries && typeof key === 'string') return keysAt(n.entries[key], rest);
+  return n.value ? keysAt(n.value, rest) : [];
 }
 
 function unwrap(node: unknown): unknown {

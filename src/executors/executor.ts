@@ -26,6 +26,14 @@ export interface JobLaunch {
   readonly workingDirAsWritten?: string;
   /** The job's data folder. */
   readonly dataDir: string;
+  /**
+   * Files and folders (absolute paths on this machine) to put in the job's `resources/` folder, in
+   * its data folder on the machine it runs on, before it starts: each under its own name, afresh
+   * for each run.
+   */
+  readonly assets?: readonly string[];
+  /** Give the job a temporary folder of its own, `tmp/` in its data folder where it runs, as `TMP` and `TMPDIR`. */
+  readonly privateTmp?: boolean;
   /** Globs (relative to the working directory) of files to bring back into `dataDir` when the job ends, for executors on other machines. */
   readonly outputs?: readonly string[];
   /** What the job asked of a machine, for executors whose scheduler places jobs itself. */

@@ -9,6 +9,7 @@ import { type GpuState, parseGpus } from './gpu-probe.js';
 import { processStartTicks } from '../store/process-identity.js';
 import type { Executor, JobExit, JobLaunch } from './executor.js';
 import { exited, failedExit, killedExit, leaseRefusedExit, lostExit } from './job-exit.js';
+import { readyHere } from './job-files.js';
 import { leaseBusyStatus, leaseScript } from './gpu-lease.js';
 import { endLeftovers, terminateGroup, untilGroupEnds } from './process-group.js';
 import { NotStartedError, ProcessStarter, type StartedProcess } from './process-starter.js';
@@ -99,7 +100,10 @@ export class LocalExecutor implements Executor {
   }
 
   /** Runs one job to its end; see {@link Executor.run}. */
-  async run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
+  async run(launch: JobLaunch, signal: AbortSignal): Promise<JobExit> {
+    const ready = await readyHere(launch);
+    if ('exit' in ready) return ready.exit;
+    const { job } = ready;
     if (this.#starterWanted && job.onOutput === undefined && job.gpuLease === undefined) {
       const opening = this.#openStarter();
       await untilAborted(opening, signal);

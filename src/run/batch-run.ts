@@ -8,6 +8,7 @@ import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { type PruneDecision, Pruner } from '../search/pruning.js';
 import { SearchDriver } from './search-driver.js';
 import { MetricWatch } from './metric-watch.js';
+import { watchPauseFile } from './pause-file.js';
 import { jobsPerTrial, type SearchProgress, searchProgress } from '../state/search-progress.js';
 import type { JobStatus } from '../batch/types.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
@@ -236,6 +237,7 @@ export class BatchRun implements RunView {
     let serve = false;
     let feed: JobFeed | undefined;
     let steer: BatchSteer | undefined;
+    let stopWatching: (() => void) | undefined;
     let scheduled = false;
     // A batch of jobs (not a search) served after its end takes jobs queued again meanwhile (`job
     // retry`, `batch add`) and runs them in a round of their own: its journal and machines stay open.
@@ -290,10 +292,13 @@ export class BatchRun implements RunView {
       });
       this.#steer = steer;
       steer.sayPaused();
+      const pauseFile = this.spec.pauseFile;
+      if (pauseFile) stopWatching = watchPauseFile(pauseFile, (exists) => steer!.followPauseFile(pauseFile, exists));
       if (this.#search) await this.#scheduleSearch(this.#search, toRun, pool, store, daemon);
       else await this.#schedule(feed!, pool, store, daemon);
       scheduled = true;
     } finally {
+      stopWatching?.();
       this.#steer = undefined;
       const faulted = this.#listenerError !== undefined || this.#stateError !== undefined;
       const interrupted = this.#kill.signal.aborted && !faulted;
@@ -708,6 +713,8 @@ export class BatchRun implements RunView {
         ...(job.workingDirAsWritten !== undefined ? { workingDirAsWritten: job.workingDirAsWritten } : {}),
         dataDir: job.dataDir,
         ...(job.outputs ? { outputs: job.outputs } : {}),
+        ...(job.assets ? { assets: job.assets } : {}),
+        ...(this.spec.privateTmp ? { privateTmp: true } : {}),
         env: { ...jobEnvironment(this.spec, job, paramsFile, paramsJson, daemon?.portal), ...(this.#resourceMode ? gpuEnvironment(grant) : {}) },
         ...this.#gpuLease(job, grant),
         stdoutPath: join(job.dataDir, 'stdout'),

@@ -104,13 +104,29 @@ export class BatchSteer {
 
   /** No job starts until {@link BatchSteer.resume}; with `kill`, the running ones are killed now and start again on resume. */
   pause(kill: boolean): void {
-    if (this.pausedAt === undefined) this.#journal({ e: 'steer', at: Date.now(), paused: true });
+    // Asked for while the pause file holds the batch, it becomes a person's pause: the file's going no longer ends it.
+    if (this.pausedAt === undefined || this.#run.state.steering.pausedByFile) this.#journal({ e: 'steer', at: Date.now(), paused: true });
     this.#run.pool.setPaused(true);
     const running = kill ? [...this.#run.running()] : [];
     this.#said(`paused; ${kill ? `killing ${running.length} running job(s), to start again on resume` : 'running jobs go on'}`);
     for (const [name, controller] of running) {
       this.#pauseKilled.add(name);
       controller.abort();
+    }
+  }
+
+  /**
+   * Follows the batch's pause file: while it exists no job starts; once it is gone, the batch goes
+   * on, unless someone paused it meanwhile. Said each time it changes.
+   */
+  followPauseFile(path: string, exists: boolean): void {
+    const steering = this.#run.state.steering;
+    if (exists && this.pausedAt === undefined) {
+      this.#journal({ e: 'steer', at: Date.now(), paused: true, byFile: true });
+      this.#run.pool.setPaused(true);
+      this.#said(`paused while ${path} exists; running jobs go on`);
+    } else if (!exists && steering.pausedByFile) {
+      this.resume();
     }
   }
 

@@ -4,7 +4,8 @@ import { normalizeBatch } from '../batch/normalize.js';
 import { normalizeSearch } from '../batch/normalize-search.js';
 import { batchSchema, searchTemplateSchema } from '../batch/schema.js';
 import type { BatchSpec } from '../batch/spec.js';
-import { parseWith } from '../batch/validate.js';
+import { fromHypernets, inWrittenTerms } from '../batch/hypernets-read.js';
+import { invalid, parseWith } from '../batch/validate.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { readSpec } from '../store/read-batch.js';
 import { HyperctlError } from '../errors.js';
@@ -13,8 +14,20 @@ import type { RunBatchOptions } from './options.js';
 /**
  * Validates a config from anywhere (file, code) and fills in its defaults. A config with `params`
  * and no `jobs` is a job template: with a `search` section a search, else the grid of its lists.
+ * Either may be written in the format of Hypernets' later releases: it is read as hyperctl's own,
+ * and what is wrong is said in the terms the file wrote.
  */
 export function prepareBatch(config: unknown, options: RunBatchOptions, where?: string): BatchSpec {
+  const moved = fromHypernets(config);
+  if (moved.issues.length > 0) throw invalid('E_CONFIG_INVALID', moved.issues, where);
+  try {
+    return prepareOwn(moved.config, options, where);
+  } catch (error) {
+    throw inWrittenTerms(error, moved, where);
+  }
+}
+
+function prepareOwn(config: unknown, options: RunBatchOptions, where?: string): BatchSpec {
   const isObject = typeof config === 'object' && config !== null && !Array.isArray(config);
   const overrides = { ...(options.halt ? { halt: options.halt } : {}), ...(options.name !== undefined ? { name: options.name } : {}) };
   const withOverrides = isObject && Object.keys(overrides).length > 0 ? { ...config, ...overrides } : config;

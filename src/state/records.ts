@@ -94,6 +94,8 @@ export interface SteerRecord {
   readonly maxTrials?: number;
   /** Paused (no job starts) or resumed. */
   readonly paused?: boolean;
+  /** The pause is the batch's pause file's: it exists. */
+  readonly byFile?: true;
   /** A waiting job's priority: higher starts first; equal ones in batch order. */
   readonly priority?: { readonly job: string; readonly value: number };
 }

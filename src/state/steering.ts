@@ -13,6 +13,8 @@ export interface Steering {
   readonly maxTrials?: number;
   /** When it was paused, while it is. */
   readonly pausedAt?: number;
+  /** Set while it is paused because its pause file exists: it goes on when the file is gone. */
+  readonly pausedByFile?: true;
   /** Waiting jobs' priorities, where set (the default is 0). */
   readonly priorities: ReadonlyMap<string, number>;
 }
@@ -32,8 +34,16 @@ export function steer(steering: Steering, record: SteerRecord): void {
     else s.parallelism = record.parallelism;
   }
   if (record.maxTrials !== undefined) s.maxTrials = record.maxTrials;
-  if (record.paused === true) s.pausedAt ??= record.at;
-  if (record.paused === false) delete s.pausedAt;
+  if (record.paused === true) {
+    s.pausedAt ??= record.at;
+    // A pause asked for by a person outlasts the file: only the file's own pause ends with it.
+    if (record.byFile) s.pausedByFile = true;
+    else delete s.pausedByFile;
+  }
+  if (record.paused === false) {
+    delete s.pausedAt;
+    delete s.pausedByFile;
+  }
   if (record.priority) {
     if (record.priority.value === 0) s.priorities.delete(record.priority.job);
     else s.priorities.set(record.priority.job, record.priority.value);

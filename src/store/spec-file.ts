@@ -62,5 +62,6 @@ function storedJobProblem(job: unknown): string | undefined {
   if (typeof j.params !== 'object' || j.params === null || Array.isArray(j.params)) return '.params: expected an object';
   if (typeof j.retries !== 'number') return '.retries: expected a number';
   for (const key of ['dataDir', 'workingDir'] as const) if (j[key] !== undefined && typeof j[key] !== 'string') return `.${key}: expected a string`;
+  if (j.assets !== undefined && !(Array.isArray(j.assets) && j.assets.every((a) => typeof a === 'string'))) return '.assets: expected a list of paths';
   return undefined;
 }

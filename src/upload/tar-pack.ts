@@ -3,12 +3,18 @@ import { pipeline } from 'node:stream/promises';
 import { pack, type Pack } from 'tar-stream';
 import { type Snapshot, wholeFileBytes } from './snapshot.js';
 
+/** What a tar stream is made of: a snapshot's entries, or any tree's, without their hashes. */
+export type TarEntry =
+  | { readonly type: 'directory'; readonly path: string; readonly mode: number }
+  | { readonly type: 'file'; readonly path: string; readonly mode: number; readonly size: number; readonly absolute: string }
+  | { readonly type: 'symlink'; readonly path: string; readonly target: string };
+
 /**
- * A snapshot as one tar stream (POSIX ustar, with long names in PAX headers): folders, files with
+ * A tree (a snapshot, a job's assets) as one tar stream (POSIX ustar, with long names in PAX headers): folders, files with
  * their modes, links as links. Small files are read whole and at once (the stream's back-pressure
  * gives the event loop its turns); large ones streamed: memory stays flat whatever the tree's size.
  */
-export function tarOf(snapshot: Snapshot): Pack {
+export function tarOf(snapshot: { readonly entries: readonly TarEntry[] }): Pack {
   const tar = pack();
   (async () => {
     for (const entry of snapshot.entries) {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findDuplicateKey } from '../../src/batch/json-duplicate-keys.js';
+import { jsonErrorOffset } from '../../src/batch/json-error-offset.js';
 import { loadConfigFile } from '../../src/batch/load-file.js';
 import { isHyperctlError } from '../../src/index.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -32,6 +33,13 @@ describe('config files', () => {
     expect(await refusal('a.yaml', 'jobs: 1\njobs: 2\n')).toContain('invalid YAML');
   });
 
+  it('name the line and column of every JSON syntax error, trailing commas and cut-off files too', async () => {
+    expect(await refusal('a.json', '{"jobs": [\n  {"params": {}},\n]}')).toMatch(/a\.json:3:1: invalid JSON/);
+    expect(await refusal('a.json', '{"a": 1,}')).toMatch(/a\.json:1:9: invalid JSON/);
+    expect(await refusal('a.json', '{"a": [1, 2')).toMatch(/a\.json:1:12: invalid JSON/);
+    expect(await refusal('a.json', '{"a": 1} x')).toMatch(/a\.json:1:10: invalid JSON/);
+  });
+
   it('refuse YAML aliases to nothing, and alias bombs', async () => {
     expect(await refusal('a.yaml', 'jobs: *nope\n')).toContain('invalid YAML: Unresolved alias');
     const bomb = [
@@ -50,6 +58,18 @@ describe('config files', () => {
 
   it('name the failing function of a TypeScript config', async () => {
     expect(await refusal('a.mjs', 'export default () => { throw new Error("no data") }\n')).toContain('the function it exports failed: no data');
+  });
+});
+
+describe('where a JSON text goes wrong', () => {
+  it('is found past strings with escapes, numbers and nesting, and deep nesting does not overflow', () => {
+    expect(jsonErrorOffset('{"a\\"": [1.5e3, -0, true, null, {"b": "x\\u00e9"}]}')).toBeUndefined();
+    expect(jsonErrorOffset('{"a": 01}')).toBe(7);
+    expect(jsonErrorOffset('{"a" 1}')).toBe(5);
+    expect(jsonErrorOffset('[1,]')).toBe(3);
+    expect(jsonErrorOffset('{,}')).toBe(1);
+    expect(jsonErrorOffset('"\t"')).toBe(0);
+    expect(jsonErrorOffset(`${'['.repeat(200_000)}${']'.repeat(199_999)}`)).toBe(399_999);
   });
 });
 

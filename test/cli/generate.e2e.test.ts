@@ -52,7 +52,7 @@ describe('hyperctl generate', () => {
     writeFileSync(join(dir, 't.json'), JSON.stringify({ params: { a: [1, 2] }, execution: { command: 'true' } }));
     const { code, stdout } = await runCli(['generate', '-t', 't.json', '-o', 'b.yaml', '--json'], { cwd: dir });
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ output: join(dir, 'b.yaml'), jobs: 2 });
+    expect(JSON.parse(stdout)).toEqual({ output: join(dir, 'b.yaml'), jobs: 2, dialect: 'hyperctl' });
     expect(parse(readFileSync(join(dir, 'b.yaml'), 'utf8')).jobs.map((j: { name: string }) => j.name)).toEqual(['a=1', 'a=2']);
   });
 

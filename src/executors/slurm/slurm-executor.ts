@@ -5,6 +5,7 @@ import type { ResourceConfig, SlurmBackendConfig } from '../../batch/types.js';
 import { HyperctlError } from '../../errors.js';
 import { batchFolders } from '../../batch/batch-folder.js';
 import { detachedExit, exited, failedExit, killedExit, lostExit } from '../job-exit.js';
+import { readyHere } from '../job-files.js';
 import type { Executor, JobExit, JobLaunch } from '../executor.js';
 import { slurmArrayScript, slurmFiles, slurmJobScript } from './job-script.js';
 import { sbatchArgs } from './sbatch-args.js';
@@ -94,7 +95,11 @@ export class SlurmExecutor implements Executor {
   }
 
   /** Submits one job (packed with others that arrive together) and resolves when Slurm is done with it. */
-  run(job: JobLaunch, signal: AbortSignal): Promise<JobExit> {
+  async run(launch: JobLaunch, signal: AbortSignal): Promise<JobExit> {
+    // The cluster's nodes share this folder: the job's files are put here.
+    const ready = await readyHere(launch);
+    if ('exit' in ready) return ready.exit;
+    const { job } = ready;
     return new Promise((resolve) => {
       rmSync(join(job.dataDir, slurmFiles.exit), { force: true });
       writeFileSync(join(job.dataDir, slurmFiles.script), slurmJobScript(job.command, job.dataDir, job.workingDir, job.env), { mode: 0o700 });

@@ -12,6 +12,8 @@ export interface RemoteJobPaths {
    * files does not touch the snapshot or another job's view).
    */
   readonly view?: { readonly snapshot: string; readonly dir: string };
+  /** A temporary folder of the job's own, made before it starts. */
+  readonly tmp?: string;
 }
 
 /**
@@ -51,6 +53,7 @@ export function jobScript(
         ]
       : []),
     `mkdir -p ${shellQuote(paths.workingDir)}`,
+    ...(paths.tmp ? [`mkdir -p ${shellQuote(paths.tmp)}`] : []),
     `printf '%s' ${shellQuote(paramsJson)} > ${data}/params.json`,
     // Emptied, not removed (a builtin): metrics of an earlier run are not this run's.
     `: > ${data}/metrics.json`,

@@ -11,7 +11,9 @@ import type { Upload } from '../../upload/upload.js';
 import type { Capacity } from '../capacity.js';
 import { capacityOf, capacityProbe, gpuIndices, type ProbeRun, parseProbe, probeOutput } from '../capacity-probe.js';
 import { type GpuState, parseGpus } from '../gpu-probe.js';
-import { exited, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
+import { isHyperctlError } from '../../errors.js';
+import { exited, failedExit, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
+import { privateTmpEnv, resourcesFolder } from '../job-files.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
 import { openConnection, type HostKeyPolicy } from './connect.js';
@@ -19,7 +21,7 @@ import { pacedFor } from './paced-send.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript, leaseTakenFilter } from './remote-script.js';
 import { removeScript } from './transfer-scripts.js';
-import { type FetchedFiles, fetchFiles, type MachineChannels, putSnapshot } from './transfers.js';
+import { type FetchedFiles, fetchFiles, type MachineChannels, putAssets, putSnapshot } from './transfers.js';
 
 /**
  * Options of {@link SshExecutor}.
@@ -153,13 +155,24 @@ export class SshExecutor implements Executor {
     const machine = this.#machine!;
     const { dataDir, viewDir, workingDir } = this.#jobDirs(job, this.#snapshotDir !== undefined);
     const view = this.#snapshotDir && viewDir ? { snapshot: this.#snapshotDir, dir: viewDir } : undefined;
+    const tmp = job.privateTmp ? posix.join(dataDir, 'tmp') : undefined;
     const env = {
       ...machine.environments,
       ...job.env,
       HYPERCTL_JOB_DATA_DIR: dataDir,
       HYPERCTL_JOB_WORKING_DIR: workingDir,
       HYPERCTL_JOB_PARAMS_FILE: posix.join(dataDir, 'params.json'),
+      ...(tmp ? privateTmpEnv(tmp) : {}),
     };
+    if (job.assets) {
+      try {
+        await putAssets(this.#channels, job.assets, posix.join(dataDir, resourcesFolder));
+      } catch (error) {
+        const message = `not started: ${(error as Error).message}`;
+        // The machine refused them (a full disk): the job's failure. A connection that broke: the machine's.
+        return isHyperctlError(error) ? failedExit(message) : lostExit(`${this.host}: ${message}`);
+      }
+    }
     let opened: OpenChannel;
     try {
       opened = await this.#openChannel('sh -s');
@@ -185,7 +198,7 @@ export class SshExecutor implements Executor {
       channel.end(
         jobScript(
           job.command,
-          { dataDir, workingDir, ...(view ? { view } : {}) },
+          { dataDir, workingDir, ...(view ? { view } : {}), ...(tmp ? { tmp } : {}) },
           JSON.stringify(job.params),
           env,
           this.#options.killGraceMs ?? 5000,

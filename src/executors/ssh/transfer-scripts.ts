@@ -43,6 +43,11 @@ function publishLines(dir: string): string {
   ].join('\n');
 }
 
+/** Receives a job's assets as a tar stream on stdin into `dir`, made afresh. */
+export function receiveAssetsScript(dir: string): string {
+  return ['set -e', `rm -rf ${shellQuote(dir)}`, `mkdir -p ${shellQuote(dir)}`, `tar -xf - -C ${shellQuote(dir)}`, ''].join('\n');
+}
+
 /**
  * Without `tar` on the machine, a snapshot arrives in three steps: this script makes a fresh
  * folder with the tree's folders and links and prints its path; each file then comes through a

@@ -5,7 +5,8 @@ import PQueue from 'p-queue';
 import picomatch from 'picomatch';
 import { HyperctlError } from '../../errors.js';
 import type { Snapshot } from '../../upload/snapshot.js';
-import { tarSizeOf } from '../../upload/tar-pack.js';
+import { assetEntries } from '../../upload/asset-entries.js';
+import { coalesced, tarOf, tarSizeOf } from '../../upload/tar-pack.js';
 import type { Upload } from '../../upload/upload.js';
 import type { UploadReport } from '../executor.js';
 import { shellQuote } from './shell-quote.js';
@@ -15,6 +16,7 @@ import {
   listFilesScript,
   prepareTreeScript,
   publishScript,
+  receiveAssetsScript,
   receiveFileScript,
   receiveSnapshotScript,
   sendFileScript,
@@ -103,6 +105,13 @@ async function sendTreeWithoutTar(machine: MachineChannels, upload: Upload, snap
   await machine.capture('sh -s', publishScript(dir, tmp));
   if ((await machine.capture(hasSnapshotScript(dir))).trim() !== 'yes')
     throw new HyperctlError('E_UPLOAD', `${machine.host}: the upload could not be published at ${dir}`);
+}
+
+/** Puts a job's assets in `dir` on the machine (its `resources/` folder), afresh, as one tar stream. */
+export async function putAssets(machine: MachineChannels, assets: readonly string[], dir: string): Promise<void> {
+  if (!machine.hasTar) throw new HyperctlError('E_UPLOAD', `${machine.host}: a job's assets are sent with tar, which the machine does not have`);
+  const { code, said } = await machine.pipeInto(`sh -c ${shellQuote(receiveAssetsScript(dir))}`, () => coalesced(tarOf({ entries: assetEntries(assets) })));
+  if (code !== 0) throw new HyperctlError('E_UPLOAD', `${machine.host}: the job's assets could not be put in ${dir}: ${said.trim() || `exit ${code}`}`);
 }
 
 /**
