@@ -33,11 +33,12 @@ export function proposeTrial(space: SearchSpace, search: SearchSpec, n: number, 
     const combo = gridCombination(space, n - 1);
     return combo ? { point: {}, params: combo } : undefined;
   }
-  const tried = new Set(history.map((t) => canonicalJson(t.params)));
-  const finite = Number.isFinite(space.size);
-  if (finite && tried.size >= space.size) return undefined;
-  const fresh = (p: Proposal) => !finite || !tried.has(canonicalJson(p.params));
   const first = firstDraw(space, search, n, history);
+  // An infinite space never repeats a point: only a finite one needs the trials' params read.
+  if (!Number.isFinite(space.size)) return first;
+  const tried = new Set(history.map((t) => canonicalJson(t.params)));
+  if (tried.size >= space.size) return undefined;
+  const fresh = (p: Proposal) => !tried.has(canonicalJson(p.params));
   if (fresh(first)) return first;
   // A finite space drawn twice at the same point: draw again, at random, from streams of this trial's own.
   for (let attempt = 1; attempt <= redraws; attempt++) {

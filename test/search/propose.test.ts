@@ -143,6 +143,60 @@ describe('every algorithm proposes only values of the space', () => {
   });
 });
 
+describe('every algorithm proposes only values of the space, sub-spaces and NNI spaces too', () => {
+  it('keeps stepped logs, rounded normals and the params of whichever sub-space was chosen on their own values, for random spaces', () => {
+    let state = 11;
+    const next = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const multipleOf = (value: number, q: number) => Math.abs(value / q - Math.round(value / q)) < 1e-9;
+    for (let round = 0; round < 10; round++) {
+      const q = 1 + Math.floor(next() * 4);
+      const low = 1 + Math.floor(next() * 5);
+      const high = low + 1 + Math.floor(next() * 30);
+      const [mu, sigma] = [Math.round(next() * 20) - 10, 0.5 + next() * 3];
+      const nni = {
+        a: { _type: 'qloguniform', _value: [low, high, q] },
+        b: { _type: 'quniform', _value: [-high, -low + 0.5, q] },
+        c: { _type: 'qnormal', _value: [mu, sigma, q] },
+        d: { _type: 'qlognormal', _value: [1, 0.5, q] },
+        m: {
+          _type: 'choice',
+          _value: [
+            { _name: 'tree', depth: { _type: 'randint', _value: [low, high] } },
+            { _name: 'net', lr: { _type: 'loguniform', _value: [1e-4, 1e-1] }, width: { _type: 'qloguniform', _value: [8, 512, 8] } },
+          ],
+        },
+      };
+      const { params, issues } = fromNniSpace(nni, 'search_space.json');
+      expect(issues).toEqual([]);
+      const { space } = parseSearchSpace(params);
+      for (const algorithm of ['random', 'sobol', 'tpe'] as const) {
+        const history: TrialView[] = [];
+        for (let n = 1; n <= 30; n++) {
+          const proposal = proposeTrial(space, { ...settings(algorithm, round + 1), startupTrials: 5 }, n, history)!;
+          const p = proposal.params as Record<string, number> & { m: Record<string, unknown> };
+          const at = `${algorithm} round ${round}: ${JSON.stringify(p)}`;
+          expect(p.a >= low && p.a <= high && (p.a === low || p.a === high || multipleOf(p.a, q)), at).toBe(true);
+          expect(p.b >= -high && p.b <= -low + 0.5 && (p.b === -high || p.b === -low + 0.5 || multipleOf(p.b, q)), at).toBe(true);
+          expect(multipleOf(p.c, q) && multipleOf(p.d, q) && p.d >= 0, at).toBe(true);
+          if (p.m._name === 'tree') {
+            expect(Object.keys(p.m).sort(), at).toEqual(['_name', 'depth']);
+            expect(Number.isInteger(p.m.depth) && (p.m.depth as number) >= low && (p.m.depth as number) < high, at).toBe(true);
+          } else {
+            expect(Object.keys(p.m).sort(), at).toEqual(['_name', 'lr', 'width']);
+            const width = p.m.width as number;
+            expect((p.m.lr as number) >= 1e-4 && (p.m.lr as number) <= 1e-1 && width >= 8 && width <= 512 && multipleOf(width, 8), at).toBe(true);
+          }
+          // The higher, the better: TPE is pulled to the top of every range.
+          history.push({ point: proposal.point, params: proposal.params, loss: -(p.a + p.b + p.c) });
+        }
+      }
+    }
+  });
+});
+
 describe('a stepped log-scaled float', () => {
   it('counts and draws every value it can take: NNI qloguniform [1, 10, 3] is 1, 3, 6 and 9', () => {
     const { space } = parseSearchSpace({ x: { loguniform: [1, 10], step: 3 } });
