@@ -26,7 +26,7 @@ describe('batch config validation', () => {
     ['params not an object', { jobs: [{ params: 'lr=0.1', execution: { command: 'true' } }] }, 'jobs[0].params: expected an object, got "lr=0.1" (string)'],
     ['missing params', { jobs: [{ execution: { command: 'true' } }] }, 'jobs[0].params: required'],
     ['a typo in a key', { jobs: [{ ...ok, exectuion: {} }] }, 'jobs[0].exectuion: unknown key (did you mean "execution"?)'],
-    ['an unknown top-level key', { jobs: [], scheduler: {} }, 'scheduler: unknown key'],
+    ['an unknown top-level key', { jobs: [], parallelism: 2 }, 'parallelism: unknown key'],
     ['an unknown backend', { jobs: [], backend: { type: 'k8s' } }, 'backend.type: expected "local", "remote" or "slurm", got "k8s"'],
     [
       'a bad parallelism',
