@@ -49,9 +49,10 @@ function writesHypernets(config: Plain): boolean {
 /**
  * A batch config or template as hyperctl's format writes it. A config in hyperctl's own format comes
  * back as it is; one in the later format is moved key by key, with that format's defaults made
- * explicit (a run exits when its jobs end; each job has a `TMP` folder of its own).
+ * explicit (a run exits when its jobs end; each job has a `TMP` folder of its own) unless
+ * `batchDefaults` is false (jobs added to a running batch).
  */
-export function fromHypernets(config: unknown): FromHypernets {
+export function fromHypernets(config: unknown, options: { readonly batchDefaults?: boolean } = {}): FromHypernets {
   if (!isPlain(config) || !writesHypernets(config)) return { config, dialect: 'hyperctl', issues: [], written: (issue) => issue };
   const renames = new Map<string, string>();
   const issues: string[] = [];
@@ -96,12 +97,13 @@ export function fromHypernets(config: unknown): FromHypernets {
       }
     }
   }
-  // The later releases' defaults: the run ends with its jobs, and each job has a TMP of its own.
-  if (out.daemon === undefined || isPlain(out.daemon)) {
-    const daemon = (out.daemon ?? {}) as Plain;
-    if (!('exit_on_finish' in daemon)) out.daemon = { ...daemon, exit_on_finish: true };
+  // The later releases' defaults: the run ends with its jobs, and each job has a TMP of its own
+  // (not for jobs added to a running batch: the batch's own settings stand).
+  if (options.batchDefaults !== false) {
+    const daemon = out.daemon ?? {};
+    if (isPlain(daemon) && !('exit_on_finish' in daemon)) out.daemon = { ...daemon, exit_on_finish: true };
+    if (!('independent_tmp' in out)) out.independent_tmp = true;
   }
-  if (!('independent_tmp' in out)) out.independent_tmp = true;
 
   if ('jobs' in config) moveJobs(config, out, renames, issues);
   else moveTemplate(config, out, renames, issues);

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { batchFieldsOf, generateJobs, type JobTemplate, parseTemplate } from '../batch/generate.js';
+import { fromHypernets, inWrittenTerms } from '../batch/hypernets-read.js';
 import { normalizeBatch } from '../batch/normalize.js';
 import { batchSchema } from '../batch/schema.js';
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
@@ -8,7 +9,7 @@ import { invalid, parseWith } from '../batch/validate.js';
 import { isHyperctlError } from '../errors.js';
 
 /** What a batch's own config decides, which jobs added to it cannot change. */
-const batchOwnKeys = ['name', 'backend', 'daemon', 'halt', 'early_stopping', 'version'] as const;
+const batchOwnKeys = ['name', 'backend', 'daemon', 'halt', 'early_stopping', 'version', 'independent_tmp', 'pause_file'] as const;
 
 /**
  * The most jobs one `batch add` brings. Each is validated, journalled and kept by the running
@@ -26,6 +27,17 @@ const sliceSize = 250;
  * also for more than {@link maxAddedJobs} jobs (counted before any is made).
  */
 export async function jobsToAdd(config: unknown, baseDir: string, spec: BatchSpec, has: (name: string) => boolean): Promise<readonly JobSpec[]> {
+  // Written in Hypernets' later format (`job_command`, jobs' `assets`): read as hyperctl's own, said in its terms.
+  const moved = fromHypernets(config, { batchDefaults: false });
+  if (moved.issues.length > 0) throw invalid('E_CONFIG_INVALID', moved.issues);
+  try {
+    return await ownJobsToAdd(moved.config, baseDir, spec, has);
+  } catch (error) {
+    throw inWrittenTerms(error, moved);
+  }
+}
+
+async function ownJobsToAdd(config: unknown, baseDir: string, spec: BatchSpec, has: (name: string) => boolean): Promise<readonly JobSpec[]> {
   const isObject = typeof config === 'object' && config !== null && !Array.isArray(config);
   const { head, jobs, count, field } =
     isObject && 'params' in config && !('jobs' in config) ? fromTemplate(config) : fromConfig(config as Record<string, unknown>);

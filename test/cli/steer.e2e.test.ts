@@ -287,6 +287,12 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
       cwd: s.dir,
     });
     expect(sweepAdd).toMatchObject({ code: 0, stdout: 'batch grow: added 2 job(s): k=1, k=2\n' });
+    // Jobs in Hypernets' later format are added as they are run; its server is the batch's own.
+    writeFileSync(join(s.dir, 'later.json'), JSON.stringify({ job_command: 'echo h >> order', jobs: [{ name: 'h', params: {}, working_dir: '.' }] }));
+    expect(await s.cli('batch', 'add', 'grow', '-c', join(s.dir, 'later.json'))).toMatchObject({ code: 0, stdout: 'batch grow: added 1 job(s): h\n' });
+    writeFileSync(join(s.dir, 'served.json'), JSON.stringify({ job_command: 'true', server: { port: 1 }, jobs: [{ name: 'z', params: {} }] }));
+    const served = await s.cli('batch', 'add', 'grow', '-c', join(s.dir, 'served.json'));
+    expect([served.code, served.stderr]).toEqual([2, "hyperctl: server: the batch's own is kept; jobs added to it take jobs and job_defaults only\n"]);
     writeFileSync(
       join(s.dir, 'clash.json'),
       JSON.stringify({ name: 'other', jobs: [{ name: 'a', params: {}, execution: { command: 'true' } }, { params: {} }] }),
@@ -312,8 +318,8 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     const { code, stderr } = await run.done;
     expect(code).toBe(0);
     expect(stderr).toContain('added 2 job(s): k=1, k=2');
-    expect(s.order()).toEqual(['a', 'b', 'c', 'k1', 'k2']);
-    expect(await s.statuses()).toEqual({ a: 'succeed', b: 'succeed', c: 'succeed', 'k=1': 'succeed', 'k=2': 'succeed' });
+    expect(s.order()).toEqual(['a', 'b', 'c', 'k1', 'k2', 'h']);
+    expect(await s.statuses()).toEqual({ a: 'succeed', b: 'succeed', c: 'succeed', 'k=1': 'succeed', 'k=2': 'succeed', h: 'succeed' });
   });
 
   it('after kill -9 of the runner, a re-run finds the jobs added and keeps the parallelism the batch was updated to', async () => {

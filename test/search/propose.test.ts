@@ -176,7 +176,7 @@ describe('every algorithm proposes only values of the space, sub-spaces and NNI 
         const history: TrialView[] = [];
         for (let n = 1; n <= 30; n++) {
           const proposal = proposeTrial(space, { ...settings(algorithm, round + 1), startupTrials: 5 }, n, history)!;
-          const p = proposal.params as Record<string, number> & { m: Record<string, unknown> };
+          const p = proposal.params as { a: number; b: number; c: number; d: number; m: Record<string, unknown> };
           const at = `${algorithm} round ${round}: ${JSON.stringify(p)}`;
           expect(p.a >= low && p.a <= high && (p.a === low || p.a === high || multipleOf(p.a, q)), at).toBe(true);
           expect(p.b >= -high && p.b <= -low + 0.5 && (p.b === -high || p.b === -low + 0.5 || multipleOf(p.b, q)), at).toBe(true);
