@@ -1,6 +1,7 @@
 import { isHyperctlError } from '../errors.js';
 import { closestName } from '../text/closest-names.js';
 import { invalid } from './validate.js';
+import { isPlainObject } from '../plain-object.js';
 
 /*
  * The format Hypernets' releases 0.2.5.4 to 0.3.2 read and write, read as hyperctl's own. Those
@@ -32,18 +33,17 @@ const templateKeys = ['command', ...jobKeys] as const;
 const schedulerKeys = ['interval', 'exit_on_finish', 'signal_file'];
 
 type Plain = Record<string, unknown>;
-const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Whether a config writes anything only the later format has. */
 function writesHypernets(config: Plain): boolean {
   if ('server' in config || 'scheduler' in config || 'job_command' in config) return true;
   if (!('jobs' in config) && templateKeys.some((key) => key in config)) return true;
-  if (Array.isArray(config.jobs) && config.jobs.some((job) => isPlain(job) && jobKeys.some((key) => key in job) && !('execution' in job))) return true;
+  if (Array.isArray(config.jobs) && config.jobs.some((job) => isPlainObject(job) && jobKeys.some((key) => key in job) && !('execution' in job))) return true;
   const backend = config.backend;
-  if (!isPlain(backend)) return false;
+  if (!isPlainObject(backend)) return false;
   if (Object.keys(backend).some((key) => key !== 'type' && key !== 'conf')) return true;
-  const machines = isPlain(backend.conf) ? backend.conf.machines : undefined;
-  return Array.isArray(machines) && machines.some((machine) => isPlain(machine) && 'connection' in machine);
+  const machines = isPlainObject(backend.conf) ? backend.conf.machines : undefined;
+  return Array.isArray(machines) && machines.some((machine) => isPlainObject(machine) && 'connection' in machine);
 }
 
 /**
@@ -53,7 +53,7 @@ function writesHypernets(config: Plain): boolean {
  * `batchDefaults` is false (jobs added to a running batch).
  */
 export function fromHypernets(config: unknown, options: { readonly batchDefaults?: boolean } = {}): FromHypernets {
-  if (!isPlain(config) || !writesHypernets(config)) return { config, dialect: 'hyperctl', issues: [], written: (issue) => issue };
+  if (!isPlainObject(config) || !writesHypernets(config)) return { config, dialect: 'hyperctl', issues: [], written: (issue) => issue };
   const renames = new Map<string, string>();
   const issues: string[] = [];
   const out: Plain = { ...config };
@@ -69,7 +69,7 @@ export function fromHypernets(config: unknown, options: { readonly batchDefaults
   if ('scheduler' in config) {
     delete out.scheduler;
     const scheduler = config.scheduler;
-    if (!isPlain(scheduler)) issues.push('scheduler: expected an object');
+    if (!isPlainObject(scheduler)) issues.push('scheduler: expected an object');
     else {
       for (const key of Object.keys(scheduler).filter((k) => !schedulerKeys.includes(k))) {
         const hint = closestName(key, schedulerKeys);
@@ -80,10 +80,10 @@ export function fromHypernets(config: unknown, options: { readonly batchDefaults
       if (interval !== undefined && (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 0))
         issues.push(`scheduler.interval: expected a whole number of milliseconds, got ${JSON.stringify(interval)}`);
       if ('exit_on_finish' in scheduler) {
-        const daemon = isPlain(out.daemon) ? out.daemon : {};
+        const daemon = isPlainObject(out.daemon) ? out.daemon : {};
         if ('exit_on_finish' in daemon)
           both(issues, `${renames.has('daemon') ? 'server' : 'daemon'}.exit_on_finish`, 'scheduler.exit_on_finish', 'exit_on_finish');
-        else if (out.daemon === undefined || isPlain(out.daemon)) {
+        else if (out.daemon === undefined || isPlainObject(out.daemon)) {
           out.daemon = { ...daemon, exit_on_finish: scheduler.exit_on_finish };
           renames.set('daemon.exit_on_finish', 'scheduler.exit_on_finish');
         }
@@ -101,13 +101,13 @@ export function fromHypernets(config: unknown, options: { readonly batchDefaults
   // (not for jobs added to a running batch: the batch's own settings stand).
   if (options.batchDefaults !== false) {
     const daemon = out.daemon ?? {};
-    if (isPlain(daemon) && !('exit_on_finish' in daemon)) out.daemon = { ...daemon, exit_on_finish: true };
+    if (isPlainObject(daemon) && !('exit_on_finish' in daemon)) out.daemon = { ...daemon, exit_on_finish: true };
     if (!('independent_tmp' in out)) out.independent_tmp = true;
   }
 
   if ('jobs' in config) moveJobs(config, out, renames, issues);
   else moveTemplate(config, out, renames, issues);
-  if (isPlain(config.backend)) out.backend = moveBackend(config.backend, renames, issues);
+  if (isPlainObject(config.backend)) out.backend = moveBackend(config.backend, renames, issues);
   return { config: out, dialect: 'hypernets', issues, written: (issue) => renamed(issue, renames) };
 }
 
@@ -117,7 +117,7 @@ function moveJobs(config: Plain, out: Plain, renames: Map<string, string>, issue
   delete out.job_command;
   if (!Array.isArray(config.jobs)) return;
   out.jobs = config.jobs.map((job, index) => {
-    if (!isPlain(job)) return job;
+    if (!isPlainObject(job)) return job;
     const at = `jobs[${index}]`;
     const moved = jobKeys.filter((key) => key in job);
     if ('execution' in job) {
@@ -171,7 +171,7 @@ function moveBackend(backend: Plain, renames: Map<string, string>, issues: strin
     at = 'backend';
     renames.set('backend.conf', 'backend');
   }
-  if (isPlain(moved) && Array.isArray(moved.machines)) {
+  if (isPlainObject(moved) && Array.isArray(moved.machines)) {
     moved = {
       ...moved,
       machines: moved.machines.map((machine, index) => moveMachine(machine, `${at}.machines[${index}]`, `backend.conf.machines[${index}]`, renames, issues)),
@@ -181,9 +181,9 @@ function moveBackend(backend: Plain, renames: Map<string, string>, issues: strin
 }
 
 function moveMachine(machine: unknown, written: string, ours: string, renames: Map<string, string>, issues: string[]): unknown {
-  if (!isPlain(machine) || !('connection' in machine)) return machine;
+  if (!isPlainObject(machine) || !('connection' in machine)) return machine;
   const { connection, ...rest } = machine;
-  if (!isPlain(connection)) {
+  if (!isPlainObject(connection)) {
     issues.push(`${written}.connection: expected an object`);
     return machine;
   }

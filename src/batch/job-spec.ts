@@ -1,22 +1,10 @@
 import type { JobSpec, TrialTemplate } from './spec.js';
-import type { JobParams, ResourceConfig } from './types.js';
+import type { JobParams } from './types.js';
 import { canonicalJson, shortHash } from './names.js';
 import { expandCommand, shellWord } from './placeholders.js';
 
-/** What a job is made of once its paths are resolved: the command still as written. */
-export interface JobFields {
-  readonly name: string;
-  readonly params: JobParams;
-  readonly command: string;
-  readonly workingDir: string;
-  readonly workingDirAsWritten?: string;
-  readonly dataDir: string;
-  readonly outputs?: readonly string[];
-  readonly assets?: readonly string[];
-  readonly resource?: ResourceConfig;
-  readonly timeoutMs?: number;
-  readonly retries: number;
-}
+/** What a job is made of once its paths are resolved: its spec but for the hash, the command still as written. */
+export type JobFields = Omit<JobSpec, 'hash'>;
 
 /**
  * A job's spec: its command with the placeholders filled in from its params, and the hash of what

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import * as v from 'valibot';
+import { isPlainObject } from '../plain-object.js';
 import { heavyFolders } from '../upload/upload-spec.js';
 
 /** The longest a Node timer waits (2^31 - 1 ms), in whole seconds: a longer timeout would fire at once. */
@@ -22,10 +23,7 @@ const metricName = v.pipe(
 );
 
 /** What valibot's object schemas miss: they take an array (`[]` passes as `{}`), so one is refused first. */
-const plainObject = v.custom<Record<string, unknown>>(
-  (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
-  (issue) => `expected an object, got ${describeValue(issue.input)}`,
-);
+const plainObject = v.custom<Record<string, unknown>>(isPlainObject, (issue) => `expected an object, got ${describeValue(issue.input)}`);
 
 function describeValue(input: unknown): string {
   if (Array.isArray(input)) return 'an array';

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { HyperctlError, type HyperctlErrorCode } from '../errors.js';
 import { configShapeIssues } from './config-shape.js';
 import { formatPath } from './field-path.js';
+import { editDistance } from '../text/closest-names.js';
 
 function describeIssue(issue: v.BaseIssue<unknown>, knownKeys: (path: readonly (string | number)[]) => readonly string[]): string {
   if (issue.type === 'strict_object' && issue.received === 'undefined') return 'required';
@@ -25,18 +26,6 @@ function closest(word: string, candidates: readonly string[]): string | undefine
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
 import type { Goal } from '../results/objective.js';
+import { isPlainObject } from '../plain-object.js';
 
 /*
  * What the page knows: the batch, its jobs, and what the reader chose (sort, filters, brushes,
@@ -115,10 +116,6 @@ export function byMetric(a: JobInfo, b: JobInfo): number {
 export interface ParamAxis {
   readonly name: string;
   readonly read: (job: JobInfo) => unknown;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

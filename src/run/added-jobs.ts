@@ -7,6 +7,7 @@ import { batchSchema } from '../batch/schema.js';
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import { invalid, parseWith } from '../batch/validate.js';
 import { isHyperctlError } from '../errors.js';
+import { isPlainObject } from '../plain-object.js';
 
 /** What a batch's own config decides, which jobs added to it cannot change. */
 const batchOwnKeys = ['name', 'backend', 'daemon', 'halt', 'early_stopping', 'version', 'independent_tmp', 'pause_file'] as const;
@@ -38,7 +39,7 @@ export async function jobsToAdd(config: unknown, baseDir: string, spec: BatchSpe
 }
 
 async function ownJobsToAdd(config: unknown, baseDir: string, spec: BatchSpec, has: (name: string) => boolean): Promise<readonly JobSpec[]> {
-  const isObject = typeof config === 'object' && config !== null && !Array.isArray(config);
+  const isObject = isPlainObject(config);
   const { head, jobs, count, field } =
     isObject && 'params' in config && !('jobs' in config) ? fromTemplate(config) : fromConfig(config as Record<string, unknown>);
   if (count > maxAddedJobs)

@@ -10,6 +10,7 @@ import { resolveBatchesDataDir } from '../paths.js';
 import { readSpec } from '../store/read-batch.js';
 import { HyperctlError } from '../errors.js';
 import type { RunBatchOptions } from './options.js';
+import { isPlainObject } from '../plain-object.js';
 
 /**
  * Validates a config from anywhere (file, code) and fills in its defaults. A config with `params`
@@ -28,7 +29,7 @@ export function prepareBatch(config: unknown, options: RunBatchOptions, where?: 
 }
 
 function prepareOwn(config: unknown, options: RunBatchOptions, where?: string): BatchSpec {
-  const isObject = typeof config === 'object' && config !== null && !Array.isArray(config);
+  const isObject = isPlainObject(config);
   const overrides = { ...(options.halt ? { halt: options.halt } : {}), ...(options.name !== undefined ? { name: options.name } : {}) };
   const withOverrides = isObject && Object.keys(overrides).length > 0 ? { ...config, ...overrides } : config;
   const normalizeOptions = {

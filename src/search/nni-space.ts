@@ -1,4 +1,5 @@
 import type { JsonValue } from '../batch/types.js';
+import { isPlainObject } from '../plain-object.js';
 
 /** NNI's `_type`s and what each becomes here. */
 const converters: Readonly<Record<string, (values: readonly number[]) => JsonValue>> = {
@@ -27,10 +28,6 @@ const arity: Readonly<Record<string, number>> = {
   qlognormal: 3,
 };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * An NNI search-space file (`{"lr": {"_type": "loguniform", "_value": [1e-4, 0.1]}, …}`) as this
  * project's params: each `_type` becomes the distribution of the same meaning; a `choice` of
@@ -40,7 +37,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function fromNniSpace(space: unknown, where: string): { params: Record<string, JsonValue>; issues: string[] } {
   const issues: string[] = [];
   const convert = (entry: unknown, path: string): JsonValue => {
-    if (!isObject(entry) || typeof entry._type !== 'string') {
+    if (!isPlainObject(entry) || typeof entry._type !== 'string') {
       issues.push(`${path}: expected {"_type": …, "_value": …}`);
       return null;
     }
@@ -53,9 +50,9 @@ export function fromNniSpace(space: unknown, where: string): { params: Record<st
       }
       // An option that is an object is a sub-space: its entries are params of their own (or `_name`).
       const options = value.map((option, i) =>
-        isObject(option)
+        isPlainObject(option)
           ? Object.fromEntries(
-              Object.entries(option).map(([k, v]) => [k, k === '_name' || !isObject(v) ? (v as JsonValue) : convert(v, `${path}._value[${i}].${k}`)]),
+              Object.entries(option).map(([k, v]) => [k, k === '_name' || !isPlainObject(v) ? (v as JsonValue) : convert(v, `${path}._value[${i}].${k}`)]),
             )
           : (option as JsonValue),
       );
@@ -81,7 +78,7 @@ export function fromNniSpace(space: unknown, where: string): { params: Record<st
     }
     return make(value as number[]);
   };
-  if (!isObject(space)) return { params: {}, issues: [`${where}: expected an object of params`] };
+  if (!isPlainObject(space)) return { params: {}, issues: [`${where}: expected an object of params`] };
   const params = Object.fromEntries(Object.entries(space).map(([name, entry]) => [name, convert(entry, `${where}: ${name}`)]));
   return { params, issues };
 }

@@ -1,5 +1,6 @@
 import type { JsonValue } from '../batch/types.js';
 import { editDistance } from '../text/closest-names.js';
+import { isPlainObject } from '../plain-object.js';
 
 /** One number a sampler chooses: a float, an integer, or which option of a choice. */
 export type Dimension =
@@ -56,10 +57,6 @@ const distributionKeys = {
 } as const satisfies Record<string, readonly string[]>;
 type DistributionKey = keyof typeof distributionKeys;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function distributionOf(value: Record<string, unknown>): DistributionKey | undefined {
   return (Object.keys(distributionKeys) as DistributionKey[]).find((key) => key in value);
 }
@@ -77,7 +74,7 @@ function misspeltDistribution(key: string, value: unknown): DistributionKey | un
 
 /** Issues for the keys of a constant (at `path`) that look like mistyped distributions, at any depth. */
 function misspeltDistributions(value: unknown, path: string): string[] {
-  if (!isObject(value)) return [];
+  if (!isPlainObject(value)) return [];
   return Object.entries(value).flatMap(([key, inner]) => {
     const meant = misspeltDistribution(key, inner);
     return meant ? [`${path}: unknown distribution "${key}" (did you mean ${meant}?)`] : misspeltDistributions(inner, `${path}.${key}`);
@@ -87,7 +84,7 @@ function misspeltDistributions(value: unknown, path: string): string[] {
 /** Whether a value holds a distribution anywhere inside (a sub-space rather than a constant). */
 function holdsDistribution(value: unknown): boolean {
   if (Array.isArray(value)) return false;
-  if (!isObject(value)) return false;
+  if (!isPlainObject(value)) return false;
   return distributionOf(value) !== undefined || Object.values(value).some(holdsDistribution);
 }
 
@@ -104,7 +101,7 @@ export function parseSearchSpace(params: Readonly<Record<string, unknown>>): { s
   const issues: string[] = [];
   const dims: Dimension[] = [];
   const node = (value: unknown, path: string, id: string): SpaceNode => {
-    if (!isObject(value) || !holdsDistribution(value)) {
+    if (!isPlainObject(value) || !holdsDistribution(value)) {
       issues.push(...misspeltDistributions(value, path));
       return { t: 'const', value: value as JsonValue };
     }

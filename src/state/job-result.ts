@@ -2,6 +2,7 @@ import { sep } from 'node:path';
 import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import type { JobState } from './job-state.js';
+import type { Mutable } from './mutable.js';
 
 /**
  * The outcome of one job in a run.
@@ -75,8 +76,6 @@ export function toJobResult(job: JobState, runStartedAt: number | undefined): Jo
   }
   return result;
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * A running job with the metrics it has reported so far (as `job describe`, `job list` and the

@@ -1,6 +1,7 @@
 import type { JobSpec } from '../batch/spec.js';
 import type { JobRecord, RunRecord } from './records.js';
 import { type EndedJob, type InitJob, initialJobState, type JobState, type RunningJob } from './job-state.js';
+import type { Mutable } from './mutable.js';
 
 /**
  * The one rule for what a journal record does to a job. A `run` record starts a run: every job
@@ -49,8 +50,6 @@ export function reduceJob(job: JobState, record: RunRecord | JobRecord, spec: Jo
   if (record.metrics) ended.metrics = record.metrics;
   return ended;
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * A job as it stands once no runner runs its batch: one that was running, or queued at a

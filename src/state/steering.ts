@@ -1,4 +1,5 @@
 import type { SteerRecord } from './records.js';
+import type { Mutable } from './mutable.js';
 
 /**
  * How a batch is steered now: what its steer records said, each later one over the earlier. The
@@ -18,8 +19,6 @@ export interface Steering {
   /** Waiting jobs' priorities, where set (the default is 0). */
   readonly priorities: ReadonlyMap<string, number>;
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** No steering: as the config says. */
 export function unsteered(): Steering {

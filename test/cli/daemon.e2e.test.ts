@@ -19,13 +19,15 @@ function writeBatch(dir: string, batch: unknown): string {
 }
 
 /** Polls `hyperctl job list --json` until `job` has `status`. */
-async function untilStatus(root: string, batch: string, job: string, status: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const { stdout } = await runCli(['job', 'list', '-b', batch, '--json', '--batches-data-dir', root]);
-    if (stdout && (JSON.parse(stdout) as { name: string; status: string }[]).some((j) => j.name === job && j.status === status)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`job ${job} never became ${status}`);
+function untilStatus(root: string, batch: string, job: string, status: string): Promise<void> {
+  return waitFor(
+    async () => {
+      const { stdout } = await runCli(['job', 'list', '-b', batch, '--json', '--batches-data-dir', root]);
+      return Boolean(stdout) && (JSON.parse(stdout) as { name: string; status: string }[]).some((j) => j.name === job && j.status === status);
+    },
+    `job ${job} to become ${status}`,
+    15_000,
+  );
 }
 
 /** Waits until `run` prints that its daemon keeps serving. */

@@ -67,13 +67,13 @@ function sweep(name: string, jobs: readonly string[], commands: Record<string, s
 }
 
 async function until(s: Sweep, what: string, check: (statuses: Record<string, string>) => boolean): Promise<Record<string, string>> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const statuses = await s.statuses();
-    if (check(statuses)) return statuses;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(statuses)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  let seen: Record<string, string> = {};
+  try {
+    await waitFor(async () => check((seen = await s.statuses())), what, 30_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(seen)}`);
   }
+  return seen;
 }
 
 /** `names` cut into groups of the sizes given, each sorted: the order between groups, not within one. */

@@ -246,10 +246,6 @@ function json(response: Response): Promise<any> {
   return response.json();
 }
 
-async function waitForStatus(batch: DaemonBatch, name: string, status: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if ((await batch.client.job(name)).status === status) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`job ${name} never became ${status}`);
+function waitForStatus(batch: DaemonBatch, name: string, status: string): Promise<void> {
+  return waitFor(async () => (await batch.client.job(name)).status === status, `job ${name} to become ${status}`);
 }

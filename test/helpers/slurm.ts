@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './processes.js';
 import { createNetwork, type TestNetwork } from './netns.js';
 import { ensureCommand, rootUnavailable } from './system.js';
 
@@ -29,14 +29,6 @@ export function slurmUnavailable(): string | undefined {
     ensureCommand('slurmd', 'slurmd') ??
     ensureCommand('sbatch', 'slurm-client')
   );
-}
-
-async function until(check: () => boolean, what: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /**
@@ -76,7 +68,7 @@ export async function startSlurm(dir: string): Promise<TestSlurm> {
       ],
       'munged',
     );
-    await until(() => spawnSync('munge', ['-S', socket, '-n'], { stdio: 'ignore' }).status === 0, 'munged', 10_000);
+    await waitFor(() => spawnSync('munge', ['-S', socket, '-n'], { stdio: 'ignore' }).status === 0, 'munged', 10_000);
     const conf = join(paths.etc!, 'slurm.conf');
     writeFileSync(join(paths.etc!, 'plugstack.conf'), '');
     mkdirSync(join(paths.spool!, node.namespace), { recursive: true });
@@ -144,7 +136,7 @@ export async function startSlurm(dir: string): Promise<TestSlurm> {
       );
     }
     const query = (args: string[]) => spawnSync(args[0]!, args.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout ?? '';
-    await until(() => /^(idle|mixed|allocated)/.test(query(['sinfo', '-h', '-o', '%T']).trim()), 'the Slurm node to be idle', 30_000);
+    await waitFor(() => /^(idle|mixed|allocated)/.test(query(['sinfo', '-h', '-o', '%T']).trim()), 'the Slurm node to be idle', 30_000);
     return {
       env,
       gateway: network.gateway,

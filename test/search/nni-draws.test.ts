@@ -3,6 +3,7 @@ import type { SearchSpec } from '../../src/batch/spec.js';
 import { fromNniSpace } from '../../src/search/nni-space.js';
 import { proposeTrial, type TrialView } from '../../src/search/propose.js';
 import { parseSearchSpace } from '../../src/search/space.js';
+import { searchSettings } from '../helpers/search-settings.js';
 
 /*
  * Each of NNI's `_type`s, drawn many times by every algorithm, against the distribution NNI's own
@@ -10,15 +11,7 @@ import { parseSearchSpace } from '../../src/search/space.js';
  * function, computed here from the formula. Draws are seeded: each run draws the same values.
  */
 
-const settings = (algorithm: SearchSpec['algorithm'], seed = 3): SearchSpec => ({
-  algorithm,
-  metric: 'loss',
-  goal: 'min',
-  seed,
-  startupTrials: 10,
-  space: {},
-  template: { command: 'true', retries: 0 },
-});
+const settings = (algorithm: SearchSpec['algorithm']) => searchSettings(algorithm, 3);
 
 /** The standard normal distribution function (Abramowitz and Stegun 7.1.26: within 1.5e-7). */
 function phi(x: number): number {

@@ -3,17 +3,9 @@ import type { SearchSpec } from '../../src/batch/spec.js';
 import { proposeTrial, type TrialView } from '../../src/search/propose.js';
 import { fromNniSpace } from '../../src/search/nni-space.js';
 import { parseSearchSpace } from '../../src/search/space.js';
+import { searchSettings } from '../helpers/search-settings.js';
 
-const settings = (algorithm: SearchSpec['algorithm'], seed = 1, multivariate = false): SearchSpec => ({
-  algorithm,
-  multivariate,
-  metric: 'loss',
-  goal: 'min',
-  seed,
-  startupTrials: 10,
-  space: {},
-  template: { command: 'true', retries: 0 },
-});
+const settings = searchSettings;
 
 /** Branin's function: minimum 0.397887 at three points of [-5, 10] × [0, 15]. */
 function branin(x: number, y: number): number {
