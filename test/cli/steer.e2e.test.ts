@@ -69,7 +69,14 @@ function sweep(name: string, jobs: readonly string[], commands: Record<string, s
 async function until(s: Sweep, what: string, check: (statuses: Record<string, string>) => boolean): Promise<Record<string, string>> {
   let seen: Record<string, string> = {};
   try {
-    await waitFor(async () => check((seen = await s.statuses())), what, 30_000);
+    await waitFor(
+      async () => {
+        seen = await s.statuses();
+        return check(seen);
+      },
+      what,
+      30_000,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(seen)}`);
   }
