@@ -31,6 +31,8 @@ export class SearchDriver {
   readonly #open = new Set<TrialRecord>();
   /** How many of the state's trials have been taken into {@link SearchDriver.#open}. */
   #seen = 0;
+  /** Every trial as proposals see it, in order: its loss set once, when it ends. */
+  readonly #views: TrialView[] = [];
   #best: BestTrial | undefined;
   /** The trial budget as steered while it runs, over the search's own. */
   #maxTrials: number | undefined;
@@ -59,16 +61,12 @@ export class SearchDriver {
 
   /** Each trial for the sampler: its number, params, value of the metric, and status. */
   #history(views: readonly TrialView[]): { trial: number; params: Readonly<Record<string, JsonValue>>; value: number | null; status: string }[] {
-    return this.#state.trials().map((trial, i) => {
-      const { ended, value } = this.#value(trial);
-      const loss = views[i]!.loss;
-      return {
-        trial: trial.n,
-        params: trial.params,
-        value: value ?? null,
-        status: !ended ? 'running' : loss === Number.POSITIVE_INFINITY ? 'failed' : 'succeed',
-      };
-    });
+    return views.map(({ params, loss }, i) => ({
+      trial: i + 1,
+      params,
+      value: loss === undefined || loss === Number.POSITIVE_INFINITY ? null : this.search.goal === 'min' ? loss : -loss,
+      status: loss === undefined ? 'running' : loss === Number.POSITIVE_INFINITY ? 'failed' : 'succeed',
+    }));
   }
 
   /** Tells the sampler of every trial that ended since it was last told. */
@@ -121,13 +119,13 @@ export class SearchDriver {
     return trialValue(this.#state, trial, this.search.metric);
   }
 
-  /** The trials as the sampler sees them, in the order they were proposed. */
-  views(): TrialView[] {
-    return this.#state.trials().map((trial) => {
-      const { ended, value } = this.#value(trial);
-      const loss = !ended ? undefined : value === undefined ? Number.POSITIVE_INFINITY : this.search.goal === 'min' ? value : -value;
-      return { point: trial.point, params: trial.params, loss };
-    });
+  /**
+   * The trials as proposals see them, in the order they were proposed: kept as trials end, so a
+   * look costs the trials still running, not all of them.
+   */
+  views(): readonly TrialView[] {
+    this.#refresh();
+    return this.#views;
   }
 
   /**
@@ -138,11 +136,18 @@ export class SearchDriver {
    */
   #refresh(): void {
     const trials = this.#state.trials();
-    for (; this.#seen < trials.length; this.#seen++) this.#open.add(trials[this.#seen]!);
+    for (; this.#seen < trials.length; this.#seen++) {
+      const trial = trials[this.#seen]!;
+      this.#open.add(trial);
+      this.#views.push({ point: trial.point, params: trial.params, loss: undefined });
+    }
     for (const trial of this.#open) {
       const { ended, value } = this.#value(trial);
       if (!ended) continue;
       this.#open.delete(trial);
+      // Trials are numbered from 1 in the order they were proposed.
+      const loss = value === undefined ? Number.POSITIVE_INFINITY : this.search.goal === 'min' ? value : -value;
+      this.#views[trial.n - 1] = { point: trial.point, params: trial.params, loss };
       this.#watchMetric(trial);
       if (value === undefined) continue;
       // Ties go to the earlier trial, whichever ended first.
@@ -222,10 +227,8 @@ export class SearchDriver {
     const trials = this.#state.trials();
     const n = trials.length + 1;
     // What the proposal knows, taken at one moment: the record says which trials were still running then.
-    this.#refresh();
+    const views = this.views();
     const running = [...this.#open].map((trial) => trial.n);
-    // The grid needs no history: made only for the algorithms that learn from it, or avoid repeats.
-    const views = this.search.algorithm === 'grid' ? [] : this.views();
     const proposal = this.#sampler
       ? await this.#askSampler(n, views)
       : (proposeTrial(this.space, this.search, n, views) ?? 'every point of the space was tried');
