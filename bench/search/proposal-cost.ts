@@ -43,7 +43,7 @@ async function searchWith(algorithm: string, done: number) {
     const job = trial.jobs[0].name;
     const hash = state.spec(job).hash;
     state.apply({ e: 'start', job, hash, at: 1 });
-    const p = trial.params as Record<string, number>;
+    const p = trial.params as { a: number; f: number };
     state.apply({ e: 'exit', job, hash, status: 'succeed', code: 0, signal: null, startedAt: 1, at: 2, metrics: { loss: (p.a - 0.3) ** 2 + Math.abs(p.f) } });
   }
   return new SearchDriver({ ...spec, search: { ...spec.search, algorithm } }, state);
