@@ -63,26 +63,38 @@ export interface JobLaunch {
 }
 
 /**
- * How a job's process ended. A non-zero exit is a result, not an error.
+ * How one run of a job ended, by `outcome`, each case with what it can say. A non-zero exit is a
+ * result, not an error. Build them with the factories of `job-exit.ts` in executors of this
+ * package; an executor of your own returns these literals.
  * @public
  */
-export interface JobExit {
-  /** Exit code, or null when ended by a signal. */
+export type JobExit =
+  /** Its process ended by itself: `exitCode` 0 is a success, anything else (or a signal) a failure. */
+  | { readonly outcome: 'exited'; readonly exitCode: number | null; readonly signal: NodeJS.Signals | null; readonly reason?: string }
+  /** It ended because its `signal` was aborted (a kill, a stop, Ctrl-C, a timeout), with what its process said. */
+  | { readonly outcome: 'killed'; readonly exitCode: number | null; readonly signal: NodeJS.Signals | null; readonly reason?: string }
+  /** It could not run, or ended with no outcome anyone could read: `reason` says why. */
+  | { readonly outcome: 'failed'; readonly reason: string; readonly exitCode: number | null }
+  /** Its machine, or the connection to it, was lost: nothing it did; it may run again on another. */
+  | { readonly outcome: 'lost'; readonly reason: string }
+  /** Left running to its scheduler on an interrupt (see `Executor.detach`), for a later run to follow. */
+  | { readonly outcome: 'detached' }
+  /** It did not start: another run on the machine holds its GPUs (see {@link GpuLease}); it is placed again. */
+  | { readonly outcome: 'lease-busy'; readonly reason: string };
+
+/**
+ * The shape executors returned before {@link JobExit} had an `outcome`: still taken from an
+ * executor of your own, for this release.
+ * @deprecated Return a {@link JobExit} with its `outcome`.
+ * @public
+ */
+export interface LegacyJobExit {
   readonly exitCode: number | null;
-  /** The signal that ended it, if any. */
   readonly signal: NodeJS.Signals | null;
-  /** True when it ended because its `signal` was aborted (kill, batch stop, Ctrl-C). */
   readonly killed: boolean;
-  /** Why it ended, when the exit code alone does not say (e.g. it could not start). */
   readonly reason?: string;
-  /**
-   * True when the job ended because its machine or the connection to it was lost, not by
-   * anything it did: the scheduler may run it again on another machine.
-   */
   readonly lost?: boolean;
-  /** True when the job was left running to its scheduler on an interrupt (see `Executor.detach`). */
   readonly detached?: boolean;
-  /** True when the job did not start because another run on the machine holds its GPUs (see {@link GpuLease}). */
   readonly leaseBusy?: boolean;
 }
 
@@ -135,7 +147,7 @@ export interface Executor {
    * then SIGKILL after a grace period) and resolves with `killed: true`. Rejects only on a fault
    * of the executor itself. The runner never calls it with a signal already aborted.
    */
-  run(job: JobLaunch, signal: AbortSignal): Promise<JobExit>;
+  run(job: JobLaunch, signal: AbortSignal): Promise<JobExit | LegacyJobExit>;
   /**
    * Gets ready (connects, checks the machine); called once before any job. A rejection leaves
    * this executor out of the run, which goes on with the others.
@@ -158,7 +170,7 @@ export interface Executor {
    * Follows a job that an earlier, dead runner started (`handle` as it was reported to `onSpawn`):
    * resolves with how it ends, or undefined when it is gone without an outcome and must run again.
    */
-  reattach?(job: JobLaunch, handle: string, signal: AbortSignal): Promise<JobExit | undefined>;
+  reattach?(job: JobLaunch, handle: string, signal: AbortSignal): Promise<JobExit | LegacyJobExit | undefined>;
   /**
    * Ends what may be left of a job that an earlier, dead runner started on this executor (its
    * processes on a remote machine), before the job runs again.

@@ -18,7 +18,7 @@ import type { Executor, JobExit, JobLaunch } from '../executors/executor.js';
 import type { GpuLease } from '../executors/gpu-lease.js';
 import { BatchStore } from '../store/batch-store.js';
 import { isEnvironmentFault, stateWriteError } from '../store/write-fault.js';
-import type { ExitRecord, JournalRecord } from '../state/records.js';
+import type { JournalRecord } from '../state/records.js';
 import type { BatchCounts, BatchEvent, BatchResult, SearchResult } from './events.js';
 import { BatchState } from '../state/batch-state.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
@@ -32,10 +32,11 @@ import type { RunBatchOptions } from './options.js';
 import { LiveMetrics } from './live-metrics.js';
 import type { RunSteering, RunView, ServingDaemon } from './run-view.js';
 import { demandOf, type Grant, slotOnly } from './capacity.js';
-import { backoffMs, failureCause, gpuEnvironment, gpuLeaseFor, shouldRetry } from './job-attempts.js';
+import { backoffMs, gpuEnvironment, gpuLeaseFor, shouldRetry } from './job-attempts.js';
+import { type AttemptOutcome, attemptOutcome, exitRecordOf, type RecordedExit, retryReason } from './attempt-outcome.js';
 import type { ResourcePool, Placement } from './resource-pool.js';
 import { endOrphans, openExecutors, placeJobs } from './run-setup.js';
-import { failedExit, killedExit } from '../executors/job-exit.js';
+import { failedExit, jobExitOf, killedExit } from '../executors/job-exit.js';
 import { resolveGpuLockDir } from '../paths.js';
 import { onAbort, untilAborted } from '../abortable-wait.js';
 import { BatchSteer } from './batch-steer.js';
@@ -642,9 +643,10 @@ export class BatchRun implements RunView {
       };
       try {
         const run = await this.#runJob(job, placement, store, daemon, handle);
+        const { exit } = run;
         // Left to the scheduler on an interrupt: its start record stays the last word, for a re-run to follow.
-        if (run.exit.detached) return this.#metrics.unfollow(job.name);
-        if (run.exit.leaseBusy) {
+        if (exit.outcome === 'detached') return this.#metrics.unfollow(job.name);
+        if (exit.outcome === 'lease-busy') {
           // Another run holds its GPUs there: nothing started, nothing recorded; it waits to be placed again.
           this.#metrics.unfollow(job.name);
           this.#tellLeasedElsewhere(placement);
@@ -653,18 +655,20 @@ export class BatchRun implements RunView {
           attempt--;
           continue;
         }
-        // A job stopped by early stopping lost on its metric: no failure, no retry.
-        const cause = this.#pruned.has(job.name) ? undefined : failureCause(run.exit, run.timedOut);
+        const outcome = attemptOutcome(exit, job, {
+          timedOut: run.timedOut,
+          ...(this.#pruned.has(job.name) ? { prunedBecause: this.#pruned.get(job.name)!.reason } : {}),
+        });
+        const { cause } = outcome;
         if (cause !== undefined && shouldRetry(this.spec, job, cause, attempt) && !this.#drain.signal.aborted) {
           give();
           if (cause === 'lost') lostOn.add(placement.executor);
-          const reason = run.exit.reason ?? (cause === 'failed' ? `exit code ${run.exit.exitCode}` : cause);
-          this.#emit({ type: 'job:retry', job: job.name, host: placement.executor.host, reason, attempt: attempt + 1 });
+          this.#emit({ type: 'job:retry', job: job.name, host: placement.executor.host, reason: retryReason(exit, cause), attempt: attempt + 1 });
           // A drain ends the wait and its timer (a back-off can be long).
           await sleep(backoffMs(this.spec, cause, attempt), undefined, { signal: this.#drain.signal }).catch(() => undefined);
           if (!this.#drain.signal.aborted) continue;
         }
-        await this.#recordExit(job, placement.executor, run, store);
+        await this.#recordExit(job, placement.executor, { ...run, exit }, outcome, store);
         if (cause !== undefined) this.#countFailure();
         return;
       } finally {
@@ -741,7 +745,9 @@ export class BatchRun implements RunView {
       };
       const followed = handle && executor.reattach ? await executor.reattach(launch, handle, controller.signal) : undefined;
       // A job killed before it started never reaches an executor: no executor checks for it.
-      exit = followed ?? (controller.signal.aborted ? killedExit(null, null, 'killed before it started') : await executor.run(launch, controller.signal));
+      const ended =
+        followed ?? (controller.signal.aborted ? killedExit(null, null, 'killed before it started') : await executor.run(launch, controller.signal));
+      exit = jobExitOf(ended);
     } catch (error) {
       const reason = `${executor.host}: ${(error as Error).message}`;
       exit = controller.signal.aborted ? killedExit(null, null, reason) : failedExit(reason);
@@ -776,31 +782,17 @@ export class BatchRun implements RunView {
     return { gpuLease: gpuLeaseFor(grant, holder, resolveGpuLockDir(this.#options.gpuLockDir)) };
   }
 
-  async #recordExit(job: JobSpec, executor: Executor, { exit, startedAt, timedOut }: JobRun, store: BatchStore): Promise<void> {
+  async #recordExit(
+    job: JobSpec,
+    executor: Executor,
+    { exit, startedAt }: JobRun & { exit: RecordedExit },
+    outcome: AttemptOutcome,
+    store: BatchStore,
+  ): Promise<void> {
     const metrics = await this.#metrics.final(job.name);
-    const pruned = this.#pruned.get(job.name);
-    // A timeout kills the job, but the job failed: it did not finish in its time.
-    const status: JobStatus = pruned ? 'pruned' : timedOut ? 'failed' : exit.killed ? 'killed' : exit.exitCode === 0 ? 'succeed' : 'failed';
-    const reason = pruned
-      ? pruned.reason
-      : timedOut
-        ? `timeout: still running after ${(job.timeoutMs ?? 0) / 1000} s, its process group was killed`
-        : exit.reason;
-    const record: ExitRecord = {
-      e: 'exit',
-      job: job.name,
-      hash: job.hash,
-      status,
-      code: exit.exitCode,
-      signal: exit.signal,
-      startedAt,
-      at: Date.now(),
-      host: executor.host,
-      ...(reason ? { reason } : {}),
-      ...(metrics ? { metrics } : {}),
-    };
+    const record = exitRecordOf(job, exit, outcome, { host: executor.host, startedAt, at: Date.now(), metrics });
     const recorded = this.#record(store, record);
-    if (status === 'succeed') this.#watchEarlyStopping(job.name, Object.keys(metrics ?? {}));
+    if (record.status === 'succeed') this.#watchEarlyStopping(job.name, Object.keys(metrics ?? {}));
     for (const wake of this.#onJobEnded.splice(0)) wake();
     // What was not recorded did not happen, as far as a re-run knows: shown as a reader of the disk will see it.
     const state = this.#state.get(job.name)!;

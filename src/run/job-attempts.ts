@@ -1,15 +1,6 @@
 import type { BatchSpec, JobSpec, RetryCause } from '../batch/spec.js';
-import type { JobExit } from '../executors/executor.js';
 import type { GpuLease } from '../executors/gpu-lease.js';
 import type { Grant } from './capacity.js';
-
-/** Why an attempt failed, for the retry policy; undefined for a success or a kill the user asked for. */
-export function failureCause(exit: JobExit, timedOut: boolean): RetryCause | undefined {
-  if (timedOut) return 'timeout';
-  if (exit.lost) return 'lost';
-  if (exit.killed) return undefined;
-  return exit.exitCode === 0 ? undefined : 'failed';
-}
 
 /** True when the policy runs the job again after `attempt` (0 for the first run) failed for `cause`. */
 export function shouldRetry(spec: BatchSpec, job: JobSpec, cause: RetryCause | undefined, attempt: number): cause is RetryCause {

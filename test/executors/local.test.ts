@@ -40,7 +40,7 @@ describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) 
   it('runs sh -c in its working folder with the run environment and its own variables, output into its files', async () => {
     const dir = tempDir();
     const exit = await executor(starter).run(launch(dir, 'pwd; printf "%s|" "$SPACED" "$HYPERCTL_JOB_NAME" "$PATH"; echo oops >&2; exit 3'), never);
-    expect(exit).toEqual({ exitCode: 3, signal: null, killed: false });
+    expect(exit).toEqual({ outcome: 'exited', exitCode: 3, signal: null });
     expect(readFileSync(join(dir, 'stdout'), 'utf8')).toBe(`${dir}\na b\n"c"|job|${process.env.PATH}|`);
     expect(readFileSync(join(dir, 'stderr'), 'utf8')).toBe('oops\n');
   });
@@ -59,7 +59,7 @@ describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) 
       }),
       never,
     );
-    expect(exit.exitCode).toBe(0);
+    expect(exit).toMatchObject({ outcome: 'exited', exitCode: 0 });
     const [ids, blocked, ignored] = readFileSync(join(dir, 'stdout'), 'utf8').trim().split('\n');
     expect(ids!.trim().split(/\s+/).map(Number)).toEqual([spawned.pid, spawned.pid, spawned.pid]);
     // Standard signals only: glibc's posix_spawn leaves its two reserved real-time signals (32, 33) ignored, which glibc programs reset.
@@ -78,7 +78,7 @@ describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) 
       ),
       never,
     );
-    expect(exit).toEqual({ exitCode: 0, signal: null, killed: false });
+    expect(exit).toEqual({ outcome: 'exited', exitCode: 0, signal: null });
     const [left, gone] = ['left', 'gone'].map((name) => Number(readFileSync(join(dir, name), 'utf8')));
     try {
       expect(isRunning(left!)).toBe(false);
@@ -91,7 +91,7 @@ describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) 
 
   it('reports the signal that ended it', async () => {
     const exit = await executor(starter).run(launch(tempDir(), 'kill -USR1 $$'), never);
-    expect(exit).toEqual({ exitCode: null, signal: 'SIGUSR1', killed: false });
+    expect(exit).toEqual({ outcome: 'exited', exitCode: null, signal: 'SIGUSR1' });
   });
 
   it('on abort ends its whole group, SIGKILL after the grace period, and says it was killed', async () => {
@@ -101,14 +101,13 @@ describe.each(['auto', 'node'] as const)('a local job started by %s', (starter) 
       launch(dir, 'trap "" TERM; sleep 30 & echo started; wait', { onSpawn: () => setTimeout(() => abort.abort(), 100) }),
       abort.signal,
     );
-    expect(await exit).toEqual({ exitCode: null, signal: 'SIGKILL', killed: true });
+    expect(await exit).toEqual({ outcome: 'killed', exitCode: null, signal: 'SIGKILL' });
   });
 
   it('fails with the reason when it cannot start', async () => {
     const exit = await executor(starter).run(launch(tempDir(), 'true', { workingDir: '/nonexistent/folder' }), never);
-    expect(exit.exitCode).toBeNull();
-    expect(exit.reason).toMatch(/^cannot start: /);
-    if (starter === 'auto') expect(exit.reason).toBe('cannot start: working directory /nonexistent/folder: No such file or directory');
+    expect(exit).toMatchObject({ outcome: 'failed', exitCode: null, reason: expect.stringMatching(/^cannot start: /) });
+    if (starter === 'auto') expect(exit).toMatchObject({ reason: 'cannot start: working directory /nonexistent/folder: No such file or directory' });
   });
 });
 
@@ -138,8 +137,8 @@ describe('the process starter', () => {
     const local = executor('auto');
     const dir = tempDir();
     const exit = await local.run(launch(dir, 'kill -KILL $PPID; sleep 0.3; echo done; exit 5'), never);
-    expect(exit).toEqual({ exitCode: null, signal: null, killed: false, lost: true, reason: 'the process starter ended' });
+    expect(exit).toEqual({ outcome: 'lost', reason: 'the process starter ended' });
     expect(readFileSync(join(dir, 'stdout'), 'utf8')).toBe('done\n');
-    expect(await local.run(launch(dir, 'exit 4'), never)).toEqual({ exitCode: 4, signal: null, killed: false });
+    expect(await local.run(launch(dir, 'exit 4'), never)).toEqual({ outcome: 'exited', exitCode: 4, signal: null });
   });
 });

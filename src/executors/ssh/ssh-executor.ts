@@ -231,7 +231,8 @@ export class SshExecutor implements Executor {
     try {
       if (job.outputs) notes.push(...(await this.#fetch(job.outputs, workingDir, job.dataDir)).notes);
       const cleanup = this.#options.cleanup ?? 'never';
-      if (cleanup === 'always' || (cleanup === 'on_success' && result.exitCode === 0 && !result.killed)) await this.#capture(removeScript(dataDir));
+      if (cleanup === 'always' || (cleanup === 'on_success' && result.outcome === 'exited' && result.exitCode === 0))
+        await this.#capture(removeScript(dataDir));
     } catch (error) {
       notes.push(`hyperctl: after the job: ${(error as Error).message}`);
     }
