@@ -38,7 +38,7 @@ async function searchWith(algorithm: string, done: number) {
   const driver = new SearchDriver(spec, state);
   for (let n = 1; n <= done; n++) {
     const trial = await driver.next(0);
-    if (typeof trial === 'string') throw new Error(trial);
+    if ('kind' in trial) throw new Error(trial.kind);
     state.apply(trial);
     const job = trial.jobs[0].name;
     const hash = state.spec(job).hash;

@@ -3,10 +3,95 @@ import { HyperctlError } from '../errors.js';
 import type { Executor } from '../executors/executor.js';
 import { findLeftoverJobGroups } from '../executors/leftover-jobs.js';
 import { terminateGroup } from '../executors/process-group.js';
-import type { BatchStore } from '../store/batch-store.js';
+import { BatchStore } from '../store/batch-store.js';
 import { isAlive } from '../store/process-identity.js';
 import { demandOf, describeCapacity, describeDemand, fitsEmpty, unlimited } from './capacity.js';
 import { ResourcePool } from './resource-pool.js';
+import type { BatchEvent } from './events.js';
+import { backendWarnings, createExecutors } from './executors-for.js';
+import type { RunBatchOptions } from './options.js';
+import type { RunControl } from './run-control.js';
+import type { ServingDaemon } from './run-view.js';
+import { uploadFor } from '../upload/upload.js';
+
+/** What a run has once it is set up: nothing is written before the store opens. */
+export interface SetUp {
+  readonly daemon: ServingDaemon | undefined;
+  readonly executors: readonly Executor[];
+  readonly pool: ResourcePool;
+  readonly store: BatchStore;
+  /** Once the run is over: closes the daemon, frees the batch, stops listening to the caller's signal. */
+  release(): Promise<void>;
+}
+
+/**
+ * Sets a run up: its executors (made from the config unless the caller gave its own), opened; the
+ * jobs placed; the store opened — in that order, so a failure (or an abort) before the store opens
+ * leaves nothing written. The caller's signal is listened to from the very start: a Ctrl-C while
+ * machines are probed is not lost, and interrupts the run.
+ */
+export async function setUpRun(
+  spec: BatchSpec,
+  options: RunBatchOptions,
+  control: RunControl,
+  daemon: ServingDaemon | undefined,
+  resourceMode: boolean,
+  emit: (event: BatchEvent) => void,
+): Promise<SetUp> {
+  const outer = options.signal;
+  if (outer?.aborted) {
+    await daemon?.close();
+    throw aborted(outer.reason);
+  }
+  const upload = options.executors ? undefined : uploadFor(spec);
+  const all =
+    options.executors ??
+    createExecutors(spec, options, upload, {
+      onUploadProgress: (host, sent, total) => emit({ type: 'host:upload-progress', host, sent, total }),
+      onWarning: (message) => emit({ type: 'warning', message: `local: ${message}` }),
+    });
+  const onOuterAbort = () => {
+    // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.
+    if (options.onInterrupt === 'leave') for (const executor of all) executor.detach?.();
+    control.stop({ kind: 'interrupted', reason: outer?.reason });
+  };
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const stopIfAborted = () => {
+    if (control.kill.aborted) throw aborted(outer?.reason);
+  };
+  try {
+    for (const message of backendWarnings(spec, daemon !== undefined)) emit({ type: 'warning', message });
+    // The folder is read before any machine is asked: one too big fails the run with nothing sent or written.
+    for (const message of (await upload?.snapshot())?.warnings ?? []) emit({ type: 'warning', message: `upload: ${message}` });
+    const executors = await openExecutors(all, (host, reason) => emit({ type: 'host:down', host, reason }));
+    // Every machine has the upload now (it is sent when a machine opens): its archive can go.
+    await upload?.close();
+    for (const { host, upload: report } of executors) if (report) emit({ type: 'host:upload', host, ...report });
+    stopIfAborted();
+    const pool = await placeJobs(spec, executors, resourceMode, (message) => emit({ type: 'warning', message }));
+    stopIfAborted();
+    const store = BatchStore.open(spec, { ...(daemon ? { daemon: { portal: daemon.url, token: daemon.token } } : {}), force: options.force === true });
+    // Said once the batch is this run's: a second run of a running batch ends on that, not on a port.
+    if (daemon?.notice) emit({ type: 'warning', message: daemon.notice });
+    const release = async () => {
+      await daemon?.close();
+      store.release();
+      outer?.removeEventListener('abort', onOuterAbort);
+    };
+    return { daemon, executors, pool, store, release };
+  } catch (error) {
+    outer?.removeEventListener('abort', onOuterAbort);
+    await Promise.allSettled(all.map((e) => e.close?.()));
+    await upload?.close();
+    await daemon?.close();
+    throw error;
+  }
+}
+
+/** The error of a run its caller aborted. */
+export function aborted(reason: unknown): HyperctlError {
+  return new HyperctlError('E_ABORTED', 'the batch run was aborted; running jobs were killed and recorded', { cause: reason });
+}
 
 /** Opens every executor at once; those that fail are reported through `onDown` and left out. */
 export async function openExecutors(executors: readonly Executor[], onDown: (host: string, reason: string) => void): Promise<Executor[]> {

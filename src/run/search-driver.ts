@@ -7,6 +7,7 @@ import { withoutControlCharacters } from '../text/control-characters.js';
 import type { JsonValue } from '../batch/types.js';
 import { jobNameFromParams } from '../batch/names.js';
 import { proposeTrial, type TrialView } from '../search/propose.js';
+import type { SearchStop } from './search-stop.js';
 import { gridCombinations, jobParams, parseSearchSpace, type SearchSpace } from '../search/space.js';
 import type { BatchState } from '../state/batch-state.js';
 import type { TrialRecord } from '../state/records.js';
@@ -79,13 +80,13 @@ export class SearchDriver {
     }
   }
 
-  async #askSampler(n: number, views: readonly TrialView[]): Promise<{ point: Record<string, number>; params: Record<string, JsonValue> } | string> {
+  async #askSampler(n: number, views: readonly TrialView[]): Promise<{ point: Record<string, number>; params: Record<string, JsonValue> } | SearchStop> {
     this.tellSampler();
     const { metric, goal, seed, space } = this.search;
     const answer = await this.#sampler!.ask({ trial: n, metric: metric ?? null, goal, seed, space, history: this.#history(views) });
     if (typeof answer === 'object' && answer !== null && 'stop' in answer) {
       const why = withoutControlCharacters(String((answer as { stop: unknown }).stop));
-      return `the sampler stopped: ${why.length > 300 ? `${why.slice(0, 300)}…` : why}`;
+      return { kind: 'sampler-stopped', why: why.length > 300 ? `${why.slice(0, 300)}…` : why };
     }
     const params = typeof answer === 'object' && answer !== null ? (answer as { params?: unknown }).params : undefined;
     const expected = this.space.params.filter(([, n]) => n.t !== 'grid').map(([key]) => key);
@@ -205,17 +206,17 @@ export class SearchDriver {
   }
 
   /** Why the search asks for no more trials, or undefined while it goes on. */
-  stopReason(startedAt: number, now = Date.now()): string | undefined {
+  stopReason(startedAt: number, now = Date.now()): SearchStop | undefined {
     const trials = this.#state.trials().length;
     const { maxDurationMs, target } = this.search;
     const maxTrials = this.#maxTrials ?? this.search.maxTrials;
     const blind = this.blind;
-    if (blind) return blind;
+    if (blind) return { kind: 'unreported', reason: blind };
     const best = this.best();
     if (target !== undefined && best && (this.search.goal === 'min' ? best.value <= target : best.value >= target))
-      return `target ${target} reached by trial ${best.trial} (${this.search.metric} = ${best.value})`;
-    if (maxTrials !== undefined && trials >= maxTrials) return `max_trials reached (${maxTrials})`;
-    if (maxDurationMs !== undefined && now - startedAt >= maxDurationMs) return `max_duration reached (${maxDurationMs / 1000} s)`;
+      return { kind: 'target', target, trial: best.trial, metric: this.search.metric, value: best.value };
+    if (maxTrials !== undefined && trials >= maxTrials) return { kind: 'max-trials', maxTrials };
+    if (maxDurationMs !== undefined && now - startedAt >= maxDurationMs) return { kind: 'max-duration', ms: maxDurationMs };
     return undefined;
   }
 
@@ -223,16 +224,14 @@ export class SearchDriver {
    * The next trial's record, or why there is none: the space has no untried point left, or the
    * sampler (for `algorithm: command`) said stop. Rejects with `E_SAMPLER` when that sampler fails.
    */
-  async next(at = Date.now()): Promise<TrialRecord | string> {
+  async next(at = Date.now()): Promise<TrialRecord | SearchStop> {
     const trials = this.#state.trials();
     const n = trials.length + 1;
     // What the proposal knows, taken at one moment: the record says which trials were still running then.
     const views = this.views();
     const running = [...this.#open].map((trial) => trial.n);
-    const proposal = this.#sampler
-      ? await this.#askSampler(n, views)
-      : (proposeTrial(this.space, this.search, n, views) ?? 'every point of the space was tried');
-    if (typeof proposal === 'string') return proposal;
+    const proposal = this.#sampler ? await this.#askSampler(n, views) : (proposeTrial(this.space, this.search, n, views) ?? ({ kind: 'exhausted' } as const));
+    if ('kind' in proposal) return proposal;
     const base = `trial-${String(n).padStart(4, '0')}`;
     const jobs = this.#combos.map((combo) => ({
       name: Object.keys(combo).length === 0 ? base : `${base},${jobNameFromParams(combo)}`,

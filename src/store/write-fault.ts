@@ -12,6 +12,21 @@ export function isEnvironmentFault(error: unknown): boolean {
  * The error for state that could not be written: it names the file and the cause, and says how
  * to resume, since whatever was not recorded runs again on the next run.
  */
+/** State that could not be written: `fault` says what failed, the message also how to resume. */
+export class StateWriteError extends HyperctlError {
+  readonly fault: string;
+
+  constructor(fault: string, cause: unknown) {
+    super('E_STATE_WRITE', `${fault}; what was not recorded runs again when the batch is run again once the fault is gone`, { cause });
+    this.fault = fault;
+  }
+}
+
+/** What failed, of an error the batch's state met: a {@link StateWriteError}'s fault, else its message. */
+export function faultOf(error: unknown): string {
+  return error instanceof StateWriteError ? error.fault : error instanceof Error ? error.message : String(error);
+}
+
 export function stateWriteError(path: string, error: unknown): HyperctlError {
   if (error instanceof HyperctlError) return error;
   const code = (error as NodeJS.ErrnoException).code;
@@ -23,9 +38,5 @@ export function stateWriteError(path: string, error: unknown): HyperctlError {
         : code === 'EROFS'
           ? 'read-only file system'
           : (error as Error).message;
-  return new HyperctlError(
-    'E_STATE_WRITE',
-    `cannot write ${path}: ${cause}${code && !cause.includes(code) ? ` (${code})` : ''}; what was not recorded runs again when the batch is run again once the fault is gone`,
-    { cause: error },
-  );
+  return new StateWriteError(`cannot write ${path}: ${cause}${code && !cause.includes(code) ? ` (${code})` : ''}`, error);
 }

@@ -16,7 +16,7 @@ function gridSearch(goal: 'min' | 'max' = 'min') {
 
 async function propose(driver: SearchDriver, state: BatchState): Promise<TrialRecord> {
   const trial = await driver.next(0);
-  if (typeof trial === 'string') throw new Error(trial);
+  if ('kind' in trial) throw new Error(trial.kind);
   state.apply(trial);
   return trial;
 }
