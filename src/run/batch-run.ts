@@ -1,33 +1,26 @@
-import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
-import type { JobStatus } from '../batch/types.js';
+import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import type { Executor } from '../executors/executor.js';
-import type { MetricsReport } from '../metrics/metrics-line.js';
-import type { JobMetrics } from '../metrics/metrics-tracker.js';
-import { BatchState } from '../state/batch-state.js';
-import { type JobResult, toJobResult } from '../state/job-result.js';
-import type { JobState } from '../state/job-state.js';
 import type { JournalRecord } from '../state/records.js';
 import { jobsPerTrial, type SearchProgress, searchProgress } from '../state/search-progress.js';
 import type { BatchStore } from '../store/batch-store.js';
 import { faultOf } from '../store/write-fault.js';
-import { onAbort } from '../abortable-wait.js';
-import { BatchSteer } from './batch-steer.js';
+import type { BatchSteer } from './batch-steer.js';
 import { EarlyStop } from './early-stop.js';
 import { EventBus } from './event-bus.js';
 import type { BatchEvent, BatchResult } from './events.js';
-import { JobFeed } from './job-feed.js';
-import { JobRunner } from './job-runner.js';
-import { LiveMetrics } from './live-metrics.js';
+import type { JobFeed } from './job-feed.js';
+import { makeParts, type RunHooks, type RunParts } from './run-parts.js';
+import { RunStateView } from './run-state-view.js';
+import { HaltPolicy } from './halt-policy.js';
 import type { RunBatchOptions } from './options.js';
 import { watchPauseFile } from './pause-file.js';
 import { RunControl, type StopCause } from './run-control.js';
 import { describeStop, runResult } from './run-result.js';
 import { aborted, endOrphans, type SetUp, setUpRun } from './run-setup.js';
 import type { RunSteering, RunView, ServingDaemon } from './run-view.js';
-import { feedSource, Schedule } from './schedule.js';
-import { SearchDriver } from './search-driver.js';
-import { SearchSource } from './search-source.js';
+import { feedSource } from './schedule.js';
+import { endScheduling, type SchedulingEnd, serveEnded } from './serve-ended.js';
 import { usesResources } from './executors-for.js';
 
 /**
@@ -37,12 +30,8 @@ import { usesResources } from './executors-for.js';
  * result of {@link runResult}. It knows the daemon that serves it only by its address:
  * {@link runBatch} composes the two.
  */
-export class BatchRun implements RunView {
-  readonly spec: BatchSpec;
+export class BatchRun extends RunStateView implements RunView {
   readonly #options: RunBatchOptions;
-  /** Every job's state, folded from the records this run reads and writes. */
-  readonly #state: BatchState;
-  readonly #metrics: LiveMetrics;
   readonly #control = new RunControl();
   readonly #events: EventBus;
   readonly #earlyStop: EarlyStop | undefined;
@@ -50,38 +39,52 @@ export class BatchRun implements RunView {
   readonly #resourceMode: boolean;
   #startedAt = Date.now();
   #endedAt: number | undefined;
-  /** Failures so far, against the batch's `halt` policy. */
-  #failures = 0;
+  readonly #halt: HaltPolicy;
   /** Set once the run is set up. */
   #store: BatchStore | undefined;
-  #runner: JobRunner | undefined;
-  #schedule: Schedule | undefined;
-  #search: { readonly driver: SearchDriver; readonly source: SearchSource } | undefined;
+  #parts: RunParts | undefined;
   /** Steers the run while it schedules; undefined before and after. */
   #steer: BatchSteer | undefined;
-  /** Woken when a job's exit is recorded or the slots change: a search waits on it for a free slot. */
-  #waiting: (() => void)[] = [];
+  /** What the run's parts are given of it. */
+  readonly #hooks: RunHooks;
 
   constructor(spec: BatchSpec, options: RunBatchOptions) {
-    this.spec = spec;
+    super(spec);
     this.#options = options;
-    this.#state = new BatchState(spec);
     this.#events = new EventBus(options.onEvent, (error) => this.#control.stop({ kind: 'listener-failed', error }));
-    this.#metrics = new LiveMetrics(
-      (name) => this.#state.spec(name)?.dataDir,
-      (job, step, values) => {
-        this.#emit({ type: 'job:metrics', job, step, values });
-        this.#earlyStop?.judge(job, step, values);
-      },
-    );
     this.#resourceMode = usesResources(spec);
+    this.#halt = new HaltPolicy(spec.halt);
+    const run = this;
+    this.#hooks = {
+      spec,
+      options,
+      state: this.state,
+      metrics: this.liveMetrics,
+      control: this.#control,
+      get earlyStop() {
+        return run.#earlyStop;
+      },
+      resourceMode: this.#resourceMode,
+      get startedAt() {
+        return run.#startedAt;
+      },
+      record: (record) => this.#record(record),
+      failState: (error) => this.#failState(error),
+      emit: (event) => this.#emit(event),
+      failedForGood: () => this.#countFailure(),
+    };
     this.#earlyStop = EarlyStop.for(spec, {
       record: (report) => this.#store !== undefined && this.#record(report),
-      isRunning: (job) => this.#runner?.isRunning(job) ?? false,
-      kill: (job) => void this.#runner?.kill(job),
+      isRunning: (job) => this.#parts?.runner.isRunning(job) ?? false,
+      kill: (job) => void this.#parts?.runner.kill(job),
       warn: (message) => this.#emit({ type: 'warning', message }),
       giveUp: (reason) => this.#stopWith({ kind: 'unreported', reason }),
     });
+  }
+
+  protected override reported(job: string, step: number, values: Readonly<Record<string, number | string>>): void {
+    this.#emit({ type: 'job:metrics', job, step, values });
+    this.#earlyStop?.judge(job, step, values);
   }
 
   get startedAt(): number {
@@ -110,90 +113,48 @@ export class BatchRun implements RunView {
     }
   }
 
-  async #runSetUp({ daemon, executors, pool, store }: Omit<SetUp, 'release'>): Promise<BatchResult> {
+  async #runSetUp(setUp: Omit<SetUp, 'release'>): Promise<BatchResult> {
+    const { daemon, executors, store } = setUp;
     this.#startedAt = store.startedAt;
     this.#store = store;
-    let result: BatchResult | undefined;
-    let serve = false;
-    // A batch of jobs (not a search) served after its end takes jobs queued again meanwhile (`job
-    // retry`, `batch add`) and runs them in a round of their own: its journal and machines stay open.
-    let rounds: { readonly feed: JobFeed; readonly steer: BatchSteer } | undefined;
+    let parts: RunParts | undefined;
     let stopWatching: (() => void) | undefined;
-    let feed: JobFeed | undefined;
-    let steer: BatchSteer | undefined;
     let scheduled = false;
+    let ending: SchedulingEnd;
+    let result: BatchResult;
     try {
       await endOrphans(store, this.spec, executors, this.#options.killGraceMs ?? 5000);
-      // The state a reader of the disk sees: what earlier runs left, then this run's start.
-      this.#state.applyAll([...store.trials, ...store.steering, ...store.previous.values()]).apply(store.runRecord);
-      // A search's earlier trials that did not finish run again with their params, before any new one.
-      const toRun = this.#state
-        .all()
-        .filter((job) => job.status === 'init')
-        .map((job) => this.#state.spec(job.name)!);
-      this.#earlyStop?.resume(
-        store.reports,
-        toRun.map((job) => job.name),
-      );
-      this.#runner = this.#jobRunner(store, pool, daemon);
-      this.#schedule = new Schedule(() => pool.slots);
-      if (this.spec.search) this.#search = this.#searchParts(toRun, pool);
-      feed = this.#search ? undefined : new JobFeed(toRun, this.#state.steering.priorities);
-      steer = this.#steering(pool, feed);
-      this.#startRound(toRun.length + this.#expectedNewJobs(), pool.slots, daemon);
+      // The state earlier runs left, this run's start, and the parts that run, schedule and steer its jobs.
+      parts = makeParts(this.#hooks, setUp);
+      this.#parts = parts;
+      const { steer } = parts;
+      this.#startRound(parts.toRun, setUp);
       this.#steer = steer;
       steer.sayPaused();
       const pauseFile = this.spec.pauseFile;
-      if (pauseFile) stopWatching = watchPauseFile(pauseFile, (exists) => steer!.followPauseFile(pauseFile, exists));
-      await this.#scheduleAll(feed);
+      if (pauseFile) stopWatching = watchPauseFile(pauseFile, (exists) => steer.followPauseFile(pauseFile, exists));
+      await this.#scheduleAll(parts.feed);
       scheduled = true;
     } finally {
       stopWatching?.();
       this.#steer = undefined;
-      const interrupted = this.#control.interrupted;
-      serve =
-        daemon !== undefined &&
-        !(this.#options.exitOnFinish ?? this.spec.daemon.exitOnFinish) &&
-        !this.#control.release.aborted &&
-        !interrupted &&
-        this.#control.fault === undefined;
-      rounds = serve && scheduled && feed && steer && !this.#control.drain.aborted ? { feed, steer } : undefined;
-      try {
-        if (rounds) store.markServing();
-        else store.finish(interrupted || this.#control.drain.aborted, serve);
-      } catch (error) {
-        this.#failState(error);
-        serve = false;
-        rounds = undefined;
-        try {
-          store.finish(true);
-        } catch {
-          // The error that made the state unwritable is the one the run ends with.
-        }
-      }
-      if (!rounds) await Promise.allSettled(executors.map((e) => e.close?.()));
+      ending = await endScheduling(setUp, scheduled ? parts : undefined, this.#hooks);
       result = this.#end(executors);
     }
-    try {
-      while (serve && daemon && this.#control.fault === undefined && result.status !== 'interrupted') {
-        this.#emit({ type: 'daemon:serving', url: daemon.url, dashboard: `${daemon.portal}/` });
-        if (rounds) this.#steer = rounds.steer;
-        // A batch stop through the API ends the serving too: the user asked the whole run to end.
-        const outer = this.#options.signal ?? new AbortController().signal;
-        const queued = await Promise.race([onAbort(outer), onAbort(this.#control.release), ...(rounds ? [rounds.feed.whenPushed().then(() => true)] : [])]);
-        if (queued !== true || !rounds || this.#control.kill.aborted || this.#control.release.aborted) break;
-        result = await this.#round(rounds.feed, { daemon, executors, pool, store });
-      }
-    } finally {
+    if (ending.serve && daemon) {
+      result = await serveEnded(
+        {
+          ...this.#hooks,
+          daemon,
+          signal: this.#options.signal,
+          rounds: ending.rounds,
+          setUp,
+          steerWith: (steer) => (this.#steer = steer),
+          round: (feed) => this.#round(feed, setUp),
+        },
+        result,
+      );
       this.#steer = undefined;
-      if (rounds) {
-        try {
-          store.finish(result.status === 'interrupted');
-        } catch (error) {
-          this.#failState(error);
-        }
-        await Promise.allSettled(executors.map((e) => e.close?.()));
-      }
     }
     const fault = this.#control.fault;
     if (fault) throw fault.error;
@@ -203,109 +164,42 @@ export class BatchRun implements RunView {
     return result;
   }
 
-  /** The part that runs jobs to their end, with what it needs of this run. */
-  #jobRunner(store: BatchStore, pool: SetUp['pool'], daemon: ServingDaemon | undefined): JobRunner {
-    return new JobRunner({
-      spec: this.spec,
-      options: this.#options,
-      state: this.#state,
-      metrics: this.#metrics,
-      control: this.#control,
-      pool,
-      store,
-      portal: daemon?.portal,
-      resourceMode: this.#resourceMode,
-      earlyStop: this.#earlyStop,
-      record: (record) => this.#record(record),
-      failState: (error) => this.#failState(error),
-      emit: (event) => this.#emit(event),
-      failedForGood: () => this.#countFailure(),
-      ended: (job, record) => {
-        if (record.status === 'succeed') this.#earlyStop?.succeeded(job.name, Object.keys(record.metrics ?? {}));
-        this.#wake();
-      },
-    });
-  }
-
-  /** A search's proposer and the source of jobs it makes of its proposals. */
-  #searchParts(leftovers: readonly JobSpec[], pool: SetUp['pool']): { driver: SearchDriver; source: SearchSource } {
-    const driver = new SearchDriver(this.spec as BatchSpec & { search: SearchSpec }, this.#state);
-    const run = this;
-    const source = new SearchSource(driver, leftovers, {
-      slots: () => (Number.isFinite(pool.slots) ? pool.slots : 256),
-      get startedAt() {
-        return run.#startedAt;
-      },
-      drained: this.#control.drain,
-      record: (trial) => this.#record(trial),
-      warn: (message) => this.#emit({ type: 'warning', message }),
-      changed: () => new Promise<void>((resolve) => this.#waiting.push(resolve)),
-    });
-    return { driver, source };
-  }
-
-  #steering(pool: SetUp['pool'], feed: JobFeed | undefined): BatchSteer {
-    const steer = new BatchSteer({
-      spec: this.spec,
-      state: this.#state,
-      pool,
-      feed,
-      search: this.#search?.driver,
-      record: (record) => this.#record(record),
-      running: () => this.#runner?.running() ?? new Map(),
-      restart: (job) => this.#earlyStop?.restart(job),
-      emit: (event) => this.#emit(event),
-      onSlots: () => {
-        this.#schedule?.resize();
-        this.#wake();
-      },
-    });
-    steer.replay(this.#options.parallelism !== undefined);
-    return steer;
-  }
-
   /** Runs the batch's jobs (from `feed`) or its search's, until done or drained. */
   async #scheduleAll(feed: JobFeed | undefined): Promise<void> {
     this.#control.enter('scheduling');
-    const run = (job: JobSpec) => this.#runner!.runToTheEnd(job);
-    const search = this.#search;
+    const run = (job: JobSpec) => this.#parts!.runner.runToTheEnd(job);
+    const search = this.#parts!.search;
     if (!search) {
       // Nothing more is fed: steering that would add jobs is refused from here on.
-      await this.#schedule!.run(feedSource(feed!), run, this.#control.drain, () => (this.#steer = undefined));
+      await this.#parts!.schedule.run(feedSource(feed!), run, this.#control.drain, () => (this.#steer = undefined));
       return;
     }
     try {
-      await this.#schedule!.run(search.source, run, this.#control.drain);
+      await this.#parts!.schedule.run(search.source, run, this.#control.drain);
     } finally {
       await search.source.finish();
     }
   }
 
-  /** Says the run (or a round of it) starts: what is to run, on how many slots. */
-  #startRound(toRun: number, slots: number, daemon: ServingDaemon | undefined): void {
-    const { total, succeed, pruned } = this.#state.counts();
-    this.#emit({
-      type: 'batch:start',
-      batch: this.spec.name,
-      dataDir: this.spec.dataDir,
-      total: total + this.#expectedNewJobs(),
-      toRun,
-      // Every job not to run ended before: succeeded, or pruned (the run record sent the rest back to run).
-      skipped: succeed,
-      pruned,
-      slots,
-      ...(daemon ? { portal: daemon.url } : {}),
-    });
+  /** Says the run (or a round of it) starts: what is to run (with a search's trials its budget has still to propose), on how many slots. */
+  #startRound(toRun: number, { daemon, pool }: Omit<SetUp, 'release'>): void {
+    const { total, succeed, pruned } = this.state.counts();
+    const planned = this.#parts?.search?.driver.expectedNewJobs() ?? 0;
+    const { name: batch, dataDir } = this.spec;
+    // Every job not to run ended before: succeeded, or pruned (the run record sent the rest back to run).
+    const counts = { total: total + planned, toRun: toRun + planned, skipped: succeed, pruned, slots: pool.slots };
+    this.#emit({ type: 'batch:start', batch, dataDir, ...counts, ...(daemon ? { portal: daemon.url } : {}) });
   }
 
   /**
    * Runs the jobs queued while the ended batch was served (retried, added), as a run of their own
    * would: it starts, its jobs run, it ends with a result; the batch is served again after it.
    */
-  async #round(feed: JobFeed, { daemon, executors, pool, store }: Omit<SetUp, 'release'>): Promise<BatchResult> {
+  async #round(feed: JobFeed, setUp: Omit<SetUp, 'release'>): Promise<BatchResult> {
+    const { executors, store } = setUp;
     this.#endedAt = undefined;
     store.markRunning();
-    this.#startRound(feed.size, pool.slots, daemon);
+    this.#startRound(feed.size, setUp);
     await this.#scheduleAll(feed);
     try {
       if (!this.#control.interrupted) store.markServing();
@@ -319,10 +213,11 @@ export class BatchRun implements RunView {
   #end(executors: readonly Executor[]): BatchResult {
     this.#control.enter('ended');
     const endedAt = Date.now();
-    this.#state.settle(endedAt);
-    const search = this.#search ? { search: { driver: this.#search.driver, stop: this.#search.source.stop } } : {};
+    this.state.settle(endedAt);
+    const found = this.#parts?.search;
+    const search = found ? { search: { driver: found.driver, stop: found.source.stop } } : {};
     const interrupted = this.#control.interrupted;
-    const result = runResult(this.spec, this.#state, { startedAt: this.#startedAt, endedAt, interrupted, control: this.#control, executors, ...search });
+    const result = runResult(this.spec, this.state, { startedAt: this.#startedAt, endedAt, interrupted, control: this.#control, executors, ...search });
     this.#endedAt = endedAt;
     this.#emit({ type: 'batch:end', result });
     return result;
@@ -344,7 +239,7 @@ export class BatchRun implements RunView {
   #record(record: JournalRecord): boolean {
     try {
       this.#store!.record(record);
-      this.#state.apply(record);
+      this.state.apply(record);
       return true;
     } catch (error) {
       this.#failState(error);
@@ -352,74 +247,36 @@ export class BatchRun implements RunView {
     }
   }
 
-  /** Stops the batch starting jobs for `cause`, saying so first, unless it has stopped already. */
-  #stopWith(cause: Extract<StopCause, { kind: 'halt' | 'unreported' }>): void {
-    if (this.#control.drain.aborted) return;
-    this.#emit({ type: 'batch:stopping', reason: describeStop(cause), kill: cause.kind === 'halt' && cause.now });
+  /**
+   * Stops the batch starting jobs for `cause`, saying so first, unless it stopped already: then only
+   * a stop asked for acts (after the end, it ends the serving).
+   */
+  #stopWith(cause: Extract<StopCause, { kind: 'asked' | 'halt' | 'unreported' }>): void {
+    const kill = cause.kind === 'asked' ? cause.kill : cause.kind === 'halt' && cause.now;
+    if (this.active && !this.#control.drain.aborted) this.#emit({ type: 'batch:stopping', reason: describeStop(cause), kill });
+    else if (cause.kind !== 'asked') return;
     this.#control.stop(cause);
   }
 
   /** Applies the batch's `halt` policy after a job failed for good. */
   #countFailure(): void {
-    const halt = this.spec.halt;
-    if (!halt || ++this.#failures < halt.failures || this.#control.drain.aborted) return;
-    this.#stopWith({ kind: 'halt', failures: this.#failures, now: halt.when === 'now' });
-    if (halt.when === 'now') this.#runner?.killAll();
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiting.splice(0)) wake();
-  }
-
-  /** Jobs a search is still to propose within its trial budget (0 for a batch, or a search without one). */
-  #expectedNewJobs(): number {
-    return this.#search?.driver.expectedNewJobs() ?? 0;
+    const halt = this.#halt.failed();
+    if (!halt || this.#control.drain.aborted) return;
+    this.#stopWith(halt);
+    if (halt.now) this.#parts?.runner.killAll();
   }
 
   #emit(event: BatchEvent): void {
     this.#events.emit(event);
   }
 
-  states(): Iterable<JobState> {
-    return this.#state.each();
-  }
-
-  // Made when asked, from the state: a job's result is not kept beside its state.
-  result(job: JobState): JobResult {
-    return toJobResult(job, this.#state.runStartedAt);
-  }
-
-  job(name: string): JobResult | undefined {
-    const job = this.#state.get(name);
-    return job && this.result(job);
-  }
-
-  jobSpec(name: string): JobSpec | undefined {
-    return this.#state.spec(name);
-  }
-
-  metrics(name: string): Promise<JobMetrics | undefined> {
-    return this.#metrics.of(name);
-  }
-
-  postMetrics(name: string, report: MetricsReport): Promise<void> {
-    return this.#metrics.post(name, report);
-  }
-
-  counts(): Record<JobStatus, number> & { total: number } {
-    return this.#state.counts();
-  }
-
   killJob(name: string): 'killed' | 'not-running' | 'unknown' {
-    if (!this.#state.get(name)) return 'unknown';
-    return this.#runner?.kill(name) ? 'killed' : 'not-running';
+    if (!this.state.get(name)) return 'unknown';
+    return this.#parts?.runner.kill(name) ? 'killed' : 'not-running';
   }
 
   stop(kill: boolean): void {
-    const cause = { kind: 'asked', kill: kill && this.active } as const;
-    if (this.active && !this.#control.drain.aborted) this.#emit({ type: 'batch:stopping', reason: describeStop(cause), kill });
-    // Asked after the end too: the serving ends.
-    this.#control.stop(cause);
+    this.#stopWith({ kind: 'asked', kill: kill && this.active });
   }
 
   steer(): RunSteering {
@@ -431,16 +288,12 @@ export class BatchRun implements RunView {
     return this.#steer;
   }
 
-  get pausedAt(): number | undefined {
-    return this.#state.steering.pausedAt;
-  }
-
   subscribe(listener: (event: BatchEvent) => void): () => void {
     return this.#events.subscribe(listener);
   }
 
   searchProgress(): SearchProgress | undefined {
     if (!this.spec.search) return undefined;
-    return this.#search?.driver.progress() ?? searchProgress(this.spec.search, this.#state, jobsPerTrial(this.spec.search));
+    return this.#parts?.search?.driver.progress() ?? searchProgress(this.spec.search, this.state, jobsPerTrial(this.spec.search));
   }
 }

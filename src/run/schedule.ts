@@ -46,6 +46,7 @@ export class Schedule {
   /** Runs `source`'s jobs with `run` until it is done or `drained` aborts; `onFed` is called once no more is taken. */
   async run(source: JobSource, run: (job: JobSpec) => Promise<void>, drained: AbortSignal, onFed?: () => void): Promise<void> {
     const queue = this.#queue;
+    this.resize();
     for (;;) {
       const window = this.#window();
       if (queue.size >= window) await untilAborted(queue.onSizeLessThan(window), drained);
