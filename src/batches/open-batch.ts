@@ -6,7 +6,7 @@ import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
 import type { BatchUpdate } from '../daemon/client.js';
 import { serveStoredBatch } from '../daemon/serve-stored.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
-import { SshExecutor } from '../executors/ssh/ssh-executor.js';
+import { backendOf } from '../executors/backends/backend-of.js';
 import type { FetchedFiles } from '../executors/ssh/transfers.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
@@ -127,32 +127,15 @@ export interface Batch {
 
 const chunkBytes = 1 << 20;
 
-/** `job fetch`: connects to the machine the job ran on and brings the files home. */
+/** `job fetch`: the job's files, from the machine it ran on, brought home by its backend. */
 async function fetchJobFiles(spec: BatchSpec, job: JobDetails, globs: readonly string[] | undefined): Promise<FetchedFiles> {
-  const { backend } = spec;
-  if (backend.type !== 'remote')
-    throw new HyperctlError('E_USAGE', `batch "${spec.name}" ran on the ${backend.type} backend: job ${job.name}'s files are in its folder, ${job.dataDir}`);
-  const machine = backend.machines.find((m) => m.hostname === job.host);
-  if (!machine) throw new HyperctlError('E_USAGE', `job ${job.name} has not run on a machine (status ${job.status}): there is nothing to fetch`);
+  const backend = backendOf(spec.backend);
+  if (!backend.fetchFiles)
+    throw new HyperctlError('E_USAGE', `batch "${spec.name}" ran on the ${backend.name} backend: job ${job.name}'s files are in its folder, ${job.dataDir}`);
   const jobSpec = spec.jobs.find((j) => j.name === job.name) ?? readBatch(dirname(spec.dataDir), spec.name, spec).state.spec(job.name);
   const wanted = globs && globs.length > 0 ? globs : jobSpec?.outputs;
-  if (!wanted || wanted.length === 0) throw new HyperctlError('E_USAGE', `name the files to fetch (globs), or give job ${job.name} execution.outputs`);
-  const executor = new SshExecutor({ machine, slots: 1, hostKeyChecking: backend.hostKeyChecking, knownHostsFile: backend.knownHostsFile });
-  await executor.open();
-  try {
-    return await executor.fetchFiles(
-      {
-        batchName: spec.name,
-        name: job.name,
-        dataDir: job.dataDir,
-        ...(jobSpec?.workingDirAsWritten !== undefined ? { workingDirAsWritten: jobSpec.workingDirAsWritten } : {}),
-      },
-      wanted,
-      backend.upload !== undefined,
-    );
-  } finally {
-    await executor.close();
-  }
+  const where = jobSpec?.workingDirAsWritten !== undefined ? { workingDirAsWritten: jobSpec.workingDirAsWritten } : {};
+  return backend.fetchFiles({ host: job.host, status: job.status, batchName: spec.name, name: job.name, dataDir: job.dataDir, ...where }, wanted ?? []);
 }
 
 /**

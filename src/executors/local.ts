@@ -51,7 +51,9 @@ export interface LocalExecutorOptions {
  */
 export class LocalExecutor implements Executor {
   /** Always `local`. */
-  readonly host = 'local';
+  /** The name jobs on this machine are shown under. */
+  static readonly host = 'local';
+  readonly host = LocalExecutor.host;
   /** Jobs at once. */
   readonly slots: number;
   readonly #killGraceMs: number;

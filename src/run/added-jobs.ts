@@ -8,6 +8,7 @@ import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import { invalid, parseWith } from '../batch/validate.js';
 import { isHyperctlError } from '../errors.js';
 import { isPlainObject } from '../plain-object.js';
+import { backendOf } from '../executors/backends/backend-of.js';
 
 /** What a batch's own config decides, which jobs added to it cannot change. */
 const batchOwnKeys = ['name', 'backend', 'daemon', 'halt', 'early_stopping', 'version', 'independent_tmp', 'pause_file'] as const;
@@ -109,7 +110,7 @@ function normalized(
     const input = parseWith(batchSchema, config, 'E_CONFIG_INVALID');
     const { jobs } = normalizeBatch(
       { jobs: input.jobs, ...(input.job_defaults ? { job_defaults: input.job_defaults } : {}), name: spec.name },
-      { baseDir, batchesDataDir: dirname(spec.dataDir), workingDirsElsewhere: spec.backend.type !== 'local' },
+      { baseDir, batchesDataDir: dirname(spec.dataDir), workingDirsElsewhere: backendOf(spec.backend).foldersElsewhere },
     );
     return { ok: true, jobs };
   } catch (error) {

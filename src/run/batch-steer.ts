@@ -9,6 +9,7 @@ import type { BatchEvent } from './events.js';
 import type { JobFeed } from './job-feed.js';
 import type { ResourcePool } from './resource-pool.js';
 import type { SearchDriver } from './search-driver.js';
+import { backendOf } from '../executors/backends/backend-of.js';
 
 /** A change of a live batch's pace; see {@link BatchSteer.update}. */
 export interface SteerUpdate {
@@ -212,7 +213,8 @@ export class BatchSteer {
 
   #setParallelism(parallelism: number): void {
     // The local backend's parallelism is its machine's slots; elsewhere it caps all machines together.
-    if (this.#run.spec.backend.type === 'local') this.#run.pool.setSlots('local', parallelism);
+    const host = backendOf(this.#run.spec.backend).parallelismHost;
+    if (host !== undefined) this.#run.pool.setSlots(host, parallelism);
     else this.#run.pool.setLimit(parallelism);
   }
 

@@ -4,10 +4,16 @@ import type { BatchSpec, JobSpec } from '../batch/spec.js';
 const maxEnvParams = 100 * 1024;
 
 /** The `HYPERCTL_*` variables every job sees, so a job in any language finds its params without a library. */
-export function jobEnvironment(batch: BatchSpec, job: JobSpec, paramsFile: string, paramsJson: string, portal: string | undefined): Record<string, string> {
-  const extra = batch.backend.type === 'local' ? batch.backend.environments : {};
+export function jobEnvironment(
+  batch: BatchSpec,
+  job: JobSpec,
+  paramsFile: string,
+  paramsJson: string,
+  portal: string | undefined,
+  backend: Readonly<Record<string, string>>,
+): Record<string, string> {
   return {
-    ...extra,
+    ...backend,
     HYPERCTL_BATCH_NAME: batch.name,
     HYPERCTL_JOB_NAME: job.name,
     HYPERCTL_JOB_DATA_DIR: job.dataDir,

@@ -20,6 +20,7 @@ import type { EarlyStop } from './early-stop.js';
 import type { BatchEvent } from './events.js';
 import { backoffMs, gpuEnvironment, gpuLeaseFor, shouldRetry } from './job-attempts.js';
 import { jobEnvironment } from './job-env.js';
+import { backendOf } from '../executors/backends/backend-of.js';
 import type { LiveMetrics } from './live-metrics.js';
 import { startLongTimer } from './long-timer.js';
 import type { RunBatchOptions } from './options.js';
@@ -75,8 +76,12 @@ export class JobRunner {
   /** Who runs this run, as GPU leases name it: asked once (it reads the user database). */
   #user: string | undefined;
 
+  /** What the backend adds to every job's environment. */
+  readonly #environment: Readonly<Record<string, string>>;
+
   constructor(context: JobRunnerContext) {
     this.#context = context;
+    this.#environment = backendOf(context.spec.backend).environment;
   }
 
   isRunning(job: string): boolean {
@@ -221,7 +226,7 @@ export class JobRunner {
       ...(job.outputs ? { outputs: job.outputs } : {}),
       ...(job.assets ? { assets: job.assets } : {}),
       ...(spec.privateTmp ? { privateTmp: true } : {}),
-      env: { ...jobEnvironment(spec, job, params.paramsFile, params.paramsJson, portal), ...(resourceMode ? gpuEnvironment(grant) : {}) },
+      env: { ...jobEnvironment(spec, job, params.paramsFile, params.paramsJson, portal, this.#environment), ...(resourceMode ? gpuEnvironment(grant) : {}) },
       ...this.#gpuLease(job, grant),
       stdoutPath: join(job.dataDir, 'stdout'),
       stderrPath: join(job.dataDir, 'stderr'),

@@ -8,7 +8,8 @@ import { isAlive } from '../store/process-identity.js';
 import { demandOf, describeCapacity, describeDemand, fitsEmpty, unlimited } from './capacity.js';
 import { ResourcePool } from './resource-pool.js';
 import type { BatchEvent } from './events.js';
-import { backendWarnings, createExecutors } from './executors-for.js';
+import { createExecutors } from './executors-for.js';
+import { backendOf } from '../executors/backends/backend-of.js';
 import type { RunBatchOptions } from './options.js';
 import type { RunControl } from './run-control.js';
 import type { ServingDaemon } from './run-view.js';
@@ -43,7 +44,8 @@ export async function setUpRun(
     await daemon?.close();
     throw aborted(outer.reason);
   }
-  const upload = options.executors ? undefined : uploadFor(spec);
+  const backend = backendOf(spec.backend);
+  const upload = options.executors || !backend.upload ? undefined : uploadFor(spec.dataDir, backend.upload);
   const all =
     options.executors ??
     createExecutors(spec, options, upload, {
@@ -60,7 +62,7 @@ export async function setUpRun(
     if (control.kill.aborted) throw aborted(outer?.reason);
   };
   try {
-    for (const message of backendWarnings(spec, daemon !== undefined)) emit({ type: 'warning', message });
+    for (const message of backend.warnings(spec, daemon !== undefined)) emit({ type: 'warning', message });
     // The folder is read before any machine is asked: one too big fails the run with nothing sent or written.
     for (const message of (await upload?.snapshot())?.warnings ?? []) emit({ type: 'warning', message: `upload: ${message}` });
     const executors = await openExecutors(all, (host, reason) => emit({ type: 'host:down', host, reason }));
@@ -163,16 +165,17 @@ export async function placeJobs(
 export async function endOrphans(store: BatchStore, spec: BatchSpec, executors: readonly Executor[], killGraceMs: number): Promise<void> {
   const groups = new Set<number>();
   const waits: Promise<void>[] = [];
+  const here = backendOf(spec.backend).runsHere;
   for (const record of store.previous.values()) {
     if (record.e !== 'start' || record.handle !== undefined) continue;
-    if (record.host === 'local') {
+    if (here) {
       if (record.pid !== undefined && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) groups.add(record.pid);
       continue;
     }
     const executor = executors.find((e) => e.host === record.host);
     if (executor?.endOrphan) waits.push(executor.endOrphan(spec.name, record.job).catch(() => undefined));
   }
-  if (executors.some((e) => e.host === 'local')) {
+  if (here) {
     const elsewhere = new Set(spec.jobs.map((job) => job.dataDir).filter((dir) => !dir.startsWith(`${spec.dataDir}/`)));
     for (const group of await findLeftoverJobGroups({ batchName: spec.name, batchDir: spec.dataDir, jobDataDirs: elsewhere })) groups.add(group);
   }

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { formatPath } from '../batch/field-path.js';
+import { maskedBackend } from '../batch/masked-backend.js';
 import type { BatchSpec } from '../batch/spec.js';
 import { jobFromStored, type StoredJob, storedJob } from '../batch/stored-job.js';
 
@@ -13,13 +14,7 @@ import { jobFromStored, type StoredJob, storedJob } from '../batch/stored-job.js
 /** The spec as stored: secrets never written, each job without what it repeats. */
 export function storedSpec(spec: BatchSpec): unknown {
   const jobs = spec.jobs.map((job) => storedJob(spec.dataDir, job));
-  if (spec.backend.type !== 'remote') return { ...spec, jobs };
-  const machines = spec.backend.machines.map((m) => ({
-    ...m,
-    ...(m.password === undefined ? {} : { password: '***' }),
-    ...(m.passphrase === undefined ? {} : { passphrase: '***' }),
-  }));
-  return { ...spec, backend: { ...spec.backend, machines }, jobs };
+  return { ...spec, backend: maskedBackend(spec.backend), jobs };
 }
 
 const text = v.string();

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import type { BatchSpec } from '../batch/spec.js';
 import { HashCache } from './hash-cache.js';
 import { type Snapshot, takeSnapshot } from './snapshot.js';
 import { Spool } from './spool.js';
@@ -45,16 +44,14 @@ export class Upload {
 }
 
 /**
- * The upload a batch's backend asks for, if any (only machines of their own need one). A batches
+ * The upload of `upload`'s folder for a batch whose folder is `batchDataDir`. A batches
  * folder inside the uploaded one is left out: the outputs of earlier runs are not code. The files'
  * hashes are kept in the batches folder, one file per uploaded folder.
  */
-export function uploadFor(spec: Pick<BatchSpec, 'backend' | 'dataDir'>): Upload | undefined {
-  const { backend } = spec;
-  if (backend.type !== 'remote' || !backend.upload) return undefined;
-  const batchesDir = dirname(spec.dataDir);
-  const batches = relative(backend.upload.dir, batchesDir);
+export function uploadFor(batchDataDir: string, upload: UploadSpec): Upload {
+  const batchesDir = dirname(batchDataDir);
+  const batches = relative(upload.dir, batchesDir);
   const inside = batches !== '' && !batches.startsWith('..') && !isAbsolute(batches);
-  const cache = join(batchesDir, `.upload-hashes-${createHash('sha256').update(backend.upload.dir).digest('hex').slice(0, 16)}.json`);
-  return new Upload(inside ? { ...backend.upload, exclude: [...backend.upload.exclude, `/${batches.split(sep).join('/')}/`] } : backend.upload, cache);
+  const cache = join(batchesDir, `.upload-hashes-${createHash('sha256').update(upload.dir).digest('hex').slice(0, 16)}.json`);
+  return new Upload(inside ? { ...upload, exclude: [...upload.exclude, `/${batches.split(sep).join('/')}/`] } : upload, cache);
 }

@@ -107,11 +107,8 @@ describe('a snapshot of the folder to upload', () => {
 
   it('leaves out a batches folder that lies inside the uploaded one', async () => {
     const dir = tree({ 'train.py': '', 'runs/sweep/job/stdout': 'old output', 'runs-notes.txt': '' });
-    const upload = uploadFor({
-      dataDir: join(dir, 'runs', 'sweep'),
-      backend: { type: 'remote', machines: [], hostKeyChecking: 'yes', knownHostsFile: '', upload: spec(dir), cleanup: 'never' },
-    });
-    expect((await upload!.snapshot()).entries.map((e) => e.path)).toEqual(['runs-notes.txt', 'train.py']);
+    const upload = uploadFor(join(dir, 'runs', 'sweep'), spec(dir));
+    expect((await upload.snapshot()).entries.map((e) => e.path)).toEqual(['runs-notes.txt', 'train.py']);
   });
 
   it('packs into one tar stream with modes, folders and links', async () => {

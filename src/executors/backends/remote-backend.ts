@@ -1,0 +1,61 @@
+import type { BackendSpec } from '../../batch/spec.js';
+import { HyperctlError } from '../../errors.js';
+import { SshExecutor } from '../ssh/ssh-executor.js';
+import type { Backend } from './backend.js';
+import { isLoopback } from './loopback.js';
+
+type RemoteSpec = Extract<BackendSpec, { type: 'remote' }>;
+
+/** The remote backend: jobs run over SSH on machines of their own, each with its slots. */
+export function remoteBackend(spec: RemoteSpec): Backend {
+  return {
+    name: 'remote',
+    capacitySet: spec.machines.some((m) => m.capacity !== undefined),
+    placesJobs: false,
+    runsHere: false,
+    foldersElsewhere: true,
+    environment: {},
+    ...(spec.upload ? { upload: spec.upload } : {}),
+    executors: (_batch, settings) =>
+      spec.machines.map(
+        (machine) =>
+          new SshExecutor({
+            machine,
+            slots: machine.slots ?? settings.defaultSlots,
+            hostKeyChecking: spec.hostKeyChecking,
+            knownHostsFile: spec.knownHostsFile,
+            ...(settings.upload
+              ? {
+                  upload: settings.upload,
+                  ...(settings.onUploadProgress
+                    ? { onUploadProgress: (sent: number, total: number) => settings.onUploadProgress!(machine.hostname, sent, total) }
+                    : {}),
+                }
+              : {}),
+            cleanup: spec.cleanup,
+            ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
+            ...(settings.gpuLockDir !== undefined ? { gpuLockDir: settings.gpuLockDir } : {}),
+          }),
+      ),
+    warnings: (batch, daemon) => {
+      if (!daemon || !isLoopback(batch.daemon.host)) return [];
+      const remote = spec.machines.filter((m) => !isLoopback(m.hostname)).map((m) => m.hostname);
+      if (remote.length === 0) return [];
+      return [
+        `daemon.host is ${batch.daemon.host}, a loopback address: jobs on ${remote.join(', ')} cannot reach the daemon (the portal in HYPERCTL_SERVER_PORTAL); set daemon.host to an address of this machine that they can reach`,
+      ];
+    },
+    async fetchFiles(job, globs) {
+      const machine = spec.machines.find((m) => m.hostname === job.host);
+      if (!machine) throw new HyperctlError('E_USAGE', `job ${job.name} has not run on a machine (status ${job.status}): there is nothing to fetch`);
+      if (globs.length === 0) throw new HyperctlError('E_USAGE', `name the files to fetch (globs), or give job ${job.name} execution.outputs`);
+      const executor = new SshExecutor({ machine, slots: 1, hostKeyChecking: spec.hostKeyChecking, knownHostsFile: spec.knownHostsFile });
+      await executor.open();
+      try {
+        return await executor.fetchFiles(job, globs, spec.upload !== undefined);
+      } finally {
+        await executor.close();
+      }
+    },
+  };
+}
