@@ -53,6 +53,7 @@ export class LocalExecutor implements Executor {
   /** Always `local`. */
   /** The name jobs on this machine are shown under. */
   static readonly host = 'local';
+  /** Where its jobs run, as shown: {@link LocalExecutor.host}. */
   readonly host = LocalExecutor.host;
   /** Jobs at once. */
   readonly slots: number;
