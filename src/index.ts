@@ -33,7 +33,7 @@ export type {
 } from './batch/types.js';
 export { createDaemonClient } from './daemon/client.js';
 export type { BatchUpdate, DaemonClient, DaemonClientOptions, DaemonEvent } from './daemon/client.js';
-export type { BatchInfo, JobInfo } from './daemon/protocol.js';
+export type { BatchInfo, JobInfo } from './wire/protocol.js';
 export { HyperctlError, isHyperctlError } from './errors.js';
 export type { HyperctlErrorCode } from './errors.js';
 export type { Executor, ExecutorHealth, JobExit, JobLaunch, LegacyJobExit, TransferReport, UploadReport } from './executors/executor.js';
@@ -63,6 +63,6 @@ export { parseWhere } from './results/compare.js';
 export { closestName } from './text/closest-names.js';
 export type { CompareOptions, Comparison, Condition } from './results/compare.js';
 export type { Goal, Objective } from './results/objective.js';
-export type { BestTrial, SearchProgress } from './state/search-progress-types.js';
+export type { BestTrial, SearchProgress } from './wire/search-progress.js';
 export { resolveBatchesDataDir } from './paths.js';
 export { hyperctlVersion as version } from './version.js';

@@ -11,7 +11,7 @@ import { placeholderNames } from './placeholders.js';
 import { resolveAssets } from './assets.js';
 import { invalid } from './validate.js';
 import type { UploadConfig } from './types.js';
-import { defaultKeepDays, defaultUploadLimits, type UploadSpec } from '../upload/upload-spec.js';
+import { defaultKeepDays, defaultUploadLimits, type UploadSpec } from './upload-spec.js';
 
 export interface NormalizeOptions {
   /** Relative `working_dir` / `data_dir` resolve against this (the config file's folder). */

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { isPlainObject } from '../plain-object.js';
-import { heavyFolders } from '../upload/upload-spec.js';
+import { heavyFolders } from './upload-spec.js';
 
 /** The longest a Node timer waits (2^31 - 1 ms), in whole seconds: a longer timeout would fire at once. */
 const maxTimerSeconds = 2_147_483;

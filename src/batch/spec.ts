@@ -1,5 +1,4 @@
-import type { EarlyStopping } from '../search/pruning.js';
-import type { UploadSpec } from '../upload/upload-spec.js';
+import type { UploadSpec } from './upload-spec.js';
 import type { CapacityConfig, JobParams, JsonValue, RemoteMachineConfig, ResourceConfig, SlurmBackendConfig } from './types.js';
 
 /** The Slurm backend's settings, as the config writes them. */
@@ -107,4 +106,17 @@ export interface BatchSpec {
   readonly privateTmp?: boolean;
   /** While this file exists no job starts. */
   readonly pauseFile?: string;
+}
+
+/** How losing trials are stopped early, with every default filled in. */
+export interface EarlyStopping {
+  readonly rule: 'median' | 'asha';
+  readonly metric: string;
+  readonly goal: 'min' | 'max';
+  /** Grace: no trial is stopped before this step. */
+  readonly minSteps: number;
+  /** ASHA's η: a trial goes on past a rung only in the best 1/η of the values recorded there. */
+  readonly reductionFactor: number;
+  /** Median rule: compare only once this many other trials reached the step. */
+  readonly minTrials: number;
 }

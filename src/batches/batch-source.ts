@@ -1,7 +1,7 @@
 import type { BatchSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
 import type { DaemonClient } from '../daemon/client.js';
-import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
+import type { BatchInfo, JobInfo } from '../wire/protocol.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 
 /** A page of a batch's jobs. @public */

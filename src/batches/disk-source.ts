@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { objectiveOf, toJobInfo, type BatchInfo, type JobInfo } from '../daemon/protocol.js';
+import { objectiveOf, toJobInfo, type BatchInfo, type JobInfo } from '../wire/protocol.js';
 import { jobsPerTrial, searchProgress } from '../state/search-progress.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
 import { readBatch, readSpec, type StoredBatch } from '../store/read-batch.js';

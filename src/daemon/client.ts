@@ -1,6 +1,6 @@
 import { HyperctlError, type HyperctlErrorCode } from '../errors.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
-import type { BatchInfo, JobInfo } from './protocol.js';
+import type { BatchInfo, JobInfo } from '../wire/protocol.js';
 
 /**
  * Where a daemon listens: its `portal` (`http://host:port`, or a job's `HYPERCTL_SERVER_PORTAL`,

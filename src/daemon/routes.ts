@@ -15,7 +15,7 @@ import { isHyperctlError } from '../errors.js';
 import { dashboardCsp, dashboardPage } from './dashboard-page.js';
 import { EventStream } from './event-stream.js';
 import { openApiDocument } from './openapi.js';
-import { objectiveOf, toJobInfo, type BatchInfo } from './protocol.js';
+import { objectiveOf, toJobInfo, type BatchInfo } from '../wire/protocol.js';
 import { readJsonBody, sendBodyError, sendError, sendJson, streamJsonArray } from './http-util.js';
 
 const statuses = ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] as const;

@@ -4,7 +4,7 @@
  * Events change the model at once; the page is drawn from it at most once a second, so a
  * stream of metrics does not keep the browser busy.
  */
-import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
+import type { BatchInfo, JobInfo } from '../wire/protocol.js';
 import { curveJobs, drawBestSoFar, drawCurves, followCurveHover } from './curves.js';
 import { byId, duration, el, replace } from './dom.js';
 import { followWidth } from './figure.js';

@@ -1,4 +1,4 @@
-import type { JobInfo } from '../daemon/protocol.js';
+import type { JobInfo } from '../wire/protocol.js';
 import { el, replace } from './dom.js';
 import { axisX, axisY, type Box, nearest, onHover, plotIn, say } from './figure.js';
 import { byMetric, type History, metricOf, model } from './model.js';

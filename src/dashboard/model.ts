@@ -1,4 +1,4 @@
-import type { BatchInfo, JobInfo } from '../daemon/protocol.js';
+import type { BatchInfo, JobInfo } from '../wire/protocol.js';
 import type { Goal } from '../results/objective.js';
 import { isPlainObject } from '../plain-object.js';
 

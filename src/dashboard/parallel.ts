@@ -1,4 +1,4 @@
-import type { JobInfo } from '../daemon/protocol.js';
+import type { JobInfo } from '../wire/protocol.js';
 import { svg } from './dom.js';
 import { type Box, fadedColor, plotIn, say } from './figure.js';
 import { metricOf, model, type ParamAxis, visible } from './model.js';

@@ -1,4 +1,4 @@
-import type { JobInfo } from '../daemon/protocol.js';
+import type { JobInfo } from '../wire/protocol.js';
 import { svg } from './dom.js';
 import { axisX, axisY, type Box, nearest, onHover, plotIn, say } from './figure.js';
 import { metricOf, model, type ParamAxis } from './model.js';

@@ -1,4 +1,4 @@
-import type { JobInfo } from '../daemon/protocol.js';
+import type { JobInfo } from '../wire/protocol.js';
 import { duration, el, replace, text } from './dom.js';
 import { fieldOf, model } from './model.js';
 

@@ -1,4 +1,4 @@
-import type { JobInfo } from '../daemon/protocol.js';
+import type { JobInfo } from '../wire/protocol.js';
 
 /*
  * Colours, read from the stylesheet's variables so that the charts follow the light or dark

@@ -4,7 +4,7 @@ import type { Executor } from '../executors/executor.js';
 import type { JournalRecord } from '../state/records.js';
 import { jobsPerTrial, type SearchProgress, searchProgress } from '../state/search-progress.js';
 import type { BatchStore } from '../store/batch-store.js';
-import { faultOf } from '../store/write-fault.js';
+import { faultOf } from '../files/write-fault.js';
 import type { BatchSteer } from './batch-steer.js';
 import { EarlyStop } from './early-stop.js';
 import { EventBus } from './event-bus.js';

@@ -13,7 +13,7 @@ import { toJobResult } from '../state/job-result.js';
 import type { ExitRecord, JournalRecord } from '../state/records.js';
 import { settleJob } from '../state/reduce.js';
 import type { BatchStore } from '../store/batch-store.js';
-import { isEnvironmentFault, stateWriteError } from '../store/write-fault.js';
+import { isEnvironmentFault, stateWriteError } from '../files/write-fault.js';
 import { type AttemptOutcome, attemptOutcome, exitRecordOf, type RecordedExit, retryReason } from './attempt-outcome.js';
 import { demandOf, type Grant, slotOnly } from './capacity.js';
 import type { EarlyStop } from './early-stop.js';

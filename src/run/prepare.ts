@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateBatch, type JobTemplate, parseTemplate } from '../batch/generate.js';
 import { normalizeBatch } from '../batch/normalize.js';
-import { normalizeSearch } from '../batch/normalize-search.js';
+import { normalizeSearch } from '../search/normalize-search.js';
 import { batchSchema, searchTemplateSchema } from '../batch/schema.js';
 import type { BatchSpec } from '../batch/spec.js';
 import { fromHypernets, inWrittenTerms } from '../batch/hypernets-read.js';

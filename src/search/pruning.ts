@@ -1,15 +1,4 @@
-/** How losing trials are stopped early, with every default filled in. */
-export interface EarlyStopping {
-  readonly rule: 'median' | 'asha';
-  readonly metric: string;
-  readonly goal: 'min' | 'max';
-  /** Grace: no trial is stopped before this step. */
-  readonly minSteps: number;
-  /** ASHA's η: a trial goes on past a rung only in the best 1/η of the values recorded there. */
-  readonly reductionFactor: number;
-  /** Median rule: compare only once this many other trials reached the step. */
-  readonly minTrials: number;
-}
+import type { EarlyStopping } from '../batch/spec.js';
 
 /** A decision to stop a trial: when, on what value, against what cutoff, and why in words. */
 export interface PruneDecision {

@@ -2,9 +2,9 @@ import type { SearchSpec } from '../batch/spec.js';
 import { gridSize, parseSearchSpace } from '../search/space.js';
 import type { BatchState } from './batch-state.js';
 import type { TrialRecord } from './records.js';
-import type { BestTrial, SearchProgress } from './search-progress-types.js';
+import type { BestTrial, SearchProgress } from '../wire/search-progress.js';
 
-export type { BestTrial, SearchProgress } from './search-progress-types.js';
+export type { BestTrial, SearchProgress } from '../wire/search-progress.js';
 
 /** A trial's value of the metric: the mean over its jobs once all ended with one (a pruned job with its last), undefined when one did not. */
 export function trialValue(state: BatchState, trial: TrialRecord, metric: string | undefined): { ended: boolean; value: number | undefined } {

@@ -4,12 +4,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
-import { writeAtomic, writeJsonAtomic } from './atomic-file.js';
+import { writeAtomic, writeJsonAtomic } from '../files/atomic-file.js';
 import { batchFiles } from '../batch/batch-folder.js';
 import type { AddRecord, JobRecord, JournalRecord, ReportRecord, RunRecord, SteerRecord, TrialRecord } from '../state/records.js';
 import { compactJournal, JournalWriter, latestByJob, readJournal } from './journal.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
-import { stateWriteError } from './write-fault.js';
+import { stateWriteError } from '../files/write-fault.js';
 import { storedSpec } from './spec-file.js';
 
 /** Who runs a batch now: written when a run starts, removed when it ends. */

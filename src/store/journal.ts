@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { writeAtomic } from './atomic-file.js';
-import { stateWriteError } from './write-fault.js';
+import { writeAtomic } from '../files/atomic-file.js';
+import { stateWriteError } from '../files/write-fault.js';
 import type { JobRecord, JournalRecord, RunRecord } from '../state/records.js';
 
 /** How much of a journal is read at a time: a big journal is never held whole, as bytes or as text. */

@@ -1,5 +1,5 @@
 import { readFileSync, type Stats } from 'node:fs';
-import { writeJsonAtomic } from '../store/atomic-file.js';
+import { writeJsonAtomic } from '../files/atomic-file.js';
 
 /** A file as last hashed: what says it has not changed since, and its hash. */
 interface Hashed {

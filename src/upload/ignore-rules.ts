@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { heavyFolders, type UploadSpec } from './upload-spec.js';
+import { heavyFolders, type UploadSpec } from '../batch/upload-spec.js';
 
 /** Files in a folder whose lines are rules, as in `.gitignore`. */
 const ruleFiles = ['.gitignore', '.hyperctlignore'] as const;

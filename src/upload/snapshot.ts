@@ -5,7 +5,7 @@ import { HyperctlError } from '../errors.js';
 import type { HashCache } from './hash-cache.js';
 import { IgnoreRules } from './ignore-rules.js';
 import { TimeSlices } from './time-slices.js';
-import type { UploadSpec } from './upload-spec.js';
+import type { UploadSpec } from '../batch/upload-spec.js';
 
 /** One thing in a snapshot. */
 export type SnapshotEntry =

@@ -5,7 +5,7 @@ import { HashCache } from './hash-cache.js';
 import { type Snapshot, takeSnapshot } from './snapshot.js';
 import { Spool } from './spool.js';
 import { coalesced, tarOf } from './tar-pack.js';
-import type { UploadSpec } from './upload-spec.js';
+import type { UploadSpec } from '../batch/upload-spec.js';
 
 /**
  * A run's upload: the snapshot of its folder, taken once (however many machines ask) when the run

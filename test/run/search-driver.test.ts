@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSearch } from '../../src/batch/normalize-search.js';
+import { normalizeSearch } from '../../src/search/normalize-search.js';
 import type { BatchSpec, SearchSpec } from '../../src/batch/spec.js';
 import { SearchDriver } from '../../src/run/search-driver.js';
 import { BatchState } from '../../src/state/batch-state.js';

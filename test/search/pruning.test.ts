@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type EarlyStopping, Pruner, rungsUpTo } from '../../src/search/pruning.js';
+import type { EarlyStopping } from '../../src/batch/spec.js';
+import { Pruner, rungsUpTo } from '../../src/search/pruning.js';
 
 const rule = (more: Partial<EarlyStopping>): EarlyStopping => ({
   rule: 'asha',

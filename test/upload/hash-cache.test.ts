@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HashCache } from '../../src/upload/hash-cache.js';
 import { takeSnapshot } from '../../src/upload/snapshot.js';
-import { defaultUploadLimits } from '../../src/upload/upload-spec.js';
+import { defaultUploadLimits } from '../../src/batch/upload-spec.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const spec = (dir: string) => ({ dir, exclude: [], include: [], ...defaultUploadLimits, keepDays: 14 });

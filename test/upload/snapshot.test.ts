@@ -6,7 +6,7 @@ import { isHyperctlError } from '../../src/index.js';
 import { takeSnapshot } from '../../src/upload/snapshot.js';
 import { coalesced, tarOf, tarSizeOf } from '../../src/upload/tar-pack.js';
 import { uploadFor } from '../../src/upload/upload.js';
-import { defaultUploadLimits, type UploadSpec } from '../../src/upload/upload-spec.js';
+import { defaultUploadLimits, type UploadSpec } from '../../src/batch/upload-spec.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Writes files (path → text) under a new folder. */

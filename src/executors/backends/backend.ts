@@ -1,8 +1,10 @@
 import type { BackendSpec, BatchSpec } from '../../batch/spec.js';
 import type { Upload } from '../../upload/upload.js';
-import type { UploadSpec } from '../../upload/upload-spec.js';
+import type { UploadSpec } from '../../batch/upload-spec.js';
 import type { Executor } from '../executor.js';
 import type { FetchedFiles } from '../ssh/transfers.js';
+
+export type { FetchedFiles };
 
 /** What making a backend's executors takes besides the batch. */
 export interface ExecutorSettings {

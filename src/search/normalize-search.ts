@@ -1,17 +1,17 @@
 import { parseDocument } from 'yaml';
 import { resolveUserPath } from '../paths.js';
-import { fromNniSpace } from '../search/nni-space.js';
-import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from '../search/space.js';
-import { resolveAssets } from './assets.js';
-import { configShapeIssues } from './config-shape.js';
-import { canonicalJson, shortHash } from './names.js';
-import { readRegularFile } from './regular-file.js';
-import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from './normalize.js';
-import { expandCommand, placeholderNames } from './placeholders.js';
-import type { SearchTemplateInput } from './schema.js';
-import type { BatchSpec, SearchSpec } from './spec.js';
-import type { JsonValue } from './types.js';
-import { invalid } from './validate.js';
+import { fromNniSpace } from './nni-space.js';
+import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from './space.js';
+import { resolveAssets } from '../batch/assets.js';
+import { configShapeIssues } from '../batch/config-shape.js';
+import { canonicalJson, shortHash } from '../batch/names.js';
+import { readRegularFile } from '../batch/regular-file.js';
+import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from '../batch/normalize.js';
+import { expandCommand, placeholderNames } from '../batch/placeholders.js';
+import type { SearchTemplateInput } from '../batch/schema.js';
+import type { BatchSpec, SearchSpec } from '../batch/spec.js';
+import type { JsonValue } from '../batch/types.js';
+import { invalid } from '../batch/validate.js';
 
 /**
  * A search template with every default filled in: the batch's fields as for any batch, and its

@@ -3,7 +3,7 @@ import type { JobParams, JobStatus } from '../batch/types.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import { type Objective, statedObjective } from '../results/objective.js';
 import { parseSearchSpace } from '../search/space.js';
-import type { SearchProgress } from '../state/search-progress-types.js';
+import type { SearchProgress } from './search-progress.js';
 
 /**
  * A job as the daemon's API and the CLI's `--json` show it.
