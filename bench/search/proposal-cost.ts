@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 
 const rootAt = process.argv.indexOf('--root');
 const root = rootAt === -1 ? new URL('../../', import.meta.url).href : `${pathToFileURL(process.argv[rootAt + 1]!).href}/`;
-const { normalizeSearch } = await import(`${root}src/batch/normalize-search.ts`);
+// Where an older checkout kept it too: builds are compared side by side.
+const { normalizeSearch } = await import(`${root}src/search/normalize-search.ts`).catch(() => import(`${root}src/batch/normalize-search.ts`));
 const { SearchDriver } = await import(`${root}src/run/search-driver.ts`);
 const { BatchState } = await import(`${root}src/state/batch-state.ts`);
 
