@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { objectiveOf, toJobInfo, type BatchInfo, type JobInfo } from '../wire/protocol.js';
 import { jobsPerTrial, searchProgress } from '../state/search-progress.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
-import { readBatch, readSpec, type StoredBatch } from '../store/read-batch.js';
+import { followBatch, readSpec, type StoredBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
 import { type JobResult, withLiveMetrics } from '../state/job-result.js';
 import { unknownJob } from '../text/closest-names.js';
@@ -36,11 +36,12 @@ const freshForMs = 250;
 export function diskSource(batchesDataDir: string, name: string): BatchSource {
   // The spec is read once; the journal at every call, which is current while a run writes it.
   const spec = readSpec(batchesDataDir, name);
-  // Folding a big journal takes time: reads in quick succession (a log printed chunk by chunk)
-  // share one fold for a moment, as current as a running batch's files need.
+  // The journal is followed: each look reads what it gained. Looks in quick succession (a log
+  // printed chunk by chunk) share one for a moment, as current as a running batch's files need.
+  const follow = followBatch(batchesDataDir, name, spec);
   let last: { batch: StoredBatch; at: number } | undefined;
   const read = () => {
-    if (!last || Date.now() - last.at > freshForMs) last = { batch: readBatch(batchesDataDir, name, spec), at: Date.now() };
+    if (!last || Date.now() - last.at > freshForMs) last = { batch: follow(), at: Date.now() };
     return last.batch;
   };
   const find = (batch: StoredBatch, job: string) => {

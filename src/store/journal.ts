@@ -13,32 +13,71 @@ const readChunkBytes = 1 << 20;
  * a time into one buffer: a 40 MB journal read whole cost as much in fresh memory as in parsing.
  */
 export function readJournal(path: string, chunkBytes = readChunkBytes): JournalRecord[] {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+  return new JournalTail(path, chunkBytes).read(true).records;
+}
+
+/**
+ * A journal read as it grows: each {@link JournalTail.read} returns the whole records appended
+ * since the last, so a reader that follows a running batch never folds its journal again. A journal
+ * that was replaced or cut shorter since is read again from its start, and `restarted` says so.
+ */
+export class JournalTail {
+  readonly #path: string;
+  readonly #chunkBytes: number;
+  #position = 0;
+  #file: { readonly dev: number; readonly ino: number } | undefined;
+  /** A line not yet ended: a record still being appended. */
+  #rest = '';
+  #decoder = new StringDecoder('utf8');
+
+  constructor(path: string, chunkBytes = readChunkBytes) {
+    this.#path = path;
+    this.#chunkBytes = chunkBytes;
   }
-  const records: JournalRecord[] = [];
-  try {
-    const buffer = Buffer.allocUnsafe(chunkBytes);
-    // A character split between two chunks is decoded whole.
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
-    for (let position = 0; ; ) {
-      const read = readSync(fd, buffer, 0, buffer.length, position);
-      if (read === 0) break;
-      position += read;
-      const lines = (rest + decoder.write(buffer.subarray(0, read))).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) addRecord(records, line);
+
+  /** The records appended since the last read; with `last`, a final line without its newline too (the file is read once). */
+  read(last = false): { readonly records: JournalRecord[]; readonly restarted: boolean } {
+    let fd: number;
+    try {
+      fd = openSync(this.#path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const restarted = this.#position > 0;
+      this.#restart();
+      return { records: [], restarted };
     }
-    addRecord(records, rest + decoder.end());
-  } finally {
-    closeSync(fd);
+    const records: JournalRecord[] = [];
+    let restarted = false;
+    try {
+      const { dev, ino, size } = fstatSync(fd);
+      if (this.#file && (this.#file.dev !== dev || this.#file.ino !== ino || size < this.#position)) {
+        this.#restart();
+        restarted = true;
+      }
+      this.#file = { dev, ino };
+      const buffer = Buffer.allocUnsafe(Math.min(this.#chunkBytes, Math.max(size - this.#position, 1)));
+      for (;;) {
+        const read = readSync(fd, buffer, 0, buffer.length, this.#position);
+        if (read === 0) break;
+        this.#position += read;
+        // A character split between two chunks is decoded whole.
+        const lines = (this.#rest + this.#decoder.write(buffer.subarray(0, read))).split('\n');
+        this.#rest = lines.pop()!;
+        for (const line of lines) addRecord(records, line);
+      }
+      if (last) addRecord(records, this.#rest + this.#decoder.end());
+    } finally {
+      closeSync(fd);
+    }
+    return { records, restarted };
   }
-  return records;
+
+  #restart(): void {
+    this.#position = 0;
+    this.#file = undefined;
+    this.#rest = '';
+    this.#decoder = new StringDecoder('utf8');
+  }
 }
 
 function addRecord(records: JournalRecord[], line: string): void {

@@ -7,7 +7,7 @@ import { batchStatus, type BatchStatus } from '../state/batch-status.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { batchFiles } from '../batch/batch-folder.js';
-import { readJournal } from './journal.js';
+import { JournalTail, readJournal } from './journal.js';
 import { specFromStored } from './spec-file.js';
 import { closestNames } from '../text/closest-names.js';
 
@@ -53,19 +53,46 @@ function batchNames(batchesDataDir: string): string[] {
 /** Reads one batch's folder; `E_BATCH_NOT_FOUND` when there is none. */
 export function readBatch(batchesDataDir: string, name: string, spec: BatchSpec = readSpec(batchesDataDir, name)): StoredBatch {
   const dir = join(batchesDataDir, name);
+  const records = readJournal(join(dir, batchFiles.journal));
+  return storedBatch(dir, name, spec, new BatchState(spec).applyAll(records), records.length > 0);
+}
+
+/**
+ * Follows one batch's folder as a run writes it: each call reads only the records its journal
+ * gained since the last (all of it again only when it was replaced), so a view of a running batch
+ * costs what the batch adds, not its whole journal at every look.
+ */
+export function followBatch(batchesDataDir: string, name: string, spec: BatchSpec): () => StoredBatch {
+  const dir = join(batchesDataDir, name);
+  const tail = new JournalTail(join(dir, batchFiles.journal));
+  let state = new BatchState(spec);
+  let started = false;
+  return () => {
+    const { records, restarted } = tail.read();
+    if (restarted) {
+      state = new BatchState(spec);
+      started = false;
+    }
+    state.applyAll(records);
+    started ||= records.length > 0;
+    return storedBatch(dir, name, spec, state, started);
+  };
+}
+
+/** A batch from its state folded so far (`started`: its journal has a record), its runner and its last run. */
+function storedBatch(dir: string, name: string, spec: BatchSpec, state: BatchState, started: boolean): StoredBatch {
   const runner = readRunner(dir);
   // A runner whose jobs are over and whose daemon still serves does not run anything.
   const active = runner !== null && runner.finishedAt === undefined;
-  const records = readJournal(join(dir, batchFiles.journal));
   let lastRun: LastRunInfo | null = null;
   try {
     lastRun = JSON.parse(readFileSync(join(dir, batchFiles.lastRun), 'utf8')) as LastRunInfo;
   } catch {
     // never finished a run
   }
-  const state = new BatchState(spec).applyAll(records);
+  // Nothing runs it: what the journal left open ends as it will for any reader (a new run's record sends it back).
   if (!active) state.settle(lastRun?.endedAt ?? Date.now());
-  const status = batchStatus({ active, counts: state.counts(), started: records.length > 0 || lastRun !== null, interrupted: lastRun?.interrupted ?? false });
+  const status = batchStatus({ active, counts: state.counts(), started: started || lastRun !== null, interrupted: lastRun?.interrupted ?? false });
   const jobs = state.all().map((job) => toJobResult(job, state.runStartedAt));
   return { name, dataDir: dir, status, spec, state, jobs, runner, lastRun };
 }

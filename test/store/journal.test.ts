@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../src/state/records.js';
@@ -6,7 +6,7 @@ import type { JobLaunch } from '../../src/executors/executor.js';
 import { runBatch } from '../../src/index.js';
 import { BatchState } from '../../src/state/batch-state.js';
 import { readBatch } from '../../src/store/read-batch.js';
-import { compactedRecords, compactJournal, JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
+import { compactedRecords, compactJournal, JournalTail, JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
 import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -119,6 +119,29 @@ describe('the journal', () => {
     const journal = readJournal(join(root, 'b', 'journal.jsonl'));
     expect(journal.map((r) => r.e)).toEqual(['run', 'exit', 'exit', 'exit']);
     expect(readBatch(root, 'b').jobs).toEqual(result.jobs);
+  });
+});
+
+describe('following a journal as it grows', () => {
+  it('reads only what was appended since, holds a line until it ends, and reads a replaced or shortened journal again', () => {
+    const file = join(tempDir(), 'journal.jsonl');
+    const tail = new JournalTail(file, 16);
+    expect(tail.read()).toEqual({ records: [], restarted: false });
+    const lines = records.map((r) => `${JSON.stringify(r)}\n`);
+    appendFileSync(file, lines[0]! + lines[1]!);
+    expect(tail.read().records).toEqual(records.slice(0, 2));
+    // A record being appended: read once its line ends, once.
+    appendFileSync(file, lines[2]!.slice(0, 10));
+    expect(tail.read().records).toEqual([]);
+    appendFileSync(file, lines[2]!.slice(10) + lines[3]!);
+    expect(tail.read().records).toEqual(records.slice(2));
+    expect(tail.read()).toEqual({ records: [], restarted: false });
+    // Compacted: a new file in its place.
+    writeFileSync(`${file}.new`, lines[0]! + lines[3]!);
+    renameSync(`${file}.new`, file);
+    expect(tail.read()).toEqual({ records: [records[0], records[3]], restarted: true });
+    truncateSync(file, lines[0]!.length);
+    expect(tail.read()).toEqual({ records: [records[0]], restarted: true });
   });
 });
 
