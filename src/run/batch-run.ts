@@ -110,6 +110,8 @@ export class BatchRun extends RunStateView implements RunView {
       return await this.#runSetUp(setUp);
     } finally {
       await setUp.release();
+      // Over, its daemon closed: what ran the jobs goes, a huge batch's feed with it.
+      this.#parts = undefined;
     }
   }
 

@@ -2,6 +2,7 @@ import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import type { Executor } from '../executors/executor.js';
 import { findLeftoverJobGroups } from '../executors/leftover-jobs.js';
+import { LocalExecutor } from '../executors/local.js';
 import { terminateGroup } from '../executors/process-group.js';
 import { BatchStore } from '../store/batch-store.js';
 import { isAlive } from '../store/process-identity.js';
@@ -165,17 +166,17 @@ export async function placeJobs(
 export async function endOrphans(store: BatchStore, spec: BatchSpec, executors: readonly Executor[], killGraceMs: number): Promise<void> {
   const groups = new Set<number>();
   const waits: Promise<void>[] = [];
-  const here = backendOf(spec.backend).runsHere;
   for (const record of store.previous.values()) {
     if (record.e !== 'start' || record.handle !== undefined) continue;
-    if (here) {
+    // The executor it ran on says where: a process of this machine, or one its machine ends.
+    const executor = executors.find((e) => e.host === record.host);
+    if (executor instanceof LocalExecutor) {
       if (record.pid !== undefined && isAlive({ pid: record.pid, startTicks: record.ticks ?? null })) groups.add(record.pid);
       continue;
     }
-    const executor = executors.find((e) => e.host === record.host);
     if (executor?.endOrphan) waits.push(executor.endOrphan(spec.name, record.job).catch(() => undefined));
   }
-  if (here) {
+  if (executors.some((e) => e instanceof LocalExecutor)) {
     const elsewhere = new Set(spec.jobs.map((job) => job.dataDir).filter((dir) => !dir.startsWith(`${spec.dataDir}/`)));
     for (const group of await findLeftoverJobGroups({ batchName: spec.name, batchDir: spec.dataDir, jobDataDirs: elsewhere })) groups.add(group);
   }
