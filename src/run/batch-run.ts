@@ -15,8 +15,8 @@ import { RunStateView } from './run-state-view.js';
 import { HaltPolicy } from './halt-policy.js';
 import type { RunBatchOptions } from './options.js';
 import { watchPauseFile } from './pause-file.js';
-import { RunControl, type StopCause } from './run-control.js';
-import { describeStop, runResult } from './run-result.js';
+import { RunControl } from './run-control.js';
+import { describeStop, runResult, type StoppingCause } from './run-result.js';
 import { aborted, endOrphans, type SetUp, setUpRun } from './run-setup.js';
 import type { RunSteering, RunView, ServingDaemon } from './run-view.js';
 import { feedSource } from './schedule.js';
@@ -110,8 +110,6 @@ export class BatchRun extends RunStateView implements RunView {
       return await this.#runSetUp(setUp);
     } finally {
       await setUp.release();
-      // Over, its daemon closed: what ran the jobs goes, a huge batch's feed with it.
-      this.#parts = undefined;
     }
   }
 
@@ -253,7 +251,7 @@ export class BatchRun extends RunStateView implements RunView {
    * Stops the batch starting jobs for `cause`, saying so first, unless it stopped already: then only
    * a stop asked for acts (after the end, it ends the serving).
    */
-  #stopWith(cause: Extract<StopCause, { kind: 'asked' | 'halt' | 'unreported' }>): void {
+  #stopWith(cause: StoppingCause): void {
     const kill = cause.kind === 'asked' ? cause.kill : cause.kind === 'halt' && cause.now;
     if (this.active && !this.#control.drain.aborted) this.#emit({ type: 'batch:stopping', reason: describeStop(cause), kill });
     else if (cause.kind !== 'asked') return;

@@ -10,7 +10,7 @@ import type { LiveMetrics } from './live-metrics.js';
 import type { RunBatchOptions } from './options.js';
 import type { RunControl } from './run-control.js';
 import type { SetUp } from './run-setup.js';
-import { Schedule } from './schedule.js';
+import { maxInFlight, Schedule } from './schedule.js';
 import { SearchDriver } from './search-driver.js';
 import { SearchSource } from './search-source.js';
 
@@ -104,7 +104,7 @@ function searchParts(hooks: RunHooks, leftovers: readonly JobSpec[], slots: () =
   const driver = new SearchDriver(hooks.spec as BatchSpec & { search: SearchSpec }, hooks.state);
   const source = new SearchSource(driver, leftovers, {
     // Without a bound on slots, as many as the schedule keeps in flight.
-    slots: () => (Number.isFinite(slots()) ? slots() : 256),
+    slots: () => (Number.isFinite(slots()) ? slots() : maxInFlight),
     get startedAt() {
       return hooks.startedAt;
     },

@@ -55,7 +55,7 @@ function searchResult(state: BatchState, end: RunEnd): SearchResult {
   const best = driver.best();
   const { algorithm, metric, goal } = driver.search;
   // What made the batch start no more jobs first: a stop, a halt, early stopping giving up.
-  const stopping = end.control.causes.find((cause) => cause.kind === 'asked' || cause.kind === 'halt' || cause.kind === 'unreported');
+  const stopping = end.control.causes.find((cause): cause is StoppingCause => cause.kind === 'asked' || cause.kind === 'halt' || cause.kind === 'unreported');
   const stoppedBecause =
     end.control.first('state-unwritable') !== undefined
       ? 'the batch state could not be written'
@@ -71,24 +71,13 @@ function searchResult(state: BatchState, end: RunEnd): SearchResult {
   return { algorithm, trials: state.trials().length, stoppedBecause, ...(metric !== undefined ? { metric } : {}), goal, ...(best ? { best } : {}) };
 }
 
-/** What `batch:stopping` says of a cause that stops the batch starting jobs. */
-export function describeStop(cause: StopCause): string {
-  switch (cause.kind) {
-    case 'asked':
-      return 'the batch was stopped';
-    case 'halt':
-      return `${cause.failures} job(s) failed (halt.fail reached)`;
-    case 'unreported':
-      return cause.reason;
-    case 'no-machine':
-      return 'every machine was lost';
-    case 'interrupted':
-      return 'interrupted';
-    case 'state-unwritable':
-      return 'the batch state could not be written';
-    case 'listener-failed':
-      return 'an event listener failed';
-  }
+/** A cause that stops the batch starting jobs while it runs on: what `batch:stopping` says of it. */
+export type StoppingCause = Extract<StopCause, { readonly kind: 'asked' | 'halt' | 'unreported' }>;
+
+/** What `batch:stopping` (and a search's result) says of a {@link StoppingCause}. */
+export function describeStop(cause: StoppingCause): string {
+  if (cause.kind === 'asked') return 'the batch was stopped';
+  return cause.kind === 'halt' ? `${cause.failures} job(s) failed (halt.fail reached)` : cause.reason;
 }
 
 /** What the executors moved to and from their machines, when any did. */

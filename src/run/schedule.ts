@@ -15,7 +15,7 @@ export interface JobSource {
 }
 
 /** Jobs waiting for a place at once, at most: a bound on memory and on the pool's work per change. */
-const maxInFlight = 256;
+export const maxInFlight = 256;
 
 /**
  * The run's one scheduler loop: takes jobs from `source` a little ahead of the slots (so a huge
