@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
-import { createInterface } from 'node:readline';
 import { onAbort } from '../abortable-wait.js';
 import { processStartTicks } from '../store/process-identity.js';
+import { type Incoming, JsonLinesChannel } from './json-lines-channel.js';
 import { findStartedJob } from './leftover-jobs.js';
 import { signalGroup } from './process-group.js';
 import { childrenOf, childState, type EndStatus, signalName } from './process-status.js';
@@ -53,6 +52,18 @@ interface Waiting {
   env: Readonly<Record<string, string>>;
 }
 
+/** What the starter says (see the protocol at the top of process_starter.py). */
+type Answer =
+  | readonly ['ready']
+  | readonly ['pong']
+  | readonly ['started', number, number, number | null]
+  | readonly ['failed', number, string]
+  | readonly ['late', number]
+  | readonly ['ended', number, number | null, number | null];
+
+/** Its answers are a few numbers and a message at most. */
+const maxAnswerBytes = 64 * 1024;
+
 /** How often a busy starter is asked whether it still answers, and how often a stalled one's jobs are looked at. */
 const pingMs = 1000;
 const watchMs = 200;
@@ -66,10 +77,9 @@ const closeMs = 1000;
  * started are read from `/proc` while they wait for it to reap them.
  */
 export class ProcessStarter {
-  readonly #child: ChildProcess;
+  readonly #channel: JsonLinesChannel;
   readonly #pid: number;
   readonly #waiting = new Map<number, Waiting>();
-  readonly #exited: Promise<void>;
   readonly #answerMs: number;
   readonly #onStall: ((message: string) => void) | undefined;
   #nextId = 0;
@@ -78,10 +88,9 @@ export class ProcessStarter {
   #pinging: NodeJS.Timeout | undefined;
   #watching: NodeJS.Timeout | undefined;
 
-  private constructor(child: ChildProcess, exited: Promise<void>, options: StarterOptions) {
-    this.#child = child;
-    this.#pid = child.pid!;
-    this.#exited = exited;
+  private constructor(channel: JsonLinesChannel, options: StarterOptions) {
+    this.#channel = channel;
+    this.#pid = channel.pid!;
     this.#answerMs = options.answerMs ?? 5000;
     this.#onStall = options.onStall;
   }
@@ -94,34 +103,29 @@ export class ProcessStarter {
   static async open(baseEnv: NodeJS.ProcessEnv, options: StarterOptions = {}): Promise<ProcessStarter | undefined> {
     const answerMs = options.answerMs ?? 5000;
     // Isolated (-I: no PYTHON* variables, no user site), no site module (-S: starts in ~15 ms), UTF-8 for every text.
-    const child = spawn(options.interpreter ?? 'python3', ['-I', '-S', '-X', 'utf8', '-c', starterProgram], {
-      // A session of its own: Ctrl-C on the terminal is for the runner, which stops its jobs first.
-      detached: true,
-      stdio: ['pipe', 'pipe', 'ignore'],
+    const channel = new JsonLinesChannel(options.interpreter ?? 'python3', ['-I', '-S', '-X', 'utf8', '-c', starterProgram], {
+      stderr: 'ignore',
+      maxLineBytes: maxAnswerBytes,
     });
-    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    const lines = createInterface({ input: child.stdout!, crlfDelay: Number.POSITIVE_INFINITY });
-    child.stdin!.on('error', () => {});
     let timer: NodeJS.Timeout | undefined;
-    const ready = await new Promise<boolean | 'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), answerMs);
-      child.once('error', () => resolve(false));
-      child.once('exit', () => resolve(false));
-      lines.once('line', (line) => resolve(line === 'ready'));
-      if (options.signal) void onAbort(options.signal).then(() => resolve(false));
-    });
+    const ready = await Promise.race([
+      channel.next().then((incoming) => answerOf(incoming)?.[0] === 'ready'),
+      channel.exited.then(() => false),
+      new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), answerMs))),
+      ...(options.signal ? [onAbort(options.signal).then(() => false)] : []),
+    ]);
     clearTimeout(timer);
     if (ready !== true) {
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-      lines.close();
+      if (channel.pid !== undefined) signalGroup(channel.pid, 'SIGKILL');
+      channel.destroyOutput();
       if (ready === 'late') options.onStall?.(`the process starter did not answer in ${answerMs / 1000} s: jobs start with Node's spawn`);
       return undefined;
     }
-    const starter = new ProcessStarter(child, exited, options);
-    lines.on('line', (line) => starter.#answer(line));
-    child.once('close', () => starter.#lose('the process starter ended'));
+    const starter = new ProcessStarter(channel, options);
+    channel.listen((incoming) => starter.#answer(incoming));
+    void channel.closed.then(() => starter.#lose('the process starter ended'));
     const env = Object.fromEntries(Object.entries(baseEnv).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    child.stdin!.write(`${JSON.stringify(env)}\n`);
+    channel.send(env);
     starter.#idle();
     return starter;
   }
@@ -148,7 +152,7 @@ export class ProcessStarter {
     const message = { id, command, env, cwd: resolvePath(request.cwd), stdout: resolvePath(request.stdoutPath), stderr: resolvePath(request.stderrPath), late };
     return new Promise<StartedProcess>((started, failed) => {
       this.#waiting.set(id, { started, failed, env });
-      this.#child.stdin!.write(`${JSON.stringify(message)}\n`);
+      this.#channel.send(message);
     });
   }
 
@@ -156,42 +160,42 @@ export class ProcessStarter {
   async close(): Promise<void> {
     this.#gone ??= 'the process starter was closed';
     // Its end is awaited: until then it holds the event loop again.
-    this.#busy();
-    this.#child.stdin!.end();
+    this.#channel.hold(true);
+    this.#channel.endInput();
     // It ends at once when its input does; one that does not (stopped) is ended.
     const kill = setTimeout(() => signalGroup(this.#pid, 'SIGKILL'), closeMs);
-    await this.#exited;
+    await this.#channel.closed;
     clearTimeout(kill);
   }
 
-  #answer(line: string): void {
-    const [kind, idText, first, second] = line.split(' ');
-    if (kind === 'p') {
+  #answer(incoming: Incoming): void {
+    const answer = answerOf(incoming);
+    if (answer === undefined || answer[0] === 'ready') return;
+    if (answer[0] === 'pong') {
       this.#pingSentAt = undefined;
       return;
     }
-    const id = Number(idText);
+    const id = answer[1];
     const waiting = this.#waiting.get(id);
     if (waiting === undefined) {
       // A start this side gave up on: that copy must not run beside the one placed again.
-      if (kind === 's') signalGroup(Number(first), 'SIGKILL');
+      if (answer[0] === 'started') signalGroup(answer[2], 'SIGKILL');
       return;
     }
-    if (kind === 's') {
+    if (answer[0] === 'started') {
       const { started } = waiting;
       waiting.started = waiting.failed = undefined;
-      waiting.pid = Number(first);
+      waiting.pid = answer[2];
       const end = new Promise<ProcessEnd>((resolve) => {
         waiting.ended = resolve;
       });
-      const ticks = Number(second);
-      started?.({ pid: waiting.pid, startTicks: Number.isFinite(ticks) ? ticks : null, end });
+      started?.({ pid: waiting.pid, startTicks: answer[3], end });
       return;
     }
     this.#forget(id);
-    if (kind === 'f') waiting.failed?.(new Error(JSON.parse(line.slice(line.indexOf(' ', 2) + 1)) as string));
-    else if (kind === 'l') waiting.failed?.(new NotStartedError('the process starter was too slow to start it'));
-    else if (kind === 'e') waiting.ended?.({ code: first === '-' ? null : Number(first), signal: second === '-' ? null : signalName(Number(second)) });
+    if (answer[0] === 'failed') waiting.failed?.(new Error(answer[2]));
+    else if (answer[0] === 'late') waiting.failed?.(new NotStartedError('the process starter was too slow to start it'));
+    else waiting.ended?.({ code: answer[2], signal: answer[3] === null ? null : signalName(answer[3]) });
   }
 
   /** Every second while busy: a ping, and a stall when the last one went unanswered for `answerMs`. */
@@ -199,7 +203,7 @@ export class ProcessStarter {
     if (this.#gone !== undefined) return;
     if (this.#pingSentAt === undefined) {
       this.#pingSentAt = Date.now();
-      this.#child.stdin!.write('{"ping":1}\n');
+      this.#channel.send({ ping: 1 });
     } else if (Date.now() - this.#pingSentAt > this.#answerMs) this.#stall();
   }
 
@@ -260,14 +264,21 @@ export class ProcessStarter {
   #idle(): void {
     this.#stopTimers();
     this.#pingSentAt = undefined;
-    this.#child.unref();
-    (this.#child.stdout as unknown as { unref(): void }).unref();
-    (this.#child.stdin as unknown as { unref(): void }).unref();
+    this.#channel.hold(false);
   }
 
   #busy(): void {
-    this.#child.ref();
-    (this.#child.stdout as unknown as { ref(): void }).ref();
-    (this.#child.stdin as unknown as { ref(): void }).ref();
+    this.#channel.hold(true);
+  }
+}
+
+/** An answer of the starter's; undefined for anything else (its output ended, a line that is not one). */
+function answerOf(incoming: Incoming): Answer | undefined {
+  if (typeof incoming !== 'object') return undefined;
+  try {
+    const answer = JSON.parse(incoming.line) as unknown;
+    return Array.isArray(answer) && typeof answer[0] === 'string' ? (answer as unknown as Answer) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,15 +1,15 @@
 # The process starter of hyperctl's local runs: starts jobs with posix_spawn and reports their ends.
 # Run as `python3 -I -S -X utf8 -c <this file's text>` by src/executors/process-starter.ts.
 #
-# Protocol, one line each way per message. In: the base environment as a JSON object first, then
-# one JSON request per job, {"id", "command", "cwd", "env", "stdout", "stderr", "late"}, or
-# {"ping": 1}. Out: `ready` once; `s ID PID TICKS` when a job started (TICKS: its start time from
-# /proc, `-` where unknown), `f ID "message"` when it could not start, `l ID` when its request came
-# after `late` (epoch milliseconds: the runner may have given up on it) and it was not started,
-# `e ID CODE SIGNAL` when it ended (`-` for the one that does not apply), `p` for a ping. It ends
-# when its input does, leaving running jobs to run, and before it would start a job once the runner
-# that started it is gone. It does not start at all (exit 3) where it cannot start a job as it must
-# (no posix_spawn with a session of its own): the run uses Node's spawn there.
+# Protocol: JSON lines both ways. In: the base environment as an object first, then one request per
+# job, {"id", "command", "cwd", "env", "stdout", "stderr", "late"}, or {"ping": 1}. Out: ["ready"]
+# once; ["started", ID, PID, TICKS] when a job started (TICKS: its start time from /proc, null where
+# unknown), ["failed", ID, MESSAGE] when it could not start, ["late", ID] when its request came after
+# `late` (epoch milliseconds: the runner may have given up on it) and it was not started, ["ended",
+# ID, CODE, SIGNAL] when it ended (null for the one that does not apply), ["pong"] for a ping. It
+# ends when its input does, leaving running jobs to run, and before it would start a job once the
+# runner that started it is gone. It does not start at all (exit 3) where it cannot start a job as
+# it must (no posix_spawn with a session of its own): the run uses Node's spawn there.
 import json, os, selectors, signal, sys, time
 if sys.version_info < (3, 8):
     sys.exit(3)
@@ -34,20 +34,23 @@ running = {}
 # The runner that started this; once it is gone (this is handed to another parent), nothing starts.
 runner = os.getppid()
 
+def tell(*answer):
+    out.write(json.dumps(answer).encode() + b'\n')
+
 def start_ticks(pid):
     try:
         with open('/proc/%d/stat' % pid, 'rb') as stat:
-            return stat.read().rsplit(b')', 1)[1].split()[19]
-    except (OSError, IndexError):
-        return b'-'
+            return int(stat.read().rsplit(b')', 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 def start(base, request):
     # Requests still in the pipe when the runner died have no start record: run, they would run twice.
     if os.getppid() != runner:
         os._exit(0)
-    key = str(int(request['id'])).encode()
+    key = int(request['id'])
     if time.time() * 1000 > request['late']:
-        out.write(b'l %s\n' % key)
+        tell('late', key)
         return
     try:
         cwd = request['cwd']
@@ -63,10 +66,10 @@ def start(base, request):
                 (os.POSIX_SPAWN_OPEN, 2, request['stderr'], created, 0o666)])
     except Exception as error:
         message = error.strerror if isinstance(error, OSError) and error.strerror else str(error) or type(error).__name__
-        out.write(b'f %s %s\n' % (key, json.dumps(message).encode()))
+        tell('failed', key, message)
         return
     running[pid] = key
-    out.write(b's %s %d %s\n' % (key, pid, start_ticks(pid)))
+    tell('started', key, pid, start_ticks(pid))
 
 def reap():
     while running:
@@ -80,9 +83,9 @@ def reap():
         if key is None:
             continue
         if os.WIFSIGNALED(status):
-            out.write(b'e %s - %d\n' % (key, os.WTERMSIG(status)))
+            tell('ended', key, None, os.WTERMSIG(status))
         else:
-            out.write(b'e %s %d -\n' % (key, os.WEXITSTATUS(status)))
+            tell('ended', key, os.WEXITSTATUS(status), None)
 
 def main():
     base = None
@@ -90,7 +93,7 @@ def main():
     selector = selectors.DefaultSelector()
     selector.register(0, selectors.EVENT_READ, 'input')
     selector.register(wake_in, selectors.EVENT_READ, 'child')
-    out.write(b'ready\n')
+    tell('ready')
     out.flush()
     while True:
         for key, _ in selector.select():
@@ -114,7 +117,7 @@ def main():
                     continue
                 request = json.loads(line)
                 if 'ping' in request:
-                    out.write(b'p\n')
+                    tell('pong')
                 else:
                     start(base, request)
         out.flush()

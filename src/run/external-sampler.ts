@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { HyperctlError } from '../errors.js';
+import { JsonLinesChannel } from '../executors/json-lines-channel.js';
 import { terminateGroup } from '../executors/process-group.js';
 
 /** The longest line a sampler may answer with: params, not a dump. */
@@ -22,10 +21,7 @@ export class ExternalSampler {
   readonly #cwd: string;
   readonly #stderrPath: string;
   readonly #timeoutMs: number;
-  #child: ChildProcess | undefined;
-  #lines: AnswerLines | undefined;
-  #exited: string | undefined;
-  #exit: Promise<void> = Promise.resolve();
+  #channel: JsonLinesChannel | undefined;
 
   constructor(command: string, options: { cwd: string; stderrPath: string; timeoutMs: number }) {
     this.#command = command;
@@ -34,56 +30,38 @@ export class ExternalSampler {
     this.#timeoutMs = options.timeoutMs;
   }
 
-  #start(): ChildProcess {
-    if (this.#child) return this.#child;
-    const child = spawn('/bin/sh', ['-c', this.#command], { cwd: this.#cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    this.#child = child;
-    this.#exit = new Promise<void>((resolve) => {
-      child.on('error', (error) => {
-        this.#exited = `it could not start (${error.message})`;
-        resolve();
-      });
-      child.on('exit', (code, signal) => {
-        this.#exited ??= signal ? `it was ended by ${signal}` : `it exited with code ${code}`;
-        resolve();
-      });
-    });
-    // A sampler that stops reading must not stop the run: writes to it then fail, and its next answer is missing.
-    child.stdin!.on('error', () => undefined);
-    this.#lines = new AnswerLines(child.stdout!);
-    logInto(child.stderr!, this.#stderrPath);
-    return child;
-  }
-
-  #send(message: unknown): void {
-    const child = this.#start();
-    if (!child.stdin!.destroyed) child.stdin!.write(`${JSON.stringify(message)}\n`);
+  #start(): JsonLinesChannel {
+    if (this.#channel) return this.#channel;
+    this.#channel = new JsonLinesChannel('/bin/sh', ['-c', this.#command], { cwd: this.#cwd, stderr: 'pipe', maxLineBytes });
+    logInto(this.#channel.stderr!, this.#stderrPath);
+    return this.#channel;
   }
 
   /** Tells the sampler a trial's outcome. */
   tell(message: unknown): void {
-    this.#send({ tell: message });
+    this.#start().send({ tell: message });
   }
 
   /** Asks for the next params; rejects with `E_SAMPLER` when the sampler fails to answer sensibly in time. */
   async ask(message: unknown): Promise<unknown> {
-    this.#send({ ask: message });
+    const channel = this.#start();
+    channel.send({ ask: message });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(this.#failure(`no answer within ${this.#timeoutMs / 1000} s`)), this.#timeoutMs);
     });
     try {
-      const line = await Promise.race([this.#lines!.next(), timeout]);
-      if (line === 'ended') {
+      const incoming = await Promise.race([channel.next(), timeout]);
+      if (incoming === 'ended') {
         // Its output closes a moment before its exit is known: wait that moment for the why.
-        await Promise.race([this.#exit, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-        throw this.#failure(`it closed its output (${this.#exited ?? 'still running'})`);
+        const why = await Promise.race([channel.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 1000).unref())]);
+        throw this.#failure(`it closed its output (${why})`);
       }
-      if (line === 'too long') throw this.#failure('its answer is longer than 1 MiB');
+      if (incoming === 'too long') throw this.#failure('its answer is longer than 1 MiB');
       try {
-        return JSON.parse(line) as unknown;
+        return JSON.parse(incoming.line) as unknown;
       } catch {
-        throw this.#failure(`its answer is not JSON: ${JSON.stringify(line.slice(0, 200))}`);
+        throw this.#failure(`its answer is not JSON: ${JSON.stringify(incoming.line.slice(0, 200))}`);
       }
     } finally {
       clearTimeout(timer);
@@ -99,71 +77,12 @@ export class ExternalSampler {
    * what it left running after it exited (a child holding its output would keep the run alive).
    */
   async close(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.pid === undefined) return;
-    child.stdin!.end();
-    const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-    await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
-    await terminateGroup(child.pid, 1000);
-    child.stdout!.destroy();
-    child.stderr!.destroy();
-  }
-}
-
-/**
- * The lines a sampler writes, one at a time as they are asked for. A line is held only up to
- * {@link maxLineBytes}: past that it is dropped as it comes (up to its newline) and read as `too
- * long`, so an answer without end costs no memory.
- */
-class AnswerLines {
-  readonly #decoder = new StringDecoder('utf8');
-  readonly #ready: string[] = [];
-  #partial = '';
-  #partialBytes = 0;
-  #overlong = false;
-  #ended = false;
-  #wake: (() => void) | undefined;
-
-  constructor(stream: NodeJS.ReadableStream) {
-    stream.on('data', (chunk: Buffer) => this.#take(chunk));
-    stream.on('end', () => {
-      this.#ended = true;
-      this.#wake?.();
-    });
-    stream.on('error', () => undefined);
-  }
-
-  async next(): Promise<string | 'ended' | 'too long'> {
-    while (this.#ready.length === 0 && !this.#ended) await new Promise<void>((resolve) => (this.#wake = resolve));
-    return this.#ready.shift() ?? 'ended';
-  }
-
-  #take(chunk: Buffer): void {
-    let start = 0;
-    for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
-      this.#append(chunk.subarray(start, newline));
-      // An overlong line was told of as it crossed the limit.
-      if (!this.#overlong) this.#ready.push(this.#partial + this.#decoder.end());
-      this.#partial = '';
-      this.#partialBytes = 0;
-      this.#overlong = false;
-      start = newline + 1;
-    }
-    this.#append(chunk.subarray(start));
-    if (this.#ready.length > 0) this.#wake?.();
-  }
-
-  #append(bytes: Buffer): void {
-    if (this.#overlong) return;
-    this.#partialBytes += bytes.length;
-    if (this.#partialBytes > maxLineBytes) {
-      this.#overlong = true;
-      this.#partial = '';
-      this.#decoder.end();
-      this.#ready.push('too long');
-      return;
-    }
-    this.#partial += this.#decoder.write(bytes);
+    const channel = this.#channel;
+    if (!channel || channel.pid === undefined) return;
+    channel.endInput();
+    await Promise.race([channel.exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
+    await terminateGroup(channel.pid, 1000);
+    channel.destroyOutput();
   }
 }
 
