@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../src/daemon/openapi.js';
+import { openApiDocument } from '../../src/daemon/routes.js';
 import { isHyperctlError, runBatch, type DaemonEvent } from '../../src/index.js';
 import { gatedJob, type DaemonBatch, useDaemonBatches } from '../helpers/daemon-batch.js';
 import { waitFor } from '../helpers/processes.js';
