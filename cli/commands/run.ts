@@ -99,8 +99,8 @@ export const runCommand = defineCommand({
       controller.abort(signal);
     };
     let result: BatchResult | undefined;
-    // Machines the reporter has already said are left out, with why.
-    let machinesDown = 0;
+    // Machines the reporter has said are left out, with why, and not said to be back since.
+    const machinesDown = new Set<string>();
     // Every option is listed, so a new SDK option fails this type check until the CLI decides about it.
     const options: { [K in keyof Required<RunBatchOptions>]: RunBatchOptions[K] } = {
       batchesDataDir: args['batches-data-dir'],
@@ -111,7 +111,8 @@ export const runCommand = defineCommand({
           reporter.finish(result);
         }
         if (event.type === 'daemon:serving') serving = true;
-        if (event.type === 'host:down') machinesDown++;
+        if (event.type === 'host:down') machinesDown.add(event.host);
+        if (event.type === 'host:up') machinesDown.delete(event.host);
         reporter.onEvent(event);
       },
       parallelism,
@@ -141,8 +142,8 @@ export const runCommand = defineCommand({
       if (port !== undefined && isHyperctlError(error) && error.code === 'E_DAEMON_PORT_IN_USE')
         throw new HyperctlError('E_DAEMON_PORT_IN_USE', `--port ${port}: the port is already in use; choose another (0 picks a free one) or stop what uses it`);
       // Each machine's reason was printed as it was left out: the error does not say them again.
-      if (!result && !args.json && isHyperctlError(error) && error.code === 'E_NO_MACHINE' && machinesDown > 0 && machinesDown === error.issues.length)
-        throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs (${machinesDown === 1 ? 'why is said' : "each one's reason is"} above)`);
+      if (!result && !args.json && isHyperctlError(error) && error.code === 'E_NO_MACHINE' && machinesDown.size > 0 && machinesDown.size === error.issues.length)
+        throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs (${machinesDown.size === 1 ? 'why is said' : "each one's reason is"} above)`);
       // A batch whose state could not be written must not end in its summary alone: the error says what to do.
       if (!result || (isHyperctlError(error) && error.code === 'E_STATE_WRITE')) throw error;
     } finally {

@@ -1,5 +1,6 @@
 import type { BatchSpec } from '../batch/spec.js';
 import { backendOf } from '../executors/backends/backend-of.js';
+import type { ExecutorSettings } from '../executors/backends/backend.js';
 import type { Executor } from '../executors/executor.js';
 import { resolveGpuLockDir } from '../paths.js';
 import type { Upload } from '../upload/upload.js';
@@ -21,7 +22,7 @@ export function createExecutors(
   spec: BatchSpec,
   options: Pick<RunBatchOptions, 'killGraceMs' | 'gpuLockDir'>,
   upload?: Upload,
-  hooks: { onUploadProgress?: (host: string, sent: number, total: number) => void; onWarning?: (message: string) => void } = {},
+  hooks: Pick<ExecutorSettings, 'onUploadProgress' | 'onWarning' | 'onHealth'> = {},
 ): Executor[] {
   const gpuLockDir = resolveGpuLockDir(options.gpuLockDir);
   return backendOf(spec.backend).executors(spec, {

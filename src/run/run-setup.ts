@@ -52,6 +52,7 @@ export async function setUpRun(
     createExecutors(spec, options, upload, {
       onUploadProgress: (host, sent, total) => emit({ type: 'host:upload-progress', host, sent, total }),
       onWarning: (message) => emit({ type: 'warning', message: `local: ${message}` }),
+      onHealth: (host, health, reason) => emit(health === 'up' ? { type: 'host:up', host } : { type: 'host:down', host, reason }),
     });
   const onOuterAbort = () => {
     // Jobs a cluster scheduler runs may go on without this runner: a later run follows them.

@@ -180,5 +180,7 @@ describe('the remote backend on a pool of machines', () => {
     const retried = events.filter((e) => e.type === 'job:retry');
     expect(retried.length).toBeGreaterThanOrEqual(1);
     expect(retried[0]).toMatchObject({ host: network.hosts[1]!.address, reason: expect.stringContaining('lost the connection') });
+    expect(events).toContainEqual({ type: 'host:down', host: network.hosts[1]!.address, reason: 'its connection was lost (reconnecting)' });
+    expect(events.filter((e) => e.type === 'host:up')).toEqual([]);
   });
 });

@@ -324,6 +324,12 @@ describe('the remote backend on a real sshd', () => {
     ]);
     expect(events.find((e) => e.type === 'job:retry')).toMatchObject({ job: 'j0', reason: expect.stringContaining('lost the connection') });
     expect(readFileSync(join(root, 'blip', 'j0', 'stdout'), 'utf8')).toBe('done\n');
+    // The machine was said to be down while it reconnected, then back.
+    const health = events.filter((e) => e.type === 'host:down' || e.type === 'host:up');
+    expect(health).toEqual([
+      { type: 'host:down', host: host.address, reason: 'its connection was lost (reconnecting)' },
+      { type: 'host:up', host: host.address },
+    ]);
   });
 
   it('a re-run after kill -9 of the runner ends what the dead run left on the machine', async ({ skip }) => {

@@ -1,7 +1,7 @@
 import type { BackendSpec, BatchSpec } from '../../batch/spec.js';
 import type { Upload } from '../../upload/upload.js';
 import type { UploadSpec } from '../../batch/upload-spec.js';
-import type { Executor } from '../executor.js';
+import type { Executor, ExecutorHealth } from '../executor.js';
 import type { FetchedFiles } from '../ssh/transfers.js';
 
 export type { FetchedFiles };
@@ -16,6 +16,8 @@ export interface ExecutorSettings {
   readonly upload?: Upload;
   readonly onUploadProgress?: (host: string, sent: number, total: number) => void;
   readonly onWarning?: (message: string) => void;
+  /** Told when a machine's connection is lost, back, or lost for good (as an SSH executor's `onHealth` is). */
+  readonly onHealth?: (host: string, health: ExecutorHealth, reason: string) => void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { BackendSpec } from '../../batch/spec.js';
 import { HyperctlError } from '../../errors.js';
+import type { ExecutorHealth } from '../executor.js';
 import { SshExecutor } from '../ssh/ssh-executor.js';
 import type { Backend } from './backend.js';
 import { isLoopback } from './loopback.js';
@@ -35,6 +36,7 @@ export function remoteBackend(spec: RemoteSpec): Backend {
             cleanup: spec.cleanup,
             ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
             ...(settings.gpuLockDir !== undefined ? { gpuLockDir: settings.gpuLockDir } : {}),
+            ...(settings.onHealth ? { onHealth: (health: ExecutorHealth, reason: string) => settings.onHealth!(machine.hostname, health, reason) } : {}),
           }),
       ),
     warnings: (batch, daemon) => {

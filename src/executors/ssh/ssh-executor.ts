@@ -1,22 +1,18 @@
-import { StringDecoder } from 'node:string_decoder';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { posix } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, ClientChannel } from 'ssh2';
 import type { RemoteMachineConfig } from '../../batch/types.js';
 import type { Upload } from '../../upload/upload.js';
 import type { Capacity } from '../capacity.js';
-import { capacityOf, capacityProbe, gpuIndices, type ProbeRun, parseProbe, probeOutput } from '../capacity-probe.js';
+import { capacityOf, capacityProbe, gpuIndices, parseProbe, probeOutput } from '../capacity-probe.js';
 import { type GpuState, parseGpus } from '../gpu-probe.js';
 import { isHyperctlError } from '../../errors.js';
 import { exited, failedExit, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
 import { privateTmpEnv, resourcesFolder } from '../job-files.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
-import { openConnection, type HostKeyPolicy } from './connect.js';
+import { ChannelOpenError, ConnectionPool, textOf } from './connection-pool.js';
 import { pacedFor } from './paced-send.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript, leaseTakenFilter } from './remote-script.js';
@@ -48,22 +44,12 @@ export interface SshExecutorOptions {
   readonly onUploadProgress?: (sent: number, total: number) => void;
   /** The folder of GPU lease files on the machine. @defaultValue `/run/lock/hyperctl`, else `/tmp/hyperctl-locks` */
   readonly gpuLockDir?: string;
+  /**
+   * Told when the machine's connection is lost (`down`, while it reconnects), back (`up`), or lost
+   * for good (`gone`), with why.
+   */
+  readonly onHealth?: (health: ExecutorHealth, reason: string) => void;
 }
-
-interface Connection {
-  readonly client: Client;
-  /** Its socket, where the machine's bytes arrive. */
-  readonly socket: Socket;
-  /** Channels open, or being opened. */
-  channels: number;
-  /** Channels the server has accepted and not yet closed. */
-  accepted: number;
-  /** Channels this connection takes at once; lowered when the server refuses one (`MaxSessions`). */
-  limit: number;
-}
-
-/** Waits between reconnection attempts after a connection was lost; then the machine is gone. */
-const reconnectDelaysMs = [250, 500, 1000, 2000, 4000];
 
 /**
  * Runs jobs on one machine over SSH. One connection serves all of the machine's jobs as separate
@@ -77,16 +63,10 @@ export class SshExecutor implements Executor {
   /** Jobs at once on it. */
   readonly slots: number;
   readonly #options: SshExecutorOptions;
-  readonly #policy: HostKeyPolicy;
-  readonly #connections: Connection[] = [];
   #machine: ResolvedMachine | undefined;
+  #pool: ConnectionPool | undefined;
   #remoteHome = '';
   #remoteBase = '';
-  #health: ExecutorHealth = 'down';
-  #closing = false;
-  #reconnecting: Promise<void> | undefined;
-  /** A connection being opened for want of room on the others: jobs wait for it rather than open more. */
-  #extra: Promise<Connection> | undefined;
   /** The upload's snapshot on the machine, once it is there. */
   #snapshotDir: string | undefined;
   #upload: UploadReport | undefined;
@@ -97,7 +77,6 @@ export class SshExecutor implements Executor {
     this.host = options.machine.hostname;
     this.slots = options.slots ?? options.machine.slots ?? 1;
     this.#channels.host = this.host;
-    this.#policy = { checking: options.hostKeyChecking ?? 'yes', knownHostsFile: options.knownHostsFile };
   }
 
   /** How the upload went, after `open()`. */
@@ -112,13 +91,16 @@ export class SshExecutor implements Executor {
 
   /** `up`, `down` while reconnecting, `gone` once reconnecting failed. */
   get health(): ExecutorHealth {
-    return this.#health;
+    return this.#pool?.health ?? 'down';
   }
 
   /** Connects, and finds where job folders go on the machine. */
   async open(): Promise<void> {
     this.#machine = await resolveMachine(this.#options.machine);
-    await this.#connect();
+    const policy = { checking: this.#options.hostKeyChecking ?? 'yes', knownHostsFile: this.#options.knownHostsFile } as const;
+    const pool = new ConnectionPool(this.#machine, policy, (health, reason) => this.#options.onHealth?.(health, reason));
+    await pool.open();
+    this.#pool = pool;
     const [home = '', ...found] = (await this.#capture('printf \'%s\\n\' "$HOME"; command -v tar >/dev/null 2>&1 && echo tar; :')).split('\n');
     this.#remoteHome = home.trim();
     this.#channels.hasTar = found.includes('tar');
@@ -128,7 +110,6 @@ export class SshExecutor implements Executor {
       this.#snapshotDir = dir;
       this.#upload = report;
     }
-    this.#health = 'up';
   }
 
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
@@ -144,9 +125,9 @@ export class SshExecutor implements Executor {
 
   async #probe(): Promise<string> {
     const probe = capacityProbe(this.#options.gpuLockDir);
-    let run = await this.#run(probe);
+    let run = await this.#pool!.run(probe);
     // It only reads: one that told no exit status (its session cut, a stray signal) is asked again once.
-    if (run.code === null) run = await this.#run(probe);
+    if (run.code === null) run = await this.#pool!.run(probe);
     return probeOutput(run);
   }
 
@@ -173,48 +154,49 @@ export class SshExecutor implements Executor {
         return isHyperctlError(error) ? failedExit(message) : lostExit(`${this.host}: ${message}`);
       }
     }
-    let opened: OpenChannel;
-    try {
-      opened = await this.#openChannel('sh -s');
-    } catch (error) {
-      return lostExit(`${this.host}: ${(error as Error).message}`);
-    }
-    const { connection, channel, closed } = opened;
-    const out = createWriteStream(job.stdoutPath);
-    const err = createWriteStream(job.stderrPath);
-    let killing: Promise<void> | undefined;
+    let exit: { code: number | null; signal: string | null } | undefined;
     let started = !job.gpuLease;
-    const onAbort = () => (killing ??= this.#kill(dataDir));
+    let killing: Promise<void> | undefined;
     try {
-      // A leased job has started once its wrapper said so on stdout (the line is not the job's output).
-      const taken = job.gpuLease
-        ? leaseTakenFilter(() => {
-            started = true;
-            job.onSpawn?.({});
-          })
-        : undefined;
-      forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk), taken);
-      forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
-      channel.end(
-        jobScript(
-          job.command,
-          { dataDir, workingDir, ...(view ? { view } : {}), ...(tmp ? { tmp } : {}) },
-          JSON.stringify(job.params),
-          env,
-          this.#options.killGraceMs ?? 5000,
-          job.gpuLease,
-        ),
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (started) job.onSpawn?.({});
-      await closed;
-      await killing;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      connection.channels--;
-      await Promise.all([finish(out), finish(err)]);
+      await this.#pool!.withChannel('sh -s', async (opened) => {
+        const { channel, closed } = opened;
+        const out = createWriteStream(job.stdoutPath);
+        const err = createWriteStream(job.stderrPath);
+        const onAbort = () => (killing ??= this.#kill(dataDir));
+        try {
+          // A leased job has started once its wrapper said so on stdout (the line is not the job's output).
+          const taken = job.gpuLease
+            ? leaseTakenFilter(() => {
+                started = true;
+                job.onSpawn?.({});
+              })
+            : undefined;
+          forward(channel, out, (chunk) => job.onOutput?.('stdout', chunk), taken);
+          forward(channel.stderr, err, (chunk) => job.onOutput?.('stderr', chunk));
+          channel.end(
+            jobScript(
+              job.command,
+              { dataDir, workingDir, ...(view ? { view } : {}), ...(tmp ? { tmp } : {}) },
+              JSON.stringify(job.params),
+              env,
+              this.#options.killGraceMs ?? 5000,
+              job.gpuLease,
+            ),
+          );
+          signal.addEventListener('abort', onAbort, { once: true });
+          if (started) job.onSpawn?.({});
+          await closed;
+          await killing;
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+          await Promise.all([finish(out), finish(err)]);
+        }
+        exit = opened.exit();
+      });
+    } catch (error) {
+      if (error instanceof ChannelOpenError) return lostExit(`${this.host}: ${error.message}`);
+      throw error;
     }
-    const exit = opened.exit();
     if (!killing && !exit) return lostExit(`lost the connection to ${this.host} while the job ran`);
     if (!killing && !started) return leaseRefusedExit(this.host, exit!.code, exit!.signal, leaseBusyStatus);
     const result = killing ? killedExit(exit?.code ?? null, exit?.signal ?? null) : exited(exit!.code, exit!.signal);
@@ -290,84 +272,7 @@ export class SshExecutor implements Executor {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    this.#closing = true;
-    this.#health = 'gone';
-    for (const { client } of this.#connections.splice(0)) client.end();
-  }
-
-  async #connect(): Promise<Connection> {
-    const { client, socket } = await openConnection(this.#machine!, this.#policy);
-    const connection: Connection = { client, socket, channels: 0, accepted: 0, limit: Number.POSITIVE_INFINITY };
-    this.#connections.push(connection);
-    client.on('error', () => undefined);
-    client.on('close', () => {
-      const index = this.#connections.indexOf(connection);
-      if (index >= 0) this.#connections.splice(index, 1);
-      if (this.#connections.length === 0 && !this.#closing) this.#reconnect();
-    });
-    return connection;
-  }
-
-  /** After the last connection dropped: try again with back-off; the machine is `gone` if it stays away. */
-  #reconnect(): void {
-    if (this.#reconnecting) return;
-    this.#health = 'down';
-    this.#reconnecting = (async () => {
-      for (const delay of reconnectDelaysMs) {
-        await sleep(delay);
-        if (this.#closing) return;
-        try {
-          await this.#connect();
-          this.#health = 'up';
-          return;
-        } catch {
-          // try again after a longer wait
-        }
-      }
-      this.#health = 'gone';
-    })().finally(() => (this.#reconnecting = undefined));
-  }
-
-  /** An exec channel on a connection with room for it; a refused channel lowers that connection's limit. */
-  async #openChannel(command: string): Promise<OpenChannel> {
-    let refusedBy: Connection | undefined;
-    for (let attempt = 0; ; attempt++) {
-      const connection = await this.#roomyConnection();
-      connection.channels++;
-      try {
-        const opened = await new Promise<Omit<OpenChannel, 'connection'>>((resolve, reject) =>
-          connection.client.exec(command, (error, channel) => {
-            if (error) return reject(error);
-            // Listened to here, in the same turn: a quick command's exit status and close can come
-            // in the very data that answers the exec, before any await after it would listen.
-            let status: ChannelExit | undefined;
-            channel.on('exit', (code: number | null, sig?: string) => (status = { code: code ?? null, signal: signalName(sig) }));
-            const closed = new Promise<void>((done) => channel.once('close', () => done()));
-            resolve({ channel, closed, exit: () => status });
-          }),
-        );
-        connection.accepted++;
-        void opened.closed.then(() => connection.accepted--);
-        return { connection, ...opened };
-      } catch (error) {
-        connection.channels--;
-        if (attempt >= 4 || !/open failure|open failed/i.test((error as Error).message)) throw error;
-        // The server may still count a session that is closing: only a second refusal sets the limit.
-        if (refusedBy === connection) connection.limit = Math.max(1, connection.accepted);
-        else await sleep(50);
-        refusedBy = connection;
-      }
-    }
-  }
-
-  /** A connection with room for one more channel; opens one more, once at a time, when none has. */
-  async #roomyConnection(): Promise<Connection> {
-    for (;;) {
-      const roomy = this.#connections.find((c) => c.channels < c.limit);
-      if (roomy) return roomy;
-      if (!this.#extra) this.#extra = this.#connect().finally(() => (this.#extra = undefined));
-      await this.#extra;
-    }
+    this.#pool?.close();
   }
 
   /** This machine's connection, as moving files needs it. */
@@ -375,92 +280,41 @@ export class SshExecutor implements Executor {
     host: '',
     hasTar: true,
     capture: (command, input) => this.#capture(command, input),
-    pipeInto: async (command, source) => {
-      const { connection, channel, closed, exit } = await this.#openChannel(command);
-      try {
+    pipeInto: (command, source) =>
+      this.#pool!.withChannel(command, async ({ channel, socket, closed, exit }) => {
         const stderr = textOf(channel.stderr);
         channel.resume();
         let failed = '';
         try {
-          await pipeline(pacedFor(channel, connection.socket, source()), channel);
+          await pipeline(pacedFor(channel, socket, source()), channel);
         } catch (error) {
           failed = (error as Error).message;
         }
         await closed;
         return { code: exit()?.code ?? null, said: stderr() || failed };
-      } finally {
-        connection.channels--;
-      }
-    },
-    pipeFrom: async (command, sink) => {
-      const { connection, channel } = await this.#openChannel(command);
-      try {
+      }),
+    pipeFrom: (command, sink) =>
+      this.#pool!.withChannel(command, async ({ channel }) => {
         const stderr = textOf(channel.stderr);
         channel.end();
         await pipeline(channel, sink);
         return stderr();
-      } finally {
-        connection.channels--;
-      }
-    },
+      }),
   };
 
   /** Runs `command` on the machine (with `input` on its stdin) and returns its stdout. */
   async #capture(command: string, input?: string): Promise<string> {
-    return (await this.#run(command, input)).text;
-  }
-
-  /** Runs `command` on the machine (with `input` on its stdin): its stdout, exit code and stderr. */
-  async #run(command: string, input?: string): Promise<ProbeRun> {
-    const { connection, channel, closed, exit } = await this.#openChannel(command);
-    try {
-      const stdout = textOf(channel);
-      const stderr = textOf(channel.stderr);
-      if (input !== undefined) channel.end(input);
-      await closed;
-      return { text: stdout(), code: exit()?.code ?? null, signal: exit()?.signal ?? null, said: stderr() };
-    } finally {
-      connection.channels--;
-    }
+    return (await this.#pool!.run(command, input)).text;
   }
 
   /** Ends a remote job's process group, through a channel of its own. */
   async #kill(dataDir: string): Promise<void> {
     try {
-      await this.#run('sh -s', killScript(dataDir, this.#options.killGraceMs ?? 5000));
+      await this.#pool!.run('sh -s', killScript(dataDir, this.#options.killGraceMs ?? 5000));
     } catch {
       // The connection is gone: so is the job's output channel, and the job ends as lost.
     }
   }
-}
-
-/** How a command on the machine ended: its exit code, or the signal that ended it. */
-interface ChannelExit {
-  readonly code: number | null;
-  readonly signal: string | null;
-}
-
-/** A channel running a command, with its end listened to from the moment it opened. */
-interface OpenChannel {
-  readonly connection: Connection;
-  readonly channel: ClientChannel;
-  /** Resolves once the channel closed. */
-  readonly closed: Promise<void>;
-  /** How the command ended, once the machine said (undefined before, or when it never did). */
-  readonly exit: () => ChannelExit | undefined;
-}
-
-/** A signal as SSH names it (`KILL`), as Node does (`SIGKILL`). */
-function signalName(sig: string | undefined): string | null {
-  return sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null;
-}
-
-/** Collects what `stream` says as text, decoded whole: a character split between two chunks stays whole. */
-function textOf(stream: NodeJS.ReadableStream): () => string {
-  const decoder = new StringDecoder('utf8');
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += decoder.write(chunk)));
-  return () => text + decoder.end();
 }
 
 function finish(stream: WriteStream): Promise<void> {
