@@ -142,7 +142,14 @@ export const runCommand = defineCommand({
       if (port !== undefined && isHyperctlError(error) && error.code === 'E_DAEMON_PORT_IN_USE')
         throw new HyperctlError('E_DAEMON_PORT_IN_USE', `--port ${port}: the port is already in use; choose another (0 picks a free one) or stop what uses it`);
       // Each machine's reason was printed as it was left out: the error does not say them again.
-      if (!result && !args.json && isHyperctlError(error) && error.code === 'E_NO_MACHINE' && machinesDown.size > 0 && machinesDown.size === error.issues.length)
+      if (
+        !result &&
+        !args.json &&
+        isHyperctlError(error) &&
+        error.code === 'E_NO_MACHINE' &&
+        machinesDown.size > 0 &&
+        machinesDown.size === error.issues.length
+      )
         throw new HyperctlError('E_NO_MACHINE', `no machine can run jobs (${machinesDown.size === 1 ? 'why is said' : "each one's reason is"} above)`);
       // A batch whose state could not be written must not end in its summary alone: the error says what to do.
       if (!result || (isHyperctlError(error) && error.code === 'E_STATE_WRITE')) throw error;

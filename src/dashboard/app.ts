@@ -5,71 +5,26 @@
  * stream of metrics does not keep the browser busy.
  */
 import type { BatchInfo, JobInfo } from '../wire/protocol.js';
+import { api, offline } from './api.js';
 import { curveJobs, drawBestSoFar, drawCurves, followCurveHover } from './curves.js';
-import { byId, duration, el, replace } from './dom.js';
+import { byId, el, replace } from './dom.js';
 import { followWidth } from './figure.js';
 import { guessGoal } from '../results/objective.js';
+import { followFeed } from './live-feed.js';
+import { LogView } from './log-view.js';
 import { fieldOf, type History, metricKeys, model, paramAxes, paramValues, sharedParams, varyingParams, visible } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { drawParallel, followBrushing } from './parallel.js';
+import { Redraw } from './redraw.js';
 import { drawScatter, followScatterHover } from './scatter.js';
+import { renderSummary } from './summary.js';
 import { JobTable } from './table.js';
-import { type Status, statusColor, statuses } from './theme.js';
+import type { Status } from './theme.js';
 
+// The page's parts; what they show is in the model.
 const table = new JobTable(byId('table-scroll'), byId('sizer'), byId<HTMLTableElement>('jobs'));
-let columns: string[] = [];
-let logOffset = 0;
-let logTimer: number | undefined;
-/** Histories asked for and not yet come. */
-const fetching = new Set<string>();
-
-async function api(path: string, options?: RequestInit): Promise<Response> {
-  const response = await fetch(`api/v1/${path}`, options);
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  return response;
-}
-
-function renderSummary(): void {
-  const { batch } = model;
-  if (!batch) return;
-  const c = batch.counts;
-  const done = c.succeed + c.failed + c.killed + c.pruned;
-  // A running search counts against the jobs its planned trials make, not those proposed so far.
-  const planned = batch.status === 'running' ? Math.max(c.total, batch.search?.plannedJobs ?? c.total) : c.total;
-  byId('title').textContent = `hyperctl · ${batch.name} · ${batch.status}`;
-  byId('readonly').hidden = batch.readOnly !== true;
-  // Pause and resume steer a running batch; a batch served from disk runs nothing.
-  const paused = batch.pausedAt !== undefined;
-  byId('paused').hidden = !paused;
-  const pause = byId<HTMLButtonElement>('pause');
-  pause.hidden = batch.status !== 'running' || batch.readOnly === true;
-  pause.textContent = paused ? 'resume' : 'pause';
-  pause.dataset.action = paused ? 'resume' : 'pause';
-  replace(
-    byId('bar'),
-    statuses.map((status) => {
-      if (!c[status]) return null;
-      const span = el('span');
-      span.style.width = `${(100 * c[status]) / planned}%`;
-      span.style.background = statusColor(status);
-      return span;
-    }),
-  );
-  const percent = planned ? Math.round((100 * done) / planned) : 100;
-  const eta =
-    done > 0 && done < planned && batch.status === 'running' && batch.elapsedMs !== null
-      ? ` · ETA ${duration((batch.elapsedMs / done) * (planned - done))}`
-      : '';
-  const search = batch.search;
-  const trials = search ? ` · ${search.proposed}${search.planned !== null ? `/${search.planned}` : ''} trials` : '';
-  const progress = byId('progress');
-  progress.textContent = `${percent}% · ${done}/${planned} done${trials} · ${duration(batch.elapsedMs)}${eta}`;
-  progress.dataset.percent = String(percent);
-  replace(
-    byId('counts'),
-    statuses.map((status) => el('span', { class: `st-${status}`, text: `${c[status]} ${status}` })),
-  );
-}
+const logView = new LogView();
+const redraw = new Redraw(render, renderCurves);
 
 function compare(a: JobInfo, b: JobInfo): number {
   const x = fieldOf(a, model.sortKey);
@@ -110,14 +65,14 @@ function render(): void {
   const params = varyingParams(values);
   const metrics = metricKeys();
   chooseMetric(metrics);
-  columns = ['name', 'status', 'host', 'duration', ...params, ...metrics];
+  model.columns = ['name', 'status', 'host', 'duration', ...params, ...metrics];
   byId('shared').textContent = sharedParams(values);
   renderColumnChooser();
   const all = [...model.jobs.values()];
   const rows = all.filter(visible).sort(compare);
   table.show(
     rows,
-    columns.filter((key) => key === 'name' || !model.hidden.has(key)),
+    model.columns.filter((key) => key === 'name' || !model.hidden.has(key)),
   );
   byId('shown').textContent = rows.length === all.length ? `${all.length} jobs` : `${rows.length} of ${all.length} jobs shown`;
   byId('clear-brushes').hidden = model.brushes.size === 0;
@@ -126,7 +81,7 @@ function render(): void {
 
 function renderColumnChooser(): void {
   const list = byId('column-list');
-  const keys = columns.filter((key) => key !== 'name');
+  const keys = model.columns.filter((key) => key !== 'name');
   if (list.dataset.columns === keys.join('\0')) return;
   list.dataset.columns = keys.join('\0');
   replace(
@@ -153,17 +108,14 @@ function renderCharts(params: readonly string[], all: readonly JobInfo[], rows: 
     axes.find((axis) => axis.name === paramSelect.value),
     rows,
   );
-  shownRows = rows;
+  model.shownRows = rows;
   renderCurves();
 }
-
-/** The rows the table shows, as last drawn: the curves are of the best of them. */
-let shownRows: readonly JobInfo[] = [];
 
 function renderCurves(): void {
   if (byId<HTMLSelectElement>('curve-mode').value === 'best') drawBestSoFar(byId('curves'), byId('curve-legend'), [...model.jobs.values()]);
   else {
-    const shown = curveJobs(shownRows);
+    const shown = curveJobs(model.shownRows);
     loadHistories(shown);
     drawCurves(byId('curves'), byId('curve-legend'), shown);
   }
@@ -172,51 +124,24 @@ function renderCurves(): void {
 /** Fetches the histories of jobs drawn that the page lacks; draws again when they come. */
 function loadHistories(shown: readonly JobInfo[]): void {
   for (const job of shown) {
-    if (model.histories.has(job.name) || fetching.has(job.name)) continue;
-    fetching.add(job.name);
+    if (model.histories.has(job.name) || model.fetching.has(job.name)) continue;
+    model.fetching.add(job.name);
     api(`jobs/${encodeURIComponent(job.name)}/metrics`)
       .then((response) => response.json() as Promise<{ history: History }>)
       .then((metrics) => {
         model.histories.set(job.name, metrics.history);
-        schedule('curves');
+        redraw.soon('curves');
       })
       .catch(offline)
-      .finally(() => fetching.delete(job.name));
+      .finally(() => model.fetching.delete(job.name));
   }
-}
-
-/** The least time between two drawings of the page while events stream in. */
-const drawEveryMs = 1000;
-let timer: number | undefined;
-let lastRender = 0;
-let curvesOnly = true;
-
-/** Draws again soon (the curves alone, when only a history came): at most once in {@link drawEveryMs}, however many events come. */
-function schedule(what: 'all' | 'curves' = 'all'): void {
-  if (what === 'all') curvesOnly = false;
-  if (timer !== undefined) return;
-  timer = window.setTimeout(
-    () => {
-      timer = undefined;
-      lastRender = performance.now();
-      if (curvesOnly) renderCurves();
-      else render();
-      curvesOnly = true;
-    },
-    Math.max(0, lastRender + drawEveryMs - performance.now()),
-  );
 }
 
 /** Puts a job's new state in the model. */
 function update(job: JobInfo): void {
   const before = model.jobs.get(job.name);
   model.jobs.set(job.name, { ...before, ...job });
-  schedule();
-}
-
-/** The daemon stops serving when its batch ends (exit_on_finish): the page says so instead of failing silently. */
-function offline(): void {
-  byId('progress').textContent = 'the daemon no longer answers; what is shown may be out of date';
+  redraw.soon();
 }
 
 async function loadJobs(): Promise<void> {
@@ -243,36 +168,9 @@ function recount(from: Status | undefined, to: Status): void {
 
 function showLog(name: string): void {
   model.selected = name;
-  logOffset = 0;
-  byId('log-name').textContent = name;
-  const log = byId('log');
-  log.textContent = '';
-  log.classList.remove('muted');
-  clearTimeout(logTimer);
   table.select(name);
-  schedule();
-  followLog();
-}
-
-function followLog(): void {
-  if (!model.selected) return;
-  const name = model.selected;
-  const stream = byId<HTMLInputElement>('stderr').checked ? 'stderr' : 'stdout';
-  api(`jobs/${encodeURIComponent(name)}/logs/${stream}?offset=${logOffset}&length=262144`)
-    .then(async (response) => {
-      const status = response.headers.get('x-job-status');
-      const chunk = await response.text();
-      if (name !== model.selected) return;
-      logOffset += new TextEncoder().encode(chunk).length;
-      const log = byId('log');
-      const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-      log.textContent += chunk;
-      if (atEnd) log.scrollTop = log.scrollHeight;
-      if (status === 'running' || status === 'init' || chunk.length > 0) logTimer = window.setTimeout(followLog, 1000);
-    })
-    .catch(() => {
-      logTimer = window.setTimeout(followLog, 2000);
-    });
+  redraw.soon();
+  logView.show(name);
 }
 
 byId('pause').addEventListener('click', () => {
@@ -356,72 +254,56 @@ followBrushing(byId('parallel'), render);
 followScatterHover(byId('scatter'));
 followCurveHover(byId('curves'), () => (byId<HTMLSelectElement>('curve-mode').value === 'best' ? 'trial' : 'step'));
 // Charts fit their section's width: drawn again when it changes.
-for (const id of ['parallel', 'scatter', 'curves']) followWidth(byId(id), () => schedule());
+for (const id of ['parallel', 'scatter', 'curves']) followWidth(byId(id), () => redraw.soon());
 
-/*
- * The stream is opened first and the lists read once it is open (again after a reconnect), with
- * what it says meanwhile held and applied after them, in order: nothing that happens between the
- * page's first read and its stream is missed.
- */
-const events = new EventSource('api/v1/events');
-let held: [(event: MessageEvent) => void, MessageEvent][] | null = [];
-let first = true;
-const on = (type: string, handler: (event: MessageEvent) => void) =>
-  events.addEventListener(type, (event) => (held ? held.push([handler, event as MessageEvent]) : handler(event as MessageEvent)));
-/** Reads the lists again, holding what the stream says meanwhile to apply after them: a list read before an event never overwrites it. */
-function loadAll(): void {
-  held ??= [];
-  Promise.all([loadBatch(), loadJobs()])
-    .then(() => {
-      // A search is seen best by its progress: the best value so far over its trials.
-      if (first && model.batch?.search) byId<HTMLSelectElement>('curve-mode').value = 'best';
-      // Ranked as `batch compare` ranks it: by the batch's objective, best first, until the reader sorts.
-      const objective = model.batch?.objective;
-      if (first && objective) [model.sortKey, model.sortDesc] = [objective.metric, objective.goal === 'max'];
-      first = false;
-      for (const [handler, event] of held ?? []) handler(event);
-      held = null;
-      render();
-      document.body.dataset.state = 'ready';
-    })
-    .catch(offline);
-}
-events.addEventListener('open', loadAll);
-// A stream that cannot open at all still leaves the page what the lists say.
-events.addEventListener('error', () => {
-  if (first) loadAll();
-});
-on('job:start', (event) => {
-  const started = JSON.parse(event.data) as { job: string; host: string };
-  const before = model.jobs.get(started.job);
-  // A search's trial is new to the page when it starts.
-  if (!before) void api(`jobs/${encodeURIComponent(started.job)}`).then(async (response) => update((await response.json()) as JobInfo));
-  else update({ ...before, status: 'running', host: started.host });
-  recount(before?.status, 'running');
-});
-on('job:metrics', (event) => {
-  const report = JSON.parse(event.data) as { job: string; step: number; values: Record<string, number | string> };
-  const job = model.jobs.get(report.job);
-  if (!job) return;
-  model.jobs.set(report.job, { ...job, metrics: { ...job.metrics, ...report.values } });
-  model.histories.get(report.job)?.push({ step: report.step, values: report.values });
-  schedule();
-});
-on('job:exit', (event) => {
-  const ended = JSON.parse(event.data) as JobInfo;
-  const before = model.jobs.get(ended.name)?.status;
-  update(ended);
-  recount(before, ended.status);
-});
-// Steered (from here, the CLI or a script): the summary says paused or not; added jobs join the list.
-on('batch:steer', (event) => {
-  model.batch = JSON.parse(event.data) as BatchInfo;
-  renderSummary();
-  loadJobs().then(render).catch(offline);
-});
-on('batch:end', (event) => {
-  model.batch = JSON.parse(event.data) as BatchInfo;
-  renderSummary();
+followFeed('api/v1/events', {
+  load: async (first) => {
+    await Promise.all([loadBatch(), loadJobs()]);
+    // A search is seen best by its progress: the best value so far over its trials.
+    if (first && model.batch?.search) byId<HTMLSelectElement>('curve-mode').value = 'best';
+    // Ranked as `batch compare` ranks it: by the batch's objective, best first, until the reader sorts.
+    const objective = model.batch?.objective;
+    if (first && objective) [model.sortKey, model.sortDesc] = [objective.metric, objective.goal === 'max'];
+  },
+  loaded: () => {
+    render();
+    document.body.dataset.state = 'ready';
+  },
+  failed: offline,
+  on: {
+    'job:start': (data) => {
+      const started = JSON.parse(data) as { job: string; host: string };
+      const before = model.jobs.get(started.job);
+      // A search's trial is new to the page when it starts.
+      if (!before) void api(`jobs/${encodeURIComponent(started.job)}`).then(async (response) => update((await response.json()) as JobInfo));
+      else update({ ...before, status: 'running', host: started.host });
+      recount(before?.status, 'running');
+    },
+    'job:metrics': (data) => {
+      const report = JSON.parse(data) as { job: string; step: number; values: Record<string, number | string> };
+      const job = model.jobs.get(report.job);
+      if (!job) return;
+      model.jobs.set(report.job, { ...job, metrics: { ...job.metrics, ...report.values } });
+      model.histories.get(report.job)?.push({ step: report.step, values: report.values });
+      redraw.soon();
+    },
+    'job:exit': (data) => {
+      const ended = JSON.parse(data) as JobInfo;
+      const before = model.jobs.get(ended.name)?.status;
+      update(ended);
+      recount(before, ended.status);
+    },
+    // Steered (from here, the CLI or a script): the summary says paused or not; added jobs join the list.
+    'batch:steer': (data) => {
+      model.batch = JSON.parse(data) as BatchInfo;
+      renderSummary();
+      loadJobs().then(render).catch(offline);
+    },
+    'batch:end': (data) => {
+      model.batch = JSON.parse(data) as BatchInfo;
+      renderSummary();
+    },
+  },
 });
 // Elapsed time and ETA move on between events.
 setInterval(() => {

@@ -26,6 +26,12 @@ export interface Model {
   readonly brushes: Map<string, (job: JobInfo) => boolean>;
   metric: string;
   goal: Goal;
+  /** The table's columns as last drawn. */
+  columns: string[];
+  /** The rows the table shows, as last drawn: the curves are of the best of them. */
+  shownRows: readonly JobInfo[];
+  /** Histories asked for and not yet come. */
+  readonly fetching: Set<string>;
 }
 
 export const model: Model = {
@@ -41,6 +47,9 @@ export const model: Model = {
   brushes: new Map(),
   metric: '',
   goal: 'min',
+  columns: [],
+  shownRows: [],
+  fetching: new Set(),
 };
 
 /** Every param's distinct values (as JSON), and how many jobs have it. */

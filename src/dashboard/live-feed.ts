@@ -1,0 +1,46 @@
+/** What the page does with the daemon's event stream. */
+export interface FeedHandlers {
+  /** Reads the lists (batch, jobs); what the stream says meanwhile is held and applied after. */
+  readonly load: (first: boolean) => Promise<void>;
+  /** Told once the lists are read and what was held is applied. */
+  readonly loaded: () => void;
+  /** Told when a read of the lists failed. */
+  readonly failed: () => void;
+  /** Each event type's handler. */
+  readonly on: Readonly<Record<string, (data: string) => void>>;
+}
+
+/**
+ * Follows the daemon's event stream. The stream is opened first and the lists read once it is
+ * open (again after a reconnect), with what it says meanwhile held and applied after them, in
+ * order: nothing that happens between the page's first read and its stream is missed, and a list
+ * read before an event never overwrites it.
+ */
+export function followFeed(url: string, handlers: FeedHandlers): void {
+  const events = new EventSource(url);
+  let held: [(data: string) => void, string][] | null = [];
+  let first = true;
+  const load = () => {
+    held ??= [];
+    handlers
+      .load(first)
+      .then(() => {
+        first = false;
+        for (const [handler, data] of held ?? []) handler(data);
+        held = null;
+        handlers.loaded();
+      })
+      .catch(handlers.failed);
+  };
+  for (const [type, handler] of Object.entries(handlers.on))
+    events.addEventListener(type, (event) => {
+      const { data } = event as MessageEvent<string>;
+      if (held) held.push([handler, data]);
+      else handler(data);
+    });
+  events.addEventListener('open', load);
+  // A stream that cannot open at all still leaves the page what the lists say.
+  events.addEventListener('error', () => {
+    if (first) load();
+  });
+}
