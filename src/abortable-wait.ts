@@ -21,3 +21,16 @@ export function untilAborted(promise: Promise<unknown>, signal: AbortSignal): Pr
     promise.then(done, done);
   });
 }
+
+/** A promise and what settles it, for a wait that many may share until it is settled. */
+export interface Deferred {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+}
+
+/** A new {@link Deferred}. */
+export function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((settle) => (resolve = settle));
+  return { promise, resolve };
+}

@@ -1,3 +1,4 @@
+import { type Deferred, deferred } from '../abortable-wait.js';
 import type { JobSpec } from '../batch/spec.js';
 
 interface Ranked {
@@ -19,7 +20,8 @@ export class JobFeed {
   readonly #ranked: Ranked[] = [];
   readonly #waiting = new Set<string>();
   #seq = 0;
-  #onPush: (() => void) | undefined;
+  /** What a wait for the next push waits on: one promise however many wait, made when the first does. */
+  #pushed: Deferred | undefined;
 
   constructor(jobs: Iterable<JobSpec> = [], priorities: ReadonlyMap<string, number> = new Map()) {
     for (const job of jobs) this.push(job, priorities.get(job.name) ?? 0);
@@ -39,9 +41,9 @@ export class JobFeed {
     this.#waiting.add(job.name);
     if (priority === 0) this.#plain.push({ job, moved: false });
     else this.#rank(job, priority);
-    const notify = this.#onPush;
-    this.#onPush = undefined;
-    notify?.();
+    const pushed = this.#pushed;
+    this.#pushed = undefined;
+    pushed?.resolve();
   }
 
   /** Gives a waiting job a new priority; false when it does not wait here. */
@@ -70,13 +72,8 @@ export class JobFeed {
 
   /** Resolves at the next push. */
   whenPushed(): Promise<void> {
-    return new Promise((resolve) => {
-      const before = this.#onPush;
-      this.#onPush = () => {
-        before?.();
-        resolve();
-      };
-    });
+    this.#pushed ??= deferred();
+    return this.#pushed.promise;
   }
 
   #takePlain(): JobSpec | undefined {

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { JobSpec } from '../batch/spec.js';
-import { untilAborted } from '../abortable-wait.js';
+import { deferred, untilAborted } from '../abortable-wait.js';
 import type { JobFeed } from './job-feed.js';
 
 /** What a source says when asked for a job: one to run now, none yet (ask again once it changes), or none ever. */
@@ -25,6 +25,12 @@ export const maxInFlight = 256;
 export class Schedule {
   readonly #queue: PQueue;
   readonly #slots: () => number;
+  /**
+   * Settled when a job it runs ends, then made anew: what a wait for a change waits on besides the
+   * source. (Waiting on the queue's idle event instead left a listener at every wait until the
+   * queue emptied, which a search's queue does not until its end: a quadratic run.)
+   */
+  #jobEnded = deferred();
 
   /** `slots`: jobs the machines run at once now (steered while it runs). */
   constructor(slots: () => number) {
@@ -54,10 +60,18 @@ export class Schedule {
       const next = await source.next(queue);
       if (next === 'done') break;
       if (next !== 'wait') {
-        void queue.add(() => run(next));
+        void queue.add(async () => {
+          try {
+            await run(next);
+          } finally {
+            const ended = this.#jobEnded;
+            this.#jobEnded = deferred();
+            ended.resolve();
+          }
+        });
         continue;
       }
-      await untilAborted(Promise.race([source.changed(), queue.onIdle()]), drained);
+      await untilAborted(Promise.race([source.changed(), this.#jobEnded.promise]), drained);
     }
     onFed?.();
     await queue.onIdle();

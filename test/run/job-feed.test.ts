@@ -47,4 +47,14 @@ describe('the jobs waiting to start', () => {
     await woken;
     expect(feed.take()?.name).toBe('late');
   });
+
+  it('gives every wait before a push the same promise: a wait at each job end keeps nothing behind', async () => {
+    const feed = new JobFeed();
+    const waits = Array.from({ length: 1000 }, () => feed.whenPushed());
+    expect(new Set(waits).size).toBe(1);
+    feed.push(job('late'));
+    await Promise.all(waits);
+    // The next wait is for the next push.
+    expect(feed.whenPushed()).not.toBe(waits[0]);
+  });
 });

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { JobSpec } from '../../src/batch/spec.js';
+import { JobFeed } from '../../src/run/job-feed.js';
+import { feedSource, type JobSource, Schedule } from '../../src/run/schedule.js';
+
+const job = (name: string) => ({ name }) as JobSpec;
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('the schedule', () => {
+  it('asks a source that waits again each time a job ends, and runs every job it then gives', async () => {
+    // Like a search with two slots: a new job only once fewer than two run; nothing else wakes it.
+    let given = 0;
+    let running = 0;
+    const source: JobSource = {
+      next: () => {
+        if (given === 500) return running === 0 ? 'done' : 'wait';
+        if (running === 2) return 'wait';
+        running++;
+        return job(`t${given++}`);
+      },
+      changed: () => new Promise(() => undefined),
+    };
+    const ran: string[] = [];
+    await new Schedule(() => 2).run(
+      source,
+      async (j) => {
+        await tick();
+        ran.push(j.name);
+        running--;
+      },
+      new AbortController().signal,
+    );
+    expect(ran).toHaveLength(500);
+  });
+
+  it("ends a batch's feed once its last job has ended, with nothing pushed", async () => {
+    const feed = new JobFeed(['a', 'b', 'c'].map(job));
+    const ran: string[] = [];
+    let fed = false;
+    await new Schedule(() => 1).run(
+      feedSource(feed),
+      async (j) => {
+        await tick();
+        ran.push(j.name);
+      },
+      new AbortController().signal,
+      () => (fed = true),
+    );
+    expect([ran, fed]).toEqual([['a', 'b', 'c'], true]);
+  });
+});
