@@ -57,6 +57,8 @@ export class Schedule {
       const window = this.#window();
       if (queue.size >= window) await untilAborted(queue.onSizeLessThan(window), drained);
       if (drained.aborted) break;
+      // Taken before the source is asked: a job that ends while it answers wakes the wait below.
+      const jobEnded = this.#jobEnded.promise;
       const next = await source.next(queue);
       if (next === 'done') break;
       if (next !== 'wait') {
@@ -71,7 +73,7 @@ export class Schedule {
         });
         continue;
       }
-      await untilAborted(Promise.race([source.changed(), this.#jobEnded.promise]), drained);
+      await untilAborted(Promise.race([source.changed(), jobEnded]), drained);
     }
     onFed?.();
     await queue.onIdle();

@@ -48,4 +48,20 @@ describe('the schedule', () => {
     );
     expect([ran, fed]).toEqual([['a', 'b', 'c'], true]);
   });
+
+  it('ends when its last job ends while the source is being asked, with nothing else to wake it', async () => {
+    for (const slots of [1, 2, 3]) {
+      const feed = new JobFeed(['a', 'b', 'c'].map(job));
+      const ran: string[] = [];
+      // Jobs that end at once: each ends in the moment the loop awaits the source's answer.
+      await new Schedule(() => slots).run(
+        feedSource(feed),
+        async (j) => {
+          ran.push(j.name);
+        },
+        new AbortController().signal,
+      );
+      expect(ran).toEqual(['a', 'b', 'c']);
+    }
+  });
 });
