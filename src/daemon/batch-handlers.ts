@@ -5,15 +5,12 @@ import type { RunView } from '../run/run-view.js';
 import { batchStatus } from '../state/batch-status.js';
 import { withLiveMetrics } from '../state/job-result.js';
 import type { JobState } from '../state/job-state.js';
-import { type BatchInfo, objectiveOf, toJobInfo } from '../wire/protocol.js';
+import { type BatchInfo, jobStatuses, objectiveOf, toJobInfo } from '../wire/protocol.js';
 import { dashboardCsp, dashboardPage } from './dashboard-page.js';
 import { EventStream } from './event-stream.js';
 import { sendJson, streamJsonArray } from './http-util.js';
 import { anObject, bodyOf, queryOf, steered, wholeInQuery } from './request-body.js';
 import type { RouteContext } from './route-table.js';
-
-/** The statuses a job list may be filtered by. */
-export const jobStatuses = ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] as const;
 
 const jobsQuery = v.object({ status: v.optional(v.picklist(jobStatuses)), offset: v.optional(wholeInQuery), limit: v.optional(wholeInQuery) });
 const killBody = v.optional(v.pipe(anObject('{"kill": true}'), v.strictObject({ kill: v.optional(v.boolean()) })));

@@ -1,3 +1,4 @@
+import { jobStatuses } from '../wire/protocol.js';
 import type { OperationDoc } from './route-table.js';
 
 /** The answer of a failed request, as every route gives it. */
@@ -35,7 +36,7 @@ const components = {
       required: ['name', 'status', 'exitCode', 'signal', 'host', 'reason', 'startedAt', 'endedAt', 'durationMs', 'params', 'dataDir', 'metrics'],
       properties: {
         name: { type: 'string' },
-        status: { enum: ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] },
+        status: { enum: jobStatuses },
         exitCode: { type: ['integer', 'null'] },
         signal: { type: ['string', 'null'] },
         host: { type: ['string', 'null'] },

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
 import { isHyperctlError } from '../errors.js';
+import { isPlainObject } from '../plain-object.js';
 import { readJsonBody, sendBodyError, sendError, sendJson } from './http-util.js';
 
 /** Reads a request's JSON body against `schema`; undefined (the answer sent) when it does not fit. */
@@ -42,8 +43,7 @@ export async function steered(res: ServerResponse, change: () => unknown): Promi
 }
 
 /** An object, said so when the body is not one. */
-export const anObject = (example: string) =>
-  v.custom<object>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), `expected an object such as ${example}`);
+export const anObject = (example: string) => v.custom<object>(isPlainObject, `expected an object such as ${example}`);
 
 /** A whole number written in a query. */
 export const wholeInQuery = v.pipe(v.string(), v.regex(/^\d+$/, 'expected a whole number'), v.transform(Number));

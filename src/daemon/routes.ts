@@ -1,20 +1,9 @@
-import {
-  addJobs,
-  jobStatuses,
-  listJobs,
-  pauseBatch,
-  resumeBatch,
-  retryFailed,
-  sendBatch,
-  sendDashboard,
-  stopBatch,
-  streamEvents,
-  updateBatch,
-} from './batch-handlers.js';
+import { addJobs, listJobs, pauseBatch, resumeBatch, retryFailed, sendBatch, sendDashboard, stopBatch, streamEvents, updateBatch } from './batch-handlers.js';
 import { compatRoute } from './compat-routes.js';
 import { sendError, sendJson } from './http-util.js';
 import { forJob, killJob, postMetrics, prioritizeJob, retryJob, sendJob, sendLogs, sendMetrics } from './job-handlers.js';
 import { bodyDoc, errorDoc, jobNameDoc, jsonDoc, openApiDocumentOf } from './openapi.js';
+import { jobStatuses } from '../wire/protocol.js';
 import { openApiPaths, type Route, type RouteContext, routeMatcher } from './route-table.js';
 
 const killDoc = bodyDoc({ type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } }, false);

@@ -5,6 +5,9 @@ import { type Objective, statedObjective } from '../results/objective.js';
 import { parseSearchSpace } from '../search/space.js';
 import type { SearchProgress } from './search-progress.js';
 
+/** Every status a job can have, as the API filters by it and describes it. */
+export const jobStatuses = ['init', 'running', 'succeed', 'failed', 'killed', 'pruned'] as const satisfies readonly JobStatus[];
+
 /**
  * A job as the daemon's API and the CLI's `--json` show it.
  * @public

@@ -12,7 +12,7 @@ import { exited, failedExit, killedExit, leaseRefusedExit, lostExit } from '../j
 import { privateTmpEnv, resourcesFolder } from '../job-files.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
 import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
-import { ChannelOpenError, ConnectionPool, textOf } from './connection-pool.js';
+import { type ChannelExit, ChannelOpenError, ConnectionPool, textOf } from './connection-pool.js';
 import { pacedFor } from './paced-send.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
 import { jobScript, killScript, leaseTakenFilter } from './remote-script.js';
@@ -154,7 +154,7 @@ export class SshExecutor implements Executor {
         return isHyperctlError(error) ? failedExit(message) : lostExit(`${this.host}: ${message}`);
       }
     }
-    let exit: { code: number | null; signal: string | null } | undefined;
+    let exit: ChannelExit | undefined;
     let started = !job.gpuLease;
     let killing: Promise<void> | undefined;
     try {
