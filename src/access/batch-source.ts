@@ -1,4 +1,3 @@
-import type { BatchSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
 import type { DaemonClient } from '../daemon/client.js';
 import type { BatchInfo, JobInfo } from '../wire/protocol.js';
@@ -37,7 +36,6 @@ export interface LogChunk {
 /** Where a batch is read from now: its daemon while it serves, else its files. */
 export interface BatchSource {
   readonly kind: 'daemon' | 'disk';
-  readonly spec: BatchSpec;
   info(): Promise<BatchInfo>;
   jobs(query: JobQuery): Promise<JobPage>;
   job(name: string): Promise<JobInfo>;

@@ -1,14 +1,12 @@
-import type { BatchSpec } from '../batch/spec.js';
 import { createDaemonClient } from '../daemon/client.js';
 import type { DaemonAccess } from '../store/batch-store.js';
 import type { BatchSource } from './batch-source.js';
 
 /** A running batch's daemon as a {@link BatchSource}. */
-export function daemonSource(access: DaemonAccess, spec: BatchSpec): BatchSource {
+export function daemonSource(access: DaemonAccess): BatchSource {
   const client = createDaemonClient({ portal: access.portal, token: access.token });
   return {
     kind: 'daemon',
-    spec,
     client,
     info: () => client.batch(),
     jobs: (query) => client.jobs(query),

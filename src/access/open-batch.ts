@@ -13,7 +13,7 @@ import { resolveBatchesDataDir } from '../paths.js';
 import { bestJob, compareJobs, type CompareOptions, type Comparison } from '../results/compare.js';
 import { type Goal, type Objective, rankingObjective, statedObjective } from '../results/objective.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
-import { listBatches as listStoredBatches, readBatch } from '../store/read-batch.js';
+import { foldBatch, listBatches as listStoredBatches, readBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
 import { daemonSource } from './daemon-source.js';
 import { diskSource, storedBatchInfo } from './disk-source.js';
@@ -132,7 +132,7 @@ async function fetchJobFiles(spec: BatchSpec, job: JobDetails, globs: readonly s
   const backend = backendOf(spec.backend);
   if (!backend.fetchFiles)
     throw new HyperctlError('E_USAGE', `batch "${spec.name}" ran on the ${backend.name} backend: job ${job.name}'s files are in its folder, ${job.dataDir}`);
-  const jobSpec = spec.jobs.find((j) => j.name === job.name) ?? readBatch(dirname(spec.dataDir), spec.name, spec).state.spec(job.name);
+  const jobSpec = spec.jobs.find((j) => j.name === job.name) ?? foldBatch(dirname(spec.dataDir), spec.name, spec).state.spec(job.name);
   const wanted = globs && globs.length > 0 ? globs : jobSpec?.outputs;
   const where = jobSpec?.workingDirAsWritten !== undefined ? { workingDirAsWritten: jobSpec.workingDirAsWritten } : {};
   return backend.fetchFiles({ host: job.host, status: job.status, batchName: spec.name, name: job.name, dataDir: job.dataDir, ...where }, wanted ?? []);
@@ -154,7 +154,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
   const disk = diskSource(batchesDataDir, name);
   const live = () => {
     const access = readDaemonAccess(dir);
-    return access ? daemonSource(access, disk.spec) : undefined;
+    return access ? daemonSource(access) : undefined;
   };
   /** Asks the daemon while one serves, the files otherwise, and the files when the daemon went away meanwhile. */
   const ask = async <T>(question: (source: BatchSource) => Promise<T>): Promise<T> => {
@@ -198,8 +198,9 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     jobs: (query = {}) => ask((source) => source.jobs(query)),
     job: async (job) => {
       // A search's jobs come from its journal, not its spec.
-      const spec = disk.spec.jobs.find((j) => j.name === job) ?? (disk.spec.search ? readBatch(batchesDataDir, name, disk.spec).state.spec(job) : undefined);
-      if (!spec) throw unknownJob(name, job, disk.spec.search ? readBatch(batchesDataDir, name, disk.spec).jobs : disk.spec.jobs);
+      const batchSpec = disk.spec();
+      const spec = batchSpec.jobs.find((j) => j.name === job) ?? (batchSpec.search ? foldBatch(batchesDataDir, name, batchSpec).state.spec(job) : undefined);
+      if (!spec) throw unknownJob(name, job, batchSpec.search ? foldBatch(batchesDataDir, name, batchSpec).jobs : batchSpec.jobs);
       return { ...(await ask((source) => source.job(job))), command: spec.command, workingDir: spec.workingDir };
     },
     logs: (job, { stream = 'stdout', offset = 0, length = chunkBytes } = {}) => ask((source) => source.logs(job, stream, offset, Math.min(length, chunkBytes))),
@@ -217,11 +218,11 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       }
     },
     metrics: (job) => ask((source) => source.metrics(job)),
-    compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions, statedObjective(disk.spec)),
+    compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions, statedObjective(disk.stated())),
     best: async (askedMetric, askedGoal) => {
       const jobs = await allJobs();
       const metrics = new Set(jobs.flatMap((j) => Object.keys(j.metrics ?? {})));
-      const objective = rankingObjective(disk.spec, {
+      const objective = rankingObjective(disk.stated(), {
         ...(askedMetric !== undefined ? { metric: askedMetric } : {}),
         ...(askedGoal ? { goal: askedGoal } : {}),
       });
@@ -261,7 +262,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     prioritize: async (job, priority) => control().prioritize(job, priority),
     add: async (config, addOptions = {}) => control().add(config, resolve(addOptions.baseDir ?? '.')),
     serve: ({ host = 'localhost', port, signal, onServing = () => undefined }) => serveStoredBatch(batchesDataDir, name, { host, port, signal, onServing }),
-    fetch: async (job, globs) => fetchJobFiles(disk.spec, await batch.job(job), globs),
+    fetch: async (job, globs) => fetchJobFiles(disk.spec(), await batch.job(job), globs),
   };
   return batch;
 }

@@ -5,6 +5,8 @@ export const batchFiles = {
   runner: 'runner.json',
   lastRun: 'last-run.json',
   token: 'token',
+  /** Every job's row and the batch's summary, as a fold of the files above made them (see store/batch-index.ts). */
+  index: 'index.json',
   /** The stderr of a search's sampler command. */
   samplerLog: 'sampler.log',
 } as const;

@@ -1,6 +1,6 @@
 import { HyperctlError } from '../errors.js';
 import { holdForServing, readRunner } from '../store/batch-store.js';
-import { readBatch } from '../store/read-batch.js';
+import { foldBatch } from '../store/read-batch.js';
 import { startDaemonOn } from './server.js';
 import { StoredRunView } from './stored-view.js';
 
@@ -13,7 +13,7 @@ export async function serveStoredBatch(
   name: string,
   options: { host: string; port: number | undefined; signal: AbortSignal; onServing: (dashboard: string) => void },
 ): Promise<void> {
-  const batch = readBatch(batchesDataDir, name);
+  const batch = foldBatch(batchesDataDir, name);
   const runner = readRunner(batch.dataDir);
   if (runner)
     throw new HyperctlError(

@@ -6,7 +6,7 @@ import { HyperctlError } from '../errors.js';
 import type { StatusCounts } from '../state/batch-state.js';
 import { type JobResult, toJobResult } from '../state/job-result.js';
 import type { JobState } from '../state/job-state.js';
-import type { StoredBatch } from '../store/read-batch.js';
+import type { FoldedBatch } from '../store/read-batch.js';
 import { jobsPerTrial, type SearchProgress, searchProgress } from '../state/search-progress.js';
 
 /**
@@ -19,11 +19,11 @@ export class StoredRunView implements RunView {
   readonly endedAt: number | undefined;
   readonly active = false;
   readonly readOnly = true;
-  readonly #batch: StoredBatch;
+  readonly #batch: FoldedBatch;
   readonly #jobs: ReadonlyMap<string, JobResult>;
   readonly #onStop: () => void;
 
-  constructor(batch: StoredBatch, onStop: () => void) {
+  constructor(batch: FoldedBatch, onStop: () => void) {
     this.spec = batch.spec;
     this.startedAt = batch.lastRun?.startedAt ?? Date.now();
     this.endedAt = batch.lastRun?.endedAt ?? this.startedAt;

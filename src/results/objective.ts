@@ -24,6 +24,14 @@ export interface StatedObjectives {
   readonly earlyStopping?: { readonly metric: string; readonly goal: Goal };
 }
 
+/** Only what a spec states of its ranking (a spec holds much more: every job). */
+export function statedIn({ search, earlyStopping }: StatedObjectives): StatedObjectives {
+  return {
+    ...(search ? { search: { ...(search.metric !== undefined ? { metric: search.metric } : {}), goal: search.goal } } : {}),
+    ...(earlyStopping ? { earlyStopping: { metric: earlyStopping.metric, goal: earlyStopping.goal } } : {}),
+  };
+}
+
 /** The goal a metric's name suggests when the batch does not say: losses, errors, costs and times down, the rest up. */
 export function guessGoal(metric: string): Goal {
   return /loss|err|mse|mae|rmse|regret|time|latency|cost|perplexity|ppl|wer|cer/i.test(metric) ? 'min' : 'max';

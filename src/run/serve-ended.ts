@@ -1,5 +1,6 @@
 import type { BatchSpec } from '../batch/spec.js';
 import { onAbort } from '../abortable-wait.js';
+import { indexBatch } from '../store/read-batch.js';
 import type { BatchSteer } from './batch-steer.js';
 import type { BatchEvent, BatchResult } from './events.js';
 import type { JobFeed } from './job-feed.js';
@@ -37,7 +38,10 @@ export async function endScheduling(
   let rounds = serve && parts?.feed && !control.drain.aborted ? { feed: parts.feed, steer: parts.steer } : undefined;
   try {
     if (rounds) store.markServing();
-    else store.finish(interrupted || control.drain.aborted, serve);
+    else {
+      store.finish(interrupted || control.drain.aborted, serve);
+      indexEnded(run.spec);
+    }
   } catch (error) {
     run.failState(error);
     serve = false;
@@ -52,8 +56,18 @@ export async function endScheduling(
   return { serve, rounds };
 }
 
+/** The index of a batch whose run ended (see store/batch-index.ts); a batch that cannot be indexed is folded by its readers. */
+function indexEnded(spec: BatchSpec): void {
+  try {
+    indexBatch(spec);
+  } catch {
+    // read by a fold instead
+  }
+}
+
 /** What serving a batch after its last job needs of its run. */
 export interface EndedRun {
+  readonly spec: BatchSpec;
   readonly daemon: ServingDaemon;
   readonly control: RunControl;
   /** The caller's signal: aborting it ends the serving. */
@@ -94,6 +108,7 @@ export async function serveEnded(run: EndedRun, result: BatchResult): Promise<Ba
     if (rounds) {
       try {
         run.setUp.store.finish(last.status === 'interrupted');
+        indexEnded(run.spec);
       } catch (error) {
         run.failState(error);
       }

@@ -81,7 +81,10 @@ export function toJobResult(job: JobState, runStartedAt: number | undefined): Jo
  * A running job with the metrics it has reported so far (as `job describe`, `job list` and the
  * dashboard show them), from `read`; any other job as it is.
  */
-export async function withLiveMetrics(job: JobResult, read: () => Promise<{ readonly last: Metrics } | undefined>): Promise<JobResult> {
+export async function withLiveMetrics<J extends { readonly status: JobStatus; readonly metrics?: Metrics | null | undefined }>(
+  job: J,
+  read: () => Promise<{ readonly last: Metrics } | undefined>,
+): Promise<J> {
   if (job.status !== 'running') return job;
   const live = (await read().catch(() => undefined))?.last;
   return live ? { ...job, metrics: live } : job;

@@ -1,18 +1,22 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
-import { BatchState } from '../state/batch-state.js';
+import { BatchState, type StatusCounts } from '../state/batch-state.js';
 import { batchStatus, type BatchStatus } from '../state/batch-status.js';
 import { toJobResult, type JobResult } from '../state/job-result.js';
+import { jobsPerTrial, searchProgress } from '../state/search-progress.js';
+import { type StatedObjectives, statedIn } from '../results/objective.js';
+import { type BatchInfo, type JobInfo, objectiveOf, toJobInfo } from '../wire/protocol.js';
+import { type IndexedSummary, readIndex, readIndexSummary, stampOf, writeBatchIndex } from './batch-index.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { batchFiles } from '../batch/batch-folder.js';
 import { JournalTail, readJournal } from './journal.js';
 import { specFromStored } from './spec-file.js';
 import { closestNames } from '../text/closest-names.js';
 
-/** A batch as the state on disk tells it. */
-export interface StoredBatch {
+/** A batch folded from its spec and journal: every job's state, for readers that need more than the results. */
+export interface FoldedBatch {
   readonly name: string;
   readonly dataDir: string;
   readonly status: BatchStatus;
@@ -21,6 +25,24 @@ export interface StoredBatch {
   readonly state: BatchState;
   /** Every job as a run's results show it. */
   readonly jobs: readonly JobResult[];
+  readonly runner: RunnerInfo | null;
+  readonly lastRun: LastRunInfo | null;
+  /** Whether a run ever started it. */
+  readonly started: boolean;
+}
+
+/** A batch as the state on disk tells it: its summary and every job, from its index or a fold. */
+export interface StoredBatch {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly status: BatchStatus;
+  readonly counts: StatusCounts;
+  /** Its ranking and a search's progress, as {@link BatchInfo} carries them. */
+  readonly ranking: Pick<BatchInfo, 'objective' | 'search'>;
+  /** What its spec says it ranks by. */
+  readonly stated: StatedObjectives;
+  /** Every job, in batch order. */
+  readonly jobs: readonly JobInfo[];
   readonly runner: RunnerInfo | null;
   readonly lastRun: LastRunInfo | null;
 }
@@ -50,11 +72,84 @@ function batchNames(batchesDataDir: string): string[] {
   }
 }
 
-/** Reads one batch's folder; `E_BATCH_NOT_FOUND` when there is none. */
-export function readBatch(batchesDataDir: string, name: string, spec: BatchSpec = readSpec(batchesDataDir, name)): StoredBatch {
+/** Folds one batch's folder; `E_BATCH_NOT_FOUND` when there is none. */
+export function foldBatch(batchesDataDir: string, name: string, spec: BatchSpec = readSpec(batchesDataDir, name)): FoldedBatch {
   const dir = join(batchesDataDir, name);
   const records = readJournal(join(dir, batchFiles.journal));
-  return storedBatch(dir, name, spec, new BatchState(spec).applyAll(records), records.length > 0);
+  return foldedBatch(dir, name, spec, new BatchState(spec).applyAll(records), records.length > 0);
+}
+
+/**
+ * Reads one batch's folder: from its index while that answers for the files as they are (see
+ * store/batch-index.ts), else by a fold, whose result becomes the index when no runner holds the
+ * batch. `E_BATCH_NOT_FOUND` when there is none.
+ */
+export function readBatch(batchesDataDir: string, name: string, fold: () => FoldedBatch = () => foldBatch(batchesDataDir, name)): StoredBatch {
+  const dir = join(batchesDataDir, name);
+  const runner = readRunner(dir);
+  const lastRun = readLastRun(dir);
+  const settled = runner === null || runner.finishedAt !== undefined;
+  // Taken before the files are read: files changed after it make the index miss, never lie.
+  const stamp = settled ? stampOf(dir, lastRun?.endedAt ?? null) : null;
+  const indexed = readIndex(dir, stamp);
+  if (indexed) return indexedBatch(dir, name, indexed.summary, indexed.jobs, runner, lastRun);
+  const folded = fold();
+  const stored = storedOf(folded);
+  if (stamp && !isActive(readRunner(dir))) writeBatchIndex(dir, stamp, summaryOf(stored, folded.started), stored.jobs);
+  return stored;
+}
+
+/** Writes the index of a batch whose run just ended, from a fold of its files (its spec as given): the first read after is as fast as every later one. */
+export function indexBatch(spec: BatchSpec): void {
+  readBatch(dirname(spec.dataDir), spec.name, () => foldBatch(dirname(spec.dataDir), spec.name, spec));
+}
+
+/** A batch's summary without its jobs: from its index's first line when that answers for the files, else by a fold. */
+export function readBatchSummary(batchesDataDir: string, name: string): StoredBatch | Omit<StoredBatch, 'jobs'> {
+  const dir = join(batchesDataDir, name);
+  const runner = readRunner(dir);
+  const lastRun = readLastRun(dir);
+  const summary = isActive(runner) ? undefined : readIndexSummary(dir, stampOf(dir, lastRun?.endedAt ?? null));
+  if (!summary) return readBatch(batchesDataDir, name);
+  const { jobs: _none, ...rest } = indexedBatch(dir, name, summary, [], runner, lastRun);
+  return rest;
+}
+
+function indexedBatch(
+  dir: string,
+  name: string,
+  summary: IndexedSummary,
+  jobs: readonly JobInfo[],
+  runner: RunnerInfo | null,
+  lastRun: LastRunInfo | null,
+): StoredBatch {
+  const status = batchStatus({
+    active: false,
+    counts: summary.counts,
+    started: summary.started || lastRun !== null,
+    interrupted: lastRun?.interrupted ?? false,
+  });
+  return { name, dataDir: dir, status, counts: summary.counts, ranking: summary.ranking, stated: summary.stated, jobs, runner, lastRun };
+}
+
+/** A folded batch as readers of its results see it. */
+export function storedOf(batch: FoldedBatch): StoredBatch {
+  const { spec, state } = batch;
+  return {
+    name: batch.name,
+    dataDir: batch.dataDir,
+    status: batch.status,
+    counts: state.counts(),
+    ranking: objectiveOf(spec, spec.search && searchProgress(spec.search, state, jobsPerTrial(spec.search))),
+    stated: statedIn(spec),
+    jobs: batch.jobs.map(toJobInfo),
+    runner: batch.runner,
+    lastRun: batch.lastRun,
+  };
+}
+
+function summaryOf(batch: StoredBatch, started: boolean): IndexedSummary {
+  return { counts: batch.counts, started, ranking: batch.ranking, stated: batch.stated };
 }
 
 /**
@@ -62,7 +157,7 @@ export function readBatch(batchesDataDir: string, name: string, spec: BatchSpec 
  * gained since the last (all of it again only when it was replaced), so a view of a running batch
  * costs what the batch adds, not its whole journal at every look.
  */
-export function followBatch(batchesDataDir: string, name: string, spec: BatchSpec): () => StoredBatch {
+export function followBatch(batchesDataDir: string, name: string, spec: BatchSpec): () => FoldedBatch {
   const dir = join(batchesDataDir, name);
   const tail = new JournalTail(join(dir, batchFiles.journal));
   let state = new BatchState(spec);
@@ -75,30 +170,51 @@ export function followBatch(batchesDataDir: string, name: string, spec: BatchSpe
     }
     state.applyAll(records);
     started ||= records.length > 0;
-    return storedBatch(dir, name, spec, state, started);
+    return foldedBatch(dir, name, spec, state, started);
   };
 }
 
 /** A batch from its state folded so far (`started`: its journal has a record), its runner and its last run. */
-function storedBatch(dir: string, name: string, spec: BatchSpec, state: BatchState, started: boolean): StoredBatch {
+function foldedBatch(dir: string, name: string, spec: BatchSpec, state: BatchState, started: boolean): FoldedBatch {
   const runner = readRunner(dir);
-  // A runner whose jobs are over and whose daemon still serves does not run anything.
-  const active = runner !== null && runner.finishedAt === undefined;
-  let lastRun: LastRunInfo | null = null;
-  try {
-    lastRun = JSON.parse(readFileSync(join(dir, batchFiles.lastRun), 'utf8')) as LastRunInfo;
-  } catch {
-    // never finished a run
-  }
-  // Nothing runs it: what the journal left open ends as it will for any reader (a new run's record sends it back).
-  if (!active) state.settle(lastRun?.endedAt ?? Date.now());
+  const active = isActive(runner);
+  const lastRun = readLastRun(dir);
+  // Nothing runs it: what the journal left open ends as it will for any reader (a new run's record
+  // sends it back), at one instant every reader agrees on: the end of the last run, or the last
+  // write of a runner that died after it.
+  if (!active) state.settle(settledAt(dir, lastRun));
   const status = batchStatus({ active, counts: state.counts(), started: started || lastRun !== null, interrupted: lastRun?.interrupted ?? false });
   const jobs = state.all().map((job) => toJobResult(job, state.runStartedAt));
-  return { name, dataDir: dir, status, spec, state, jobs, runner, lastRun };
+  return { name, dataDir: dir, status, spec, state, jobs, runner, lastRun, started };
 }
 
-/** Every batch under `batchesDataDir` (folders with a spec), by name. */
-export function listBatches(batchesDataDir: string): StoredBatch[] {
+/** When what a runner left open ends: the later of its last run's end and its journal's last write. */
+function settledAt(dir: string, lastRun: LastRunInfo | null): number {
+  let written = 0;
+  try {
+    written = Math.floor(statSync(join(dir, batchFiles.journal)).mtimeMs);
+  } catch {
+    // no journal: nothing is open
+  }
+  return Math.max(lastRun?.endedAt ?? 0, written);
+}
+
+/** A runner whose jobs are over and whose daemon still serves does not run anything. */
+function isActive(runner: RunnerInfo | null): boolean {
+  return runner !== null && runner.finishedAt === undefined;
+}
+
+function readLastRun(dir: string): LastRunInfo | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, batchFiles.lastRun), 'utf8')) as LastRunInfo;
+  } catch {
+    // never finished a run
+    return null;
+  }
+}
+
+/** Every batch under `batchesDataDir` (folders with a spec), by name, as its summary. */
+export function listBatches(batchesDataDir: string): (StoredBatch | Omit<StoredBatch, 'jobs'>)[] {
   let names: string[];
   try {
     names = readdirSync(batchesDataDir, { withFileTypes: true })
@@ -109,10 +225,10 @@ export function listBatches(batchesDataDir: string): StoredBatch[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const batches: StoredBatch[] = [];
+  const batches: (StoredBatch | Omit<StoredBatch, 'jobs'>)[] = [];
   for (const name of names) {
     try {
-      batches.push(readBatch(batchesDataDir, name));
+      batches.push(readBatchSummary(batchesDataDir, name));
     } catch (error) {
       // A folder that is not a batch (no spec) does not stop the listing.
       if (!(error instanceof HyperctlError && error.code === 'E_BATCH_NOT_FOUND')) throw error;

@@ -5,7 +5,7 @@ import { prepareBatch } from '../../src/run/prepare.js';
 import { BatchState } from '../../src/state/batch-state.js';
 import { toJobResult } from '../../src/state/job-result.js';
 import { readJournal } from '../../src/store/journal.js';
-import { readBatch } from '../../src/store/read-batch.js';
+import { foldBatch } from '../../src/store/read-batch.js';
 import type { BatchConfig, JobResult } from '../../src/index.js';
 import { seededRandom } from '../helpers/fault-trials.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -39,7 +39,7 @@ describe('the state of a batch', () => {
       });
       const result = await run.run();
       // Once the run is over, a reader of the disk sees what the run reported.
-      expect(readBatch(root, 'replay').jobs, `seed ${random.seed}`).toEqual(result.jobs);
+      expect(foldBatch(root, 'replay').jobs, `seed ${random.seed}`).toEqual(result.jobs);
     }
   }, 60_000);
 });

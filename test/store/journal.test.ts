@@ -5,7 +5,7 @@ import type { JournalRecord } from '../../src/state/records.js';
 import type { JobLaunch } from '../../src/executors/executor.js';
 import { runBatch } from '../../src/index.js';
 import { BatchState } from '../../src/state/batch-state.js';
-import { readBatch } from '../../src/store/read-batch.js';
+import { foldBatch } from '../../src/store/read-batch.js';
 import { compactedRecords, compactJournal, JournalTail, JournalWriter, latestByJob, readJournal } from '../../src/store/journal.js';
 import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -118,7 +118,7 @@ describe('the journal', () => {
     const result = await runBatch({ name: 'b', jobs }, { batchesDataDir: root, executors: [instant] });
     const journal = readJournal(join(root, 'b', 'journal.jsonl'));
     expect(journal.map((r) => r.e)).toEqual(['run', 'exit', 'exit', 'exit']);
-    expect(readBatch(root, 'b').jobs).toEqual(result.jobs);
+    expect(foldBatch(root, 'b').jobs).toEqual(result.jobs);
   });
 });
 

@@ -1,0 +1,228 @@
+import { closeSync, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { batchFiles } from '../batch/batch-folder.js';
+import type { JobStatus } from '../batch/types.js';
+import { writeAtomic } from '../files/atomic-file.js';
+import type { Metrics } from '../metrics/metrics-line.js';
+import { isPlainObject } from '../plain-object.js';
+import type { StatedObjectives } from '../results/objective.js';
+import type { StatusCounts } from '../state/batch-state.js';
+import { type BatchInfo, type JobInfo, jobStatuses } from '../wire/protocol.js';
+
+/*
+ * A settled batch's summary and every job's row, as a fold of its spec and journal made them,
+ * kept beside them so that a reader of a finished 100,000-job batch reads one compact file instead
+ * of parsing the spec and folding the journal again. It is a cache, never a second truth: it names
+ * the journal, spec and last run it was folded from (inode, size, modification time), and a reader
+ * uses it only while those are unchanged and no runner holds the batch; otherwise it folds, as
+ * it always could. It is written whole or not at all (temp file + rename), so a `kill -9` at any
+ * instant leaves the old one (which then names files that changed) or the new one.
+ */
+
+/** What a file was when a fold read it. */
+interface FileStamp {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** The files a fold read, as they were: the index answers for them only while they are unchanged. */
+export interface IndexStamp {
+  readonly journal: FileStamp | null;
+  readonly spec: FileStamp;
+  /** The end of the last run (which, with the journal's last write, says when jobs left open were settled), or null before one ended. */
+  readonly lastRunEndedAt: number | null;
+}
+
+/** A settled batch's summary, as a fold made it. */
+export interface IndexedSummary {
+  readonly counts: StatusCounts;
+  /** Whether a run ever started it. */
+  readonly started: boolean;
+  readonly ranking: Pick<BatchInfo, 'objective' | 'search'>;
+  readonly stated: StatedObjectives;
+}
+
+const version = 1;
+
+/** The stamp of a batch folder's files now; null when its spec cannot be read. */
+export function stampOf(dir: string, lastRunEndedAt: number | null): IndexStamp | null {
+  const spec = fileStamp(join(dir, batchFiles.spec));
+  if (!spec) return null;
+  return { journal: fileStamp(join(dir, batchFiles.journal)), spec, lastRunEndedAt };
+}
+
+function fileStamp(path: string): FileStamp | null {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return null;
+  }
+  return { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+function sameStamp(a: IndexStamp, b: IndexStamp): boolean {
+  const same = (x: FileStamp | null, y: FileStamp | null) =>
+    x === y || (x !== null && y !== null && x.ino === y.ino && x.size === y.size && x.mtimeMs === y.mtimeMs);
+  return same(a.journal, b.journal) && same(a.spec, b.spec) && a.lastRunEndedAt === b.lastRunEndedAt;
+}
+
+/**
+ * Writes the index of a batch folded from the files `stamp` names (taken before they were read).
+ * Best effort: a folder the reader may not write keeps no index, and is folded at every read.
+ */
+export function writeBatchIndex(dir: string, stamp: IndexStamp, summary: IndexedSummary, jobs: Iterable<JobInfo>): void {
+  try {
+    writeAtomic(join(dir, batchFiles.index), (write) => {
+      write(`${JSON.stringify({ v: version, stamp, ...summary })}\n[`);
+      let chunk = '';
+      let first = true;
+      for (const job of jobs) {
+        chunk += `${first ? '\n' : ',\n'}${JSON.stringify(rowOf(dir, job))}`;
+        first = false;
+        if (chunk.length > 1 << 16) {
+          write(chunk);
+          chunk = '';
+        }
+      }
+      write(`${chunk}\n]\n`);
+    });
+  } catch {
+    // left to the next fold
+  }
+}
+
+/** The index's summary, when it answers for the files as they are now. */
+export function readIndexSummary(dir: string, now: IndexStamp | null): IndexedSummary | undefined {
+  const text = readHead(join(dir, batchFiles.index));
+  return text === undefined ? undefined : summaryIn(text, now);
+}
+
+/** The index's summary and every job, when it answers for the files as they are now and is whole. */
+export function readIndex(dir: string, now: IndexStamp | null): { summary: IndexedSummary; jobs: JobInfo[] } | undefined {
+  if (!now) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, batchFiles.index), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const newline = text.indexOf('\n');
+  const summary = summaryIn(text.slice(0, newline), now);
+  if (!summary) return undefined;
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text.slice(newline + 1));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(rows) || rows.length !== summary.counts.total) return undefined;
+  const jobs: JobInfo[] = [];
+  for (const row of rows) {
+    const job = jobOfRow(dir, row);
+    if (!job) return undefined;
+    jobs.push(job);
+  }
+  return { summary, jobs };
+}
+
+function summaryIn(head: string, now: IndexStamp | null): IndexedSummary | undefined {
+  if (!now) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(head);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(parsed) || parsed.v !== version || !isPlainObject(parsed.stamp) || !sameStamp(parsed.stamp as unknown as IndexStamp, now))
+    return undefined;
+  const { counts, started, ranking, stated } = parsed;
+  if (!isPlainObject(counts) || typeof started !== 'boolean' || !isPlainObject(ranking) || !isPlainObject(stated)) return undefined;
+  if (!['total', ...jobStatuses].every((key) => Number.isInteger(counts[key]))) return undefined;
+  return parsed as unknown as IndexedSummary;
+}
+
+/** A row: the job's fields in a fixed order, its folder only when it is not the batch's folder and its name. */
+type Row = [
+  string,
+  JobStatus,
+  number | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  JobInfo['params'],
+  Metrics | null,
+  string | null,
+];
+
+function rowOf(dir: string, job: JobInfo): Row {
+  return [
+    job.name,
+    job.status,
+    job.exitCode,
+    job.signal,
+    job.host,
+    job.reason,
+    job.startedAt,
+    job.endedAt,
+    job.durationMs,
+    job.params,
+    job.metrics,
+    job.dataDir === `${dir}${sep}${job.name}` ? null : job.dataDir,
+  ];
+}
+
+const statuses = new Set<unknown>(jobStatuses);
+const textOrNull = (value: unknown) => value === null || typeof value === 'string';
+const numberOrNull = (value: unknown) => value === null || typeof value === 'number';
+
+/** A row read back, checked field by field (a damaged index is folded again, never half trusted). */
+function jobOfRow(dir: string, row: unknown): JobInfo | undefined {
+  if (!Array.isArray(row) || row.length !== 12) return undefined;
+  const [name, status, exitCode, signal, host, reason, startedAt, endedAt, durationMs, params, metrics, dataDir] = row as unknown[];
+  if (typeof name !== 'string' || !statuses.has(status) || !numberOrNull(exitCode) || !numberOrNull(durationMs)) return undefined;
+  if (![signal, host, reason, startedAt, endedAt, dataDir].every(textOrNull) || !isPlainObject(params) || !(metrics === null || isPlainObject(metrics)))
+    return undefined;
+  return {
+    name,
+    status: status as JobStatus,
+    exitCode: exitCode as number | null,
+    signal: signal as string | null,
+    host: host as string | null,
+    reason: reason as string | null,
+    startedAt: startedAt as string | null,
+    endedAt: endedAt as string | null,
+    durationMs: durationMs as number | null,
+    params: params as JobInfo['params'],
+    dataDir: (dataDir as string | null) ?? `${dir}${sep}${name}`,
+    metrics: metrics as Metrics | null,
+  };
+}
+
+/** The first line of a file, read a chunk at a time: a listing of many batches reads no rows. */
+function readHead(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.allocUnsafe(1 << 16);
+    for (let position = 0; ; ) {
+      const read = readSync(fd, buffer, 0, buffer.length, position);
+      if (read === 0) return undefined;
+      const newline = buffer.subarray(0, read).indexOf(0x0a);
+      chunks.push(Buffer.from(buffer.subarray(0, newline === -1 ? read : newline)));
+      if (newline !== -1) return Buffer.concat(chunks).toString('utf8');
+      position += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
