@@ -31,6 +31,12 @@ export class Schedule {
    * queue emptied, which a search's queue does not until its end: a quadratic run.)
    */
   #jobEnded = deferred();
+  /**
+   * Jobs taken and not yet ended, counted here: the queue counts a job out of `pending` only some
+   * moments after its task settled, so a source asked in between would see it running still and
+   * wait for an end that has already come (the last job's: a run that never ends).
+   */
+  #inFlight = 0;
 
   /** `slots`: jobs the machines run at once now (steered while it runs). */
   constructor(slots: () => number) {
@@ -59,13 +65,15 @@ export class Schedule {
       if (drained.aborted) break;
       // Taken before the source is asked: a job that ends while it answers wakes the wait below.
       const jobEnded = this.#jobEnded.promise;
-      const next = await source.next(queue);
+      const next = await source.next({ size: queue.size, pending: this.#inFlight - queue.size });
       if (next === 'done') break;
       if (next !== 'wait') {
+        this.#inFlight++;
         void queue.add(async () => {
           try {
             await run(next);
           } finally {
+            this.#inFlight--;
             const ended = this.#jobEnded;
             this.#jobEnded = deferred();
             ended.resolve();

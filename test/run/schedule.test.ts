@@ -64,4 +64,23 @@ describe('the schedule', () => {
       expect(ran).toEqual(['a', 'b', 'c']);
     }
   });
+
+  it('ends when its last job ends a few moments before the queue counts it out, whatever the moment', async () => {
+    for (const hops of [0, 1, 2, 3, 5, 8, 13]) {
+      for (const slots of [1, 2, 3]) {
+        const feed = new JobFeed(Array.from({ length: 10 }, (_, i) => job(`j${i}`)));
+        const ran: string[] = [];
+        // Jobs that end after a few awaits, as one on an executor that answers at once does.
+        await new Schedule(() => slots).run(
+          feedSource(feed),
+          async (j) => {
+            for (let i = 0; i < hops; i++) await Promise.resolve();
+            ran.push(j.name);
+          },
+          new AbortController().signal,
+        );
+        expect(ran, `${hops} hops, ${slots} slots`).toHaveLength(10);
+      }
+    }
+  });
 });
