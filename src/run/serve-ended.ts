@@ -1,6 +1,7 @@
 import type { BatchSpec } from '../batch/spec.js';
 import { onAbort } from '../abortable-wait.js';
 import { indexBatch } from '../store/read-batch.js';
+import type { BatchState } from '../state/batch-state.js';
 import type { BatchSteer } from './batch-steer.js';
 import type { BatchEvent, BatchResult } from './events.js';
 import type { JobFeed } from './job-feed.js';
@@ -25,7 +26,13 @@ export interface SchedulingEnd {
 export async function endScheduling(
   { daemon, executors, store }: Omit<SetUp, 'release'>,
   parts: RunParts | undefined,
-  run: { readonly spec: BatchSpec; readonly options: RunBatchOptions; readonly control: RunControl; failState(error: unknown): void },
+  run: {
+    readonly spec: BatchSpec;
+    readonly state: BatchState;
+    readonly options: RunBatchOptions;
+    readonly control: RunControl;
+    failState(error: unknown): void;
+  },
 ): Promise<SchedulingEnd> {
   const { control } = run;
   const interrupted = control.interrupted;
@@ -40,7 +47,7 @@ export async function endScheduling(
     if (rounds) store.markServing();
     else {
       store.finish(interrupted || control.drain.aborted, serve);
-      indexEnded(run.spec);
+      indexEnded(run);
     }
   } catch (error) {
     run.failState(error);
@@ -57,9 +64,10 @@ export async function endScheduling(
 }
 
 /** The index of a batch whose run ended (see store/batch-index.ts); a batch that cannot be indexed is folded by its readers. */
-function indexEnded(spec: BatchSpec): void {
+function indexEnded(run: { readonly spec: BatchSpec; readonly state: BatchState; readonly control: RunControl }): void {
   try {
-    indexBatch(spec);
+    // A run whose state could not be written may hold what its journal does not: its files are folded.
+    indexBatch(run.spec, run.control.fault === undefined ? run.state : undefined);
   } catch {
     // read by a fold instead
   }
@@ -68,6 +76,7 @@ function indexEnded(spec: BatchSpec): void {
 /** What serving a batch after its last job needs of its run. */
 export interface EndedRun {
   readonly spec: BatchSpec;
+  readonly state: BatchState;
   readonly daemon: ServingDaemon;
   readonly control: RunControl;
   /** The caller's signal: aborting it ends the serving. */
@@ -108,7 +117,7 @@ export async function serveEnded(run: EndedRun, result: BatchResult): Promise<Ba
     if (rounds) {
       try {
         run.setUp.store.finish(last.status === 'interrupted');
-        indexEnded(run.spec);
+        indexEnded(run);
       } catch (error) {
         run.failState(error);
       }

@@ -37,6 +37,21 @@ export class JournalTail {
 
   /** The records appended since the last read; with `last`, a final line without its newline too (the file is read once). */
   read(last = false): { readonly records: JournalRecord[]; readonly restarted: boolean } {
+    const records: JournalRecord[] = [];
+    const read = this.#chunks(last);
+    for (let chunk = read.next(); ; chunk = read.next()) {
+      if (chunk.done) return { records, restarted: chunk.value };
+      for (const record of chunk.value) records.push(record);
+    }
+  }
+
+  /** The records appended since the last read, a chunk at a time: a reader that keeps only some never holds them all. */
+  *each(last = false): Generator<JournalRecord> {
+    for (const chunk of this.#chunks(last)) yield* chunk;
+  }
+
+  /** The whole records of each chunk read; returns whether the journal was read again from its start. */
+  *#chunks(last: boolean): Generator<JournalRecord[], boolean> {
     let fd: number;
     try {
       fd = openSync(this.#path, 'r');
@@ -44,9 +59,8 @@ export class JournalTail {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       const restarted = this.#position > 0;
       this.#restart();
-      return { records: [], restarted };
+      return restarted;
     }
-    const records: JournalRecord[] = [];
     let restarted = false;
     try {
       const { dev, ino, size } = fstatSync(fd);
@@ -63,13 +77,19 @@ export class JournalTail {
         // A character split between two chunks is decoded whole.
         const lines = (this.#rest + this.#decoder.write(buffer.subarray(0, read))).split('\n');
         this.#rest = lines.pop()!;
+        const records: JournalRecord[] = [];
         for (const line of lines) addRecord(records, line);
+        yield records;
       }
-      if (last) addRecord(records, this.#rest + this.#decoder.end());
+      if (last) {
+        const records: JournalRecord[] = [];
+        addRecord(records, this.#rest + this.#decoder.end());
+        yield records;
+      }
     } finally {
       closeSync(fd);
     }
-    return { records, restarted };
+    return restarted;
   }
 
   #restart(): void {
@@ -203,7 +223,7 @@ export class JournalWriter {
  * as it did). A job whose latest record a forced run came after is `init` whatever it was: its
  * record goes.
  */
-export function compactedRecords(records: readonly JournalRecord[]): JournalRecord[] {
+export function compactedRecords(records: Iterable<JournalRecord>): JournalRecord[] {
   // Trials and added jobs bring jobs, steer records change no job: all kept, in their order.
   const trials: JournalRecord[] = [];
   const reports: JournalRecord[] = [];
@@ -213,7 +233,9 @@ export function compactedRecords(records: readonly JournalRecord[]): JournalReco
   const added = new Set<string>();
   /** Each job's keys in `latest`, one per hash. */
   const keysOf = new Map<string, Set<string>>();
-  records.forEach((record, at) => {
+  let at = -1;
+  for (const record of records) {
+    at++;
     if (record.e === 'add') {
       // Jobs are added under names the batch did not have: records of such a name before were
       // history a fold skipped. The add record goes first, so they go.
@@ -241,7 +263,7 @@ export function compactedRecords(records: readonly JournalRecord[]): JournalReco
       keys.add(key);
       keysOf.set(record.job, keys);
     }
-  });
+  }
   const before: JournalRecord[] = [];
   const after: JournalRecord[] = [];
   const runAt = lastRun?.at ?? -1;
@@ -258,10 +280,18 @@ export function compactedRecords(records: readonly JournalRecord[]): JournalReco
  * batch re-run many times does not grow without bound and a reader folds one record per job, not
  * every start and exit; a journal with nothing to leave out is left as it is.
  */
-export function compactJournal(path: string, records: readonly JournalRecord[] = readJournal(path)): void {
-  const compacted = compactedRecords(records);
+export function compactJournal(path: string, records?: readonly JournalRecord[]): void {
+  // Read a chunk at a time when not given: only the records kept are held, not every one.
+  let count = 0;
+  const counted = function* (all: Iterable<JournalRecord>) {
+    for (const record of all) {
+      count++;
+      yield record;
+    }
+  };
+  const compacted = compactedRecords(counted(records ?? new JournalTail(path).each(true)));
   // Nothing to leave out (a journal compacted when the last run ended): not written again.
-  if (compacted.length === records.length) return;
+  if (compacted.length === count) return;
   writeAtomic(path, (write) => {
     let chunk = '';
     for (const record of compacted) {

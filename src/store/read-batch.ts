@@ -99,9 +99,35 @@ export function readBatch(batchesDataDir: string, name: string, fold: () => Fold
   return stored;
 }
 
-/** Writes the index of a batch whose run just ended, from a fold of its files (its spec as given): the first read after is as fast as every later one. */
-export function indexBatch(spec: BatchSpec): void {
-  readBatch(dirname(spec.dataDir), spec.name, () => foldBatch(dirname(spec.dataDir), spec.name, spec));
+/**
+ * Writes the index of a batch whose run just ended, so the first read after is as fast as every
+ * later one: from the run's own state (`live`) when it left no job open, which is then what a fold
+ * of its files gives, row by row without a copy of the batch; else from a fold of its files.
+ */
+export function indexBatch(spec: BatchSpec, live: BatchState | undefined): void {
+  const dir = spec.dataDir;
+  const lastRun = readLastRun(dir);
+  const stamp = lastRun && !isActive(readRunner(dir)) ? stampOf(dir, lastRun.endedAt) : null;
+  if (live && stamp && !leftOpen(live)) {
+    const jobs = (function* () {
+      for (const job of live.each()) yield toJobInfo(toJobResult(job, live.runStartedAt));
+    })();
+    writeBatchIndex(dir, stamp, { counts: live.counts(), started: true, ranking: rankingOf(spec, live), stated: statedIn(spec) }, jobs);
+    return;
+  }
+  readBatch(dirname(dir), spec.name, () => foldBatch(dirname(dir), spec.name, spec));
+}
+
+/** Whether a job is running or held by a scheduler: what a reader settles, and the run's state does not. */
+function leftOpen(state: BatchState): boolean {
+  if (state.counts().running > 0) return true;
+  for (const job of state.each()) if (job.status === 'init' && job.queued) return true;
+  return false;
+}
+
+/** Its ranking and a search's progress, as {@link BatchInfo} carries them. */
+function rankingOf(spec: BatchSpec, state: BatchState): StoredBatch['ranking'] {
+  return objectiveOf(spec, spec.search && searchProgress(spec.search, state, jobsPerTrial(spec.search)));
 }
 
 /** A batch's summary without its jobs: from its index's first line when that answers for the files, else by a fold. */
@@ -140,7 +166,7 @@ export function storedOf(batch: FoldedBatch): StoredBatch {
     dataDir: batch.dataDir,
     status: batch.status,
     counts: state.counts(),
-    ranking: objectiveOf(spec, spec.search && searchProgress(spec.search, state, jobsPerTrial(spec.search))),
+    ranking: rankingOf(spec, state),
     stated: statedIn(spec),
     jobs: batch.jobs.map(toJobInfo),
     runner: batch.runner,
