@@ -11,6 +11,8 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: true,
+    // import.meta.url in the CommonJS build too (the YAML library is loaded through it when first needed).
+    shims: true,
     sourcemap: true,
     esbuildPlugins: [inlineAssetsEsbuild()],
   },

@@ -221,7 +221,8 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions, statedObjective(disk.stated())),
     best: async (askedMetric, askedGoal) => {
       const jobs = await allJobs();
-      const metrics = new Set(jobs.flatMap((j) => Object.keys(j.metrics ?? {})));
+      const metrics = new Set<string>();
+      for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
       const objective = rankingObjective(disk.stated(), {
         ...(askedMetric !== undefined ? { metric: askedMetric } : {}),
         ...(askedGoal ? { goal: askedGoal } : {}),

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { yamlLibrary } from '../text/yaml-library.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
 import { batchFieldsOf, generateJobs, parseTemplate, type JobTemplate } from './generate.js';
 import { loadConfigFile } from './load-file.js';
@@ -74,7 +74,7 @@ function writeBatchFile(output: string, template: TemplateInput, format: 'json' 
       const jobs = [...jobsOf()];
       count = jobs.length;
       // Jobs share their execution object: without this, YAML would write anchors and aliases, and editing one job would edit them all.
-      writeSync(fd, stringify({ ...head, jobs }, { aliasDuplicateObjects: false }));
+      writeSync(fd, yamlLibrary().stringify({ ...head, jobs }, { aliasDuplicateObjects: false }));
     }
   } catch (error) {
     closeSync(fd);

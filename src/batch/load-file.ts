@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseDocument } from 'yaml';
+import { yamlLibrary } from '../text/yaml-library.js';
 import { HyperctlError } from '../errors.js';
 import { formatPath } from './field-path.js';
 import { findDuplicateKey } from './json-duplicate-keys.js';
@@ -78,9 +78,9 @@ function lineAndColumn(text: string, offset: number): string {
 }
 
 function parseYaml(text: string, path: string): unknown {
-  let doc: ReturnType<typeof parseDocument>;
+  let doc: ReturnType<ReturnType<typeof yamlLibrary>['parseDocument']>;
   try {
-    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    doc = yamlLibrary().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     throw new HyperctlError('E_CONFIG_PARSE', `${path}: invalid YAML: ${(error as Error).message}`, { cause: error });
   }

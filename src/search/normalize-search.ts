@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { yamlLibrary } from '../text/yaml-library.js';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from './nni-space.js';
 import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from './space.js';
@@ -111,7 +111,7 @@ function parseSpaceText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    const doc = parseDocument(text, { uniqueKeys: true });
+    const doc = yamlLibrary().parseDocument(text, { uniqueKeys: true });
     if (doc.errors[0]) throw doc.errors[0];
     return doc.toJS();
   }
