@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { BatchInfo, JobInfo } from '../wire/protocol.js';
 import { MetricsTracker } from '../metrics/metrics-tracker.js';
-import { type FoldedBatch, followBatch, readBatch, readSpec, type StoredBatch } from '../store/read-batch.js';
+import { type FoldedBatch, followBatch, readBatch, readBatchColumns, readSpec, type StoredBatch } from '../store/read-batch.js';
+import type { IndexColumns } from '../store/batch-index.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
 import { withLiveMetrics } from '../state/job-result.js';
 import type { BatchSpec } from '../batch/spec.js';
@@ -41,6 +42,8 @@ export interface DiskSource extends BatchSource {
   spec(): BatchSpec;
   /** What its spec says it ranks by. */
   stated(): StatedObjectives;
+  /** Its index read for ranking, while it answers for a settled batch's files (see store/batch-index.ts); else undefined. */
+  columns(): IndexColumns | undefined;
 }
 
 /**
@@ -81,6 +84,7 @@ export function diskSource(batchesDataDir: string, name: string): DiskSource {
     spec: specOf,
     // From the last read when there was one (an index's summary), else from the spec.
     stated: () => last?.batch.stated ?? statedIn(specOf()),
+    columns: () => readBatchColumns(batchesDataDir, name),
     info: async () => storedBatchInfo(read()),
     jobs: async ({ status, offset = 0, limit }: JobQuery): Promise<JobPage> => {
       const all = read().jobs.filter((j) => status === undefined || j.status === status);

@@ -10,9 +10,10 @@ import { backendOf } from '../executors/backends/backend-of.js';
 import type { FetchedFiles } from '../executors/backends/backend.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
-import { bestJob, compareJobs, type CompareOptions, type Comparison } from '../results/compare.js';
+import { bestJob, compareJobs, type CompareOptions, type Comparison, comparisonOrder, firstInOrder } from '../results/compare.js';
 import { type Goal, type Objective, rankingObjective, statedObjective } from '../results/objective.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
+import type { IndexColumns } from '../store/batch-index.js';
 import { foldBatch, listBatches as listStoredBatches, readBatch } from '../store/read-batch.js';
 import type { BatchSource, JobPage, JobQuery, LogChunk } from './batch-source.js';
 import { daemonSource } from './daemon-source.js';
@@ -218,12 +219,19 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       }
     },
     metrics: (job) => ask((source) => source.metrics(job)),
-    compare: async (compareOptions = {}) => compareJobs(await allJobs(), compareOptions, statedObjective(disk.stated())),
+    compare: async (compareOptions = {}) => {
+      const ranked = compareOptions.top !== undefined && !compareOptions.where?.length && !readDaemonAccess(dir) ? disk.columns() : undefined;
+      const fast = ranked && firstRowsOf(ranked, compareOptions);
+      if (fast) return fast;
+      return compareJobs(await allJobs(), compareOptions, statedObjective(disk.stated()));
+    },
     best: async (askedMetric, askedGoal) => {
-      const jobs = await allJobs();
-      const metrics = new Set<string>();
-      for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
-      const objective = rankingObjective(disk.stated(), {
+      // A settled batch's index answers without every job read; a live or unindexed one is read whole.
+      const ranked = readDaemonAccess(dir) ? undefined : disk.columns();
+      const jobs = ranked ? undefined : await allJobs();
+      const metrics = new Set<string>(ranked?.shape.metricKeys);
+      if (jobs) for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
+      const objective = rankingObjective(ranked?.summary.stated ?? disk.stated(), {
         ...(askedMetric !== undefined ? { metric: askedMetric } : {}),
         ...(askedGoal ? { goal: askedGoal } : {}),
       });
@@ -235,7 +243,8 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       const { metric, goal } = objective;
       if (!metrics.has(metric))
         throw new HyperctlError('E_USAGE', `no job of batch "${name}" reported a metric "${metric}"${closestNames(metric, metrics, 'metrics')}`);
-      const winner = bestJob(jobs, metric, goal);
+      const fromColumns = ranked && bestInColumns(ranked, metric, goal);
+      const winner = fromColumns ? fromColumns.winner : bestJob(jobs ?? (await allJobs()), metric, goal);
       if (!winner?.metrics) return undefined;
       return {
         name: winner.name,
@@ -246,7 +255,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
         params: winner.params,
         metrics: winner.metrics,
         dataDir: winner.dataDir,
-        among: jobs.filter((j) => j.status === 'succeed').length,
+        among: (ranked?.statuses ?? jobs!.map((j) => j.status)).filter((status) => status === 'succeed').length,
       };
     },
     dashboard: () => {
@@ -266,6 +275,44 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     fetch: async (job, globs) => fetchJobFiles(disk.spec(), await batch.job(job), globs),
   };
   return batch;
+}
+
+/**
+ * A comparison's first rows from a batch's index: picked by the column of the metric it sorts by
+ * (or in batch order when it sorts by none), only those rows parsed, then compared as all would
+ * be, with the shape of all. Undefined when the columns cannot say (a sort by a param, a name or a
+ * metric not every job reported as a number): then every job is read.
+ */
+function firstRowsOf(ranked: IndexColumns, options: CompareOptions): Comparison | undefined {
+  const objective = statedObjective(ranked.summary.stated);
+  const { sort, desc } = comparisonOrder(options, objective, ranked.shape);
+  const places = Array.from(ranked.statuses, (_, place) => place);
+  let first: number[];
+  if (sort === undefined) first = places.slice(0, options.top);
+  else {
+    const column = ranked.metrics[sort];
+    if (!column || ranked.shape.paramKeys.includes(sort)) return undefined;
+    first = firstInOrder(places, (place) => column[place] ?? undefined, desc, options.top);
+  }
+  const rows = first.map((place) => ranked.row(place));
+  if (!rows.every((row) => row !== undefined)) return undefined;
+  return compareJobs(rows as JobInfo[], options, objective, ranked.shape);
+}
+
+/** The succeeded job with the best value of `metric`, from its column; undefined when the index has none (a value not a number). */
+function bestInColumns(ranked: IndexColumns, metric: string, goal: Goal): { winner: JobInfo | undefined } | undefined {
+  const column = ranked.metrics[metric];
+  if (!column) return undefined;
+  let best: number | undefined;
+  ranked.statuses.forEach((status, place) => {
+    const value = column[place];
+    if (status !== 'succeed' || value === null || value === undefined) return;
+    const current = best === undefined ? undefined : column[best]!;
+    if (current === undefined || current === null || (goal === 'max' ? value > current : value < current)) best = place;
+  });
+  if (best === undefined) return { winner: undefined };
+  const winner = ranked.row(best);
+  return winner ? { winner } : undefined;
 }
 
 /** True once a job can write no more: it ended, or it never started and nothing runs its batch. */

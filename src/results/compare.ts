@@ -107,37 +107,89 @@ function compareValues(a: JsonValue | undefined, b: JsonValue | undefined, desc:
   return desc ? -order : order;
 }
 
+/** What a comparison's columns come from: every param and metric key in the order first met, and the params every job shares. */
+export interface ComparisonShape {
+  readonly paramKeys: readonly string[];
+  readonly metricKeys: readonly string[];
+  /** Params every job has, all with one value. */
+  readonly constants: Readonly<Record<string, JsonValue>>;
+  /** The other params, in the order of `paramKeys`. */
+  readonly varying: readonly string[];
+}
+
+/**
+ * Builds a {@link ComparisonShape} a job at a time, so that a batch's index can keep the shape of
+ * all its jobs, made as the comparison of all of them makes it, while the jobs are written one by one.
+ */
+export class ShapeBuilder {
+  readonly #params = new Map<string, { readonly json: string; readonly value: JsonValue; count: number; same: boolean }>();
+  readonly #metrics = new Set<string>();
+  #jobs = 0;
+
+  add(job: Pick<ComparedJob, 'params' | 'metrics'>): void {
+    this.#jobs++;
+    for (const key in job.params) {
+      const value = job.params[key]!;
+      const seen = this.#params.get(key);
+      // Loops, not a list per job: 100,000 jobs make no garbage that can be done without.
+      if (!seen) this.#params.set(key, { json: JSON.stringify(value), value, count: 1, same: this.#jobs === 1 });
+      else {
+        seen.count++;
+        if (seen.same && JSON.stringify(value) !== seen.json) seen.same = false;
+      }
+    }
+    for (const key in job.metrics) this.#metrics.add(key);
+  }
+
+  shape(): ComparisonShape {
+    const constants: Record<string, JsonValue> = {};
+    const varying: string[] = [];
+    for (const [key, { value, count, same }] of this.#params) {
+      if (same && count === this.#jobs) constants[key] = value;
+      else varying.push(key);
+    }
+    return { paramKeys: [...this.#params.keys()], metricKeys: [...this.#metrics], constants, varying };
+  }
+}
+
+/** The shape of a comparison of `jobs`. */
+export function comparisonShape(jobs: Iterable<Pick<ComparedJob, 'params' | 'metrics'>>): ComparisonShape {
+  const builder = new ShapeBuilder();
+  for (const job of jobs) builder.add(job);
+  return builder.shape();
+}
+
+/**
+ * What a comparison sorts by: the key asked for, else (with no sort asked) the batch's objective,
+ * best first, once some job reported it; then `ranking` says so.
+ */
+export function comparisonOrder(
+  options: CompareOptions,
+  objective: Objective | undefined,
+  shape: ComparisonShape,
+): { readonly sort?: string; readonly desc: boolean; readonly ranking?: Objective } {
+  if (options.sort === undefined && objective && shape.metricKeys.includes(objective.metric))
+    return { sort: objective.metric, desc: objective.goal === 'max', ranking: objective };
+  return { ...(options.sort !== undefined ? { sort: options.sort } : {}), desc: options.desc ?? false };
+}
+
 /**
  * Lines up jobs by params and metrics: filters, sorts (jobs missing the sort key last), keeps the
- * top N, and shows by default only the params that vary (the rest are `constants`).
+ * top N, and shows by default only the params that vary (the rest are `constants`). `shape`: that
+ * of every job of the batch, when `jobs` are already the first of them in this order (read from
+ * an index); by default that of `jobs`.
  */
-export function compareJobs(jobs: readonly ComparedJob[], options: CompareOptions = {}, objective?: Objective): Comparison {
-  // With no sort asked, the batch's objective ranks the rows, best first, once some job reported it.
-  const ranking = options.sort === undefined && objective && jobs.some((j) => j.metrics && objective.metric in j.metrics) ? objective : undefined;
-  if (ranking) return { ...compareJobs(jobs, { ...options, sort: ranking.metric, desc: ranking.goal === 'max' }), ranking };
-  // Loops, not a list per job: a comparison of 100,000 jobs makes no garbage it can do without.
-  const params = new Set<string>();
-  const reported = new Set<string>();
-  for (const job of jobs) {
-    for (const key in job.params) params.add(key);
-    for (const key in job.metrics) reported.add(key);
-  }
-  const paramKeys = [...params];
-  const metricKeys = [...reported];
+export function compareJobs(jobs: readonly ComparedJob[], options: CompareOptions = {}, objective?: Objective, shape = comparisonShape(jobs)): Comparison {
+  const { paramKeys, metricKeys, constants, varying } = shape;
   const known = new Set<string>([...builtins, ...paramKeys, ...metricKeys]);
   for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {
     if (key !== undefined && !known.has(key))
       throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch${columnsHint(key, paramKeys, metricKeys)}`);
   }
-  const constants: Record<string, JsonValue> = {};
-  const varying: string[] = [];
-  for (const key of paramKeys) {
-    if (isConstant(jobs, key)) constants[key] = jobs[0]!.params[key]!;
-    else varying.push(key);
-  }
+  const { sort, desc, ranking } = comparisonOrder(options, objective, shape);
   const where = options.where ?? [];
   let rows = where.length > 0 ? jobs.filter((job) => where.every((c) => holds(job, c))) : jobs;
-  if (options.sort) rows = sorted(rows, options.sort, options.desc ?? false, options.top);
+  if (sort !== undefined) rows = sorted(rows, sort, desc, options.top);
   else if (options.top !== undefined) rows = rows.slice(0, options.top);
   // The name is in every comparison: a row no one can name is no use.
   const columns = options.columns
@@ -147,24 +199,29 @@ export function compareJobs(jobs: readonly ComparedJob[], options: CompareOption
   const kinds = columns.map(
     (key) => ((builtins as readonly string[]).includes(key) ? 'builtin' : metrics.has(key) ? 'metric' : 'param') as 'builtin' | 'param' | 'metric',
   );
-  return { columns, kinds, rows: rows.map((job) => columns.map((key) => fieldOf(job, key))), constants: options.columns ? {} : constants };
+  return {
+    columns,
+    kinds,
+    rows: rows.map((job) => columns.map((key) => fieldOf(job, key))),
+    constants: options.columns ? {} : constants,
+    ...(ranking ? { ranking } : {}),
+  };
 }
 
-/** Whether every job has the param `key`, all with one value. */
-function isConstant(jobs: readonly ComparedJob[], key: string): boolean {
-  const first = JSON.stringify(jobs[0]?.params[key]);
-  for (const job of jobs) if (!(key in job.params) || JSON.stringify(job.params[key]) !== first) return false;
-  return true;
+/** The rows sorted by `key` (ties in their order), or only the first `top` of them (see {@link firstInOrder}). */
+function sorted(jobs: readonly ComparedJob[], key: string, desc: boolean, top: number | undefined): ComparedJob[] {
+  return firstInOrder(jobs, (job) => fieldOf(job, key), desc, top);
 }
 
 /**
- * The rows sorted by `key` (ties in their order), or only the first `top` of them: those are
- * picked in one pass, not by sorting every row. Each row's value is read once.
+ * Items sorted by their value as a comparison sorts a column (missing values last, ties in their
+ * order), or only the first `top` of them: those are picked in one pass, not by sorting every
+ * item. Each item's value is read once.
  */
-function sorted(jobs: readonly ComparedJob[], key: string, desc: boolean, top: number | undefined): ComparedJob[] {
-  const keyed = jobs.map((job) => ({ job, value: fieldOf(job, key) }));
+export function firstInOrder<T>(items: readonly T[], valueIn: (item: T) => JsonValue | undefined, desc: boolean, top: number | undefined): T[] {
+  const keyed = items.map((item) => ({ item, value: valueIn(item) }));
   const order = (a: { value: JsonValue | undefined }, b: { value: JsonValue | undefined }) => compareValues(a.value, b.value, desc);
-  if (top === undefined || top >= keyed.length) return keyed.sort(order).map(({ job }) => job);
+  if (top === undefined || top >= keyed.length) return keyed.sort(order).map(({ item }) => item);
   const kept: typeof keyed = [];
   for (const row of keyed) {
     if (top === 0) break;
@@ -175,7 +232,7 @@ function sorted(jobs: readonly ComparedJob[], key: string, desc: boolean, top: n
     kept.splice(at, 0, row);
     if (kept.length > top) kept.pop();
   }
-  return kept.map(({ job }) => job);
+  return kept.map(({ item }) => item);
 }
 
 /** The job with the lowest or highest numeric value of `metric`, among those that succeeded. */

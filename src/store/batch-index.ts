@@ -5,6 +5,7 @@ import type { JobStatus } from '../batch/types.js';
 import { writeAtomic } from '../files/atomic-file.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import { isPlainObject } from '../plain-object.js';
+import { type ComparisonShape, ShapeBuilder } from '../results/compare.js';
 import type { StatedObjectives } from '../results/objective.js';
 import type { StatusCounts } from '../state/batch-state.js';
 import { type BatchInfo, type JobInfo, jobStatuses } from '../wire/protocol.js';
@@ -17,6 +18,10 @@ import { type BatchInfo, type JobInfo, jobStatuses } from '../wire/protocol.js';
  * uses it only while those are unchanged and no runner holds the batch; otherwise it folds, as
  * it always could. It is written whole or not at all (temp file + rename), so a `kill -9` at any
  * instant leaves the old one (which then names files that changed) or the new one.
+ *
+ * Its lines: the summary; `[`; one row per job; `]`; then the columns: the shape of a comparison
+ * of all the jobs, each job's status as a letter, and each metric every job reported as a number
+ * (or not at all) as a list. Ranking reads the columns and parses only the rows it shows.
  */
 
 /** What a file was when a fold read it. */
@@ -43,7 +48,7 @@ export interface IndexedSummary {
   readonly stated: StatedObjectives;
 }
 
-const version = 1;
+const version = 2;
 
 /** The stamp of a batch folder's files now; null when its spec cannot be read. */
 export function stampOf(dir: string, lastRunEndedAt: number | null): IndexStamp | null {
@@ -76,9 +81,11 @@ export function writeBatchIndex(dir: string, stamp: IndexStamp, summary: Indexed
   try {
     writeAtomic(join(dir, batchFiles.index), (write) => {
       write(`${JSON.stringify({ v: version, stamp, ...summary })}\n[`);
+      const columns = new ColumnsBuilder();
       let chunk = '';
       let first = true;
       for (const job of jobs) {
+        columns.add(job);
         chunk += `${first ? '\n' : ',\n'}${JSON.stringify(rowOf(dir, job))}`;
         first = false;
         if (chunk.length > 1 << 16) {
@@ -86,7 +93,7 @@ export function writeBatchIndex(dir: string, stamp: IndexStamp, summary: Indexed
           chunk = '';
         }
       }
-      write(`${chunk}\n]\n`);
+      write(`${chunk}\n]\n${JSON.stringify(columns.columns())}\n`);
     });
   } catch {
     // left to the next fold
@@ -113,7 +120,8 @@ export function readIndex(dir: string, now: IndexStamp | null): { summary: Index
   if (!summary) return undefined;
   let rows: unknown;
   try {
-    rows = JSON.parse(text.slice(newline + 1));
+    // The rows, without the columns' line after them.
+    rows = JSON.parse(text.slice(newline + 1, text.lastIndexOf('\n', text.length - 2)));
   } catch {
     return undefined;
   }
@@ -125,6 +133,114 @@ export function readIndex(dir: string, now: IndexStamp | null): { summary: Index
     jobs.push(job);
   }
   return { summary, jobs };
+}
+
+/** A settled batch's index read for ranking: the summary, the columns, and a job parsed only when asked for. */
+export interface IndexColumns {
+  readonly summary: IndexedSummary;
+  readonly shape: ComparisonShape;
+  /** Each job's status, in batch order. */
+  readonly statuses: readonly JobStatus[];
+  /** Each metric every job reported as a number or not at all: its values in batch order, null where a job did not report it. */
+  readonly metrics: Readonly<Record<string, readonly (number | null)[]>>;
+  /** The job at `place` in batch order; undefined when its row is damaged. */
+  row(place: number): JobInfo | undefined;
+}
+
+/** The index's columns, when it answers for the files as they are now and is whole; its rows are parsed when asked for. */
+export function readIndexColumns(dir: string, now: IndexStamp | null): IndexColumns | undefined {
+  if (!now) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, batchFiles.index));
+  } catch {
+    return undefined;
+  }
+  const head = bytes.indexOf(0x0a);
+  const summary = head === -1 ? undefined : summaryIn(bytes.toString('utf8', 0, head), now);
+  if (!summary) return undefined;
+  const last = bytes.lastIndexOf(0x0a, bytes.length - 2);
+  const columns = last === -1 ? undefined : columnsIn(bytes.toString('utf8', last + 1), summary.counts.total);
+  if (!columns) return undefined;
+  // Where each row starts: after the summary's line and the `[` line, one line each.
+  const starts: number[] = [];
+  for (let at = bytes.indexOf(0x0a, head + 1) + 1; at > 0 && at < last && starts.length <= summary.counts.total; at = bytes.indexOf(0x0a, at) + 1)
+    starts.push(at);
+  // The rows' lines and the `]` line after them.
+  if (starts.length !== summary.counts.total + 1) return undefined;
+  return {
+    summary,
+    ...columns,
+    row: (place) => {
+      const start = starts[place];
+      const end = starts[place + 1];
+      if (start === undefined || end === undefined) return undefined;
+      const text = bytes.toString('utf8', start, end - 1);
+      try {
+        return jobOfRow(dir, JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text));
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+const letters: Readonly<Record<JobStatus, string>> = { init: 'i', running: 'r', succeed: 's', failed: 'f', killed: 'k', pruned: 'p' };
+const statusOfLetter = new Map(Object.entries(letters).map(([status, letter]) => [letter, status as JobStatus]));
+
+/** The columns of an index, made a job at a time as its rows are written. */
+class ColumnsBuilder {
+  readonly #shape = new ShapeBuilder();
+  #statuses = '';
+  readonly #metrics = new Map<string, (number | null)[] | 'not numbers'>();
+  #rows = 0;
+
+  add(job: JobInfo): void {
+    this.#shape.add(job);
+    this.#statuses += letters[job.status];
+    for (const key in job.metrics) {
+      const value = job.metrics[key];
+      let column = this.#metrics.get(key);
+      if (column === undefined) {
+        column = new Array<number | null>(this.#rows).fill(null);
+        this.#metrics.set(key, column);
+      }
+      if (column === 'not numbers') continue;
+      if (typeof value !== 'number') this.#metrics.set(key, 'not numbers');
+      else column[this.#rows] = value;
+    }
+    this.#rows++;
+    for (const column of this.#metrics.values()) if (column !== 'not numbers' && column.length < this.#rows) column.push(null);
+  }
+
+  columns(): { shape: ComparisonShape; statuses: string; metrics: Record<string, (number | null)[]> } {
+    const metrics: Record<string, (number | null)[]> = {};
+    for (const [key, column] of this.#metrics) if (column !== 'not numbers') metrics[key] = column;
+    return { shape: this.#shape.shape(), statuses: this.#statuses, metrics };
+  }
+}
+
+/** The columns' line read back and checked (`total`: the rows the summary counts). */
+function columnsIn(line: string, total: number): Pick<IndexColumns, 'shape' | 'statuses' | 'metrics'> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(parsed) || !isPlainObject(parsed.shape) || typeof parsed.statuses !== 'string' || !isPlainObject(parsed.metrics)) return undefined;
+  const { paramKeys, metricKeys, constants, varying } = parsed.shape;
+  const texts = (list: unknown) => Array.isArray(list) && list.every((item) => typeof item === 'string');
+  if (!texts(paramKeys) || !texts(metricKeys) || !texts(varying) || !isPlainObject(constants) || parsed.statuses.length !== total) return undefined;
+  const statuses: JobStatus[] = [];
+  for (const letter of parsed.statuses) {
+    const status = statusOfLetter.get(letter);
+    if (!status) return undefined;
+    statuses.push(status);
+  }
+  for (const column of Object.values(parsed.metrics))
+    if (!Array.isArray(column) || column.length !== total || !column.every((value) => value === null || typeof value === 'number')) return undefined;
+  return { shape: parsed.shape as unknown as ComparisonShape, statuses, metrics: parsed.metrics as Record<string, (number | null)[]> };
 }
 
 function summaryIn(head: string, now: IndexStamp | null): IndexedSummary | undefined {

@@ -8,7 +8,7 @@ import { toJobResult, type JobResult } from '../state/job-result.js';
 import { jobsPerTrial, searchProgress } from '../state/search-progress.js';
 import { type StatedObjectives, statedIn } from '../results/objective.js';
 import { type BatchInfo, type JobInfo, objectiveOf, toJobInfo } from '../wire/protocol.js';
-import { type IndexedSummary, readIndex, readIndexSummary, stampOf, writeBatchIndex } from './batch-index.js';
+import { type IndexColumns, type IndexedSummary, readIndex, readIndexColumns, readIndexSummary, stampOf, writeBatchIndex } from './batch-index.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { batchFiles } from '../batch/batch-folder.js';
 import { JournalTail, readJournal } from './journal.js';
@@ -128,6 +128,13 @@ function leftOpen(state: BatchState): boolean {
 /** Its ranking and a search's progress, as {@link BatchInfo} carries them. */
 function rankingOf(spec: BatchSpec, state: BatchState): StoredBatch['ranking'] {
   return objectiveOf(spec, spec.search && searchProgress(spec.search, state, jobsPerTrial(spec.search)));
+}
+
+/** A settled batch's index read for ranking (see {@link readIndexColumns}), while it answers for the files; else undefined. */
+export function readBatchColumns(batchesDataDir: string, name: string): IndexColumns | undefined {
+  const dir = join(batchesDataDir, name);
+  if (isActive(readRunner(dir))) return undefined;
+  return readIndexColumns(dir, stampOf(dir, readLastRun(dir)?.endedAt ?? null));
 }
 
 /** A batch's summary without its jobs: from its index's first line when that answers for the files, else by a fold. */

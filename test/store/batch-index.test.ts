@@ -1,9 +1,10 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBatch } from '../../src/index.js';
+import { openBatch, runBatch } from '../../src/index.js';
+import { bestJob, compareJobs } from '../../src/results/compare.js';
 import { batchFiles } from '../../src/batch/batch-folder.js';
-import { foldBatch, listBatches, readBatch, storedOf } from '../../src/store/read-batch.js';
+import { foldBatch, listBatches, readBatch, readBatchColumns, storedOf } from '../../src/store/read-batch.js';
 import { quickRun, runCli, startCli } from '../helpers/cli.js';
 import { faultTrials, seededRandom } from '../helpers/fault-trials.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -76,6 +77,37 @@ describe('the batch index', () => {
       ['b', 'finished', 6, 2],
     ]);
     expect(listed.every((b) => !('jobs' in b))).toBe(true);
+  });
+});
+
+describe('ranking from the index', () => {
+  it('gives what comparing and ranking every job gives, for each kind of sort', async () => {
+    const dir = tempDir();
+    const jobs = Array.from({ length: 40 }, (_, i) => {
+      // Ties, jobs without the score, a metric that is text, failures.
+      const report = i % 7 === 3 ? `{"label": "x${i % 4}"}` : `{"score": ${(i * 37) % 11}, "label": "x${i % 4}"}`;
+      return { name: `j${i}`, params: { i, model: 'm' }, execution: { command: `echo 'hyperctl:metrics ${report}'; exit ${i % 5 === 2 ? 1 : 0}` } };
+    });
+    await runBatch({ name: 'b', jobs }, { batchesDataDir: dir });
+    const batch = openBatch('b', { batchesDataDir: dir });
+    const every = storedOf(foldBatch(dir, 'b')).jobs;
+    // The columns answer for score (a number wherever reported), not for label (text).
+    const columns = readBatchColumns(dir, 'b')!;
+    expect(Object.keys(columns.metrics)).toEqual(['score']);
+    expect(columns.row(39)).toEqual(every[39]);
+    for (const sort of [undefined, 'score', 'label', 'i', 'name', 'duration'])
+      for (const desc of [false, true])
+        for (const top of [0, 1, 5, 39, 40, 60])
+          expect(await batch.compare({ ...(sort ? { sort } : {}), desc, top }), `${sort} ${desc} ${top}`).toEqual(
+            compareJobs(every, { ...(sort ? { sort } : {}), desc, top }),
+          );
+    for (const goal of ['min', 'max'] as const) {
+      const best = await batch.best('score', goal);
+      const expected = bestJob(every, 'score', goal)!;
+      expect(best).toMatchObject({ name: expected.name, value: expected.metrics!.score, among: every.filter((j) => j.status === 'succeed').length });
+    }
+    expect(await batch.best('label', 'max')).toBeUndefined();
+    await expect(batch.best('scor', 'max')).rejects.toThrow(/the metrics are score, label/);
   });
 });
 
