@@ -36,10 +36,7 @@ export interface BatchResult {
   readonly status: 'succeed' | 'failed' | 'interrupted';
   /** Counts per status. */
   readonly counts: BatchCounts;
-  /**
-   * Every job, in batch order. Made when first read (then kept): a run of a million jobs that
-   * reads only its counts never holds a million results at once.
-   */
+  /** Every job, in batch order. */
   readonly jobs: readonly JobResult[];
   /** Start of this run, in milliseconds since the epoch. */
   readonly startedAt: number;

@@ -1,7 +1,7 @@
 import type { BatchSpec } from '../batch/spec.js';
 import type { Executor } from '../executors/executor.js';
 import type { BatchState } from '../state/batch-state.js';
-import { isSkipped, type JobResult, toJobResult } from '../state/job-result.js';
+import { isSkipped, toJobResult } from '../state/job-result.js';
 import type { BatchResult, SearchResult } from './events.js';
 import type { RunControl, StopCause } from './run-control.js';
 import type { SearchDriver } from './search-driver.js';
@@ -29,17 +29,13 @@ export function runResult(spec: BatchSpec, state: BatchState, end: RunEnd): Batc
   for (const job of state.each()) if (isSkipped(job, state.runStartedAt)) skipped++;
   const workDone = end.control.first('unreported') === undefined && searchDidItsWork(end.search?.stop);
   const status = end.interrupted ? 'interrupted' : counts.succeed + counts.pruned === counts.total && workDone ? 'succeed' : 'failed';
-  let jobs: readonly JobResult[] | undefined;
+  const jobs = state.all().map((job) => toJobResult(job, state.runStartedAt));
   return {
     name: spec.name,
     dataDir: spec.dataDir,
     status,
     counts: { total: counts.total, succeed: counts.succeed, failed: counts.failed, killed: counts.killed, pruned: counts.pruned, init: counts.init, skipped },
-    // A getter (enumerable, so a spread or JSON copies the list): made when first read.
-    get jobs() {
-      jobs ??= state.all().map((job) => toJobResult(job, state.runStartedAt));
-      return jobs;
-    },
+    jobs,
     startedAt: end.startedAt,
     endedAt: end.endedAt,
     durationMs: end.endedAt - end.startedAt,
