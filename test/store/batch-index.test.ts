@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openBatch, runBatch } from '../../src/index.js';
-import { bestJob, compareJobs } from '../../src/results/compare.js';
+import { bestJob, compareJobs, comparisonShape } from '../../src/results/compare.js';
 import { batchFiles } from '../../src/batch/batch-folder.js';
 import { foldBatch, listBatches, readBatch, readBatchColumns, storedOf } from '../../src/store/read-batch.js';
 import { quickRun, runCli, startCli } from '../helpers/cli.js';
@@ -14,6 +14,13 @@ function expectReadersAgree(dir: string, name: string): void {
   const read = readBatch(dir, name);
   const folded = storedOf(foldBatch(dir, name));
   expect(read).toEqual(folded);
+  // What ranking reads of the index: the shape, each status, each numeric metric, each row.
+  const columns = readBatchColumns(dir, name);
+  if (!columns) return;
+  expect(columns.shape).toEqual(comparisonShape(folded.jobs));
+  expect(columns.statuses).toEqual(folded.jobs.map((job) => job.status));
+  for (const [metric, values] of Object.entries(columns.metrics)) expect(values).toEqual(folded.jobs.map((job) => job.metrics?.[metric] ?? null));
+  for (const [place, job] of folded.jobs.entries()) expect(columns.row(place)).toEqual(job);
 }
 
 /** Jobs that report a metric, some failing, some retried, ending one after another. */
