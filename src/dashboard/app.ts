@@ -256,7 +256,7 @@ followCurveHover(byId('curves'), () => (byId<HTMLSelectElement>('curve-mode').va
 // Charts fit their section's width: drawn again when it changes.
 for (const id of ['parallel', 'scatter', 'curves']) followWidth(byId(id), () => redraw.soon());
 
-followFeed('api/v1/events', {
+const feed = followFeed('api/v1/events', {
   load: async (first) => {
     await Promise.all([loadBatch(), loadJobs()]);
     // A search is seen best by its progress: the best value so far over its trials.
@@ -297,7 +297,9 @@ followFeed('api/v1/events', {
     'batch:steer': (data) => {
       model.batch = JSON.parse(data) as BatchInfo;
       renderSummary();
-      loadJobs().then(render).catch(offline);
+      // Added jobs join the list; what the stream says while it is read is applied after it, so a
+      // job that starts and ends meanwhile is not shown as it was before (a list read too early).
+      feed.reload();
     },
     'batch:end': (data) => {
       model.batch = JSON.parse(data) as BatchInfo;

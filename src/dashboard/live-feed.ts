@@ -10,27 +10,41 @@ export interface FeedHandlers {
   readonly on: Readonly<Record<string, (data: string) => void>>;
 }
 
+/** What the page can ask of the feed once it follows the stream. */
+export interface Feed {
+  /** Reads the lists again (after a change the events do not carry whole), holding what the stream says meanwhile, as the first read does. */
+  reload(): void;
+}
+
 /**
  * Follows the daemon's event stream. The stream is opened first and the lists read once it is
- * open (again after a reconnect), with what it says meanwhile held and applied after them, in
- * order: nothing that happens between the page's first read and its stream is missed, and a list
- * read before an event never overwrites it.
+ * open (again after a reconnect, or when the page asks), with what it says meanwhile held and
+ * applied after them, in order: nothing that happens between a read of the lists and its answer
+ * is missed, and a list read before an event never overwrites it.
  */
-export function followFeed(url: string, handlers: FeedHandlers): void {
+export function followFeed(url: string, handlers: FeedHandlers): Feed {
   const events = new EventSource(url);
   let held: [(data: string) => void, string][] | null = [];
+  /** Reads of the lists not yet answered: the stream is held until the last one is. */
+  let reading = 0;
   let first = true;
   const load = () => {
     held ??= [];
+    reading++;
     handlers
       .load(first)
       .then(() => {
         first = false;
+        if (--reading > 0) return;
+        // Held events apply in order after the last list read: each again, whatever the lists say.
         for (const [handler, data] of held ?? []) handler(data);
         held = null;
         handlers.loaded();
       })
-      .catch(handlers.failed);
+      .catch(() => {
+        reading--;
+        handlers.failed();
+      });
   };
   for (const [type, handler] of Object.entries(handlers.on))
     events.addEventListener(type, (event) => {
@@ -43,4 +57,5 @@ export function followFeed(url: string, handlers: FeedHandlers): void {
   events.addEventListener('error', () => {
     if (first) load();
   });
+  return { reload: load };
 }
