@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { yamlLibrary } from '../text/yaml-library.js';
+import { yamlLibrary } from '../lazy-library.js';
 import { HyperctlError, isHyperctlError } from '../errors.js';
 import { batchFieldsOf, generateJobs, parseTemplate, type JobTemplate } from './generate.js';
 import { loadConfigFile } from './load-file.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { yamlLibrary } from '../text/yaml-library.js';
+import { yamlLibrary } from '../lazy-library.js';
 import { HyperctlError } from '../errors.js';
 import { formatPath } from './field-path.js';
 import { findDuplicateKey } from './json-duplicate-keys.js';

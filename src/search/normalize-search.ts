@@ -1,4 +1,4 @@
-import { yamlLibrary } from '../text/yaml-library.js';
+import { yamlLibrary } from '../lazy-library.js';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from './nni-space.js';
 import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from './space.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import type { Ignore } from 'ignore';
+import { ignoreLibrary } from '../lazy-library.js';
 import { heavyFolders, type UploadSpec } from '../batch/upload-spec.js';
 
 /** Files in a folder whose lines are rules, as in `.gitignore`. */
@@ -22,7 +23,7 @@ export class IgnoreRules {
   readonly #stack: FolderRules[];
 
   constructor(spec: Pick<UploadSpec, 'exclude' | 'include'>) {
-    const root = ignore().add(heavyFolders.filter((folder) => !spec.include.includes(folder)).map((folder) => `${folder}/`));
+    const root = ignoreLibrary()().add(heavyFolders.filter((folder) => !spec.include.includes(folder)).map((folder) => `${folder}/`));
     root.add([...spec.exclude]);
     this.#stack = [{ prefix: '', rules: root }];
   }
@@ -37,7 +38,7 @@ export class IgnoreRules {
       }
     });
     if (lines.length === 0) return () => undefined;
-    this.#stack.push({ prefix: relative ? `${relative}/` : '', rules: ignore().add(lines) });
+    this.#stack.push({ prefix: relative ? `${relative}/` : '', rules: ignoreLibrary()().add(lines) });
     return () => void this.#stack.pop();
   }
 

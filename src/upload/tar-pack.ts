@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { pack, type Pack } from 'tar-stream';
+import type { Pack } from 'tar-stream';
+import { tarLibrary } from '../lazy-library.js';
 import { type Snapshot, wholeFileBytes } from './snapshot.js';
 
 /** What a tar stream is made of: a snapshot's entries, or any tree's, without their hashes. */
@@ -15,7 +16,7 @@ export type TarEntry =
  * gives the event loop its turns); large ones streamed: memory stays flat whatever the tree's size.
  */
 export function tarOf(snapshot: { readonly entries: readonly TarEntry[] }): Pack {
-  const tar = pack();
+  const tar = tarLibrary().pack();
   (async () => {
     for (const entry of snapshot.entries) {
       if (entry.type === 'directory') tar.entry({ name: `${entry.path}/`, type: 'directory', mode: entry.mode | 0o700 });

@@ -2,8 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import PQueue from 'p-queue';
-import picomatch from 'picomatch';
 import { HyperctlError } from '../../errors.js';
+import { globLibrary } from '../../lazy-library.js';
 import type { Snapshot } from '../../upload/snapshot.js';
 import { assetEntries } from '../../upload/asset-entries.js';
 import { coalesced, tarOf, tarSizeOf } from '../../upload/tar-pack.js';
@@ -135,7 +135,7 @@ export async function fetchFiles(machine: MachineChannels, globs: readonly strin
   const chosen = new Set<string>();
   const passedOver = new Set<string>();
   for (const glob of globs) {
-    const matches = picomatch(glob, { dot: true });
+    const matches = globLibrary()(glob, { dot: true });
     const hits = files.filter((file) => matches(file));
     const skipped = others.filter((file) => matches(file));
     if (hits.length === 0 && skipped.length === 0) notes.push(`hyperctl: no file matched the output "${glob}" in ${workingDir}`);

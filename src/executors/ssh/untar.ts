@@ -2,7 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { extract, type Extract } from 'tar-stream';
+import type { Extract } from 'tar-stream';
+import { tarLibrary } from '../../lazy-library.js';
 
 /** Where a path from a machine lands below `root`, or undefined when it would land outside (absolute, `..`). */
 export function insideOf(root: string, path: string): string | undefined {
@@ -19,7 +20,7 @@ export function insideOf(root: string, path: string): string | undefined {
  * name so) becomes a copy of it.
  */
 export function untarInto(root: string): Extract {
-  const tar = extract();
+  const tar = tarLibrary().extract();
   const written = new Set<string>();
   tar.on('entry', (header, stream, next) => {
     const target = insideOf(root, header.name);
