@@ -1,7 +1,7 @@
 import type { BatchSpec } from '../batch/spec.js';
 import type { Executor } from '../executors/executor.js';
 import type { BatchState } from '../state/batch-state.js';
-import { isSkipped, toJobResult } from '../state/job-result.js';
+import { toJobResult } from '../state/job-result.js';
 import type { BatchResult, SearchResult } from './events.js';
 import type { RunControl, StopCause } from './run-control.js';
 import type { SearchDriver } from './search-driver.js';
@@ -24,17 +24,23 @@ export interface RunEnd {
  * what it was asked (its metrics were reported, its sampler did not fail), else `failed`.
  */
 export function runResult(spec: BatchSpec, state: BatchState, end: RunEnd): BatchResult {
+  const jobs = state.all().map((job) => toJobResult(job, state.runStartedAt));
   const counts = state.counts();
-  let skipped = 0;
-  for (const job of state.each()) if (isSkipped(job, state.runStartedAt)) skipped++;
   const workDone = end.control.first('unreported') === undefined && searchDidItsWork(end.search?.stop);
   const status = end.interrupted ? 'interrupted' : counts.succeed + counts.pruned === counts.total && workDone ? 'succeed' : 'failed';
-  const jobs = state.all().map((job) => toJobResult(job, state.runStartedAt));
   return {
     name: spec.name,
     dataDir: spec.dataDir,
     status,
-    counts: { total: counts.total, succeed: counts.succeed, failed: counts.failed, killed: counts.killed, pruned: counts.pruned, init: counts.init, skipped },
+    counts: {
+      total: counts.total,
+      succeed: counts.succeed,
+      failed: counts.failed,
+      killed: counts.killed,
+      pruned: counts.pruned,
+      init: counts.init,
+      skipped: jobs.filter((job) => job.skipped).length,
+    },
     jobs,
     startedAt: end.startedAt,
     endedAt: end.endedAt,

@@ -66,7 +66,7 @@ export function toJobResult(job: JobState, runStartedAt: number | undefined): Jo
   } else {
     result.exitCode = job.exitCode;
     result.signal = job.signal;
-    result.skipped = isSkipped(job, runStartedAt);
+    result.skipped = job.status === 'succeed' && runStartedAt !== undefined && job.endedAt < runStartedAt;
     if (job.host) result.host = job.host;
     if (job.reason) result.reason = job.reason;
     result.startedAt = job.startedAt;
@@ -75,11 +75,6 @@ export function toJobResult(job: JobState, runStartedAt: number | undefined): Jo
     if (job.metrics) result.metrics = job.metrics;
   }
   return result;
-}
-
-/** Whether a run that started at `runStartedAt` skipped the job: it had succeeded before, with the same spec. */
-export function isSkipped(job: JobState, runStartedAt: number | undefined): boolean {
-  return job.status === 'succeed' && runStartedAt !== undefined && job.endedAt < runStartedAt;
 }
 
 /**
