@@ -10,7 +10,7 @@ import { backendOf } from '../executors/backends/backend-of.js';
 import type { FetchedFiles } from '../executors/backends/backend.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
-import { bestJob, compareJobs, type CompareOptions, type Comparison, comparisonOrder, firstInOrder } from '../results/compare.js';
+import { bestJob, bestOf, compareJobs, type CompareOptions, type Comparison, comparisonOrder, firstInOrder } from '../results/compare.js';
 import { type Goal, type Objective, rankingObjective, statedObjective } from '../results/objective.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
 import type { IndexColumns } from '../store/batch-index.js';
@@ -303,13 +303,12 @@ function firstRowsOf(ranked: IndexColumns, options: CompareOptions): Comparison 
 function bestInColumns(ranked: IndexColumns, metric: string, goal: Goal): { winner: JobInfo | undefined } | undefined {
   const column = ranked.metrics[metric];
   if (!column) return undefined;
-  let best: number | undefined;
-  ranked.statuses.forEach((status, place) => {
-    const value = column[place];
-    if (status !== 'succeed' || value === null || value === undefined) return;
-    const current = best === undefined ? undefined : column[best]!;
-    if (current === undefined || current === null || (goal === 'max' ? value > current : value < current)) best = place;
-  });
+  const best = bestOf(
+    ranked.statuses.keys(),
+    (place) => ranked.statuses[place]!,
+    (place) => column[place],
+    goal,
+  );
   if (best === undefined) return { winner: undefined };
   const winner = ranked.row(best);
   return winner ? { winner } : undefined;

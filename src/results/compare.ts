@@ -237,12 +237,21 @@ export function firstInOrder<T>(items: readonly T[], valueIn: (item: T) => JsonV
 
 /** The job with the lowest or highest numeric value of `metric`, among those that succeeded. */
 export function bestJob<J extends ComparedJob>(jobs: readonly J[], metric: string, goal: 'min' | 'max'): J | undefined {
-  let best: J | undefined;
-  for (const job of jobs) {
-    const value = job.metrics?.[metric];
-    if (job.status !== 'succeed' || typeof value !== 'number') continue;
-    const current = best?.metrics?.[metric] as number | undefined;
-    if (current === undefined || (goal === 'max' ? value > current : value < current)) best = job;
+  return bestOf(
+    jobs,
+    (job) => job.status,
+    (job) => job.metrics?.[metric],
+    goal,
+  );
+}
+
+/** The item with the lowest or highest value that is a number, among those that succeeded; the first of equals. */
+export function bestOf<T>(items: Iterable<T>, statusOf: (item: T) => JobStatus, valueIn: (item: T) => unknown, goal: 'min' | 'max'): T | undefined {
+  let best: { item: T; value: number } | undefined;
+  for (const item of items) {
+    const value = valueIn(item);
+    if (statusOf(item) !== 'succeed' || typeof value !== 'number') continue;
+    if (best === undefined || (goal === 'max' ? value > best.value : value < best.value)) best = { item, value };
   }
-  return best;
+  return best?.item;
 }

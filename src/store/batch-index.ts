@@ -108,20 +108,13 @@ export function readIndexSummary(dir: string, now: IndexStamp | null): IndexedSu
 
 /** The index's summary and every job, when it answers for the files as they are now and is whole. */
 export function readIndex(dir: string, now: IndexStamp | null): { summary: IndexedSummary; jobs: JobInfo[] } | undefined {
-  if (!now) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(join(dir, batchFiles.index), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const newline = text.indexOf('\n');
-  const summary = summaryIn(text.slice(0, newline), now);
-  if (!summary) return undefined;
+  const index = openIndex(dir, now);
+  if (!index) return undefined;
+  const { bytes, head, last, summary } = index;
   let rows: unknown;
   try {
-    // The rows, without the columns' line after them.
-    rows = JSON.parse(text.slice(newline + 1, text.lastIndexOf('\n', text.length - 2)));
+    // The rows, without the columns' line after them: one parse, not one per row.
+    rows = JSON.parse(bytes.toString('utf8', head + 1, last));
   } catch {
     return undefined;
   }
@@ -133,6 +126,21 @@ export function readIndex(dir: string, now: IndexStamp | null): { summary: Index
     jobs.push(job);
   }
   return { summary, jobs };
+}
+
+/** The index read whole, with its summary when that answers for the files as they are now; `head` and `last`: where its first line and its last line begin, less one. */
+function openIndex(dir: string, now: IndexStamp | null): { bytes: Buffer; head: number; last: number; summary: IndexedSummary } | undefined {
+  if (!now) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, batchFiles.index));
+  } catch {
+    return undefined;
+  }
+  const head = bytes.indexOf(0x0a);
+  const last = bytes.lastIndexOf(0x0a, bytes.length - 2);
+  const summary = head === -1 || last <= head ? undefined : summaryIn(bytes.toString('utf8', 0, head), now);
+  return summary && { bytes, head, last, summary };
 }
 
 /** A settled batch's index read for ranking: the summary, the columns, and a job parsed only when asked for. */
@@ -149,18 +157,10 @@ export interface IndexColumns {
 
 /** The index's columns, when it answers for the files as they are now and is whole; its rows are parsed when asked for. */
 export function readIndexColumns(dir: string, now: IndexStamp | null): IndexColumns | undefined {
-  if (!now) return undefined;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(join(dir, batchFiles.index));
-  } catch {
-    return undefined;
-  }
-  const head = bytes.indexOf(0x0a);
-  const summary = head === -1 ? undefined : summaryIn(bytes.toString('utf8', 0, head), now);
-  if (!summary) return undefined;
-  const last = bytes.lastIndexOf(0x0a, bytes.length - 2);
-  const columns = last === -1 ? undefined : columnsIn(bytes.toString('utf8', last + 1), summary.counts.total);
+  const index = openIndex(dir, now);
+  if (!index) return undefined;
+  const { bytes, head, last, summary } = index;
+  const columns = columnsIn(bytes.toString('utf8', last + 1), summary.counts.total);
   if (!columns) return undefined;
   // Where each row starts: after the summary's line and the `[` line, one line each.
   const starts: number[] = [];

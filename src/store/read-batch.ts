@@ -8,7 +8,16 @@ import { toJobResult, type JobResult } from '../state/job-result.js';
 import { jobsPerTrial, searchProgress } from '../state/search-progress.js';
 import { type StatedObjectives, statedIn } from '../results/objective.js';
 import { type BatchInfo, type JobInfo, objectiveOf, toJobInfo } from '../wire/protocol.js';
-import { type IndexColumns, type IndexedSummary, readIndex, readIndexColumns, readIndexSummary, stampOf, writeBatchIndex } from './batch-index.js';
+import {
+  type IndexColumns,
+  type IndexedSummary,
+  type IndexStamp,
+  readIndex,
+  readIndexColumns,
+  readIndexSummary,
+  stampOf,
+  writeBatchIndex,
+} from './batch-index.js';
 import { readRunner, type LastRunInfo, type RunnerInfo } from './batch-store.js';
 import { batchFiles } from '../batch/batch-folder.js';
 import { JournalTail, readJournal } from './journal.js';
@@ -86,13 +95,9 @@ export function foldBatch(batchesDataDir: string, name: string, spec: BatchSpec 
  */
 export function readBatch(batchesDataDir: string, name: string, fold: () => FoldedBatch = () => foldBatch(batchesDataDir, name)): StoredBatch {
   const dir = join(batchesDataDir, name);
-  const runner = readRunner(dir);
-  const lastRun = readLastRun(dir);
-  const settled = runner === null || runner.finishedAt !== undefined;
-  // Taken before the files are read: files changed after it make the index miss, never lie.
-  const stamp = settled ? stampOf(dir, lastRun?.endedAt ?? null) : null;
+  const { runner, lastRun, stamp } = settledFiles(dir);
   const indexed = readIndex(dir, stamp);
-  if (indexed) return indexedBatch(dir, name, indexed.summary, indexed.jobs, runner, lastRun);
+  if (indexed) return { ...indexedSummary(dir, name, indexed.summary, runner, lastRun), jobs: indexed.jobs };
   const folded = fold();
   const stored = storedOf(folded);
   if (stamp && !isActive(readRunner(dir))) writeBatchIndex(dir, stamp, summaryOf(stored, folded.started), stored.jobs);
@@ -106,8 +111,7 @@ export function readBatch(batchesDataDir: string, name: string, fold: () => Fold
  */
 export function indexBatch(spec: BatchSpec, live: BatchState | undefined): void {
   const dir = spec.dataDir;
-  const lastRun = readLastRun(dir);
-  const stamp = lastRun && !isActive(readRunner(dir)) ? stampOf(dir, lastRun.endedAt) : null;
+  const { stamp } = settledFiles(dir);
   if (live && stamp && !leftOpen(live)) {
     const jobs = (function* () {
       for (const job of live.each()) yield toJobInfo(toJobResult(job, live.runStartedAt));
@@ -133,36 +137,35 @@ function rankingOf(spec: BatchSpec, state: BatchState): StoredBatch['ranking'] {
 /** A settled batch's index read for ranking (see {@link readIndexColumns}), while it answers for the files; else undefined. */
 export function readBatchColumns(batchesDataDir: string, name: string): IndexColumns | undefined {
   const dir = join(batchesDataDir, name);
-  if (isActive(readRunner(dir))) return undefined;
-  return readIndexColumns(dir, stampOf(dir, readLastRun(dir)?.endedAt ?? null));
+  return readIndexColumns(dir, settledFiles(dir).stamp);
 }
 
 /** A batch's summary without its jobs: from its index's first line when that answers for the files, else by a fold. */
-export function readBatchSummary(batchesDataDir: string, name: string): StoredBatch | Omit<StoredBatch, 'jobs'> {
+export function readBatchSummary(batchesDataDir: string, name: string): Omit<StoredBatch, 'jobs'> {
   const dir = join(batchesDataDir, name);
-  const runner = readRunner(dir);
-  const lastRun = readLastRun(dir);
-  const summary = isActive(runner) ? undefined : readIndexSummary(dir, stampOf(dir, lastRun?.endedAt ?? null));
-  if (!summary) return readBatch(batchesDataDir, name);
-  const { jobs: _none, ...rest } = indexedBatch(dir, name, summary, [], runner, lastRun);
-  return rest;
+  const { runner, lastRun, stamp } = settledFiles(dir);
+  const summary = readIndexSummary(dir, stamp);
+  return summary ? indexedSummary(dir, name, summary, runner, lastRun) : readBatch(batchesDataDir, name);
 }
 
-function indexedBatch(
-  dir: string,
-  name: string,
-  summary: IndexedSummary,
-  jobs: readonly JobInfo[],
-  runner: RunnerInfo | null,
-  lastRun: LastRunInfo | null,
-): StoredBatch {
+/**
+ * Who holds a batch, how its last run ended, and the stamp its files have now, taken before they
+ * are read (files changed after it make an index miss, never lie); no stamp while a runner runs it.
+ */
+function settledFiles(dir: string): { runner: RunnerInfo | null; lastRun: LastRunInfo | null; stamp: IndexStamp | null } {
+  const runner = readRunner(dir);
+  const lastRun = readLastRun(dir);
+  return { runner, lastRun, stamp: isActive(runner) ? null : stampOf(dir, lastRun?.endedAt ?? null) };
+}
+
+function indexedSummary(dir: string, name: string, summary: IndexedSummary, runner: RunnerInfo | null, lastRun: LastRunInfo | null): Omit<StoredBatch, 'jobs'> {
   const status = batchStatus({
     active: false,
     counts: summary.counts,
     started: summary.started || lastRun !== null,
     interrupted: lastRun?.interrupted ?? false,
   });
-  return { name, dataDir: dir, status, counts: summary.counts, ranking: summary.ranking, stated: summary.stated, jobs, runner, lastRun };
+  return { name, dataDir: dir, status, counts: summary.counts, ranking: summary.ranking, stated: summary.stated, runner, lastRun };
 }
 
 /** A folded batch as readers of its results see it. */
@@ -247,7 +250,7 @@ function readLastRun(dir: string): LastRunInfo | null {
 }
 
 /** Every batch under `batchesDataDir` (folders with a spec), by name, as its summary. */
-export function listBatches(batchesDataDir: string): (StoredBatch | Omit<StoredBatch, 'jobs'>)[] {
+export function listBatches(batchesDataDir: string): Omit<StoredBatch, 'jobs'>[] {
   let names: string[];
   try {
     names = readdirSync(batchesDataDir, { withFileTypes: true })
@@ -258,7 +261,7 @@ export function listBatches(batchesDataDir: string): (StoredBatch | Omit<StoredB
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const batches: (StoredBatch | Omit<StoredBatch, 'jobs'>)[] = [];
+  const batches: Omit<StoredBatch, 'jobs'>[] = [];
   for (const name of names) {
     try {
       batches.push(readBatchSummary(batchesDataDir, name));
