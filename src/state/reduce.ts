@@ -60,7 +60,8 @@ export function settleJob(job: JobState, at: number): JobState {
     const reason = job.handle
       ? `the runner stopped while the scheduler ran it as ${job.handle}; run the batch again to follow it`
       : 'the runner stopped while the job ran';
-    return stopped(job, job.startedAt, at, reason, job.host);
+    // Never before its start: the instant given may come from a clock coarser than the start's (a file's time).
+    return stopped(job, job.startedAt, Math.max(at, job.startedAt), reason, job.host);
   }
   if (job.status === 'init' && job.queued)
     return stopped(job, at, at, `the runner stopped while the scheduler held it as ${job.queued}; run the batch again to follow it`);

@@ -7,6 +7,7 @@ import { batchFiles } from '../../src/batch/batch-folder.js';
 import { foldBatch, listBatches, readBatch, readBatchColumns, storedOf } from '../../src/store/read-batch.js';
 import { quickRun, runCli, startCli } from '../helpers/cli.js';
 import { faultTrials, seededRandom } from '../helpers/fault-trials.js';
+import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** What a reader sees (from the index when it answers) beside what a full fold of the journal says, at one instant. */
@@ -72,6 +73,28 @@ describe('the batch index', () => {
     rmSync(index);
     expect(readBatch(dir, 'b')).toEqual(expected);
     expect(readFileSync(index, 'utf8')).toBe(whole);
+  });
+
+  it('settles a job a killed runner left running after its start, the same for every reader, after an earlier run ended', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'b.json');
+    writeFileSync(config, JSON.stringify({ name: 'b', jobs: [{ name: 'slow', params: {}, execution: { command: 'sleep 30' } }] }));
+    const args = ['run', ...quickRun, '-c', config, '--batches-data-dir', dir];
+    const starts = () =>
+      existsSync(join(dir, 'b', batchFiles.journal)) ? readFileSync(join(dir, 'b', batchFiles.journal), 'utf8').split('"e":"start"').length - 1 : 0;
+    // A first run that ends (its last-run.json then says when), then one killed while the job runs.
+    const first = startCli(args);
+    await waitFor(() => starts() === 1, 'the first start', 10_000);
+    await runCli(['job', 'kill', '-b', 'b', '-j', 'slow', '--batches-data-dir', dir]);
+    await first.done;
+    const second = startCli([...args, '--force']);
+    await waitFor(() => starts() === 1 && readFileSync(join(dir, 'b', batchFiles.journal), 'utf8').includes('"force":true'), 'the second start', 10_000);
+    second.child.kill('SIGKILL');
+    await second.done;
+    const job = readBatch(dir, 'b').jobs[0]!;
+    expect(job).toMatchObject({ status: 'failed', reason: 'the runner stopped while the job ran' });
+    expect(Date.parse(job.endedAt!)).toBeGreaterThanOrEqual(Date.parse(job.startedAt!));
+    expectReadersAgree(dir, 'b');
   });
 
   it('gives a listing of batches their summaries without reading the rows', async () => {
