@@ -2,7 +2,7 @@ import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync
 import { StringDecoder } from 'node:string_decoder';
 import { writeAtomic } from '../files/atomic-file.js';
 import { stateWriteError } from '../files/write-fault.js';
-import type { JobRecord, JournalRecord, RunRecord } from '../state/records.js';
+import type { JobRecord, JournalRecord } from '../state/records.js';
 
 /** How much of a journal is read at a time: a big journal is never held whole, as bytes or as text. */
 const readChunkBytes = 1 << 20;
@@ -41,17 +41,29 @@ export class JournalTail {
     const read = this.#chunks(last);
     for (let chunk = read.next(); ; chunk = read.next()) {
       if (chunk.done) return { records, restarted: chunk.value };
-      for (const record of chunk.value) records.push(record);
+      for (const line of chunk.value) {
+        const record = recordOf(line);
+        if (record) records.push(record);
+      }
     }
   }
 
   /** The records appended since the last read, a chunk at a time: a reader that keeps only some never holds them all. */
   *each(last = false): Generator<JournalRecord> {
+    for (const chunk of this.#chunks(last))
+      for (const line of chunk) {
+        const record = recordOf(line);
+        if (record) yield record;
+      }
+  }
+
+  /** The lines appended since the last read, as written (torn or not), unparsed. */
+  *lines(last = false): Generator<string> {
     for (const chunk of this.#chunks(last)) yield* chunk;
   }
 
-  /** The whole records of each chunk read; returns whether the journal was read again from its start. */
-  *#chunks(last: boolean): Generator<JournalRecord[], boolean> {
+  /** The lines of each chunk read; returns whether the journal was read again from its start. */
+  *#chunks(last: boolean): Generator<string[], boolean> {
     let fd: number;
     try {
       fd = openSync(this.#path, 'r');
@@ -77,15 +89,9 @@ export class JournalTail {
         // A character split between two chunks is decoded whole.
         const lines = (this.#rest + this.#decoder.write(buffer.subarray(0, read))).split('\n');
         this.#rest = lines.pop()!;
-        const records: JournalRecord[] = [];
-        for (const line of lines) addRecord(records, line);
-        yield records;
+        yield lines;
       }
-      if (last) {
-        const records: JournalRecord[] = [];
-        addRecord(records, this.#rest + this.#decoder.end());
-        yield records;
-      }
+      if (last) yield [this.#rest + this.#decoder.end()];
     } finally {
       closeSync(fd);
     }
@@ -100,24 +106,25 @@ export class JournalTail {
   }
 }
 
-function addRecord(records: JournalRecord[], line: string): void {
-  if (!line) return;
+/** The record a line holds; undefined for an empty line or one that is not a whole record (a torn tail from a killed writer). */
+function recordOf(line: string): JournalRecord | undefined {
+  if (!line) return undefined;
+  let record: JournalRecord;
   try {
-    const record = JSON.parse(line) as JournalRecord;
-    if (
-      record &&
-      (record.e === 'run' || record.e === 'steer'
-        ? typeof record.at === 'number'
-        : record.e === 'trial'
-          ? typeof record.n === 'number' && Array.isArray(record.jobs)
-          : record.e === 'add'
-            ? Array.isArray(record.jobs)
-            : (record.e === 'start' || record.e === 'exit' || record.e === 'report' || record.e === 'retry') && typeof record.job === 'string')
-    )
-      records.push(record);
+    record = JSON.parse(line) as JournalRecord;
   } catch {
-    // a torn tail from a killed writer
+    return undefined;
   }
+  const whole =
+    record &&
+    (record.e === 'run' || record.e === 'steer'
+      ? typeof record.at === 'number'
+      : record.e === 'trial'
+        ? typeof record.n === 'number' && Array.isArray(record.jobs)
+        : record.e === 'add'
+          ? Array.isArray(record.jobs)
+          : (record.e === 'start' || record.e === 'exit' || record.e === 'report' || record.e === 'retry') && typeof record.job === 'string');
+  return whole ? record : undefined;
 }
 
 /** The last record of each job, in journal order (`run` records concern no one job). */
@@ -218,24 +225,30 @@ export class JournalWriter {
  * search's trials and jobs added to a live batch (they bring the jobs the other records are
  * about) and the changes it was steered by, in their order; the reports early stopping
  * judged, in their order; then the latest record of each job (of each version of it, by hash),
- * those written before the last `run`
- * record, that record, and those after it (a run record sends the jobs before it back to `init`
- * as it did). A job whose latest record a forced run came after is `init` whatever it was: its
- * record goes.
+ * those written before the last `run` record, that record, and those after it (a run record sends
+ * the jobs before it back to `init` as it did). A job whose latest record a forced run came after
+ * is `init` whatever it was: its record goes.
+ *
+ * The plan says, for each record (by its place), which of those parts it goes to, or none; it
+ * holds a number per record and a key per job, never the records: a journal of a million jobs is
+ * compacted by reading it again for each part.
  */
-export function compactedRecords(records: Iterable<JournalRecord>): JournalRecord[] {
-  // Trials and added jobs bring jobs, steer records change no job: all kept, in their order.
-  const trials: JournalRecord[] = [];
-  const reports: JournalRecord[] = [];
-  const latest = new Map<string, { readonly record: JobRecord; readonly at: number }>();
-  let lastRun: { readonly record: RunRecord; readonly at: number } | undefined;
+export function compactionPlan(records: Iterable<JournalRecord | undefined>): CompactionPlan {
+  let parts: Uint8Array = new Uint8Array(1024);
+  /** Each job version's latest record, by place. */
+  const latest = new Map<string, number>();
+  /** Each job's hashes in `latest`, one after another (most jobs have one). */
+  const hashesOf = new Map<string, string[] | string>();
+  let lastRun = -1;
   let lastForced = -1;
   const added = new Set<string>();
-  /** Each job's keys in `latest`, one per hash. */
-  const keysOf = new Map<string, Set<string>>();
   let at = -1;
+  let count = 0;
   for (const record of records) {
     at++;
+    if (at === parts.length) parts = grown(parts);
+    if (!record) continue;
+    count++;
     if (record.e === 'add') {
       // Jobs are added under names the batch did not have: records of such a name before were
       // history a fold skipped. The add record goes first, so they go.
@@ -243,62 +256,85 @@ export function compactedRecords(records: Iterable<JournalRecord>): JournalRecor
         // A second add of a name changes nothing: the first one brought the job.
         if (added.has(name)) continue;
         added.add(name);
-        for (const key of keysOf.get(name) ?? []) latest.delete(key);
-        keysOf.delete(name);
+        for (const hash of [hashesOf.get(name) ?? []].flat()) latest.delete(`${name}\0${hash}`);
+        hashesOf.delete(name);
       }
     }
-    if (record.e === 'trial' || record.e === 'add' || record.e === 'steer') trials.push(record);
-    else if (record.e === 'report') reports.push(record);
+    if (record.e === 'trial' || record.e === 'add' || record.e === 'steer') parts[at] = Part.brings;
+    else if (record.e === 'report') parts[at] = Part.report;
     else if (record.e === 'run') {
-      lastRun = { record, at };
+      lastRun = at;
       if (record.force) lastForced = at;
     } else {
       // Per version of the job: a fold skips records of another hash than its spec's, so an older
-      // version's latest record may be what a reader with that spec folds. Deleted first, so the
-      // map's order is that of the latest records.
+      // version's latest record may be what a reader with that spec folds.
       const key = `${record.job}\0${record.hash}`;
-      latest.delete(key);
-      latest.set(key, { record, at });
-      const keys = keysOf.get(record.job) ?? new Set<string>();
-      keys.add(key);
-      keysOf.set(record.job, keys);
+      if (!latest.has(key)) {
+        const hashes = hashesOf.get(record.job);
+        hashesOf.set(record.job, hashes === undefined ? record.hash : [hashes, record.hash].flat());
+      }
+      latest.set(key, at);
     }
   }
-  const before: JournalRecord[] = [];
-  const after: JournalRecord[] = [];
-  const runAt = lastRun?.at ?? -1;
-  for (const { record, at } of latest.values()) {
-    if (at < runAt) {
-      if (at > lastForced || lastForced === runAt) before.push(record);
-    } else after.push(record);
-  }
-  return [...trials, ...reports, ...before, ...(lastRun ? [lastRun.record] : []), ...after];
+  for (const place of latest.values()) if (place > lastRun || place > lastForced || lastForced === lastRun) parts[place] = Part.job;
+  if (lastRun >= 0) parts[lastRun] = Part.job;
+  let kept = 0;
+  for (let place = 0; place <= at; place++) if (parts[place] !== Part.none) kept++;
+  return { parts: parts.subarray(0, at + 1), records: count, kept };
 }
 
 /**
- * Rewrites the journal as {@link compactedRecords} of it, atomically (temp file + rename), so a
- * batch re-run many times does not grow without bound and a reader folds one record per job, not
- * every start and exit; a journal with nothing to leave out is left as it is.
+ * Which part of a compacted journal a record goes to (see {@link compactionPlan}), in their order;
+ * `job` holds each job's latest record and the last run record, in the journal's order.
+ */
+const Part = { none: 0, brings: 1, report: 2, job: 3 } as const;
+
+/** What {@link compactionPlan} decided for each record of a journal (by place), and how many it has and keeps. */
+export interface CompactionPlan {
+  readonly parts: Uint8Array;
+  readonly records: number;
+  readonly kept: number;
+}
+
+function grown(parts: Uint8Array): Uint8Array {
+  const bigger = new Uint8Array(parts.length * 2);
+  bigger.set(parts);
+  return bigger;
+}
+
+/** The records a journal can be cut down to (see {@link compactionPlan}), in their order. */
+export function compactedRecords(records: readonly JournalRecord[]): JournalRecord[] {
+  const { parts } = compactionPlan(records);
+  return [Part.brings, Part.report, Part.job].flatMap((part) => records.filter((_, place) => parts[place] === part));
+}
+
+/**
+ * Cuts a journal down to the records a fold needs (see {@link compactionPlan}), atomically: a
+ * reader sees the whole old journal or the whole new one. `records` are the journal's, already
+ * read; otherwise it is read a chunk at a time, once for the plan and once for each part, and
+ * only the plan is held.
  */
 export function compactJournal(path: string, records?: readonly JournalRecord[]): void {
-  // Read a chunk at a time when not given: only the records kept are held, not every one.
-  let count = 0;
-  const counted = function* (all: Iterable<JournalRecord>) {
-    for (const record of all) {
-      count++;
-      yield record;
-    }
-  };
-  const compacted = compactedRecords(counted(records ?? new JournalTail(path).each(true)));
+  const lines = () => new JournalTail(path).lines(true);
+  const plan = compactionPlan(
+    records ??
+      (function* () {
+        for (const line of lines()) yield recordOf(line);
+      })(),
+  );
   // Nothing to leave out (a journal compacted when the last run ended): not written again.
-  if (compacted.length === count) return;
+  if (plan.kept === plan.records) return;
   writeAtomic(path, (write) => {
     let chunk = '';
-    for (const record of compacted) {
-      chunk += `${JSON.stringify(record)}\n`;
-      if (chunk.length > 1 << 16) {
-        write(chunk);
-        chunk = '';
+    for (const part of [Part.brings, Part.report, Part.job]) {
+      let place = 0;
+      for (const line of records ?? lines()) {
+        if (plan.parts[place++] !== part) continue;
+        chunk += `${typeof line === 'string' ? line : JSON.stringify(line)}\n`;
+        if (chunk.length > 1 << 16) {
+          write(chunk);
+          chunk = '';
+        }
       }
     }
     if (chunk) write(chunk);

@@ -104,6 +104,44 @@ describe('the journal', () => {
     }
   });
 
+  it('compacts a journal file read a part at a time as it compacts its records: torn and blank lines are left out, the order kept', () => {
+    const path = join(tempDir(), 'journal.jsonl');
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor(seed / 65536) % n;
+    };
+    for (let round = 0; round < 300; round++) {
+      const list: JournalRecord[] = [];
+      const lines: string[] = [];
+      for (let at = 0, length = random(40); at < length; at++) {
+        const job = ['a', 'b', 'c', 'added'][random(4)]!;
+        const kind = random(10);
+        const record: JournalRecord =
+          kind === 0
+            ? { e: 'run', at, ...(random(3) === 0 ? { force: true } : {}) }
+            : kind === 1
+              ? { e: 'add', at, jobs: [{ name: 'added', params: {}, command: 'true', hash: 'h', retries: 0 }] }
+              : kind === 2
+                ? { e: 'trial', at, n: at, point: {}, params: {}, jobs: [{ name: job, params: {} }], seen: 0, running: [] }
+                : kind === 3
+                  ? { e: 'report', job, step: at, value: at }
+                  : kind < 6
+                    ? { e: 'start', job, hash: random(4) === 0 ? 'old' : 'h', at, host: 'local' }
+                    : { e: 'exit', job, hash: 'h', status: 'succeed', code: 0, signal: null, startedAt: at, at, host: 'local' };
+        list.push(record);
+        lines.push(JSON.stringify(record));
+        // What a killed writer or a hand edit leaves: never a record, wherever it is.
+        if (random(8) === 0) lines.push(['', '{"e":"exit","job":"a","ha', 'not json', '{"e":"exit"}'][random(4)]!);
+      }
+      writeFileSync(path, lines.length ? `${lines.join('\n')}\n` : '');
+      compactJournal(path);
+      const compacted = compactedRecords(list);
+      // A journal with nothing to leave out is not written again: then only its records are read.
+      expect(readJournal(path), lines.join('\n')).toEqual(compacted.length < list.length ? compacted : list);
+    }
+  });
+
   it('is left compact by a run that ends: its run record and one exit per job, folding as before', async () => {
     const root = tempDir();
     const instant = {
