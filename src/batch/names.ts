@@ -14,8 +14,15 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** The first `length` hex digits of the text's SHA-256. */
 export function shortHash(text: string, length = 10): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
+  // Only the bytes needed are made hex: a slice of the whole digest's text would keep all of it
+  // alive with every job's spec (about 90 bytes a job).
+  const hex = createHash('sha256')
+    .update(text)
+    .digest()
+    .toString('hex', 0, Math.ceil(length / 2));
+  return hex.length === length ? hex : hex.slice(0, length);
 }
 
 /** Why `name` cannot name a directory of its own, or undefined when it can. */

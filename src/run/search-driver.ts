@@ -32,8 +32,9 @@ export class SearchDriver {
   readonly #open = new Set<TrialRecord>();
   /** How many of the state's trials have been taken into {@link SearchDriver.#open}. */
   #seen = 0;
-  /** Every trial as proposals see it, in order: its loss set once, when it ends. */
+  /** Every trial as proposals see it, in order: its loss set once, when it ends. A grid's walk reads none: it keeps none. */
   readonly #views: TrialView[] = [];
+  readonly #keepsViews: boolean;
   #best: BestTrial | undefined;
   /** The trial budget as steered while it runs, over the search's own. */
   #maxTrials: number | undefined;
@@ -48,6 +49,7 @@ export class SearchDriver {
     this.#state = state;
     // The grid algorithm walks the grid itself: each combination is a trial, not crossed again.
     this.#combos = spec.search.algorithm === 'grid' ? [{}] : gridCombinations(this.space);
+    this.#keepsViews = spec.search.algorithm !== 'grid';
     this.#watch = spec.search.metric !== undefined ? new MetricWatch(spec.search.metric, 'search.metric', 'trial') : undefined;
     const sampler = spec.search.sampler;
     this.#sampler = sampler
@@ -140,7 +142,7 @@ export class SearchDriver {
     for (; this.#seen < trials.length; this.#seen++) {
       const trial = trials[this.#seen]!;
       this.#open.add(trial);
-      this.#views.push({ point: trial.point, params: trial.params, loss: undefined });
+      if (this.#keepsViews) this.#views.push({ point: trial.point, params: trial.params, loss: undefined });
     }
     for (const trial of this.#open) {
       const { ended, value } = this.#value(trial);
@@ -148,7 +150,7 @@ export class SearchDriver {
       this.#open.delete(trial);
       // Trials are numbered from 1 in the order they were proposed.
       const loss = value === undefined ? Number.POSITIVE_INFINITY : this.search.goal === 'min' ? value : -value;
-      this.#views[trial.n - 1] = { point: trial.point, params: trial.params, loss };
+      if (this.#keepsViews) this.#views[trial.n - 1] = { point: trial.point, params: trial.params, loss };
       this.#watchMetric(trial);
       if (value === undefined) continue;
       // Ties go to the earlier trial, whichever ended first.

@@ -20,6 +20,9 @@ export interface Proposal {
   readonly params: Record<string, JsonValue>;
 }
 
+/** A grid's trials have no coordinates: they all share this empty point, not one object each. */
+const noPoint: Point = Object.freeze({});
+
 /** Tries at drawing params not drawn before, in a finite space, before its untried points are listed. */
 const redraws = 64;
 
@@ -31,7 +34,7 @@ const redraws = 64;
 export function proposeTrial(space: SearchSpace, search: SearchSpec, n: number, history: readonly TrialView[]): Proposal | undefined {
   if (search.algorithm === 'grid') {
     const combo = gridCombination(space, n - 1);
-    return combo ? { point: {}, params: combo } : undefined;
+    return combo ? { point: noPoint, params: combo } : undefined;
   }
   const first = firstDraw(space, search, n, history);
   // An infinite space never repeats a point: only a finite one needs the trials' params read.

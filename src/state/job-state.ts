@@ -41,6 +41,6 @@ export interface EndedJob extends JobIdentity {
 export type JobState = InitJob | RunningJob | EndedJob;
 
 /** A job before anything happened to it. */
-export function initialJobState(spec: JobSpec): InitJob {
+export function initialJobState(spec: Pick<JobSpec, 'name' | 'params' | 'dataDir'>): InitJob {
   return { status: 'init', name: spec.name, params: spec.params, dataDir: spec.dataDir };
 }

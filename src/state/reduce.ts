@@ -3,6 +3,12 @@ import type { JobRecord, RunRecord } from './records.js';
 import { type EndedJob, type InitJob, initialJobState, type JobState, type RunningJob } from './job-state.js';
 import type { Mutable } from './mutable.js';
 
+/** What a `run` record does to a job: see {@link reduceJob}. It needs no spec: the job's own name, params and folder are its spec's. */
+export function restartJob(job: JobState, record: RunRecord): JobState {
+  // A pruned job was judged on its metric: like a success, it is not run again unless forced.
+  return record.force || (job.status !== 'succeed' && job.status !== 'pruned') ? initialJobState(job) : job;
+}
+
 /**
  * The one rule for what a journal record does to a job. A `run` record starts a run: every job
  * that has not succeeded (and, with `force`, every job) goes back to `init`. A start or exit record
@@ -10,8 +16,7 @@ import type { Mutable } from './mutable.js';
  * a job that no longer exists: it changes nothing. A retry record sends an ended job back to `init`.
  */
 export function reduceJob(job: JobState, record: RunRecord | JobRecord, spec: JobSpec): JobState {
-  // A pruned job was judged on its metric: like a success, it is not run again unless forced.
-  if (record.e === 'run') return record.force || (job.status !== 'succeed' && job.status !== 'pruned') ? initialJobState(spec) : job;
+  if (record.e === 'run') return restartJob(job, record);
   if (record.hash !== spec.hash) return job;
   // Asked to run again (only an ended job is): it waits for a slot like a job that never ran.
   if (record.e === 'retry') return initialJobState(spec);

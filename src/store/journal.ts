@@ -5,7 +5,7 @@ import { stateWriteError } from '../files/write-fault.js';
 import type { JobRecord, JournalRecord } from '../state/records.js';
 
 /** How much of a journal is read at a time: a big journal is never held whole, as bytes or as text. */
-const readChunkBytes = 1 << 20;
+const readChunkBytes = 1 << 16;
 
 /**
  * Reads every whole record. A `kill -9` can leave at most the last line torn; such a line (or any
