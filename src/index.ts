@@ -36,7 +36,7 @@ export type { BatchUpdate, DaemonClient, DaemonClientOptions, DaemonEvent } from
 export type { BatchInfo, JobInfo } from './wire/protocol.js';
 export { HyperctlError, isHyperctlError } from './errors.js';
 export type { HyperctlErrorCode } from './errors.js';
-export type { Executor, ExecutorHealth, JobExit, JobLaunch, LegacyJobExit, TransferReport, UploadReport } from './executors/executor.js';
+export type { DaemonEndpoint, Executor, ExecutorHealth, JobExit, JobLaunch, LegacyJobExit, TransferReport, UploadReport } from './executors/executor.js';
 export { LocalExecutor } from './executors/local.js';
 export type { LocalExecutorOptions } from './executors/local.js';
 export { SlurmExecutor } from './executors/slurm/slurm-executor.js';

@@ -13,6 +13,8 @@ export interface Daemon {
   /** `http://host:port/TOKEN`: the base URL handed to jobs; its path authenticates them. */
   readonly portal: string;
   readonly token: string;
+  /** The address and port it listens on (`0.0.0.0` or `::` for every address), for what connects to it from this machine. */
+  readonly address: { readonly host: string; readonly port: number };
   /** Why it listens elsewhere than asked: the default port was taken. */
   readonly notice?: string;
   close(): Promise<void>;
@@ -114,6 +116,7 @@ export async function startDaemon(view: RunView, config: { readonly host: string
     url,
     portal: `${url}/${token}`,
     token,
+    address: { host: bindHost, port },
     async close() {
       for (const res of streams) res.end();
       await new Promise<void>((resolve) => {

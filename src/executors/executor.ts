@@ -182,6 +182,29 @@ export interface Executor {
    * keeps it.
    */
   detach?(): void;
+  /**
+   * Gives its jobs a way to the run's daemon, after `open()`, for executors whose jobs run on
+   * other machines: an SSH executor has the machine's sshd forward a port on the machine's own
+   * loopback to the daemon, and hands its jobs that portal. Resolves with what the user should
+   * hear when its jobs cannot reach the daemon that way (undefined when they can).
+   */
+  reachDaemon?(daemon: DaemonEndpoint): Promise<string | undefined>;
   /** Releases connections and the like; called once when the batch ends. */
   close?(): Promise<void>;
+}
+
+/**
+ * Where a run's daemon listens, for executors whose jobs reach it from other machines
+ * ({@link Executor.reachDaemon}).
+ * @public
+ */
+export interface DaemonEndpoint {
+  /** The address it listens on, on the runner's machine (a loopback address unless `daemon.host` says otherwise). */
+  readonly host: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** The run's token: the first segment of a portal's path. */
+  readonly token: string;
+  /** Whether other machines can reach it where it listens: `daemon.host` is not a loopback address. */
+  readonly reachable: boolean;
 }

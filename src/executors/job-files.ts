@@ -11,6 +11,25 @@ export function privateTmpEnv(dir: string): Record<string, string> {
   return { TMP: dir, TMPDIR: dir };
 }
 
+/** The variables that hand a job the daemon's portal: `HYPERCTL_SERVER_PORTAL` as the original tool's client reads it, and `HYPERCTL_DAEMON_PORTAL`. */
+const portalVariables = ['HYPERCTL_SERVER_PORTAL', 'HYPERCTL_DAEMON_PORTAL'] as const;
+
+/** The variables that hand a job `portal`. */
+export function portalEnv(portal: string): Record<string, string> {
+  return Object.fromEntries(portalVariables.map((name) => [name, portal]));
+}
+
+/**
+ * A job's environment with the portal its machine reaches the daemon at instead of the one it
+ * was given (`portal`), or with none when its machine cannot reach the daemon (`null`); as it
+ * is when it was given none (no daemon serves the run).
+ */
+export function withPortal(env: Readonly<Record<string, string>>, portal: string | null): Readonly<Record<string, string>> {
+  if (env[portalVariables[0]] === undefined) return env;
+  const rest = Object.fromEntries(Object.entries(env).filter(([name]) => !(portalVariables as readonly string[]).includes(name)));
+  return portal === null ? rest : { ...rest, ...portalEnv(portal) };
+}
+
 /**
  * What a job needs in its data folder on this machine before it starts: its assets in
  * `resources/` (afresh for each run: files copied, folders copied whole with links as links) and

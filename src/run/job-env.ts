@@ -1,4 +1,5 @@
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
+import { portalEnv } from '../executors/job-files.js';
 
 /** Params larger than this go only through the file: the kernel caps one environment string at 128 KiB. */
 const maxEnvParams = 100 * 1024;
@@ -21,6 +22,6 @@ export function jobEnvironment(
     HYPERCTL_JOB_PARAMS_FILE: paramsFile,
     ...(paramsJson.length <= maxEnvParams ? { HYPERCTL_JOB_PARAMS: paramsJson } : {}),
     // The portal's path carries the token, so the original tool's client authenticates unchanged.
-    ...(portal ? { HYPERCTL_SERVER_PORTAL: portal, HYPERCTL_DAEMON_PORTAL: portal } : {}),
+    ...(portal ? portalEnv(portal) : {}),
   };
 }

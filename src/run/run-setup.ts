@@ -11,6 +11,7 @@ import { ResourcePool } from './resource-pool.js';
 import type { BatchEvent } from './events.js';
 import { createExecutors } from './executors-for.js';
 import { backendOf } from '../executors/backends/backend-of.js';
+import { isLoopback } from '../executors/backends/loopback.js';
 import type { RunBatchOptions } from './options.js';
 import type { RunControl } from './run-control.js';
 import type { ServingDaemon } from './run-view.js';
@@ -68,6 +69,7 @@ export async function setUpRun(
     // The folder is read before any machine is asked: one too big fails the run with nothing sent or written.
     for (const message of (await upload?.snapshot())?.warnings ?? []) emit({ type: 'warning', message: `upload: ${message}` });
     const executors = await openExecutors(all, (host, reason) => emit({ type: 'host:down', host, reason }));
+    if (daemon) for (const message of await reachDaemon(executors, daemon, spec)) emit({ type: 'warning', message });
     // Every machine has the upload now (it is sent when a machine opens): its archive can go.
     await upload?.close();
     for (const { host, upload: report } of executors) if (report) emit({ type: 'host:upload', host, ...report });
@@ -90,6 +92,19 @@ export async function setUpRun(
     await daemon?.close();
     throw error;
   }
+}
+
+/**
+ * Gives each executor's jobs a way to the daemon (see {@link Executor.reachDaemon}), all at once:
+ * what the user should hear of the machines whose jobs cannot reach it that way.
+ */
+async function reachDaemon(executors: readonly Executor[], daemon: ServingDaemon, spec: BatchSpec): Promise<string[]> {
+  const { host, port } = daemon.address;
+  // A daemon on every address is reached at this machine's loopback.
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const endpoint = { host: local, port, token: daemon.token, reachable: !isLoopback(spec.daemon.host) };
+  const notes = await Promise.all(executors.map((executor) => executor.reachDaemon?.(endpoint)));
+  return notes.filter((note) => note !== undefined);
 }
 
 /** The error of a run its caller aborted. */

@@ -53,6 +53,8 @@ export interface ServingDaemon {
   /** `http://host:port/TOKEN`: the base URL handed to jobs. */
   readonly portal: string;
   readonly token: string;
+  /** The address and port it listens on, for what connects to it from this machine (jobs' forwards). */
+  readonly address: { readonly host: string; readonly port: number };
   /** Said to the user as the run starts: why the daemon listens where it does. */
   readonly notice?: string;
   close(): Promise<void>;

@@ -229,14 +229,21 @@ describe('batch config validation', () => {
     expect(existsSync(join(root, 'nowhere'))).toBe(false);
   });
 
-  it('warns before the run when remote jobs could not reach a daemon on a loopback address', async () => {
-    const warnings: string[] = [];
+  it('says before a remote run that daemon.host is not needed (the machines reach the daemon through SSH), and nothing of a loopback one', async () => {
     const machines = [{ hostname: 'gpu1.invalid', username: 'u', password: 'pw' }];
-    await runBatch(
-      { jobs: [ok], backend: { type: 'remote', conf: { machines } } },
-      { batchesDataDir: tempDir(), daemon: true, port: 0, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) },
-    ).catch(() => undefined);
-    expect(warnings).toEqual([expect.stringContaining('daemon.host is localhost, a loopback address: jobs on gpu1.invalid cannot reach the daemon')]);
+    const warningsWith = async (daemon: { host: string } | undefined) => {
+      const warnings: string[] = [];
+      await runBatch(
+        { jobs: [ok], backend: { type: 'remote', conf: { machines } }, ...(daemon ? { daemon } : {}) },
+        { batchesDataDir: tempDir(), daemon: true, port: 0, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) },
+      ).catch(() => undefined);
+      return warnings;
+    };
+    expect(await warningsWith({ host: '0.0.0.0' })).toEqual([
+      expect.stringContaining("daemon.host is 0.0.0.0: the machines' jobs reach the daemon through their SSH connections, so it need not listen beyond"),
+    ]);
+    expect(await warningsWith(undefined)).toEqual([]);
+    expect(await warningsWith({ host: '127.0.0.1' })).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ let skipReason: string | undefined;
 let network: TestNetwork;
 let shared: string;
 let key: string;
+let publicKey: string;
 let hosts: TestHost[] = [];
 let knownHosts: string;
 
@@ -22,6 +24,7 @@ beforeAll(async () => {
   chmodSync(shared, 0o755);
   const client = makeClientKey(shared);
   key = client.key;
+  publicKey = client.publicKey;
   network = createNetwork(3);
   hosts = await Promise.all(
     network.hosts.map((h, i) =>
@@ -50,6 +53,27 @@ function peakPerHost(lines: readonly string[]): Map<string, number> {
     peak.set(a.host, Math.max(peak.get(a.host) ?? 0, overlapping));
   }
   return peak;
+}
+
+/** A folder every user may write in. */
+function openDir(): string {
+  const dir = tempDir();
+  chmodSync(dir, 0o777);
+  return dir;
+}
+
+/**
+ * A job as the original tool's client is: it asks the portal's job route for its params (Python's
+ * urllib) and prints the portal's host and port, then its params.
+ */
+const originalClient = `python3 -c "import json, os, urllib.request as u; p = os.environ['HYPERCTL_SERVER_PORTAL']; print(p.split('/')[2], json.dumps(json.load(u.urlopen(p + '/hyperctl/api/job/' + os.environ['HYPERCTL_JOB_NAME']))['data']['params'], separators=(',', ':')))"`;
+
+/** Posts a metric to the daemon through the portal. */
+const postMetric = `${process.execPath} -e "fetch(process.env.HYPERCTL_SERVER_PORTAL + '/api/v1/jobs/' + process.env.HYPERCTL_JOB_NAME + '/metrics', { method: 'POST', body: JSON.stringify({ reached: 1 }) }).then((r) => process.exit(r.status === 202 ? 0 : 1))"`;
+
+/** Waits until `file` exists. */
+function untilExists(file: string): string {
+  return `while [ ! -e ${file} ]; do sleep 0.05; done`;
 }
 
 describe('the remote backend on a pool of machines', () => {
@@ -150,6 +174,132 @@ describe('the remote backend on a pool of machines', () => {
     } finally {
       for (let i = 0; i < 3; i++) rmSync(`/home/${testUser.name}/${tag}-${i}`, { recursive: true, force: true });
     }
+  });
+
+  it('with no daemon.host, the daemon listens on loopback only; jobs call it (the original client, posted metrics) at a port on their own loopback', async ({
+    skip,
+  }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const gate = join(openDir(), 'go');
+    const warnings: string[] = [];
+    let started = 0;
+    const jobs = [0, 1, 2].map((i) => ({ name: `j${i}`, params: { i }, execution: { command: `${originalClient}; ${postMetric}; ${untilExists(gate)}` } }));
+    const run = runBatch(
+      { name: 'forwarded', jobs, backend: { type: 'remote', conf: { machines: machines(1), known_hosts_file: knownHosts } } },
+      {
+        batchesDataDir: root,
+        daemon: true,
+        port: 0,
+        exitOnFinish: true,
+        onEvent: (e) => {
+          if (e.type === 'warning') warnings.push(e.message);
+          if (e.type === 'job:start') started++;
+        },
+      },
+    );
+    try {
+      await waitFor(() => started === 3, 'a job on every machine');
+      // What this process listens on while the jobs run: the daemon, on loopback, and nothing else.
+      const listening = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(`pid=${process.pid},`))
+        .map((line) => line.trim().split(/\s+/)[3]!);
+      expect(listening.length, execFileSync('ss', ['-ltnp'], { encoding: 'utf8' })).toBeGreaterThan(0);
+      for (const address of listening) expect(address).toMatch(/^(127\.\d+\.\d+\.\d+|\[::1\]):\d+$/);
+    } finally {
+      writeFileSync(gate, '');
+    }
+    const result = await run;
+    expect(result.status, JSON.stringify(result.jobs.map((j) => readFileSync(j.stderrPath, 'utf8')))).toBe('succeed');
+    expect(warnings).toEqual([]);
+    for (const job of result.jobs) {
+      expect(readFileSync(job.stdoutPath, 'utf8')).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+ ${JSON.stringify(job.params)}\n$`));
+      expect(job.metrics).toEqual({ reached: 1 });
+    }
+  });
+
+  it('a machine whose sshd refuses forwarding is named once: its jobs get no portal, yet their params and output metrics; with daemon.host they call it there', async ({
+    skip,
+  }) => {
+    if (skipReason) skip(skipReason);
+    const { address, namespace } = network.hosts[2]!;
+    const refusing = await startSshd(join(shared, 'refusing'), {
+      address,
+      port: 2222,
+      authorizedKeys: [publicKey],
+      netns: namespace,
+      hostname: 'box2',
+      refuseForwarding: true,
+    });
+    try {
+      const known = join(clientHome(join(shared, 'home-refusing'), [refusing]), '.ssh', 'known_hosts');
+      const machine = { hostname: address, port: 2222, username: testUser.name, ssh_rsa_file: key, slots: 1 };
+      const runWith = async (command: string, daemon: object) => {
+        const warnings: string[] = [];
+        const result = await runBatch(
+          {
+            name: 'refused',
+            jobs: [0, 1].map((i) => ({ name: `j${i}`, params: { i }, execution: { command } })),
+            backend: { type: 'remote', conf: { machines: [machine], known_hosts_file: known } },
+            daemon: { ...daemon, port: 0, exit_on_finish: true },
+          },
+          { batchesDataDir: tempDir(), daemon: true, force: true, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) },
+        );
+        expect(result.status, JSON.stringify(result.jobs.map((j) => readFileSync(j.stderrPath, 'utf8')))).toBe('succeed');
+        return { result, warnings };
+      };
+      const bare = await runWith(`echo "\${HYPERCTL_SERVER_PORTAL:-no portal} $HYPERCTL_JOB_PARAMS"; echo 'hyperctl:metrics {"seen": 1}'`, {});
+      expect(bare.warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(`^${address.replaceAll('.', '\\.')}: its sshd refuses to forward a port to the daemon .*AllowTcpForwarding.*cannot call the daemon`),
+        ),
+      ]);
+      for (const job of bare.result.jobs) {
+        expect(readFileSync(job.stdoutPath, 'utf8')).toMatch(new RegExp(`^no portal ${JSON.stringify(job.params)}\n`));
+        expect(job.metrics).toEqual({ seen: 1 });
+      }
+      const direct = await runWith(originalClient, { host: network.gateway });
+      expect(direct.warnings).toEqual([
+        expect.stringContaining(`daemon.host is ${network.gateway}: the machines' jobs reach the daemon through their SSH connections`),
+        expect.stringContaining(`${address}: its sshd refuses to forward a port to the daemon`),
+      ]);
+      expect(direct.warnings[1]).toContain(`its jobs reach the daemon at daemon.host (${network.gateway}) instead`);
+      for (const job of direct.result.jobs)
+        expect(readFileSync(job.stdoutPath, 'utf8')).toMatch(new RegExp(`^${network.gateway}:\\d+ ${JSON.stringify(job.params)}\n$`));
+    } finally {
+      await refusing.stop();
+    }
+  });
+
+  it('a connection dropped mid-run is opened again with its forward, on the same port: jobs after it call the daemon as before', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const events: BatchEvent[] = [];
+    let ended = 0;
+    const machine = machines(1)[0]!;
+    const jobs = [0, 1, 2, 3, 4].map((i) => ({ name: `j${i}`, params: { i }, execution: { command: `${originalClient}; sleep 0.3` } }));
+    const run = runBatch(
+      { name: 'dropped', jobs, backend: { type: 'remote', conf: { machines: [machine], known_hosts_file: knownHosts } } },
+      {
+        batchesDataDir: tempDir(),
+        daemon: true,
+        port: 0,
+        exitOnFinish: true,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === 'job:exit') ended++;
+        },
+      },
+    );
+    await waitFor(() => ended >= 2, 'two jobs ended');
+    hosts[0]!.dropSessions();
+    const result = await run;
+    expect(result.status, JSON.stringify(result.jobs.map((j) => readFileSync(j.stderrPath, 'utf8')))).toBe('succeed');
+    expect(events).toContainEqual({ type: 'host:down', host: machine.hostname, reason: 'its connection was lost (reconnecting)' });
+    expect(events).toContainEqual({ type: 'host:up', host: machine.hostname });
+    const reached = result.jobs.map((job) => readFileSync(job.stdoutPath, 'utf8'));
+    for (const [i, line] of reached.entries()) expect(line).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+ ${JSON.stringify({ i })}\n$`));
+    expect(new Set(reached.map((line) => line.split(' ')[0])).size).toBe(1);
   });
 
   // It stops a machine for good: it comes last.

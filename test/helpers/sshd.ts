@@ -72,6 +72,8 @@ export async function startSshd(
     maxSessions?: number;
     /** The `PATH` of every session: a machine with only the commands in those folders. */
     path?: string;
+    /** `AllowTcpForwarding no`: the machine refuses to forward a port back to the client. */
+    refuseForwarding?: boolean;
   },
 ): Promise<TestHost> {
   mkdirSync(dir, { recursive: true });
@@ -98,6 +100,7 @@ export async function startSshd(
       'MaxStartups 100:30:200',
       `MaxSessions ${options.maxSessions ?? 100}`,
       ...(options.path ? [`SetEnv PATH=${options.path}`] : []),
+      ...(options.refuseForwarding ? ['AllowTcpForwarding no'] : []),
       '',
     ].join('\n'),
   );

@@ -39,14 +39,13 @@ export function remoteBackend(spec: RemoteSpec): Backend {
             ...(settings.onHealth ? { onHealth: (health: ExecutorHealth, reason: string) => settings.onHealth!(machine.hostname, health, reason) } : {}),
           }),
       ),
-    warnings: (batch, daemon) => {
-      if (!daemon || !isLoopback(batch.daemon.host)) return [];
-      const remote = spec.machines.filter((m) => !isLoopback(m.hostname)).map((m) => m.hostname);
-      if (remote.length === 0) return [];
-      return [
-        `daemon.host is ${batch.daemon.host}, a loopback address: jobs on ${remote.join(', ')} cannot reach the daemon (the portal in HYPERCTL_SERVER_PORTAL); set daemon.host to an address of this machine that they can reach`,
-      ];
-    },
+    // Jobs reach the daemon through their machine's SSH connection (see SshExecutor.reachDaemon).
+    warnings: (batch, daemon) =>
+      daemon && !isLoopback(batch.daemon.host)
+        ? [
+            `daemon.host is ${batch.daemon.host}: the machines' jobs reach the daemon through their SSH connections, so it need not listen beyond this machine's loopback; without daemon.host it does not (only a machine whose sshd refuses forwarding uses daemon.host)`,
+          ]
+        : [],
     async fetchFiles(job, globs) {
       const machine = spec.machines.find((m) => m.hostname === job.host);
       if (!machine) throw new HyperctlError('E_USAGE', `job ${job.name} has not run on a machine (status ${job.status}): there is nothing to fetch`);

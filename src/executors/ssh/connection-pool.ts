@@ -1,7 +1,7 @@
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, ClientChannel } from 'ssh2';
+import type { AcceptConnection, Client, ClientChannel, RejectConnection } from 'ssh2';
 import type { ProbeRun } from '../capacity-probe.js';
 import type { ExecutorHealth } from '../executor.js';
 import { type HostKeyPolicy, openConnection } from './connect.js';
@@ -37,6 +37,19 @@ export interface OpenChannel {
   readonly exit: () => ChannelExit | undefined;
 }
 
+/** Where the connections a machine's sshd forwards to this pool go: an address of this machine. */
+export interface ForwardTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A port the machine's sshd listens on (its loopback) for this pool, and the connection that asked for it. */
+interface Forward {
+  readonly target: ForwardTarget;
+  port: number;
+  on: Connection | undefined;
+}
+
 /** A channel could not be opened: the connection is gone, or the machine refused it. */
 export class ChannelOpenError extends Error {}
 
@@ -59,6 +72,7 @@ export class ConnectionPool {
   #reconnecting: Promise<void> | undefined;
   /** A connection being opened for want of room on the others: channels wait for it rather than open more. */
   #extra: Promise<Connection> | undefined;
+  #forward: Forward | undefined;
 
   constructor(machine: ResolvedMachine, policy: HostKeyPolicy, onHealth: (health: ExecutorHealth, reason: string) => void) {
     this.#machine = machine;
@@ -102,6 +116,26 @@ export class ConnectionPool {
     });
   }
 
+  /**
+   * Has the machine's sshd listen on its own loopback, on a port it chooses, and send each
+   * connection made there to `target` through this pool (what `ssh -R` does). The forward lives
+   * on one connection: when that one is lost, it is asked for again on the connection that
+   * replaces it, on the same port, so jobs that were given the port reach the target again.
+   * Resolves with the port; rejects when the server refuses (`AllowTcpForwarding no`).
+   */
+  async forwardTo(target: ForwardTarget): Promise<number> {
+    const connection = this.#connections[0];
+    if (!connection) throw new Error('the connection was closed');
+    const port = await forwardOn(connection.client, 0);
+    this.#forward = { target, port, on: connection };
+    return port;
+  }
+
+  /** The port the machine listens on for {@link ConnectionPool.forwardTo}'s target (the last one it had while it is asked for again). */
+  get forwardedPort(): number | undefined {
+    return this.#forward?.port;
+  }
+
   /** Closes every connection. */
   close(): void {
     this.#closing = true;
@@ -114,12 +148,56 @@ export class ConnectionPool {
     const connection: Connection = { client, socket, channels: 0, accepted: 0, limit: Number.POSITIVE_INFINITY };
     this.#connections.push(connection);
     client.on('error', () => undefined);
+    client.on('tcp connection', (_info, accept, reject) => this.#forwarded(accept, reject));
     client.on('close', () => {
       const index = this.#connections.indexOf(connection);
       if (index >= 0) this.#connections.splice(index, 1);
-      if (this.#connections.length === 0 && !this.#closing) this.#reconnect();
+      if (this.#forward?.on === connection) this.#forward.on = undefined;
+      if (this.#closing) return;
+      if (this.#connections.length === 0) this.#reconnect();
+      else void this.#restoreForward();
     });
     return connection;
+  }
+
+  /** A connection the machine's sshd forwarded: joined to the target, or refused when the target cannot be reached. */
+  #forwarded(accept: AcceptConnection<ClientChannel>, reject: RejectConnection): void {
+    const target = this.#forward?.target;
+    if (!target) {
+      reject();
+      return;
+    }
+    const socket = connect(target.port, target.host);
+    socket.once('error', () => reject());
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      const channel = accept();
+      socket.pipe(channel).pipe(socket);
+      // Either side ending or failing ends both: nothing is left half open.
+      const end = () => {
+        socket.destroy();
+        channel.destroy();
+      };
+      socket.on('error', end).on('close', end);
+      channel.on('error', end).on('close', end);
+    });
+  }
+
+  /**
+   * Asks for the forward again on a connection that is open, once the one that held it was lost:
+   * on the same port where the machine lets it go, else on a new one (jobs started from then on
+   * are given it). A machine that refuses is left without it until its next connection.
+   */
+  async #restoreForward(): Promise<void> {
+    const forward = this.#forward;
+    const connection = this.#connections[0];
+    if (!forward || forward.on || !connection) return;
+    forward.on = connection;
+    try {
+      forward.port = await forwardOn(connection.client, forward.port).catch(() => forwardOn(connection.client, 0));
+    } catch {
+      if (forward.on === connection) forward.on = undefined;
+    }
   }
 
   /** After the last connection dropped: try again with back-off; the machine is `gone` if it stays away. */
@@ -133,6 +211,7 @@ export class ConnectionPool {
         if (this.#closing) return;
         try {
           await this.#connect();
+          await this.#restoreForward();
           this.#setHealth('up', 'reconnected');
           return;
         } catch (error) {
@@ -196,6 +275,18 @@ export class ConnectionPool {
       await this.#extra;
     }
   }
+}
+
+/** Asks the server to listen on its loopback at `port` (0: one it chooses) and forward to the client; resolves with the port. */
+function forwardOn(client: Client, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.forwardIn('127.0.0.1', port, (error, bound) => (error ? reject(error) : resolve(bound)));
+    } catch (error) {
+      // Not connected any more.
+      reject(error);
+    }
+  });
 }
 
 /** A signal as SSH names it (`KILL`), as Node does (`SIGKILL`). */

@@ -9,9 +9,9 @@ import { capacityOf, capacityProbe, gpuIndices, parseProbe, probeOutput } from '
 import { type GpuState, parseGpus } from '../gpu-probe.js';
 import { isHyperctlError } from '../../errors.js';
 import { exited, failedExit, killedExit, leaseRefusedExit, lostExit } from '../job-exit.js';
-import { privateTmpEnv, resourcesFolder } from '../job-files.js';
+import { privateTmpEnv, resourcesFolder, withPortal } from '../job-files.js';
 import { leaseBusyStatus } from '../gpu-lease.js';
-import type { Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
+import type { DaemonEndpoint, Executor, ExecutorHealth, JobExit, JobLaunch, TransferReport, UploadReport } from '../executor.js';
 import { type ChannelExit, ChannelOpenError, ConnectionPool, textOf } from './connection-pool.js';
 import { pacedFor } from './paced-send.js';
 import { resolveMachine, type ResolvedMachine } from './machine.js';
@@ -71,6 +71,11 @@ export class SshExecutor implements Executor {
   #snapshotDir: string | undefined;
   #upload: UploadReport | undefined;
   #fetched: TransferReport = { files: 0, bytes: 0, ms: 0 };
+  /**
+   * The portal its jobs are handed instead of the daemon's own: the connection's forward (its port
+   * as it is when the job starts), or none (null). Without it, the daemon's own.
+   */
+  #jobPortal: (() => string | null) | undefined;
 
   constructor(options: SshExecutorOptions) {
     this.#options = options;
@@ -112,6 +117,29 @@ export class SshExecutor implements Executor {
     }
   }
 
+  /**
+   * Has the machine's sshd forward a port on its own loopback (one it chooses, so runs and users
+   * on the machine never collide) to the daemon, as `ssh -R` does: jobs are handed
+   * `http://127.0.0.1:PORT/TOKEN` there, and nothing needs to listen beyond this machine's
+   * loopback. A machine whose sshd refuses forwarding hands its jobs the daemon's own portal when
+   * other machines can reach it (`daemon.host`), else none; the answer says so, and what its jobs
+   * can and cannot do then.
+   */
+  async reachDaemon(daemon: DaemonEndpoint): Promise<string | undefined> {
+    const pool = this.#pool!;
+    try {
+      await pool.forwardTo({ host: daemon.host, port: daemon.port });
+      this.#jobPortal = () => `http://127.0.0.1:${pool.forwardedPort}/${daemon.token}`;
+      return undefined;
+    } catch (error) {
+      this.#jobPortal = daemon.reachable ? undefined : () => null;
+      const refused = `${this.host}: its sshd refuses to forward a port to the daemon (${(error as Error).message}; AllowTcpForwarding in its sshd_config)`;
+      return daemon.reachable
+        ? `${refused}: its jobs reach the daemon at daemon.host (${daemon.host}) instead`
+        : `${refused}: its jobs get their params (HYPERCTL_JOB_PARAMS, params.json) and report metrics in their output, but cannot call the daemon (getJobParams() through a portal, the original client's get_job_params(), posting metrics): they get no HYPERCTL_SERVER_PORTAL. Allow forwarding there, or set daemon.host to an address of this machine that it can reach`;
+    }
+  }
+
   /** The machine's CPUs, memory and GPUs, asked over the connection, with the configured overrides. */
   async capacity(): Promise<Capacity> {
     return capacityOf(parseProbe(await this.#probe()), this.#options.machine.capacity);
@@ -137,9 +165,10 @@ export class SshExecutor implements Executor {
     const { dataDir, viewDir, workingDir } = this.#jobDirs(job, this.#snapshotDir !== undefined);
     const view = this.#snapshotDir && viewDir ? { snapshot: this.#snapshotDir, dir: viewDir } : undefined;
     const tmp = job.privateTmp ? posix.join(dataDir, 'tmp') : undefined;
+    const portal = this.#jobPortal?.();
     const env = {
       ...machine.environments,
-      ...job.env,
+      ...(portal === undefined ? job.env : withPortal(job.env, portal)),
       HYPERCTL_JOB_DATA_DIR: dataDir,
       HYPERCTL_JOB_WORKING_DIR: workingDir,
       HYPERCTL_JOB_PARAMS_FILE: posix.join(dataDir, 'params.json'),
