@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { dirname, resolve } from 'node:path';
-import { HyperctlError, listBatches, loadConfigFile, parseWhere } from '../../src/index.js';
+import { generateJobs, HyperctlError, listBatches, loadConfigFile, parseWhere } from '../../src/index.js';
 import { repeatedFlag, sweepTemplate } from '../param-sweep.js';
 import { integerFlag } from '../args.js';
 import type { CommandData } from '../command-data.js';
@@ -115,36 +115,57 @@ const add = defineCommand({
   meta: {
     name: 'add',
     description:
-      'add jobs to a running batch (-c FILE: its jobs, or a job template; or --param NAME=V1,V2,… -- COMMAND); they run after those waiting, and a later run of the batch keeps them',
+      'add jobs to a running batch (-c FILE: its jobs, or a job template; or --param NAME=V1,V2,… -- COMMAND), or trials to a running search (--param NAME=VALUE …, or -c FILE with a list of params); jobs run after those waiting, trials are proposed before any drawn one, and a later run keeps them',
   },
   args: {
     ...nameArg,
-    config: { type: 'string', alias: 'c', description: 'a file of jobs (as a batch config writes them) or a job template', valueHint: 'FILE' },
-    param: { type: 'string', description: 'NAME=V1,V2,… a param to sweep (repeatable), with the command after --', valueHint: 'NAME=VALUES' },
+    config: {
+      type: 'string',
+      alias: 'c',
+      description: "a file of jobs (as a batch config writes them) or a job template; for a search, a list of trials' params",
+      valueHint: 'FILE',
+    },
+    param: {
+      type: 'string',
+      description:
+        'NAME=V1,V2,… a param to sweep (repeatable), with the command after --; for a search, without a command: the params of trials to queue (their values crossed)',
+      valueHint: 'NAME=VALUES',
+    },
     ...batchArgs,
   },
   async run({ args, rawArgs, data }): Promise<number> {
     const { rest } = data as CommandData;
     const paramFlags = repeatedFlag(rawArgs, 'param');
-    const sweep = paramFlags.length > 0 || rest !== undefined;
-    if ((args.config !== undefined) === sweep) throw new HyperctlError('E_USAGE', 'batch add: give -c FILE, or --param NAME=V1,V2,… -- COMMAND');
+    const flags = paramFlags.length > 0 || rest !== undefined;
+    if ((args.config !== undefined) === flags)
+      throw new HyperctlError('E_USAGE', 'batch add: give -c FILE, --param NAME=V1,V2,… -- COMMAND (jobs), or --param NAME=VALUE … (trials of a search)');
     let config: unknown;
     let baseDir = process.cwd();
     if (args.config !== undefined) {
       config = await loadConfigFile(args.config);
       baseDir = dirname(resolve(args.config));
+    } else if (rest === undefined) {
+      // No command: the params of trials for a search, the grid of the flags' values.
+      config = { trials: [...generateJobs(sweepTemplate(paramFlags, ['true'], undefined))].map((job) => job.params) };
     } else {
-      if (!rest?.length || paramFlags.length === 0) throw new HyperctlError('E_USAGE', 'batch add: --param NAME=V1,V2,… needs the command after --');
+      if (rest.length === 0 || paramFlags.length === 0) throw new HyperctlError('E_USAGE', 'batch add: --param NAME=V1,V2,… needs the command after --');
       // The batch keeps its own name: the sweep's is left out.
       const { name: _name, ...template } = sweepTemplate(paramFlags, rest, undefined);
       config = template;
     }
     const added = await batchFrom(args, args.name).add(config, { baseDir });
-    if (args.json) printJson({ added });
+    const trials = isTrials(config);
+    if (args.json) printJson(trials ? { queued: added.map((params) => JSON.parse(params)) } : { added });
+    else if (trials) process.stdout.write(`batch ${args.name}: queued ${added.length} trial(s): ${added.join(', ')}\n`);
     else process.stdout.write(`batch ${args.name}: added ${added.length} job(s): ${added.join(', ')}\n`);
     return exitCodes.ok;
   },
 });
+
+/** Whether what `batch add` sends are trials for a search (a list of params, or `{ trials }`), not jobs. */
+function isTrials(config: unknown): boolean {
+  return Array.isArray(config) || (typeof config === 'object' && config !== null && 'trials' in config);
+}
 
 const compare = defineCommand({
   meta: { name: 'compare', description: "line up a batch's jobs by params and metrics" },

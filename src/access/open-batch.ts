@@ -108,7 +108,11 @@ export interface Batch {
   /**
    * Adds jobs to the running batch: `config` holds them as a batch config does (`jobs`, and
    * `job_defaults`), or is a job template (its grid); relative paths against `baseDir` (the
-   * current folder). They run after those waiting, and a later run of the batch has them too.
+   * current folder). They run after those waiting, and a later run of the batch has them too;
+   * resolves with their names. To a running search, adds trials instead: `config` is
+   * `{ trials: [params, …] }` (or the list), each with every sampled param, checked against the
+   * space and counted in `max_trials`; the search proposes them, in order, before any drawn one
+   * (`E_CONFLICT` when its budget has no room for them). Resolves with each one's params as JSON.
    */
   add(config: unknown, options?: { baseDir?: string }): Promise<string[]>;
   /** A waiting job's priority: higher starts first (`first`: above all others); resolves with it. */

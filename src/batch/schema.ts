@@ -291,6 +291,8 @@ export const searchSchema = object({
   multivariate: v.optional(v.boolean()),
   /** An NNI search-space file, relative to the config's folder. */
   space_file: v.optional(nonEmpty),
+  /** Trials to run first, each with exactly these params (checked against the space once it is read). */
+  initial: v.optional(v.array(record(v.string(), v.any()), 'expected a list of params, one object per trial')),
 });
 
 /** A job template whose params may be distributions, and its `search` section. */

@@ -47,6 +47,12 @@ export interface SearchSettings {
   readonly multivariate?: boolean;
   /** An NNI search-space file (`_type`/`_value`), relative to the config's folder: its params join `params`. */
   readonly space_file?: string;
+  /**
+   * Trials to run first, each with exactly these params (every sampled param, a value the space
+   * can take): known-good configs the search starts from and learns from. They count in
+   * `max_trials`; a resumed search does not run them again.
+   */
+  readonly initial?: readonly Readonly<Record<string, JsonValue>>[];
 }
 
 /** A search: a job template whose params may be distributions, and its `search` section. @public */

@@ -58,6 +58,8 @@ export interface SearchSpec {
   readonly multivariate?: boolean;
   /** The params as written: distributions, choices, constants and grid axes. */
   readonly space: Readonly<Record<string, JsonValue>>;
+  /** Trials' params to run before any drawn (`search.initial`), checked against the space, in its order. */
+  readonly initial?: readonly Readonly<Record<string, JsonValue>>[];
   readonly template: TrialTemplate;
 }
 

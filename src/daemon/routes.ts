@@ -57,16 +57,16 @@ const routes: readonly Route[] = [
     path: '/api/v1/batch/jobs',
     doc: {
       summary:
-        'add jobs to the running batch: config holds them as a batch config does (jobs, job_defaults) or is a job template; relative paths against base_dir; they run after those waiting, and a later run keeps them',
+        'add jobs to the running batch: config holds them as a batch config does (jobs, job_defaults) or is a job template; relative paths against base_dir; they run after those waiting, and a later run keeps them. For a search, config is {"trials": [params, …]}: trials of exactly those params (checked against the space, counted in max_trials), proposed before any drawn one; added holds each one\'s params as JSON',
       requestBody: bodyDoc({
         type: 'object',
         additionalProperties: false,
         required: ['config'],
-        properties: { config: { type: 'object' }, base_dir: { type: 'string' } },
+        properties: { config: { type: ['object', 'array'] }, base_dir: { type: 'string' } },
       }),
       responses: {
         200: {
-          description: 'the jobs added',
+          description: "the jobs added (a search: each queued trial's params as JSON)",
           content: {
             'application/json': { schema: { type: 'object', required: ['added'], properties: { added: { type: 'array', items: { type: 'string' } } } } },
           },

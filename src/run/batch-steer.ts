@@ -9,6 +9,10 @@ import type { BatchEvent } from './events.js';
 import type { JobFeed } from './job-feed.js';
 import type { ResourcePool } from './resource-pool.js';
 import type { SearchDriver } from './search-driver.js';
+import { describeSearchStop, type SearchStop } from './search-stop.js';
+import { givenTrial, sampledKeys } from '../search/space-values.js';
+import { isPlainObject } from '../plain-object.js';
+import type { JobParams } from '../batch/types.js';
 import { backendOf } from '../executors/backends/backend-of.js';
 
 /** A change of a live batch's pace; see {@link BatchSteer.update}. */
@@ -28,6 +32,8 @@ export interface SteeredRun {
   /** The jobs still to start; undefined for a search (its trials are proposed, not listed). */
   readonly feed: JobFeed | undefined;
   readonly search: SearchDriver | undefined;
+  /** Why a search proposes no more, once it said so. */
+  searchStop(): SearchStop | undefined;
   /** Journals a record and folds it into the state; false when it could not be written (the run is ending). */
   record(record: JournalRecord): boolean;
   /** The running jobs' kill switches. */
@@ -172,7 +178,11 @@ export class BatchSteer {
    */
   async add(config: unknown, baseDir: string): Promise<string[]> {
     const feed = this.#run.feed;
-    if (!feed) throw new HyperctlError('E_USAGE', `batch ${this.#run.spec.name} is a search: its jobs are its trials`);
+    const search = this.#run.search;
+    if (search) return this.#queueTrials(search, config);
+    if (isSeeds(config))
+      throw new HyperctlError('E_USAGE', `batch ${this.#run.spec.name} is not a search: add jobs (-c FILE, or --param NAME=V1,V2,… -- COMMAND), not trials`);
+    if (!feed) throw new HyperctlError('E_USAGE', `batch ${this.#run.spec.name} takes no jobs now`);
     const state = this.#run.state;
     const jobs = await jobsToAdd(config, baseDir, this.#run.spec, (name) => state.spec(name) !== undefined);
     // Names may have come meanwhile (another add): checked again where nothing can come between.
@@ -183,6 +193,55 @@ export class BatchSteer {
     for (const name of names) feed.push(state.spec(name)!, state.steering.priorities.get(name) ?? 0);
     this.#said(`added ${names.length} job(s): ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`, names.length);
     return names;
+  }
+
+  /**
+   * Queues trials of a search with exactly the params given (`{ trials: [{…}, …] }`, or the list
+   * itself), each checked against the space: the search proposes them, in order, before any drawn
+   * one. They count in its trial budget, which must have room for them. Returns each one's params as JSON.
+   */
+  #queueTrials(search: SearchDriver, config: unknown): string[] {
+    const name = this.#run.spec.name;
+    if (!isSeeds(config))
+      throw new HyperctlError(
+        'E_USAGE',
+        `batch ${name} is a search: its jobs are its trials; give the params of trials to queue (--param NAME=VALUE …, or -c FILE with a list of them)`,
+      );
+    const list: unknown[] = Array.isArray(config) ? config : config.trials;
+    if (list.length === 0) throw usage('no trials given: nothing to queue');
+    const issues: string[] = [];
+    const trials: JobParams[] = [];
+    for (const [i, given] of list.entries()) {
+      const at = `trials[${i}]`;
+      if (!isPlainObject(given)) {
+        issues.push(`${at}: expected the params of a trial, an object`);
+        continue;
+      }
+      const trial = givenTrial(search.space, given);
+      if (!('missing' in trial)) {
+        trials.push(trial.params);
+        continue;
+      }
+      issues.push(
+        ...trial.missing.map((key) => `${at}.${key}: required (a queued trial gives every sampled param: ${sampledKeys(search.space).join(', ')})`),
+        ...trial.extra.map((key) => `${at}.${key}: not a sampled param of the space`),
+        ...trial.wrong.map((problem) => `${at}.${problem}`),
+      );
+    }
+    if (issues.length > 0) throw new HyperctlError('E_CONFIG_INVALID', `batch ${name}: ${issues.join('; ')}`, { issues });
+    const stop = this.#run.searchStop();
+    if (stop) throw new HyperctlError('E_CONFLICT', `batch ${name}: the search proposes no more (${describeSearchStop(stop)}); nothing can be queued`);
+    const room = search.room();
+    if (room < trials.length)
+      throw new HyperctlError(
+        'E_CONFLICT',
+        `batch ${name}: max trials ${search.maxTrials} leaves room for ${room} more trial(s), not ${trials.length}; raise it first (hyperctl batch update ${name} --max-trials N)`,
+      );
+    this.#journal({ e: 'steer', at: Date.now(), trials });
+    const shown = trials.map((params) => JSON.stringify(params));
+    this.#said(`queued ${trials.length} trial(s): ${shown.slice(0, 3).join(', ')}${shown.length > 3 ? ', …' : ''}`);
+    this.#run.onSlots();
+    return shown;
   }
 
   /** A waiting job's priority (higher starts first; `first`: above every other); the priority given. */
@@ -222,6 +281,11 @@ export class BatchSteer {
     if (!this.#run.record(record))
       throw new HyperctlError('E_STATE_WRITE', `batch ${this.#run.spec.name}: the change could not be journalled; nothing changed`);
   }
+}
+
+/** Trials' params to queue for a search: a list of them, or `{ trials: [...] }`. */
+function isSeeds(config: unknown): config is unknown[] | { readonly trials: unknown[] } {
+  return Array.isArray(config) || (isPlainObject(config) && Object.keys(config).length === 1 && Array.isArray(config.trials));
 }
 
 function usage(message: string): HyperctlError {

@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { batchFiles } from '../batch/batch-folder.js';
 import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
-import { valueProblem } from '../search/space-values.js';
+import { givenTrial, sampledKeys } from '../search/space-values.js';
 import { withoutControlCharacters } from '../text/control-characters.js';
 import type { JsonValue } from '../batch/types.js';
 import { jobNameFromParams } from '../batch/names.js';
-import { proposeTrial, type TrialView } from '../search/propose.js';
+import { type Proposal, proposeTrial, type TrialView } from '../search/propose.js';
 import type { SearchStop } from './search-stop.js';
 import { gridCombinations, jobParams, parseSearchSpace, type SearchSpace } from '../search/space.js';
 import type { BatchState } from '../state/batch-state.js';
@@ -32,6 +32,8 @@ export class SearchDriver {
   readonly #open = new Set<TrialRecord>();
   /** How many of the state's trials have been taken into {@link SearchDriver.#open}. */
   #seen = 0;
+  /** Trials proposed with given params so far: from `search.initial`, and queued by `batch add`. */
+  readonly #seeded = { initial: 0, added: 0 };
   /** Every trial as proposals see it, in order: its loss set once, when it ends. A grid's walk reads none: it keeps none. */
   readonly #views: TrialView[] = [];
   readonly #keepsViews: boolean;
@@ -91,24 +93,20 @@ export class SearchDriver {
       return { kind: 'sampler-stopped', why: why.length > 300 ? `${why.slice(0, 300)}…` : why };
     }
     const params = typeof answer === 'object' && answer !== null ? (answer as { params?: unknown }).params : undefined;
-    const expected = this.space.params.filter(([, n]) => n.t !== 'grid').map(([key]) => key);
     if (typeof params !== 'object' || params === null || Array.isArray(params))
       throw new HyperctlError(
         'E_SAMPLER',
         `the search's sampler answered ${JSON.stringify(answer).slice(0, 200)} to ask ${n}; expected {"params": {…}} or {"stop": "why"}`,
       );
-    const missing = expected.filter((key) => !(key in params));
-    const extra = Object.keys(params).filter((key) => !expected.includes(key));
+    const given = givenTrial(this.space, params as Record<string, unknown>);
+    if (!('missing' in given)) return given;
+    const { missing, extra, wrong } = given;
     if (missing.length > 0 || extra.length > 0)
       throw new HyperctlError(
         'E_SAMPLER',
-        `the search's sampler gave trial ${n} the params ${Object.keys(params).join(', ') || 'none'}; expected ${expected.join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}${extra.length ? ` (not in the space: ${extra.join(', ')})` : ''}`,
+        `the search's sampler gave trial ${n} the params ${Object.keys(params).join(', ') || 'none'}; expected ${sampledKeys(this.space).join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}${extra.length ? ` (not in the space: ${extra.join(', ')})` : ''}`,
       );
-    const wrong = expected.map((key) => valueProblem(this.space, key, (params as Record<string, unknown>)[key])).filter((problem) => problem !== undefined);
-    if (wrong.length > 0)
-      throw new HyperctlError('E_SAMPLER', `the search's sampler gave trial ${n} params outside the space: ${wrong.map(withoutControlCharacters).join('; ')}`);
-    // In the space's order, whatever order the sampler wrote them in.
-    return { point: {}, params: Object.fromEntries(expected.map((key) => [key, (params as Record<string, JsonValue>)[key]!])) };
+    throw new HyperctlError('E_SAMPLER', `the search's sampler gave trial ${n} params outside the space: ${wrong.map(withoutControlCharacters).join('; ')}`);
   }
 
   /** Tells the sampler of the last trials and ends it. */
@@ -142,6 +140,7 @@ export class SearchDriver {
     for (; this.#seen < trials.length; this.#seen++) {
       const trial = trials[this.#seen]!;
       this.#open.add(trial);
+      if (trial.seeded) this.#seeded[trial.seeded]++;
       if (this.#keepsViews) this.#views.push({ point: trial.point, params: trial.params, loss: undefined });
     }
     for (const trial of this.#open) {
@@ -232,14 +231,36 @@ export class SearchDriver {
     // What the proposal knows, taken at one moment: the record says which trials were still running then.
     const views = this.views();
     const running = [...this.#open].map((trial) => trial.n);
-    const proposal = this.#sampler ? await this.#askSampler(n, views) : (proposeTrial(this.space, this.search, n, views) ?? ({ kind: 'exhausted' } as const));
+    const seed = this.#nextSeed();
+    const proposal =
+      seed ?? (this.#sampler ? await this.#askSampler(n, views) : (proposeTrial(this.space, this.search, n, views) ?? ({ kind: 'exhausted' } as const)));
     if ('kind' in proposal) return proposal;
     const base = `trial-${String(n).padStart(4, '0')}`;
     const jobs = this.#combos.map((combo) => ({
       name: Object.keys(combo).length === 0 ? base : `${base},${jobNameFromParams(combo)}`,
       params: this.search.algorithm === 'grid' ? proposal.params : jobParams(this.space, proposal.params, combo),
     }));
-    return { e: 'trial', at, n, point: proposal.point, params: proposal.params, jobs, seen: trials.length - running.length, running };
+    const seeded = seed ? { seeded: seed.seeded } : {};
+    return { e: 'trial', at, n, point: proposal.point, params: proposal.params, jobs, seen: trials.length - running.length, running, ...seeded };
+  }
+
+  /**
+   * The next trial whose params were given, if one waits: `search.initial`'s first, then those
+   * `batch add` queued, each once whatever runs came between (the journal's trials say which
+   * were proposed). A queued one the space cannot take (a journal edited by hand) is passed over.
+   */
+  #nextSeed(): (Proposal & { readonly seeded: 'initial' | 'added' }) | undefined {
+    const initial = this.search.initial ?? [];
+    if (this.#seeded.initial < initial.length) return { ...(givenTrial(this.space, initial[this.#seeded.initial]!) as Proposal), seeded: 'initial' };
+    // The queue is short (a user's adds): read from its start, so a resumed search skips what the
+    // first run skipped and takes what it took.
+    let taken = 0;
+    for (const queued of this.#state.steering.seeds) {
+      const given = givenTrial(this.space, queued);
+      if ('missing' in given) continue;
+      if (taken++ === this.#seeded.added) return { ...given, seeded: 'added' };
+    }
+    return undefined;
   }
 
   /** The job specs of a trial, as the batch's state holds them. */
@@ -257,6 +278,15 @@ export class SearchDriver {
   progress(): SearchProgress {
     // The jobs a trial runs are known here: the space is not parsed again for each look at the batch.
     return searchProgress(this.search, this.#state, this.jobsPerTrial, this.best() ?? null);
+  }
+
+  /** Trials the budget has room for beyond those proposed and those queued to be (Infinity without a budget). */
+  room(): number {
+    this.#refresh();
+    const maxTrials = this.maxTrials;
+    if (maxTrials === undefined) return Number.POSITIVE_INFINITY;
+    const queued = Math.max(0, (this.search.initial?.length ?? 0) - this.#seeded.initial) + Math.max(0, this.#state.steering.seeds.length - this.#seeded.added);
+    return Math.max(0, maxTrials - this.#state.trials().length - queued);
   }
 
   /** Jobs of trials still to be proposed within the budget (0 without one). */

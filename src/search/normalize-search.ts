@@ -1,7 +1,8 @@
 import { yamlLibrary } from '../lazy-library.js';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from './nni-space.js';
-import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample } from './space.js';
+import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample, type SearchSpace } from './space.js';
+import { givenTrial } from './space-values.js';
 import { resolveAssets } from '../batch/assets.js';
 import { configShapeIssues } from '../batch/config-shape.js';
 import { canonicalJson, shortHash } from '../batch/names.js';
@@ -46,6 +47,7 @@ export function normalizeSearch(
     issues.push('search.algorithm: grid takes every param as a list of values; a space with distributions needs random, sobol or tpe');
   if (algorithm !== 'grid' && algorithm !== 'command' && space.dims.length === 0 && issues.length === 0)
     issues.push(`search.algorithm: ${algorithm} needs a param with a distribution (uniform, loguniform, int, choice); lists alone are a grid`);
+  const initial = initialTrials(s.initial, space, algorithm, issues);
   const finite = algorithm === 'grid' ? gridSize(space) : space.size;
   // A sampler of the user's may end the search itself.
   if (algorithm !== 'command' && s.max_trials === undefined && !Number.isFinite(finite) && s.max_duration === undefined && s.target === undefined)
@@ -85,6 +87,7 @@ export function normalizeSearch(
     seed: s.seed ?? options.seed(batch.name),
     startupTrials: s.startup_trials ?? 10,
     ...(s.multivariate ? { multivariate: true } : {}),
+    ...(initial.length > 0 ? { initial } : {}),
     ...(s.command !== undefined ? { sampler: { command: s.command, cwd: options.baseDir, askTimeoutMs: (s.ask_timeout ?? 120) * 1000 } } : {}),
     space: params,
     template: {
@@ -101,6 +104,34 @@ export function normalizeSearch(
   const jobsPerTrial = algorithm === 'grid' ? 1 : gridSize(space);
   const halt = input.halt ? { failures: haltFailures(input.halt.fail, (search.maxTrials ?? 100) * jobsPerTrial), when: input.halt.when ?? 'soon' } : undefined;
   return { ...batch, ...(halt ? { halt } : {}), search };
+}
+
+/**
+ * `search.initial`: each entry's params checked against the space, in its order; what is wrong
+ * goes to `issues`, by entry and param. The grid walks every point of its grid: nothing to seed.
+ */
+function initialTrials(
+  initial: readonly Readonly<Record<string, unknown>>[] | undefined,
+  space: SearchSpace,
+  algorithm: SearchSpec['algorithm'],
+  issues: string[],
+): Record<string, JsonValue>[] {
+  if (!initial || initial.length === 0) return [];
+  if (algorithm === 'grid') {
+    issues.push('search.initial: the grid algorithm runs every point of its grid; seeding is for random, sobol, tpe and command');
+    return [];
+  }
+  return initial.flatMap((given, i) => {
+    const trial = givenTrial(space, given);
+    if (!('missing' in trial)) return [trial.params];
+    const at = `search.initial[${i}]`;
+    issues.push(
+      ...trial.missing.map((key) => `${at}.${key}: required (a seeded trial gives every sampled param)`),
+      ...trial.extra.map((key) => `${at}.${key}: not a sampled param of the space`),
+      ...trial.wrong.map((problem) => `${at}.${problem}`),
+    );
+    return [];
+  });
 }
 
 /** An NNI space file is a few kilobytes; far more is no space file. */

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../batch/types.js';
 import { canonicalJson } from '../batch/names.js';
-import type { SearchSpace, SpaceNode } from './space.js';
+import type { Point, SearchSpace, SpaceNode } from './space.js';
 
 /**
  * Why `value` is not a value the space's param `key` can take, or undefined when it is: the
@@ -11,6 +11,60 @@ export function valueProblem(space: SearchSpace, key: string, value: unknown): s
   const node = space.params.find(([name]) => name === key)?.[1];
   if (!node || node.t === 'grid') return `${key}: not a sampled param of the space`;
   return problemAt(node, value, key);
+}
+
+/** What is wrong with a trial's params given from outside the search (a sampler's answer, a seed): keys missing, keys not in the space, values it cannot take. */
+export interface GivenProblems {
+  readonly missing: readonly string[];
+  readonly extra: readonly string[];
+  readonly wrong: readonly string[];
+}
+
+/**
+ * A trial's params given from outside the search, checked against the space: its sampled params
+ * exactly (grid axes are crossed with it, as with any trial), each a value the space can take.
+ * Returns the params in the space's order with their coordinates (a choice's option index), as a
+ * sampler's draw would have them, or what is wrong.
+ */
+export function givenTrial(
+  space: SearchSpace,
+  given: Readonly<Record<string, unknown>>,
+): { readonly point: Point; readonly params: Record<string, JsonValue> } | GivenProblems {
+  const expected = sampledKeys(space);
+  const missing = expected.filter((key) => !(key in given));
+  const extra = Object.keys(given).filter((key) => !expected.includes(key));
+  const wrong = expected.filter((key) => key in given).flatMap((key) => valueProblem(space, key, given[key]) ?? []);
+  if (missing.length > 0 || extra.length > 0 || wrong.length > 0) return { missing, extra, wrong };
+  const point: Record<string, number> = {};
+  const params: Record<string, JsonValue> = {};
+  for (const [key, node] of space.params) {
+    if (node.t === 'grid') continue;
+    params[key] = given[key] as JsonValue;
+    pointAt(node, given[key], point);
+  }
+  return { point, params };
+}
+
+/** The params a trial is drawn for (grid axes are crossed with each draw), in the space's order. */
+export function sampledKeys(space: SearchSpace): string[] {
+  return space.params.filter(([, n]) => n.t !== 'grid').map(([key]) => key);
+}
+
+/** Records the coordinates of a value the node can take (checked already): a choice's first option that takes it. */
+function pointAt(node: SpaceNode, value: unknown, point: Record<string, number>): void {
+  if (node.t === 'const') return;
+  if (node.t === 'object') {
+    for (const [k, child] of node.entries) pointAt(child, (value as Record<string, unknown>)[k], point);
+    return;
+  }
+  const dim = node.dim;
+  if (dim.kind !== 'choice') {
+    point[dim.id] = value as number;
+    return;
+  }
+  const index = dim.options.findIndex((option) => problemAt(option, value, '') === undefined);
+  point[dim.id] = index;
+  pointAt(dim.options[index]!, value, point);
 }
 
 function problemAt(node: SpaceNode, value: unknown, path: string): string | undefined {

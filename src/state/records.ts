@@ -56,6 +56,8 @@ export interface TrialRecord {
   /** Trials that had ended when it was proposed, and those still running (whose results it did not know). */
   readonly seen: number;
   readonly running: readonly number[];
+  /** Its params were given, not drawn: from `search.initial`, or queued by `batch add`. */
+  readonly seeded?: 'initial' | 'added';
 }
 
 /**
@@ -98,6 +100,8 @@ export interface SteerRecord {
   readonly byFile?: true;
   /** A waiting job's priority: higher starts first; equal ones in batch order. */
   readonly priority?: { readonly job: string; readonly value: number };
+  /** Trials queued for a search (`batch add`): proposed with exactly these params, in order, before any drawn one. */
+  readonly trials?: readonly JobParams[];
 }
 
 /** Jobs added to a live batch (`batch add`), as the batch's spec file stores jobs. */

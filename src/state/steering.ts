@@ -1,3 +1,5 @@
+import type { JobParams } from '../batch/types.js';
+import { isPlainObject } from '../plain-object.js';
 import type { SteerRecord } from './records.js';
 import type { Mutable } from './mutable.js';
 
@@ -18,16 +20,18 @@ export interface Steering {
   readonly pausedByFile?: true;
   /** Waiting jobs' priorities, where set (the default is 0). */
   readonly priorities: ReadonlyMap<string, number>;
+  /** Trials queued for a search (`batch add`), in order: the search proposes them before any drawn one. */
+  readonly seeds: readonly JobParams[];
 }
 
 /** No steering: as the config says. */
 export function unsteered(): Steering {
-  return { hostSlots: new Map(), priorities: new Map() };
+  return { hostSlots: new Map(), priorities: new Map(), seeds: [] };
 }
 
 /** Folds one steer record in, in place. */
 export function steer(steering: Steering, record: SteerRecord): void {
-  const s = steering as Mutable<Steering> & { hostSlots: Map<string, number>; priorities: Map<string, number> };
+  const s = steering as Mutable<Steering> & { hostSlots: Map<string, number>; priorities: Map<string, number>; seeds: JobParams[] };
   if (record.parallelism !== undefined) {
     if (record.host !== undefined) s.hostSlots.set(record.host, record.parallelism);
     else s.parallelism = record.parallelism;
@@ -43,6 +47,8 @@ export function steer(steering: Steering, record: SteerRecord): void {
     delete s.pausedAt;
     delete s.pausedByFile;
   }
+  // Only objects are params: the driver checks each against the space before it proposes it.
+  if (Array.isArray(record.trials)) for (const trial of record.trials) if (isPlainObject(trial)) s.seeds.push(trial as JobParams);
   if (record.priority) {
     if (record.priority.value === 0) s.priorities.delete(record.priority.job);
     else s.priorities.set(record.priority.job, record.priority.value);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readJournal } from '../../src/store/journal.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { jobStatuses } from '../helpers/daemon-batch.js';
 import { waitFor } from '../helpers/processes.js';
@@ -218,7 +219,7 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     );
   });
 
-  it("batch update --max-trials raises a search's budget while it runs, even once it was spent; add and retry are refused on a search", async () => {
+  it("batch update --max-trials raises a search's budget while it runs, even once it was spent; batch add queues trials of given params, checked and counted in it; retry is refused", async () => {
     const s = sweep('hunt', []);
     writeFileSync(
       s.config,
@@ -243,8 +244,20 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     const refused = [await s.cli('job', 'retry', '-b', 'hunt', '--failed'), await s.cli('batch', 'add', 'hunt', '--param', 'x=1', '--', 'true')];
     expect(refused.map((r) => [r.code, r.stderr])).toEqual([
       [2, 'hyperctl: batch hunt is a search: its trials are proposed by the search, not retried one by one\n'],
-      [2, 'hyperctl: batch hunt is a search: its jobs are its trials\n'],
+      [
+        2,
+        'hyperctl: batch hunt is a search: its jobs are its trials; give the params of trials to queue (--param NAME=VALUE …, or -c FILE with a list of them)\n',
+      ],
     ]);
+    // Trials of the user's own: checked against the space, counted in the budget, proposed before any drawn one.
+    const outside = await s.cli('batch', 'add', 'hunt', '--param', 'x=1.5');
+    expect([outside.code, outside.stderr]).toEqual([2, 'hyperctl: batch hunt: trials[0].x: expected a number from 0 to 1, got 1.5\n']);
+    const tooMany = await s.cli('batch', 'add', 'hunt', '--param', 'x=0.1,0.2,0.3');
+    expect([tooMany.code, tooMany.stderr]).toEqual([
+      1,
+      'hyperctl: batch hunt: max trials 4 leaves room for 2 more trial(s), not 3; raise it first (hyperctl batch update hunt --max-trials N)\n',
+    ]);
+    expect(await s.cli('batch', 'add', 'hunt', '--param', 'x=0.5')).toMatchObject({ code: 0, stdout: 'batch hunt: queued 1 trial(s): {"x":0.5}\n' });
     s.open('go');
     const { code, stdout } = await run.done;
     expect(code).toBe(0);
@@ -254,6 +267,9 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     expect(stdout).toMatch(/^\[4\/4\] succeed trial-000[1-4] /m);
     expect(JSON.parse((await s.cli('batch', 'show', 'hunt', '--json')).stdout).search).toMatchObject({ proposed: 4, planned: 4 });
     expect(s.order()).toHaveLength(4);
+    const proposed = readJournal(join(s.dir, 'data', 'hunt', 'journal.jsonl')).flatMap((r) => (r.e === 'trial' ? [r] : []));
+    expect(proposed[2]).toMatchObject({ n: 3, params: { x: 0.5 }, point: { x: 0.5 }, seeded: 'added' });
+    expect(proposed.filter((t) => t.seeded)).toHaveLength(1);
   });
 
   it('is refused on a batch that is not running, naming why', async () => {
