@@ -258,6 +258,11 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
       'hyperctl: batch hunt: max trials 4 leaves room for 2 more trial(s), not 3; raise it first (hyperctl batch update hunt --max-trials N)\n',
     ]);
     expect(await s.cli('batch', 'add', 'hunt', '--param', 'x=0.5')).toMatchObject({ code: 0, stdout: 'batch hunt: queued 1 trial(s): {"x":0.5}\n' });
+    writeFileSync(join(s.dir, 'seeds.yaml'), '- { x: 0.25 }\n');
+    expect(await s.cli('batch', 'add', 'hunt', '-c', join(s.dir, 'seeds.yaml'), '--json')).toMatchObject({
+      code: 0,
+      stdout: '{\n  "queued": [\n    {\n      "x": 0.25\n    }\n  ]\n}\n',
+    });
     s.open('go');
     const { code, stdout } = await run.done;
     expect(code).toBe(0);
@@ -268,8 +273,10 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
     expect(JSON.parse((await s.cli('batch', 'show', 'hunt', '--json')).stdout).search).toMatchObject({ proposed: 4, planned: 4 });
     expect(s.order()).toHaveLength(4);
     const proposed = readJournal(join(s.dir, 'data', 'hunt', 'journal.jsonl')).flatMap((r) => (r.e === 'trial' ? [r] : []));
-    expect(proposed[2]).toMatchObject({ n: 3, params: { x: 0.5 }, point: { x: 0.5 }, seeded: 'added' });
-    expect(proposed.filter((t) => t.seeded)).toHaveLength(1);
+    expect(proposed.slice(2)).toMatchObject([
+      { n: 3, params: { x: 0.5 }, point: { x: 0.5 }, seeded: 'added' },
+      { n: 4, params: { x: 0.25 }, point: { x: 0.25 }, seeded: 'added' },
+    ]);
   });
 
   it('is refused on a batch that is not running, naming why', async () => {
