@@ -55,6 +55,7 @@ export type { RunBatchOptions } from './run/options.js';
 export { runBatch, runBatchFile } from './run-and-serve.js';
 export { loadConfigFile } from './batch/load-file.js';
 export { listBatches, openBatch } from './access/open-batch.js';
+export { bestAcrossBatches, compareBatches } from './access/across-batches.js';
 export type { Batch, BatchesOptions, BatchOverview, BestJob, JobDetails } from './access/open-batch.js';
 export type { FetchedFiles } from './executors/ssh/transfers.js';
 export type { JobPage, JobQuery, LogChunk } from './access/batch-source.js';

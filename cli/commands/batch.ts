@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { dirname, resolve } from 'node:path';
-import { generateJobs, HyperctlError, listBatches, loadConfigFile, parseWhere } from '../../src/index.js';
+import { bestAcrossBatches, compareBatches, generateJobs, HyperctlError, listBatches, loadConfigFile, parseWhere } from '../../src/index.js';
 import { repeatedFlag, sweepTemplate } from '../param-sweep.js';
 import { integerFlag } from '../args.js';
 import type { CommandData } from '../command-data.js';
@@ -167,10 +167,15 @@ function isTrials(config: unknown): boolean {
   return Array.isArray(config) || (typeof config === 'object' && config !== null && 'trials' in config);
 }
 
+/** The batches a command names: its first positional and any after it. */
+function batchNames(args: { readonly name: string; readonly _: readonly unknown[] }): string[] {
+  return args._.length > 0 ? args._.map(String) : [args.name];
+}
+
 const compare = defineCommand({
-  meta: { name: 'compare', description: "line up a batch's jobs by params and metrics" },
+  meta: { name: 'compare', description: "line up a batch's jobs by params and metrics; several batches' with a batch column" },
   args: {
-    ...nameArg,
+    name: { type: 'positional', required: true, description: 'batch name (more after it: their jobs together, with a batch column)' },
     sort: { type: 'string', description: 'metric or param to sort by (jobs without it come last)', valueHint: 'KEY' },
     desc: { type: 'boolean', description: 'sort from the largest' },
     top: { type: 'string', description: 'show only the first N jobs', valueHint: 'N' },
@@ -187,13 +192,18 @@ const compare = defineCommand({
       ?.split(',')
       .map((c) => c.trim())
       .filter(Boolean);
-    const comparison = await batchFrom(args, args.name).compare({
+    const options = {
       ...(args.sort ? { sort: args.sort } : {}),
       desc: Boolean(args.desc),
       ...(top !== undefined ? { top } : {}),
       ...(args.where ? { where: parseWhere(args.where) } : {}),
       ...(columns ? { columns } : {}),
-    });
+    };
+    const names = batchNames(args);
+    const comparison =
+      names.length > 1
+        ? await compareBatches(names, { ...options, batchesDataDir: batchesDataDirFrom(args) })
+        : await batchFrom(args, args.name).compare(options);
     if (args.json) printJson(comparisonJson(comparison));
     else if (args.csv) process.stdout.write(renderComparisonCsv(comparison));
     else
@@ -205,9 +215,9 @@ const compare = defineCommand({
 });
 
 const best = defineCommand({
-  meta: { name: 'best', description: 'print the job with the best value of a metric, and its params' },
+  meta: { name: 'best', description: 'print the job with the best value of a metric, and its params; of several batches, the best among them' },
   args: {
-    ...nameArg,
+    name: { type: 'positional', required: true, description: 'batch name (more after it: the best among them all)' },
     metric: { type: 'string', description: "the metric (default: the batch's search or early_stopping metric)", valueHint: 'NAME' },
     min: { type: 'boolean', description: "lowest is best (default: the batch's goal for the metric, else a guess from its name)" },
     max: { type: 'boolean', description: 'highest is best' },
@@ -216,14 +226,26 @@ const best = defineCommand({
   async run({ args }): Promise<number> {
     if (args.min && args.max) throw new HyperctlError('E_USAGE', 'choose one of --min and --max');
     const goal = args.min ? 'min' : args.max ? 'max' : undefined;
-    const winner = await batchFrom(args, args.name).best(args.metric, goal);
+    const names = batchNames(args);
+    const winner =
+      names.length > 1
+        ? await bestAcrossBatches(names, {
+            ...(args.metric !== undefined ? { metric: args.metric } : {}),
+            ...(goal ? { goal } : {}),
+            batchesDataDir: batchesDataDirFrom(args),
+          })
+        : await batchFrom(args, args.name).best(args.metric, goal);
     if (!winner)
-      throw new HyperctlError('E_JOB_NOT_FOUND', `no job of batch "${args.name}" succeeded with a numeric metric "${args.metric ?? 'of its objective'}"`);
+      throw new HyperctlError(
+        'E_JOB_NOT_FOUND',
+        `no job of ${names.length > 1 ? `batches ${names.join(', ')}` : `batch "${args.name}"`} succeeded with a numeric metric "${args.metric ?? 'of its objective'}"`,
+      );
     const { among, ...found } = winner;
+    const of = 'batch' in winner ? `${winner.batch} ` : '';
     if (args.json) printJson(found);
     else
       process.stdout.write(
-        `${winner.name}: ${winner.metric} = ${formatNumber(winner.value)} (best of ${among} succeeded jobs by ${goalSource({ metric: winner.metric, goal: winner.goal, from: winner.goalFrom })})\nparams: ${JSON.stringify(winner.params)}\n`,
+        `${of}${winner.name}: ${winner.metric} = ${formatNumber(winner.value)} (best of ${among} succeeded jobs${of ? ` of ${names.length} batches` : ''} by ${goalSource({ metric: winner.metric, goal: winner.goal, from: winner.goalFrom })})\nparams: ${JSON.stringify(winner.params)}\n`,
       );
     return exitCodes.ok;
   },

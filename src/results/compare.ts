@@ -6,6 +6,8 @@ import type { Objective } from './objective.js';
 
 /** A job as a comparison sees it. */
 export interface ComparedJob {
+  /** The batch it belongs to, in a comparison of several. */
+  readonly batch?: string;
   readonly name: string;
   readonly status: JobStatus;
   readonly params: Readonly<Record<string, JsonValue>>;
@@ -43,6 +45,11 @@ export interface Comparison {
 
 const builtins = ['name', 'status', 'duration'] as const;
 
+/** The builtin columns of a comparison: with `batch` first when it lines up several batches. */
+function builtinsOf(jobs: readonly ComparedJob[]): readonly string[] {
+  return jobs.some((job) => job.batch !== undefined) ? ['batch', ...builtins] : builtins;
+}
+
 /** Parses `status=succeed,accuracy>0.8`. */
 export function parseWhere(text: string): Condition[] {
   return text
@@ -62,15 +69,16 @@ export function parseWhere(text: string): Condition[] {
 }
 
 /** `; did you mean accuracy? its metrics: …; its params: …`: what a key could have been, and what there is. */
-function columnsHint(key: string, params: readonly string[], metrics: readonly string[]): string {
-  const close = closestName(key, [...builtins, ...params, ...metrics]);
+function columnsHint(key: string, params: readonly string[], metrics: readonly string[], builtinKeys: readonly string[]): string {
+  const close = closestName(key, [...builtinKeys, ...params, ...metrics]);
   const list = (keys: readonly string[]) => (keys.length > 20 ? `${keys.slice(0, 20).join(', ')}, … (${keys.length} in all)` : keys.join(', ') || 'none');
-  return `${close ? `; did you mean ${close}?` : ''}; its metrics: ${list(metrics)}; its params: ${list(params)}; and ${builtins.join(', ')}`;
+  return `${close ? `; did you mean ${close}?` : ''}; its metrics: ${list(metrics)}; its params: ${list(params)}; and ${builtinKeys.join(', ')}`;
 }
 
 /** A job's value for a column: a builtin, else a metric, else a param. */
 function fieldOf(job: ComparedJob, key: string): JsonValue | undefined {
   if (key === 'name') return job.name;
+  if (key === 'batch' && job.batch !== undefined) return job.batch;
   if (key === 'status') return job.status;
   if (key === 'duration') return job.durationMs === null ? undefined : Math.round(job.durationMs) / 1000;
   if (job.metrics && key in job.metrics) return job.metrics[key];
@@ -181,24 +189,26 @@ export function comparisonOrder(
  */
 export function compareJobs(jobs: readonly ComparedJob[], options: CompareOptions = {}, objective?: Objective, shape = comparisonShape(jobs)): Comparison {
   const { paramKeys, metricKeys, constants, varying } = shape;
-  const known = new Set<string>([...builtins, ...paramKeys, ...metricKeys]);
+  const builtinKeys = builtinsOf(jobs);
+  const known = new Set<string>([...builtinKeys, ...paramKeys, ...metricKeys]);
   for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {
     if (key !== undefined && !known.has(key))
-      throw new HyperctlError('E_USAGE', `no metric or param ${JSON.stringify(key)} in this batch${columnsHint(key, paramKeys, metricKeys)}`);
+      throw new HyperctlError(
+        'E_USAGE',
+        `no metric or param ${JSON.stringify(key)} in ${builtinKeys.includes('batch') ? 'these batches' : 'this batch'}${columnsHint(key, paramKeys, metricKeys, builtinKeys)}`,
+      );
   }
   const { sort, desc, ranking } = comparisonOrder(options, objective, shape);
   const where = options.where ?? [];
   let rows = where.length > 0 ? jobs.filter((job) => where.every((c) => holds(job, c))) : jobs;
   if (sort !== undefined) rows = sorted(rows, sort, desc, options.top);
   else if (options.top !== undefined) rows = rows.slice(0, options.top);
-  // The name is in every comparison: a row no one can name is no use.
+  // The name (and the batch, of several) is in every comparison: a row no one can name is no use.
   const columns = options.columns
-    ? [...(options.columns.includes('name') ? [] : ['name']), ...options.columns]
-    : ['name', 'status', ...varying, ...metricKeys.filter((k) => !varying.includes(k)), 'duration'];
+    ? [...builtinKeys.filter((key) => (key === 'name' || key === 'batch') && !options.columns!.includes(key)), ...options.columns]
+    : [...builtinKeys.filter((key) => key !== 'duration'), ...varying, ...metricKeys.filter((k) => !varying.includes(k)), 'duration'];
   const metrics = new Set(metricKeys);
-  const kinds = columns.map(
-    (key) => ((builtins as readonly string[]).includes(key) ? 'builtin' : metrics.has(key) ? 'metric' : 'param') as 'builtin' | 'param' | 'metric',
-  );
+  const kinds = columns.map((key) => (builtinKeys.includes(key) ? 'builtin' : metrics.has(key) ? 'metric' : 'param') as 'builtin' | 'param' | 'metric');
   return {
     columns,
     kinds,

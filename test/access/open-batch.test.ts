@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BatchEvent, isHyperctlError, listBatches, openBatch, runBatch } from '../../src/index.js';
+import { type BatchEvent, bestAcrossBatches, compareBatches, isHyperctlError, listBatches, openBatch, runBatch } from '../../src/index.js';
 import { waitFor } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -100,3 +100,33 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer[]> {
   for await (const chunk of chunks) all.push(chunk);
   return all;
 }
+
+describe('several batches at once', () => {
+  /** A one-trial search of x that reports it as `score`, ranked by `goal`. */
+  const search = (name: string, x: number, goal: 'min' | 'max') => ({
+    name,
+    params: { x: { choice: [x] } },
+    execution: { command: `echo 'hyperctl:metrics {{"score": {x}}}'` },
+    search: { algorithm: 'random' as const, metric: 'score', goal, max_trials: 1 },
+  });
+
+  it('refuses to rank batches that decide a metric’s goal differently, rather than pick a winner by one of them', async () => {
+    const root = tempDir();
+    await runBatch(search('low', 1, 'min'), { batchesDataDir: root });
+    await runBatch(search('high', 2, 'max'), { batchesDataDir: root });
+    await runBatch(search('low2', 3, 'min'), { batchesDataDir: root });
+    const error = await bestAcrossBatches(['low', 'high'], { batchesDataDir: root }).catch((e: unknown) => e);
+    expect(isHyperctlError(error) && error.code).toBe('E_USAGE');
+    expect((error as Error).message).toBe(
+      'batches low and high rank differently: low ranks score by min (its search), high ranks score by max (its search); name the metric (and its goal) to rank by',
+    );
+    expect(await bestAcrossBatches(['low', 'low2'], { batchesDataDir: root })).toMatchObject({ batch: 'low', value: 1, goal: 'min', among: 2 });
+    // Ranked by the objective they share; listed batch by batch when they do not share one.
+    const shared = await compareBatches(['low2', 'low'], { batchesDataDir: root });
+    expect(shared.ranking).toMatchObject({ metric: 'score', goal: 'min' });
+    expect(shared.rows.map((row) => row[0])).toEqual(['low', 'low2']);
+    const mixed = await compareBatches(['high', 'low'], { batchesDataDir: root });
+    expect(mixed.ranking).toBeUndefined();
+    expect(mixed.rows.map((row) => row[0])).toEqual(['high', 'low']);
+  });
+});

@@ -26,6 +26,13 @@ beforeAll(async () => {
   }));
   writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'sweep', jobs }));
   await runCli(['run', ...quickRun, '-c', join(root, 'b.json'), '--batches-data-dir', root]);
+  // A second sweep: another model, and a job named as one of the first's.
+  const later = [
+    { name: 'x', params: { lr: 0.05, depth: 7, model: 'forest' }, metric: { accuracy: 0.95, loss: 0.15 } },
+    { name: 'a', params: { lr: 0.1, depth: 3, model: 'forest' }, metric: { accuracy: 0.5, loss: 0.9 } },
+  ].map(({ name, params, metric }) => ({ name, params, execution: { command: `echo 'hyperctl:metrics ${JSON.stringify(metric)}'` } }));
+  writeFileSync(join(root, 'b2.json'), JSON.stringify({ name: 'sweep2', jobs: later }));
+  await runCli(['run', ...quickRun, '-c', join(root, 'b2.json'), '--batches-data-dir', root]);
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -138,5 +145,30 @@ describe('hyperctl batch best', () => {
     // Reported, but by no job that succeeded.
     const failedOnly = await runCli(['batch', 'best', 'sweep', '--metric', 'note', '--batches-data-dir', root]);
     expect(failedOnly.stderr).toBe('hyperctl: no job of batch "sweep" succeeded with a numeric metric "note"\n');
+  });
+});
+
+describe('comparing sweeps', () => {
+  const cli = (...args: string[]) => runCli(['batch', ...args, '--batches-data-dir', root]);
+
+  it('lines up the jobs of several batches with a batch column, sorted and filtered together', async () => {
+    const rows = JSON.parse((await cli('compare', 'sweep', 'sweep2', '--sort', 'accuracy', '--desc', '--top', '3', '--json')).stdout);
+    expect(rows.map((r: { batch: string; name: string }) => `${r.batch}/${r.name}`)).toEqual(['sweep/e', 'sweep2/x', 'sweep/b']);
+    expect(rows[1]).toMatchObject({ batch: 'sweep2', name: 'x', status: 'succeed', lr: 0.05, depth: 7, model: 'forest', accuracy: 0.95 });
+    const one = JSON.parse((await cli('compare', 'sweep', 'sweep2', '--where', 'batch=sweep2', '--json')).stdout);
+    expect(one.map((r: { batch: string; name: string }) => `${r.batch}/${r.name}`)).toEqual(['sweep2/x', 'sweep2/a']);
+    const table = (await cli('compare', 'sweep', 'sweep2', '--columns', 'accuracy')).stdout.split('\n');
+    expect(table[0]).toMatch(/^BATCH +NAME +ACCURACY$/);
+    expect(table.filter((line) => /^sweep2 +a /.test(line))).toHaveLength(1);
+  });
+
+  it('names the best job among several batches, and its batch', async () => {
+    const best = await cli('best', 'sweep', 'sweep2', '--metric', 'accuracy', '--max');
+    expect(best.code, best.stderr).toBe(0);
+    expect(best.stdout).toMatch(
+      /^sweep2 x: accuracy = 0\.95 \(best of 6 succeeded jobs of 2 batches by .*\)\nparams: \{"lr":0\.05,"depth":7,"model":"forest"\}\n$/,
+    );
+    expect(JSON.parse((await cli('best', 'sweep', 'sweep2', '--metric', 'loss', '--json')).stdout)).toMatchObject({ batch: 'sweep2', name: 'x', value: 0.15 });
+    expect(await cli('compare', 'sweep', 'sweep')).toMatchObject({ code: 2, stderr: 'hyperctl: batch "sweep" is named twice\n' });
   });
 });

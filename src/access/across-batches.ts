@@ -1,0 +1,73 @@
+import { HyperctlError } from '../errors.js';
+import { type CompareOptions, type Comparison, compareJobs } from '../results/compare.js';
+import type { Goal, Objective } from '../results/objective.js';
+import { type BatchesOptions, type BestJob, openBatch } from './open-batch.js';
+
+/** The names of batches to line up: at least one, each once. */
+function distinct(names: readonly string[]): readonly string[] {
+  if (names.length === 0) throw new HyperctlError('E_USAGE', 'name at least one batch');
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw new HyperctlError('E_USAGE', `batch "${twice}" is named twice`);
+  return names;
+}
+
+/**
+ * The jobs of several batches side by side, as {@link Batch.compare} lines up one batch's, with
+ * a `batch` column first: `where: [{ key: 'batch', op: '=', value: 'A' }]` keeps one batch's,
+ * `sort` orders them all together. Without `sort` they are ranked best first when every batch
+ * states the same objective (metric and goal), else listed batch by batch. Each batch is read
+ * as {@link openBatch} reads it: live through its daemon, else from its files.
+ * @example
+ * ```ts
+ * const both = await compareBatches(['sweep-monday', 'sweep-tuesday'], { sort: 'loss', top: 10 })
+ * ```
+ * @public
+ */
+export async function compareBatches(names: readonly string[], options: CompareOptions & BatchesOptions = {}): Promise<Comparison> {
+  const batches = distinct(names).map((name) => openBatch(name, options));
+  const read = await Promise.all(batches.map(async (batch) => ({ batch, info: await batch.info(), jobs: (await batch.jobs()).jobs })));
+  const jobs = read.flatMap(({ batch, jobs }) => jobs.map((job) => ({ ...job, batch: batch.name })));
+  const objectives = read.map(({ info }) => info.objective);
+  const first = objectives[0];
+  const shared = first && objectives.every((objective) => objective?.metric === first.metric && objective.goal === first.goal) ? first : undefined;
+  const { batchesDataDir: _dir, ...compare } = options;
+  return compareJobs(jobs, compare, shared);
+}
+
+/**
+ * The succeeded job with the best value of a metric among several batches, and the batch it is
+ * of; undefined when none succeeded with it as a number. Each batch decides the metric's goal
+ * by the rule {@link Batch.best} follows: `E_USAGE` when they decide it differently (one search
+ * minimises what another maximises), or when one has no job that reported the metric.
+ * @example
+ * ```ts
+ * const winner = await bestAcrossBatches(['sweep-monday', 'sweep-tuesday'], { metric: 'accuracy' })
+ * ```
+ * @public
+ */
+export async function bestAcrossBatches(
+  names: readonly string[],
+  options: { readonly metric?: string; readonly goal?: Goal } & BatchesOptions = {},
+): Promise<(BestJob & { readonly batch: string }) | undefined> {
+  const batches = distinct(names).map((name) => openBatch(name, options));
+  const winners = await Promise.all(batches.map(async (batch) => ({ batch: batch.name, best: await batch.best(options.metric, options.goal) })));
+  const ranked = winners.flatMap(({ batch, best }) => (best ? [{ batch, best }] : []));
+  const decided = ranked[0]?.best;
+  const other = ranked.find(({ best }) => decided && (best.metric !== decided.metric || best.goal !== decided.goal));
+  if (decided && other)
+    throw new HyperctlError(
+      'E_USAGE',
+      `batches ${ranked[0]!.batch} and ${other.batch} rank differently: ${describe(ranked[0]!.batch, decided)}, ${describe(other.batch, other.best)}; name the metric (and its goal) to rank by`,
+    );
+  let winner: (typeof ranked)[number] | undefined;
+  // Ties go to the batch named first.
+  for (const entry of ranked)
+    if (!winner || (entry.best.goal === 'max' ? entry.best.value > winner.best.value : entry.best.value < winner.best.value)) winner = entry;
+  if (!winner) return undefined;
+  const among = ranked.reduce((sum, { best }) => sum + best.among, 0);
+  return { ...winner.best, among, batch: winner.batch };
+}
+
+function describe(batch: string, best: { readonly metric: string; readonly goal: Goal; readonly goalFrom: Objective['from'] }): string {
+  return `${batch} ranks ${best.metric} by ${best.goal} (${best.goalFrom === 'guess' ? 'a guess from its name' : best.goalFrom === 'asked' ? 'as asked' : `its ${best.goalFrom}`})`;
+}
