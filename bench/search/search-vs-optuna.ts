@@ -5,7 +5,7 @@
 // The samplers are called in-process, the objectives evaluated in the same process: this measures
 // the samplers, not job start-up. Latency: one proposal with 1,000 and 10,000 finished trials (6-D).
 // Usage: npx tsx bench/search/search-vs-optuna.ts [--seeds 60] [--trials 50]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { SearchSpec } from '../../src/batch/spec.js';
 import { proposeTrial, type TrialView } from '../../src/search/propose.js';
 import { parseSearchSpace } from '../../src/search/space.js';
+import { ensurePythonModule, python } from './debian-python.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const problems = JSON.parse(readFileSync(`${here}problems.json`, 'utf8')) as Record<string, Record<string, unknown>>;
@@ -22,24 +23,6 @@ const arg = (name: string, fallback: number) => {
 };
 const seeds = arg('seeds', 60);
 const trials = arg('trials', 50);
-const python = '/usr/bin/python3';
-
-function ensureOptuna(): void {
-  if (spawnSync(python, ['-c', 'import optuna'], { stdio: 'ignore' }).status === 0) return;
-  console.error('installing python3-optuna from Debian packages…');
-  execFileSync(
-    'sh',
-    [
-      '-c',
-      'apt-get install -y -q --no-install-recommends python3-optuna >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends python3-optuna >/dev/null)',
-    ],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    },
-  );
-}
-
 const A = [
   [10, 3, 17, 3.5, 1.7, 8],
   [0.05, 10, 17, 0.1, 8, 14],
@@ -141,7 +124,7 @@ function hyperctlLatency(n: number): number {
   return times.sort((a, b) => a - b)[2]!;
 }
 
-ensureOptuna();
+ensurePythonModule('optuna', 'python3-optuna');
 const optunaVersion = execFileSync(python, ['-c', 'import optuna; print(optuna.__version__)'], { encoding: 'utf8' }).trim();
 console.log(`# ${trials} trials, ${seeds} seeds; median best value (quartiles); lower is better; Optuna ${optunaVersion}\n`);
 console.log('| problem | slots | hyperctl tpe | Optuna TPE | p (tpe vs Optuna) | hyperctl tpe, multivariate | hyperctl random |');

@@ -251,6 +251,31 @@ const best = defineCommand({
   },
 });
 
+const importance = defineCommand({
+  meta: { name: 'importance', description: "which params matter: each param's share of a metric's variance (fANOVA over a random forest)" },
+  args: {
+    ...nameArg,
+    metric: { type: 'string', description: "the metric (default: the batch's search or early_stopping metric)", valueHint: 'NAME' },
+    ...batchArgs,
+  },
+  async run({ args }): Promise<number> {
+    const found = await batchFrom(args, args.name).importance(args.metric !== undefined ? { metric: args.metric } : {});
+    if (args.json) {
+      printJson(found);
+      return exitCodes.ok;
+    }
+    const width = Math.max(5, ...found.params.map((p) => p.param.length));
+    const lines = found.params.map(({ param, importance: share }) => {
+      const bar = process.stdout.isTTY ? ` ${'█'.repeat(Math.round(share * 40))}` : '';
+      return `${param.padEnd(width)}  ${`${(share * 100).toFixed(1)}%`.padStart(6)}${bar}`;
+    });
+    process.stdout.write(
+      `${found.metric}: share of its variance each param explains, over ${found.among} succeeded jobs\n${'PARAM'.padEnd(width)}   SHARE\n${lines.join('\n')}\n`,
+    );
+    return exitCodes.ok;
+  },
+});
+
 const dashboard = defineCommand({
   meta: { name: 'dashboard', description: "print the address of a running batch's dashboard (it holds the batch's token: keep it private)" },
   args: { ...nameArg, ...batchArgs },
@@ -295,5 +320,5 @@ const serve = defineCommand({
 
 export const batchCommand = defineCommand({
   meta: commandMeta.batch,
-  subCommands: { list, show, compare, best, dashboard, serve, stop, update, pause, resume, add },
+  subCommands: { list, show, compare, best, importance, dashboard, serve, stop, update, pause, resume, add },
 });

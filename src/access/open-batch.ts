@@ -11,7 +11,8 @@ import type { FetchedFiles } from '../executors/backends/backend.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { bestJob, bestOf, compareJobs, type CompareOptions, type Comparison, comparisonOrder, firstInOrder } from '../results/compare.js';
-import { type Goal, type Objective, rankingObjective, statedObjective } from '../results/objective.js';
+import { type Goal, type Objective, rankingObjective, type StatedObjectives, statedObjective } from '../results/objective.js';
+import { type ParamImportance, paramImportances } from '../results/importance.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
 import type { IndexColumns } from '../store/batch-index.js';
 import { foldBatch, listBatches as listStoredBatches, readBatch } from '../store/read-batch.js';
@@ -56,6 +57,18 @@ export interface BestJob {
 }
 
 /**
+ * What {@link Batch.importance} found: the metric, how many jobs it weighed, and each param's share.
+ * @public
+ */
+export interface ParamImportances {
+  readonly metric: string;
+  /** The succeeded jobs with a numeric value of the metric it weighed. */
+  readonly among: number;
+  /** Most important first; the shares sum to 1 (all 0 when the metric never varied). */
+  readonly params: readonly ParamImportance[];
+}
+
+/**
  * A batch to read and control: live through its daemon while its run serves it, from its files
  * otherwise, behind one interface (each call asks afresh, so a batch that ends mid-way is read
  * from disk from then on). Made by {@link openBatch}.
@@ -86,6 +99,13 @@ export interface Batch {
    * metric, or the goal asked contradicts the batch's.
    */
   best(metric?: string, goal?: Goal): Promise<BestJob | undefined>;
+  /**
+   * Which params matter: each param's share of the variance of a metric among the succeeded jobs
+   * (functional ANOVA over a random forest, as Optuna's default evaluator), most important first;
+   * for grids and searches, numeric and categorical params, a sub-space's params by their path.
+   * The metric is decided as {@link Batch.best} decides it; `E_USAGE` with fewer than two jobs to weigh.
+   */
+  importance(options?: { metric?: string; seed?: number }): Promise<ParamImportances>;
   /** The dashboard's address while a run serves it (it holds the token), else null. */
   dashboard(): string | null;
   /** Kills a running job's process group; `E_NOT_RUNNING` when the batch or the job does not run. */
@@ -191,6 +211,21 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     );
   };
   const allJobs = async () => (await ask((source) => source.jobs({}))).jobs;
+  /** The objective to rank (or weigh params) by, as {@link rankingObjective} decides it; `E_USAGE` when none, or no job reported its metric. */
+  const rankBy = (stated: StatedObjectives, metrics: ReadonlySet<string>, askedMetric: string | undefined, askedGoal: Goal | undefined): Objective => {
+    const objective = rankingObjective(stated, { ...(askedMetric !== undefined ? { metric: askedMetric } : {}), ...(askedGoal ? { goal: askedGoal } : {}) });
+    if (!objective)
+      throw new HyperctlError(
+        'E_USAGE',
+        `batch "${name}" has no search or early_stopping metric to rank by: name one${metrics.size > 0 ? ` (its jobs reported ${[...metrics].sort().join(', ')})` : ''}`,
+      );
+    if (!metrics.has(objective.metric))
+      throw new HyperctlError(
+        'E_USAGE',
+        `no job of batch "${name}" reported a metric "${objective.metric}"${closestNames(objective.metric, metrics, 'metrics')}`,
+      );
+    return objective;
+  };
   const batch: Batch = {
     name,
     dataDir: dir,
@@ -235,18 +270,8 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       const jobs = ranked ? undefined : await allJobs();
       const metrics = new Set<string>(ranked?.shape.metricKeys);
       if (jobs) for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
-      const objective = rankingObjective(ranked?.summary.stated ?? disk.stated(), {
-        ...(askedMetric !== undefined ? { metric: askedMetric } : {}),
-        ...(askedGoal ? { goal: askedGoal } : {}),
-      });
-      if (!objective)
-        throw new HyperctlError(
-          'E_USAGE',
-          `batch "${name}" has no search or early_stopping metric to rank by: name one${metrics.size > 0 ? ` (its jobs reported ${[...metrics].sort().join(', ')})` : ''}`,
-        );
+      const objective = rankBy(ranked?.summary.stated ?? disk.stated(), metrics, askedMetric, askedGoal);
       const { metric, goal } = objective;
-      if (!metrics.has(metric))
-        throw new HyperctlError('E_USAGE', `no job of batch "${name}" reported a metric "${metric}"${closestNames(metric, metrics, 'metrics')}`);
       const fromColumns = ranked && bestInColumns(ranked, metric, goal);
       const winner = fromColumns ? fromColumns.winner : bestJob(jobs ?? (await allJobs()), metric, goal);
       if (!winner?.metrics) return undefined;
@@ -261,6 +286,19 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
         dataDir: winner.dataDir,
         among: (ranked?.statuses ?? jobs!.map((j) => j.status)).filter((status) => status === 'succeed').length,
       };
+    },
+    importance: async (importanceOptions = {}) => {
+      const jobs = await allJobs();
+      const metrics = new Set<string>();
+      for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
+      const { metric } = rankBy(disk.stated(), metrics, importanceOptions.metric, undefined);
+      const rows = jobs.flatMap((job) => {
+        const value = job.metrics?.[metric];
+        return job.status === 'succeed' && typeof value === 'number' ? [{ params: job.params, value }] : [];
+      });
+      if (rows.length < 2)
+        throw new HyperctlError('E_USAGE', `batch "${name}": weighing params needs two succeeded jobs with a numeric ${metric} or more; it has ${rows.length}`);
+      return { metric, among: rows.length, params: paramImportances(rows, importanceOptions.seed !== undefined ? { seed: importanceOptions.seed } : {}) };
     },
     dashboard: () => {
       const access = readDaemonAccess(dir);

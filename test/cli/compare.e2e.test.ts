@@ -172,3 +172,19 @@ describe('comparing sweeps', () => {
     expect(await cli('compare', 'sweep', 'sweep')).toMatchObject({ code: 2, stderr: 'hyperctl: batch "sweep" is named twice\n' });
   });
 });
+
+describe('hyperctl batch importance', () => {
+  it("weighs each varying param's share of a metric's variance, for people and scripts, and says when there is too little to weigh", async () => {
+    const text = await runCli(['batch', 'importance', 'sweep', '--metric', 'accuracy', '--batches-data-dir', root]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /^accuracy: share of its variance each param explains, over 3 succeeded jobs\nPARAM +SHARE\n(lr|depth) +\d+\.\d%\n(lr|depth) +\d+\.\d%\n$/,
+    );
+    const json = JSON.parse((await runCli(['batch', 'importance', 'sweep', '--metric', 'accuracy', '--json', '--batches-data-dir', root])).stdout);
+    expect(json).toMatchObject({ metric: 'accuracy', among: 3 });
+    expect(json.params.map((p: { param: string }) => p.param).sort()).toEqual(['depth', 'lr']);
+    expect(json.params.reduce((sum: number, p: { importance: number }) => sum + p.importance, 0)).toBeCloseTo(1, 10);
+    const thin = await runCli(['batch', 'importance', 'sweep', '--metric', 'note', '--batches-data-dir', root]);
+    expect([thin.code, thin.stderr]).toEqual([2, 'hyperctl: batch "sweep": weighing params needs two succeeded jobs with a numeric note or more; it has 0\n']);
+  });
+});
