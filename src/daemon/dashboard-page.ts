@@ -46,6 +46,11 @@ export const dashboardPage = `<!doctype html>
     <div class="figure" id="scatter"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
   </section>
   <section>
+    <h2>Which params matter</h2>
+    <div class="tools"><button id="weigh" type="button">weigh the params</button> <span id="weigh-note" class="muted">each param's share of the metric's variance (fANOVA)</span></div>
+    <ol id="importance"></ol>
+  </section>
+  <section>
     <h2>Progress</h2>
     <div class="tools">
       <select id="curve-mode"><option value="steps">over steps: the best jobs and the one chosen</option><option value="best">best so far, over the trials</option></select>

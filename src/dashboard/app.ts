@@ -10,6 +10,7 @@ import { curveJobs, drawBestSoFar, drawCurves, followCurveHover } from './curves
 import { byId, el, replace } from './dom.js';
 import { followWidth } from './figure.js';
 import { guessGoal } from '../results/objective.js';
+import { paramImportances } from '../results/importance.js';
 import { followFeed } from './live-feed.js';
 import { LogView } from './log-view.js';
 import { fieldOf, type History, metricKeys, model, paramAxes, paramValues, sharedParams, varyingParams, visible } from './model.js';
@@ -172,6 +173,55 @@ function showLog(name: string): void {
   redraw.soon();
   logView.show(name);
 }
+
+/**
+ * Weighs the params of the jobs that succeeded with the chosen metric, as `batch importance`
+ * does (the same jobs in the same order give the same shares), and lists them, largest first.
+ */
+function weighParams(): void {
+  const metric = model.metric;
+  const rows = [...model.jobs.values()].flatMap((job) => {
+    const value = job.metrics?.[metric];
+    return job.status === 'succeed' && typeof value === 'number' ? [{ params: job.params, value }] : [];
+  });
+  const list = byId('importance');
+  const note = byId('weigh-note');
+  if (rows.length < 2) {
+    replace(list, []);
+    note.textContent = `needs two succeeded jobs with a numeric ${metric} or more; there are ${rows.length}`;
+    return;
+  }
+  const found = paramImportances(rows);
+  note.textContent = `${metric}: each param's share of its variance, over ${rows.length} succeeded jobs`;
+  list.dataset.metric = metric;
+  replace(
+    list,
+    found.map(({ param, importance }) => {
+      const bar = el('span', { class: 'share-bar' });
+      // Set through the style object: the page's policy allows no style attributes in markup.
+      bar.style.width = `${(importance * 100).toFixed(1)}%`;
+      return el('li', { 'data-param': param, 'data-share': String(importance) }, [
+        el('span', { class: 'param' }, [document.createTextNode(param)]),
+        el('span', { class: 'share' }, [document.createTextNode(`${(importance * 100).toFixed(1)}%`)]),
+        el('span', {}, [bar]),
+      ]);
+    }),
+  );
+}
+
+byId('weigh').addEventListener('click', () => {
+  const button = byId<HTMLButtonElement>('weigh');
+  button.disabled = true;
+  byId('weigh-note').textContent = 'weighing…';
+  // After the page has said so: a forest of 2,000 jobs takes a second or two.
+  setTimeout(() => {
+    try {
+      weighParams();
+    } finally {
+      button.disabled = false;
+    }
+  }, 20);
+});
 
 byId('pause').addEventListener('click', () => {
   const button = byId<HTMLButtonElement>('pause');

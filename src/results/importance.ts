@@ -1,4 +1,3 @@
-import { canonicalJson } from '../batch/names.js';
 import type { JsonValue } from '../batch/types.js';
 import { randomFor } from '../search/prng.js';
 
@@ -108,7 +107,7 @@ function columnsOf(rows: readonly ValuedParams[]): Column[] {
   for (const param of names) {
     const raw = leaves.map((leaf) => leaf.get(param));
     const present = raw.filter((value) => value !== undefined);
-    if (new Set(present.map((value) => canonicalJson(value))).size + (present.length < raw.length ? 1 : 0) < 2) continue;
+    if (new Set(present.map((value) => JSON.stringify(value))).size + (present.length < raw.length ? 1 : 0) < 2) continue;
     const numeric = present.every((value) => typeof value === 'number' && Number.isFinite(value));
     if (numeric && present.length === raw.length) {
       const values = Float64Array.from(raw as number[]);
@@ -118,7 +117,8 @@ function columnsOf(rows: readonly ValuedParams[]): Column[] {
     // Categories in the order first met; an absent value is one of them.
     const index = new Map<string, number>();
     const values = Float64Array.from(raw, (value) => {
-      const key = value === undefined ? '\0absent' : canonicalJson(value);
+      // Leaves are scalars or lists: their JSON is the same for equal values (the dashboard runs this too).
+      const key = value === undefined ? '\0absent' : JSON.stringify(value);
       if (!index.has(key)) index.set(key, index.size);
       return index.get(key)!;
     });

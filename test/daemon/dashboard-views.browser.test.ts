@@ -120,6 +120,22 @@ describe('the dashboard views, in a real browser', () => {
     const best = Math.min(...jobs.map((job) => job.metrics!.loss!));
     expect(Number(await page.locator('#curves').getAttribute('data-best'))).toBe(best);
     expect(await page.locator('#curves .axis.x .title').textContent()).toBe('trial');
+
+    // Which params matter: the page weighs them as `batch importance` does, to the same shares.
+    await page.locator('#weigh').click();
+    await expect.poll(() => page.locator('#importance li').count()).toBe(3);
+    const shares = await page
+      .locator('#importance li')
+      .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-param'), Number(n.getAttribute('data-share'))]));
+    const weighed = JSON.parse((await runCli(['batch', 'importance', 'sweep', '--json', '--batches-data-dir', root])).stdout) as {
+      params: { param: string; importance: number }[];
+    };
+    expect(shares).toEqual(weighed.params.map((p) => [p.param, p.importance]));
+    // Each bar as long as its share.
+    const bars = await page.locator('#importance .share-bar').evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().width));
+    const widest = bars[0]!;
+    for (const [i, width] of bars.entries()) expect(width / widest).toBeCloseTo(shares[i]![1]! / shares[0]![1]!, 1);
+    expect(await page.locator('#weigh-note').textContent()).toBe("loss: each param's share of its variance, over 24 succeeded jobs");
     await screenshot(page, 'dashboard-search.png');
     // The README's picture of the page, made anew when asked: HYPERCTL_README_SCREENSHOT=1.
     if (process.env.HYPERCTL_README_SCREENSHOT === '1') {
