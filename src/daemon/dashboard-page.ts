@@ -46,6 +46,11 @@ export const dashboardPage = `<!doctype html>
     <div class="figure" id="scatter"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
   </section>
   <section>
+    <h2>Metric over two params</h2>
+    <div class="tools"><label>x <select id="contour-x"></select></label> <label>y <select id="contour-y"></select></label></div>
+    <div class="figure" id="contour"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
+  </section>
+  <section>
     <h2>Which params matter</h2>
     <div class="tools"><button id="weigh" type="button">weigh the params</button> <span id="weigh-note" class="muted">each param's share of the metric's variance (fANOVA)</span></div>
     <ol id="importance"></ol>

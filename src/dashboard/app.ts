@@ -18,6 +18,7 @@ import { naturalCompare } from './natural-sort.js';
 import { drawParallel, followBrushing } from './parallel.js';
 import { Redraw } from './redraw.js';
 import { drawScatter, followScatterHover } from './scatter.js';
+import { drawContour } from './contour.js';
 import { renderSummary } from './summary.js';
 import { JobTable } from './table.js';
 import type { Status } from './theme.js';
@@ -107,6 +108,17 @@ function renderCharts(params: readonly string[], all: readonly JobInfo[], rows: 
   drawScatter(
     byId('scatter'),
     axes.find((axis) => axis.name === paramSelect.value),
+    rows,
+  );
+  // The heat map's axes: the numeric params, the first two by default.
+  const numeric = axes.filter((axis) => all.some((job) => typeof axis.read(job) === 'number')).map((axis) => axis.name);
+  const [xSelect, ySelect] = [byId<HTMLSelectElement>('contour-x'), byId<HTMLSelectElement>('contour-y')];
+  options(xSelect, numeric, numeric[0] ?? '');
+  options(ySelect, numeric, numeric[1] ?? '');
+  drawContour(
+    byId('contour'),
+    axes.find((axis) => axis.name === xSelect.value),
+    axes.find((axis) => axis.name === ySelect.value),
     rows,
   );
   model.shownRows = rows;
@@ -296,6 +308,8 @@ byId('clear-brushes').addEventListener('click', () => {
   render();
 });
 byId('param').addEventListener('change', () => render());
+byId('contour-x').addEventListener('change', () => render());
+byId('contour-y').addEventListener('change', () => render());
 byId('curve-mode').addEventListener('change', renderCurves);
 byId('stderr').addEventListener('change', () => {
   if (model.selected) showLog(model.selected);
@@ -304,7 +318,7 @@ followBrushing(byId('parallel'), render);
 followScatterHover(byId('scatter'));
 followCurveHover(byId('curves'), () => (byId<HTMLSelectElement>('curve-mode').value === 'best' ? 'trial' : 'step'));
 // Charts fit their section's width: drawn again when it changes.
-for (const id of ['parallel', 'scatter', 'curves']) followWidth(byId(id), () => redraw.soon());
+for (const id of ['parallel', 'scatter', 'contour', 'curves']) followWidth(byId(id), () => redraw.soon());
 
 const feed = followFeed('api/v1/events', {
   load: async (first) => {

@@ -193,6 +193,37 @@ describe('the dashboard views, in a real browser', () => {
     await close();
   });
 
+  it('maps the metric over two params as a heat map, brightest where it is best, with the jobs as dots', async ({ skip }) => {
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
+    const root = tempDir();
+    // A 7 × 7 grid of x and y, the loss lowest at x = 0.2, y = 0.8; depth a third param that does not matter.
+    const steps = [0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1].map((v) => Number(v.toFixed(4)));
+    const jobs = steps.flatMap((x, i) =>
+      steps.map((y, j) => {
+        const loss = ((x - 0.2) ** 2 + (y - 0.8) ** 2).toFixed(6);
+        return { name: `g-${i}-${j}`, params: { x, y, depth: (i + j) % 3 }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } };
+      }),
+    );
+    writeFileSync(join(root, 'b.json'), JSON.stringify({ name: 'plane', jobs, daemon: { port: 0, exit_on_finish: true } }));
+    expect((await runCli(['run', '-c', join(root, 'b.json'), '-p', '4', '--batches-data-dir', root])).code).toBe(0);
+    const { page, close } = await openServed(browser, root, 'plane', { viewport: { width: 1280, height: 900 } });
+    await expect.poll(() => page.locator('#contour').getAttribute('data-points')).toBe('49');
+    expect(await page.locator('#contour-x').inputValue()).toBe('x');
+    expect(await page.locator('#contour-y').inputValue()).toBe('y');
+    expect(await page.locator('#contour').getAttribute('data-cells')).toBe(String(28 * 28));
+    const [bx, by] = (await page.locator('#contour').getAttribute('data-brightest'))!.split(',').map(Number);
+    expect(Math.abs(bx! - 0.2)).toBeLessThan(0.08);
+    expect(Math.abs(by! - 0.8)).toBeLessThan(0.08);
+    expect(await page.locator('#contour .axis.x .title').textContent()).toBe('x');
+    expect(await page.locator('#contour .axis.y .title').textContent()).toBe('y');
+    // Another pair of params draws it anew.
+    await page.locator('#contour-y').selectOption('depth');
+    await expect.poll(() => page.locator('#contour .axis.y .title').textContent()).toBe('depth');
+    await screenshot(page, 'dashboard-contour.png');
+    await close();
+  });
+
   it('says it is loading until the data is in, then fills every panel with its chart at 420, 1000 and 1600 px, captions within', async ({ skip }) => {
     const { browser } = chrome;
     if (!browser) return skip(chrome.skipReason ?? 'no browser');
