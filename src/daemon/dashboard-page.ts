@@ -42,7 +42,7 @@ export const dashboardPage = `<!doctype html>
   </section>
   <section>
     <h2>Metric against a param</h2>
-    <div class="tools"><label>param <select id="param"></select></label></div>
+    <div class="tools"><label>param <select id="param"></select></label> <label>beside <select id="overlay"><option value="">no other batch</option></select></label></div>
     <div class="figure" id="scatter"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
   </section>
   <section>

@@ -4,6 +4,7 @@ import { sendError, sendJson } from './http-util.js';
 import { forJob, killJob, postMetrics, prioritizeJob, retryJob, sendJob, sendLogs, sendMetrics } from './job-handlers.js';
 import { bodyDoc, errorDoc, jobNameDoc, jsonDoc, openApiDocumentOf } from './openapi.js';
 import { jobStatuses } from '../wire/protocol.js';
+import { sendOtherBatchJobs, sendOtherBatches } from './other-batches.js';
 import { openApiPaths, type Route, type RouteContext, routeMatcher } from './route-table.js';
 
 const killDoc = bodyDoc({ type: 'object', additionalProperties: false, properties: { kill: { type: 'boolean' } } }, false);
@@ -94,6 +95,44 @@ const routes: readonly Route[] = [
       responses: { 200: jsonDoc('JobPage'), 400: errorDoc, 401: errorDoc },
     },
     handle: listJobs,
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/batches',
+    doc: {
+      summary: "the other batches in this batch's batches folder, read from their files (for the dashboard to overlay one)",
+      responses: {
+        200: {
+          description: 'their names, statuses, counts and objectives',
+          content: {
+            'application/json': { schema: { type: 'object', required: ['batches'], properties: { batches: { type: 'array', items: { type: 'object' } } } } },
+          },
+        },
+        401: errorDoc,
+      },
+    },
+    handle: sendOtherBatches,
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/batches/{name}/jobs',
+    doc: {
+      summary: 'the jobs of another batch of the same folder, as its files have them',
+      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        200: {
+          description: 'its jobs',
+          content: {
+            'application/json': {
+              schema: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } } } },
+            },
+          },
+        },
+        401: errorDoc,
+        404: errorDoc,
+      },
+    },
+    handle: sendOtherBatchJobs,
   },
   {
     method: 'GET',

@@ -163,6 +163,19 @@ async function loadJobs(): Promise<void> {
   for (const job of page.jobs) model.jobs.set(job.name, job);
 }
 
+/** The other batches of the folder, to draw one beside this one; a page served without them offers none. */
+async function loadOtherBatches(): Promise<void> {
+  const { batches } = (await (await api('batches')).json()) as { batches: { name: string }[] };
+  const select = byId<HTMLSelectElement>('overlay');
+  replace(select, [new Option('no other batch', ''), ...batches.map(({ name }) => new Option(name, name))]);
+}
+
+/** Draws another batch's jobs beside this one's (none: `name` empty). */
+async function overlay(name: string): Promise<void> {
+  model.overlay = name ? { name, jobs: ((await (await api(`batches/${encodeURIComponent(name)}/jobs`)).json()) as { jobs: JobInfo[] }).jobs } : null;
+  redraw.soon();
+}
+
 async function loadBatch(): Promise<void> {
   model.batch = (await (await api('batch')).json()) as BatchInfo;
   renderSummary();
@@ -308,6 +321,9 @@ byId('clear-brushes').addEventListener('click', () => {
   render();
 });
 byId('param').addEventListener('change', () => render());
+byId<HTMLSelectElement>('overlay').addEventListener('change', (event) => {
+  overlay((event.target as HTMLSelectElement).value).catch(offline);
+});
 byId('contour-x').addEventListener('change', () => render());
 byId('contour-y').addEventListener('change', () => render());
 byId('curve-mode').addEventListener('change', renderCurves);
@@ -325,6 +341,8 @@ const feed = followFeed('api/v1/events', {
     await Promise.all([loadBatch(), loadJobs()]);
     // A search is seen best by its progress: the best value so far over its trials.
     if (first && model.batch?.search) byId<HTMLSelectElement>('curve-mode').value = 'best';
+    // The batches to draw beside this one: an extra, so the page works without them.
+    if (first) loadOtherBatches().catch(() => undefined);
     // Ranked as `batch compare` ranks it: by the batch's objective, best first, until the reader sorts.
     const objective = model.batch?.objective;
     if (first && objective) [model.sortKey, model.sortDesc] = [objective.metric, objective.goal === 'max'];

@@ -103,6 +103,7 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
   marks = [];
   replace(legend, []);
   figure.dataset.curves = '0';
+  delete figure.dataset.overlayBest;
   if (!model.metric) {
     say(plot, 'No metrics yet.');
     return;
@@ -114,8 +115,11 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
   }
   const box: Box = { left: 56, top: 12, right: plot.width - 12, bottom: plot.height - 36 };
   const values = trials.map((job) => metricOf(job)!);
-  const xScale = linearScale(1, Math.max(2, trials.length));
-  const yScale = scaleFor(values);
+  // Another batch's trials, for its best so far beside this one's.
+  const others = (model.overlay?.jobs ?? []).filter((job) => metricOf(job) !== undefined).sort((a, b) => naturalCompare(a.name, b.name));
+  const otherValues = others.map((job) => metricOf(job)!);
+  const xScale = linearScale(1, Math.max(2, trials.length, others.length));
+  const yScale = scaleFor([...values, ...otherValues]);
   axisX(plot, xScale, box, 'trial');
   axisY(plot, yScale, box, model.metric);
   const { ctx } = plot;
@@ -149,6 +153,31 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
   figure.dataset.curves = '1';
   figure.dataset.best = String(best);
   legend.appendChild(el('li', { class: 'best' }, [el('span', { class: 'name', text: `best so far: ${formatNumber(best)} after ${trials.length} trials` })]));
+  if (others.length === 0 || !model.overlay) return;
+  // The other batch's best so far: dashed, in a colour of its own.
+  let otherBest = Number.NaN;
+  ctx.strokeStyle = palette[1]!;
+  ctx.setLineDash([6, 4]);
+  ctx.beginPath();
+  let previous = 0;
+  otherValues.forEach((value, i) => {
+    if (Number.isNaN(otherBest) || (model.goal === 'min' ? value < otherBest : value > otherBest)) otherBest = value;
+    const [x, y] = [toX(i + 1), toY(otherBest)];
+    if (i === 0) ctx.moveTo(x, y);
+    else {
+      ctx.lineTo(x, previous);
+      ctx.lineTo(x, y);
+    }
+    previous = y;
+  });
+  ctx.stroke();
+  ctx.setLineDash([]);
+  figure.dataset.overlayBest = String(otherBest);
+  legend.appendChild(
+    el('li', { class: 'best overlay' }, [
+      el('span', { class: 'name', text: `${model.overlay.name}, best so far: ${formatNumber(otherBest)} after ${others.length} trials` }),
+    ]),
+  );
 }
 
 /** The tooltip: the report nearest the pointer, with its job's params. */

@@ -32,9 +32,12 @@ export interface Model {
   shownRows: readonly JobInfo[];
   /** Histories asked for and not yet come. */
   readonly fetching: Set<string>;
+  /** Another batch of the same folder drawn beside this one (its trials in another mark, its best so far dashed). */
+  overlay: { readonly name: string; readonly jobs: readonly JobInfo[] } | null;
 }
 
 export const model: Model = {
+  overlay: null,
   batch: null,
   jobs: new Map(),
   histories: new Map(),

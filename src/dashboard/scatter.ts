@@ -4,7 +4,7 @@ import { axisX, axisY, type Box, nearest, onHover, plotIn, say } from './figure.
 import { metricOf, model, type ParamAxis } from './model.js';
 import { naturalCompare } from './natural-sort.js';
 import { formatNumber, scaleFor } from './scales.js';
-import { statusColor } from './theme.js';
+import { palette, statusColor } from './theme.js';
 
 /*
  * The chosen metric against one param, a point per job: numbers on a real axis (log when the
@@ -32,6 +32,7 @@ export function drawScatter(figure: HTMLElement, axis: ParamAxis | undefined, jo
   const read = axis?.read ?? (() => undefined);
   const withBoth = jobs.filter((job) => metricOf(job) !== undefined && read(job) !== undefined);
   figure.dataset.points = '0';
+  figure.dataset.overlayPoints = '0';
   if (!model.metric) {
     say(plot, 'No metrics yet.');
     return;
@@ -41,13 +42,15 @@ export function drawScatter(figure: HTMLElement, axis: ParamAxis | undefined, jo
     return;
   }
   const box: Box = { left: 56, top: 12, right: plot.width - 12, bottom: plot.height - 36 };
+  // Another batch's jobs, drawn beside these where they have the same param as numbers.
   const numeric = withBoth.every((job) => typeof read(job) === 'number');
-  const ys = withBoth.map((job) => metricOf(job)!);
+  const others = numeric ? (model.overlay?.jobs ?? []).filter((job) => metricOf(job) !== undefined && typeof read(job) === 'number') : [];
+  const ys = [...withBoth, ...others].map((job) => metricOf(job)!);
   const yScale = scaleFor(ys);
   let xAt: (job: JobInfo) => number;
   if (numeric) {
     // A param's range is the reader's choice, not noise: none of it is left out.
-    const all = withBoth.map((job) => read(job) as number);
+    const all = [...withBoth, ...others].map((job) => read(job) as number);
     const xScale = scaleFor([Math.min(...all), Math.max(...all)], logParam(param));
     axisX(plot, xScale, box, param);
     xAt = (job) => box.left + xScale.at(read(job) as number) * (box.right - box.left);
@@ -95,6 +98,16 @@ export function drawScatter(figure: HTMLElement, axis: ParamAxis | undefined, jo
     ctx.fill();
   }
   figure.dataset.points = String(drawn.length);
+  // The other batch's jobs: hollow squares, at the edge where far off.
+  ctx.strokeStyle = palette[1]!;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  for (const job of others) {
+    const [x, y] = [xAt(job), box.bottom - Math.min(1, Math.max(0, yScale.at(metricOf(job)!))) * (box.bottom - box.top)];
+    ctx.rect(x - 3, y - 3, 6, 6);
+  }
+  ctx.stroke();
+  figure.dataset.overlayPoints = String(others.length);
 }
 
 /** A category's label: a string as itself, anything else as JSON. */

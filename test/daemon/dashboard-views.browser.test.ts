@@ -224,6 +224,38 @@ describe('the dashboard views, in a real browser', () => {
     await close();
   });
 
+  it('draws another batch of the folder beside this one: its jobs as other marks, its best so far dashed; the API reads no other folder', async ({ skip }) => {
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
+    const root = tempDir();
+    const run = async (name: string, losses: readonly number[]) => {
+      const jobs = losses.map((loss, x) => ({ name: `t-${x}`, params: { x }, execution: { command: `echo 'hyperctl:metrics {"loss": ${loss}}'` } }));
+      writeFileSync(join(root, `${name}.json`), JSON.stringify({ name, jobs, daemon: { port: 0, exit_on_finish: true } }));
+      expect((await runCli(['run', '-c', join(root, `${name}.json`), '--batches-data-dir', root])).code).toBe(0);
+    };
+    await run('monday', [0.9, 0.7, 0.8, 0.5, 0.6]);
+    await run('tuesday', [0.6, 0.4, 0.45, 0.3, 0.35, 0.2]);
+    const { page, close } = await openServed(browser, root, 'monday', { viewport: { width: 1280, height: 900 } });
+    await expect.poll(() => page.locator('#scatter').getAttribute('data-points')).toBe('5');
+    await expect.poll(() => page.locator('#overlay option').allTextContents()).toEqual(['no other batch', 'tuesday']);
+    await page.locator('#overlay').selectOption('tuesday');
+    await expect.poll(() => page.locator('#scatter').getAttribute('data-overlay-points')).toBe('6');
+    await page.locator('#curve-mode').selectOption('best');
+    await expect.poll(() => page.locator('#curves').getAttribute('data-overlay-best')).toBe('0.2');
+    expect(await page.locator('#curves').getAttribute('data-best')).toBe('0.5');
+    expect(await page.locator('#curve-legend li.overlay').textContent()).toBe('tuesday, best so far: 0.2 after 6 trials');
+    await screenshot(page, 'dashboard-overlay.png');
+    // Back to this batch alone.
+    await page.locator('#overlay').selectOption('');
+    await expect.poll(() => page.locator('#scatter').getAttribute('data-overlay-points')).toBe('0');
+    // Only batches of the folder, by the names it lists: a path is no name.
+    const statuses = await page.evaluate(async () =>
+      Promise.all(['monday', '..%2Fmonday', '%2Fetc', 'nope'].map(async (name) => (await fetch(`api/v1/batches/${name}/jobs`)).status)),
+    );
+    expect(statuses).toEqual([404, 404, 404, 404]);
+    await close();
+  });
+
   it('says it is loading until the data is in, then fills every panel with its chart at 420, 1000 and 1600 px, captions within', async ({ skip }) => {
     const { browser } = chrome;
     if (!browser) return skip(chrome.skipReason ?? 'no browser');
