@@ -96,3 +96,98 @@ describe('deciding', () => {
     expect(steps / (27 * 30)).toBeLessThan(0.4);
   });
 });
+
+/** The rules as written first: every decision from every curve, read whole at each report. */
+class PlainPruner {
+  readonly #rule: EarlyStopping;
+  readonly #curves = new Map<string, { steps: number[]; best: number[] }>();
+  readonly #rungs = new Map<number, Map<string, number>>();
+  readonly #stopped = new Set<string>();
+  constructor(rule: EarlyStopping) {
+    this.#rule = rule;
+  }
+  restart(trial: string): void {
+    this.#curves.delete(trial);
+    this.#stopped.delete(trial);
+    for (const recorded of this.#rungs.values()) recorded.delete(trial);
+  }
+  report(trial: string, step: number, value: number): number | undefined {
+    if (!Number.isFinite(value) || this.#stopped.has(trial)) return undefined;
+    const curve = this.#curves.get(trial) ?? { steps: [], best: [] };
+    this.#curves.set(trial, curve);
+    if (curve.steps.length > 0 && step < curve.steps.at(-1)!) {
+      curve.steps.length = 0;
+      curve.best.length = 0;
+    }
+    const loss = this.#rule.goal === 'min' ? value : -value;
+    const best = curve.best.length > 0 ? Math.min(curve.best.at(-1)!, loss) : loss;
+    curve.steps.push(step);
+    curve.best.push(best);
+    if (step < this.#rule.minSteps) return undefined;
+    let cutoff: number | undefined;
+    if (this.#rule.rule === 'median') {
+      const others = [...this.#curves]
+        .filter(([other]) => other !== trial)
+        .flatMap(([, c]) => {
+          if (c.steps.at(-1)! < step) return [];
+          const i = c.steps.findLastIndex((s) => s <= step);
+          return i < 0 ? [] : [c.best[i]!];
+        });
+      if (others.length < Math.max(1, this.#rule.minTrials)) return undefined;
+      cutoff = plainQuantile(others, 0.5);
+    } else {
+      const rung = rungsUpTo(this.#rule.minSteps, this.#rule.reductionFactor, step).at(-1);
+      if (rung === undefined) return undefined;
+      const recorded = this.#rungs.get(rung) ?? new Map<string, number>();
+      this.#rungs.set(rung, recorded);
+      if (recorded.has(trial)) return undefined;
+      cutoff = recorded.size > 0 ? plainQuantile([...recorded.values()], 1 / this.#rule.reductionFactor) : undefined;
+      recorded.set(trial, best);
+    }
+    if (cutoff === undefined || best <= cutoff) return undefined;
+    this.#stopped.add(trial);
+    // As a decision shows it: the metric's value, to 4 significant digits.
+    return Number((this.#rule.goal === 'min' ? cutoff : -cutoff).toPrecision(4));
+  }
+}
+
+function plainQuantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = q * (sorted.length - 1);
+  return sorted[Math.floor(at)]! + (sorted[Math.ceil(at)]! - sorted[Math.floor(at)]!) * (at - Math.floor(at));
+}
+
+describe('the rules at scale', () => {
+  it('decide exactly as reading every curve at each report does, whatever the order, skips, restarts and repeats (2,000 random runs)', () => {
+    let seed = 5;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor(seed / 65536) % n;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const r = rule({ rule: random(2) === 0 ? 'median' : 'asha', minSteps: 1 + random(2), minTrials: 1 + random(3), goal: random(2) === 0 ? 'min' : 'max' });
+      const fast = new Pruner(r);
+      const plain = new PlainPruner(r);
+      const next = new Map<string, number>();
+      const log: string[] = [];
+      for (let i = 0, n = 5 + random(60); i < n; i++) {
+        const trial = `t${random(6)}`;
+        if (random(25) === 0) {
+          fast.restart(trial);
+          plain.restart(trial);
+          next.delete(trial);
+          log.push(`restart ${trial}`);
+          continue;
+        }
+        // Mostly the next step; at times one skipped, the same again, or an earlier one (a job run anew).
+        const at = next.get(trial) ?? 1;
+        const kind = random(12);
+        const step = kind === 0 ? at + 1 : kind === 1 ? Math.max(1, at - 1) : kind === 2 ? 1 : at;
+        next.set(trial, step + 1);
+        const value = random(8) / 4;
+        log.push(`${trial} ${step} ${value}`);
+        expect(fast.report(trial, step, value)?.cutoff, log.join('; ')).toBe(plain.report(trial, step, value));
+      }
+    }
+  });
+});
