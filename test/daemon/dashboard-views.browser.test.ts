@@ -30,6 +30,8 @@ async function pixelOf(page: Page, figure: string, x: number, y: number): Promis
     const [[v0, p0], [v1, p1]] = [pairs[0]!, pairs.at(-1)!];
     return p0 + ((value - v0) / (v1 - v0)) * (p1 - p0) + shift;
   };
+  // In view first: the pointer can only hover what the window shows.
+  await page.locator(`#${figure}`).scrollIntoViewIfNeeded();
   const box = (await page.locator(`#${figure}`).boundingBox())!;
   // A y tick's label sits 4 px below its line.
   return { x: box.x + along(await ticks('x'), x, 0), y: box.y + along(await ticks('y'), y, -4) };
