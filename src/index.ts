@@ -68,3 +68,4 @@ export type { Goal, Objective } from './results/objective.js';
 export type { BestTrial, SearchProgress } from './wire/search-progress.js';
 export { resolveBatchesDataDir } from './paths.js';
 export { hyperctlVersion as version } from './version.js';
+export { maxAddedJobs } from './run/added-jobs.js';

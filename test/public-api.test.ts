@@ -27,6 +27,7 @@ describe('the public API', () => {
       'isHyperctlError',
       'listBatches',
       'loadConfigFile',
+      'maxAddedJobs',
       'openBatch',
       'parseWhere',
       'reportMetrics',

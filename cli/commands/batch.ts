@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { dirname, resolve } from 'node:path';
-import { bestAcrossBatches, compareBatches, generateJobs, HyperctlError, listBatches, loadConfigFile, parseWhere } from '../../src/index.js';
+import { bestAcrossBatches, compareBatches, generateJobs, HyperctlError, listBatches, loadConfigFile, maxAddedJobs, parseWhere } from '../../src/index.js';
 import { repeatedFlag, sweepTemplate } from '../param-sweep.js';
 import { integerFlag } from '../args.js';
 import type { CommandData } from '../command-data.js';
@@ -145,8 +145,16 @@ const add = defineCommand({
       config = await loadConfigFile(args.config);
       baseDir = dirname(resolve(args.config));
     } else if (rest === undefined) {
-      // No command: the params of trials for a search, the grid of the flags' values.
-      config = { trials: [...generateJobs(sweepTemplate(paramFlags, ['true'], undefined))].map((job) => job.params) };
+      // No command: the params of trials for a search, the grid of the flags' values, counted
+      // before any is made (a grid past what one add takes is refused, not built).
+      const template = sweepTemplate(paramFlags, ['true'], undefined);
+      const count = Object.values(template.params).reduce((product, values) => product * values.length, 1);
+      if (count > maxAddedJobs)
+        throw new HyperctlError(
+          'E_USAGE',
+          `--param: ${count.toLocaleString('en-US')} trials; one batch add takes at most ${maxAddedJobs.toLocaleString('en-US')} (add them in parts)`,
+        );
+      config = { trials: [...generateJobs(template)].map((job) => job.params) };
     } else {
       if (rest.length === 0 || paramFlags.length === 0) throw new HyperctlError('E_USAGE', 'batch add: --param NAME=V1,V2,… needs the command after --');
       // The batch keeps its own name: the sweep's is left out.

@@ -12,6 +12,9 @@ import { sendJson, streamJsonArray } from './http-util.js';
 import { anObject, bodyOf, queryOf, steered, wholeInQuery } from './request-body.js';
 import type { RouteContext } from './route-table.js';
 
+/** The largest body `batch add` takes: its most jobs (or trials), each with a kilobyte and a half of params and command. */
+const maxAddBodyBytes = 16 * 1024 * 1024;
+
 const jobsQuery = v.object({ status: v.optional(v.picklist(jobStatuses)), offset: v.optional(wholeInQuery), limit: v.optional(wholeInQuery) });
 const killBody = v.optional(v.pipe(anObject('{"kill": true}'), v.strictObject({ kill: v.optional(v.boolean()) })));
 const positive = v.pipe(v.number(), v.integer('expected a whole number'), v.minValue(1, 'expected at least 1'));
@@ -91,7 +94,8 @@ export function retryFailed({ res, view }: RouteContext): Promise<void> {
 }
 
 export async function addJobs({ req, res, view }: RouteContext): Promise<void> {
-  const body = await bodyOf(req, res, addBody);
+  // Up to the most jobs (or trials) an add takes, each with params of its own: not a small body.
+  const body = await bodyOf(req, res, addBody, maxAddBodyBytes);
   if (!body) return;
   // Relative paths in the jobs are the client's: without its folder, the batch's own folder.
   await steered(res, async () => ({ added: await view.steer().add(body.config, body.base_dir ?? view.spec.dataDir) }));

@@ -83,15 +83,15 @@ export class BodyError extends Error {
 
 /**
  * Reads a small JSON request body; undefined for an empty one. Throws {@link BodyError}: 413 for a
- * body over {@link maxBodyBytes}, 400 for one that is not JSON.
+ * body over `maxBytes` ({@link maxBodyBytes} unless the route takes more), 400 for one that is not JSON.
  */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) throw tooLarge(req);
+export async function readJsonBody(req: IncomingMessage, maxBytes = maxBodyBytes): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw tooLarge(req, maxBytes);
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBodyBytes) throw tooLarge(req, size);
+    if (size > maxBytes) throw tooLarge(req, maxBytes, size);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
@@ -110,12 +110,12 @@ export function sendBodyError(res: ServerResponse, error: unknown): void {
 }
 
 /** Drains the rest of a body that is too large (up to a bound), so the client reads the answer. */
-function tooLarge(req: IncomingMessage, read = 0): BodyError {
+function tooLarge(req: IncomingMessage, maxBytes: number, read = 0): BodyError {
   let drained = read;
   req.on('data', (chunk: Buffer) => {
     drained += chunk.length;
     if (drained > maxDrainBytes) req.destroy();
   });
   req.resume();
-  return new BodyError(413, `request body: larger than ${maxBodyBytes} bytes`);
+  return new BodyError(413, `request body: larger than ${maxBytes} bytes`);
 }

@@ -5,10 +5,15 @@ import { isPlainObject } from '../plain-object.js';
 import { readJsonBody, sendBodyError, sendError, sendJson } from './http-util.js';
 
 /** Reads a request's JSON body against `schema`; undefined (the answer sent) when it does not fit. */
-export async function bodyOf<T extends v.GenericSchema>(req: IncomingMessage, res: ServerResponse, schema: T): Promise<v.InferOutput<T> | undefined> {
+export async function bodyOf<T extends v.GenericSchema>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  schema: T,
+  maxBytes?: number,
+): Promise<v.InferOutput<T> | undefined> {
   let body: unknown;
   try {
-    body = await readJsonBody(req);
+    body = await readJsonBody(req, maxBytes);
   } catch (error) {
     sendBodyError(res, error);
     return undefined;

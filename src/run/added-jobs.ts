@@ -14,8 +14,9 @@ import { backendOf } from '../executors/backends/backend-of.js';
 const batchOwnKeys = ['name', 'backend', 'daemon', 'halt', 'early_stopping', 'version', 'independent_tmp', 'pause_file'] as const;
 
 /**
- * The most jobs one `batch add` brings. Each is validated, journalled and kept by the running
- * batch; a larger grid is a new batch (or several adds).
+ * The most jobs (or a search's trials) one `batch add` brings. Each is validated, journalled and
+ * kept by the running batch; a larger grid is a new batch (or several adds).
+ * @public
  */
 export const maxAddedJobs = 10_000;
 

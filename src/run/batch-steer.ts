@@ -2,7 +2,7 @@ import type { BatchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { unknownJob } from '../text/closest-names.js';
 import { storedJob } from '../batch/stored-job.js';
-import { jobsToAdd } from './added-jobs.js';
+import { jobsToAdd, maxAddedJobs } from './added-jobs.js';
 import type { BatchState } from '../state/batch-state.js';
 import type { JournalRecord } from '../state/records.js';
 import type { BatchEvent } from './events.js';
@@ -209,6 +209,10 @@ export class BatchSteer {
       );
     const list: unknown[] = Array.isArray(config) ? config : config.trials;
     if (list.length === 0) throw usage('no trials given: nothing to queue');
+    if (list.length > maxAddedJobs)
+      throw usage(
+        `trials: ${list.length.toLocaleString('en-US')} trials; one batch add takes at most ${maxAddedJobs.toLocaleString('en-US')} (add them in parts)`,
+      );
     const issues: string[] = [];
     const trials: JobParams[] = [];
     for (const [i, given] of list.entries()) {

@@ -258,6 +258,13 @@ describe('steering a running batch', { timeout: 90_000 }, () => {
       'hyperctl: batch hunt: max trials 4 leaves room for 2 more trial(s), not 3; raise it first (hyperctl batch update hunt --max-trials N)\n',
     ]);
     expect(await s.cli('batch', 'add', 'hunt', '--param', 'x=0.5')).toMatchObject({ code: 0, stdout: 'batch hunt: queued 1 trial(s): {"x":0.5}\n' });
+    // More than one add takes: counted before anything is made or sent, or refused by the batch.
+    const many = Array.from({ length: 10_001 }, (_, i) => i / 20_000);
+    const counted = await s.cli('batch', 'add', 'hunt', '--param', `x=${many.join(',')}`);
+    expect([counted.code, counted.stderr]).toEqual([2, 'hyperctl: --param: 10,001 trials; one batch add takes at most 10,000 (add them in parts)\n']);
+    writeFileSync(join(s.dir, 'many.json'), JSON.stringify(many.map((x) => ({ x }))));
+    const refusedMany = await s.cli('batch', 'add', 'hunt', '-c', join(s.dir, 'many.json'));
+    expect([refusedMany.code, refusedMany.stderr]).toEqual([2, 'hyperctl: trials: 10,001 trials; one batch add takes at most 10,000 (add them in parts)\n']);
     writeFileSync(join(s.dir, 'seeds.yaml'), '- { x: 0.25 }\n');
     expect(await s.cli('batch', 'add', 'hunt', '-c', join(s.dir, 'seeds.yaml'), '--json')).toMatchObject({
       code: 0,
