@@ -1,5 +1,5 @@
 import { HyperctlError } from '../errors.js';
-import { type CompareOptions, type Comparison, compareJobs } from '../results/compare.js';
+import { bestOf, type CompareOptions, type Comparison, compareJobs } from '../results/compare.js';
 import type { Goal, Objective } from '../results/objective.js';
 import { type BatchesOptions, type BestJob, openBatch } from './open-batch.js';
 
@@ -59,11 +59,14 @@ export async function bestAcrossBatches(
       'E_USAGE',
       `batches ${ranked[0]!.batch} and ${other.batch} rank differently: ${describe(ranked[0]!.batch, decided)}, ${describe(other.batch, other.best)}; name the metric (and its goal) to rank by`,
     );
-  let winner: (typeof ranked)[number] | undefined;
-  // Ties go to the batch named first.
-  for (const entry of ranked)
-    if (!winner || (entry.best.goal === 'max' ? entry.best.value > winner.best.value : entry.best.value < winner.best.value)) winner = entry;
-  if (!winner) return undefined;
+  if (!decided) return undefined;
+  // Each batch's winner succeeded; ties go to the batch named first.
+  const winner = bestOf(
+    ranked,
+    () => 'succeed',
+    ({ best }) => best.value,
+    decided.goal,
+  )!;
   const among = ranked.reduce((sum, { best }) => sum + best.among, 0);
   return { ...winner.best, among, batch: winner.batch };
 }

@@ -12,7 +12,7 @@ import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { bestJob, bestOf, compareJobs, type CompareOptions, type Comparison, comparisonOrder, firstInOrder } from '../results/compare.js';
 import { type Goal, type Objective, rankingObjective, type StatedObjectives, statedObjective } from '../results/objective.js';
-import { type ParamImportance, paramImportances } from '../results/importance.js';
+import { type ParamImportance, paramImportances, valuedParams } from '../results/importance.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
 import type { IndexColumns } from '../store/batch-index.js';
 import { foldBatch, listBatches as listStoredBatches, readBatch } from '../store/read-batch.js';
@@ -268,8 +268,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
       // A settled batch's index answers without every job read; a live or unindexed one is read whole.
       const ranked = readDaemonAccess(dir) ? undefined : disk.columns();
       const jobs = ranked ? undefined : await allJobs();
-      const metrics = new Set<string>(ranked?.shape.metricKeys);
-      if (jobs) for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
+      const metrics = reportedMetrics(jobs ?? [], ranked?.shape.metricKeys);
       const objective = rankBy(ranked?.summary.stated ?? disk.stated(), metrics, askedMetric, askedGoal);
       const { metric, goal } = objective;
       const fromColumns = ranked && bestInColumns(ranked, metric, goal);
@@ -289,13 +288,8 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     },
     importance: async (importanceOptions = {}) => {
       const jobs = await allJobs();
-      const metrics = new Set<string>();
-      for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
-      const { metric } = rankBy(disk.stated(), metrics, importanceOptions.metric, undefined);
-      const rows = jobs.flatMap((job) => {
-        const value = job.metrics?.[metric];
-        return job.status === 'succeed' && typeof value === 'number' ? [{ params: job.params, value }] : [];
-      });
+      const { metric } = rankBy(disk.stated(), reportedMetrics(jobs), importanceOptions.metric, undefined);
+      const rows = valuedParams(jobs, metric);
       if (rows.length < 2)
         throw new HyperctlError('E_USAGE', `batch "${name}": weighing params needs two succeeded jobs with a numeric ${metric} or more; it has ${rows.length}`);
       return { metric, among: rows.length, params: paramImportances(rows, importanceOptions.seed !== undefined ? { seed: importanceOptions.seed } : {}) };
@@ -354,6 +348,13 @@ function bestInColumns(ranked: IndexColumns, metric: string, goal: Goal): { winn
   if (best === undefined) return { winner: undefined };
   const winner = ranked.row(best);
   return winner ? { winner } : undefined;
+}
+
+/** Every metric the jobs reported, with those already known. */
+function reportedMetrics(jobs: readonly JobInfo[], known: Iterable<string> = []): Set<string> {
+  const metrics = new Set(known);
+  for (const job of jobs) for (const metric in job.metrics) metrics.add(metric);
+  return metrics;
 }
 
 /** True once a job can write no more: it ended, or it never started and nothing runs its batch. */

@@ -38,9 +38,14 @@ export function jobSpecOf(fields: JobFields, batch: string): { spec: JobSpec; un
   return 'refused' in expanded ? { spec, refused: expanded.refused } : { spec };
 }
 
+/** A search's job's data folder: its name's folder in the batch's. */
+export function trialDataDir(batchDataDir: string, name: string): string {
+  return `${batchDataDir}/${name}`;
+}
+
 /** The spec of one of a search trial's jobs, from the search's template and the params the trial was given. */
 export function trialJobSpec(template: TrialTemplate, batch: { readonly name: string; readonly dataDir: string }, name: string, params: JobParams): JobSpec {
-  const dataDir = `${batch.dataDir}/${name}`;
+  const dataDir = trialDataDir(batch.dataDir, name);
   const { spec, unknown, refused } = jobSpecOf(
     {
       name,

@@ -10,7 +10,7 @@ import { curveJobs, drawBestSoFar, drawCurves, followCurveHover } from './curves
 import { byId, el, replace } from './dom.js';
 import { followWidth } from './figure.js';
 import { guessGoal } from '../results/objective.js';
-import { paramImportances } from '../results/importance.js';
+import { paramImportances, valuedParams } from '../results/importance.js';
 import { followFeed } from './live-feed.js';
 import { LogView } from './log-view.js';
 import { fieldOf, type History, metricKeys, model, paramAxes, paramValues, sharedParams, varyingParams, visible } from './model.js';
@@ -205,10 +205,7 @@ function showLog(name: string): void {
  */
 function weighParams(): void {
   const metric = model.metric;
-  const rows = [...model.jobs.values()].flatMap((job) => {
-    const value = job.metrics?.[metric];
-    return job.status === 'succeed' && typeof value === 'number' ? [{ params: job.params, value }] : [];
-  });
+  const rows = valuedParams(model.jobs.values(), metric);
   const list = byId('importance');
   const note = byId('weigh-note');
   if (rows.length < 2) {

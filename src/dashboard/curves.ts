@@ -126,8 +126,6 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
   const toX = (n: number) => box.left + xScale.at(n) * (box.right - box.left);
   const toY = (value: number) => box.bottom - Math.min(1, Math.max(0, yScale.at(value))) * (box.bottom - box.top);
   ctx.fillStyle = cssColor('--muted');
-  let best = Number.NaN;
-  const line: [number, number][] = [];
   trials.forEach((job, i) => {
     const value = values[i]!;
     const [x, y] = [toX(i + 1), toY(value)];
@@ -135,34 +133,38 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
     ctx.arc(x, y, 2.5, 0, 2 * Math.PI);
     ctx.fill();
     marks.push({ job, x, y, step: i + 1, value });
-    if (Number.isNaN(best) || (model.goal === 'min' ? value < best : value > best)) best = value;
-    line.push([x, toY(best)]);
   });
   ctx.strokeStyle = cssColor('--accent');
   ctx.lineWidth = 2;
-  ctx.beginPath();
-  // A step line: the best stays until a trial beats it.
-  line.forEach(([x, y], i) => {
-    if (i === 0) ctx.moveTo(x, y);
-    else {
-      ctx.lineTo(x, line[i - 1]![1]);
-      ctx.lineTo(x, y);
-    }
-  });
-  ctx.stroke();
+  const best = bestSoFarLine(ctx, values, toX, toY);
   figure.dataset.curves = '1';
   figure.dataset.best = String(best);
   legend.appendChild(el('li', { class: 'best' }, [el('span', { class: 'name', text: `best so far: ${formatNumber(best)} after ${trials.length} trials` })]));
   if (others.length === 0 || !model.overlay) return;
   // The other batch's best so far: dashed, in a colour of its own.
-  let otherBest = Number.NaN;
   ctx.strokeStyle = palette[1]!;
   ctx.setLineDash([6, 4]);
-  ctx.beginPath();
+  const otherBest = bestSoFarLine(ctx, otherValues, toX, toY);
+  ctx.setLineDash([]);
+  figure.dataset.overlayBest = String(otherBest);
+  legend.appendChild(
+    el('li', { class: 'best overlay' }, [
+      el('span', { class: 'name', text: `${model.overlay.name}, best so far: ${formatNumber(otherBest)} after ${others.length} trials` }),
+    ]),
+  );
+}
+
+/**
+ * Strokes the best value so far over trials as a step line (the best stays until a trial beats
+ * it, by the goal), in the context's current style; returns the last best.
+ */
+function bestSoFarLine(ctx: CanvasRenderingContext2D, values: readonly number[], toX: (n: number) => number, toY: (value: number) => number): number {
+  let best = Number.NaN;
   let previous = 0;
-  otherValues.forEach((value, i) => {
-    if (Number.isNaN(otherBest) || (model.goal === 'min' ? value < otherBest : value > otherBest)) otherBest = value;
-    const [x, y] = [toX(i + 1), toY(otherBest)];
+  ctx.beginPath();
+  values.forEach((value, i) => {
+    if (Number.isNaN(best) || (model.goal === 'min' ? value < best : value > best)) best = value;
+    const [x, y] = [toX(i + 1), toY(best)];
     if (i === 0) ctx.moveTo(x, y);
     else {
       ctx.lineTo(x, previous);
@@ -171,13 +173,7 @@ export function drawBestSoFar(figure: HTMLElement, legend: HTMLElement, jobs: re
     previous = y;
   });
   ctx.stroke();
-  ctx.setLineDash([]);
-  figure.dataset.overlayBest = String(otherBest);
-  legend.appendChild(
-    el('li', { class: 'best overlay' }, [
-      el('span', { class: 'name', text: `${model.overlay.name}, best so far: ${formatNumber(otherBest)} after ${others.length} trials` }),
-    ]),
-  );
+  return best;
 }
 
 /** The tooltip: the report nearest the pointer, with its job's params. */

@@ -40,6 +40,26 @@ export interface ValuedParams {
   readonly value: number;
 }
 
+/**
+ * The jobs whose params are weighed for `metric`: those that succeeded with a numeric value of
+ * it (the CLI, the SDK and the dashboard weigh the same ones, in the order given).
+ */
+export function valuedParams(
+  jobs: Iterable<{
+    readonly status: string;
+    readonly params: Readonly<Record<string, JsonValue>>;
+    readonly metrics?: Readonly<Record<string, unknown>> | null;
+  }>,
+  metric: string,
+): ValuedParams[] {
+  const rows: ValuedParams[] = [];
+  for (const job of jobs) {
+    const value = job.metrics?.[metric];
+    if (job.status === 'succeed' && typeof value === 'number') rows.push({ params: job.params, value });
+  }
+  return rows;
+}
+
 /** A column of the data: a param's values, as numbers (a numeric param's, or a category's index). */
 interface Column {
   readonly param: string;
@@ -111,7 +131,7 @@ function columnsOf(rows: readonly ValuedParams[]): Column[] {
     const numeric = present.every((value) => typeof value === 'number' && Number.isFinite(value));
     if (numeric && present.length === raw.length) {
       const values = Float64Array.from(raw as number[]);
-      columns.push({ param, kind: 'numeric', values, low: Math.min(...values), high: Math.max(...values) });
+      columns.push({ param, kind: 'numeric', values, low: values.reduce((a, b) => Math.min(a, b)), high: values.reduce((a, b) => Math.max(a, b)) });
       continue;
     }
     // Categories in the order first met; an absent value is one of them.

@@ -10,7 +10,7 @@ import type { JobFeed } from './job-feed.js';
 import type { ResourcePool } from './resource-pool.js';
 import type { SearchDriver } from './search-driver.js';
 import { describeSearchStop, type SearchStop } from './search-stop.js';
-import { givenTrial, sampledKeys } from '../search/space-values.js';
+import { givenProblemMessages, givenTrial } from '../search/space-values.js';
 import { isPlainObject } from '../plain-object.js';
 import type { JobParams } from '../batch/types.js';
 import { backendOf } from '../executors/backends/backend-of.js';
@@ -226,11 +226,7 @@ export class BatchSteer {
         trials.push(trial.params);
         continue;
       }
-      issues.push(
-        ...trial.missing.map((key) => `${at}.${key}: required (a queued trial gives every sampled param: ${sampledKeys(search.space).join(', ')})`),
-        ...trial.extra.map((key) => `${at}.${key}: not a sampled param of the space`),
-        ...trial.wrong.map((problem) => `${at}.${problem}`),
-      );
+      issues.push(...givenProblemMessages(search.space, trial, at));
     }
     if (issues.length > 0) throw new HyperctlError('E_CONFIG_INVALID', `batch ${name}: ${issues.join('; ')}`, { issues });
     const stop = this.#run.searchStop();

@@ -2,7 +2,7 @@ import { yamlLibrary } from '../lazy-library.js';
 import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from './nni-space.js';
 import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample, type SearchSpace } from './space.js';
-import { givenTrial } from './space-values.js';
+import { givenProblemMessages, givenTrial } from './space-values.js';
 import { resolveAssets } from '../batch/assets.js';
 import { configShapeIssues } from '../batch/config-shape.js';
 import { canonicalJson, shortHash } from '../batch/names.js';
@@ -124,12 +124,7 @@ function initialTrials(
   return initial.flatMap((given, i) => {
     const trial = givenTrial(space, given);
     if (!('missing' in trial)) return [trial.params];
-    const at = `search.initial[${i}]`;
-    issues.push(
-      ...trial.missing.map((key) => `${at}.${key}: required (a seeded trial gives every sampled param)`),
-      ...trial.extra.map((key) => `${at}.${key}: not a sampled param of the space`),
-      ...trial.wrong.map((problem) => `${at}.${problem}`),
-    );
+    issues.push(...givenProblemMessages(space, trial, `search.initial[${i}]`));
     return [];
   });
 }

@@ -43,6 +43,13 @@ class SortedValues {
     this.values.splice(this.#place(value), 0, value);
   }
 
+  /** The values strictly between `low` and `high`. */
+  between(low: number, high: number): number[] {
+    let from = this.#place(low);
+    while (this.values[from] === low) from++;
+    return this.values.slice(from, this.#place(high));
+  }
+
   delete(value: number): void {
     const at = this.#place(value);
     if (this.values[at] === value) this.values.splice(at, 1);
@@ -80,6 +87,8 @@ export class Pruner {
   readonly #rungs = new Map<number, { readonly byTrial: Map<string, number>; readonly sorted: SortedValues }>();
   /** The median rule: per step reported, the trials' values at it (see {@link StepValues}). */
   readonly #steps = new Map<number, StepValues>();
+  /** The steps of {@link Pruner.#steps}, in order: those a trial steps over are found, not scanned for. */
+  readonly #stepOrder = new SortedValues();
   /** The highest step any trial has reported. */
   #lastStep = Number.NEGATIVE_INFINITY;
   readonly #stopped = new Set<string>();
@@ -132,7 +141,7 @@ export class Pruner {
   /** Takes a trial's values out of the steps' (before its curve starts anew): its last best at each step it reported. */
   #forget(trial: string): void {
     const curve = this.#curves.get(trial);
-    if (!curve) return;
+    if (!curve || this.#rule.rule !== 'median') return;
     curve.steps.forEach((step, i) => {
       if (curve.steps[i + 1] !== step) this.#steps.get(step)?.sorted.delete(curve.best[i]!);
     });
@@ -143,14 +152,16 @@ export class Pruner {
    * any: a report of the same step again replaces that one's value.
    */
   #keep(before: { readonly step: number; readonly best: number } | undefined, step: number, best: number): void {
-    // Steps it went past without a report now miss a value for it.
-    if (before) for (const [at, values] of this.#steps) if (before.step < at && at < step) values.complete = false;
+    if (this.#rule.rule !== 'median') return;
     let values = this.#steps.get(step);
     if (!values) {
       // A step first reported now: every trial that is past it already went over it.
       values = { sorted: new SortedValues(), complete: this.#lastStep <= step };
       this.#steps.set(step, values);
+      this.#stepOrder.add(step);
     }
+    // Steps it went past without a report now miss a value for it.
+    if (before) for (const at of this.#stepOrder.between(before.step, step)) this.#steps.get(at)!.complete = false;
     if (before?.step === step) values.sorted.delete(before.best);
     values.sorted.add(best);
     this.#lastStep = Math.max(this.#lastStep, step);

@@ -45,6 +45,18 @@ export function givenTrial(
   return { point, params };
 }
 
+/**
+ * What is wrong with the params given for a trial at `at` (`search.initial[2]`, `trials[0]`), a
+ * message per param, each named by its path.
+ */
+export function givenProblemMessages(space: SearchSpace, { missing, extra, wrong }: GivenProblems, at: string): string[] {
+  return [
+    ...missing.map((key) => `${at}.${key}: required (a trial given its params gives every sampled param: ${sampledKeys(space).join(', ')})`),
+    ...extra.map((key) => `${at}.${key}: not a sampled param of the space`),
+    ...wrong.map((problem) => `${at}.${problem}`),
+  ];
+}
+
 /** The params a trial is drawn for (grid axes are crossed with each draw), in the space's order. */
 export function sampledKeys(space: SearchSpace): string[] {
   return space.params.filter(([, n]) => n.t !== 'grid').map(([key]) => key);

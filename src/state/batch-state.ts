@@ -1,4 +1,4 @@
-import { trialJobSpec } from '../batch/job-spec.js';
+import { trialDataDir, trialJobSpec } from '../batch/job-spec.js';
 import type { BatchSpec, JobSpec } from '../batch/spec.js';
 import type { JobStatus } from '../batch/types.js';
 import type { JournalRecord, TrialRecord } from './records.js';
@@ -122,7 +122,7 @@ export class BatchState {
 
   /** A job nothing happened to (or sent back to run): its state is its spec's name, params and folder. */
   #initial(entry: JobSpec | TrialJob): JobState {
-    return initialJobState(isSpec(entry) ? entry : { name: entry.name, params: entry.params, dataDir: `${this.#dataDir}/${entry.name}` });
+    return initialJobState(isSpec(entry) ? entry : { name: entry.name, params: entry.params, dataDir: trialDataDir(this.#dataDir, entry.name) });
   }
 
   /** Every job, in batch order. */

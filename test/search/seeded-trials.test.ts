@@ -83,7 +83,7 @@ describe('search.initial', () => {
     expect(isHyperctlError(error) && error.issues).toEqual([
       'search.initial[1].x: expected a number from 0 to 1, got 2',
       'search.initial[1].kind: not one of the choice\'s options, got "c"',
-      'search.initial[2].kind: required (a seeded trial gives every sampled param)',
+      'search.initial[2].kind: required (a trial given its params gives every sampled param: x, kind)',
     ]);
     expect(existsSync(join(root, 'seeded'))).toBe(false);
     const grid = await runBatch(
