@@ -76,7 +76,7 @@ function hyperctlBest(problem: string, algorithm: SearchSpec['algorithm'], slots
     }
     for (const i of batch) history[i] = { ...history[i]!, loss: objective(problem, history[i]!.params) };
   }
-  return Math.min(...history.map((t) => t.loss!));
+  return Math.min(...history.map((t) => t.loss as number));
 }
 
 function quartiles(values: number[]): string {

@@ -8,6 +8,7 @@ import { batchArgs, batchesDataDirArg, batchesDataDirFrom, batchFrom, printJson 
 import { exitCodes } from '../exit-codes.js';
 import { renderBatchList, renderBatchSummary, renderJobTable } from '../render/batch-views.js';
 import { comparisonJson, renderComparisonCsv, renderComparisonMarkdown, renderComparisonTable } from '../render/comparison.js';
+import { renderFront } from '../render/front.js';
 import { goalSource } from '../render/goal-source.js';
 import { formatNumber } from '../style.js';
 import { commandMeta } from './meta.js';
@@ -223,7 +224,11 @@ const compare = defineCommand({
 });
 
 const best = defineCommand({
-  meta: { name: 'best', description: 'print the job with the best value of a metric, and its params; of several batches, the best among them' },
+  meta: {
+    name: 'best',
+    description:
+      'print the job with the best value of a metric, and its params; of several batches, the best among them; of a search of several objectives, its Pareto front',
+  },
   args: {
     name: { type: 'positional', required: true, description: 'batch name (more after it: the best among them all)' },
     metric: { type: 'string', description: "the metric (default: the batch's search or early_stopping metric)", valueHint: 'NAME' },
@@ -235,6 +240,13 @@ const best = defineCommand({
     if (args.min && args.max) throw new HyperctlError('E_USAGE', 'choose one of --min and --max');
     const goal = args.min ? 'min' : args.max ? 'max' : undefined;
     const names = batchNames(args);
+    // A search of several objectives has a front for its best, unless one metric is asked for.
+    const front = names.length === 1 && args.metric === undefined && !goal ? await batchFrom(args, args.name).front() : undefined;
+    if (front) {
+      if (args.json) printJson({ objectives: front.objectives.map(({ metric, goal }) => ({ metric, goal })), front: front.trials });
+      else process.stdout.write(renderFront(front.objectives, front.trials));
+      return exitCodes.ok;
+    }
     const winner =
       names.length > 1
         ? await bestAcrossBatches(names, {

@@ -1,3 +1,4 @@
+import { objectivesText } from './front.js';
 import type { BatchInfo, JobInfo } from '../../src/index.js';
 import { formatDuration, formatNumber, localTime } from '../style.js';
 import { renderTable } from './table.js';
@@ -50,9 +51,13 @@ export function renderJobTable(jobs: readonly JobInfo[]): string {
   );
 }
 
-/** `; best: trial 4, loss = 0.0244 (min)`, or nothing before a trial has a value. */
+/**
+ * `; best: trial 4, loss = 0.0244 (min)`, or nothing before a trial has a value; for a search of
+ * several objectives, `; Pareto front: 7 trials over loss (min), latency_ms (min)`.
+ */
 function searchBest(search: NonNullable<BatchInfo['search']>): string {
-  const { best, metric, goal } = search;
+  const { best, metric, goal, objectives, front } = search;
+  if (objectives && front) return `; Pareto front: ${front.length} trial${front.length === 1 ? '' : 's'} over ${objectivesText(objectives)}`;
   return best && metric ? `; best: trial ${best.trial}, ${metric} = ${formatNumber(best.value)} (${goal})` : '';
 }
 

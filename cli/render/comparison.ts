@@ -1,5 +1,6 @@
 import type { Comparison, JsonValue } from '../../src/index.js';
 import { fitColumns } from './fit-columns.js';
+import { objectivesText } from './front.js';
 import { goalSource } from './goal-source.js';
 import { formatDuration, formatNumber } from '../style.js';
 import { renderTable } from './table.js';
@@ -19,10 +20,11 @@ function readableCell(value: JsonValue | undefined, column: string): string {
 /** What all jobs share, and what ranks the rows when the batch's objective does. */
 function constantsLine(comparison: Comparison): string {
   const entries = Object.entries(comparison.constants);
-  const { ranking } = comparison;
+  const { ranking, rankedBy } = comparison;
   return [
     ...(entries.length ? [`same for every job: ${entries.map(([k, v]) => `${k}=${readableCell(v, k)}`).join(', ')}\n`] : []),
     ...(ranking ? [`ranked by ${ranking.metric}, best first (${goalSource(ranking)})\n`] : []),
+    ...(rankedBy ? [`rank: a trial's Pareto rank over ${objectivesText(rankedBy)}, as its search says (1: on the front)\n`] : []),
   ].join('');
 }
 

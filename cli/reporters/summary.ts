@@ -1,4 +1,5 @@
-import type { BatchResult, JobResult, JsonValue, MachineTransfers, SearchResult } from '../../src/index.js';
+import type { BatchResult, JobResult, MachineTransfers, SearchResult } from '../../src/index.js';
+import { paramsText, renderFront } from '../render/front.js';
 import { formatDuration, formatNumber, type Style } from '../style.js';
 
 function exitText(job: JobResult): string {
@@ -74,14 +75,8 @@ function searchLines(search: SearchResult, style: Style): string[] {
       `best: trial ${search.best.trial}, ${search.metric} = ${style.bold(formatNumber(search.best.value))} (${search.goal}) · ${paramsText(search.best.params)}`,
     );
   else if (search.metric) lines.push(`best: no trial reported ${search.metric} yet`);
+  if (search.objectives && search.front) lines.push(...renderFront(search.objectives, search.front).trimEnd().split('\n'));
   return lines;
-}
-
-/** `lr=0.00208969 opt=adam net={"depth":3}`: params as people read them, numbers without floating-point noise. */
-function paramsText(params: Readonly<Record<string, JsonValue>>): string {
-  return Object.entries(params)
-    .map(([key, value]) => `${key}=${typeof value === 'number' ? formatNumber(value) : typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' ');
 }
 
 /** The `--json` document of a run. */

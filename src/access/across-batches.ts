@@ -1,6 +1,7 @@
 import { HyperctlError } from '../errors.js';
 import { bestOf, type CompareOptions, type Comparison, compareJobs } from '../results/compare.js';
 import type { Goal, Objective } from '../results/objective.js';
+import type { BatchInfo } from '../wire/protocol.js';
 import { type BatchesOptions, type BestJob, openBatch } from './open-batch.js';
 
 /** The names of batches to line up: at least one, each once. */
@@ -27,11 +28,25 @@ export async function compareBatches(names: readonly string[], options: CompareO
   const batches = distinct(names).map((name) => openBatch(name, options));
   const read = await Promise.all(batches.map(async (batch) => ({ batch, info: await batch.info(), jobs: (await batch.jobs()).jobs })));
   const jobs = read.flatMap(({ batch, jobs }) => jobs.map((job) => ({ ...job, batch: batch.name })));
-  const objectives = read.map(({ info }) => info.objective);
-  const first = objectives[0];
-  const shared = first && objectives.every((objective) => objective?.metric === first.metric && objective.goal === first.goal) ? first : undefined;
   const { batchesDataDir: _dir, ...compare } = options;
-  return compareJobs(jobs, compare, shared);
+  return compareJobs(jobs, compare, sharedObjective(read.map(({ info }) => info)));
+}
+
+/**
+ * What ranks the jobs of several batches together: the objective they all state, or the
+ * objectives of searches of several that all have the same (metric and goal, in order); else none.
+ */
+function sharedObjective(infos: readonly BatchInfo[]): Objective | readonly Objective[] | undefined {
+  const same = (a: Pick<Objective, 'metric' | 'goal'> | undefined, b: Pick<Objective, 'metric' | 'goal'> | undefined) =>
+    a !== undefined && b !== undefined && a.metric === b.metric && a.goal === b.goal;
+  const several = infos.map((info) => info.search?.objectives);
+  const first = several[0];
+  if (first) {
+    const all = several.every((objectives) => objectives?.length === first.length && objectives.every((o, i) => same(o, first[i])));
+    return all ? first.map(({ metric, goal }) => ({ metric, goal, from: 'search' as const })) : undefined;
+  }
+  const objective = infos[0]?.objective;
+  return infos.every((info) => same(info.objective, objective)) ? objective : undefined;
 }
 
 /**

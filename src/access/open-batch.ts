@@ -11,7 +11,8 @@ import type { FetchedFiles } from '../executors/backends/backend.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { bestJob, bestOf, compareJobs, type CompareOptions, type Comparison, comparisonOrder, firstInOrder } from '../results/compare.js';
-import { type Goal, type Objective, rankingObjective, type StatedObjectives, statedObjective } from '../results/objective.js';
+import { type Goal, type Objective, rankingObjective, searchObjectives, type StatedObjectives, statedObjective } from '../results/objective.js';
+import type { FrontTrial } from '../wire/search-progress.js';
 import { type ParamImportance, paramImportances, valuedParams } from '../results/importance.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
 import type { IndexColumns } from '../store/batch-index.js';
@@ -57,6 +58,17 @@ export interface BestJob {
 }
 
 /**
+ * The Pareto front of a search of several objectives: its objectives, and the trials no other
+ * trial is as good as in every objective and better in one, each with its values.
+ * @public
+ */
+export interface BatchFront {
+  readonly objectives: readonly Objective[];
+  /** In trial order; a trial's values are the means over its jobs, all of which succeeded. */
+  readonly trials: readonly FrontTrial[];
+}
+
+/**
  * What {@link Batch.importance} found: the metric, how many jobs it weighed, and each param's share.
  * @public
  */
@@ -99,6 +111,11 @@ export interface Batch {
    * metric, or the goal asked contradicts the batch's.
    */
   best(metric?: string, goal?: Goal): Promise<BestJob | undefined>;
+  /**
+   * For a search of several objectives, its best: the Pareto front, as every view shows it (the
+   * same as `info().search.front`); undefined for any other batch, whose best is {@link Batch.best}'s.
+   */
+  front(): Promise<BatchFront | undefined>;
   /**
    * Which params matter: each param's share of the variance of a metric among the succeeded jobs
    * (functional ANOVA over a random forest, as Optuna's default evaluator), most important first;
@@ -214,6 +231,12 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
   /** The objective to rank (or weigh params) by, as {@link rankingObjective} decides it; `E_USAGE` when none, or no job reported its metric. */
   const rankBy = (stated: StatedObjectives, metrics: ReadonlySet<string>, askedMetric: string | undefined, askedGoal: Goal | undefined): Objective => {
     const objective = rankingObjective(stated, { ...(askedMetric !== undefined ? { metric: askedMetric } : {}), ...(askedGoal ? { goal: askedGoal } : {}) });
+    const several = searchObjectives(stated);
+    if (!objective && several)
+      throw new HyperctlError(
+        'E_USAGE',
+        `batch "${name}" searches ${several.length} objectives (${several.map((o) => `${o.metric} ${o.goal}`).join(', ')}): its best is a Pareto front (hyperctl batch best ${name}, or Batch.front()); name one of them to rank by it alone`,
+      );
     if (!objective)
       throw new HyperctlError(
         'E_USAGE',
@@ -259,10 +282,13 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     },
     metrics: (job) => ask((source) => source.metrics(job)),
     compare: async (compareOptions = {}) => {
-      const ranked = compareOptions.top !== undefined && !compareOptions.where?.length && !readDaemonAccess(dir) ? disk.columns() : undefined;
+      const stated = disk.stated();
+      // Pareto ranks are of whole trials: a search of several objectives is read whole.
+      const several = searchObjectives(stated);
+      const ranked = compareOptions.top !== undefined && !compareOptions.where?.length && !several && !readDaemonAccess(dir) ? disk.columns() : undefined;
       const fast = ranked && firstRowsOf(ranked, compareOptions);
       if (fast) return fast;
-      return compareJobs(await allJobs(), compareOptions, statedObjective(disk.stated()));
+      return compareJobs(await allJobs(), compareOptions, several ?? statedObjective(stated));
     },
     best: async (askedMetric, askedGoal) => {
       // A settled batch's index answers without every job read; a live or unindexed one is read whole.
@@ -285,6 +311,11 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
         dataDir: winner.dataDir,
         among: (ranked?.statuses ?? jobs!.map((j) => j.status)).filter((status) => status === 'succeed').length,
       };
+    },
+    front: async () => {
+      const objectives = searchObjectives(disk.stated());
+      if (!objectives) return undefined;
+      return { objectives, trials: (await batch.info()).search?.front ?? [] };
     },
     importance: async (importanceOptions = {}) => {
       const jobs = await allJobs();

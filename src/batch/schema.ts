@@ -277,6 +277,20 @@ export const searchSchema = object({
   ),
   metric: v.optional(metricName),
   goal: v.optional(v.picklist(['min', 'max'], (issue) => `expected min or max, got ${issue.received}`)),
+  /** Several objectives, each a metric and its goal: trials are judged by Pareto dominance. */
+  metrics: v.optional(
+    v.pipe(
+      v.array(
+        object({
+          name: metricName,
+          goal: v.picklist(['min', 'max'], (issue) => `expected min or max, got ${issue.received}`),
+        }),
+        'expected a list of {name, goal}, one per objective',
+      ),
+      v.minLength(2, 'expected 2 to 4 objectives (one is search.metric and search.goal)'),
+      v.maxLength(4, 'expected 2 to 4 objectives'),
+    ),
+  ),
   max_trials: v.optional(whole(1)),
   max_duration: v.optional(
     v.pipe(

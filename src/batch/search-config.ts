@@ -33,6 +33,13 @@ export interface SearchSettings {
   readonly metric?: string;
   /** @defaultValue `min` */
   readonly goal?: 'min' | 'max';
+  /**
+   * Several objectives (2 to 4) instead of `metric` and `goal`: trials are judged by Pareto
+   * dominance, the best is the front of trials no other beats in every objective, and `tpe`
+   * learns from their non-domination ranks (MOTPE). Early stopping then prunes on the one metric
+   * `early_stopping.metric` names.
+   */
+  readonly metrics?: readonly { readonly name: string; readonly goal: 'min' | 'max' }[];
   /** Trials in all, over every run of the search. @defaultValue the size of a finite space; required for an infinite one (unless `max_duration` or `target` is given) */
   readonly max_trials?: number;
   /** Seconds from the start of a run after which no trial is proposed. */
@@ -43,7 +50,7 @@ export interface SearchSettings {
   readonly seed?: number;
   /** Trials drawn from the quasi-random design before TPE models results. @defaultValue 10 */
   readonly startup_trials?: number;
-  /** TPE: model the params jointly (what worked together is proposed together) rather than one at a time. @defaultValue false */
+  /** TPE: model the params jointly (what worked together is proposed together) rather than one at a time. @defaultValue true with `metrics` (several objectives), else false */
   readonly multivariate?: boolean;
   /** An NNI search-space file (`_type`/`_value`), relative to the config's folder: its params join `params`. */
   readonly space_file?: string;

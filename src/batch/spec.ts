@@ -41,13 +41,21 @@ export interface TrialTemplate {
 }
 
 /** A search with every default filled in. */
+/** One objective of a search of several: a metric and whether lower or higher is better. */
+export interface SearchObjective {
+  readonly metric: string;
+  readonly goal: 'min' | 'max';
+}
+
 export interface SearchSpec {
   readonly algorithm: 'grid' | 'random' | 'sobol' | 'tpe' | 'command';
   /** For `command`: the sampler's shell command, the folder it runs in, and how long an answer may take. */
   readonly sampler?: { readonly command: string; readonly cwd: string; readonly askTimeoutMs: number };
-  /** The metric trials are ranked by; a search without one only samples. */
+  /** The metric trials are ranked by; a search without one (or with `objectives`) only samples by it. */
   readonly metric?: string;
   readonly goal: 'min' | 'max';
+  /** A search of several objectives (2 to 4; then no `metric`): trials are judged by Pareto dominance. */
+  readonly objectives?: readonly SearchObjective[];
   readonly maxTrials?: number;
   readonly maxDurationMs?: number;
   readonly target?: number;

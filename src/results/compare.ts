@@ -2,7 +2,9 @@ import type { JobStatus, JsonValue } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import { closestName } from '../text/closest-names.js';
+import { trialOfJob } from '../search/trial-names.js';
 import type { Objective } from './objective.js';
+import { paretoRanks } from './pareto.js';
 
 /** A job as a comparison sees it. */
 export interface ComparedJob {
@@ -13,6 +15,8 @@ export interface ComparedJob {
   readonly params: Readonly<Record<string, JsonValue>>;
   readonly metrics?: Metrics | null;
   readonly durationMs: number | null;
+  /** Its trial's Pareto rank, in a comparison ranked by several objectives: set by the comparison. */
+  readonly rank?: number;
 }
 
 /** One condition of `--where`: `status=succeed`, `lr=0.1`, `accuracy>=0.9`. */
@@ -41,13 +45,47 @@ export interface Comparison {
   readonly kinds: readonly ('builtin' | 'param' | 'metric')[];
   /** Set when no sort was asked and the rows are ranked by the batch's own objective, best first. */
   readonly ranking?: Objective;
+  /**
+   * Set for a search of several objectives: each row's `rank` is its trial's Pareto rank over
+   * these (1: on the front), and with no sort asked the rows are in rank order.
+   */
+  readonly rankedBy?: readonly Objective[];
 }
 
 const builtins = ['name', 'status', 'duration'] as const;
 
-/** The builtin columns of a comparison: with `batch` first when it lines up several batches. */
-function builtinsOf(jobs: readonly ComparedJob[]): readonly string[] {
-  return jobs.some((job) => job.batch !== undefined) ? ['batch', ...builtins] : builtins;
+/** The builtin columns of a comparison: with `batch` first when it lines up several batches, and `rank` after the status when ranks are set. */
+function builtinsOf(jobs: readonly ComparedJob[], ranked: boolean): readonly string[] {
+  const own = ranked ? ['name', 'status', 'rank', 'duration'] : builtins;
+  return jobs.some((job) => job.batch !== undefined) ? ['batch', ...own] : own;
+}
+
+/**
+ * Each job with its trial's Pareto rank over `objectives`: a trial's values are the means over its
+ * jobs (those of one batch whose names share the trial's), ranked when every job succeeded with a
+ * number for each objective, as a search judges its trials; others get no rank.
+ */
+export function withParetoRanks(jobs: readonly ComparedJob[], objectives: readonly Objective[]): ComparedJob[] {
+  const trials = new Map<string, { sums: number[]; count: number; ok: boolean }>();
+  const keyOf = (job: ComparedJob) => `${job.batch ?? ''}\u0000${trialOfJob(job.name)}`;
+  for (const job of jobs) {
+    const key = keyOf(job);
+    const trial = trials.get(key) ?? { sums: objectives.map(() => 0), count: 0, ok: true };
+    trials.set(key, trial);
+    trial.count++;
+    objectives.forEach(({ metric }, i) => {
+      const value = job.metrics?.[metric];
+      if (job.status !== 'succeed' || typeof value !== 'number' || !Number.isFinite(value)) trial.ok = false;
+      else trial.sums[i]! += value;
+    });
+  }
+  const valued = [...trials].filter(([, trial]) => trial.ok);
+  const ranks = paretoRanks(valued.map(([, { sums, count }]) => sums.map((sum, i) => (objectives[i]!.goal === 'min' ? sum / count : -sum / count))));
+  const rankOf = new Map(valued.map(([key], i) => [key, ranks[i]!]));
+  return jobs.map((job) => {
+    const rank = rankOf.get(keyOf(job));
+    return rank === undefined ? job : { ...job, rank };
+  });
 }
 
 /** Parses `status=succeed,accuracy>0.8`. */
@@ -80,6 +118,7 @@ function fieldOf(job: ComparedJob, key: string): JsonValue | undefined {
   if (key === 'name') return job.name;
   if (key === 'batch' && job.batch !== undefined) return job.batch;
   if (key === 'status') return job.status;
+  if (key === 'rank') return job.rank;
   if (key === 'duration') return job.durationMs === null ? undefined : Math.round(job.durationMs) / 1000;
   if (job.metrics && key in job.metrics) return job.metrics[key];
   return key in job.params ? job.params[key] : undefined;
@@ -173,23 +212,37 @@ export function comparisonShape(jobs: Iterable<Pick<ComparedJob, 'params' | 'met
  */
 export function comparisonOrder(
   options: CompareOptions,
-  objective: Objective | undefined,
+  objective: Objective | readonly Objective[] | undefined,
   shape: ComparisonShape,
 ): { readonly sort?: string; readonly desc: boolean; readonly ranking?: Objective } {
+  if (isSeveral(objective)) return { sort: options.sort ?? 'rank', desc: options.desc ?? false };
   if (options.sort === undefined && objective && shape.metricKeys.includes(objective.metric))
     return { sort: objective.metric, desc: objective.goal === 'max', ranking: objective };
   return { ...(options.sort !== undefined ? { sort: options.sort } : {}), desc: options.desc ?? false };
 }
 
+function isSeveral(objective: Objective | readonly Objective[] | undefined): objective is readonly Objective[] {
+  return Array.isArray(objective);
+}
+
 /**
  * Lines up jobs by params and metrics: filters, sorts (jobs missing the sort key last), keeps the
- * top N, and shows by default only the params that vary (the rest are `constants`). `shape`: that
- * of every job of the batch, when `jobs` are already the first of them in this order (read from
- * an index); by default that of `jobs`.
+ * top N, and shows by default only the params that vary (the rest are `constants`). `objective`:
+ * the batch's, which ranks the rows when no sort is asked; several (a search of several
+ * objectives) give each row its trial's Pareto rank, by which they are ranked. `shape`: that of
+ * every job of the batch, when `jobs` are already the first of them in this order (read from an
+ * index); by default that of `jobs`.
  */
-export function compareJobs(jobs: readonly ComparedJob[], options: CompareOptions = {}, objective?: Objective, shape = comparisonShape(jobs)): Comparison {
+export function compareJobs(
+  given: readonly ComparedJob[],
+  options: CompareOptions = {},
+  objective?: Objective | readonly Objective[],
+  shape = comparisonShape(given),
+): Comparison {
   const { paramKeys, metricKeys, constants, varying } = shape;
-  const builtinKeys = builtinsOf(jobs);
+  // Ranks are of the whole batch, before any filter: a trial's rank does not change with what is shown.
+  const jobs = isSeveral(objective) ? withParetoRanks(given, objective) : given;
+  const builtinKeys = builtinsOf(jobs, isSeveral(objective));
   const known = new Set<string>([...builtinKeys, ...paramKeys, ...metricKeys]);
   for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {
     if (key !== undefined && !known.has(key))
@@ -215,6 +268,7 @@ export function compareJobs(jobs: readonly ComparedJob[], options: CompareOption
     rows: rows.map((job) => columns.map((key) => fieldOf(job, key))),
     constants: options.columns ? {} : constants,
     ...(ranking ? { ranking } : {}),
+    ...(isSeveral(objective) ? { rankedBy: objective } : {}),
   };
 }
 

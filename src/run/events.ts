@@ -1,6 +1,7 @@
 import type { JsonValue } from '../batch/types.js';
 import type { TransferReport, UploadReport } from '../executors/executor.js';
 import type { JobResult } from '../state/job-result.js';
+import type { FrontTrial } from '../wire/search-progress.js';
 
 /**
  * Job counts of a run.
@@ -68,6 +69,10 @@ export interface SearchResult {
   readonly goal: 'min' | 'max';
   /** The trial with the best value of the metric (the mean over its jobs), when one has a value. */
   readonly best?: { readonly trial: number; readonly value: number; readonly params: Readonly<Record<string, JsonValue>>; readonly jobs: readonly string[] };
+  /** A search of several objectives: each, in the config's order (it has no `metric` and no `best`). */
+  readonly objectives?: readonly { readonly metric: string; readonly goal: 'min' | 'max' }[];
+  /** A search of several objectives: its Pareto front, the trials no other beats in every objective, in trial order. */
+  readonly front?: readonly FrontTrial[];
 }
 
 /**

@@ -68,7 +68,16 @@ function searchResult(state: BatchState, end: RunEnd): SearchResult {
             : end.control.first('no-machine')
               ? 'every machine was lost'
               : 'ended';
-  return { algorithm, trials: state.trials().length, stoppedBecause, ...(metric !== undefined ? { metric } : {}), goal, ...(best ? { best } : {}) };
+  const { objectives, front } = driver.progress();
+  return {
+    algorithm,
+    trials: state.trials().length,
+    stoppedBecause,
+    ...(metric !== undefined ? { metric } : {}),
+    goal,
+    ...(best ? { best } : {}),
+    ...(objectives && front ? { objectives, front } : {}),
+  };
 }
 
 /** A cause that stops the batch starting jobs while it runs on: what `batch:stopping` says of it. */

@@ -1,19 +1,39 @@
 import { join } from 'node:path';
 import { batchFiles } from '../batch/batch-folder.js';
-import type { BatchSpec, JobSpec, SearchSpec } from '../batch/spec.js';
+import type { BatchSpec, JobSpec, SearchObjective, SearchSpec } from '../batch/spec.js';
 import { HyperctlError } from '../errors.js';
 import { givenTrial, sampledKeys } from '../search/space-values.js';
 import { withoutControlCharacters } from '../text/control-characters.js';
 import type { JsonValue } from '../batch/types.js';
-import { jobNameFromParams } from '../batch/names.js';
-import { type Proposal, proposeTrial, type TrialView } from '../search/propose.js';
+import { trialJobName } from '../search/trial-names.js';
+import { type Proposal, proposeTrial, type TrialView, valued } from '../search/propose.js';
 import type { SearchStop } from './search-stop.js';
 import { gridCombinations, jobParams, parseSearchSpace, type SearchSpace } from '../search/space.js';
 import type { BatchState } from '../state/batch-state.js';
 import type { TrialRecord } from '../state/records.js';
-import { type BestTrial, beats, type SearchProgress, searchProgress, trialValue } from '../state/search-progress.js';
+import {
+  type BestTrial,
+  beats,
+  type FrontTrial,
+  frontTrial,
+  lossesOf,
+  type SearchProgress,
+  searchProgress,
+  trialValue,
+  trialValues,
+} from '../state/search-progress.js';
+import { ParetoFront } from '../results/pareto.js';
 import { ExternalSampler } from './external-sampler.js';
 import { MetricWatch } from './metric-watch.js';
+
+/** A trial as a sampler of the user's is told of it. */
+interface SamplerTrial {
+  readonly trial: number;
+  readonly params: Readonly<Record<string, JsonValue>>;
+  readonly value: number | null;
+  readonly values?: Readonly<Record<string, number>> | null;
+  readonly status: string;
+}
 
 /**
  * A search while it runs: reads its trials and their results from the batch's state (so what it
@@ -38,10 +58,12 @@ export class SearchDriver {
   readonly #views: TrialView[] = [];
   readonly #keepsViews: boolean;
   #best: BestTrial | undefined;
+  /** A search of several objectives: the Pareto front so far. */
+  readonly #front: ParetoFront<FrontTrial> | undefined;
   /** The trial budget as steered while it runs, over the search's own. */
   #maxTrials: number | undefined;
-  /** Whether trials report the metric the search learns from. */
-  readonly #watch: MetricWatch | undefined;
+  /** Whether trials report the metrics the search learns from. */
+  readonly #watches: readonly MetricWatch[];
   /** Warnings for the run to say, as trials end. */
   readonly #notes: string[] = [];
 
@@ -52,7 +74,13 @@ export class SearchDriver {
     // The grid algorithm walks the grid itself: each combination is a trial, not crossed again.
     this.#combos = spec.search.algorithm === 'grid' ? [{}] : gridCombinations(this.space);
     this.#keepsViews = spec.search.algorithm !== 'grid';
-    this.#watch = spec.search.metric !== undefined ? new MetricWatch(spec.search.metric, 'search.metric', 'trial') : undefined;
+    const { metric, objectives } = spec.search;
+    this.#watches = objectives
+      ? objectives.map((o, i) => new MetricWatch(o.metric, `search.metrics[${i}].name`, 'trial'))
+      : metric !== undefined
+        ? [new MetricWatch(metric, 'search.metric', 'trial')]
+        : [];
+    this.#front = objectives ? new ParetoFront() : undefined;
     const sampler = spec.search.sampler;
     this.#sampler = sampler
       ? new ExternalSampler(sampler.command, { cwd: sampler.cwd, stderrPath: join(spec.dataDir, batchFiles.samplerLog), timeoutMs: sampler.askTimeoutMs })
@@ -64,14 +92,20 @@ export class SearchDriver {
     return this.#combos.length;
   }
 
-  /** Each trial for the sampler: its number, params, value of the metric, and status. */
-  #history(views: readonly TrialView[]): { trial: number; params: Readonly<Record<string, JsonValue>>; value: number | null; status: string }[] {
-    return views.map(({ params, loss }, i) => ({
-      trial: i + 1,
-      params,
-      value: loss === undefined || loss === Number.POSITIVE_INFINITY ? null : this.search.goal === 'min' ? loss : -loss,
-      status: loss === undefined ? 'running' : loss === Number.POSITIVE_INFINITY ? 'failed' : 'succeed',
-    }));
+  /**
+   * Each trial for the sampler: its number, params, value of the metric (in a search of several
+   * objectives, `values`: each objective's, or null), and status.
+   */
+  #history(views: readonly TrialView[]): SamplerTrial[] {
+    const { goal, objectives } = this.search;
+    return views.map(({ params, loss }, i) => {
+      const status = loss === undefined ? 'running' : valued(loss) ? 'succeed' : 'failed';
+      if (objectives) {
+        const values = typeof loss === 'object' ? Object.fromEntries(objectives.map((o, k) => [o.metric, o.goal === 'min' ? loss[k]! : -loss[k]!])) : null;
+        return { trial: i + 1, params, value: null, values, status };
+      }
+      return { trial: i + 1, params, value: typeof loss === 'number' && valued(loss) ? (goal === 'min' ? loss : -loss) : null, status };
+    });
   }
 
   /** Tells the sampler of every trial that ended since it was last told. */
@@ -86,8 +120,9 @@ export class SearchDriver {
 
   async #askSampler(n: number, views: readonly TrialView[]): Promise<{ point: Record<string, number>; params: Record<string, JsonValue> } | SearchStop> {
     this.tellSampler();
-    const { metric, goal, seed, space } = this.search;
-    const answer = await this.#sampler!.ask({ trial: n, metric: metric ?? null, goal, seed, space, history: this.#history(views) });
+    const { metric, goal, objectives, seed, space } = this.search;
+    const stated = objectives ? { metric: null, goal, metrics: objectives.map((o) => ({ name: o.metric, goal: o.goal })) } : { metric: metric ?? null, goal };
+    const answer = await this.#sampler!.ask({ trial: n, ...stated, seed, space, history: this.#history(views) });
     if (typeof answer === 'object' && answer !== null && 'stop' in answer) {
       const why = withoutControlCharacters(String((answer as { stop: unknown }).stop));
       return { kind: 'sampler-stopped', why: why.length > 300 ? `${why.slice(0, 300)}…` : why };
@@ -144,6 +179,10 @@ export class SearchDriver {
       if (this.#keepsViews) this.#views.push({ point: trial.point, params: trial.params, loss: undefined });
     }
     for (const trial of this.#open) {
+      if (this.search.objectives) {
+        if (this.#endedOfSeveral(trial, this.search.objectives)) this.#open.delete(trial);
+        continue;
+      }
       const { ended, value } = this.#value(trial);
       if (!ended) continue;
       this.#open.delete(trial);
@@ -158,18 +197,30 @@ export class SearchDriver {
     }
   }
 
+  /** In a search of several objectives: takes in `trial` if it ended (its losses, the front), and says whether it did. */
+  #endedOfSeveral(trial: TrialRecord, objectives: readonly SearchObjective[]): boolean {
+    const { ended, values } = trialValues(this.#state, trial, objectives);
+    if (!ended) return false;
+    const losses = values && lossesOf(values, objectives);
+    if (this.#keepsViews) this.#views[trial.n - 1] = { point: trial.point, params: trial.params, loss: losses ?? Number.POSITIVE_INFINITY };
+    this.#watchMetric(trial);
+    if (values) this.#front!.offer(frontTrial(trial, values, objectives), losses!);
+    return true;
+  }
+
   /** Takes in a trial that ended: one whose jobs all ended well tells whether trials report the metric. */
   #watchMetric(trial: TrialRecord): void {
-    const watch = this.#watch;
-    if (!watch) return;
+    if (this.#watches.length === 0) return;
     const reported = new Set<string>();
     for (const { name } of trial.jobs) {
       const job = this.#state.get(name);
       if (!job || (job.status !== 'succeed' && job.status !== 'pruned')) return;
       for (const key of Object.keys(job.metrics ?? {})) reported.add(key);
     }
-    const note = watch.ended(String(trial.n), [...reported]);
-    if (note) this.#notes.push(note);
+    for (const watch of this.#watches) {
+      const note = watch.ended(String(trial.n), [...reported]);
+      if (note) this.#notes.push(note);
+    }
   }
 
   /** Warnings said since the last call: trials that ended without the metric. */
@@ -181,7 +232,11 @@ export class SearchDriver {
   /** Why the search should propose no more because its trials do not report its metric, if so. */
   get blind(): string | undefined {
     this.#refresh();
-    return this.#watch?.stopReason();
+    for (const watch of this.#watches) {
+      const reason = watch.stopReason();
+      if (reason) return reason;
+    }
+    return undefined;
   }
 
   /** Sets the trial budget from now on. */
@@ -235,9 +290,8 @@ export class SearchDriver {
     const proposal =
       seed ?? (this.#sampler ? await this.#askSampler(n, views) : (proposeTrial(this.space, this.search, n, views) ?? ({ kind: 'exhausted' } as const)));
     if ('kind' in proposal) return proposal;
-    const base = `trial-${String(n).padStart(4, '0')}`;
     const jobs = this.#combos.map((combo) => ({
-      name: Object.keys(combo).length === 0 ? base : `${base},${jobNameFromParams(combo)}`,
+      name: trialJobName(n, combo),
       params: this.search.algorithm === 'grid' ? proposal.params : jobParams(this.space, proposal.params, combo),
     }));
     const seeded = seed ? { seeded: seed.seeded } : {};
@@ -277,7 +331,7 @@ export class SearchDriver {
   /** How far the search has come, for every view: see {@link SearchProgress}. */
   progress(): SearchProgress {
     // The jobs a trial runs are known here: the space is not parsed again for each look at the batch.
-    return searchProgress(this.search, this.#state, this.jobsPerTrial, this.best() ?? null);
+    return searchProgress(this.search, this.#state, this.jobsPerTrial, this.best() ?? null, this.#front?.items());
   }
 
   /** Trials the budget has room for beyond those proposed and those queued to be (Infinity without a budget). */

@@ -3,6 +3,7 @@ import { resolveUserPath } from '../paths.js';
 import { fromNniSpace } from './nni-space.js';
 import { gridCombination, gridSize, isSearchParams, jobParams, parseSearchSpace, sample, type SearchSpace } from './space.js';
 import { givenProblemMessages, givenTrial } from './space-values.js';
+import { trialJobName } from './trial-names.js';
 import { resolveAssets } from '../batch/assets.js';
 import { configShapeIssues } from '../batch/config-shape.js';
 import { canonicalJson, shortHash } from '../batch/names.js';
@@ -10,7 +11,7 @@ import { readRegularFile } from '../batch/regular-file.js';
 import { directoryProblem, haltFailures, type NormalizeOptions, normalizeBatch } from '../batch/normalize.js';
 import { expandCommand, placeholderNames } from '../batch/placeholders.js';
 import type { SearchTemplateInput } from '../batch/schema.js';
-import type { BatchSpec, SearchSpec } from '../batch/spec.js';
+import type { BatchSpec, SearchObjective, SearchSpec } from '../batch/spec.js';
 import type { JsonValue } from '../batch/types.js';
 import { invalid } from '../batch/validate.js';
 
@@ -37,12 +38,16 @@ export function normalizeSearch(
     }),
   );
   const s = input.search;
-  const algorithm = s.algorithm ?? (s.metric !== undefined ? 'tpe' : 'random');
+  const objectives = searchObjectives(s, issues);
+  const learnsFrom = s.metric !== undefined || objectives !== undefined;
+  const algorithm = s.algorithm ?? (learnsFrom ? 'tpe' : 'random');
   if (s.multivariate && algorithm !== 'tpe') issues.push(`search.multivariate: only tpe models params jointly (this search is ${algorithm})`);
-  if (algorithm === 'tpe' && s.metric === undefined) issues.push('search.metric: required by tpe: the metric it learns from');
+  if (algorithm === 'tpe' && !learnsFrom) issues.push('search.metric: required by tpe: the metric it learns from (or search.metrics, several)');
   if (algorithm === 'command' && s.command === undefined) issues.push('search.command: required by algorithm command: the sampler to run');
   if (algorithm !== 'command' && s.command !== undefined) issues.push(`search.command: only algorithm command runs a sampler (this search is ${algorithm})`);
-  if (s.target !== undefined && s.metric === undefined) issues.push('search.target: needs search.metric, the metric it is a value of');
+  if (s.target !== undefined && objectives)
+    issues.push('search.target: a search of several objectives has no one value to reach; end it by max_trials or max_duration');
+  else if (s.target !== undefined && s.metric === undefined) issues.push('search.target: needs search.metric, the metric it is a value of');
   if (algorithm === 'grid' && isSearchParams(params))
     issues.push('search.algorithm: grid takes every param as a list of values; a space with distributions needs random, sobol or tpe');
   if (algorithm !== 'grid' && algorithm !== 'command' && space.dims.length === 0 && issues.length === 0)
@@ -62,31 +67,38 @@ export function normalizeSearch(
     // Every placeholder must be one a trial can fill: checked on one sample, before anything runs.
     const one = sample(space, () => 0);
     const params = algorithm === 'grid' ? (gridCombination(space, 0) ?? {}) : jobParams(space, one.params, gridCombination(space, 0)!);
-    const expanded = expandCommand(input.execution.command, { params, job: 'trial-0001', batch: 'batch' });
+    const expanded = expandCommand(input.execution.command, { params, job: trialJobName(1, {}), batch: 'batch' });
     if ('unknown' in expanded) {
       issues.push(`execution.command: unknown placeholder {${expanded.unknown}} (a trial has ${placeholderNames(params)}; {{ and }} are literal braces)`);
     }
     if ('refused' in expanded) issues.push(`execution.command: ${expanded.refused}`);
   }
+  if (input.early_stopping && objectives) prunedObjective(input.early_stopping, objectives, issues);
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
 
   const { params: _params, search: _search, execution: _execution, resource: _resource, timeout: _timeout, retries: _retries, ...batchFields } = input;
   const defaultName = options.defaultName ?? `search-${shortHash(canonicalJson([params, input.execution.command]), 8)}`;
   // Early stopping judges a search's trials on its metric, unless told otherwise.
   const es = batchFields.early_stopping;
-  const early_stopping = es ? { ...es, metric: es.metric ?? s.metric, goal: es.goal ?? s.goal } : undefined;
+  const early_stopping = es
+    ? objectives
+      ? prunedObjective(es, objectives, [])
+      : { ...es, metric: es.metric ?? s.metric, goal: es.goal ?? s.goal }
+    : undefined;
   const batch = normalizeBatch({ ...batchFields, ...(early_stopping ? { early_stopping } : {}), jobs: [] }, { ...options, defaultName }, where);
   const timeout = input.timeout ?? input.job_defaults?.timeout;
   const search: SearchSpec = {
     algorithm,
     ...(s.metric !== undefined ? { metric: s.metric } : {}),
     goal: s.goal ?? 'min',
+    ...(objectives ? { objectives } : {}),
     maxTrials: s.max_trials ?? (Number.isFinite(finite) && algorithm !== 'command' ? finite : undefined),
     ...(s.max_duration !== undefined ? { maxDurationMs: s.max_duration * 1000 } : {}),
     ...(s.target !== undefined ? { target: s.target } : {}),
     seed: s.seed ?? options.seed(batch.name),
     startupTrials: s.startup_trials ?? 10,
-    ...(s.multivariate ? { multivariate: true } : {}),
+    // Several objectives are traded through params that act together: joint kernels covered more of ZDT1 and ZDT2 (bench/search).
+    ...((s.multivariate ?? (objectives !== undefined && algorithm === 'tpe')) ? { multivariate: true } : {}),
     ...(initial.length > 0 ? { initial } : {}),
     ...(s.command !== undefined ? { sampler: { command: s.command, cwd: options.baseDir, askTimeoutMs: (s.ask_timeout ?? 120) * 1000 } } : {}),
     space: params,
@@ -104,6 +116,39 @@ export function normalizeSearch(
   const jobsPerTrial = algorithm === 'grid' ? 1 : gridSize(space);
   const halt = input.halt ? { failures: haltFailures(input.halt.fail, (search.maxTrials ?? 100) * jobsPerTrial), when: input.halt.when ?? 'soon' } : undefined;
   return { ...batch, ...(halt ? { halt } : {}), search };
+}
+
+/**
+ * `search.metrics`: the objectives of a search of several, each named once; undefined for a
+ * search of one (or none). Giving both it and `metric`/`goal` is refused: which would rank?
+ */
+function searchObjectives(s: SearchTemplateInput['search'], issues: string[]): SearchObjective[] | undefined {
+  if (s.metrics === undefined) return undefined;
+  if (s.metric !== undefined || s.goal !== undefined)
+    issues.push(`search.${s.metric !== undefined ? 'metric' : 'goal'}: give either search.metric (and goal) or search.metrics, not both`);
+  const seen = new Set<string>();
+  s.metrics.forEach(({ name }, i) => {
+    if (seen.has(name)) issues.push(`search.metrics[${i}].name: ${name} is an objective already; name each metric once`);
+    seen.add(name);
+  });
+  return s.metrics.map(({ name, goal }) => ({ metric: name, goal }));
+}
+
+/**
+ * Early stopping in a search of several objectives: it prunes on one metric, which the config
+ * must name (no objective is more the search's than another); an objective's goal is its own.
+ */
+function prunedObjective(
+  es: NonNullable<SearchTemplateInput['early_stopping']>,
+  objectives: readonly SearchObjective[],
+  issues: string[],
+): NonNullable<SearchTemplateInput['early_stopping']> {
+  if (es.metric === undefined)
+    issues.push(`early_stopping.metric: required in a search of several objectives: the one to prune on (${objectives.map((o) => o.metric).join(', ')})`);
+  const own = objectives.find((o) => o.metric === es.metric);
+  if (own && es.goal !== undefined && es.goal !== own.goal)
+    issues.push(`early_stopping.goal: ${es.metric} is an objective to ${own.goal}imize (search.metrics); drop goal or make it ${own.goal}`);
+  return { ...es, goal: es.goal ?? own?.goal ?? 'min' };
 }
 
 /**

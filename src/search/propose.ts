@@ -4,14 +4,23 @@ import { canonicalJson } from '../batch/names.js';
 import { randomFor } from './prng.js';
 import { sobolPoint } from './sobol.js';
 import { type Dimension, fromUnit, gridCombination, multiplesRange, type Point, sample, type SearchSpace, snap } from './space.js';
+import { splitByDominance } from './motpe.js';
 import { proposeDimension, proposeJoint, splitByLoss } from './tpe.js';
 
-/** A trial as a sampler sees it: where it was, and its loss (lower is better), or undefined while it runs. */
+/**
+ * A trial as a sampler sees it: where it was, and its loss (lower is better), or undefined while
+ * it runs. In a search of several objectives, a loss for each (a `max` objective's negated).
+ */
 export interface TrialView {
   readonly point: Point;
   readonly params: Readonly<Record<string, JsonValue>>;
-  /** Infinity for a trial that failed or reported no value of the metric. */
-  readonly loss: number | undefined;
+  /** Infinity for a trial that failed or reported no value of the metric (or of one objective). */
+  readonly loss: number | readonly number[] | undefined;
+}
+
+/** Whether a trial ended with a value of each objective. */
+export function valued(loss: TrialView['loss']): loss is number | readonly number[] {
+  return typeof loss === 'number' ? Number.isFinite(loss) : loss !== undefined;
 }
 
 /** A proposal: coordinates and the sampled params. */
@@ -66,10 +75,12 @@ function firstDraw(space: SearchSpace, search: SearchSpec, n: number, history: r
     return sample(space, (dim) => fromUnit(dim, random()));
   }
   // TPE: the quasi-random design until enough trials have a value to model.
-  const known = history.filter((t) => t.loss !== undefined && Number.isFinite(t.loss)).length;
+  const known = history.filter((t) => valued(t.loss)).length;
   if (known < Math.max(1, search.startupTrials)) return sobol();
   // Running trials are liars: counted as bad, so the slots beside them look elsewhere.
-  const split = splitByLoss(history.map((t) => ({ point: t.point, loss: t.loss ?? Number.POSITIVE_INFINITY })));
+  const split = search.objectives
+    ? splitByDominance(history.map((t) => ({ point: t.point, losses: typeof t.loss === 'object' ? t.loss : undefined })))
+    : splitByLoss(history.map((t) => ({ point: t.point, loss: typeof t.loss === 'number' ? t.loss : Number.POSITIVE_INFINITY })));
   const random = randomFor(search.seed, n, 0x7e5);
   if (search.multivariate) {
     // Joint kernels over the dimensions every trial has; a sub-space's own dimensions one by one.

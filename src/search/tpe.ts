@@ -8,6 +8,12 @@ export interface Observation {
   readonly loss: number;
 }
 
+/** Trials split into those to propose near and the rest. */
+export interface Split {
+  readonly good: readonly Observation[];
+  readonly bad: readonly Observation[];
+}
+
 /** Candidates drawn from the good trials' density per dimension; the best ratio to the bad ones' wins. */
 const candidates = 24;
 
@@ -17,7 +23,7 @@ export function goodCount(n: number): number {
 }
 
 /** Splits trials into good and bad by loss; ties keep the order given (the trials' numbers). */
-export function splitByLoss(observations: readonly Observation[]): { good: Observation[]; bad: Observation[] } {
+export function splitByLoss(observations: readonly Observation[]): Split {
   const sorted = observations.map((o, i) => ({ o, i })).sort((a, b) => a.o.loss - b.o.loss || a.i - b.i);
   // Failed and running trials (Infinity) are never good.
   const finite = sorted.filter(({ o }) => Number.isFinite(o.loss)).length;
@@ -131,7 +137,7 @@ function bestCandidate(good: ProductMixture, bad: ProductMixture, random: Random
  * candidates drawn from the good one the one with the best density ratio wins. Running trials come
  * in as bad ones (a constant liar), so parallel slots do not propose near-identical params.
  */
-export function proposeDimension(dim: Dimension, split: { good: readonly Observation[]; bad: readonly Observation[] }, random: Random): number {
+export function proposeDimension(dim: Dimension, split: Split, random: Random): number {
   const valuesOf = (observations: readonly Observation[]) => observations.flatMap((o) => (dim.id in o.point ? [o.point[dim.id]!] : []));
   const good = valuesOf(split.good);
   const bad = valuesOf(split.bad);
@@ -149,11 +155,7 @@ export function proposeDimension(dim: Dimension, split: { good: readonly Observa
  * trial is one kernel over all of them, so what worked together is proposed together. For the
  * dimensions every trial has (those outside a choice's sub-spaces); the others go one by one.
  */
-export function proposeJoint(
-  dims: readonly Dimension[],
-  split: { good: readonly Observation[]; bad: readonly Observation[] },
-  random: Random,
-): Map<string, number> {
+export function proposeJoint(dims: readonly Dimension[], split: Split, random: Random): Map<string, number> {
   const scales = dims.map((dim) => (dim.kind === 'choice' ? undefined : scaleOf(dim)));
   const model = (observations: readonly Observation[]) =>
     new ProductMixture(

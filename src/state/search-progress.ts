@@ -1,10 +1,11 @@
-import type { SearchSpec } from '../batch/spec.js';
+import type { SearchObjective, SearchSpec } from '../batch/spec.js';
+import { ParetoFront } from '../results/pareto.js';
 import { gridSize, parseSearchSpace } from '../search/space.js';
 import type { BatchState } from './batch-state.js';
 import type { TrialRecord } from './records.js';
-import type { BestTrial, SearchProgress } from '../wire/search-progress.js';
+import type { BestTrial, FrontTrial, SearchProgress } from '../wire/search-progress.js';
 
-export type { BestTrial, SearchProgress } from '../wire/search-progress.js';
+export type { BestTrial, FrontTrial, SearchProgress } from '../wire/search-progress.js';
 
 /** A trial's value of the metric: the mean over its jobs once all ended with one (a pruned job with its last), undefined when one did not. */
 export function trialValue(state: BatchState, trial: TrialRecord, metric: string | undefined): { ended: boolean; value: number | undefined } {
@@ -18,6 +19,42 @@ export function trialValue(state: BatchState, trial: TrialRecord, metric: string
     else sum += value;
   }
   return { ended: true, value: ok ? sum / trial.jobs.length : undefined };
+}
+
+/**
+ * A trial's value of each objective of a search of several: the mean over its jobs, once all
+ * ended; undefined unless every job succeeded with a number for every objective. A pruned trial's
+ * values are those of an unfinished run: it is not set beside finished ones on a front.
+ */
+export function trialValues(state: BatchState, trial: TrialRecord, objectives: readonly SearchObjective[]): { ended: boolean; values: number[] | undefined } {
+  const sums = objectives.map(() => 0);
+  let ok = true;
+  for (const { name } of trial.jobs) {
+    const job = state.get(name);
+    if (!job || job.status === 'init' || job.status === 'running') return { ended: false, values: undefined };
+    if (job.status !== 'succeed') ok = false;
+    for (let i = 0; ok && i < objectives.length; i++) {
+      const value = job.metrics?.[objectives[i]!.metric];
+      if (typeof value !== 'number' || !Number.isFinite(value)) ok = false;
+      else sums[i]! += value;
+    }
+  }
+  return { ended: true, values: ok ? sums.map((sum) => sum / trial.jobs.length) : undefined };
+}
+
+/** Values as losses, lower better in each objective: a `max` objective's negated. */
+export function lossesOf(values: readonly number[], objectives: readonly SearchObjective[]): number[] {
+  return values.map((value, i) => (objectives[i]!.goal === 'min' ? value : -value));
+}
+
+/** A trial of the front, its values by objective. */
+export function frontTrial(trial: TrialRecord, values: readonly number[], objectives: readonly SearchObjective[]): FrontTrial {
+  return {
+    trial: trial.n,
+    values: Object.fromEntries(objectives.map((o, i) => [o.metric, values[i]!])),
+    params: trial.params,
+    jobs: trial.jobs.map((j) => j.name),
+  };
 }
 
 /** Jobs each trial of a search runs: one per combination of its grid axes (one for the grid algorithm, which walks them itself). */
@@ -40,12 +77,19 @@ export function plannedTrials(search: SearchSpec, state: BatchState): number | u
  * knows it, a reader works it out), with `best` given by a caller that keeps it as trials end (the
  * live run; null for none yet), else found among the trials that ended.
  */
-export function searchProgress(search: SearchSpec, state: BatchState, perTrial: number, best?: BestTrial | null): SearchProgress {
+export function searchProgress(
+  search: SearchSpec,
+  state: BatchState,
+  perTrial: number,
+  best?: BestTrial | null,
+  front?: readonly FrontTrial[],
+): SearchProgress {
   const trials = state.trials();
   const budget = plannedTrials(search, state);
   const planned = budget === undefined ? null : Math.max(budget, trials.length);
+  const { objectives } = search;
   let found = best ?? null;
-  if (best === undefined)
+  if (best === undefined && !objectives)
     for (const trial of trials) {
       const { value } = trialValue(state, trial, search.metric);
       if (value !== undefined && beats(search.goal, value, trial.n, found))
@@ -58,5 +102,16 @@ export function searchProgress(search: SearchSpec, state: BatchState, perTrial: 
     ...(search.metric !== undefined ? { metric: search.metric } : {}),
     goal: search.goal,
     best: found,
+    ...(objectives ? { objectives: objectives.map(({ metric, goal }) => ({ metric, goal })), front: front ?? frontOfTrials(state, objectives) } : {}),
   };
+}
+
+/** The Pareto front among a search's trials that ended with every objective's value. */
+function frontOfTrials(state: BatchState, objectives: readonly SearchObjective[]): FrontTrial[] {
+  const front = new ParetoFront<FrontTrial>();
+  for (const trial of state.trials()) {
+    const { values } = trialValues(state, trial, objectives);
+    if (values) front.offer(frontTrial(trial, values, objectives), lossesOf(values, objectives));
+  }
+  return front.items();
 }

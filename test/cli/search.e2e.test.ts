@@ -320,7 +320,7 @@ describe('hyperctl run on a search', () => {
     writeFileSync(bad, JSON.stringify({ params: { lr: { loguniform: [0, 0.1] } }, execution: { command: 'echo {lr} {zz}' }, search: { algorithm: 'tpe' } }));
     const second = await runCli(['run', ...quickRun, bad, '--batches-data-dir', root]);
     expect(second.stderr).toBe(
-      `hyperctl: ${bad}: invalid batch config:\n  params.lr.loguniform: bounds must be > 0 on a log scale, got [0, 0.1]\n  search.metric: required by tpe: the metric it learns from\n  search.max_trials: required: the space is infinite (or give max_duration or target)\n`,
+      `hyperctl: ${bad}: invalid batch config:\n  params.lr.loguniform: bounds must be > 0 on a log scale, got [0, 0.1]\n  search.metric: required by tpe: the metric it learns from (or search.metrics, several)\n  search.max_trials: required: the space is infinite (or give max_duration or target)\n`,
     );
     writeFileSync(
       bad,

@@ -21,7 +21,7 @@ function bestOf(algorithm: SearchSpec['algorithm'], seed: number, trials: number
     const p = proposeTrial(space, settings(algorithm, seed, multivariate), n, history)!;
     history.push({ point: p.point, params: p.params, loss: branin(p.params.x as number, p.params.y as number) });
   }
-  return Math.min(...history.map((t) => t.loss!));
+  return Math.min(...history.map((t) => t.loss as number));
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
