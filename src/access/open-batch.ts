@@ -235,7 +235,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     if (!objective && several)
       throw new HyperctlError(
         'E_USAGE',
-        `batch "${name}" searches ${several.length} objectives (${several.map((o) => `${o.metric} ${o.goal}`).join(', ')}): its best is a Pareto front (hyperctl batch best ${name}, or Batch.front()); name one of them to rank by it alone`,
+        `batch "${name}" searches ${several.length} objectives (${several.map((o) => `${o.metric} ${o.goal}`).join(', ')}): its best is a Pareto front (hyperctl batch best ${name}, or Batch.front()); name one of them (--metric) to rank by it alone`,
       );
     if (!objective)
       throw new HyperctlError(

@@ -35,10 +35,16 @@ export const dashboardPage = `<!doctype html>
     <div class="tools">
       <label>metric <select id="metric"></select></label>
       <label>goal <select id="goal"><option>min</option><option>max</option></select></label>
+      <label id="colour-by-label" hidden>colour by <select id="colour-by"><option value="rank">Pareto rank</option><option value="metric">the metric</option></select></label>
       <button id="clear-brushes" hidden>clear brushes</button>
       <span class="muted hint">drag along an axis to filter; click it to clear</span>
     </div>
     <div class="figure" id="parallel"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
+  </section>
+  <section id="front-section" hidden>
+    <h2>Pareto front</h2>
+    <div class="tools"><label>x <select id="front-x"></select></label> <label>y <select id="front-y"></select></label> <span class="muted hint">bright: no trial beats it in every objective</span></div>
+    <div class="figure" id="front"><canvas></canvas><svg></svg><div class="tip" hidden></div></div>
   </section>
   <section>
     <h2>Metric against a param</h2>

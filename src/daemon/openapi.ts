@@ -107,6 +107,25 @@ const components = {
                 jobs: { type: 'array', items: { type: 'string' } },
               },
             },
+            objectives: {
+              type: 'array',
+              description: 'a search of several objectives: each metric and its goal (best is then null: see front)',
+              items: { type: 'object', required: ['metric', 'goal'], properties: { metric: { type: 'string' }, goal: { enum: ['min', 'max'] } } },
+            },
+            front: {
+              type: 'array',
+              description: 'a search of several objectives: the trials no other beats in every objective, in trial order',
+              items: {
+                type: 'object',
+                required: ['trial', 'values', 'params', 'jobs'],
+                properties: {
+                  trial: { type: 'integer' },
+                  values: { type: 'object', additionalProperties: { type: 'number' } },
+                  params: { type: 'object' },
+                  jobs: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
           },
         },
       },

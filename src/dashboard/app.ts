@@ -19,6 +19,8 @@ import { drawParallel, followBrushing } from './parallel.js';
 import { Redraw } from './redraw.js';
 import { drawScatter, followScatterHover } from './scatter.js';
 import { drawContour } from './contour.js';
+import { drawFront, followFrontHover } from './front.js';
+import { paretoRanksOf } from '../results/job-ranks.js';
 import { renderSummary } from './summary.js';
 import { JobTable } from './table.js';
 import type { Status } from './theme.js';
@@ -49,14 +51,17 @@ function options(select: HTMLSelectElement, values: readonly string[], preferred
   }
 }
 
-/** The metric the charts show: the reader's choice, else the batch's objective, else the first. */
+/**
+ * The metric the charts show: the reader's choice, else the batch's objective (a search of
+ * several: its first), else the first. Its goal: the batch's own for it, else a guess from its name.
+ */
 function chooseMetric(metrics: readonly string[]): void {
-  const objective = model.batch?.objective;
+  const stated = [...(model.batch?.objective ? [model.batch.objective] : []), ...(model.batch?.search?.objectives ?? [])];
   const metricSelect = byId<HTMLSelectElement>('metric');
-  options(metricSelect, metrics, objective?.metric ?? '');
+  options(metricSelect, metrics, stated[0]?.metric ?? '');
   if (metricSelect.value !== model.metric) {
     model.metric = metricSelect.value;
-    model.goal = objective && objective.metric === model.metric ? objective.goal : guessGoal(model.metric);
+    model.goal = stated.find((objective) => objective.metric === model.metric)?.goal ?? guessGoal(model.metric);
     byId<HTMLSelectElement>('goal').value = model.goal;
   }
 }
@@ -96,7 +101,27 @@ function renderColumnChooser(): void {
   );
 }
 
+/** In a search of several objectives: each job's Pareto rank, and the front drawn on the two objectives chosen. */
+function renderFront(all: readonly JobInfo[], rows: readonly JobInfo[]): void {
+  const objectives = model.batch?.search?.objectives;
+  byId('front-section').hidden = !objectives;
+  byId('colour-by-label').hidden = !objectives;
+  if (!objectives) {
+    model.ranks = new Map();
+    return;
+  }
+  // Ranked over every job, as `batch compare` ranks them, whatever the filters show.
+  model.ranks = new Map([...paretoRanksOf(all, objectives)].map(([job, rank]) => [job.name, rank]));
+  model.colourBy = byId<HTMLSelectElement>('colour-by').value === 'metric' ? 'metric' : 'rank';
+  const names = objectives.map((o) => o.metric);
+  const [xSelect, ySelect] = [byId<HTMLSelectElement>('front-x'), byId<HTMLSelectElement>('front-y')];
+  options(xSelect, names, names[0]!);
+  options(ySelect, names, names[1]!);
+  drawFront(byId('front'), rows, xSelect.value, ySelect.value);
+}
+
 function renderCharts(params: readonly string[], all: readonly JobInfo[], rows: readonly JobInfo[]): void {
+  renderFront(all, rows);
   const axes = paramAxes(params);
   drawParallel(byId('parallel'), axes, all, render);
   const paramSelect = byId<HTMLSelectElement>('param');
@@ -322,6 +347,7 @@ byId<HTMLSelectElement>('overlay').addEventListener('change', (event) => {
   overlay((event.target as HTMLSelectElement).value).catch(offline);
 });
 byId('contour-x').addEventListener('change', () => render());
+for (const id of ['front-x', 'front-y', 'colour-by']) byId(id).addEventListener('change', () => render());
 byId('contour-y').addEventListener('change', () => render());
 byId('curve-mode').addEventListener('change', renderCurves);
 byId('stderr').addEventListener('change', () => {
@@ -329,9 +355,10 @@ byId('stderr').addEventListener('change', () => {
 });
 followBrushing(byId('parallel'), render);
 followScatterHover(byId('scatter'));
+followFrontHover(byId('front'), () => model.batch?.search?.objectives?.map((o) => o.metric) ?? []);
 followCurveHover(byId('curves'), () => (byId<HTMLSelectElement>('curve-mode').value === 'best' ? 'trial' : 'step'));
 // Charts fit their section's width: drawn again when it changes.
-for (const id of ['parallel', 'scatter', 'contour', 'curves']) followWidth(byId(id), () => redraw.soon());
+for (const id of ['parallel', 'front', 'scatter', 'contour', 'curves']) followWidth(byId(id), () => redraw.soon());
 
 const feed = followFeed('api/v1/events', {
   load: async (first) => {

@@ -34,10 +34,16 @@ export interface Model {
   readonly fetching: Set<string>;
   /** Another batch of the same folder drawn beside this one (its trials in another mark, its best so far dashed). */
   overlay: { readonly name: string; readonly jobs: readonly JobInfo[] } | null;
+  /** A search of several objectives: each ranked job's Pareto rank (1: on the front), as `batch compare` gives it. */
+  ranks: ReadonlyMap<string, number>;
+  /** What colours the parallel coordinates' lines: the chosen metric, or (several objectives) the Pareto rank. */
+  colourBy: 'metric' | 'rank';
 }
 
 export const model: Model = {
   overlay: null,
+  ranks: new Map(),
+  colourBy: 'metric',
   batch: null,
   jobs: new Map(),
   histories: new Map(),

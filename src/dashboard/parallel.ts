@@ -9,7 +9,8 @@ import { ramp, rampSteps } from './theme.js';
 
 /*
  * Parallel coordinates: an axis per varying param and one for the chosen metric, a line per job
- * coloured by its metric (brighter is better). Dragging along an axis brushes a range of it; the
+ * coloured by its metric (brighter is better), or in a search of several objectives by its
+ * trial's Pareto rank (the front brightest). Dragging along an axis brushes a range of it; the
  * table and the other charts then show only the jobs within every brush; a click on an axis
  * clears its brush.
  */
@@ -100,12 +101,21 @@ export function drawParallel(figure: HTMLElement, params: readonly ParamAxis[], 
   ctx.lineWidth = 1;
   ctx.globalAlpha = 0.35;
   stroke(hiddenJobs, fadedColor());
-  // Jobs grouped by the step of the ramp their metric puts them on; the better groups drawn later, on top.
+  // Jobs grouped by the step of the ramp their metric (or Pareto rank) puts them on; the better groups drawn later, on top.
   const groups = Array.from({ length: rampSteps + 1 }, () => [] as JobInfo[]);
+  const byRank = model.colourBy === 'rank' && model.ranks.size > 0;
+  const worstRank = byRank ? Math.max(...model.ranks.values()) : 1;
   for (const job of shown) {
-    const place = metricAxis?.at(job);
-    groups[place === undefined ? 0 : 1 + Math.round(goodness(place) * (rampSteps - 1))]!.push(job);
+    const place = byRank
+      ? rankPlace(model.ranks.get(job.name), worstRank)
+      : metricAxis && metricAxis.at(job) !== undefined
+        ? goodness(metricAxis.at(job)!)
+        : undefined;
+    groups[place === undefined ? 0 : 1 + Math.round(place * (rampSteps - 1))]!.push(job);
   }
+  figure.dataset.colour = byRank ? 'rank' : 'metric';
+  // The lines drawn brightest: the front's under the rank, for readers' tools and tests.
+  figure.dataset.brightest = String(groups[rampSteps]!.length);
   ctx.globalAlpha = shown.length > 2000 ? 0.4 : 0.8;
   groups.forEach((group, k) => {
     stroke(group, k === 0 ? fadedColor() : ramp(k - 1));
@@ -113,6 +123,12 @@ export function drawParallel(figure: HTMLElement, params: readonly ParamAxis[], 
   ctx.globalAlpha = 1;
   figure.dataset.lines = String(shown.length);
   for (const axis of axes) plot.svg.appendChild(axisNodes(axis, axis === metricAxis));
+}
+
+/** 1 for the front, 0 for the worst rank, evenly between; undefined for a job with no rank. */
+function rankPlace(rank: number | undefined, worst: number): number | undefined {
+  if (rank === undefined) return undefined;
+  return worst === 1 ? 1 : 1 - (rank - 1) / (worst - 1);
 }
 
 /** 0 for the worst place on the metric's axis, 1 for the best, by the goal. */

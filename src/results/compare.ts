@@ -2,9 +2,8 @@ import type { JobStatus, JsonValue } from '../batch/types.js';
 import { HyperctlError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics-line.js';
 import { closestName } from '../text/closest-names.js';
-import { trialOfJob } from '../search/trial-names.js';
+import { paretoRanksOf } from './job-ranks.js';
 import type { Objective } from './objective.js';
-import { paretoRanks } from './pareto.js';
 
 /** A job as a comparison sees it. */
 export interface ComparedJob {
@@ -58,34 +57,6 @@ const builtins = ['name', 'status', 'duration'] as const;
 function builtinsOf(jobs: readonly ComparedJob[], ranked: boolean): readonly string[] {
   const own = ranked ? ['name', 'status', 'rank', 'duration'] : builtins;
   return jobs.some((job) => job.batch !== undefined) ? ['batch', ...own] : own;
-}
-
-/**
- * Each job with its trial's Pareto rank over `objectives`: a trial's values are the means over its
- * jobs (those of one batch whose names share the trial's), ranked when every job succeeded with a
- * number for each objective, as a search judges its trials; others get no rank.
- */
-export function withParetoRanks(jobs: readonly ComparedJob[], objectives: readonly Objective[]): ComparedJob[] {
-  const trials = new Map<string, { sums: number[]; count: number; ok: boolean }>();
-  const keyOf = (job: ComparedJob) => `${job.batch ?? ''}\u0000${trialOfJob(job.name)}`;
-  for (const job of jobs) {
-    const key = keyOf(job);
-    const trial = trials.get(key) ?? { sums: objectives.map(() => 0), count: 0, ok: true };
-    trials.set(key, trial);
-    trial.count++;
-    objectives.forEach(({ metric }, i) => {
-      const value = job.metrics?.[metric];
-      if (job.status !== 'succeed' || typeof value !== 'number' || !Number.isFinite(value)) trial.ok = false;
-      else trial.sums[i]! += value;
-    });
-  }
-  const valued = [...trials].filter(([, trial]) => trial.ok);
-  const ranks = paretoRanks(valued.map(([, { sums, count }]) => sums.map((sum, i) => (objectives[i]!.goal === 'min' ? sum / count : -sum / count))));
-  const rankOf = new Map(valued.map(([key], i) => [key, ranks[i]!]));
-  return jobs.map((job) => {
-    const rank = rankOf.get(keyOf(job));
-    return rank === undefined ? job : { ...job, rank };
-  });
 }
 
 /** Parses `status=succeed,accuracy>0.8`. */
@@ -221,6 +192,15 @@ export function comparisonOrder(
   return { ...(options.sort !== undefined ? { sort: options.sort } : {}), desc: options.desc ?? false };
 }
 
+/** Each job with its trial's Pareto rank (see {@link paretoRanksOf}), where it has one. */
+function withRanks(jobs: readonly ComparedJob[], objectives: readonly Objective[]): ComparedJob[] {
+  const ranks = paretoRanksOf(jobs, objectives);
+  return jobs.map((job) => {
+    const rank = ranks.get(job);
+    return rank === undefined ? job : { ...job, rank };
+  });
+}
+
 function isSeveral(objective: Objective | readonly Objective[] | undefined): objective is readonly Objective[] {
   return Array.isArray(objective);
 }
@@ -241,7 +221,7 @@ export function compareJobs(
 ): Comparison {
   const { paramKeys, metricKeys, constants, varying } = shape;
   // Ranks are of the whole batch, before any filter: a trial's rank does not change with what is shown.
-  const jobs = isSeveral(objective) ? withParetoRanks(given, objective) : given;
+  const jobs = isSeveral(objective) ? withRanks(given, objective) : given;
   const builtinKeys = builtinsOf(jobs, isSeveral(objective));
   const known = new Set<string>([...builtinKeys, ...paramKeys, ...metricKeys]);
   for (const key of [options.sort, ...(options.columns ?? []), ...(options.where ?? []).map((c) => c.key)]) {

@@ -155,17 +155,17 @@ export function greatestVolumeSubset(losses: readonly (readonly number[])[], k: 
  * costs the front's size, not the number offered. Equal vectors are both kept (neither dominates).
  */
 export class ParetoFront<T> {
-  #members: { readonly item: T; readonly loss: readonly number[] }[] = [];
+  #members: { readonly item: T; readonly loss: readonly number[]; readonly order: number }[] = [];
 
-  /** Takes `item` in when nothing kept dominates it, dropping those it dominates. */
-  offer(item: T, loss: readonly number[]): void {
+  /** Takes `item` in when nothing kept dominates it, dropping those it dominates; `order` places it among the items. */
+  offer(item: T, loss: readonly number[], order: number): void {
     if (this.#members.some((member) => dominates(member.loss, loss))) return;
     this.#members = this.#members.filter((member) => !dominates(loss, member.loss));
-    this.#members.push({ item, loss });
+    this.#members.push({ item, loss, order });
   }
 
-  /** The front's items, in the order they were offered. */
+  /** The front's items by their order, whatever order they were offered in. */
   items(): T[] {
-    return this.#members.map(({ item }) => item);
+    return [...this.#members].sort((a, b) => a.order - b.order).map(({ item }) => item);
   }
 }

@@ -5,6 +5,7 @@ import { HyperctlError } from '../errors.js';
 import { givenTrial, sampledKeys } from '../search/space-values.js';
 import { withoutControlCharacters } from '../text/control-characters.js';
 import type { JsonValue } from '../batch/types.js';
+import { jobNameFromParams } from '../batch/names.js';
 import { trialJobName } from '../search/trial-names.js';
 import { type Proposal, proposeTrial, type TrialView, valued } from '../search/propose.js';
 import type { SearchStop } from './search-stop.js';
@@ -204,7 +205,7 @@ export class SearchDriver {
     const losses = values && lossesOf(values, objectives);
     if (this.#keepsViews) this.#views[trial.n - 1] = { point: trial.point, params: trial.params, loss: losses ?? Number.POSITIVE_INFINITY };
     this.#watchMetric(trial);
-    if (values) this.#front!.offer(frontTrial(trial, values, objectives), losses!);
+    if (values) this.#front!.offer(frontTrial(trial, values, objectives), losses!, trial.n);
     return true;
   }
 
@@ -291,7 +292,7 @@ export class SearchDriver {
       seed ?? (this.#sampler ? await this.#askSampler(n, views) : (proposeTrial(this.space, this.search, n, views) ?? ({ kind: 'exhausted' } as const)));
     if ('kind' in proposal) return proposal;
     const jobs = this.#combos.map((combo) => ({
-      name: trialJobName(n, combo),
+      name: trialJobName(n, Object.keys(combo).length === 0 ? undefined : jobNameFromParams(combo)),
       params: this.search.algorithm === 'grid' ? proposal.params : jobParams(this.space, proposal.params, combo),
     }));
     const seeded = seed ? { seeded: seed.seeded } : {};

@@ -67,7 +67,7 @@ export function normalizeSearch(
     // Every placeholder must be one a trial can fill: checked on one sample, before anything runs.
     const one = sample(space, () => 0);
     const params = algorithm === 'grid' ? (gridCombination(space, 0) ?? {}) : jobParams(space, one.params, gridCombination(space, 0)!);
-    const expanded = expandCommand(input.execution.command, { params, job: trialJobName(1, {}), batch: 'batch' });
+    const expanded = expandCommand(input.execution.command, { params, job: trialJobName(1), batch: 'batch' });
     if ('unknown' in expanded) {
       issues.push(`execution.command: unknown placeholder {${expanded.unknown}} (a trial has ${placeholderNames(params)}; {{ and }} are literal braces)`);
     }

@@ -111,7 +111,7 @@ function frontOfTrials(state: BatchState, objectives: readonly SearchObjective[]
   const front = new ParetoFront<FrontTrial>();
   for (const trial of state.trials()) {
     const { values } = trialValues(state, trial, objectives);
-    if (values) front.offer(frontTrial(trial, values, objectives), lossesOf(values, objectives));
+    if (values) front.offer(frontTrial(trial, values, objectives), lossesOf(values, objectives), trial.n);
   }
   return front.items();
 }

@@ -36,6 +36,111 @@ function trials(root: string, batch = 'branin'): { n: number; params: unknown }[
   return readJournal(join(root, batch, 'journal.jsonl')).flatMap((r) => (r.e === 'trial' ? [{ n: r.n, params: r.params }] : []));
 }
 
+/** A search of two objectives: a (down) and b (up), from x and y; awk keeps it free of Python. */
+function twoObjectivesConfig(dir: string): string {
+  const path = join(dir, 'two-objectives.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      name: 'two',
+      params: { x: { uniform: [0, 1] }, y: { uniform: [0, 1] }, k: { choice: ['p', 'q'] } },
+      execution: { command: `awk -v x={x} -v y={y} 'BEGIN { printf "hyperctl:metrics {\\"a\\": %.9f, \\"b\\": %.9f}\\n", x + y * y, y - x * x }'` },
+      search: {
+        metrics: [
+          { name: 'a', goal: 'min' },
+          { name: 'b', goal: 'max' },
+        ],
+        max_trials: 20,
+        startup_trials: 5,
+        seed: 4,
+      },
+    }),
+  );
+  return path;
+}
+
+describe('hyperctl run on a search of several objectives', () => {
+  it('runs the multi-objective example: its front in the summary, batch best, --json and show; compare ranks by it', async ({ skip }) => {
+    if (noPython) skip(noPython);
+    const root = tempDir();
+    const dir = exampleCopy('multi-objective');
+    const { code, stdout, stderr } = await runCli(['run', join(dir, 'search.yml'), '--batches-data-dir', root, '--port', '0']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(
+      /search \(tpe\): 24 trials; stopped: max_trials reached \(24\)\nPareto front: \d+ trials? no other beats in every one of error \(min\), latency_ms \(min\)/,
+    );
+    const best = JSON.parse((await runCli(['batch', 'best', 'multi-objective-example', '--json', '--batches-data-dir', root])).stdout) as {
+      objectives: unknown;
+      front: { trial: number; values: { error: number; latency_ms: number } }[];
+    };
+    expect(best.objectives).toEqual([
+      { metric: 'error', goal: 'min' },
+      { metric: 'latency_ms', goal: 'min' },
+    ]);
+    // Exactly the succeeded trials no other beats in both, by every pair.
+    const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'multi-objective-example', '--json', '--batches-data-dir', root])).stdout) as {
+      name: string;
+      status: string;
+      metrics: { error: number; latency_ms: number };
+    }[];
+    const done = jobs.filter((j) => j.status === 'succeed');
+    const beaten = (j: (typeof done)[number]) =>
+      done.some(
+        (o) =>
+          o.metrics.error <= j.metrics.error &&
+          o.metrics.latency_ms <= j.metrics.latency_ms &&
+          (o.metrics.error < j.metrics.error || o.metrics.latency_ms < j.metrics.latency_ms),
+      );
+    expect(best.front.map((t) => `trial-${String(t.trial).padStart(4, '0')}`)).toEqual(done.filter((j) => !beaten(j)).map((j) => j.name));
+    // Pruned on error, as the config names: pruned trials are on no front.
+    expect(jobs.some((j) => j.status === 'pruned')).toBe(true);
+    const text = (await runCli(['batch', 'best', 'multi-objective-example', '--batches-data-dir', root])).stdout;
+    expect(text.split('\n')[0]).toBe(
+      `Pareto front: ${best.front.length} trials no other beats in every one of error (min), latency_ms (min); by error, best first`,
+    );
+    const show = (await runCli(['batch', 'show', 'multi-objective-example', '--batches-data-dir', root])).stdout;
+    expect(show).toContain(`search:   tpe, 24/24 trials; Pareto front: ${best.front.length} trials over error (min), latency_ms (min)`);
+    const compared = JSON.parse((await runCli(['batch', 'compare', 'multi-objective-example', '--json', '--batches-data-dir', root])).stdout) as {
+      name: string;
+      rank?: number;
+    }[];
+    expect(
+      compared
+        .filter((row) => row.rank === 1)
+        .map((row) => row.name)
+        .sort(),
+    ).toEqual(done.filter((j) => !beaten(j)).map((j) => j.name));
+    expect(compared.slice(best.front.length).every((row) => row.rank === undefined || row.rank > 1)).toBe(true);
+    const one = JSON.parse((await runCli(['batch', 'best', 'multi-objective-example', '--metric', 'latency_ms', '--json', '--batches-data-dir', root])).stdout);
+    expect(one).toMatchObject({ metric: 'latency_ms', goal: 'min', goalFrom: 'search', value: Math.min(...done.map((j) => j.metrics.latency_ms)) });
+  });
+
+  it('resumed after kill -9 at random instants, proposes exactly the params of an uninterrupted run, in the same order', async () => {
+    const dir = tempDir();
+    const config = twoObjectivesConfig(dir);
+    const whole = tempDir();
+    expect((await runCli(['run', ...quickRun, config, '--batches-data-dir', whole])).code).toBe(0);
+    const expected = trials(whole, 'two');
+    expect(expected.map((t) => t.n)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+
+    const { seed, next } = seededRandom();
+    const cut = tempDir();
+    for (let kill = 0; kill < 6; kill++) {
+      const run = startCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
+      await new Promise((resolve) => setTimeout(resolve, 150 + next() * 900));
+      run.child.kill('SIGKILL');
+      await run.done;
+    }
+    const last = await runCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
+    expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0);
+    expect(trials(cut, 'two'), `HYPERCTL_FAULT_SEED=${seed}`).toEqual(expected);
+    const fronts = await Promise.all(
+      [whole, cut].map(async (root) => JSON.parse((await runCli(['batch', 'best', 'two', '--json', '--batches-data-dir', root])).stdout)),
+    );
+    expect(fronts[1]).toEqual(fronts[0]);
+  });
+});
+
 describe('hyperctl run on a search', () => {
   it('runs the search example: TPE over a mixed space, trials ranked by compare and best', async ({ skip }) => {
     if (noPython) skip(noPython);

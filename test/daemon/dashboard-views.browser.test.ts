@@ -226,6 +226,64 @@ describe('the dashboard views, in a real browser', () => {
     await close();
   });
 
+  it('draws a search of several objectives as its front on two chosen objectives, the same trials batch best names, and colours lines by Pareto rank', async ({
+    skip,
+  }) => {
+    const { browser } = chrome;
+    if (!browser) return skip(chrome.skipReason ?? 'no browser');
+    const root = tempDir();
+    // Three objectives: a and c down, b up; each trial trades them through x, y and z.
+    const command = `awk -v x={x} -v y={y} -v z={z} 'BEGIN { printf "hyperctl:metrics {\\"a\\": %.6f, \\"b\\": %.6f, \\"c\\": %.6f}\\n", x + z / 4, y - x * x, (1 - y) * (1 - z) }'`;
+    writeFileSync(
+      join(root, 'pareto.json'),
+      JSON.stringify({
+        name: 'tradeoff',
+        params: { x: { uniform: [0, 1] }, y: { uniform: [0, 1] }, z: { uniform: [0, 1] } },
+        execution: { command },
+        search: {
+          metrics: [
+            { name: 'a', goal: 'min' },
+            { name: 'b', goal: 'max' },
+            { name: 'c', goal: 'min' },
+          ],
+          max_trials: 40,
+          startup_trials: 10,
+          seed: 2,
+        },
+        daemon: { port: 0, exit_on_finish: true },
+      }),
+    );
+    expect((await runCli(['run', '-c', join(root, 'pareto.json'), '-p', '4', '--batches-data-dir', root])).code).toBe(0);
+    const best = JSON.parse((await runCli(['batch', 'best', 'tradeoff', '--json', '--batches-data-dir', root])).stdout) as { front: { jobs: string[] }[] };
+    const front = best.front.flatMap((t) => t.jobs).sort();
+    const { page, close } = await openServed(browser, root, 'tradeoff', { viewport: { width: 1280, height: 900 } });
+    await expect.poll(() => page.locator('#front').getAttribute('data-front')).toBe(front.join(','));
+    expect(await page.locator('#front-section').isVisible()).toBe(true);
+    expect(Number(await page.locator('#front').getAttribute('data-dominated'))).toBe(40 - front.length);
+    expect([await page.locator('#front-x').inputValue(), await page.locator('#front-y').inputValue()]).toEqual(['a', 'b']);
+    // Each objective charted by its own goal, never by a guess from its name.
+    expect([await page.locator('#metric').inputValue(), await page.locator('#goal').inputValue()]).toEqual(['a', 'min']);
+    await page.locator('#metric').selectOption('b');
+    await expect.poll(() => page.locator('#goal').inputValue()).toBe('max');
+    expect(await page.locator('#front .axis.x .title').textContent()).toBe('a');
+    // Another pair of objectives: the same front, drawn on them.
+    await page.locator('#front-y').selectOption('c');
+    await expect.poll(() => page.locator('#front .axis.y .title').textContent()).toBe('c');
+    expect(await page.locator('#front').getAttribute('data-front')).toBe(front.join(','));
+    // A front trial under the pointer is named as one.
+    const first = (await jobsOf(page)).find((job) => job.name === front[0])!;
+    const at = await pixelOf(page, 'front', first.metrics!.a!, first.metrics!.c!);
+    await page.mouse.move(at.x, at.y);
+    await expect.poll(() => page.locator('#front .tip').textContent()).toContain(`${front[0]} · on the front`);
+    // Parallel coordinates coloured by rank: the front's lines brightest, until the metric is chosen.
+    expect(await page.locator('#parallel').getAttribute('data-colour')).toBe('rank');
+    expect(await page.locator('#parallel').getAttribute('data-brightest')).toBe(String(front.length));
+    await page.locator('#colour-by').selectOption('metric');
+    await expect.poll(() => page.locator('#parallel').getAttribute('data-colour')).toBe('metric');
+    await screenshot(page, 'dashboard-front.png');
+    await close();
+  });
+
   it('draws another batch of the folder beside this one: its jobs as other marks, its best so far dashed; the API reads no other folder', async ({ skip }) => {
     const { browser } = chrome;
     if (!browser) return skip(chrome.skipReason ?? 'no browser');
