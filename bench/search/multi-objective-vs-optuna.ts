@@ -6,11 +6,9 @@
 // and Optuna's MOTPE is shown both ways too (its default is one param at a time).
 // Usage: npx tsx bench/search/multi-objective-vs-optuna.ts [--seeds 20] [--trials 60]
 import { execFileSync } from 'node:child_process';
-import type { SearchSpec } from '../../src/batch/spec.js';
 import { hypervolume } from '../../src/results/pareto.js';
-import { proposeTrial, type TrialView } from '../../src/search/propose.js';
-import { parseSearchSpace } from '../../src/search/space.js';
 import { ensurePythonModule, python } from './debian-python.js';
+import { type Zdt, zdtSearch } from './zdt.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,45 +17,6 @@ const arg = (name: string, fallback: number) => {
 const seeds = arg('seeds', 20);
 const trials = arg('trials', 60);
 const reference = [1.1, 10];
-const keys = ['x1', 'x2', 'x3', 'x4', 'x5'];
-
-function zdt(problem: string, x: readonly number[]): number[] {
-  const f1 = x[0]!;
-  const g = 1 + (9 * x.slice(1).reduce((a, b) => a + b, 0)) / (x.length - 1);
-  return [f1, g * (problem === 'zdt1' ? 1 - Math.sqrt(f1 / g) : 1 - (f1 / g) ** 2)];
-}
-
-/** One search's trials' objective values, proposed one at a time as a run with one slot would. */
-function ours(problem: string, algorithm: SearchSpec['algorithm'], seed: number, multivariate = false): number[][] {
-  const space = Object.fromEntries(keys.map((k) => [k, { uniform: [0, 1] }]));
-  const { space: parsed } = parseSearchSpace(space);
-  const search: SearchSpec = {
-    algorithm,
-    goal: 'min',
-    objectives: [
-      { metric: 'f1', goal: 'min' },
-      { metric: 'f2', goal: 'min' },
-    ],
-    seed,
-    startupTrials: 10,
-    ...(multivariate ? { multivariate } : {}),
-    space,
-    template: { command: 'true', retries: 0 },
-  };
-  const history: TrialView[] = [];
-  for (let n = 1; n <= trials; n++) {
-    const p = proposeTrial(parsed, search, n, history)!;
-    history.push({
-      point: p.point,
-      params: p.params,
-      loss: zdt(
-        problem,
-        keys.map((k) => p.params[k] as number),
-      ),
-    });
-  }
-  return history.map((t) => t.loss as number[]);
-}
 
 const quartiles = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
@@ -68,7 +27,7 @@ const quartiles = (values: number[]) => {
 ensurePythonModule('optuna', 'python3-optuna');
 const script = new URL('optuna_multi.py', import.meta.url).pathname;
 console.log(`node ${process.version}; ${trials} trials, seeds 1–${seeds}; hypervolume up to (${reference.join(', ')}), median (quartiles)\n`);
-for (const problem of ['zdt1', 'zdt2']) {
+for (const problem of ['zdt1', 'zdt2'] as Zdt[]) {
   const volumes = (runs: number[][][]) => runs.map((run) => hypervolume(run, reference));
   const theirs = (sampler: string) => {
     const started = performance.now();
@@ -83,9 +42,9 @@ for (const problem of ['zdt1', 'zdt2']) {
     return { volumes: volumes(runs), ms: (performance.now() - started) / seeds };
   };
   const rows: [string, { volumes: number[]; ms: number }][] = [
-    ['hyperctl tpe (default: joint)', timed((seed) => ours(problem, 'tpe', seed, true))],
-    ['hyperctl tpe, multivariate: false', timed((seed) => ours(problem, 'tpe', seed))],
-    ['hyperctl random', timed((seed) => ours(problem, 'random', seed))],
+    ['hyperctl tpe (default: joint)', timed((seed) => zdtSearch(problem, 'tpe', seed, trials, true))],
+    ['hyperctl tpe, multivariate: false', timed((seed) => zdtSearch(problem, 'tpe', seed, trials))],
+    ['hyperctl random', timed((seed) => zdtSearch(problem, 'random', seed, trials))],
     ['Optuna NSGA-II', theirs('nsga2')],
     ['Optuna MOTPE', theirs('motpe')],
     ['Optuna MOTPE, multivariate=True', theirs('motpe-joint')],

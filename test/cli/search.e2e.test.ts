@@ -59,6 +59,30 @@ function twoObjectivesConfig(dir: string): string {
   return path;
 }
 
+/**
+ * Runs a search whole in one folder, and in another killed with SIGKILL six times at seeded random
+ * instants, then run to its end; checks that both proposed the same `count` trials, in order.
+ */
+async function killedAndResumed(config: string, batch: string, count: number): Promise<{ whole: string; cut: string }> {
+  const whole = tempDir();
+  expect((await runCli(['run', ...quickRun, config, '--batches-data-dir', whole])).code).toBe(0);
+  const expected = trials(whole, batch);
+  expect(expected.map((t) => t.n)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  const { seed, next } = seededRandom();
+  const cut = tempDir();
+  for (let kill = 0; kill < 6; kill++) {
+    const run = startCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
+    // Somewhere in the first second or so: before, between and during trials.
+    await new Promise((resolve) => setTimeout(resolve, 150 + next() * 900));
+    run.child.kill('SIGKILL');
+    await run.done;
+  }
+  const last = await runCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
+  expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0);
+  expect(trials(cut, batch), `HYPERCTL_FAULT_SEED=${seed}`).toEqual(expected);
+  return { whole, cut };
+}
+
 describe('hyperctl run on a search of several objectives', () => {
   it('runs the multi-objective example: its front in the summary, batch best, --json and show; compare ranks by it', async ({ skip }) => {
     if (noPython) skip(noPython);
@@ -117,23 +141,7 @@ describe('hyperctl run on a search of several objectives', () => {
 
   it('resumed after kill -9 at random instants, proposes exactly the params of an uninterrupted run, in the same order', async () => {
     const dir = tempDir();
-    const config = twoObjectivesConfig(dir);
-    const whole = tempDir();
-    expect((await runCli(['run', ...quickRun, config, '--batches-data-dir', whole])).code).toBe(0);
-    const expected = trials(whole, 'two');
-    expect(expected.map((t) => t.n)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-
-    const { seed, next } = seededRandom();
-    const cut = tempDir();
-    for (let kill = 0; kill < 6; kill++) {
-      const run = startCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
-      await new Promise((resolve) => setTimeout(resolve, 150 + next() * 900));
-      run.child.kill('SIGKILL');
-      await run.done;
-    }
-    const last = await runCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
-    expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0);
-    expect(trials(cut, 'two'), `HYPERCTL_FAULT_SEED=${seed}`).toEqual(expected);
+    const { whole, cut } = await killedAndResumed(twoObjectivesConfig(dir), 'two', 20);
     const fronts = await Promise.all(
       [whole, cut].map(async (root) => JSON.parse((await runCli(['batch', 'best', 'two', '--json', '--batches-data-dir', root])).stdout)),
     );
@@ -174,23 +182,7 @@ describe('hyperctl run on a search', () => {
   it('resumed after kill -9 at random instants, proposes exactly the params of an uninterrupted run, in the same order', async () => {
     const dir = tempDir();
     const config = searchConfig(dir, {});
-    const whole = tempDir();
-    expect((await runCli(['run', ...quickRun, config, '--batches-data-dir', whole])).code).toBe(0);
-    const expected = trials(whole);
-    expect(expected.map((t) => t.n)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
-
-    const { seed, next } = seededRandom();
-    const cut = tempDir();
-    for (let kill = 0; kill < 6; kill++) {
-      const run = startCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
-      // Somewhere in the first second or so: before, between and during trials.
-      await new Promise((resolve) => setTimeout(resolve, 150 + next() * 900));
-      run.child.kill('SIGKILL');
-      await run.done;
-    }
-    const last = await runCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
-    expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0);
-    expect(trials(cut), `HYPERCTL_FAULT_SEED=${seed}`).toEqual(expected);
+    const { cut } = await killedAndResumed(config, 'branin', 24);
     // Run again, it has nothing left to do.
     const again = await runCli(['run', ...quickRun, config, '--batches-data-dir', cut]);
     expect(again.stdout).toContain('batch branin: 24 jobs, 24 already succeeded, 0 to run');

@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isHyperctlError, openBatch, runBatch, type SearchConfig } from '../../src/index.js';
 import { dominates, hypervolume } from '../../src/results/pareto.js';
-import type { SearchSpec } from '../../src/batch/spec.js';
-import { proposeTrial, type TrialView } from '../../src/search/propose.js';
-import { parseSearchSpace } from '../../src/search/space.js';
+import { zdtSearch } from '../../bench/search/zdt.js';
 import { tempDir as tempRoot } from '../helpers/tmp.js';
 
 /** A search of x and y whose trials report a = x (minimised) and b = y (maximised), and c on even trials only. */
@@ -137,45 +135,13 @@ for line in sys.stdin:
   });
 });
 
-/** ZDT1 (Zitzler, Deb and Thiele, 2000): both objectives minimised, the front at x2..x5 = 0, f2 = 1 − √f1. */
-function zdt1(x: readonly number[]): [number, number] {
-  const f1 = x[0]!;
-  const g = 1 + (9 * x.slice(1).reduce((a, b) => a + b, 0)) / (x.length - 1);
-  return [f1, g * (1 - Math.sqrt(f1 / g))];
-}
-
-function zdt1Volume(algorithm: SearchSpec['algorithm'], seed: number, trials: number): number {
-  const space = Object.fromEntries(['x1', 'x2', 'x3', 'x4', 'x5'].map((k) => [k, { uniform: [0, 1] }]));
-  const { space: parsed } = parseSearchSpace(space);
-  const search: SearchSpec = {
-    algorithm,
-    goal: 'min',
-    objectives: [
-      { metric: 'f1', goal: 'min' },
-      { metric: 'f2', goal: 'min' },
-    ],
-    seed,
-    startupTrials: 10,
-    space,
-    template: { command: 'true', retries: 0 },
-  };
-  const history: TrialView[] = [];
-  for (let n = 1; n <= trials; n++) {
-    const p = proposeTrial(parsed, search, n, history)!;
-    history.push({ point: p.point, params: p.params, loss: zdt1(['x1', 'x2', 'x3', 'x4', 'x5'].map((k) => p.params[k] as number)) });
-  }
-  return hypervolume(
-    history.map((t) => t.loss as number[]),
-    [1.1, 10],
-  );
-}
-
 describe('multi-objective TPE', () => {
   it('covers more of ZDT1 than random draws in 60 trials, over ten seeds', () => {
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const seeds = Array.from({ length: 10 }, (_, i) => i + 1);
-    const tpe = median(seeds.map((seed) => zdt1Volume('tpe', seed, 60)));
-    const random = median(seeds.map((seed) => zdt1Volume('random', seed, 60)));
+    const volume = (algorithm: 'tpe' | 'random', seed: number) => hypervolume(zdtSearch('zdt1', algorithm, seed, 60), [1.1, 10]);
+    const tpe = median(seeds.map((seed) => volume('tpe', seed)));
+    const random = median(seeds.map((seed) => volume('random', seed)));
     expect(tpe).toBeGreaterThan(random + 0.3);
   });
 });
