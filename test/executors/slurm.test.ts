@@ -94,6 +94,33 @@ describe('the Slurm backend on a real Slurm', () => {
     expect(result.search).toMatchObject({ trials: 3, goal: 'max', best: { value: Math.max(...result.jobs.map((j) => j.params.x as number)) } });
   });
 
+  it('runs a search of several objectives: its front from the trials Slurm ran', async ({ skip }) => {
+    if (skipReason) return skip(skipReason);
+    const root = tempDir();
+    const result = await runBatch(
+      {
+        name: 'slurm-pareto',
+        params: { x: { uniform: [0, 1], step: 0.1 } },
+        execution: { command: `echo "hyperctl:metrics {\\"score\\": {x}, \\"size\\": {x}}"` },
+        search: {
+          algorithm: 'random',
+          metrics: [
+            { name: 'score', goal: 'max' },
+            { name: 'size', goal: 'min' },
+          ],
+          max_trials: 3,
+          seed: 2,
+        },
+        backend: { type: 'slurm', conf: { poll_interval: 0.2, parallelism: 1 } },
+      },
+      { batchesDataDir: root },
+    );
+    expect(result.status).toBe('succeed');
+    expect(result.jobs.every((j) => j.host === 'slurm')).toBe(true);
+    // A higher score costs as much more size: every trial is on the front.
+    expect(result.search!.front!.map((t) => t.trial)).toEqual([1, 2, 3]);
+  });
+
   it('stops a losing job early by either rule: Slurm cancels it and it is recorded pruned', async ({ skip }) => {
     if (skipReason) return skip(skipReason);
     const root = tempDir();

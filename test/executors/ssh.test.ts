@@ -124,6 +124,35 @@ describe('the remote backend on a real sshd', () => {
     expect(result.search!.best!.value).toBe(Math.min(...result.jobs.map((j) => j.params.x as number)));
   });
 
+  it('runs a search of several objectives on the machine: its front from what the trials printed there', async ({ skip }) => {
+    if (skipReason) skip(skipReason);
+    const root = tempDir();
+    const { backend } = remoteBatch('unused', []);
+    // Cost rises as loss falls: every trial (each of another x) is on the front.
+    const result = await runBatch(
+      {
+        name: 'ssh-pareto',
+        params: { x: { int: [0, 4] } },
+        execution: { command: `echo "hyperctl:metrics {\\"loss\\": {x}, \\"cost\\": $((10 - {x}))}"` },
+        search: {
+          algorithm: 'tpe',
+          metrics: [
+            { name: 'loss', goal: 'min' },
+            { name: 'cost', goal: 'min' },
+          ],
+          max_trials: 4,
+          startup_trials: 2,
+          seed: 9,
+        },
+        backend,
+      },
+      { batchesDataDir: root },
+    );
+    expect(result.status).toBe('succeed');
+    expect(result.jobs.every((j) => j.host === '127.0.0.1')).toBe(true);
+    expect(result.search!.front!.map((t) => t.values)).toEqual(result.jobs.map((j) => ({ loss: j.params.x, cost: 10 - (j.params.x as number) })));
+  });
+
   it('stops a losing job on the machine early by either rule, from the metrics it prints, and records it pruned', async ({ skip }) => {
     if (skipReason) skip(skipReason);
     const root = tempDir();
