@@ -3,7 +3,7 @@ import { generateBatch, type JobTemplate, parseTemplate } from '../batch/generat
 import { normalizeBatch } from '../batch/normalize.js';
 import { normalizeSearch } from '../search/normalize-search.js';
 import { batchSchema, searchTemplateSchema } from '../batch/schema.js';
-import type { BatchSpec } from '../batch/spec.js';
+import type { BatchSpec, SearchSpec } from '../batch/spec.js';
 import { fromHypernets, inWrittenTerms } from '../batch/hypernets-read.js';
 import { invalid, parseWith } from '../batch/validate.js';
 import { resolveBatchesDataDir } from '../paths.js';
@@ -86,9 +86,15 @@ function checkJobsKept(spec: BatchSpec, previous: BatchSpec | undefined): void {
   );
 }
 
+/** A search's objectives as a change names them: `loss min, latency_ms min`, or `none`. */
+function objectivesText(search: SearchSpec): string {
+  return search.objectives?.map((o) => `${o.metric} ${o.goal}`).join(', ') ?? 'none';
+}
+
 /**
  * A search run again must search the same way, or its trials so far mean something else: a changed
- * space, algorithm, seed, metric or goal is an error, unless the caller asks to continue anyway.
+ * space, algorithm, seed, metric, goal, objectives or joint modelling is an error, unless the
+ * caller asks to continue anyway.
  */
 function checkSearchUnchanged(spec: BatchSpec, previous: BatchSpec | undefined, continueAnyway: boolean): void {
   const before = previous?.search;
@@ -100,6 +106,8 @@ function checkSearchUnchanged(spec: BatchSpec, previous: BatchSpec | undefined, 
     before.seed !== now.seed ? `search.seed (${before.seed} → ${now.seed})` : undefined,
     before.metric !== now.metric ? `search.metric (${before.metric ?? 'none'} → ${now.metric ?? 'none'})` : undefined,
     before.goal !== now.goal ? `search.goal (${before.goal} → ${now.goal})` : undefined,
+    objectivesText(before) !== objectivesText(now) ? `search.metrics (${objectivesText(before)} → ${objectivesText(now)})` : undefined,
+    Boolean(before.multivariate) !== Boolean(now.multivariate) ? `search.multivariate (${Boolean(before.multivariate)} → ${Boolean(now.multivariate)})` : undefined,
   ].filter((c) => c !== undefined);
   if (changed.length > 0)
     throw new HyperctlError(

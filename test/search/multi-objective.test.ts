@@ -104,6 +104,24 @@ describe('a search of several objectives', () => {
     expect(existsSync(join(root, 'pareto'))).toBe(false);
   });
 
+  it('refuses to resume with other objectives, or modelled otherwise, unless asked to continue', async () => {
+    const root = tempRoot();
+    const base = twoObjectives();
+    const budget = (search: Record<string, unknown>) => ({ ...base, search: { ...base.search, max_trials: 4, ...search } }) as SearchConfig;
+    expect((await runBatch(budget({}), { batchesDataDir: root })).status).toBe('succeed');
+    const flipped = budget({
+      metrics: [
+        { name: 'a', goal: 'min' },
+        { name: 'b', goal: 'min' },
+      ],
+      multivariate: false,
+    });
+    const refused = await runBatch(flipped, { batchesDataDir: root }).catch((e: unknown) => e);
+    expect(isHyperctlError(refused) && refused.code).toBe('E_SEARCH_CHANGED');
+    expect(isHyperctlError(refused) && refused.message).toContain('search.metrics (a min, b max → a min, b min), search.multivariate (true → false) changed');
+    expect((await runBatch(flipped, { batchesDataDir: root, continueSearch: true })).status).toBe('succeed');
+  });
+
   it('tells a sampler of its own every objective of every trial', async () => {
     const root = tempRoot();
     // A sampler that answers x = y = 0.5 and writes each message it gets to a file.
