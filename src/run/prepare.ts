@@ -107,7 +107,9 @@ function checkSearchUnchanged(spec: BatchSpec, previous: BatchSpec | undefined, 
     before.metric !== now.metric ? `search.metric (${before.metric ?? 'none'} → ${now.metric ?? 'none'})` : undefined,
     before.goal !== now.goal ? `search.goal (${before.goal} → ${now.goal})` : undefined,
     objectivesText(before) !== objectivesText(now) ? `search.metrics (${objectivesText(before)} → ${objectivesText(now)})` : undefined,
-    Boolean(before.multivariate) !== Boolean(now.multivariate) ? `search.multivariate (${Boolean(before.multivariate)} → ${Boolean(now.multivariate)})` : undefined,
+    Boolean(before.multivariate) !== Boolean(now.multivariate)
+      ? `search.multivariate (${Boolean(before.multivariate)} → ${Boolean(now.multivariate)})`
+      : undefined,
   ].filter((c) => c !== undefined);
   if (changed.length > 0)
     throw new HyperctlError(
