@@ -72,10 +72,13 @@ function render(): void {
   const params = varyingParams(values);
   const metrics = metricKeys();
   chooseMetric(metrics);
-  model.columns = ['name', 'status', 'host', 'duration', ...params, ...metrics];
+  const all = [...model.jobs.values()];
+  const objectives = model.batch?.search?.objectives;
+  // Ranked over every job, as `batch compare` ranks them, whatever the filters show.
+  model.ranks = objectives ? new Map([...paretoRanksOf(all, objectives)].map(([job, rank]) => [job.name, rank])) : new Map();
+  model.columns = ['name', 'status', ...(objectives ? ['rank'] : []), 'host', 'duration', ...params, ...metrics];
   byId('shared').textContent = sharedParams(values);
   renderColumnChooser();
-  const all = [...model.jobs.values()];
   const rows = all.filter(visible).sort(compare);
   table.show(
     rows,
@@ -101,17 +104,12 @@ function renderColumnChooser(): void {
   );
 }
 
-/** In a search of several objectives: each job's Pareto rank, and the front drawn on the two objectives chosen. */
-function renderFront(all: readonly JobInfo[], rows: readonly JobInfo[]): void {
+/** In a search of several objectives: the front drawn on the two objectives chosen. */
+function renderFront(rows: readonly JobInfo[]): void {
   const objectives = model.batch?.search?.objectives;
   byId('front-section').hidden = !objectives;
   byId('colour-by-label').hidden = !objectives;
-  if (!objectives) {
-    model.ranks = new Map();
-    return;
-  }
-  // Ranked over every job, as `batch compare` ranks them, whatever the filters show.
-  model.ranks = new Map([...paretoRanksOf(all, objectives)].map(([job, rank]) => [job.name, rank]));
+  if (!objectives) return;
   model.colourBy = byId<HTMLSelectElement>('colour-by').value === 'metric' ? 'metric' : 'rank';
   const names = objectives.map((o) => o.metric);
   const [xSelect, ySelect] = [byId<HTMLSelectElement>('front-x'), byId<HTMLSelectElement>('front-y')];
@@ -121,7 +119,7 @@ function renderFront(all: readonly JobInfo[], rows: readonly JobInfo[]): void {
 }
 
 function renderCharts(params: readonly string[], all: readonly JobInfo[], rows: readonly JobInfo[]): void {
-  renderFront(all, rows);
+  renderFront(rows);
   const axes = paramAxes(params);
   drawParallel(byId('parallel'), axes, all, render);
   const paramSelect = byId<HTMLSelectElement>('param');
@@ -367,9 +365,10 @@ const feed = followFeed('api/v1/events', {
     if (first && model.batch?.search) byId<HTMLSelectElement>('curve-mode').value = 'best';
     // The batches to draw beside this one: an extra, so the page works without them.
     if (first) loadOtherBatches().catch(() => undefined);
-    // Ranked as `batch compare` ranks it: by the batch's objective, best first, until the reader sorts.
+    // Ranked as `batch compare` ranks it: by the batch's objective, best first (several: by Pareto rank), until the reader sorts.
     const objective = model.batch?.objective;
     if (first && objective) [model.sortKey, model.sortDesc] = [objective.metric, objective.goal === 'max'];
+    if (first && model.batch?.search?.objectives) [model.sortKey, model.sortDesc] = ['rank', false];
   },
   loaded: () => {
     render();

@@ -101,10 +101,11 @@ export function metricKeys(): string[] {
   return [...keys];
 }
 
-/** A column's value for a job: its name, status, host or duration, a metric, or a param. */
+/** A column's value for a job: its name, status, host or duration, its Pareto rank, a metric, or a param. */
 export function fieldOf(job: JobInfo, key: string): unknown {
   if (key === 'name' || key === 'status' || key === 'host') return job[key];
   if (key === 'duration') return job.durationMs;
+  if (key === 'rank') return model.ranks.get(job.name);
   if (job.metrics && key in job.metrics) return job.metrics[key];
   return job.params[key];
 }

@@ -259,6 +259,10 @@ describe('the dashboard views, in a real browser', () => {
     const { page, close } = await openServed(browser, root, 'tradeoff', { viewport: { width: 1280, height: 900 } });
     await expect.poll(() => page.locator('#front').getAttribute('data-front')).toBe(front.join(','));
     expect(await page.locator('#front-section').isVisible()).toBe(true);
+    // The table ranks as batch compare does: the front first, in batch order, then rank by rank.
+    const compared = JSON.parse((await runCli(['batch', 'compare', 'tradeoff', '--json', '--batches-data-dir', root])).stdout) as { name: string }[];
+    expect((await rowNames(page)).slice(0, 10)).toEqual(compared.slice(0, 10).map((row) => row.name));
+    expect(await page.locator('#jobs th[data-key="rank"]').textContent()).toBe('rank ▲');
     expect(Number(await page.locator('#front').getAttribute('data-dominated'))).toBe(40 - front.length);
     expect([await page.locator('#front-x').inputValue(), await page.locator('#front-y').inputValue()]).toEqual(['a', 'b']);
     // Each objective charted by its own goal, never by a guess from its name.
