@@ -17,6 +17,7 @@ describe('the public API', () => {
       'createDaemonClient',
       'defineBatch',
       'defineSearch',
+      'frontAcrossBatches',
       'generateBatch',
       'generateBatchFile',
       'generateJobs',

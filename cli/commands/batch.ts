@@ -1,6 +1,16 @@
 import { defineCommand } from 'citty';
 import { dirname, resolve } from 'node:path';
-import { bestAcrossBatches, compareBatches, generateJobs, HyperctlError, listBatches, loadConfigFile, maxAddedJobs, parseWhere } from '../../src/index.js';
+import {
+  bestAcrossBatches,
+  compareBatches,
+  frontAcrossBatches,
+  generateJobs,
+  HyperctlError,
+  listBatches,
+  loadConfigFile,
+  maxAddedJobs,
+  parseWhere,
+} from '../../src/index.js';
 import { repeatedFlag, sweepTemplate } from '../param-sweep.js';
 import { integerFlag } from '../args.js';
 import type { CommandData } from '../command-data.js';
@@ -240,8 +250,13 @@ const best = defineCommand({
     if (args.min && args.max) throw new HyperctlError('E_USAGE', 'choose one of --min and --max');
     const goal = args.min ? 'min' : args.max ? 'max' : undefined;
     const names = batchNames(args);
-    // A search of several objectives has a front for its best, unless one metric is asked for.
-    const front = names.length === 1 && args.metric === undefined && !goal ? await batchFrom(args, args.name).front() : undefined;
+    // A search of several objectives has a front for its best (of several: the front across them), unless one metric is asked for.
+    const front =
+      args.metric !== undefined || goal
+        ? undefined
+        : names.length > 1
+          ? await frontAcrossBatches(names, { batchesDataDir: batchesDataDirFrom(args) })
+          : await batchFrom(args, args.name).front();
     if (front) {
       if (args.json) printJson({ objectives: front.objectives.map(({ metric, goal }) => ({ metric, goal })), front: front.trials });
       else process.stdout.write(renderFront(front.objectives, front.trials));

@@ -19,15 +19,25 @@ export function objectivesText(objectives: readonly { readonly metric: string; r
  * what it is, so that no one reads its first row as the winner. The rows go along the trade-off:
  * by the first objective, best first (`--json` keeps trial order).
  */
-export function renderFront(objectives: readonly { readonly metric: string; readonly goal: 'min' | 'max' }[], front: readonly FrontTrial[]): string {
+export function renderFront(
+  objectives: readonly { readonly metric: string; readonly goal: 'min' | 'max' }[],
+  front: readonly (FrontTrial & { readonly batch?: string })[],
+): string {
   const first = objectives[0]!;
   const head = `Pareto front: ${front.length} trial${front.length === 1 ? '' : 's'} no other beats in every one of ${objectivesText(objectives)}${
     front.length > 1 ? `; by ${first.metric}, best first` : ''
   }\n`;
   if (front.length === 0) return `${head}(no trial has ended with a value of every objective yet)\n`;
   const along = [...front].sort((a, b) => (first.goal === 'min' ? 1 : -1) * (a.values[first.metric]! - b.values[first.metric]!) || a.trial - b.trial);
+  // Of several batches, each trial is named with its batch.
+  const batches = front.some((t) => t.batch !== undefined);
   return `${head}${renderTable(
-    ['TRIAL', ...objectives.map((o) => o.metric.toUpperCase()), 'PARAMS'],
-    along.map((t) => [String(t.trial), ...objectives.map((o) => formatNumber(t.values[o.metric]!)), paramsText(t.params)]),
+    [...(batches ? ['BATCH'] : []), 'TRIAL', ...objectives.map((o) => o.metric.toUpperCase()), 'PARAMS'],
+    along.map((t) => [
+      ...(batches ? [t.batch ?? '-'] : []),
+      String(t.trial),
+      ...objectives.map((o) => formatNumber(t.values[o.metric]!)),
+      paramsText(t.params),
+    ]),
   )}`;
 }

@@ -2,7 +2,9 @@ import { HyperctlError } from '../errors.js';
 import { bestOf, type CompareOptions, type Comparison, compareJobs } from '../results/compare.js';
 import type { Goal, Objective } from '../results/objective.js';
 import type { BatchInfo } from '../wire/protocol.js';
-import { type BatchesOptions, type BestJob, openBatch } from './open-batch.js';
+import { ParetoFront } from '../results/pareto.js';
+import type { FrontTrial } from '../wire/search-progress.js';
+import { type BatchesOptions, type BatchFront, type BestJob, openBatch } from './open-batch.js';
 
 /** The names of batches to line up: at least one, each once. */
 function distinct(names: readonly string[]): readonly string[] {
@@ -88,4 +90,46 @@ export async function bestAcrossBatches(
 
 function describe(batch: string, best: { readonly metric: string; readonly goal: Goal; readonly goalFrom: Objective['from'] }): string {
   return `${batch} ranks ${best.metric} by ${best.goal} (${best.goalFrom === 'guess' ? 'a guess from its name' : best.goalFrom === 'asked' ? 'as asked' : `its ${best.goalFrom}`})`;
+}
+
+/** The front across several batches: their objectives, and each trial of it with its batch. @public */
+export interface FrontAcrossBatches {
+  readonly objectives: BatchFront['objectives'];
+  readonly trials: readonly (FrontTrial & { readonly batch: string })[];
+}
+
+/**
+ * The Pareto front across several searches of the same objectives (metrics and goals, in the
+ * same order): the trials of any of them that no trial of any beats in every objective, each with
+ * its batch, batch by batch in the order named, each in trial order. Undefined when the first is
+ * no search of several objectives; `E_USAGE` when another is not one of the same objectives.
+ * @example
+ * ```ts
+ * const both = await frontAcrossBatches(['sweep-monday', 'sweep-tuesday'])
+ * ```
+ * @public
+ */
+export async function frontAcrossBatches(names: readonly string[], options: BatchesOptions = {}): Promise<FrontAcrossBatches | undefined> {
+  const batches = distinct(names).map((name) => openBatch(name, options));
+  const fronts = await Promise.all(batches.map(async (batch) => ({ batch: batch.name, front: await batch.front() })));
+  const first = fronts[0]!.front;
+  if (!first) return undefined;
+  const named = (front: BatchFront) => front.objectives.map((o) => `${o.metric} ${o.goal}`).join(', ');
+  const other = fronts.find(({ front }) => !front || named(front) !== named(first));
+  if (other)
+    throw new HyperctlError(
+      'E_USAGE',
+      `batch ${other.batch} ${other.front ? `searches ${named(other.front)}` : 'is no search of several objectives'}, batch ${fronts[0]!.batch} ${named(first)}: a front across them needs the same objectives`,
+    );
+  // A trial beaten by none of all batches is on its own batch's front: those are all that need weighing.
+  const across = new ParetoFront<FrontTrial & { readonly batch: string }>();
+  let order = 0;
+  for (const { batch, front } of fronts)
+    for (const trial of front!.trials)
+      across.offer(
+        { ...trial, batch },
+        first.objectives.map((o) => (o.goal === 'min' ? trial.values[o.metric]! : -trial.values[o.metric]!)),
+        order++,
+      );
+  return { objectives: first.objectives, trials: across.items() };
 }

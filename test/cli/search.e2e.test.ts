@@ -139,6 +139,22 @@ describe('hyperctl run on a search of several objectives', () => {
     expect(one).toMatchObject({ metric: 'latency_ms', goal: 'min', goalFrom: 'search', value: Math.min(...done.map((j) => j.metrics.latency_ms)) });
   });
 
+  it('batch best of two such searches prints the front across them, each trial with its batch', async () => {
+    const dir = tempDir();
+    const root = tempDir();
+    const config = twoObjectivesConfig(dir);
+    for (const name of ['two', 'two-again'])
+      expect((await runCli(['run', ...quickRun, config, '--batch-name', name, '--batches-data-dir', root])).code).toBe(0);
+    const text = (await runCli(['batch', 'best', 'two', 'two-again', '--batches-data-dir', root])).stdout;
+    expect(text).toMatch(/^Pareto front: \d+ trials? no other beats in every one of a \(min\), b \(max\)/);
+    expect(text.split('\n')[1]).toMatch(/^BATCH +TRIAL +A +B +PARAMS$/);
+    const json = JSON.parse((await runCli(['batch', 'best', 'two', 'two-again', '--json', '--batches-data-dir', root])).stdout) as {
+      front: { batch: string }[];
+    };
+    expect(json.front.length).toBeGreaterThan(0);
+    expect(json.front.every((t) => t.batch === 'two' || t.batch === 'two-again')).toBe(true);
+  });
+
   it('resumed after kill -9 at random instants, proposes exactly the params of an uninterrupted run, in the same order', async () => {
     const dir = tempDir();
     const { whole, cut } = await killedAndResumed(twoObjectivesConfig(dir), 'two', 20);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isHyperctlError, openBatch, runBatch, type SearchConfig } from '../../src/index.js';
+import { frontAcrossBatches, isHyperctlError, openBatch, runBatch, type SearchConfig } from '../../src/index.js';
 import { dominates, hypervolume } from '../../src/results/pareto.js';
 import { zdtSearch } from '../../bench/search/zdt.js';
 import { tempDir as tempRoot } from '../helpers/tmp.js';
@@ -65,6 +65,54 @@ describe('a search of several objectives', () => {
     // In rank order, each row's rank no less than the one before.
     const ranks = comparison.rows.map((row) => row[rank] as number);
     expect(ranks).toEqual([...ranks].sort((p, q) => p - q));
+  });
+
+  it('compares sweeps: the front across searches of the same objectives, each trial with its batch', async () => {
+    const root = tempRoot();
+    for (const [name, seed] of [
+      ['monday', 5],
+      ['tuesday', 6],
+    ] as const)
+      await runBatch({ ...twoObjectives(), name, search: { ...twoObjectives().search, seed } } as SearchConfig, { batchesDataDir: root });
+    const across = await frontAcrossBatches(['monday', 'tuesday'], { batchesDataDir: root });
+    // Every trial of both, by every pair: those none beats.
+    const all = (
+      await Promise.all(
+        ['monday', 'tuesday'].map(async (batch) =>
+          (
+            await openBatch(batch, { batchesDataDir: root }).jobs()
+          ).jobs.map((job) => ({
+            batch,
+            trial: Number(job.name.slice('trial-'.length)),
+            a: job.metrics!.a as number,
+            b: job.metrics!.b as number,
+          })),
+        ),
+      )
+    ).flat();
+    const expected = all.filter((t) => !all.some((o) => dominates([o.a, -o.b], [t.a, -t.b])));
+    expect(across?.trials.map((t) => [t.batch, t.trial])).toEqual(expected.map((t) => [t.batch, t.trial]));
+    expect(new Set(across?.trials.map((t) => t.batch)).size).toBe(2);
+    // Searches of other objectives have no front in common.
+    await runBatch(
+      {
+        ...twoObjectives(),
+        name: 'other',
+        search: {
+          ...twoObjectives().search,
+          metrics: [
+            { name: 'a', goal: 'min' },
+            { name: 'b', goal: 'min' },
+          ],
+        },
+      } as SearchConfig,
+      {
+        batchesDataDir: root,
+      },
+    );
+    await expect(frontAcrossBatches(['monday', 'other'], { batchesDataDir: root })).rejects.toThrow(
+      'batch other searches a min, b min, batch monday a min, b max: a front across them needs the same objectives',
+    );
   });
 
   it('is checked before anything runs: two to four objectives, each once, no target, early stopping naming the one it prunes on', async () => {
