@@ -1,4 +1,4 @@
-import { greatestVolumeSubset, paretoRanks, referenceBeyond } from '../results/pareto.js';
+import { greatestVolumeSubset, leadingFronts, referenceBeyond } from '../results/pareto.js';
 import type { Point } from './space.js';
 import { goodCount, type Observation, type Split } from './tpe.js';
 
@@ -18,14 +18,15 @@ export interface MultiObservation {
 export function splitByDominance(observations: readonly MultiObservation[]): Split {
   const valued = observations.flatMap((o, i) => (o.losses ? [{ i, losses: o.losses }] : []));
   const n = goodCount(valued.length);
-  const ranks = paretoRanks(valued.map((v) => v.losses));
   const chosen = new Set<number>();
-  for (let rank = 1; chosen.size < n; rank++) {
-    const members = valued.filter((_, k) => ranks[k] === rank);
-    if (chosen.size + members.length <= n) for (const member of members) chosen.add(member.i);
+  for (const front of leadingFronts(
+    valued.map((v) => v.losses),
+    n,
+  )) {
+    if (chosen.size + front.length <= n) for (const k of front) chosen.add(valued[k]!.i);
     else {
-      const losses = members.map((m) => m.losses);
-      for (const k of greatestVolumeSubset(losses, n - chosen.size, referenceBeyond(losses))) chosen.add(members[k]!.i);
+      const losses = front.map((k) => valued[k]!.losses);
+      for (const k of greatestVolumeSubset(losses, n - chosen.size, referenceBeyond(losses))) chosen.add(valued[front[k]!]!.i);
     }
   }
   const good: Observation[] = [];

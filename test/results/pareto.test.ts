@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dominates, greatestVolumeSubset, hypervolume, paretoRanks, referenceBeyond } from '../../src/results/pareto.js';
+import { dominates, leadingFronts, greatestVolumeSubset, hypervolume, paretoRanks, referenceBeyond } from '../../src/results/pareto.js';
 import { randomFor } from '../../src/search/prng.js';
 
 /** Ranks by their definition: peel the vectors no remaining one dominates, again and again. */
@@ -25,6 +25,23 @@ describe('Pareto ranks', () => {
       for (const d of [2, 3, 4]) {
         const losses = randomLosses(seed * 10 + d, 1 + (seed % 40), d, 2 + (seed % 7));
         expect(paretoRanks(losses), `seed ${seed}, ${d} objectives`).toEqual(peeledRanks(losses));
+      }
+  });
+
+  it('finds the leading fronts until they hold enough, as the ranks give them', () => {
+    for (let seed = 1; seed <= 40; seed++)
+      for (const d of [2, 3, 4]) {
+        const losses = randomLosses(seed * 7 + d, 5 + (seed % 30), d, 2 + (seed % 6));
+        const ranks = peeledRanks(losses);
+        const wanted = 1 + (seed % 12);
+        const fronts = leadingFronts(losses, wanted);
+        const expected: number[][] = [];
+        for (let rank = 1, held = 0; held < wanted && held < losses.length; rank++) {
+          const front = losses.flatMap((_, i) => (ranks[i] === rank ? [i] : []));
+          expected.push(front);
+          held += front.length;
+        }
+        expect(fronts, `seed ${seed}, ${d} objectives`).toEqual(expected);
       }
   });
 
