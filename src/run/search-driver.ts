@@ -209,13 +209,18 @@ export class SearchDriver {
     return true;
   }
 
-  /** Takes in a trial that ended: one whose jobs all ended well tells whether trials report the metric. */
+  /**
+   * Takes in a trial that ended: one whose jobs all ended well tells whether trials report the
+   * metric. A pruned job counts for a search of one metric (early stopping read it); with several
+   * objectives it was stopped before it could report the ones measured at the end, so only
+   * succeeded jobs do.
+   */
   #watchMetric(trial: TrialRecord): void {
     if (this.#watches.length === 0) return;
     const reported = new Set<string>();
     for (const { name } of trial.jobs) {
       const job = this.#state.get(name);
-      if (!job || (job.status !== 'succeed' && job.status !== 'pruned')) return;
+      if (!job || (job.status !== 'succeed' && (job.status !== 'pruned' || this.search.objectives))) return;
       for (const key of Object.keys(job.metrics ?? {})) reported.add(key);
     }
     for (const watch of this.#watches) {

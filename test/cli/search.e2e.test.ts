@@ -90,6 +90,8 @@ describe('hyperctl run on a search of several objectives', () => {
     const dir = exampleCopy('multi-objective');
     const { code, stdout, stderr } = await runCli(['run', join(dir, 'search.yml'), '--batches-data-dir', root, '--port', '0']);
     expect(code, stderr).toBe(0);
+    // Trials pruned on the error never reported their latency: that is no misspelt objective.
+    expect(stderr).not.toContain('ended without reporting');
     expect(stdout).toMatch(
       /search \(tpe\): 24 trials; stopped: max_trials reached \(24\)\nPareto front: \d+ trials? no other beats in every one of error \(min\), latency_ms \(min\)/,
     );

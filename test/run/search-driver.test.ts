@@ -72,4 +72,38 @@ describe('a search as it runs', () => {
     for (const loss of [5, 9, 7]) end(state, (await propose(driver, state)).jobs[0]!.name, loss);
     expect(new SearchDriver(spec, state).best()).toMatchObject({ trial: 2, value: 9 });
   });
+
+  it('in a search of several objectives, takes no pruned trial as one that did not report an objective: pruned early, it could not', async () => {
+    const spec = normalizeSearch(
+      {
+        name: 'pareto',
+        params: { x: { uniform: [0, 1] } },
+        execution: { command: 'true' },
+        search: {
+          algorithm: 'random',
+          metrics: [
+            { name: 'error', goal: 'min' },
+            { name: 'latency', goal: 'min' },
+          ],
+          max_trials: 10,
+        },
+        early_stopping: { rule: 'median', metric: 'error' },
+      },
+      { baseDir: '/tmp', batchesDataDir: '/tmp/batches', seed: () => 1 },
+    ) as BatchSpec & { search: SearchSpec };
+    const state = new BatchState(spec);
+    const driver = new SearchDriver(spec, state);
+    const ended = (job: string, status: 'succeed' | 'pruned', metrics: Record<string, number>) => {
+      state.apply({ e: 'start', job, hash: state.spec(job)!.hash, at: 1 });
+      state.apply({ e: 'exit', job, hash: state.spec(job)!.hash, status, code: status === 'succeed' ? 0 : null, signal: null, startedAt: 1, at: 2, metrics });
+    };
+    // Three pruned trials that reported only the error, as early stopping cut them: no warning, no stop.
+    for (let i = 0; i < 3; i++) ended((await propose(driver, state)).jobs[0]!.name, 'pruned', { error: 0.5 });
+    expect(driver.takeNotes()).toEqual([]);
+    expect(driver.blind).toBeUndefined();
+    // Three that succeeded without the latency are what a misspelt objective looks like.
+    for (let i = 0; i < 3; i++) ended((await propose(driver, state)).jobs[0]!.name, 'succeed', { error: 0.1 });
+    expect(driver.takeNotes()).toHaveLength(3);
+    expect(driver.blind).toMatch(/the first 3 trials ended without reporting search.metrics\[1\].name "latency"/);
+  });
 });
