@@ -2,7 +2,7 @@ import { HyperctlError } from '../errors.js';
 import { bestOf, type CompareOptions, type Comparison, compareJobs } from '../results/compare.js';
 import type { Goal, Objective } from '../results/objective.js';
 import type { BatchInfo } from '../wire/protocol.js';
-import { ParetoFront } from '../results/pareto.js';
+import { lossesOf, ParetoFront } from '../results/pareto.js';
 import type { FrontTrial } from '../wire/search-progress.js';
 import { type BatchesOptions, type BatchFront, type BestJob, openBatch } from './open-batch.js';
 
@@ -128,7 +128,10 @@ export async function frontAcrossBatches(names: readonly string[], options: Batc
     for (const trial of front!.trials)
       across.offer(
         { ...trial, batch },
-        first.objectives.map((o) => (o.goal === 'min' ? trial.values[o.metric]! : -trial.values[o.metric]!)),
+        lossesOf(
+          first.objectives.map((o) => trial.values[o.metric]!),
+          first.objectives,
+        ),
         order++,
       );
   return { objectives: first.objectives, trials: across.items() };

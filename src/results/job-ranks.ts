@@ -1,6 +1,6 @@
 import type { JobStatus } from '../batch/types.js';
 import { trialOfJob } from '../search/trial-names.js';
-import { paretoRanks } from './pareto.js';
+import { lossesOf, paretoRanks } from './pareto.js';
 
 /** A job as ranking reads it: its batch (of several), name, status and metrics. */
 interface RankedJob {
@@ -33,7 +33,7 @@ export function paretoRanksOf<J extends RankedJob>(
     });
   }
   const valued = [...trials.values()].filter((trial) => trial.ok);
-  const ranks = paretoRanks(valued.map(({ sums, jobs: own }) => sums.map((sum, i) => (objectives[i]!.goal === 'min' ? sum : -sum) / own.length)));
+  const ranks = paretoRanks(valued.map(({ sums, jobs: own }) => lossesOf(sums, objectives).map((sum) => sum / own.length)));
   const out = new Map<J, number>();
   valued.forEach((trial, i) => {
     for (const job of trial.jobs) out.set(job, ranks[i]!);

@@ -3,6 +3,11 @@
  * objective's values negated), so one rule serves every mix of goals.
  */
 
+/** Values of objectives as losses, lower better in each: a `max` objective's negated (and back: it is its own inverse). */
+export function lossesOf(values: readonly number[], objectives: readonly { readonly goal: 'min' | 'max' }[]): number[] {
+  return values.map((value, i) => (objectives[i]!.goal === 'min' ? value : -value));
+}
+
 /** Whether `a` is no worse than `b` in every objective and better in one. */
 export function dominates(a: readonly number[], b: readonly number[]): boolean {
   let better = false;

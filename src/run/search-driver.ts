@@ -12,18 +12,8 @@ import type { SearchStop } from './search-stop.js';
 import { gridCombinations, jobParams, parseSearchSpace, type SearchSpace } from '../search/space.js';
 import type { BatchState } from '../state/batch-state.js';
 import type { TrialRecord } from '../state/records.js';
-import {
-  type BestTrial,
-  beats,
-  type FrontTrial,
-  frontTrial,
-  lossesOf,
-  type SearchProgress,
-  searchProgress,
-  trialValue,
-  trialValues,
-} from '../state/search-progress.js';
-import { ParetoFront } from '../results/pareto.js';
+import { type BestTrial, beats, type FrontTrial, frontTrial, type SearchProgress, searchProgress, trialValue, trialValues } from '../state/search-progress.js';
+import { lossesOf, ParetoFront } from '../results/pareto.js';
 import { ExternalSampler } from './external-sampler.js';
 import { MetricWatch } from './metric-watch.js';
 
@@ -102,7 +92,7 @@ export class SearchDriver {
     return views.map(({ params, loss }, i) => {
       const status = loss === undefined ? 'running' : valued(loss) ? 'succeed' : 'failed';
       if (objectives) {
-        const values = typeof loss === 'object' ? Object.fromEntries(objectives.map((o, k) => [o.metric, o.goal === 'min' ? loss[k]! : -loss[k]!])) : null;
+        const values = typeof loss === 'object' ? Object.fromEntries(lossesOf(loss, objectives).map((value, k) => [objectives[k]!.metric, value])) : null;
         return { trial: i + 1, params, value: null, values, status };
       }
       return { trial: i + 1, params, value: typeof loss === 'number' && valued(loss) ? (goal === 'min' ? loss : -loss) : null, status };

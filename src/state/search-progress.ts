@@ -1,5 +1,5 @@
 import type { SearchObjective, SearchSpec } from '../batch/spec.js';
-import { ParetoFront } from '../results/pareto.js';
+import { lossesOf, ParetoFront } from '../results/pareto.js';
 import { gridSize, parseSearchSpace } from '../search/space.js';
 import type { BatchState } from './batch-state.js';
 import type { TrialRecord } from './records.js';
@@ -40,11 +40,6 @@ export function trialValues(state: BatchState, trial: TrialRecord, objectives: r
     }
   }
   return { ended: true, values: ok ? sums.map((sum) => sum / trial.jobs.length) : undefined };
-}
-
-/** Values as losses, lower better in each objective: a `max` objective's negated. */
-export function lossesOf(values: readonly number[], objectives: readonly SearchObjective[]): number[] {
-  return values.map((value, i) => (objectives[i]!.goal === 'min' ? value : -value));
 }
 
 /** A trial of the front, its values by objective. */
