@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { frontAcrossBatches, isHyperctlError, openBatch, runBatch, type SearchConfig } from '../../src/index.js';
+import { compareBatches, frontAcrossBatches, isHyperctlError, openBatch, runBatch, type SearchConfig } from '../../src/index.js';
 import { dominates, hypervolume } from '../../src/results/pareto.js';
 import { zdtSearch } from '../../bench/search/zdt.js';
 import { tempDir as tempRoot } from '../helpers/tmp.js';
@@ -93,6 +93,16 @@ describe('a search of several objectives', () => {
     const expected = all.filter((t) => !all.some((o) => dominates([o.a, -o.b], [t.a, -t.b])));
     expect(across?.trials.map((t) => [t.batch, t.trial])).toEqual(expected.map((t) => [t.batch, t.trial]));
     expect(new Set(across?.trials.map((t) => t.batch)).size).toBe(2);
+    // batch compare A B ranks them together: its rank-1 rows are the same trials.
+    const compared = await compareBatches(['monday', 'tuesday'], { batchesDataDir: root });
+    const [batchAt, nameAt, rankAt] = ['batch', 'name', 'rank'].map((column) => compared.columns.indexOf(column));
+    expect(compared.rankedBy?.map((o) => o.metric)).toEqual(['a', 'b']);
+    expect(
+      compared.rows
+        .filter((row) => row[rankAt!] === 1)
+        .map((row) => [row[batchAt!], Number(String(row[nameAt!]).slice('trial-'.length))])
+        .sort(),
+    ).toEqual(expected.map((t) => [t.batch, t.trial]).sort());
     // Searches of other objectives have no front in common.
     await runBatch(
       {
