@@ -1,6 +1,6 @@
 import { HyperctlError } from '../errors.js';
 import { bestOf, type CompareOptions, type Comparison, compareJobs } from '../results/compare.js';
-import type { Goal, Objective } from '../results/objective.js';
+import { type Goal, type Objective, objectivesText } from '../results/objective.js';
 import type { BatchInfo } from '../wire/protocol.js';
 import { lossesOf, ParetoFront } from '../results/pareto.js';
 import type { FrontTrial } from '../wire/search-progress.js';
@@ -44,7 +44,7 @@ function sharedObjective(infos: readonly BatchInfo[]): Objective | readonly Obje
   const several = infos.map((info) => info.search?.objectives);
   const first = several[0];
   if (first) {
-    const all = several.every((objectives) => objectives?.length === first.length && objectives.every((o, i) => same(o, first[i])));
+    const all = several.every((objectives) => objectives && objectivesText(objectives) === objectivesText(first));
     return all ? first.map(({ metric, goal }) => ({ metric, goal, from: 'search' as const })) : undefined;
   }
   const objective = infos[0]?.objective;
@@ -114,12 +114,11 @@ export async function frontAcrossBatches(names: readonly string[], options: Batc
   const fronts = await Promise.all(batches.map(async (batch) => ({ batch: batch.name, front: await batch.front() })));
   const first = fronts[0]!.front;
   if (!first) return undefined;
-  const named = (front: BatchFront) => front.objectives.map((o) => `${o.metric} ${o.goal}`).join(', ');
-  const other = fronts.find(({ front }) => !front || named(front) !== named(first));
+  const other = fronts.find(({ front }) => !front || objectivesText(front.objectives) !== objectivesText(first.objectives));
   if (other)
     throw new HyperctlError(
       'E_USAGE',
-      `batch ${other.batch} ${other.front ? `searches ${named(other.front)}` : 'is no search of several objectives'}, batch ${fronts[0]!.batch} ${named(first)}: a front across them needs the same objectives`,
+      `batch ${other.batch} ${other.front ? `searches ${objectivesText(other.front.objectives)}` : 'is no search of several objectives'}, batch ${fronts[0]!.batch} ${objectivesText(first.objectives)}: a front across them needs the same objectives`,
     );
   // A trial beaten by none of all batches is on its own batch's front: those are all that need weighing.
   const across = new ParetoFront<FrontTrial & { readonly batch: string }>();

@@ -11,7 +11,7 @@ import type { FetchedFiles } from '../executors/backends/backend.js';
 import type { JobMetrics } from '../metrics/metrics-tracker.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { bestJob, bestOf, compareJobs, type CompareOptions, type Comparison, comparisonOrder, firstInOrder } from '../results/compare.js';
-import { type Goal, type Objective, rankingObjective, searchObjectives, type StatedObjectives, statedObjective } from '../results/objective.js';
+import { type Goal, type Objective, objectivesText, rankingObjective, searchObjectives, type StatedObjectives, statedObjective } from '../results/objective.js';
 import type { FrontTrial } from '../wire/search-progress.js';
 import { type ParamImportance, paramImportances, valuedParams } from '../results/importance.js';
 import { readDaemonAccess, readRunner } from '../store/batch-store.js';
@@ -235,7 +235,7 @@ export function openBatch(name: string, options: BatchesOptions = {}): Batch {
     if (!objective && several)
       throw new HyperctlError(
         'E_USAGE',
-        `batch "${name}" searches ${several.length} objectives (${several.map((o) => `${o.metric} ${o.goal}`).join(', ')}): its best is a Pareto front (hyperctl batch best ${name}, or Batch.front()); name one of them (--metric) to rank by it alone`,
+        `batch "${name}" searches ${several.length} objectives (${objectivesText(several)}): its best is a Pareto front (hyperctl batch best ${name}, or Batch.front()); name one of them (--metric) to rank by it alone`,
       );
     if (!objective)
       throw new HyperctlError(

@@ -26,6 +26,13 @@ function objectiveValue(job: JobInfo, metric: string): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** The least and the greatest of values, by a loop: tens of thousands of trials are too many arguments to spread. */
+function extent(values: readonly number[]): [number, number] {
+  let [low, high] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (const value of values) [low, high] = [Math.min(low, value), Math.max(high, value)];
+  return [low, high];
+}
+
 export function drawFront(figure: HTMLElement, jobs: readonly JobInfo[], xMetric: string, yMetric: string): void {
   const plot = plotIn(figure, 280);
   drawn = [];
@@ -44,8 +51,8 @@ export function drawFront(figure: HTMLElement, jobs: readonly JobInfo[], xMetric
   const xs = ranked.map((job) => objectiveValue(job, xMetric)!);
   const ys = ranked.map((job) => objectiveValue(job, yMetric)!);
   // Every trial in view (a front's ends are often its far-off values), on linear axes: a knee of the trade-off shows as the bend it is.
-  const xScale = scaleFor([Math.min(...xs), Math.max(...xs)], false);
-  const yScale = scaleFor([Math.min(...ys), Math.max(...ys)], false);
+  const xScale = scaleFor(extent(xs), false);
+  const yScale = scaleFor(extent(ys), false);
   const at = (job: JobInfo): Mark => ({
     job,
     x: box.left + xScale.at(objectiveValue(job, xMetric)!) * (box.right - box.left),

@@ -104,7 +104,8 @@ export function drawParallel(figure: HTMLElement, params: readonly ParamAxis[], 
   // Jobs grouped by the step of the ramp their metric (or Pareto rank) puts them on; the better groups drawn later, on top.
   const groups = Array.from({ length: rampSteps + 1 }, () => [] as JobInfo[]);
   const byRank = model.colourBy === 'rank' && model.ranks.size > 0;
-  const worstRank = byRank ? Math.max(...model.ranks.values()) : 1;
+  let worstRank = 1;
+  if (byRank) for (const rank of model.ranks.values()) worstRank = Math.max(worstRank, rank);
   for (const job of shown) {
     const place = byRank
       ? rankPlace(model.ranks.get(job.name), worstRank)

@@ -50,6 +50,11 @@ export function searchObjectives({ search }: StatedObjectives): Objective[] | un
   return search?.objectives?.map(({ metric, goal }) => ({ metric, goal, from: 'search' as const }));
 }
 
+/** `loss min, latency_ms min`: a search's objectives as messages name them, and as one set of them is told from another. */
+export function objectivesText(objectives: readonly { readonly metric: string; readonly goal: Goal }[]): string {
+  return objectives.map((o) => `${o.metric} ${o.goal}`).join(', ');
+}
+
 /** The objectives a batch states, its search's before its early-stopping rule's. */
 function statedObjectives({ search, earlyStopping }: StatedObjectives): Objective[] {
   return [
@@ -75,8 +80,6 @@ export function statedObjective(spec: StatedObjectives): Objective | undefined {
  * refused (`E_USAGE`), never silently obeyed or ignored. Undefined when nothing names a metric.
  */
 export function rankingObjective(spec: StatedObjectives, asked: { readonly metric?: string; readonly goal?: Goal } = {}): Objective | undefined {
-  // A search of several objectives ranks by none of them alone unless one is asked for.
-  if (asked.metric === undefined && spec.search?.objectives) return undefined;
   const metric = asked.metric ?? statedObjective(spec)?.metric;
   if (metric === undefined) return undefined;
   const own = statedObjectives(spec).find((stated) => stated.metric === metric);

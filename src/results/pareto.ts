@@ -96,13 +96,13 @@ function nonDominated(losses: readonly (readonly number[])[], places: readonly n
 
 /**
  * The hypervolume the vectors dominate up to `reference` (every objective lower is better; vectors
- * not below the reference in every objective add nothing). Two objectives by a sweep; more by
- * slicing along the last objective (exact, for the small sets it is asked of).
+ * not below the reference in every objective add nothing), for two objectives or more: two by a
+ * sweep; more by slicing along the last objective down to two (exact, for the small sets it is
+ * asked of).
  */
 export function hypervolume(losses: readonly (readonly number[])[], reference: readonly number[]): number {
   const inside = losses.filter((loss) => loss.every((value, i) => value < reference[i]!));
   if (inside.length === 0) return 0;
-  if (reference.length === 1) return reference[0]! - Math.min(...inside.map((loss) => loss[0]!));
   if (reference.length === 2) {
     const sorted = [...inside].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
     let volume = 0;
@@ -133,7 +133,8 @@ export function hypervolume(losses: readonly (readonly number[])[], reference: r
 
 /** A reference point just beyond the worst of `losses` in each objective (Optuna's rule: the worst, widened by a tenth of itself). */
 export function referenceBeyond(losses: readonly (readonly number[])[]): number[] {
-  const worst = losses[0]!.map((_, i) => Math.max(...losses.map((loss) => loss[i]!)));
+  // A loop, not a spread: a front of tens of thousands of trials is too many arguments.
+  const worst = losses.reduce((most, loss) => most.map((value, i) => Math.max(value, loss[i]!)), [...losses[0]!]);
   return worst.map((value) => (value === 0 ? Number.EPSILON : Math.max(1.1 * value, 0.9 * value)));
 }
 

@@ -6,6 +6,7 @@ import { batchSchema, searchTemplateSchema } from '../batch/schema.js';
 import type { BatchSpec, SearchSpec } from '../batch/spec.js';
 import { fromHypernets, inWrittenTerms } from '../batch/hypernets-read.js';
 import { invalid, parseWith } from '../batch/validate.js';
+import { objectivesText } from '../results/objective.js';
 import { resolveBatchesDataDir } from '../paths.js';
 import { readSpec } from '../store/read-batch.js';
 import { HyperctlError } from '../errors.js';
@@ -87,8 +88,8 @@ function checkJobsKept(spec: BatchSpec, previous: BatchSpec | undefined): void {
 }
 
 /** A search's objectives as a change names them: `loss min, latency_ms min`, or `none`. */
-function objectivesText(search: SearchSpec): string {
-  return search.objectives?.map((o) => `${o.metric} ${o.goal}`).join(', ') ?? 'none';
+function objectivesOf(search: SearchSpec): string {
+  return search.objectives ? objectivesText(search.objectives) : 'none';
 }
 
 /**
@@ -106,7 +107,7 @@ function checkSearchUnchanged(spec: BatchSpec, previous: BatchSpec | undefined, 
     before.seed !== now.seed ? `search.seed (${before.seed} → ${now.seed})` : undefined,
     before.metric !== now.metric ? `search.metric (${before.metric ?? 'none'} → ${now.metric ?? 'none'})` : undefined,
     before.goal !== now.goal ? `search.goal (${before.goal} → ${now.goal})` : undefined,
-    objectivesText(before) !== objectivesText(now) ? `search.metrics (${objectivesText(before)} → ${objectivesText(now)})` : undefined,
+    objectivesOf(before) !== objectivesOf(now) ? `search.metrics (${objectivesOf(before)} → ${objectivesOf(now)})` : undefined,
     Boolean(before.multivariate) !== Boolean(now.multivariate)
       ? `search.multivariate (${Boolean(before.multivariate)} → ${Boolean(now.multivariate)})`
       : undefined,

@@ -73,18 +73,15 @@ export function normalizeSearch(
     }
     if ('refused' in expanded) issues.push(`execution.command: ${expanded.refused}`);
   }
-  if (input.early_stopping && objectives) prunedObjective(input.early_stopping, objectives, issues);
+  // Early stopping in a search of several objectives: checked here, with the rest, and kept.
+  const pruning = input.early_stopping && objectives ? prunedObjective(input.early_stopping, objectives, issues) : undefined;
   if (issues.length > 0) throw invalid('E_CONFIG_INVALID', issues, where);
 
   const { params: _params, search: _search, execution: _execution, resource: _resource, timeout: _timeout, retries: _retries, ...batchFields } = input;
   const defaultName = options.defaultName ?? `search-${shortHash(canonicalJson([params, input.execution.command]), 8)}`;
   // Early stopping judges a search's trials on its metric, unless told otherwise.
   const es = batchFields.early_stopping;
-  const early_stopping = es
-    ? objectives
-      ? prunedObjective(es, objectives, [])
-      : { ...es, metric: es.metric ?? s.metric, goal: es.goal ?? s.goal }
-    : undefined;
+  const early_stopping = es ? (pruning ?? { ...es, metric: es.metric ?? s.metric, goal: es.goal ?? s.goal }) : undefined;
   const batch = normalizeBatch({ ...batchFields, ...(early_stopping ? { early_stopping } : {}), jobs: [] }, { ...options, defaultName }, where);
   const timeout = input.timeout ?? input.job_defaults?.timeout;
   const search: SearchSpec = {

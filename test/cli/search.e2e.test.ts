@@ -107,6 +107,7 @@ describe('hyperctl run on a search of several objectives', () => {
     const jobs = JSON.parse((await runCli(['job', 'list', '-b', 'multi-objective-example', '--json', '--batches-data-dir', root])).stdout) as {
       name: string;
       status: string;
+      reason: string | null;
       metrics: { error: number; latency_ms: number };
     }[];
     const done = jobs.filter((j) => j.status === 'succeed');
@@ -120,6 +121,7 @@ describe('hyperctl run on a search of several objectives', () => {
     expect(best.front.map((t) => `trial-${String(t.trial).padStart(4, '0')}`)).toEqual(done.filter((j) => !beaten(j)).map((j) => j.name));
     // Pruned on error, as the config names: pruned trials are on no front.
     expect(jobs.some((j) => j.status === 'pruned')).toBe(true);
+    for (const job of jobs.filter((j) => j.status === 'pruned')) expect(job.reason).toMatch(/^pruned by the median rule at step \d+: best error /);
     const text = (await runCli(['batch', 'best', 'multi-objective-example', '--batches-data-dir', root])).stdout;
     expect(text.split('\n')[0]).toBe(
       `Pareto front: ${best.front.length} trials no other beats in every one of error (min), latency_ms (min); by error, best first`,

@@ -65,6 +65,9 @@ describe('a search of several objectives', () => {
     // In rank order, each row's rank no less than the one before.
     const ranks = comparison.rows.map((row) => row[rank] as number);
     expect(ranks).toEqual([...ranks].sort((p, q) => p - q));
+    // Asked for, the rank sorts as the default does, and backwards with desc.
+    expect((await batch.compare({ sort: 'rank' })).rows).toEqual(comparison.rows);
+    expect((await batch.compare({ sort: 'rank', desc: true })).rows.map((row) => row[rank])).toEqual([...ranks].reverse());
   });
 
   it('compares sweeps: the front across searches of the same objectives, each trial with its batch', async () => {
